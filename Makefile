@@ -1,0 +1,38 @@
+# `make test` and `make run` work on a fresh machine: they create .venv when missing, install
+# .[dev] (building the compiled core), and rebuild the extension whenever csrc/ changed.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CSRC := $(wildcard csrc/*.pyx csrc/*.pxi csrc/*.pxd csrc/*.h csrc/*.c)
+PYTEST_ARGS ?=
+
+.PHONY: venv build test run bench clean
+
+$(VENV)/.installed: pyproject.toml setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# torch first and exactly pinned: an open range would pull a multi-GB CUDA build.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q "setuptools>=69" "Cython>=3.0.10,<4" numpy
+	$(PY) -m pip install -q --no-build-isolation -e ".[dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+rlcore/.core-built: $(VENV)/.installed $(CSRC) setup.py
+	$(PY) setup.py -q build_ext --inplace
+	touch $@
+
+build: rlcore/.core-built
+
+test: build
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+run: build
+	$(VENV)/bin/rlcore train --run=PPO --env=CartPole-v1 --stop='{"episode_reward_mean": 150}'
+
+bench: build
+	$(PY) bench/kernels.py
+
+clean:
+	rm -rf build rlcore/_core*.so rlcore/.core-built csrc/_core.c

@@ -1,0 +1,30 @@
+"""Build script: it only declares the compiled core; pyproject.toml holds everything else.
+
+``RLCORE_PUREPYTHON=1`` skips the extension (the pure-numpy twins in
+``rlcore/_reference.py`` are used instead). ``-O3`` only: ``-march=native`` is slower here, not
+bit-identical and can SIGILL on another host (shared/reference/stack_notes.md §4).
+"""
+
+import os
+
+from setuptools import Extension, setup
+
+ext_modules = []
+if not os.environ.get("RLCORE_PUREPYTHON"):
+    from Cython.Build import cythonize
+
+    ext = Extension(
+        "rlcore._core",
+        sources=["csrc/_core.pyx"],
+        include_dirs=["csrc"],
+        extra_compile_args=["-O3", "-std=c11"],
+        depends=[os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith((".pxi", ".pxd", ".h"))],
+    )
+    ext_modules = cythonize(
+        [ext],
+        include_path=["csrc"],
+        compiler_directives={"language_level": "3", "embedsignature": True},
+        nthreads=2,
+    )
+
+setup(ext_modules=ext_modules)

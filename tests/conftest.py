@@ -1,0 +1,43 @@
+"""Test-wide setup: quiet frameworks, the ``impl`` fixture (native vs twin), one Ray session."""
+
+import os
+
+# Before anything imports ray or tensorflow (shared/reference/stack_notes.md §1, §2, §6).
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import pytest  # noqa: E402
+
+from rlcore import _backend, _reference  # noqa: E402
+
+_IMPLS = {"reference": _reference}
+if _backend.NATIVE:
+    from rlcore import _core
+
+    _IMPLS["native"] = _core
+
+
+@pytest.fixture(params=["native", "reference"])
+def impl(request):
+    """Each kernel test runs against the compiled core and its numpy twin."""
+    if request.param not in _IMPLS:
+        pytest.skip("the compiled core is not built (RLCORE_PUREPYTHON or a failed build)")
+    return _IMPLS[request.param]
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One Ray cluster for the whole session; tests that use it carry ``@pytest.mark.ray``."""
+    import ray
+
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        object_store_memory=200 * 1024 * 1024,
+        ignore_reinit_error=True,
+    )
+    yield ray
+    ray.shutdown()
