@@ -1,0 +1,32 @@
+# cython: language_level=3, embedsignature=True
+"""rlcore's compiled core: trajectory collection, return kernels and replay kernels.
+
+One extension built from this umbrella file; each family lives in its own ``.pxi``. The numpy twin
+of every name is in ``rlcore/_reference.py`` and the typed surface in ``rlcore/_core.pyi``.
+Import through ``rlcore._backend``.
+"""
+
+import math
+
+import numpy as np
+
+cimport cython
+from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
+from libc.stdint cimport int64_t, uint8_t
+from libc.string cimport memcpy, memmove
+
+from c_kernels cimport (
+    rl_adjust_nstep,
+    rl_discount_cumsum,
+    rl_gae,
+    rl_tree_find_prefixsum,
+    rl_tree_reduce,
+    rl_tree_update,
+    rl_vtrace,
+)
+
+include "checks.pxi"
+include "returns.pxi"
+include "segment_tree.pxi"
+include "ring.pxi"
+include "collector.pxi"

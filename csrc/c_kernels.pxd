@@ -1,0 +1,20 @@
+# Extern-only declarations of csrc/rl_kernels.h (no Python API; declared once, cimported by name).
+from libc.stdint cimport int64_t, uint8_t
+
+cdef extern from "rl_kernels.h" nogil:
+    void rl_discount_cumsum(const float *x, float *out, Py_ssize_t n, double gamma)
+    void rl_gae(const float *rewards, const float *values, const uint8_t *terminateds,
+                const int64_t *seg_lens, const float *bootstrap, Py_ssize_t nseg,
+                Py_ssize_t n, double gamma, double lambda_, float *adv, float *targets)
+    void rl_vtrace(const float *log_rhos, const float *discounts, const float *rewards,
+                   const float *values, const float *bootstrap, Py_ssize_t T, Py_ssize_t B,
+                   double rho_clip, double pg_clip, float *vs, float *pg)
+    void rl_adjust_nstep(int64_t n_step, double gamma, const float *rewards,
+                         const uint8_t *terminateds, const int64_t *seg_lens, Py_ssize_t nseg,
+                         float *out_r, int64_t *next_idx, uint8_t *out_term, int64_t *horizon)
+    void rl_tree_update(double *tree, Py_ssize_t size, const int64_t *idxs, const double *vals,
+                        Py_ssize_t k, int is_min)
+    double rl_tree_reduce(const double *tree, Py_ssize_t size, Py_ssize_t start, Py_ssize_t end,
+                          int is_min)
+    void rl_tree_find_prefixsum(const double *tree, Py_ssize_t size, Py_ssize_t capacity,
+                                const double *prefixsums, Py_ssize_t k, int64_t *out)

@@ -1,0 +1,119 @@
+# Sum and min segment trees over float64 leaves, with batched update / get / prefix-sum search.
+
+
+cdef class _SegmentTree:
+    """Binary tree over ``capacity`` leaves (padded to a power of two) in one float64 array."""
+
+    cdef readonly Py_ssize_t _capacity
+    cdef Py_ssize_t _size
+    cdef int _is_min
+    cdef object _tree
+    cdef double[::1] _t
+
+    def __init__(self, capacity):
+        self._capacity = _check_count("capacity", capacity, 1)
+        self._size = 1
+        while self._size < self._capacity:
+            self._size <<= 1
+        self._tree = np.full(2 * self._size, math.inf if self._is_min else 0.0, np.float64)
+        self._t = self._tree
+
+    @property
+    def capacity(self):
+        return self._capacity
+
+    def __len__(self):
+        return self._capacity
+
+    cdef Py_ssize_t _index(self, idx) except -1:
+        if isinstance(idx, bool) or not isinstance(idx, (int, np.integer)):
+            raise TypeError(f"idx must be an int, got {type(idx).__name__}")
+        if not 0 <= idx < self._capacity:
+            raise IndexError(f"idx {idx} out of range [0, {self._capacity})")
+        return idx
+
+    def __getitem__(self, idx):
+        return self._t[self._size + self._index(idx)]
+
+    def __setitem__(self, idx, value):
+        self.update(np.array([self._index(idx)], np.int64), np.array([value], np.float64))
+
+    cdef _idxs(self, idxs, str name="idxs"):
+        _array(name, idxs, (_I64,), 1)
+        if len(idxs) and (idxs.min() < 0 or idxs.max() >= self._capacity):
+            raise IndexError(f"{name} out of range [0, {self._capacity})")
+
+    def update(self, idxs, values):
+        """Sets leaves ``idxs`` (int64) to ``values`` (float64); the last write of an index wins."""
+        self._idxs(idxs)
+        _array("values", values, (_F64,), 1)
+        if len(values) != len(idxs):
+            raise ValueError(f"values has {len(values)} entries, expected {len(idxs)} (as idxs)")
+        self._check_values(values)
+        cdef const int64_t[::1] iv = idxs
+        cdef const double[::1] vv = values
+        cdef Py_ssize_t k = iv.shape[0]
+        if k:
+            with nogil:
+                rl_tree_update(&self._t[0], self._size, &iv[0], &vv[0], k, self._is_min)
+
+    def _check_values(self, values):
+        if np.isnan(values).any():
+            raise ValueError("values must not be NaN")
+
+    def get(self, idxs):
+        """Reads leaves ``idxs`` (int64) into a new float64 array."""
+        self._idxs(idxs)
+        return self._tree[self._size + idxs]
+
+    def reduce(self, Py_ssize_t start=0, end=None):
+        """Sum or min over leaves ``[start, end)``; ``end=None`` means ``capacity``."""
+        cdef Py_ssize_t e = self._capacity if end is None else end
+        if not (0 <= start <= e <= self._capacity):
+            raise ValueError(f"range [{start}, {e}) is not within [0, {self._capacity}]")
+        return rl_tree_reduce(&self._t[0], self._size, start, e, self._is_min)
+
+
+cdef class SumSegmentTree(_SegmentTree):
+    """Sum tree; all leaves 0 at start (see ``rlcore/_core.pyi``).
+
+    Examples:
+        >>> import numpy as np
+        >>> from rlcore._backend import SumSegmentTree
+        >>> tree = SumSegmentTree(4)
+        >>> tree.update(np.arange(4), np.array([1.0, 0.0, 2.0, 1.0]))
+        >>> tree.sum(), tree.find_prefixsum_idx(np.array([0.5, 1.5, 3.5])).tolist()
+        (4.0, [0, 2, 3])
+    """
+
+    def __cinit__(self, *args, **kwargs):
+        self._is_min = 0
+
+    def _check_values(self, values):
+        if not np.isfinite(values).all() or (values < 0).any():
+            raise ValueError("values of a SumSegmentTree must be finite and >= 0")
+
+    def sum(self, start=0, end=None):
+        return self.reduce(start, end)
+
+    def find_prefixsum_idx(self, prefixsums):
+        """For each prefix sum ``p``: the highest ``i`` with ``sum(leaves[:i]) <= p``."""
+        _array("prefixsums", prefixsums, (_F64,), 1)
+        out = np.empty(len(prefixsums), np.int64)
+        cdef const double[::1] pv = prefixsums
+        cdef int64_t[::1] ov = out
+        cdef Py_ssize_t k = pv.shape[0]
+        if k:
+            with nogil:
+                rl_tree_find_prefixsum(&self._t[0], self._size, self._capacity, &pv[0], k, &ov[0])
+        return out
+
+
+cdef class MinSegmentTree(_SegmentTree):
+    """Min tree; all leaves ``+inf`` at start (see ``rlcore/_core.pyi``)."""
+
+    def __cinit__(self, *args, **kwargs):
+        self._is_min = 1
+
+    def min(self, start=0, end=None):
+        return self.reduce(start, end)

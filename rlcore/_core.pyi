@@ -1,0 +1,158 @@
+"""Type stub of the compiled core ``rlcore._core`` (built from ``csrc/_core.pyx``).
+
+Every name here has a pure-numpy twin of the same name and behaviour in ``rlcore/_reference.py``;
+import them from ``rlcore._backend``, which picks the live one. Kernels are strict: a wrong dtype,
+shape, a non-contiguous array or mismatched lengths raise ``TypeError``/``ValueError`` naming the
+argument; nothing is silently cast or copied.
+"""
+
+from typing import Mapping, Sequence
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+f32 = NDArray[np.float32]
+f64 = NDArray[np.float64]
+i64 = NDArray[np.int64]
+flag = NDArray[np.bool_] | NDArray[np.uint8]
+
+# --- return kernels ----------------------------------------------------------------------------
+
+def discount_cumsum(x: f32, gamma: float) -> f32:
+    """``y[t] = sum_k gamma**k * x[t+k]`` over the whole 1-D float32 array."""
+
+def compute_gae(
+    rewards: f32,
+    values: f32,
+    terminateds: flag,
+    seg_lens: i64,
+    bootstrap_values: f32,
+    gamma: float,
+    lambda_: float,
+) -> tuple[f32, f32]:
+    """GAE over consecutive segments (episode fragments) of one batch.
+
+    ``seg_lens`` (int64, sums to ``len(rewards)``) splits the rows into segments. Inside a
+    segment ``V(s_{t+1}) = values[t+1]``; after a segment's last row it is ``0`` if that row is
+    terminated, else ``bootstrap_values[segment]`` (the value of its final observation: truncated or
+    cut). A terminated row inside a segment also ends the recursion there.
+    Returns ``(advantages, value_targets)`` with ``value_targets = advantages + values``.
+    ``lambda_=1`` with ``values=0`` gives discounted returns with bootstrapping.
+    """
+
+def vtrace(
+    log_rhos: f32,
+    discounts: f32,
+    rewards: f32,
+    values: f32,
+    bootstrap_value: f32,
+    clip_rho_threshold: float | None = 1.0,
+    clip_pg_rho_threshold: float | None = 1.0,
+) -> tuple[f32, f32]:
+    """V-trace targets (Espeholt et al. 2018), time-major: arrays ``[T]`` or ``[T, B]``,
+    ``bootstrap_value`` of shape ``[]``/``[1]`` or ``[B]``. ``None`` disables a clip.
+    Returns ``(vs, pg_advantages)``."""
+
+def adjust_nstep(
+    n_step: int, gamma: float, rewards: f32, terminateds: flag, seg_lens: i64
+) -> tuple[f32, i64, NDArray[np.bool_], i64]:
+    """n-step returns within segments. Returns ``(rewards_n, next_index, terminateds_n, horizon)``:
+    ``rewards_n[i] = sum_{j<h} gamma**j r[i+j]`` with ``h = horizon[i] <= n_step`` steps, stopping
+    at a terminated row or the segment end; ``next_index[i] = i + h - 1`` is the row whose
+    ``new_obs`` to bootstrap from (``new_obs[next_index]``), ``terminateds_n[i] =
+    terminateds[next_index[i]]`` and the bootstrap discount is ``gamma ** horizon``."""
+
+# --- replay kernels ----------------------------------------------------------------------------
+
+class _SegmentTree:
+    def __init__(self, capacity: int) -> None: ...
+    @property
+    def capacity(self) -> int: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, idx: int) -> float: ...
+    def __setitem__(self, idx: int, value: float) -> None: ...
+    def update(self, idxs: i64, values: f64) -> None:
+        """Sets leaves ``idxs`` to ``values`` (last write wins for a repeated index)."""
+    def get(self, idxs: i64) -> f64:
+        """Reads leaves ``idxs``."""
+    def reduce(self, start: int = 0, end: int | None = None) -> float:
+        """Sum (or min) over leaves ``[start, end)``; ``end=None`` means capacity."""
+
+class SumSegmentTree(_SegmentTree):
+    """Sum tree over ``capacity`` leaves (padded to a power of two), all 0 at start."""
+    def sum(self, start: int = 0, end: int | None = None) -> float: ...
+    def find_prefixsum_idx(self, prefixsums: f64) -> i64:
+        """For each ``p``: the highest ``i`` with ``sum(leaves[:i]) <= p``, never a leaf of zero
+        mass while the total is positive (a descent that never enters an empty subtree)."""
+
+class MinSegmentTree(_SegmentTree):
+    """Min tree over ``capacity`` leaves, all ``+inf`` at start."""
+    def min(self, start: int = 0, end: int | None = None) -> float: ...
+
+def ring_insert(dest: np.ndarray, src: np.ndarray, start: int) -> int:
+    """Copies the rows of ``src`` into ``dest`` from row ``start`` on, wrapping around; returns the
+    next write position ``(start + len(src)) % len(dest)``. Same dtype, same row shape, both
+    C-contiguous, ``dest`` writable; object arrays are refused."""
+
+# --- trajectory collection ---------------------------------------------------------------------
+
+class TrajectoryCollector:
+    """Preallocated columnar trajectory buffers for ``num_envs`` environments stepping together.
+
+    One :meth:`append` per vector step stores every env's row; rows are cut into fragments of
+    ``fragment_length`` rows per env (``batch_mode="truncate_episodes"``) or at episode ends
+    (``"complete_episodes"``), and :meth:`pop` returns every ready row as columns.
+    """
+
+    num_envs: int
+    fragment_length: int
+    batch_mode: str
+    extra_names: tuple[str, ...]
+    def __init__(
+        self,
+        num_envs: int,
+        obs_shape: Sequence[int],
+        obs_dtype: DTypeLike = np.float32,
+        action_shape: Sequence[int] = (),
+        action_dtype: DTypeLike = np.int64,
+        extras: Mapping[str, tuple[Sequence[int], DTypeLike]] | None = None,
+        fragment_length: int = 200,
+        batch_mode: str = "truncate_episodes",
+        eps_id_start: int = 0,
+        unroll_id_start: int = 0,
+    ) -> None: ...
+    @property
+    def ready_rows(self) -> int:
+        """Rows cut into fragments and waiting for :meth:`pop`."""
+    @property
+    def pending_rows(self) -> int:
+        """Rows appended but not yet cut."""
+    @property
+    def awaiting_reset(self) -> NDArray[np.bool_]:
+        """Per env: whether it needs :meth:`reset` (or ``next_obs``) before its next append."""
+    def reset(self, obs: np.ndarray, env_ids: i64 | None = None) -> None:
+        """Starts new episodes on ``env_ids`` (all envs by default) from first observations ``obs``."""
+    def append(
+        self,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        terminateds: flag,
+        truncateds: flag,
+        new_obs: np.ndarray,
+        extras: Sequence[np.ndarray] | Mapping[str, np.ndarray] = (),
+        next_obs: np.ndarray | None = None,
+    ) -> int:
+        """Appends one row per env; returns :attr:`ready_rows`. ``new_obs`` is each env's true
+        successor observation (the final one for an env whose episode ended); ``next_obs``, if
+        given, holds the first observation of the next episode for envs that ended (other rows
+        are ignored), else those envs wait for :meth:`reset`. Rewards may be float32 or float64."""
+    def cut(self, env_ids: i64 | None = None) -> int:
+        """Cuts every in-progress fragment now (a cut segment bootstraps); returns ready rows."""
+    def pop(self) -> tuple[dict[str, np.ndarray], i64]:
+        """Returns ``(columns, seg_lens)`` of every ready row, env by env in time order.
+
+        Columns: ``obs``, ``new_obs``, ``actions``, ``rewards`` (float32), ``terminateds``,
+        ``truncateds``, ``dones`` (bool), ``eps_id``, ``t``, ``env_id``, ``unroll_id`` (int64)
+        and every extra. ``seg_lens`` splits the rows into segments: one env, one episode, one
+        fragment each.
+        """

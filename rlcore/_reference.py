@@ -1,0 +1,425 @@
+"""Pure-numpy twin of every function and class of the compiled core ``rlcore._core``.
+
+Same names, signatures, results and errors as the native module (``rlcore/_core.pyi``). It is the
+readable specification of each kernel and the oracle of the parity tests; ``RLCORE_PUREPYTHON=1``
+makes it the live implementation. Clarity beats speed here: loops stay loops.
+
+Examples:
+    >>> import numpy as np
+    >>> from rlcore import _reference as ref
+    >>> ref.discount_cumsum(np.array([1, 1, 1], np.float32), 0.5)
+    array([1.75, 1.5 , 1.  ], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import math
+import numpy as np
+
+from rlcore._checks import (
+    COLLECTOR_COLUMNS,
+    _array,
+    _collector_args,
+    _collector_spec,
+    _env_ids,
+    _extras_list,
+    _f32,
+    _flags,
+    _rows,
+    _segments,
+)
+
+
+# --- return kernels -------------------------------------------------------------------------------
+
+
+def discount_cumsum(x: np.ndarray, gamma: float) -> np.ndarray:
+    """``y[t] = x[t] + gamma * y[t+1]`` computed backwards over a float32 array."""
+    x = _f32("x", x)
+    out = np.empty_like(x)
+    acc = 0.0
+    for t in range(len(x) - 1, -1, -1):
+        acc = float(x[t]) + gamma * acc
+        out[t] = acc
+    return out
+
+
+def compute_gae(rewards, values, terminateds, seg_lens, bootstrap_values, gamma, lambda_):
+    """GAE per segment; see ``rlcore/_core.pyi``."""
+    rewards = _f32("rewards", rewards)
+    n = len(rewards)
+    values = _f32("values", values, n)
+    terminateds = _flags("terminateds", terminateds, n)
+    seg_lens = _segments(seg_lens, n)
+    bootstrap_values = _f32("bootstrap_values", bootstrap_values)
+    if len(bootstrap_values) != len(seg_lens):
+        raise ValueError(
+            f"bootstrap_values has {len(bootstrap_values)} entries, expected {len(seg_lens)} (one per segment)"
+        )
+    adv = np.empty(n, np.float32)
+    end = n
+    for s in range(len(seg_lens) - 1, -1, -1):
+        start = end - int(seg_lens[s])
+        next_value, acc = float(bootstrap_values[s]), 0.0
+        for t in range(end - 1, start - 1, -1):
+            if terminateds[t]:
+                next_value, acc = 0.0, 0.0
+            delta = float(rewards[t]) + gamma * next_value - float(values[t])
+            acc = delta + gamma * lambda_ * acc
+            adv[t] = acc
+            next_value = float(values[t])
+        end = start
+    return adv, adv + values
+
+
+def vtrace(log_rhos, discounts, rewards, values, bootstrap_value, clip_rho_threshold=1.0, clip_pg_rho_threshold=1.0):
+    """V-trace targets, time-major; see ``rlcore/_core.pyi``."""
+    log_rhos = _array("log_rhos", log_rhos, (np.dtype(np.float32),), (1, 2))
+    shape = log_rhos.shape
+    for name, arr in (("discounts", discounts), ("rewards", rewards), ("values", values)):
+        _array(name, arr, (np.dtype(np.float32),), (1, 2))
+        if arr.shape != shape:
+            raise ValueError(f"{name} has shape {arr.shape}, expected {shape} (as log_rhos)")
+    bootstrap_value = _array("bootstrap_value", bootstrap_value, (np.dtype(np.float32),))
+    if bootstrap_value.size != (shape[1] if len(shape) == 2 else 1):
+        raise ValueError(f"bootstrap_value has shape {bootstrap_value.shape}, expected {shape[1:] or (1,)}")
+    T = shape[0]
+    lr = log_rhos.reshape(T, -1).astype(np.float64)
+    disc = discounts.reshape(T, -1).astype(np.float64)
+    rew = rewards.reshape(T, -1).astype(np.float64)
+    val = values.reshape(T, -1).astype(np.float64)
+    boot = bootstrap_value.reshape(-1).astype(np.float64)
+    rho_clip = math.inf if clip_rho_threshold is None else float(clip_rho_threshold)
+    pg_clip = math.inf if clip_pg_rho_threshold is None else float(clip_pg_rho_threshold)
+    vs = np.empty_like(val)
+    pg = np.empty_like(val)
+    for b in range(val.shape[1]):
+        acc = 0.0  # vs[t+1] - V(x[t+1])
+        vs_next = boot[b]
+        for t in range(T - 1, -1, -1):
+            rho = math.exp(lr[t, b])
+            v_next = boot[b] if t == T - 1 else val[t + 1, b]
+            delta = min(rho_clip, rho) * (rew[t, b] + disc[t, b] * v_next - val[t, b])
+            acc = delta + disc[t, b] * min(1.0, rho) * acc
+            vs[t, b] = val[t, b] + acc
+            pg[t, b] = min(pg_clip, rho) * (rew[t, b] + disc[t, b] * vs_next - val[t, b])
+            vs_next = vs[t, b]
+    return vs.astype(np.float32).reshape(shape), pg.astype(np.float32).reshape(shape)
+
+
+def adjust_nstep(n_step, gamma, rewards, terminateds, seg_lens):
+    """n-step returns within segments; see ``rlcore/_core.pyi``."""
+    if not isinstance(n_step, (int, np.integer)) or isinstance(n_step, bool) or n_step < 1:
+        raise ValueError(f"n_step must be an int >= 1, got {n_step!r}")
+    rewards = _f32("rewards", rewards)
+    n = len(rewards)
+    terminateds = _flags("terminateds", terminateds, n)
+    seg_lens = _segments(seg_lens, n)
+    out_r = np.empty(n, np.float32)
+    nxt = np.empty(n, np.int64)
+    horizon = np.empty(n, np.int64)
+    start = 0
+    for length in seg_lens:
+        end = start + int(length)
+        for i in range(start, end):
+            acc, j = 0.0, 0
+            while True:
+                acc += gamma**j * float(rewards[i + j])
+                if terminateds[i + j] or j + 1 == n_step or i + j + 1 == end:
+                    break
+                j += 1
+            out_r[i], nxt[i], horizon[i] = acc, i + j, j + 1
+        start = end
+    return out_r, nxt, terminateds[nxt].copy(), horizon
+
+
+# --- replay kernels -------------------------------------------------------------------------------
+
+
+class _SegmentTree:
+    """Binary tree over ``capacity`` leaves stored in an array: node ``k`` has children ``2k, 2k+1``."""
+
+    _neutral = 0.0  # and a static ``_op(a, b)``: defined by SumSegmentTree / MinSegmentTree
+
+    def __init__(self, capacity):
+        if not isinstance(capacity, (int, np.integer)) or isinstance(capacity, bool) or capacity < 1:
+            raise ValueError(f"capacity must be an int >= 1, got {capacity!r}")
+        self._capacity = int(capacity)
+        self._size = 1 << (self._capacity - 1).bit_length()
+        self._tree = np.full(2 * self._size, self._neutral, np.float64)
+
+    @property
+    def capacity(self):
+        return self._capacity
+
+    def __len__(self):
+        return self._capacity
+
+    def _index(self, idx):
+        if not isinstance(idx, (int, np.integer)) or isinstance(idx, bool):
+            raise TypeError(f"idx must be an int, got {type(idx).__name__}")
+        if not 0 <= idx < self._capacity:
+            raise IndexError(f"idx {idx} out of range [0, {self._capacity})")
+        return int(idx)
+
+    def __getitem__(self, idx):
+        return float(self._tree[self._size + self._index(idx)])
+
+    def __setitem__(self, idx, value):
+        self.update(np.array([self._index(idx)], np.int64), np.array([value], np.float64))
+
+    def _idxs(self, idxs, name="idxs"):
+        idxs = _array(name, idxs, (np.dtype(np.int64),), 1)
+        if len(idxs) and (idxs.min() < 0 or idxs.max() >= self._capacity):
+            raise IndexError(f"{name} out of range [0, {self._capacity})")
+        return idxs
+
+    def update(self, idxs, values):
+        idxs = self._idxs(idxs)
+        values = _array("values", values, (np.dtype(np.float64),), 1)
+        if len(values) != len(idxs):
+            raise ValueError(f"values has {len(values)} entries, expected {len(idxs)} (as idxs)")
+        self._check_values(values)
+        for i, v in zip(idxs, values):
+            k = self._size + int(i)
+            self._tree[k] = v
+            k //= 2
+            while k >= 1:
+                self._tree[k] = self._op(self._tree[2 * k], self._tree[2 * k + 1])
+                k //= 2
+
+    def _check_values(self, values):
+        if np.isnan(values).any():
+            raise ValueError("values must not be NaN")
+
+    def get(self, idxs):
+        return self._tree[self._size + self._idxs(idxs)].copy()
+
+    def reduce(self, start=0, end=None):
+        end = self._capacity if end is None else end
+        if not (0 <= start <= end <= self._capacity):
+            raise ValueError(f"range [{start}, {end}) is not within [0, {self._capacity}]")
+        result = self._neutral
+        lo, hi = start + self._size, end + self._size
+        while lo < hi:
+            if lo & 1:
+                result = self._op(result, self._tree[lo])
+                lo += 1
+            if hi & 1:
+                hi -= 1
+                result = self._op(result, self._tree[hi])
+            lo //= 2
+            hi //= 2
+        return float(result)
+
+
+class SumSegmentTree(_SegmentTree):
+    """Sum tree; see ``rlcore/_core.pyi``."""
+
+    _neutral = 0.0
+
+    @staticmethod
+    def _op(a, b):
+        return a + b
+
+    def _check_values(self, values):
+        if not np.isfinite(values).all() or (values < 0).any():
+            raise ValueError("values of a SumSegmentTree must be finite and >= 0")
+
+    def sum(self, start=0, end=None):
+        return self.reduce(start, end)
+
+    def find_prefixsum_idx(self, prefixsums):
+        prefixsums = _array("prefixsums", prefixsums, (np.dtype(np.float64),), 1)
+        out = np.empty(len(prefixsums), np.int64)
+        tree, size = self._tree, self._size
+        for q, p in enumerate(prefixsums):
+            k = 1
+            while k < size:
+                left = tree[2 * k]
+                if p < left or tree[2 * k + 1] <= 0.0:
+                    k = 2 * k
+                else:
+                    p -= left
+                    k = 2 * k + 1
+            out[q] = min(k - size, self._capacity - 1)
+        return out
+
+
+class MinSegmentTree(_SegmentTree):
+    """Min tree; see ``rlcore/_core.pyi``."""
+
+    _neutral = math.inf
+
+    @staticmethod
+    def _op(a, b):
+        return a if a < b else b
+
+    def min(self, start=0, end=None):
+        return self.reduce(start, end)
+
+
+def ring_insert(dest, src, start):
+    """Copies rows of ``src`` into ``dest`` from ``start``, wrapping; see ``rlcore/_core.pyi``."""
+    for name, arr in (("dest", dest), ("src", src)):
+        if not isinstance(arr, np.ndarray):
+            raise TypeError(f"{name} must be a numpy array, got {type(arr).__name__}")
+        if arr.dtype.hasobject:
+            raise TypeError(f"{name} must not be an object array")
+        if arr.ndim < 1:
+            raise ValueError(f"{name} must have at least one dimension")
+        if not arr.flags.c_contiguous:
+            raise ValueError(f"{name} must be C-contiguous (use np.ascontiguousarray)")
+    if src.dtype != dest.dtype:
+        raise TypeError(f"src has dtype {src.dtype}, expected {dest.dtype} (as dest)")
+    if src.shape[1:] != dest.shape[1:]:
+        raise ValueError(f"src rows have shape {src.shape[1:]}, expected {dest.shape[1:]} (as dest)")
+    if not dest.flags.writeable:
+        raise ValueError("dest must be writable")
+    cap = len(dest)
+    if cap == 0:
+        raise ValueError("dest must have at least one row")
+    if not isinstance(start, (int, np.integer)) or not 0 <= start < cap:
+        raise ValueError(f"start must be an int in [0, {cap}), got {start!r}")
+    n = len(src)
+    for j in range(max(0, n - cap), n):
+        dest[(start + j) % cap] = src[j]
+    return int((start + n) % cap)
+
+
+# --- trajectory collection -----------------------------------------------------------------------
+
+class TrajectoryCollector:
+    """Per-env row lists cut into fragments; see ``rlcore/_core.pyi`` for the contract."""
+
+    def __init__(
+        self,
+        num_envs,
+        obs_shape,
+        obs_dtype=np.float32,
+        action_shape=(),
+        action_dtype=np.int64,
+        extras=None,
+        fragment_length=200,
+        batch_mode="truncate_episodes",
+        eps_id_start=0,
+        unroll_id_start=0,
+    ):
+        _collector_args(num_envs, fragment_length, batch_mode)
+        self.num_envs, self.fragment_length, self.batch_mode = int(num_envs), int(fragment_length), batch_mode
+        self._specs = specs = _collector_spec(obs_shape, obs_dtype, action_shape, action_dtype, extras, COLLECTOR_COLUMNS)
+        self.extra_names = tuple(specs)[2:]
+        self._next_eps, self._next_unroll = int(eps_id_start), int(unroll_id_start)
+        n = self.num_envs
+        self._cur_obs = [None] * n  # the observation the next action is taken from
+        self._eps = np.full(n, -1, np.int64)
+        self._t = np.zeros(n, np.int64)
+        self._rows = [[] for _ in range(n)]  # uncut rows: dicts
+        self._ready = [[] for _ in range(n)]  # cut rows, in order
+        self._awaiting = np.ones(n, np.bool_)
+
+    @property
+    def ready_rows(self):
+        return sum(len(r) for r in self._ready)
+
+    @property
+    def pending_rows(self):
+        return sum(len(r) for r in self._rows)
+
+    @property
+    def awaiting_reset(self):
+        return self._awaiting.copy()
+
+    def _rows_of(self, name, arr, n, spec_name):
+        return _rows(name, arr, n, *self._specs[spec_name])
+
+    def reset(self, obs, env_ids=None):
+        env_ids = _env_ids(env_ids, self.num_envs)
+        obs = self._rows_of("obs", obs, len(env_ids), "obs")
+        for i in env_ids:
+            if not self._awaiting[i] and self._t[i] > 0:
+                raise ValueError(f"env {i} has an episode in progress; end it (truncateds=True) before reset")
+        for k, i in enumerate(env_ids):
+            self._start(i, obs[k])
+
+    def _start(self, i, obs):
+        self._cur_obs[i] = obs.copy()
+        self._eps[i] = self._next_eps
+        self._next_eps += 1
+        self._t[i] = 0
+        self._awaiting[i] = False
+
+    def append(self, actions, rewards, terminateds, truncateds, new_obs, extras=(), next_obs=None):
+        n = self.num_envs
+        actions = self._rows_of("actions", actions, n, "actions")
+        rewards = _array("rewards", rewards, (np.dtype(np.float32), np.dtype(np.float64)), 1, n)
+        terminateds = _flags("terminateds", terminateds, n)
+        truncateds = _flags("truncateds", truncateds, n)
+        new_obs = self._rows_of("new_obs", new_obs, n, "obs")
+        extras = _extras_list(extras, self.extra_names)
+        extras = [self._rows_of(f"extras[{k!r}]", a, n, k) for k, a in zip(self.extra_names, extras)]
+        if next_obs is not None:
+            next_obs = self._rows_of("next_obs", next_obs, n, "obs")
+        if self._awaiting.any():
+            raise ValueError(f"envs {np.flatnonzero(self._awaiting).tolist()} await reset() before append()")
+        for i in range(n):
+            done = bool(terminateds[i] or truncateds[i])
+            row = {
+                "obs": self._cur_obs[i],
+                "new_obs": new_obs[i].copy(),
+                "actions": actions[i].copy(),
+                "rewards": np.float32(rewards[i]),
+                "terminateds": bool(terminateds[i]),
+                "truncateds": bool(truncateds[i]),
+                "eps_id": self._eps[i],
+                "t": self._t[i],
+                "env_id": i,
+                **{k: a[i].copy() for k, a in zip(self.extra_names, extras)},
+            }
+            self._rows[i].append(row)
+            self._t[i] += 1
+            self._cur_obs[i] = row["new_obs"]
+            row["_seg_end"] = done
+            if done:
+                self._awaiting[i] = True
+            if (done and self.batch_mode == "complete_episodes") or (
+                self.batch_mode == "truncate_episodes" and len(self._rows[i]) == self.fragment_length
+            ):
+                self._cut(i)
+            if done and next_obs is not None:
+                self._start(i, next_obs[i])
+        return self.ready_rows
+
+    def _cut(self, i):
+        if not self._rows[i]:
+            return
+        self._rows[i][-1]["_seg_end"] = True
+        for row in self._rows[i]:
+            row["unroll_id"] = self._next_unroll
+        self._next_unroll += 1
+        self._ready[i].extend(self._rows[i])
+        self._rows[i] = []
+
+    def cut(self, env_ids=None):
+        for i in _env_ids(env_ids, self.num_envs):
+            self._cut(int(i))
+        return self.ready_rows
+
+    def pop(self):
+        rows = [row for env_rows in self._ready for row in env_rows]
+        self._ready = [[] for _ in range(self.num_envs)]
+        out = {}
+        for name in ("obs", "new_obs", "actions", *self.extra_names):
+            shape, dtype = self._specs["obs" if name == "new_obs" else name]
+            out[name] = np.array([r[name] for r in rows], dtype).reshape(len(rows), *shape)
+        out["rewards"] = np.array([r["rewards"] for r in rows], np.float32)
+        for name in ("terminateds", "truncateds"):
+            out[name] = np.array([r[name] for r in rows], np.bool_)
+        out["dones"] = out["terminateds"] | out["truncateds"]
+        for name in ("eps_id", "t", "env_id", "unroll_id"):
+            out[name] = np.array([r[name] for r in rows], np.int64)
+        ends = np.flatnonzero([r["_seg_end"] for r in rows])
+        seg_lens = np.diff(np.concatenate([[-1], ends])).astype(np.int64)
+        return out, seg_lens
+
+
