@@ -1,0 +1,195 @@
+"""ColumnStorage: a fixed number of rows kept as one preallocated numpy array per column.
+
+Every replay buffer stores its experience here. The arrays are allocated on the first write,
+from the dtypes and row shapes of that batch; numeric columns are written with the compiled
+``ring_insert`` kernel (one copy per column, wrapping around at ``capacity``), object columns
+(``infos``, strings, anything that is not bool/int/float/complex) with plain numpy assignment into
+an object array. Reading gathers rows with fancy indexing, which copies them out, so a sampled
+batch never aliases the storage.
+
+The storage knows nothing about sampling: it holds ``size`` valid rows at positions
+``0 .. size-1`` (all ``capacity`` rows once it has wrapped) and a write position ``pos``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from rlcore._backend import ring_insert
+from rlcore.data.replay_buffers._validation import check_int
+
+_NUMERIC_KINDS = frozenset("biufc")
+
+
+def _as_column(name: str, value: Any) -> np.ndarray:
+    if isinstance(value, np.ndarray):
+        return value
+    try:
+        arr = np.asarray(value)
+    except ValueError as err:  # ragged lists
+        raise ValueError(f"column {name!r} cannot be made into an array: {err}") from None
+    return arr
+
+
+class ColumnStorage:
+    """A ring of ``capacity`` rows stored column by column.
+
+    Args:
+        capacity: Number of rows held at most (an int >= 1).
+        name: Name used in error messages (the owning buffer's name).
+
+    Examples:
+        >>> import numpy as np
+        >>> s = ColumnStorage(4)
+        >>> s.write({"obs": np.arange(6.0).reshape(3, 2), "actions": np.array([0, 1, 2])})
+        (0, 3)
+        >>> s.write({"obs": np.ones((2, 2)), "actions": np.array([7, 8])})
+        (3, 2)
+        >>> s.size, s.pos
+        (4, 1)
+        >>> s.gather(np.array([0, 1]))["actions"]
+        array([8, 1])
+    """
+
+    def __init__(self, capacity: int, *, name: str = "ColumnStorage") -> None:
+        self.capacity = check_int("capacity", capacity, 1)
+        self.name = name
+        self._columns: dict[str, np.ndarray] = {}
+        self.pos = 0
+        self.size = 0
+
+    # --- schema ---------------------------------------------------------------------------------
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Names of the stored columns (empty before the first write)."""
+        return tuple(self._columns)
+
+    def _prepare(self, batch: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], int]:
+        if not isinstance(batch, Mapping):
+            raise TypeError(f"{self.name}: batch must be a SampleBatch or a mapping of columns, got {type(batch).__name__}")
+        if len(batch) == 0:
+            raise ValueError(f"{self.name}: batch has no columns")
+        cols = {str(k): _as_column(str(k), v) for k, v in batch.items()}
+        lengths = {k: (len(v) if v.ndim else -1) for k, v in cols.items()}
+        n = next(iter(lengths.values()))
+        bad = {k: ln for k, ln in lengths.items() if ln != n}
+        if n < 0 or bad:
+            raise ValueError(f"{self.name}: columns must be arrays of equal length, got lengths {lengths}")
+        if self._columns:
+            stored, given = set(self._columns), set(cols)
+            if stored != given:
+                raise ValueError(
+                    f"{self.name}: batch columns differ from the stored ones: missing {sorted(stored - given)}, "
+                    f"unexpected {sorted(given - stored)} (stored: {sorted(stored)})"
+                )
+            for k, v in cols.items():
+                dest = self._columns[k]
+                if v.shape[1:] != dest.shape[1:]:
+                    raise ValueError(
+                        f"{self.name}: column {k!r} has row shape {v.shape[1:]}, expected {dest.shape[1:]} (as stored)"
+                    )
+                if dest.dtype.hasobject:
+                    continue
+                if v.dtype != dest.dtype:
+                    if v.dtype.kind not in _NUMERIC_KINDS or not np.can_cast(v.dtype, dest.dtype, "same_kind"):
+                        raise TypeError(
+                            f"{self.name}: column {k!r} has dtype {v.dtype}, expected {dest.dtype} (as stored) "
+                            "or a dtype of the same kind"
+                        )
+                    v = v.astype(dest.dtype)
+                cols[k] = np.ascontiguousarray(v)
+        return cols, n
+
+    def _allocate(self, cols: Mapping[str, np.ndarray]) -> None:
+        for k, v in cols.items():
+            if v.dtype.kind in _NUMERIC_KINDS:
+                self._columns[k] = np.zeros((self.capacity,) + v.shape[1:], v.dtype)
+            else:
+                self._columns[k] = np.empty((self.capacity,) + v.shape[1:], object)
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def write(self, batch: Mapping[str, Any]) -> tuple[int, int]:
+        """Appends the rows of ``batch`` at ``pos``, wrapping around.
+
+        If the batch has more rows than ``capacity``, only its last ``capacity`` rows are kept.
+
+        Returns:
+            ``(start, n)``: the position of the batch's first row and its number of rows; the
+            rows kept are ``(start + j) % capacity`` for ``j`` in ``range(max(0, n - capacity), n)``.
+        """
+        cols, n = self._prepare(batch)
+        start = self.pos
+        if n == 0:
+            return start, 0
+        if not self._columns:
+            self._allocate(cols)
+            cols = self._prepare(cols)[0]
+        cap = self.capacity
+        obj_rows = None
+        for k, v in cols.items():
+            dest = self._columns[k]
+            if dest.dtype.hasobject:
+                if obj_rows is None:
+                    keep = min(n, cap)
+                    obj_rows = (start + np.arange(n - keep, n)) % cap
+                dest[obj_rows] = v[n - len(obj_rows):]
+            else:
+                ring_insert(dest, v, start)
+        self.pos = (start + n) % cap
+        self.size = min(cap, self.size + n)
+        return start, n
+
+    def scatter(self, batch: Mapping[str, Any], dest_rows: np.ndarray, src_rows: np.ndarray) -> None:
+        """Writes rows ``src_rows`` of ``batch`` to rows ``dest_rows`` (already valid rows, distinct)."""
+        cols, _ = self._prepare(batch)
+        for k, v in cols.items():
+            self._columns[k][dest_rows] = v[src_rows]
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def gather(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Copies rows ``rows`` (int64 positions in ``[0, size)``) out of every column."""
+        return {k: v[rows] for k, v in self._columns.items()}
+
+    def nbytes(self) -> int:
+        """Bytes held by the preallocated numeric arrays plus an estimate for object cells."""
+        total = 0
+        for v in self._columns.values():
+            total += v.nbytes if not v.dtype.hasobject else v.size * 8 + 64 * self.size
+        return total
+
+    # --- checkpoints ----------------------------------------------------------------------------
+
+    def get_state(self) -> dict[str, Any]:
+        """The valid rows of every column (in position order) and the ring counters."""
+        return {
+            "capacity": self.capacity,
+            "pos": self.pos,
+            "size": self.size,
+            "columns": {k: v[: self.size].copy() for k, v in self._columns.items()},
+        }
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        """Restores what :meth:`get_state` returned; the capacity must be the same."""
+        try:
+            capacity, pos, size, columns = (state[k] for k in ("capacity", "pos", "size", "columns"))
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"{self.name}: state must be a dict with capacity, pos, size, columns; got {err!r}") from None
+        if capacity != self.capacity:
+            raise ValueError(f"{self.name}: state has capacity {capacity}, expected {self.capacity}")
+        if not (0 <= size <= capacity and 0 <= pos < capacity):
+            raise ValueError(f"{self.name}: state has pos {pos} / size {size} outside capacity {capacity}")
+        self._columns = {}
+        if columns:
+            cols = {k: np.asarray(v) for k, v in columns.items()}
+            for k, v in cols.items():
+                if len(v) != size:
+                    raise ValueError(f"{self.name}: state column {k!r} has {len(v)} rows, expected {size}")
+            self._allocate(cols)
+            for k, v in cols.items():
+                self._columns[k][:size] = v
+        self.pos, self.size = int(pos), int(size)

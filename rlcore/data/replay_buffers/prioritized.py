@@ -1,0 +1,214 @@
+"""PrioritizedReplayBuffer: replay that samples each unit in proportion to ``priority ** alpha``.
+
+Proportional prioritization (Schaul et al. 2016) over the compiled sum and min segment trees, one
+leaf per slot. New units get the largest priority seen so far. ``sample(n, beta)`` draws
+``rng.random(n) * total`` prefix sums, finds their leaves with one batched
+``find_prefixsum_idx``, and adds two columns to the SampleBatch it returns:
+
+* ``weights`` (float32): importance weights ``(N * P(i)) ** -beta`` divided by the largest possible
+  weight ``(N * P_min) ** -beta`` (``P_min`` from the min tree), so they lie in ``(0, 1]``;
+* ``batch_indexes`` (int64): the slot of each row's unit, to pass back to
+  :meth:`PrioritizedReplayBuffer.update_priorities`.
+
+For items, both are repeated over the item's rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from rlcore._backend import MinSegmentTree, SumSegmentTree
+from rlcore.data.replay_buffers._validation import check_nonneg_float, check_positive_float
+from rlcore.data.replay_buffers.uniform import ReplayBuffer, StorageUnit, _count, _sample_batch
+
+
+class PrioritizedReplayBuffer(ReplayBuffer):
+    """Prioritized replay with alpha/beta and importance weights.
+
+    Args:
+        capacity: Rows held at most (an int >= 1).
+        alpha: How strongly priorities shape sampling (0: uniform), >= 0.
+        beta: Default importance-weight exponent of :meth:`sample` (0: no correction), >= 0.
+        eps: Added to ``|td_error|`` by :meth:`update_td_errors`, > 0.
+        storage_unit: ``"timesteps"`` or ``"items"`` (see :class:`ReplayBuffer`).
+        seed: Seed of the sampling RNG.
+        name: Name used in errors and stats.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rlcore.data.sample_batch import SampleBatch
+        >>> buf = PrioritizedReplayBuffer(capacity=8, alpha=1.0, beta=1.0, seed=0)
+        >>> slots = buf.add(SampleBatch({"obs": np.arange(4.0)}))
+        >>> buf.update_priorities(slots, np.array([1.0, 1.0, 1.0, 5.0]))
+        >>> b = buf.sample(3)
+        >>> sorted(b.keys())
+        ['batch_indexes', 'obs', 'weights']
+        >>> float(b["weights"].max()) <= 1.0
+        True
+    """
+
+    def __init__(
+        self,
+        capacity: int = 10000,
+        *,
+        alpha: float = 0.6,
+        beta: float = 0.4,
+        eps: float = 1e-6,
+        storage_unit: StorageUnit | str = StorageUnit.TIMESTEPS,
+        seed: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(capacity, storage_unit=storage_unit, seed=seed, name=name)
+        self.alpha = check_nonneg_float("alpha", alpha)
+        self.beta = check_nonneg_float("beta", beta)
+        self.eps = check_positive_float("eps", eps)
+        self._sum = SumSegmentTree(self.capacity)
+        self._min = MinSegmentTree(self.capacity)
+        self.max_priority = 1.0
+        self._num_updates = 0
+
+    # --- adding ---------------------------------------------------------------------------------
+
+    def add(self, batch: Mapping[str, Any], *, unit_lens=None, priorities=None) -> np.ndarray:
+        """Adds a batch; its units get ``priorities`` (one per unit) or the max priority so far.
+
+        Returns:
+            The slots of the units added (int64), as :meth:`ReplayBuffer.add`.
+        """
+        if priorities is not None:
+            priorities = self._check_priorities(np.asarray(priorities, np.float64).reshape(-1))
+            if self._items:
+                expected = 1 if unit_lens is None else len(unit_lens)
+            else:
+                expected = _count(batch, self.name)
+            if len(priorities) != expected:
+                raise ValueError(
+                    f"{self.name}: priorities has {len(priorities)} entries, expected one per unit ({expected})"
+                )
+        slots = super().add(batch, unit_lens=unit_lens)
+        if priorities is None:
+            prios = np.full(len(slots), self.max_priority)
+        else:
+            prios = priorities[len(priorities) - len(slots):]
+            self.max_priority = max(self.max_priority, float(prios.max(initial=0.0)))
+        self._set(slots, prios)
+        return slots
+
+    def _set(self, slots: np.ndarray, priorities: np.ndarray) -> None:
+        values = np.ascontiguousarray(priorities ** self.alpha, np.float64)
+        slots = np.ascontiguousarray(slots, np.int64)
+        self._sum.update(slots, values)
+        self._min.update(slots, values)
+
+    def _on_evict(self, slots: np.ndarray) -> None:
+        self._sum.update(slots, np.zeros(len(slots)))
+        self._min.update(slots, np.full(len(slots), np.inf))
+
+    # --- sampling -------------------------------------------------------------------------------
+
+    def sample(self, n: int, beta: float | None = None):
+        """Draws ``n`` units in proportion to ``priority ** alpha``, with ``weights`` and
+        ``batch_indexes`` columns (see the module docstring).
+
+        Args:
+            n: Number of units (an int >= 1).
+            beta: Importance-weight exponent (>= 0); defaults to the buffer's ``beta``.
+        """
+        n = self._check_sample(n)
+        beta = self.beta if beta is None else check_nonneg_float("beta", beta)
+        total = self._sum.sum()
+        slots = self._sum.find_prefixsum_idx(self._rng.random(n) * total)
+        num = len(self)
+        p_min = self._min.min() / total
+        max_weight = (p_min * num) ** (-beta)
+        p = self._sum.get(slots) / total
+        weights = ((p * num) ** (-beta) / max_weight).astype(np.float32)
+        rows = self._rows_of(slots)
+        if self._items:
+            lens = self._item_len[slots]
+            weights, slots = np.repeat(weights, lens), np.repeat(slots, lens)
+        cols = self._storage.gather(rows)
+        cols["weights"] = weights
+        cols["batch_indexes"] = slots
+        self._sampled_count += len(rows)
+        return _sample_batch(cols)
+
+    # --- priorities -----------------------------------------------------------------------------
+
+    def _check_priorities(self, priorities: np.ndarray) -> np.ndarray:
+        bad = ~np.isfinite(priorities) | (priorities <= 0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(
+                f"{self.name}: priorities must be finite and > 0, got {priorities[i]!r} at position {i}"
+            )
+        return priorities
+
+    def update_priorities(self, idxes, priorities) -> None:
+        """Sets the priority of the units at slots ``idxes`` (from ``batch_indexes``).
+
+        Raises:
+            ValueError: on mismatched lengths, a priority that is not finite and > 0, or an index
+                that is not a slot currently held.
+        """
+        idxes = np.asarray(idxes)
+        priorities = np.asarray(priorities, np.float64).reshape(-1)
+        if idxes.ndim != 1 or (len(idxes) and idxes.dtype.kind not in "iu"):
+            raise TypeError(f"{self.name}: idxes must be a 1-D array of ints, got {idxes.dtype} of shape {idxes.shape}")
+        if len(idxes) != len(priorities):
+            raise ValueError(f"{self.name}: idxes has {len(idxes)} entries but priorities has {len(priorities)}")
+        self._check_priorities(priorities)
+        idxes = idxes.astype(np.int64)
+        out = (idxes < 0) | (idxes >= self.capacity)
+        out[~out] = ~self._is_live(idxes[~out])
+        if out.any():
+            i = int(np.argmax(out))
+            raise ValueError(
+                f"{self.name}: index {int(idxes[i])} at position {i} is not a slot held by the buffer "
+                f"({len(self)} units, capacity {self.capacity})"
+            )
+        self._set(idxes, priorities)
+        self.max_priority = max(self.max_priority, float(priorities.max(initial=0.0)))
+        self._num_updates += len(idxes)
+
+    def update_td_errors(self, idxes, td_errors) -> None:
+        """Sets priorities to ``|td_errors| + eps`` (what RLlib's replay actor did)."""
+        td = np.asarray(td_errors, np.float64).reshape(-1)
+        self.update_priorities(idxes, np.abs(td) + self.eps)
+
+    def priorities(self, idxes) -> np.ndarray:
+        """Current priorities (``leaf ** (1 / alpha)``; the leaf itself when ``alpha == 0``) of slots."""
+        leaves = self._sum.get(np.ascontiguousarray(idxes, np.int64))
+        return leaves if self.alpha == 0 else leaves ** (1.0 / self.alpha)
+
+    # --- stats and checkpoints ------------------------------------------------------------------
+
+    def stats(self, debug: bool = False) -> dict[str, Any]:
+        """:meth:`ReplayBuffer.stats` plus ``max_priority`` and, with ``debug``, ``num_priority_updates``."""
+        out = super().stats(debug)
+        out["max_priority"] = self.max_priority
+        if debug:
+            out["num_priority_updates"] = self._num_updates
+        return out
+
+    def get_state(self) -> dict[str, Any]:
+        """:meth:`ReplayBuffer.get_state` plus the tree leaves and the max priority."""
+        state = super().get_state()
+        all_slots = np.arange(self.capacity, dtype=np.int64)
+        state["sum_leaves"] = self._sum.get(all_slots)
+        state["min_leaves"] = self._min.get(all_slots)
+        state["max_priority"] = self.max_priority
+        state["num_updates"] = self._num_updates
+        return state
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        super().set_state(state)
+        all_slots = np.arange(self.capacity, dtype=np.int64)
+        self._sum = SumSegmentTree(self.capacity)
+        self._min = MinSegmentTree(self.capacity)
+        self._sum.update(all_slots, np.ascontiguousarray(state["sum_leaves"], np.float64))
+        self._min.update(all_slots, np.ascontiguousarray(state["min_leaves"], np.float64))
+        self.max_priority = float(state["max_priority"])
+        self._num_updates = int(state["num_updates"])
