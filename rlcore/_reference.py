@@ -83,11 +83,11 @@ def vtrace(log_rhos, discounts, rewards, values, bootstrap_value, clip_rho_thres
     bootstrap_value = _array("bootstrap_value", bootstrap_value, (np.dtype(np.float32),))
     if bootstrap_value.size != (shape[1] if len(shape) == 2 else 1):
         raise ValueError(f"bootstrap_value has shape {bootstrap_value.shape}, expected {shape[1:] or (1,)}")
-    T = shape[0]
-    lr = log_rhos.reshape(T, -1).astype(np.float64)
-    disc = discounts.reshape(T, -1).astype(np.float64)
-    rew = rewards.reshape(T, -1).astype(np.float64)
-    val = values.reshape(T, -1).astype(np.float64)
+    T, B = shape[0], (shape[1] if len(shape) == 2 else 1)
+    lr = log_rhos.reshape(T, B).astype(np.float64)
+    disc = discounts.reshape(T, B).astype(np.float64)
+    rew = rewards.reshape(T, B).astype(np.float64)
+    val = values.reshape(T, B).astype(np.float64)
     boot = bootstrap_value.reshape(-1).astype(np.float64)
     rho_clip = math.inf if clip_rho_threshold is None else float(clip_rho_threshold)
     pg_clip = math.inf if clip_pg_rho_threshold is None else float(clip_pg_rho_threshold)
