@@ -339,9 +339,9 @@ class SampleBatch(dict, Columns):
         else:
             ends = np.cumsum(seq)
             begins = ends - seq
-            hit = np.flatnonzero((ends > start) & (begins < end) & (seq > 0))
-            if hit.size == 0:
-                s0 = s1 = int(np.searchsorted(ends, start, side="right")) if start < end else 0
+            hit = np.flatnonzero((ends > start) & (begins < end) & (seq > 0) & (start < end))
+            if hit.size == 0:  # an empty range holds no sequence
+                s0 = s1 = 0
                 new_seq = seq[0:0]
             else:
                 s0, s1 = int(hit[0]), int(hit[-1]) + 1
