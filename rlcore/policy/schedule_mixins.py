@@ -1,0 +1,80 @@
+"""Schedule mixins: a policy's learning rate and entropy coefficient following the global timestep.
+
+RLlib 1.x keeps ``LearningRateSchedule`` and ``EntropyCoeffSchedule`` in its torch and TF policy
+modules; here they are framework-free (they set torch ``param_groups`` or a Keras optimizer's
+``learning_rate``) and re-exported from both. Mix them in ahead of the policy class and call their
+``__init__`` in ``before_init``/``before_loss_init``; ``on_global_var_update`` does the rest.
+
+Examples:
+    >>> class P(EntropyCoeffSchedule):
+    ...     pass
+    >>> p = object.__new__(P); EntropyCoeffSchedule.__init__(p, 0.01, None)
+    >>> p.entropy_coeff
+    0.01
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from rlcore.policy.schedules import PiecewiseSchedule
+
+__all__ = ["LearningRateSchedule", "EntropyCoeffSchedule"]
+
+
+class LearningRateSchedule:
+    """Mixin: the optimizers' learning rate follows ``lr_schedule`` over the global timestep.
+
+    Call ``LearningRateSchedule.__init__(policy, lr, lr_schedule)`` (e.g. in ``before_init``).
+
+    Examples:
+        >>> class P(LearningRateSchedule):
+        ...     _optimizers = []
+        >>> p = object.__new__(P); LearningRateSchedule.__init__(p, 0.1, [[0, 0.1], [100, 0.0]])
+        >>> p.on_global_var_update({"timestep": 50}) or p.cur_lr
+        0.05
+    """
+
+    def __init__(self, lr: float, lr_schedule: Any):
+        self.cur_lr = float(lr)
+        self._lr_schedule = None if lr_schedule is None else PiecewiseSchedule(lr_schedule, outside_value=lr_schedule[-1][-1])
+
+    def on_global_var_update(self, global_vars: Dict[str, Any]) -> None:
+        sup = super()
+        if hasattr(sup, "on_global_var_update"):
+            sup.on_global_var_update(global_vars)
+        if self._lr_schedule is not None and "timestep" in global_vars:
+            self.cur_lr = self._lr_schedule.value(global_vars["timestep"])
+            self._set_optimizer_lr(self.cur_lr)
+
+    def _set_optimizer_lr(self, lr: float) -> None:
+        for opt in getattr(self, "_optimizers", []):
+            if hasattr(opt, "param_groups"):
+                for g in opt.param_groups:
+                    g["lr"] = lr
+            elif hasattr(opt, "learning_rate"):
+                opt.learning_rate.assign(lr)
+
+
+class EntropyCoeffSchedule:
+    """Mixin: ``self.entropy_coeff`` follows ``entropy_coeff_schedule`` over the global timestep.
+
+    Examples:
+        >>> class P(EntropyCoeffSchedule):
+        ...     pass
+        >>> p = object.__new__(P); EntropyCoeffSchedule.__init__(p, 0.01, [[0, 0.01], [10, 0.0]])
+        >>> p.on_global_var_update({"timestep": 5}) or p.entropy_coeff
+        0.005
+    """
+
+    def __init__(self, entropy_coeff: float, entropy_coeff_schedule: Any):
+        self.entropy_coeff = float(entropy_coeff)
+        self._entropy_coeff_schedule = None if entropy_coeff_schedule is None else PiecewiseSchedule(
+            entropy_coeff_schedule, outside_value=entropy_coeff_schedule[-1][-1])
+
+    def on_global_var_update(self, global_vars: Dict[str, Any]) -> None:
+        sup = super()
+        if hasattr(sup, "on_global_var_update"):
+            sup.on_global_var_update(global_vars)
+        if self._entropy_coeff_schedule is not None and "timestep" in global_vars:
+            self.entropy_coeff = self._entropy_coeff_schedule.value(global_vars["timestep"])

@@ -1,0 +1,384 @@
+"""TorchPolicy: a Policy whose model is a ``TorchModelV2`` and whose loss is a torch function.
+
+``compute_actions`` runs the model under ``torch.no_grad()``, builds the action distribution and
+lets the exploration pick actions; ``learn_on_batch`` pads recurrent batches into sequences,
+calls ``loss(policy, model, dist_class, train_batch)`` and does one optimizer step on the whole
+batch (``lr`` and ``grad_clip`` from the config). Gradients and weights cross process
+boundaries as numpy. ``torch.set_num_threads`` is left to the user.
+
+Also holds RLlib's schedule mixins ``LearningRateSchedule`` and ``EntropyCoeffSchedule``.
+
+Examples:
+    >>> TorchPolicy.__mro__[1].__name__
+    'Policy'
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from rlcore.data.columns import Columns
+from rlcore.policy.policy import LEARNER_STATS_KEY, Policy
+from rlcore.policy.rnn_sequencing import pad_batch_to_sequences_of_same_size
+from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
+from rlcore.policy.train_batch import TrainBatch, convert_columns
+from rlcore.policy.utils import call_with_accepted_kwargs, force_list, to_numpy as _to_numpy, to_python_stats as _to_python_stats
+
+__all__ = ["TorchPolicy", "LearningRateSchedule", "EntropyCoeffSchedule"]
+
+
+class TorchPolicy(Policy):
+    """Template for a torch policy; usually built with ``build_torch_policy``.
+
+    Args:
+        observation_space: the (preprocessed) observation space.
+        action_space: the action space.
+        config: the policy config (``lr``, ``grad_clip``, ``explore``, ``exploration_config``, ``model``).
+        model: a ``TorchModelV2`` (a ``torch.nn.Module``).
+        loss: ``loss(policy, model, dist_class, train_batch) -> loss tensor or list of them``
+            (one per optimizer); ``None`` for an inference-only policy.
+        action_distribution_class: the action distribution class for the model's outputs.
+        action_sampler_fn: optional ``(policy, model, obs_batch, state_batches, explore=, timestep=)
+            -> (actions, logp[, state_out])`` replacing the distribution path.
+        action_distribution_fn: optional ``(policy, model, obs_batch, state_batches=, seq_lens=,
+            prev_action_batch=, prev_reward_batch=, explore=, timestep=, is_training=)
+            -> (dist_inputs, dist_class, state_out)``.
+        max_seq_len: RNN sequence length for training.
+        get_batch_divisibility_req: optional ``(policy) -> int``.
+    """
+
+    def __init__(
+        self,
+        observation_space: Any,
+        action_space: Any,
+        config: Dict[str, Any],
+        *,
+        model: Any,
+        loss: Optional[Callable] = None,
+        action_distribution_class: Any = None,
+        action_sampler_fn: Optional[Callable] = None,
+        action_distribution_fn: Optional[Callable] = None,
+        max_seq_len: int = 20,
+        get_batch_divisibility_req: Optional[Callable] = None,
+    ):
+        import torch
+
+        config = dict(config)
+        config["framework"] = "torch"
+        super().__init__(observation_space, action_space, config)
+        self.device = torch.device("cpu")
+        self.model = model
+        self._loss = loss
+        self.dist_class = action_distribution_class
+        self.action_sampler_fn = action_sampler_fn
+        self.action_distribution_fn = action_distribution_fn
+        self.max_seq_len = int(max_seq_len)
+        self.batch_divisibility_req = int(get_batch_divisibility_req(self)) if callable(get_batch_divisibility_req) \
+            else int(get_batch_divisibility_req or 1)
+        self._lock = threading.RLock()
+        self._has_value_function: Optional[bool] = None
+        self.exploration = self._create_exploration()
+        self._optimizers = force_list(self.optimizer()) if loss is not None else []
+        self._optimizers = self.exploration.get_exploration_optimizer(self._optimizers)
+        if getattr(model, "view_requirements", None):
+            self.view_requirements.update(model.view_requirements)
+        self._update_state_view_requirements(self.max_seq_len)
+
+    # -- overridable hooks (the templates plug functions in here) --------------------------------
+    def optimizer(self) -> Any:
+        """The optimizer(s): Adam with ``config["lr"]`` by default."""
+        import torch
+
+        return torch.optim.Adam(self.model.parameters(), lr=self.config.get("lr", 5e-5))
+
+    def extra_action_out(self, input_dict: Dict[str, Any], state_batches: List[Any], model: Any,
+                         action_dist: Any) -> Dict[str, Any]:
+        """Extra per-step outputs; ``vf_preds`` when the model has a value function."""
+        if self._has_value_function is not False:
+            try:
+                vf = model.value_function()
+            except NotImplementedError:
+                self._has_value_function = False
+            else:
+                self._has_value_function = True
+                return {Columns.VF_PREDS: vf}
+        return {}
+
+    def extra_grad_process(self, optimizer: Any, loss: Any) -> Dict[str, Any]:
+        """Called after each ``loss.backward()``: clips gradients to ``config["grad_clip"]`` if set."""
+        clip = self.config.get("grad_clip")
+        if not clip:
+            return {}
+        import torch
+
+        params = [p for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+        if not params:
+            return {}
+        return {"grad_gnorm": float(torch.nn.utils.clip_grad_norm_(params, float(clip)))}
+
+    def extra_compute_grad_fetches(self) -> Dict[str, Any]:
+        """Extra fetches returned next to ``learner_stats`` by ``learn_on_batch``."""
+        return {LEARNER_STATS_KEY: {}}
+
+    def extra_grad_info(self, train_batch: TrainBatch) -> Dict[str, Any]:
+        """Learner statistics computed after the loss (the template's ``stats_fn``)."""
+        return {}
+
+    # -- acting ----------------------------------------------------------------------------------
+    def _tensor(self, x: Any) -> Any:
+        import torch
+
+        if isinstance(x, dict):
+            return {k: self._tensor(v) for k, v in x.items()}
+        if isinstance(x, tuple):
+            return tuple(self._tensor(v) for v in x)
+        if isinstance(x, torch.Tensor):
+            return x
+        arr = np.asarray(x)
+        if arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        return torch.as_tensor(arr) if arr.flags.writeable else torch.tensor(arr)
+
+    def compute_actions(self, obs_batch, state_batches=None, prev_action_batch=None, prev_reward_batch=None,
+                        info_batch=None, episodes=None, explore=None, timestep=None, **kwargs):
+        """See :meth:`Policy.compute_actions`."""
+        import torch
+
+        explore = self.config.get("explore", True) if explore is None else explore
+        timestep = self.global_timestep if timestep is None else timestep
+        with self._lock, torch.no_grad():
+            input_dict = {Columns.OBS: self._tensor(obs_batch), "is_training": False}
+            if prev_action_batch is not None:
+                input_dict[Columns.PREV_ACTIONS] = self._tensor(prev_action_batch)
+            if prev_reward_batch is not None:
+                input_dict[Columns.PREV_REWARDS] = self._tensor(np.asarray(prev_reward_batch, dtype=np.float32))
+            state = [self._tensor(s) for s in (state_batches or [])]
+            return self._compute_action_helper(input_dict, state, explore, timestep)
+
+    def _compute_action_helper(self, input_dict, state_batches, explore, timestep):
+        import torch
+
+        self.exploration.before_compute_actions(timestep=timestep, explore=explore)
+        obs = input_dict[Columns.OBS]
+        batch_size = len(next(iter(obs.values()))) if isinstance(obs, dict) else len(obs)
+        seq_lens = torch.ones(batch_size, dtype=torch.int32) if state_batches else None
+        dist_inputs = action_dist = None
+        if self.action_sampler_fn is not None:
+            out = call_with_accepted_kwargs(self.action_sampler_fn, self, self.model, obs, state_batches,
+                                            explore=explore, timestep=timestep)
+            actions, logp = out[0], out[1]
+            state_out = list(out[2]) if len(out) > 2 else []
+        else:
+            if self.action_distribution_fn is not None:
+                dist_inputs, dist_class, state_out = call_with_accepted_kwargs(
+                    self.action_distribution_fn, self, self.model, obs, state_batches=state_batches,
+                    seq_lens=seq_lens, prev_action_batch=input_dict.get(Columns.PREV_ACTIONS),
+                    prev_reward_batch=input_dict.get(Columns.PREV_REWARDS), explore=explore, timestep=timestep,
+                    is_training=False)
+            else:
+                dist_class = self.dist_class
+                dist_inputs, state_out = self.model(input_dict, state_batches, seq_lens)
+            action_dist = dist_class(dist_inputs, self.model)
+            actions, logp = self.exploration.get_exploration_action(
+                action_distribution=action_dist, timestep=timestep, explore=explore)
+        extra = dict(self.extra_action_out(input_dict, state_batches, self.model, action_dist))
+        if dist_inputs is not None:
+            extra[Columns.ACTION_DIST_INPUTS] = dist_inputs
+        if logp is not None:
+            extra[Columns.ACTION_PROB] = torch.exp(logp.float())
+            extra[Columns.ACTION_LOGP] = logp
+        return _to_numpy(actions), [_to_numpy(s) for s in state_out], _to_numpy(extra)
+
+    def compute_log_likelihoods(self, actions, obs_batch, state_batches=None, prev_action_batch=None,
+                                prev_reward_batch=None):
+        """See :meth:`Policy.compute_log_likelihoods`."""
+        import torch
+
+        if self.action_sampler_fn is not None and self.action_distribution_fn is None:
+            raise ValueError("compute_log_likelihoods needs an action distribution; this policy only has action_sampler_fn")
+        with self._lock, torch.no_grad():
+            input_dict = {Columns.OBS: self._tensor(obs_batch), "is_training": False}
+            if prev_action_batch is not None:
+                input_dict[Columns.PREV_ACTIONS] = self._tensor(prev_action_batch)
+            if prev_reward_batch is not None:
+                input_dict[Columns.PREV_REWARDS] = self._tensor(np.asarray(prev_reward_batch, dtype=np.float32))
+            state = [self._tensor(s) for s in (state_batches or [])]
+            seq_lens = torch.ones(len(input_dict[Columns.OBS]), dtype=torch.int32) if state else None
+            if self.action_distribution_fn is not None:
+                dist_inputs, dist_class, _ = call_with_accepted_kwargs(
+                    self.action_distribution_fn, self, self.model, input_dict[Columns.OBS], state_batches=state,
+                    seq_lens=seq_lens, prev_action_batch=input_dict.get(Columns.PREV_ACTIONS),
+                    prev_reward_batch=input_dict.get(Columns.PREV_REWARDS), explore=False, is_training=False)
+            else:
+                dist_class = self.dist_class
+                dist_inputs, _ = self.model(input_dict, state, seq_lens)
+            return _to_numpy(dist_class(dist_inputs, self.model).logp(self._tensor(actions)))
+
+    # -- learning ----------------------------------------------------------------------------------
+    def postprocess_trajectory(self, sample_batch, other_agent_batches=None, episode=None):
+        """Lets the exploration edit the trajectory (the templates add ``postprocess_fn``)."""
+        import torch
+
+        with torch.no_grad():
+            return self.exploration.postprocess_trajectory(self, sample_batch)
+
+    def _prepare_train_batch(self, postprocessed_batch: Any) -> TrainBatch:
+        if isinstance(postprocessed_batch, TrainBatch):
+            return postprocessed_batch
+        batch = dict(postprocessed_batch)
+        if self.is_recurrent() or self.batch_divisibility_req > 1:
+            pad_batch_to_sequences_of_same_size(batch, max_seq_len=self.max_seq_len, shuffle=False,
+                                                batch_divisibility_req=self.batch_divisibility_req)
+        return convert_columns(batch, self._tensor, is_training=True)
+
+    def _backward(self, train_batch: TrainBatch) -> Tuple[Dict[str, Any], List[Any]]:
+        if self._loss is None:
+            raise ValueError(f"{type(self).__name__} has no loss function (built with loss=None); it cannot learn")
+        losses = force_list(self._loss(self, self.model, self.dist_class, train_batch))
+        losses = force_list(self.model.custom_loss(losses if len(losses) > 1 else losses[0], train_batch))
+        if len(losses) != len(self._optimizers):
+            raise ValueError(f"loss_fn returned {len(losses)} losses but the policy has {len(self._optimizers)} optimizers;"
+                             " expected one loss per optimizer")
+        grad_info: Dict[str, Any] = {}
+        for i, (opt, loss) in enumerate(zip(self._optimizers, losses)):
+            opt.zero_grad()
+            loss.backward(retain_graph=i < len(losses) - 1)
+            grad_info.update(self.extra_grad_process(opt, loss))
+        return grad_info, losses
+
+    def _learner_info(self, train_batch: TrainBatch, grad_info: Dict[str, Any]) -> Dict[str, Any]:
+        fetches = dict(self.extra_compute_grad_fetches())
+        stats = dict(fetches.get(LEARNER_STATS_KEY, {}))
+        stats.update(self.extra_grad_info(train_batch))
+        stats.update(grad_info)
+        stats.update(self.model.metrics())
+        fetches[LEARNER_STATS_KEY] = _to_python_stats(stats)
+        return fetches
+
+    def learn_on_batch(self, postprocessed_batch):
+        """One optimizer step on the whole batch; returns ``{"learner_stats": {...}, ...}``."""
+        with self._lock:
+            train_batch = self._prepare_train_batch(postprocessed_batch)
+            self.model.train()
+            grad_info, _ = self._backward(train_batch)
+            for opt in self._optimizers:
+                opt.step()
+            self.model.eval()
+            return self._learner_info(train_batch, grad_info)
+
+    def _params(self) -> List[Any]:
+        return [p for opt in self._optimizers for g in opt.param_groups for p in g["params"]]
+
+    def compute_gradients(self, postprocessed_batch):
+        """Returns ``(list of numpy gradients, one per optimizer parameter, info)``."""
+        with self._lock:
+            train_batch = self._prepare_train_batch(postprocessed_batch)
+            grad_info, _ = self._backward(train_batch)
+            grads = [np.zeros(tuple(p.shape), np.float32) if p.grad is None else p.grad.detach().cpu().numpy().copy()
+                     for p in self._params()]
+            return grads, self._learner_info(train_batch, grad_info)
+
+    def apply_gradients(self, gradients):
+        """Sets each parameter's ``.grad`` from the numpy list and steps the optimizers."""
+        import torch
+
+        params = self._params()
+        if len(gradients) != len(params):
+            raise ValueError(f"apply_gradients got {len(gradients)} gradients; expected {len(params)} (one per parameter)")
+        with self._lock:
+            for p, g in zip(params, gradients):
+                p.grad = None if g is None else torch.tensor(np.asarray(g), dtype=p.dtype).reshape(p.shape)
+            for opt in self._optimizers:
+                opt.step()
+
+    # -- weights and state ---------------------------------------------------------------------------
+    def get_weights(self) -> Dict[str, np.ndarray]:
+        """``{parameter/buffer name: numpy array}`` of the model's ``state_dict``."""
+        return {k: v.detach().cpu().numpy().copy() for k, v in self.model.state_dict().items()}
+
+    def set_weights(self, weights: Dict[str, np.ndarray]) -> None:
+        """Loads numpy weights (read-only arrays from Ray are fine)."""
+        import torch
+
+        own = self.model.state_dict()
+        missing = sorted(set(own) - set(weights))
+        unexpected = sorted(set(weights) - set(own))
+        if missing or unexpected:
+            raise ValueError(f"set_weights: missing keys {missing}, unexpected keys {unexpected}")
+        self.model.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in weights.items()})
+
+    def get_state(self) -> Dict[str, Any]:
+        """Weights, global timestep, exploration state and each optimizer's state (numpy)."""
+        state = super().get_state()
+        state["_optimizer_variables"] = [_to_numpy(opt.state_dict()) for opt in self._optimizers]
+        return state
+
+    def set_state(self, state: Dict[str, Any]) -> None:
+        """Restores :meth:`get_state`'s output, optimizer state included."""
+        import torch
+
+        super().set_state(state)
+        opt_states = state.get("_optimizer_variables") or []
+        if opt_states and len(opt_states) != len(self._optimizers):
+            raise ValueError(f"policy state has {len(opt_states)} optimizer states; this policy has {len(self._optimizers)}")
+
+        def to_torch(x):
+            if isinstance(x, dict):
+                return {k: to_torch(v) for k, v in x.items()}
+            if isinstance(x, list):
+                return [to_torch(v) for v in x]
+            if isinstance(x, np.ndarray):
+                return torch.tensor(x)
+            return x
+
+        for opt, s in zip(self._optimizers, opt_states):
+            opt.load_state_dict(to_torch(s))
+
+    def get_initial_state(self) -> List[np.ndarray]:
+        """The model's initial RNN state."""
+        return [np.asarray(s) for s in self.model.get_initial_state()]
+
+    def num_state_tensors(self) -> int:
+        """Number of RNN state tensors of the model."""
+        return len(self.model.get_initial_state())
+
+    # -- export ----------------------------------------------------------------------------------------
+    def export_model(self, export_dir: str, onnx: Optional[int] = None) -> str:
+        """Writes ``export_dir/model.pt``: a TorchScript trace of ``(obs, *state, seq_lens) -> (outputs, *state_out)``.
+
+        Load it with ``torch.jit.load``. Returns the file path.
+        """
+        import torch
+
+        if onnx:
+            raise ValueError(f"onnx={onnx!r}: ONNX export is not supported; only TorchScript")
+        model = self.model
+        n_state = self.num_state_tensors()
+
+        class _Serving(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.model = model
+
+            def forward(self, obs, *rest):
+                state = list(rest[:n_state])
+                seq_lens = rest[n_state] if n_state else None
+                out, state_out = self.model({Columns.OBS: obs, "is_training": False}, state, seq_lens)
+                return (out, *state_out)
+
+        sample = np.asarray(self.observation_space.sample())[None]
+        obs = self._tensor(sample)
+        args = [obs] + [self._tensor(np.asarray(s)[None]) for s in self.get_initial_state()]
+        if n_state:
+            args.append(torch.ones(1, dtype=torch.int32))
+        os.makedirs(export_dir, exist_ok=True)
+        path = os.path.join(export_dir, "model.pt")
+        with self._lock, torch.no_grad():
+            self.model.eval()
+            traced = torch.jit.trace(_Serving(), tuple(args), check_trace=False)
+        traced.save(path)
+        return path
