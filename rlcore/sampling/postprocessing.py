@@ -1,0 +1,140 @@
+"""Advantage and return postprocessing of sample batches, on the compiled return kernels.
+
+:func:`compute_advantages` is RLlib's (one trajectory fragment and its ``last_r``);
+:func:`compute_advantages_segments` does a whole batch of episode fragments in one kernel call,
+bootstrapping each fragment from 0 when it ended terminated and from the value of its final
+observation otherwise (truncated by a time limit, or cut at ``rollout_fragment_length``).
+
+Examples:
+    >>> import numpy as np
+    >>> batch = {"rewards": np.array([1.0, 1.0, 1.0]), "vf_preds": np.zeros(3, np.float32)}
+    >>> out = compute_advantages(batch, last_r=0.0, gamma=0.5, lambda_=1.0)
+    >>> out["advantages"].tolist(), out["value_targets"].tolist()
+    ([1.75, 1.5, 1.0], [1.75, 1.5, 1.0])
+"""
+
+from __future__ import annotations
+
+from typing import MutableMapping
+
+import numpy as np
+
+from rlcore import _backend
+from rlcore.data.columns import Columns
+
+
+class Postprocessing:
+    """Names of the columns postprocessing adds (RLlib's ``Postprocessing``)."""
+
+    ADVANTAGES = Columns.ADVANTAGES
+    VALUE_TARGETS = Columns.VALUE_TARGETS
+
+
+def _f32(batch: MutableMapping, key: str) -> np.ndarray:
+    if key not in batch:
+        raise KeyError(f"the batch has no column {key!r} (it has {sorted(batch)})")
+    return np.ascontiguousarray(batch[key], dtype=np.float32).reshape(-1)
+
+
+def discount_cumsum(x: np.ndarray, gamma: float) -> np.ndarray:
+    """``y[t] = x[t] + gamma * y[t+1]``, computed in float32 by the compiled kernel.
+
+    Examples:
+        >>> [round(float(v), 2) for v in discount_cumsum(np.array([1.0, 2.0, 3.0]), 0.9)]
+        [5.23, 4.7, 3.0]
+    """
+    return _backend.discount_cumsum(np.ascontiguousarray(x, dtype=np.float32), float(gamma))
+
+
+def _check_flags(use_gae: bool, use_critic: bool, batch: MutableMapping) -> None:
+    if use_gae and not use_critic:
+        raise ValueError("use_gae=True needs use_critic=True (GAE needs value predictions)")
+    if use_critic and Columns.VF_PREDS not in batch:
+        raise KeyError(f"use_critic=True needs a {Columns.VF_PREDS!r} column; the batch has {sorted(batch)}")
+
+
+def compute_advantages(
+    rollout: MutableMapping,
+    last_r: float,
+    gamma: float = 0.9,
+    lambda_: float = 1.0,
+    use_gae: bool = True,
+    use_critic: bool = True,
+) -> MutableMapping:
+    """Adds ``advantages`` and ``value_targets`` to one trajectory fragment (RLlib semantics).
+
+    Args:
+        rollout: A batch of one trajectory fragment with ``rewards`` (and ``vf_preds`` when
+            ``use_critic``).
+        last_r: The value to bootstrap from after the last row: 0 for a terminated episode,
+            else the value of the final observation.
+        gamma: Discount factor.
+        lambda_: GAE parameter.
+        use_gae: Generalized advantage estimation; else plain discounted returns.
+        use_critic: Subtract ``vf_preds`` from the returns (and use it for GAE).
+
+    Returns:
+        The same ``rollout``, with float32 ``advantages`` and ``value_targets``.
+    """
+    _check_flags(use_gae, use_critic, rollout)
+    rewards = _f32(rollout, Columns.REWARDS)
+    n = len(rewards)
+    values = _f32(rollout, Columns.VF_PREDS) if use_critic else np.zeros(n, np.float32)
+    if len(values) != n:
+        raise ValueError(f"{Columns.VF_PREDS!r} has {len(values)} rows, {Columns.REWARDS!r} has {n}")
+    seg = np.array([n], np.int64)
+    boot = np.array([last_r], np.float32)
+    _fill(rollout, rewards, values, np.zeros(n, np.bool_), seg, boot, gamma, lambda_, use_gae, use_critic)
+    return rollout
+
+
+def compute_advantages_segments(
+    batch: MutableMapping,
+    seg_lens: np.ndarray,
+    last_values: np.ndarray,
+    gamma: float = 0.99,
+    lambda_: float = 1.0,
+    use_gae: bool = True,
+    use_critic: bool = True,
+) -> MutableMapping:
+    """Adds ``advantages``/``value_targets`` to a batch of consecutive episode fragments at once.
+
+    A fragment whose last row is terminated bootstraps 0; any other (truncated, or cut
+    mid-episode) bootstraps ``last_values[fragment]``, the value of its final ``new_obs``.
+
+    Args:
+        batch: Rows of several fragments with ``rewards``, ``terminateds`` (or RLlib's ``dones``,
+            read as terminated) and, with ``use_critic``, ``vf_preds``.
+        seg_lens: int64 lengths of the fragments (the collector's ``seg_lens``).
+        last_values: One bootstrap value per fragment.
+        gamma, lambda_, use_gae, use_critic: As in :func:`compute_advantages`.
+
+    Examples:
+        >>> batch = {"rewards": np.ones(4, np.float32), "vf_preds": np.zeros(4, np.float32),
+        ...          "terminateds": np.array([False, True, False, False])}
+        >>> out = compute_advantages_segments(batch, np.array([2, 2]), np.array([9.0, 10.0]), gamma=0.5)
+        >>> out["advantages"].tolist()
+        [1.5, 1.0, 4.0, 6.0]
+    """
+    _check_flags(use_gae, use_critic, batch)
+    rewards = _f32(batch, Columns.REWARDS)
+    n = len(rewards)
+    values = _f32(batch, Columns.VF_PREDS) if use_critic else np.zeros(n, np.float32)
+    term_key = Columns.TERMINATEDS if Columns.TERMINATEDS in batch else Columns.DONES
+    terminateds = np.ascontiguousarray(batch[term_key], dtype=np.bool_) if term_key in batch else np.zeros(n, np.bool_)
+    seg = np.ascontiguousarray(seg_lens, dtype=np.int64)
+    boot = np.ascontiguousarray(last_values, dtype=np.float32).reshape(-1)
+    _fill(batch, rewards, values, terminateds, seg, boot, gamma, lambda_, use_gae, use_critic)
+    return batch
+
+
+def _fill(batch, rewards, values, terminateds, seg, boot, gamma, lambda_, use_gae, use_critic) -> None:
+    if use_gae:
+        adv, targets = _backend.compute_gae(rewards, values, terminateds, seg, boot, float(gamma), float(lambda_))
+    else:
+        zeros = np.zeros_like(rewards)
+        returns, _ = _backend.compute_gae(rewards, zeros, terminateds, seg, boot, float(gamma), 1.0)
+        adv = returns - values if use_critic else returns
+        targets = returns if use_critic else zeros
+    batch[Postprocessing.ADVANTAGES] = adv
+    batch[Postprocessing.VALUE_TARGETS] = targets

@@ -1,0 +1,25 @@
+"""Old import paths owned by the foundation resolve to the same rlcore objects."""
+
+import importlib
+
+import pytest
+
+from rlcore import sampling
+from rlcore.data import replay_buffers as rb  # noqa: F401  (import check)
+
+PATHS = [
+    ("rllib_compat.evaluation.postprocessing", "compute_advantages", sampling.compute_advantages),
+    ("rllib_compat.evaluation.postprocessing", "discount_cumsum", sampling.discount_cumsum),
+    ("rllib_compat.evaluation.postprocessing", "Postprocessing", sampling.Postprocessing),
+]
+
+
+@pytest.mark.parametrize("module,name,obj", PATHS, ids=[f"{m}.{n}" for m, n, _ in PATHS])
+def test_old_path_is_the_same_object(module, name, obj):
+    assert getattr(importlib.import_module(module), name) is obj
+
+
+def test_postprocessing_names():
+    from rllib_compat.evaluation.postprocessing import Postprocessing
+
+    assert (Postprocessing.ADVANTAGES, Postprocessing.VALUE_TARGETS) == ("advantages", "value_targets")
