@@ -9,8 +9,9 @@ Examples:
 """
 
 from rlcore.data.columns import Columns
+from rlcore.data.concat import concat_samples
 from rlcore.data.multi_agent_batch import MultiAgentBatch
-from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch, concat_samples
+from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
 
 __all__ = [
     "Columns",
