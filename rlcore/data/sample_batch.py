@@ -169,14 +169,11 @@ class SampleBatch(dict, Columns):
         if seq.size and int(seq.min()) < 0:
             raise ValueError(f"SampleBatch: column 'seq_lens' has a negative length: {seq.tolist()}")
 
-    def _is_per_sequence(self, key: str) -> bool:
-        """``seq_lens`` always, and ``state_in_*`` when sequences are defined, are not per-step."""
-        return key == Columns.SEQ_LENS or (Columns.is_state_in(key) and self.get(Columns.SEQ_LENS) is not None)
-
     def _step_columns(self) -> Iterator[tuple[str, Any, int]]:
         """(name, value, rows) of every per-step column (0-d extras and per-sequence columns skipped)."""
+        has_seq = Columns.SEQ_LENS in self
         for key, value in self.items():
-            if self._is_per_sequence(key):
+            if key == Columns.SEQ_LENS or (has_seq and key.startswith(Columns.STATE_IN_PREFIX)):
                 continue
             rows = _rows_of(value)
             if rows is not None:
@@ -212,16 +209,16 @@ class SampleBatch(dict, Columns):
                         "(state_in_* columns hold one row per sequence)"
                     )
 
-    def _like(self, data: dict, **overrides: Any) -> SampleBatch:
-        """A new batch over ``data`` with this batch's flags."""
-        flags = dict(
-            _time_major=self.time_major,
-            _max_seq_len=self.max_seq_len,
-            _zero_padded=self.zero_padded,
-            _is_training=self.is_training,
-        )
-        flags.update(overrides)
-        return SampleBatch(data, **flags)
+    def _like(self, data: dict) -> SampleBatch:
+        """A new batch over ``data`` with this batch's flags, unchecked: only for data derived
+        consistently from this batch (slices, copies, row selections)."""
+        out = SampleBatch.__new__(SampleBatch)
+        dict.update(out, data)
+        out.time_major = self.time_major
+        out.zero_padded = self.zero_padded
+        out.is_training = self.is_training
+        out.max_seq_len = self.max_seq_len
+        return out
 
     # ------------------------------------------------------------------------- properties
     @property
@@ -295,8 +292,8 @@ class SampleBatch(dict, Columns):
 
         With ``seq_lens`` the sequences overlapping the range are kept: their ``state_in_*`` rows
         are taken and their lengths clipped to the range (a sequence cut at ``start`` keeps the
-        state it started with, as in RLlib). A zero-padded batch may only be sliced at multiples
-        of ``max_seq_len``.
+        state it started with, as in RLlib) and ``max_seq_len`` stays this batch's. A zero-padded
+        batch may only be sliced at multiples of ``max_seq_len``.
 
         Args:
             start: First row, ``>= 0``.
@@ -351,7 +348,7 @@ class SampleBatch(dict, Columns):
                 data[k] = v[s0:s1] if _rows_of(v) is not None else v
             else:
                 data[k] = v[start:end] if _rows_of(v) is not None else v
-        return self._like(data, _max_seq_len=self.max_seq_len)
+        return self._like(data)
 
     def timeslices(self, k: int) -> list[SampleBatch]:
         """Consecutive slices of ``k`` rows (the last one may be shorter).
@@ -501,7 +498,7 @@ class SampleBatch(dict, Columns):
                     data[k] = np.array(v, copy=True)
                 else:
                     data[k] = _copy.deepcopy(v)
-        return self._like(data, _dont_check_lens=True)
+        return self._like(data)
 
     def size_bytes(self) -> int:
         """Bytes held by the columns: ``nbytes`` of numeric arrays; object columns estimated
