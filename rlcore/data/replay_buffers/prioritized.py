@@ -142,7 +142,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         if bad.any():
             i = int(np.argmax(bad))
             raise ValueError(
-                f"{self.name}: priorities must be finite and > 0, got {priorities[i]!r} at position {i}"
+                f"{self.name}: priorities must be finite and > 0, got {float(priorities[i])!r} at position {i}"
             )
         return priorities
 

@@ -1,0 +1,103 @@
+"""ColumnStorage: allocation from the first batch, ring wraparound, object columns, schema errors."""
+
+import numpy as np
+import pytest
+
+from rlcore.data.replay_buffers.column_storage import ColumnStorage
+
+
+def _batch(lo, hi):
+    x = np.arange(lo, hi)
+    return {
+        "obs": np.stack([x, -x], axis=1).astype(np.float32),
+        "actions": x.astype(np.int64),
+        "infos": np.array([{"i": int(i)} for i in x], dtype=object),
+    }
+
+
+@pytest.mark.parametrize(
+    "capacity, sizes, expect_pos",
+    [
+        (5, [3], 3),
+        (5, [3, 3], 1),
+        (5, [5], 0),
+        (4, [7], 3),  # a batch longer than capacity keeps its last rows
+        (3, [1, 1, 1, 1], 1),
+        (6, [4, 0, 4], 2),
+    ],
+)
+def test_ring_wraparound(capacity, sizes, expect_pos):
+    s = ColumnStorage(capacity)
+    lo = 0
+    for n in sizes:
+        s.write(_batch(lo, lo + n))
+        lo += n
+    # position p holds the last row number i written with i % capacity == p
+    expected = [max(i for i in range(lo) if i % capacity == p) for p in range(min(lo, capacity))]
+    got = s.gather(np.arange(s.size))
+    assert got["actions"].tolist() == expected
+    assert got["obs"][:, 1].tolist() == [-v for v in expected]
+    assert [d["i"] for d in got["infos"]] == expected
+    assert s.pos == expect_pos and s.size == min(lo, capacity)
+
+
+def test_write_returns_start_and_count():
+    s = ColumnStorage(4)
+    assert s.write(_batch(0, 3)) == (0, 3)
+    assert s.write(_batch(3, 6)) == (3, 3)
+    assert s.write(_batch(6, 6)) == (2, 0)
+
+
+def test_gather_copies():
+    s = ColumnStorage(4)
+    s.write(_batch(0, 4))
+    out = s.gather(np.array([1, 1]))
+    out["actions"][:] = 99
+    assert s.gather(np.array([1]))["actions"].tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    "bad, err, match",
+    [
+        ({"obs": np.zeros((2, 2), np.float32), "actions": np.zeros(2, np.int64)}, ValueError, r"missing \['infos'\]"),
+        ({**_batch(0, 2), "extra": np.zeros(2)}, ValueError, r"unexpected \['extra'\]"),
+        ({**_batch(0, 2), "obs": np.zeros((2, 3), np.float32)}, ValueError, "column 'obs' has row shape"),
+        ({**_batch(0, 2), "actions": np.zeros(2, np.float64)}, TypeError, "column 'actions' has dtype float64"),
+        ({**_batch(0, 2), "actions": np.zeros(3, np.int64)}, ValueError, "equal length"),
+        ([1, 2], TypeError, "mapping of columns"),
+        ({}, ValueError, "no columns"),
+    ],
+)
+def test_schema_errors(bad, err, match):
+    s = ColumnStorage(4, name="buf")
+    s.write(_batch(0, 2))
+    with pytest.raises(err, match=match):
+        s.write(bad)
+    assert s.size == 2  # nothing half-written
+
+
+def test_same_kind_cast():
+    s = ColumnStorage(4)
+    s.write({"r": np.zeros(2, np.float32)})
+    s.write({"r": np.ones(2, np.float64)})
+    assert s.gather(np.arange(4))["r"].dtype == np.float32
+
+
+@pytest.mark.parametrize("capacity", [0, -1, 2.5, True, "3"])
+def test_bad_capacity(capacity):
+    with pytest.raises((ValueError, TypeError), match="capacity"):
+        ColumnStorage(capacity)
+
+
+def test_state_roundtrip():
+    s = ColumnStorage(5)
+    s.write(_batch(0, 7))
+    t = ColumnStorage(5)
+    t.set_state(s.get_state())
+    assert (t.pos, t.size) == (s.pos, s.size)
+    for k in ("obs", "actions"):
+        np.testing.assert_array_equal(t.gather(np.arange(5))[k], s.gather(np.arange(5))[k])
+    t.write(_batch(7, 8))
+    assert t.gather(np.array([2]))["actions"].tolist() == [7]
+    with pytest.raises(ValueError, match="capacity 5, expected 6"):
+        ColumnStorage(6).set_state(s.get_state())

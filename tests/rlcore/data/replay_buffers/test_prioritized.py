@@ -1,0 +1,150 @@
+"""PrioritizedReplayBuffer: frequencies follow priority**alpha, IS weights, update_priorities, errors."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from rlcore.data.codec import _pack, _unpack
+from rlcore.data.replay_buffers import PrioritizedReplayBuffer
+from rlcore.data.sample_batch import SampleBatch
+
+
+def _rows(lo, hi):
+    return SampleBatch({"x": np.arange(lo, hi), "r": np.ones(hi - lo, np.float32)})
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.6, 1.0])
+def test_sampling_frequencies_follow_priorities_to_the_alpha(alpha):
+    prios = np.array([0.5, 1.0, 2.0, 4.0, 8.0, 0.25, 3.0, 1.5])
+    buf = PrioritizedReplayBuffer(16, alpha=alpha, seed=123)
+    slots = buf.add(_rows(0, 8))
+    buf.update_priorities(slots, prios)
+    counts = np.bincount(buf.sample(40000)["batch_indexes"], minlength=16)
+    assert counts[8:].sum() == 0  # empty slots are never drawn
+    expected = prios**alpha / (prios**alpha).sum() * counts.sum()
+    assert stats.chisquare(counts[:8], expected).pvalue > 1e-3
+
+
+def test_importance_weights_by_hand():
+    alpha, beta = 0.5, 0.7
+    prios = np.array([1.0, 2.0, 3.0, 4.0])
+    buf = PrioritizedReplayBuffer(4, alpha=alpha, beta=0.1, seed=0)
+    buf.update_priorities(buf.add(_rows(0, 4)), prios)
+    out = buf.sample(64, beta=beta)
+    p = prios**alpha / (prios**alpha).sum()
+    w = (4 * p) ** -beta / ((4 * p.min()) ** -beta)
+    np.testing.assert_allclose(out["weights"], w[out["batch_indexes"]], rtol=1e-6)
+    assert out["weights"].dtype == np.float32 and out["batch_indexes"].dtype == np.int64
+    assert (out["x"] == out["batch_indexes"]).all()
+    # beta=0: no correction; default beta comes from the constructor
+    assert (buf.sample(8, beta=0.0)["weights"] == 1.0).all()
+    w01 = (4 * p) ** -0.1 / ((4 * p.min()) ** -0.1)
+    out = buf.sample(16)
+    np.testing.assert_allclose(out["weights"], w01[out["batch_indexes"]], rtol=1e-6)
+
+
+def test_new_rows_get_max_priority_and_update_changes_sampling():
+    buf = PrioritizedReplayBuffer(8, alpha=1.0, seed=0)
+    buf.add(_rows(0, 4))
+    np.testing.assert_allclose(buf.priorities(np.arange(4)), 1.0)
+    buf.update_priorities(np.array([1]), np.array([9.0]))
+    assert buf.max_priority == 9.0
+    buf.add(_rows(4, 5))
+    assert buf.priorities(np.array([4]))[0] == pytest.approx(9.0)
+    before = np.bincount(buf.sample(5000)["batch_indexes"], minlength=8)
+    buf.update_priorities(np.array([1, 4]), np.array([1e-3, 1e-3]))
+    after = np.bincount(buf.sample(5000)["batch_indexes"], minlength=8)
+    assert before[1] > 1500 and after[1] < 50 and after[0] > 1000
+
+
+def test_update_td_errors_uses_abs_plus_eps():
+    buf = PrioritizedReplayBuffer(4, alpha=1.0, eps=0.5, seed=0)
+    buf.add(_rows(0, 2))
+    buf.update_td_errors([0, 1], [-2.0, 0.0])
+    np.testing.assert_allclose(buf.priorities([0, 1]), [2.5, 0.5])
+
+
+def test_add_with_priorities_and_ring_overwrite():
+    buf = PrioritizedReplayBuffer(4, alpha=1.0, seed=0)
+    buf.add(_rows(0, 3), priorities=[1.0, 2.0, 3.0])
+    slots = buf.add(_rows(3, 6), priorities=[4.0, 5.0, 6.0])
+    assert slots.tolist() == [3, 0, 1]
+    np.testing.assert_allclose(buf.priorities(np.arange(4)), [5.0, 6.0, 3.0, 4.0])
+    # more rows than capacity: only the last rows and their priorities are kept
+    slots = buf.add(_rows(6, 12), priorities=np.arange(1.0, 7.0))
+    assert slots.tolist() == [0, 1, 2, 3]
+    np.testing.assert_allclose(buf.priorities(np.arange(4)), [3.0, 4.0, 5.0, 6.0])
+    with pytest.raises(ValueError, match="priorities has 2 entries, expected one per unit \\(3\\)"):
+        buf.add(_rows(0, 3), priorities=[1.0, 1.0])
+
+
+def test_items_mode_weights_repeat_and_eviction_clears_priority():
+    buf = PrioritizedReplayBuffer(6, alpha=1.0, storage_unit="items", seed=0)
+    buf.add(_rows(0, 2), priorities=[100.0])
+    buf.add(_rows(2, 5), priorities=[1.0])
+    buf.add(_rows(5, 8))  # evicts item 0 (the high-priority one)
+    out = buf.sample(300)
+    assert 0 not in out["batch_indexes"] and 0 not in out["x"]
+    # batch_indexes and weights are constant over each item's rows
+    for slot in np.unique(out["batch_indexes"]):
+        assert np.unique(out["weights"][out["batch_indexes"] == slot]).size == 1
+    assert set(out["x"][out["batch_indexes"] == 1].tolist()) == {2, 3, 4}
+    with pytest.raises(ValueError, match="index 0 at position 0 is not a slot held"):
+        buf.update_priorities([0], [1.0])
+
+
+@pytest.mark.parametrize(
+    "idxes, prios, err, match",
+    [
+        ([0, 1], [1.0], ValueError, "idxes has 2 entries but priorities has 1"),
+        ([0], [0.0], ValueError, "priorities must be finite and > 0, got 0.0 at position 0"),
+        ([0, 1], [1.0, -2.0], ValueError, "got -2.0 at position 1"),
+        ([0], [np.nan], ValueError, "finite"),
+        ([0], [np.inf], ValueError, "finite"),
+        ([5], [1.0], ValueError, "index 5 at position 0 is not a slot held by the buffer \\(3 units, capacity 8\\)"),
+        ([-1], [1.0], ValueError, "index -1"),
+        ([8], [1.0], ValueError, "index 8"),
+        ([0.5], [1.0], TypeError, "idxes must be a 1-D array of ints"),
+    ],
+)
+def test_update_priorities_errors(idxes, prios, err, match):
+    buf = PrioritizedReplayBuffer(8, seed=0)
+    buf.add(_rows(0, 3))
+    with pytest.raises(err, match=match):
+        buf.update_priorities(idxes, prios)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"alpha": -0.1}, "alpha must be a finite number >= 0"),
+        ({"beta": -1.0}, "beta must be a finite number >= 0"),
+        ({"eps": 0.0}, "eps must be a finite number > 0"),
+        ({"alpha": float("nan")}, "alpha"),
+        ({"capacity": 0}, "capacity"),
+    ],
+)
+def test_constructor_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PrioritizedReplayBuffer(**{"capacity": 4, **kwargs})
+
+
+def test_sample_errors():
+    buf = PrioritizedReplayBuffer(4, seed=0)
+    with pytest.raises(ValueError, match="cannot sample from PrioritizedReplayBuffer: it is empty"):
+        buf.sample(2)
+    buf.add(_rows(0, 2))
+    with pytest.raises(ValueError, match="beta must be a finite number >= 0"):
+        buf.sample(2, beta=-0.5)
+
+
+def test_state_roundtrip_keeps_priorities_and_rng():
+    buf = PrioritizedReplayBuffer(8, alpha=0.7, seed=5)
+    buf.update_priorities(buf.add(_rows(0, 6)), np.arange(1.0, 7.0))
+    other = PrioritizedReplayBuffer(8, alpha=0.7)
+    other.set_state(_unpack(_pack(buf.get_state())))
+    np.testing.assert_allclose(other.priorities(np.arange(6)), buf.priorities(np.arange(6)))
+    a, b = buf.sample(10), other.sample(10)
+    assert a["batch_indexes"].tolist() == b["batch_indexes"].tolist()
+    np.testing.assert_array_equal(a["weights"], b["weights"])
+    assert other.stats() == buf.stats()
