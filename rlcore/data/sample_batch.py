@@ -132,6 +132,11 @@ class SampleBatch(dict, Columns):
             raise TypeError(
                 f"SampleBatch: unknown keyword argument(s) {unknown}; expected columns or one of {list(_PRIVATE_KWARGS)}"
             )
+        if len(args) == 1 and isinstance(args[0], SampleBatch):  # SampleBatch(other): keep its flags
+            src = args[0]
+            for flag, value in (("_time_major", src.time_major), ("_max_seq_len", src.max_seq_len),
+                                ("_zero_padded", src.zero_padded), ("_is_training", src.is_training)):
+                private.setdefault(flag, value)
         super().__init__(*args, **kwargs)
         seq_lens = private.get("_seq_lens")
         if seq_lens is not None:

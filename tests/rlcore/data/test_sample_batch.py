@@ -429,3 +429,11 @@ def test_import_pulls_no_framework():
     code = "import sys, rlcore.data, rlcore.data.codec; print(sorted(m for m in ('torch','tensorflow','ray') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_constructing_from_a_batch_keeps_its_flags():
+    padded = SampleBatch({"a": [1, 2, 3]}, seq_lens=[1, 2], _is_training=True).right_zero_pad(2)
+    again = SampleBatch(padded)
+    assert again.zero_padded and again.max_seq_len == 2 and again.is_training is True
+    assert again["a"] is padded["a"] and again.count == 3
+    assert SampleBatch(padded, _is_training=False).is_training is False
