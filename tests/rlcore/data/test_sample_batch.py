@@ -437,3 +437,17 @@ def test_constructing_from_a_batch_keeps_its_flags():
     assert again.zero_padded and again.max_seq_len == 2 and again.is_training is True
     assert again["a"] is padded["a"] and again.count == 3
     assert SampleBatch(padded, _is_training=False).is_training is False
+
+
+@pytest.mark.ray
+def test_travels_through_ray_with_flags(ray_session):
+    ray = ray_session
+    b = SampleBatch({"a": np.arange(6.0), "infos": [{}] * 6}, seq_lens=[4, 2], _is_training=True)
+    got = ray.get(ray.put(b), timeout=60)
+    assert isinstance(got, SampleBatch) and got.count == 6 and got.max_seq_len == 4 and got.is_training is True
+    assert not got["a"].flags.writeable  # Ray hands back read-only arrays; methods must not write in place
+    got.right_zero_pad(5)
+    assert got["a"].tolist() == [0, 1, 2, 3, 0, 4, 5, 0, 0, 0]
+    flat = ray.get(ray.put(SampleBatch({"a": np.arange(4)})), timeout=60)
+    assert sorted(flat.shuffle(np.random.default_rng(1))["a"].tolist()) == [0, 1, 2, 3]
+    assert SampleBatch.from_bytes(ray.get(ray.put(b.to_bytes()), timeout=60))["a"].tolist() == b["a"].tolist()
