@@ -1,0 +1,150 @@
+"""TorchModelV2: the ModelV2 base for PyTorch models (which also subclass ``torch.nn.Module``).
+
+A torch model subclasses both ``TorchModelV2`` and ``nn.Module`` and calls both constructors
+(RLlib 1.x). This base converts numpy inputs to tensors on the model's device, flattens
+``obs`` into ``obs_flat``, and lists parameters as ``variables()``. It also holds the small
+layer helpers the default networks share (``SlimFC``, ``normc_initializer``, activations).
+
+Examples:
+    >>> import gymnasium as gym, torch
+    >>> class Linear(TorchModelV2, torch.nn.Module):
+    ...     def __init__(self, obs_space, action_space, num_outputs, model_config, name):
+    ...         TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name)
+    ...         torch.nn.Module.__init__(self)
+    ...         self.fc = torch.nn.Linear(3, num_outputs)
+    ...     def forward(self, input_dict, state, seq_lens):
+    ...         return self.fc(input_dict["obs_flat"]), state
+    >>> m = Linear(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2), 2, {}, "lin")
+    >>> out, _ = m({"obs": np.zeros((5, 3), np.float32)})
+    >>> tuple(out.shape), len(m.variables())
+    ((5, 2), 2)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from rlcore.models.modelv2 import ModelV2
+
+_ACTIVATIONS: Dict[Optional[str], Optional[Callable[[], nn.Module]]] = {
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "swish": nn.SiLU,
+    "silu": nn.SiLU,
+    "elu": nn.ELU,
+    "linear": None,
+    None: None,
+}
+
+
+def get_activation_fn(name: Optional[str]) -> Optional[Callable[[], nn.Module]]:
+    """The ``nn.Module`` class for an activation name (``None`` for linear).
+
+    Examples:
+        >>> get_activation_fn("relu").__name__, get_activation_fn("linear")
+        ('ReLU', None)
+    """
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"activation={name!r} is not supported; expected one of {[k for k in _ACTIVATIONS if k]}")
+    return _ACTIVATIONS[name]
+
+
+def normc_initializer(std: float = 1.0) -> Callable[[torch.Tensor], None]:
+    """Initialiser drawing N(0, 1) and scaling each output row to norm ``std`` (RLlib's normc).
+
+    Examples:
+        >>> w = torch.empty(4, 3); normc_initializer(2.0)(w)
+        >>> bool(torch.allclose(w.norm(dim=1), torch.full((4,), 2.0)))
+        True
+    """
+
+    def initializer(tensor: torch.Tensor) -> None:
+        with torch.no_grad():
+            tensor.normal_(0, 1)
+            tensor.mul_(std / torch.sqrt(tensor.pow(2).sum(1, keepdim=True)))
+
+    return initializer
+
+
+class SlimFC(nn.Module):
+    """A linear layer with an initialiser and an optional activation.
+
+    Examples:
+        >>> layer = SlimFC(3, 2, initializer=normc_initializer(1.0), activation_fn="tanh")
+        >>> tuple(layer(torch.zeros(1, 3)).shape)
+        (1, 2)
+    """
+
+    def __init__(self, in_size: int, out_size: int, initializer: Any = None, activation_fn: Any = None, bias_init: float = 0.0):
+        super().__init__()
+        linear = nn.Linear(in_size, out_size)
+        (initializer or nn.init.xavier_uniform_)(linear.weight)
+        nn.init.constant_(linear.bias, bias_init)
+        act = get_activation_fn(activation_fn) if isinstance(activation_fn, str) or activation_fn is None else activation_fn
+        self._model = nn.Sequential(linear, act()) if act is not None else nn.Sequential(linear)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._model(x)
+
+
+class TorchModelV2(ModelV2):
+    """ModelV2 for PyTorch; concrete models also subclass ``torch.nn.Module``.
+
+    Args:
+        obs_space, action_space, num_outputs, model_config, name: as ``ModelV2``.
+    """
+
+    def __init__(self, obs_space: Any, action_space: Any, num_outputs: Optional[int], model_config: Dict[str, Any], name: str):
+        if not isinstance(self, nn.Module):
+            raise TypeError(f"{type(self).__name__} subclasses TorchModelV2 and must also subclass torch.nn.Module")
+        ModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name, framework="torch")
+
+    def _device(self) -> torch.device:
+        for p in self.parameters():
+            return p.device
+        return torch.device("cpu")
+
+    def _to_tensor(self, value: Any, float_only: bool = False) -> Any:
+        if value is None or isinstance(value, torch.Tensor):
+            return value
+        if isinstance(value, (np.ndarray, list, tuple, int, float, np.generic)):
+            arr = np.asarray(value)
+            if arr.dtype == object:
+                return value
+            if float_only or np.issubdtype(arr.dtype, np.floating) or arr.dtype == np.bool_:
+                arr = arr.astype(np.float32, copy=False)
+            return torch.as_tensor(arr, device=self._device())
+        return value
+
+    def _convert_inputs(self, input_dict, state, seq_lens):
+        for key in ("obs", "obs_flat"):
+            if key in input_dict:
+                input_dict[key] = self._to_tensor(input_dict[key], float_only=True)
+        for key in ("prev_actions", "prev_rewards"):
+            if key in input_dict:
+                input_dict[key] = self._to_tensor(input_dict[key])
+        state = [self._to_tensor(s, float_only=True) for s in state]
+        if seq_lens is not None and not isinstance(seq_lens, torch.Tensor):
+            seq_lens = torch.as_tensor(np.asarray(seq_lens, np.int64), device=self._device())
+        return input_dict, state, seq_lens
+
+    def _flatten(self, obs: Any) -> Any:
+        return obs.reshape(obs.shape[0], -1)
+
+    def variables(self, as_dict: bool = False) -> Any:
+        """Parameters and buffers (``state_dict`` tensors), as a list or a ``{name: tensor}`` dict."""
+        if as_dict:
+            return dict(self.state_dict())
+        return list(self.state_dict().values())
+
+    def trainable_variables(self, as_dict: bool = False) -> Any:
+        """Parameters with ``requires_grad``, as a list or a ``{name: param}`` dict."""
+        named = [(n, p) for n, p in self.named_parameters() if p.requires_grad]
+        return dict(named) if as_dict else [p for _, p in named]
+
+
+__all__ = ["SlimFC", "TorchModelV2", "get_activation_fn", "normc_initializer"]
