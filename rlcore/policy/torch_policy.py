@@ -259,6 +259,15 @@ class TorchPolicy(Policy):
         fetches[LEARNER_STATS_KEY] = _to_python_stats(stats)
         return fetches
 
+    def _dummy_loss_check(self, batch: Any) -> None:
+        """Runs the loss, ``backward`` and the stats once on a batch without stepping (template init)."""
+        with self._lock:
+            train_batch = self._prepare_train_batch(batch)
+            grad_info, _ = self._backward(train_batch)
+            self._learner_info(train_batch, grad_info)
+            for opt in self._optimizers:
+                opt.zero_grad()
+
     def learn_on_batch(self, postprocessed_batch):
         """One optimizer step on the whole batch; returns ``{"learner_stats": {...}, ...}``."""
         with self._lock:

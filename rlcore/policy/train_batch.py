@@ -29,13 +29,13 @@ class TrainBatch(dict, Columns):
 
     Args:
         columns: column name -> tensor (or numpy array for object columns).
-        count: number of (padded) rows.
+        count: number of (padded) rows (an int; a scalar tensor inside ``tf.function``).
         is_training: whether the batch is used for training (for ``model.from_batch``).
     """
 
     def __init__(self, columns: Mapping[str, Any], count: int, is_training: bool = True):
         super().__init__(columns)
-        self.count = int(count)
+        self.count = int(count) if isinstance(count, (int, np.integer)) else count
         self.is_training = is_training
 
     @property
@@ -47,9 +47,12 @@ class TrainBatch(dict, Columns):
     def max_seq_len(self) -> int | None:
         """Padded sequence length (rows per sequence), or ``None``."""
         seq = self.seq_lens
-        if seq is None or len(seq) == 0:
+        if seq is None:
             return None
-        return self.count // len(seq)
+        n = seq.shape[0]
+        if n is None or n == 0 or not isinstance(self.count, int):
+            return None
+        return self.count // int(n)
 
 
 def _numpy_column(value: Any) -> np.ndarray | None:
