@@ -68,7 +68,9 @@ def _as_column(value: Any) -> Any:
 
 
 def _rows_of(value: Any) -> int | None:
-    """Number of rows of a column value, or None for 0-d extras and unsized values."""
+    """Number of rows of a column value, or None for 0-d extras, str/bytes and unsized values."""
+    if isinstance(value, (str, bytes)):
+        return None
     shape = getattr(value, "shape", None)
     if shape is not None:
         return int(shape[0]) if len(shape) > 0 else None

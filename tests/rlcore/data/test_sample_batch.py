@@ -67,9 +67,11 @@ def test_empty_batch_is_allowed():
 
 
 def test_zero_d_extras_do_not_count_as_rows():
-    b = SampleBatch({"a": [1, 2, 3], "gamma": np.array(0.99)})
+    b = SampleBatch({"a": [1, 2, 3], "gamma": np.array(0.99), "tag": "run-1", "flag": False})
     assert b.count == 3
-    assert b[1:]["gamma"] == np.array(0.99)
+    s = b[1:]
+    assert s["gamma"] == np.array(0.99) and s["tag"] == "run-1" and s["flag"] is False
+    assert SampleBatch({"tag": "abcdef"}).count == 0
 
 
 @pytest.mark.parametrize(
