@@ -34,6 +34,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from rlcore.data.columns import Columns
+from rlcore.data.sample_batch import DEFAULT_POLICY_ID
 from rlcore.data.view_requirement import ViewRequirement
 from rlcore.policy import policy_state
 from rlcore.policy.exploration.exploration import Exploration
@@ -43,7 +44,6 @@ __all__ = ["Policy", "LEARNER_STATS_KEY", "DEFAULT_POLICY_ID"]
 
 #: Key of the learner statistics in ``learn_on_batch``'s result (RLlib's ``LEARNER_STATS_KEY``).
 LEARNER_STATS_KEY = "learner_stats"
-DEFAULT_POLICY_ID = "default_policy"
 
 
 def _unbatch(x: Any) -> Any:
