@@ -167,8 +167,12 @@ def build_policy_class(
 
         if make_model is not None:
             self.model = make_model(self, obs_space, action_space, config)
-            dist_class = None if action_distribution_fn or action_sampler_fn else \
-                ModelCatalog.get_action_dist(action_space, config["model"], framework=fw)[0]
+            try:
+                dist_class = ModelCatalog.get_action_dist(action_space, config["model"], framework=fw)[0]
+            except ValueError:
+                if not (action_distribution_fn or action_sampler_fn):
+                    raise
+                dist_class = None  # the hooks bring their own distribution
         elif make_model_and_action_dist is not None:
             self.model, dist_class = make_model_and_action_dist(self, obs_space, action_space, config)
         else:

@@ -386,8 +386,13 @@ class TorchPolicy(Policy):
             args.append(torch.ones(1, dtype=torch.int32))
         os.makedirs(export_dir, exist_ok=True)
         path = os.path.join(export_dir, "model.pt")
-        with self._lock, torch.no_grad():
+        import warnings
+
+        with self._lock, torch.no_grad(), warnings.catch_warnings():
+            # torch 2.x marks TorchScript deprecated; it is still the loadable format asked for.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
             self.model.eval()
             traced = torch.jit.trace(_Serving(), tuple(args), check_trace=False)
-        traced.save(path)
+            traced.save(path)
         return path

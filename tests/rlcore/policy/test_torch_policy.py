@@ -1,0 +1,282 @@
+"""TorchPolicy through build_torch_policy: acting, learning, state, export, hooks."""
+
+import numpy as np
+import pytest
+import torch
+
+from rlcore.models.catalog import ModelCatalog
+from rlcore.models.torch.torch_action_dist import TorchCategorical
+from rlcore.models.torch.fcnet import FullyConnectedNetwork
+from rlcore.policy.policy import LEARNER_STATS_KEY
+from rlcore.policy.torch_policy import TorchPolicy
+from rlcore.policy.torch_policy_template import build_torch_policy
+from tests.rlcore.policy.conftest import ACT_SPACE, OBS_SPACE, SMALL_MODEL, fixed_batch, torch_pg_loss
+
+PGTorch = build_torch_policy("PGTorch", loss_fn=torch_pg_loss)
+
+
+def make(config=None, cls=PGTorch):
+    torch.manual_seed(0)
+    return cls(OBS_SPACE, ACT_SPACE, dict({"lr": 0.05, "model": SMALL_MODEL}, **(config or {})))
+
+
+def loss_value(policy, batch):
+    from rlcore.policy.train_batch import convert_columns
+
+    with torch.no_grad():
+        return float(torch_pg_loss(policy, policy.model, policy.dist_class, convert_columns(batch, torch.as_tensor)))
+
+
+def test_build_torch_policy_gives_a_torch_policy_with_catalog_model():
+    p = make()
+    assert isinstance(p, TorchPolicy)
+    assert isinstance(p.model, FullyConnectedNetwork)
+    assert p.dist_class is TorchCategorical or issubclass(p.dist_class, TorchCategorical)
+    assert p.config["framework"] == "torch" and p.config["lr"] == 0.05
+
+
+def test_compute_actions_returns_numpy_actions_and_extra_fetches():
+    p = make()
+    obs = fixed_batch(8)["obs"]
+    actions, state_out, extra = p.compute_actions(obs)
+    assert isinstance(actions, np.ndarray) and actions.shape == (8,) and set(actions) <= {0, 1}
+    assert state_out == []
+    assert set(extra) == {"action_prob", "action_logp", "action_dist_inputs", "vf_preds"}
+    assert extra["action_dist_inputs"].shape == (8, 2) and extra["vf_preds"].shape == (8,)
+    np.testing.assert_allclose(extra["action_prob"], np.exp(extra["action_logp"]), rtol=1e-6)
+    logp = p.compute_log_likelihoods(actions, obs)
+    np.testing.assert_allclose(logp, extra["action_logp"], rtol=1e-5, atol=1e-6)
+
+
+def test_explore_false_is_deterministic_argmax():
+    p = make()
+    obs = fixed_batch(16)["obs"]
+    a1, _, e1 = p.compute_actions(obs, explore=False)
+    a2, _, _ = p.compute_actions(obs, explore=False)
+    np.testing.assert_array_equal(a1, a2)
+    np.testing.assert_array_equal(a1, e1["action_dist_inputs"].argmax(1))
+    np.testing.assert_array_equal(e1["action_logp"], np.zeros(16, np.float32))
+
+
+def test_compute_single_action_unbatches():
+    p = make()
+    action, state, extra = p.compute_single_action(fixed_batch(1)["obs"][0], explore=False)
+    assert np.ndim(action) == 0 and state == [] and extra["action_dist_inputs"].shape == (2,)
+
+
+def test_learn_on_batch_lowers_the_seed_loss_on_a_fixed_batch(batch):
+    p = make()
+    before = loss_value(p, batch)
+    for _ in range(20):
+        out = p.learn_on_batch(batch)
+    assert LEARNER_STATS_KEY in out
+    assert loss_value(p, batch) < before - 0.1
+
+
+def test_learn_on_batch_does_exactly_one_step_with_config_lr(batch):
+    p = make({"lr": 0.0})
+    w0 = p.get_weights()
+    p.learn_on_batch(batch)
+    for k, v in p.get_weights().items():
+        np.testing.assert_array_equal(v, w0[k])
+    assert p._optimizers[0].param_groups[0]["lr"] == 0.0
+    assert p._optimizers[0].state_dict()["state"][0]["step"].item() == 1.0
+
+
+def test_grad_clip_reports_gnorm_and_bounds_the_update(batch):
+    p = make({"grad_clip": 1e-3})
+    stats = p.learn_on_batch(batch)[LEARNER_STATS_KEY]
+    assert stats["grad_gnorm"] > 1e-3
+    grads, _ = p.compute_gradients(batch)
+    assert np.sqrt(sum(float((g**2).sum()) for g in grads)) <= 1e-3 + 1e-6
+
+
+def test_compute_then_apply_gradients_equals_learn_on_batch(batch):
+    a, b = make(), make()
+    b.set_weights(a.get_weights())
+    grads, info = a.compute_gradients(batch)
+    assert all(isinstance(g, np.ndarray) for g in grads) and LEARNER_STATS_KEY in info
+    a.apply_gradients(grads)
+    b.learn_on_batch(batch)
+    for k, v in a.get_weights().items():
+        np.testing.assert_allclose(v, b.get_weights()[k], rtol=1e-6, atol=1e-7)
+
+
+def test_apply_gradients_checks_the_count():
+    with pytest.raises(ValueError, match="expected"):
+        make().apply_gradients([np.zeros(1)])
+
+
+def test_state_round_trip_gives_identical_actions(tmp_path, batch):
+    p = make()
+    for _ in range(3):
+        p.learn_on_batch(batch)
+    p.on_global_var_update({"timestep": 123})
+    state = p.get_state()
+    assert state["global_timestep"] == 123 and state["_optimizer_variables"]
+    path = p.export_checkpoint(str(tmp_path))
+    q = make()
+    q.import_checkpoint(path)
+    assert q.global_timestep == 123
+    obs = fixed_batch(32, seed=5)["obs"]
+    np.testing.assert_array_equal(p.compute_actions(obs, explore=False)[0], q.compute_actions(obs, explore=False)[0])
+    np.testing.assert_allclose(p.compute_actions(obs)[2]["action_dist_inputs"],
+                               q.compute_actions(obs)[2]["action_dist_inputs"])
+    # The optimizer state came along too: one more step keeps both identical.
+    p.learn_on_batch(batch)
+    q.learn_on_batch(batch)
+    for k, v in p.get_weights().items():
+        np.testing.assert_allclose(v, q.get_weights()[k], rtol=1e-6, atol=1e-7)
+
+
+def test_set_weights_accepts_read_only_arrays_and_rejects_wrong_keys():
+    p, q = make(), make()
+    w = {k: v for k, v in p.get_weights().items()}
+    for v in w.values():
+        v.setflags(write=False)
+    q.set_weights(w)
+    w.pop(next(iter(w)))
+    with pytest.raises(ValueError, match="missing keys"):
+        q.set_weights(w)
+
+
+def test_export_model_writes_loadable_torchscript(tmp_path):
+    p = make()
+    path = p.export_model(str(tmp_path))
+    loaded = torch.jit.load(path)
+    obs = torch.as_tensor(fixed_batch(5)["obs"])
+    with torch.no_grad():
+        (out,) = loaded(obs)
+    np.testing.assert_allclose(out.numpy(), p.compute_actions(obs.numpy())[2]["action_dist_inputs"], rtol=1e-5)
+
+
+def test_hooks_are_called_with_rllib_signatures(batch):
+    calls = []
+
+    def stats_fn(policy, train_batch):
+        calls.append("stats")
+        return {"mean_reward": train_batch["rewards"].mean()}
+
+    def postprocess_fn(policy, sample_batch, other_agent_batches=None, episode=None):
+        calls.append("postprocess")
+        sample_batch["rewards"] = sample_batch["rewards"] * 2
+        return sample_batch
+
+    def extra_action_out_fn(policy, input_dict, state_batches, model, action_dist):
+        return {"logits_sum": action_dist.inputs.sum(-1)}
+
+    def optimizer_fn(policy, config):
+        calls.append("optimizer")
+        return torch.optim.SGD(policy.model.parameters(), lr=config["lr"])
+
+    def before_init(policy, obs_space, action_space, config):
+        calls.append("before_init")
+        policy.marker = config["lr"]
+
+    def after_init(policy, obs_space, action_space, config):
+        calls.append("after_init")
+
+    P = build_torch_policy("Hooked", loss_fn=torch_pg_loss, stats_fn=stats_fn, postprocess_fn=postprocess_fn,
+                           extra_action_out_fn=extra_action_out_fn, optimizer_fn=optimizer_fn,
+                           before_init=before_init, after_init=after_init,
+                           extra_learn_fetches_fn=lambda policy: {"td_error": np.zeros(2)},
+                           get_default_config=lambda: {"lr": 0.5})
+    p = P(OBS_SPACE, ACT_SPACE, {"model": SMALL_MODEL})
+    assert calls[:2] == ["before_init", "optimizer"] and calls[-1] == "after_init" and "stats" in calls
+    assert p.marker == 0.5 and isinstance(p._optimizers[0], torch.optim.SGD)
+    _, _, extra = p.compute_actions(batch["obs"][:3])
+    assert extra["logits_sum"].shape == (3,)
+    post = p.postprocess_trajectory(batch.copy())
+    np.testing.assert_array_equal(post["rewards"], batch["rewards"] * 2)
+    out = p.learn_on_batch(batch)
+    assert out[LEARNER_STATS_KEY]["mean_reward"] == pytest.approx(float(batch["rewards"].mean()))
+    assert out["td_error"].shape == (2,)
+
+
+def test_broken_loss_fails_at_construction():
+    def bad_loss(policy, model, dist_class, train_batch):
+        return train_batch["no_such_column"]
+
+    with pytest.raises(KeyError, match="no_such_column"):
+        build_torch_policy("Bad", loss_fn=bad_loss)(OBS_SPACE, ACT_SPACE, {"model": SMALL_MODEL})
+
+
+def test_with_updates_and_mixins():
+    class Mixin:
+        def hello(self):
+            return "hi"
+
+    P2 = PGTorch.with_updates(name="PG2", mixins=[Mixin], get_default_config=lambda: {"lr": 0.25})
+    p = P2(OBS_SPACE, ACT_SPACE, {"model": SMALL_MODEL})
+    assert P2.__name__ == "PG2" and p.hello() == "hi" and p.config["lr"] == 0.25
+    assert type(p).__mro__[1] is Mixin
+
+
+def test_make_model_and_action_distribution_fn():
+    def make_model(policy, obs_space, action_space, config):
+        return FullyConnectedNetwork(obs_space, action_space, 2, dict(config["model"], fcnet_hiddens=[8]), "m")
+
+    def action_distribution_fn(policy, model, obs_batch, *, explore=True, is_training=False, **kw):
+        logits, state = model({"obs": obs_batch}, [], None)
+        return logits * 0.0, TorchCategorical, state
+
+    P = build_torch_policy("MM", loss_fn=torch_pg_loss, make_model=make_model,
+                           action_distribution_fn=action_distribution_fn)
+    p = P(OBS_SPACE, ACT_SPACE, {"model": SMALL_MODEL})
+    assert p.model.num_outputs == 2
+    _, _, extra = p.compute_actions(fixed_batch(4)["obs"])
+    np.testing.assert_allclose(extra["action_prob"], 0.5, rtol=1e-6)
+
+
+def test_on_global_var_update_drives_exploration_schedule():
+    p = make({"exploration_config": {"type": "EpsilonGreedy", "initial_epsilon": 1.0, "final_epsilon": 0.0,
+                                     "epsilon_timesteps": 100}})
+    p.on_global_var_update({"timestep": 1000})
+    obs = fixed_batch(64)["obs"]
+    greedy = p.compute_actions(obs, explore=False)[0]
+    np.testing.assert_array_equal(p.compute_actions(obs)[0], greedy)
+    assert p.get_exploration_info()["cur_epsilon"] == 0.0
+    p.on_global_var_update({"timestep": 0})
+    assert (p.compute_actions(obs)[0] != greedy).any()
+
+
+def test_custom_model_and_action_dist_by_name():
+    class HalfCategorical(TorchCategorical):
+        pass
+
+    class TinyModel(FullyConnectedNetwork):
+        pass
+
+    ModelCatalog.register_custom_model("c2_tiny_model", TinyModel)
+    ModelCatalog.register_custom_action_dist("c2_half_cat", HalfCategorical)
+    p = make({"model": {"custom_model": "c2_tiny_model", "custom_action_dist": "c2_half_cat", "fcnet_hiddens": [8]}})
+    assert type(p.model).__name__ == "TinyModel"
+    assert p.dist_class is HalfCategorical or issubclass(p.dist_class, HalfCategorical)
+    with pytest.raises(ValueError, match="c2_tiny_model"):
+        make({"model": {"custom_model": "no_such_model"}})
+
+
+def test_unsupported_space_error_names_the_space():
+    import gymnasium as gym
+
+    with pytest.raises(ValueError, match="Box"):
+        PGTorch(OBS_SPACE, gym.spaces.Box(-1, 1, (2, 3)), {"model": SMALL_MODEL})
+
+
+def test_view_requirements_have_rllib_defaults():
+    vr = make().view_requirements
+    assert vr["prev_actions"].data_col == "actions" and vr["prev_actions"].shift == -1
+    assert vr["new_obs"].shift == 1 and not vr["new_obs"].used_for_compute_actions
+
+
+def test_learning_rate_schedule_mixin():
+    from rlcore.policy.torch_policy import LearningRateSchedule
+
+    def before_init(policy, obs_space, action_space, config):
+        LearningRateSchedule.__init__(policy, config["lr"], [[0, 0.1], [100, 0.0]])
+
+    P = build_torch_policy("LR", loss_fn=torch_pg_loss, mixins=[LearningRateSchedule], before_init=before_init)
+    p = P(OBS_SPACE, ACT_SPACE, {"model": SMALL_MODEL, "lr": 0.1})
+    p.on_global_var_update({"timestep": 50})
+    assert p.global_timestep == 50
+    assert p._optimizers[0].param_groups[0]["lr"] == pytest.approx(0.05)
