@@ -2,8 +2,8 @@
 from libc.stdint cimport int64_t, uint8_t
 
 cdef extern from "rl_kernels.h" nogil:
-    void rl_discount_cumsum(const float *x, float *out, Py_ssize_t n, double gamma)
-    void rl_gae(const float *rewards, const float *values, const uint8_t *terminateds,
+    int rl_discount_cumsum(const float *x, float *out, Py_ssize_t n, double gamma)
+    int rl_gae(const float *rewards, const float *values, const uint8_t *terminateds,
                 const int64_t *seg_lens, const float *bootstrap, Py_ssize_t nseg,
                 Py_ssize_t n, double gamma, double lambda_, float *adv, float *targets)
     void rl_vtrace(const float *log_rhos, const float *discounts, const float *rewards,
@@ -17,4 +17,4 @@ cdef extern from "rl_kernels.h" nogil:
     double rl_tree_reduce(const double *tree, Py_ssize_t size, Py_ssize_t start, Py_ssize_t end,
                           int is_min)
     void rl_tree_find_prefixsum(const double *tree, Py_ssize_t size, Py_ssize_t capacity,
-                                const double *prefixsums, Py_ssize_t k, int64_t *out)
+                                const double *prefixsums, Py_ssize_t k, int64_t *out, double *work)

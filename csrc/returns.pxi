@@ -3,40 +3,42 @@
 
 def discount_cumsum(x, double gamma):
     """``y[t] = x[t] + gamma * y[t+1]`` over a 1-D float32 array (see ``rlcore/_core.pyi``)."""
-    _f32("x", x)
-    out = np.empty_like(x)
-    cdef const float[::1] xv = x
-    cdef float[::1] ov = out
-    cdef Py_ssize_t n = xv.shape[0]
-    if n:
-        with nogil:
-            rl_discount_cumsum(&xv[0], &ov[0], n, gamma)
+    cdef _Buffers bufs = _Buffers()
+    cdef const float* xp = <const float*>bufs.vec(x, "x", _F32s)
+    cdef Py_ssize_t n = x.shape[0]
+    out = np.empty(n, np.float32)
+    cdef float* op = <float*>bufs.take(out, "out", True)
+    cdef int status
+    with nogil:
+        status = rl_discount_cumsum(xp, op, n, gamma)
+    if status:
+        raise MemoryError()
     return out
 
 
 def compute_gae(rewards, values, terminateds, seg_lens, bootstrap_values, double gamma, double lambda_):
     """GAE over consecutive segments of one batch (see ``rlcore/_core.pyi``)."""
-    _f32("rewards", rewards)
+    cdef _Buffers bufs = _Buffers()
+    cdef const float* r = <const float*>bufs.vec(rewards, "rewards", _F32s)
     cdef Py_ssize_t n = rewards.shape[0]
-    _f32("values", values, n)
-    terminateds = _flags("terminateds", terminateds, n)
-    _segments(seg_lens, n)
-    _f32("bootstrap_values", bootstrap_values)
-    if bootstrap_values.shape[0] != seg_lens.shape[0]:
+    cdef const float* v = <const float*>bufs.vec(values, "values", _F32s, n)
+    cdef const uint8_t* term = <const uint8_t*>bufs.vec(terminateds, "terminateds", _FLAGS, n)
+    cdef const int64_t* segs = _seg_lens(bufs, seg_lens, n)
+    cdef Py_ssize_t nseg = seg_lens.shape[0]
+    cdef const float* boot = <const float*>bufs.vec(bootstrap_values, "bootstrap_values", _F32s)
+    if bootstrap_values.shape[0] != nseg:
         raise ValueError(
-            f"bootstrap_values has {bootstrap_values.shape[0]} entries, "
-            f"expected {seg_lens.shape[0]} (one per segment)"
+            f"bootstrap_values has {bootstrap_values.shape[0]} entries, expected {nseg} (one per segment)"
         )
     adv = np.empty(n, np.float32)
     targets = np.empty(n, np.float32)
-    cdef const float[::1] r = rewards, v = values, boot = bootstrap_values
-    cdef const uint8_t[::1] term = _u8(terminateds)
-    cdef const int64_t[::1] segs = seg_lens
-    cdef float[::1] a = adv, tg = targets
-    cdef Py_ssize_t nseg = segs.shape[0]
-    if n:
-        with nogil:
-            rl_gae(&r[0], &v[0], &term[0], &segs[0], &boot[0], nseg, n, gamma, lambda_, &a[0], &tg[0])
+    cdef float* a = <float*>bufs.take(adv, "adv", True)
+    cdef float* tg = <float*>bufs.take(targets, "targets", True)
+    cdef int status
+    with nogil:
+        status = rl_gae(r, v, term, segs, boot, nseg, n, gamma, lambda_, a, tg)
+    if status:
+        raise MemoryError()
     return adv, targets
 
 
@@ -70,22 +72,20 @@ def vtrace(log_rhos, discounts, rewards, values, bootstrap_value,
 def adjust_nstep(n_step, double gamma, rewards, terminateds, seg_lens):
     """n-step returns within segments (see ``rlcore/_core.pyi``)."""
     cdef int64_t n_ = _check_count("n_step", n_step, 1)
-    _f32("rewards", rewards)
+    cdef _Buffers bufs = _Buffers()
+    cdef const float* r = <const float*>bufs.vec(rewards, "rewards", _F32s)
     cdef Py_ssize_t n = rewards.shape[0]
-    terminateds = _flags("terminateds", terminateds, n)
-    _segments(seg_lens, n)
+    cdef const uint8_t* term = <const uint8_t*>bufs.vec(terminateds, "terminateds", _FLAGS, n)
+    cdef const int64_t* segs = _seg_lens(bufs, seg_lens, n)
+    cdef Py_ssize_t nseg = seg_lens.shape[0]
     out_r = np.empty(n, np.float32)
     nxt = np.empty(n, np.int64)
     out_term = np.empty(n, np.bool_)
     horizon = np.empty(n, np.int64)
-    cdef const float[::1] r = rewards
-    cdef const uint8_t[::1] term = _u8(terminateds)
-    cdef const int64_t[::1] segs = seg_lens
-    cdef float[::1] orv = out_r
-    cdef int64_t[::1] nv = nxt, hv = horizon
-    cdef uint8_t[::1] otv = out_term.view(np.uint8)
-    cdef Py_ssize_t nseg = segs.shape[0]
-    if n:
-        with nogil:
-            rl_adjust_nstep(n_, gamma, &r[0], &term[0], &segs[0], nseg, &orv[0], &nv[0], &otv[0], &hv[0])
+    cdef float* orv = <float*>bufs.take(out_r, "out", True)
+    cdef int64_t* nv = <int64_t*>bufs.take(nxt, "out", True)
+    cdef uint8_t* otv = <uint8_t*>bufs.take(out_term, "out", True)
+    cdef int64_t* hv = <int64_t*>bufs.take(horizon, "out", True)
+    with nogil:
+        rl_adjust_nstep(n_, gamma, r, term, segs, nseg, orv, nv, otv, hv)
     return out_r, nxt, out_term, horizon

@@ -11,36 +11,80 @@
 #include <stdint.h>
 #include <stddef.h>
 
-/* y[t] = x[t] + gamma * y[t+1], backwards. */
-static inline void rl_discount_cumsum(const float *x, float *out, ptrdiff_t n, double gamma) {
-    double acc = 0.0;
-    for (ptrdiff_t t = n - 1; t >= 0; --t) {
-        acc = (double)x[t] + gamma * acc;
-        out[t] = (float)acc;
+#include <stdlib.h>
+
+/* Backward discounted scan: out[t] = d[t] + (reset[t] ? 0 : c * out[t+1]), out[n] = 0.
+ *
+ * The recurrence is latency-bound (one multiply and one add per row on the critical path), so
+ * rows are taken four at a time: the in-group partial sums p0..p3 do not depend on the carry and
+ * overlap with the previous group, and the carry advances four rows per multiply-add. A group
+ * with a reset inside falls back to single steps. `reset` may be NULL (no resets). Results equal
+ * the sequential recurrence up to double rounding (the numpy twin is sequential).
+ */
+static inline void rl_scan(const double *d, const uint8_t *reset, ptrdiff_t n, double c, float *out) {
+    const double c2 = c * c, c3 = c2 * c, c4 = c3 * c;
+    double carry = 0.0; /* out[t+1] in double */
+    ptrdiff_t t = n - 1;
+    while (t >= 3) {
+        if (reset && (reset[t - 1] | reset[t - 2] | reset[t - 3])) {
+            carry = d[t] + (reset[t] ? 0.0 : c * carry);
+            out[t--] = (float)carry;
+            continue;
+        }
+        double a = (reset && reset[t]) ? 0.0 : carry;
+        double p0 = d[t], p1 = d[t - 1] + c * p0, p2 = d[t - 2] + c * p1, p3 = d[t - 3] + c * p2;
+        out[t] = (float)(p0 + c * a);
+        out[t - 1] = (float)(p1 + c2 * a);
+        out[t - 2] = (float)(p2 + c3 * a);
+        carry = p3 + c4 * a;
+        out[t - 3] = (float)carry;
+        t -= 4;
+    }
+    for (; t >= 0; --t) {
+        carry = d[t] + ((reset && reset[t]) ? 0.0 : c * carry);
+        out[t] = (float)carry;
     }
 }
 
-/* GAE over consecutive segments; a terminated row ends the recursion (next value 0). */
-static inline void rl_gae(const float *rewards, const float *values, const uint8_t *terminateds,
-                          const int64_t *seg_lens, const float *bootstrap, ptrdiff_t nseg,
-                          ptrdiff_t n, double gamma, double lambda_, float *adv, float *targets) {
-    ptrdiff_t end = n;
-    for (ptrdiff_t s = nseg - 1; s >= 0; --s) {
-        ptrdiff_t start = end - (ptrdiff_t)seg_lens[s];
-        double next_value = (double)bootstrap[s], acc = 0.0;
-        for (ptrdiff_t t = end - 1; t >= start; --t) {
-            if (terminateds[t]) {
-                next_value = 0.0;
-                acc = 0.0;
-            }
-            double delta = (double)rewards[t] + gamma * next_value - (double)values[t];
-            acc = delta + gamma * lambda_ * acc;
-            adv[t] = (float)acc;
-            targets[t] = adv[t] + values[t];
-            next_value = (double)values[t];
-        }
-        end = start;
+/* y[t] = x[t] + gamma * y[t+1], backwards. Returns -1 when out of memory. */
+static inline int rl_discount_cumsum(const float *x, float *out, ptrdiff_t n, double gamma) {
+    double *d = (double *)malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+    if (!d) return -1;
+    for (ptrdiff_t t = 0; t < n; ++t) d[t] = (double)x[t];
+    rl_scan(d, NULL, n, gamma, out);
+    free(d);
+    return 0;
+}
+
+/* GAE over consecutive segments; a terminated row ends the recursion (next value 0).
+ * First pass: TD errors and where the recursion restarts (no dependency chain); second pass:
+ * the discounted scan. Returns -1 when out of memory. */
+static inline int rl_gae(const float *rewards, const float *values, const uint8_t *terminateds,
+                         const int64_t *seg_lens, const float *bootstrap, ptrdiff_t nseg,
+                         ptrdiff_t n, double gamma, double lambda_, float *adv, float *targets) {
+    double *delta = (double *)malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+    uint8_t *reset = (uint8_t *)malloc((size_t)(n > 0 ? n : 1));
+    if (!delta || !reset) {
+        free(delta);
+        free(reset);
+        return -1;
     }
+    ptrdiff_t start = 0;
+    for (ptrdiff_t s = 0; s < nseg; ++s) {
+        ptrdiff_t end = start + (ptrdiff_t)seg_lens[s];
+        for (ptrdiff_t t = start; t < end; ++t) {
+            int last = t == end - 1;
+            double next_value = terminateds[t] ? 0.0 : last ? (double)bootstrap[s] : (double)values[t + 1];
+            delta[t] = (double)rewards[t] + gamma * next_value - (double)values[t];
+            reset[t] = (uint8_t)(last || terminateds[t]);
+        }
+        start = end;
+    }
+    rl_scan(delta, reset, n, gamma * lambda_, adv);
+    for (ptrdiff_t t = 0; t < n; ++t) targets[t] = adv[t] + values[t];
+    free(delta);
+    free(reset);
+    return 0;
 }
 
 /* V-trace for one column b of time-major [T, B] arrays (row stride B). */
@@ -127,22 +171,33 @@ static inline double rl_tree_reduce(const double *tree, ptrdiff_t size, ptrdiff_
     return result;
 }
 
-/* Descends the sum tree for each prefix sum; never enters an empty right subtree. */
+/* Descends the sum tree for each prefix sum; never enters an empty right subtree.
+ * All queries go down one level at a time, so their cache misses on the deep levels overlap
+ * instead of forming one chain per query (a prefetch pass puts a whole level's loads in flight);
+ * each query's arithmetic is that of a plain descent.
+ * `out` holds the node of each query during the descent. */
 static inline void rl_tree_find_prefixsum(const double *tree, ptrdiff_t size, ptrdiff_t capacity,
-                                          const double *prefixsums, ptrdiff_t k, int64_t *out) {
+                                          const double *prefixsums, ptrdiff_t k, int64_t *out,
+                                          double *work) {
     for (ptrdiff_t q = 0; q < k; ++q) {
-        double p = prefixsums[q];
-        ptrdiff_t node = 1;
-        while (node < size) {
+        out[q] = 1;
+        work[q] = prefixsums[q];
+    }
+    for (ptrdiff_t level = size; level > 1; level >>= 1) {
+        for (ptrdiff_t q = 0; q < k; ++q) __builtin_prefetch(&tree[2 * (ptrdiff_t)out[q]]);
+        for (ptrdiff_t q = 0; q < k; ++q) {
+            ptrdiff_t node = (ptrdiff_t)out[q];
             double left = tree[2 * node];
-            if (p < left || tree[2 * node + 1] <= 0.0) {
-                node = 2 * node;
+            if (work[q] < left || tree[2 * node + 1] <= 0.0) {
+                out[q] = 2 * node;
             } else {
-                p -= left;
-                node = 2 * node + 1;
+                work[q] -= left;
+                out[q] = 2 * node + 1;
             }
         }
-        ptrdiff_t idx = node - size;
+    }
+    for (ptrdiff_t q = 0; q < k; ++q) {
+        ptrdiff_t idx = (ptrdiff_t)out[q] - size;
         out[q] = idx < capacity - 1 ? idx : capacity - 1;
     }
 }

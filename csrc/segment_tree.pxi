@@ -38,24 +38,26 @@ cdef class _SegmentTree:
     def __setitem__(self, idx, value):
         self.update(np.array([self._index(idx)], np.int64), np.array([value], np.float64))
 
-    cdef _idxs(self, idxs, str name="idxs"):
-        _array(name, idxs, (_I64,), 1)
-        if len(idxs) and (idxs.min() < 0 or idxs.max() >= self._capacity):
-            raise IndexError(f"{name} out of range [0, {self._capacity})")
+    cdef const int64_t* _idxs(self, _Buffers bufs, object idxs) except NULL:
+        """int64 leaf indices, each checked against the capacity in one C loop."""
+        cdef const int64_t* ip = <const int64_t*>bufs.vec(idxs, "idxs", _I64s)
+        cdef Py_ssize_t q
+        for q in range(idxs.shape[0]):
+            if ip[q] < 0 or ip[q] >= self._capacity:
+                raise IndexError(f"idxs out of range [0, {self._capacity})")
+        return ip
 
     def update(self, idxs, values):
         """Sets leaves ``idxs`` (int64) to ``values`` (float64); the last write of an index wins."""
-        self._idxs(idxs)
-        _array("values", values, (_F64,), 1)
-        if len(values) != len(idxs):
-            raise ValueError(f"values has {len(values)} entries, expected {len(idxs)} (as idxs)")
+        cdef _Buffers bufs = _Buffers()
+        cdef const int64_t* ip = self._idxs(bufs, idxs)
+        cdef Py_ssize_t k = idxs.shape[0]
+        cdef const double* vp = <const double*>bufs.vec(values, "values", _F64s)
+        if values.shape[0] != k:
+            raise ValueError(f"values has {values.shape[0]} entries, expected {k} (as idxs)")
         self._check_values(values)
-        cdef const int64_t[::1] iv = idxs
-        cdef const double[::1] vv = values
-        cdef Py_ssize_t k = iv.shape[0]
-        if k:
-            with nogil:
-                rl_tree_update(&self._t[0], self._size, &iv[0], &vv[0], k, self._is_min)
+        with nogil:
+            rl_tree_update(&self._t[0], self._size, ip, vp, k, self._is_min)
 
     def _check_values(self, values):
         if np.isnan(values).any():
@@ -63,8 +65,14 @@ cdef class _SegmentTree:
 
     def get(self, idxs):
         """Reads leaves ``idxs`` (int64) into a new float64 array."""
-        self._idxs(idxs)
-        return self._tree[self._size + idxs]
+        cdef _Buffers bufs = _Buffers()
+        cdef const int64_t* ip = self._idxs(bufs, idxs)
+        cdef Py_ssize_t q, k = idxs.shape[0]
+        out = np.empty(k, np.float64)
+        cdef double* op = <double*>bufs.take(out, "out", True)
+        for q in range(k):
+            op[q] = self._t[self._size + ip[q]]
+        return out
 
     def reduce(self, Py_ssize_t start=0, end=None):
         """Sum or min over leaves ``[start, end)``; ``end=None`` means ``capacity``."""
@@ -98,14 +106,15 @@ cdef class SumSegmentTree(_SegmentTree):
 
     def find_prefixsum_idx(self, prefixsums):
         """For each prefix sum ``p``: the highest ``i`` with ``sum(leaves[:i]) <= p``."""
-        _array("prefixsums", prefixsums, (_F64,), 1)
-        out = np.empty(len(prefixsums), np.int64)
-        cdef const double[::1] pv = prefixsums
-        cdef int64_t[::1] ov = out
-        cdef Py_ssize_t k = pv.shape[0]
-        if k:
-            with nogil:
-                rl_tree_find_prefixsum(&self._t[0], self._size, self._capacity, &pv[0], k, &ov[0])
+        cdef _Buffers bufs = _Buffers()
+        cdef const double* pp = <const double*>bufs.vec(prefixsums, "prefixsums", _F64s)
+        cdef Py_ssize_t k = prefixsums.shape[0]
+        out = np.empty(k, np.int64)
+        work = np.empty(k, np.float64)
+        cdef int64_t* op = <int64_t*>bufs.take(out, "out", True)
+        cdef double* wp = <double*>bufs.take(work, "work", True)
+        with nogil:
+            rl_tree_find_prefixsum(&self._t[0], self._size, self._capacity, pp, k, op, wp)
         return out
 
 
