@@ -27,8 +27,9 @@ MIN_LOG_NN_OUTPUT = -20.0
 MAX_LOG_NN_OUTPUT = 2.0
 #: Small constant keeping logs and atanh finite (RLlib's SMALL_NUMBER).
 SMALL_NUMBER = 1e-6
-#: Gauss-Hermite nodes used for the squashed Gaussian's entropy.
+#: Quadrature nodes used for the squashed Gaussian's entropy.
 GH_NODES = 64
+LAGUERRE_NODES = 48
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
@@ -45,6 +46,24 @@ def _as_tensor(x: Any, dtype: Any = None) -> Any:
 def _log1m_tanh_sq(u):
     """log(1 - tanh(u)^2), computed stably as 2 * (log 2 - u - softplus(-2u))."""
     return 2.0 * (math.log(2.0) - u - tf.nn.softplus(-2.0 * u))
+
+
+def _expected_log1m_tanh_sq(mean, std):
+    """E[log(1 - tanh(u)^2)] for u ~ N(mean, std), elementwise (see the torch twin for the method)."""
+    dt = mean.dtype
+    x, w = np.polynomial.hermite.hermgauss(GH_NODES)
+    x, w = tf.constant(x, dtype=dt), tf.constant(w / math.sqrt(math.pi), dtype=dt)
+    u = tf.expand_dims(mean, -1) + math.sqrt(2.0) * tf.expand_dims(std, -1) * x
+    gh = tf.reduce_sum(_log1m_tanh_sq(u) * w, axis=-1)
+    t, lw = np.polynomial.laguerre.laggauss(LAGUERRE_NODES)
+    lw_log1p = tf.constant(lw * np.exp(t) * np.log1p(np.exp(-t)), dtype=dt)
+    half_t = tf.constant(t / 2.0, dtype=dt)
+    m, s = tf.expand_dims(mean, -1), tf.expand_dims(std, -1)
+    pdf = (tf.exp(-0.5 * tf.square((half_t - m) / s)) + tf.exp(-0.5 * tf.square((half_t + m) / s))) / (s * math.sqrt(2 * math.pi))
+    e_h = 0.5 * tf.reduce_sum(lw_log1p * pdf, axis=-1)
+    e_abs = std * math.sqrt(2.0 / math.pi) * tf.exp(-0.5 * tf.square(mean / std)) + mean * tf.math.erf(mean / (math.sqrt(2.0) * std))
+    lag = 2.0 * math.log(2.0) - 2.0 * e_abs - 2.0 * e_h
+    return tf.where(std < 1.0, gh, lag)
 
 
 def _lbeta(a, b):
@@ -201,8 +220,8 @@ class DiagGaussian(TFActionDistribution):
 class SquashedGaussian(TFActionDistribution):
     """A Gaussian squashed by tanh and rescaled to ``[low, high]`` (SAC's distribution).
 
-    Same definition as ``TorchSquashedGaussian``: exact ``logp``, ``entropy`` up to a 64-node
-    Gauss-Hermite quadrature, ``kl`` = the Gaussian KL.
+    Same definition as ``TorchSquashedGaussian``: exact ``logp``, ``entropy`` up to a
+    quadrature (error ~1e-10), ``kl`` = the Gaussian KL.
 
     Examples:
         >>> float(SquashedGaussian(tf.zeros((1, 2)), low=-2.0, high=2.0).deterministic_sample()[0, 0])
@@ -252,11 +271,7 @@ class SquashedGaussian(TFActionDistribution):
         return self._logp_u(self._unsquash(x))
 
     def entropy(self):
-        nodes, weights = np.polynomial.hermite.hermgauss(GH_NODES)
-        nodes = tf.constant(nodes, dtype=self.mean.dtype)
-        weights = tf.constant(weights / math.sqrt(math.pi), dtype=self.mean.dtype)
-        u = tf.expand_dims(self.mean, -1) + math.sqrt(2.0) * tf.expand_dims(self.std, -1) * nodes
-        expected_log_jac = tf.reduce_sum(_log1m_tanh_sq(u) * weights, axis=-1)
+        expected_log_jac = _expected_log1m_tanh_sq(self.mean, self.std)
         gauss_entropy = self.log_std + 0.5 + _HALF_LOG_2PI
         return tf.reduce_sum(gauss_entropy + expected_log_jac + self._log_half_range, axis=-1)
 
