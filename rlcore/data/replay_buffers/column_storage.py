@@ -70,7 +70,7 @@ class ColumnStorage:
     def _prepare(self, batch: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], int]:
         if not isinstance(batch, Mapping):
             raise TypeError(f"{self.name}: batch must be a SampleBatch or a mapping of columns, got {type(batch).__name__}")
-        if len(batch) == 0:
+        if len(batch.keys()) == 0:
             raise ValueError(f"{self.name}: batch has no columns")
         cols = {str(k): _as_column(str(k), v) for k, v in batch.items()}
         lengths = {k: (len(v) if v.ndim else -1) for k, v in cols.items()}

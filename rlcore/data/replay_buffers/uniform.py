@@ -74,6 +74,7 @@ class ReplayBuffer:
             raise ValueError(
                 f"storage_unit must be one of {[u.value for u in StorageUnit]}, got {storage_unit!r}"
             ) from None
+        self._items = self.storage_unit is StorageUnit.ITEMS
         self._storage = ColumnStorage(self.capacity, name=self.name)
         self._rng = np.random.default_rng(seed)
         # Item ring (ITEMS only): item slot -> first row and number of rows; live items are the
@@ -86,10 +87,6 @@ class ReplayBuffer:
         self._added_count = 0
         self._sampled_count = 0
         self._num_evicted = 0
-
-    @property
-    def _items(self) -> bool:
-        return self.storage_unit is StorageUnit.ITEMS
 
     # --- size -----------------------------------------------------------------------------------
 
@@ -288,7 +285,7 @@ class ReplayBuffer:
 
 
 def _count(batch: Mapping[str, Any], name: str) -> int:
-    if not isinstance(batch, Mapping) or not batch:
+    if not isinstance(batch, Mapping) or len(batch.keys()) == 0:
         raise TypeError(f"{name}: batch must be a non-empty SampleBatch or mapping of columns, got {type(batch).__name__}")
     return len(next(iter(batch.values())))
 

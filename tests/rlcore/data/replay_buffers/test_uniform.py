@@ -128,3 +128,18 @@ def test_state_roundtrip_through_msgpack(unit):
     assert a["x"].tolist() == b["x"].tolist() and list(a["infos"]) == list(b["infos"])
     with pytest.raises(ValueError, match="storage_unit"):
         ReplayBuffer(10, storage_unit="items" if unit == "timesteps" else "timesteps").set_state(state)
+
+
+@pytest.mark.parametrize("cls_name", ["ReplayBuffer", "PrioritizedReplayBuffer", "ReservoirBuffer"])
+def test_read_only_non_contiguous_and_empty_batches(cls_name):
+    import rlcore.data.replay_buffers as rb
+
+    x = np.arange(5.0)
+    x.flags.writeable = False  # as arrays come back from ray.get
+    o = np.ones((5, 3), np.float32)[:, :2]  # a non-contiguous view
+    buf = getattr(rb, cls_name)(4, seed=0)
+    assert len(buf.add(SampleBatch({"x": x, "o": o}))) == 4
+    assert buf.add(SampleBatch({"x": np.zeros(0), "o": np.zeros((0, 2), np.float32)})).tolist() == []
+    assert len(buf) == 4 and buf.sample(3)["o"].shape == (3, 2)
+    with pytest.raises(ValueError, match="cannot add an empty batch as an item"):
+        ReplayBuffer(4, storage_unit="items").add(SampleBatch({"x": np.zeros(0)}))
