@@ -103,6 +103,10 @@ class ColumnStorage:
                 cols[k] = np.ascontiguousarray(v)
         return cols, n
 
+    def check(self, batch: Mapping[str, Any]) -> int:
+        """Validates ``batch`` against the stored columns without writing; returns its row count."""
+        return self._prepare(batch)[1]
+
     def _allocate(self, cols: Mapping[str, np.ndarray]) -> None:
         for k, v in cols.items():
             if v.dtype.kind in _NUMERIC_KINDS:

@@ -142,6 +142,7 @@ class ReplayBuffer:
             raise ValueError(f"{self.name}: an item of {lens.max()} rows does not fit in capacity {self.capacity} rows")
         if count == 0:
             raise ValueError(f"{self.name}: cannot add an empty batch as an item")
+        self._storage.check(batch)  # a bad batch must not evict anything
         slots = []
         ends = np.cumsum(lens)
         begin = 0
@@ -163,7 +164,9 @@ class ReplayBuffer:
             slots.append(new)
             begin = stop
         self._added_count += count
-        return np.concatenate(slots).astype(np.int64)
+        # This call's items are the newest; the earliest of them may have been evicted again.
+        slots = np.concatenate(slots).astype(np.int64)
+        return slots[len(slots) - min(len(slots), self._num_items):]
 
     def _evict_rows(self, need: int) -> None:
         """Evicts the oldest items until ``need`` more rows fit."""

@@ -148,3 +148,20 @@ def test_state_roundtrip_keeps_priorities_and_rng():
     assert a["batch_indexes"].tolist() == b["batch_indexes"].tolist()
     np.testing.assert_array_equal(a["weights"], b["weights"])
     assert other.stats() == buf.stats()
+
+
+def test_items_added_and_evicted_in_the_same_call_are_never_sampled():
+    buf = PrioritizedReplayBuffer(4, alpha=1.0, storage_unit="items", seed=0)
+    slots = buf.add(_rows(0, 10), unit_lens=[1] * 10, priorities=np.arange(1.0, 11.0))
+    assert len(slots) == 4 and len(buf) == 4
+    out = buf.sample(500)
+    assert set(out["x"].tolist()) == {6, 7, 8, 9}
+    np.testing.assert_allclose(buf.priorities(out["batch_indexes"]), out["x"] + 1.0)
+
+
+def test_bad_batch_evicts_nothing():
+    buf = PrioritizedReplayBuffer(4, storage_unit="items", seed=0)
+    buf.add(_rows(0, 4))
+    with pytest.raises(ValueError, match="batch columns differ"):
+        buf.add(SampleBatch({"y": np.arange(3)}))
+    assert len(buf) == 1 and buf.sample(1)["x"].tolist() == [0, 1, 2, 3]
