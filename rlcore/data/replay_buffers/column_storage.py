@@ -4,7 +4,8 @@ Every replay buffer stores its experience here. The arrays are allocated on the 
 from the dtypes and row shapes of that batch; numeric columns are written with the compiled
 ``ring_insert`` kernel (one copy per column, wrapping around at ``capacity``), object columns
 (``infos``, strings, anything that is not bool/int/float/complex) with plain numpy assignment into
-an object array. Reading gathers rows with fancy indexing, which copies them out, so a sampled
+an object array. Batch-level extras that have no rows (scalars, strings, 0-d arrays) are not
+stored. Reading gathers rows with fancy indexing, which copies them out, so a sampled
 batch never aliases the storage.
 
 The storage knows nothing about sampling: it holds ``size`` valid rows at positions
@@ -31,6 +32,11 @@ def _as_column(name: str, value: Any) -> np.ndarray:
     except ValueError as err:  # ragged lists
         raise ValueError(f"column {name!r} cannot be made into an array: {err}") from None
     return arr
+
+
+def _is_extra(value: Any) -> bool:
+    """A batch-level value (scalar, string, 0-d array), not a column of rows."""
+    return isinstance(value, (str, bytes)) or np.ndim(value) == 0
 
 
 class ColumnStorage:
@@ -72,7 +78,9 @@ class ColumnStorage:
             raise TypeError(f"{self.name}: batch must be a SampleBatch or a mapping of columns, got {type(batch).__name__}")
         if len(batch.keys()) == 0:
             raise ValueError(f"{self.name}: batch has no columns")
-        cols = {str(k): _as_column(str(k), v) for k, v in batch.items()}
+        cols = {str(k): _as_column(str(k), v) for k, v in batch.items() if not _is_extra(v)}
+        if not cols:
+            raise ValueError(f"{self.name}: batch has no per-row columns, only 0-d extras {sorted(map(str, batch))}")
         lengths = {k: (len(v) if v.ndim else -1) for k, v in cols.items()}
         n = next(iter(lengths.values()))
         bad = {k: ln for k, ln in lengths.items() if ln != n}

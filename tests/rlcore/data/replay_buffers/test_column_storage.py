@@ -101,3 +101,11 @@ def test_state_roundtrip():
     assert t.gather(np.array([2]))["actions"].tolist() == [7]
     with pytest.raises(ValueError, match="capacity 5, expected 6"):
         ColumnStorage(6).set_state(s.get_state())
+
+
+def test_zero_d_extras_are_not_columns():
+    s = ColumnStorage(4)
+    s.write({**_batch(0, 2), "policy": "p0", "scale": 2.0, "step": np.array(3)})
+    assert set(s.column_names) == {"obs", "actions", "infos"}
+    with pytest.raises(ValueError, match="no per-row columns"):
+        ColumnStorage(4).write({"scale": 2.0})
