@@ -107,8 +107,7 @@ class TFPolicy(Policy):
         if len(self._optimizers) > 1:
             raise ValueError(f"optimizer_fn returned {len(self._optimizers)} optimizers; TFPolicy supports one")
         self._optimizer = self._optimizers[0] if self._optimizers else None
-        if self._optimizer is not None and hasattr(self._optimizer, "build"):
-            self._optimizer.build(self.model.trainable_variables())
+        self._ensure_optimizer_built()
         if getattr(model, "view_requirements", None):
             self.view_requirements.update(model.view_requirements)
         self._update_state_view_requirements(self.max_seq_len)
@@ -120,6 +119,19 @@ class TFPolicy(Policy):
         else:
             self._compute_actions_fn = self._compute_actions_graph
             self._learn_fn = self._learn_graph
+
+    def _ensure_optimizer_built(self) -> None:
+        """Creates the optimizer's slot variables eagerly (never inside a ``tf.function``).
+
+        Models whose Keras layers build lazily have no variables before their first call; the
+        optimizer is then built on the first learn step instead.
+        """
+        opt = self._optimizer
+        if opt is None or getattr(opt, "built", True) or not hasattr(opt, "build"):
+            return
+        variables = self.model.trainable_variables()
+        if variables:
+            opt.build(variables)
 
     # -- overridable hooks ------------------------------------------------------------------------
     def optimizer(self) -> Any:
@@ -308,7 +320,13 @@ class TFPolicy(Policy):
         if self._loss is None:
             raise ValueError(f"{type(self).__name__} has no loss function (built with loss=None); it cannot learn")
         with self._lock:
-            grads, stats = self._learn_fn(self._prepare_columns(postprocessed_batch), apply)
+            columns = self._prepare_columns(postprocessed_batch)
+            if self._optimizer is not None and not getattr(self._optimizer, "built", True):
+                if not self.model.trainable_variables():
+                    # Lazily built Keras layers: one eager forward creates the variables.
+                    self.model.from_batch(TrainBatch(columns, count=0), is_training=False)
+                self._ensure_optimizer_built()
+            grads, stats = self._learn_fn(columns, apply)
             fetches = dict(self.extra_compute_grad_fetches())
             learner = dict(fetches.get(LEARNER_STATS_KEY, {}))
             learner.update(stats)
@@ -333,6 +351,7 @@ class TFPolicy(Policy):
         """Applies a numpy gradient list (from :meth:`compute_gradients`) with the optimizer."""
         import tensorflow as tf
 
+        self._ensure_optimizer_built()
         variables = self.model.trainable_variables()
         if len(gradients) != len(variables):
             raise ValueError(f"apply_gradients got {len(gradients)} gradients; expected {len(variables)} (one per variable)")
@@ -358,6 +377,7 @@ class TFPolicy(Policy):
     def get_state(self) -> Dict[str, Any]:
         """Weights, global timestep, exploration state and the optimizer's variables."""
         state = super().get_state()
+        self._ensure_optimizer_built()
         opt_vars = list(self._optimizer.variables) if self._optimizer is not None else []
         state["_optimizer_variables"] = [np.asarray(v.numpy()).copy() for v in opt_vars]
         return state
@@ -366,6 +386,7 @@ class TFPolicy(Policy):
         """Restores :meth:`get_state`'s output, optimizer variables included."""
         super().set_state(state)
         values = state.get("_optimizer_variables") or []
+        self._ensure_optimizer_built()
         if values and self._optimizer is not None:
             opt_vars = list(self._optimizer.variables)
             if len(values) != len(opt_vars):
