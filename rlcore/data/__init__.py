@@ -23,3 +23,24 @@ __all__ = [
 
 # --- Re-exports owned by other engineers (replay buffers, view requirements) go below. ---------
 # Add `from rlcore.data.<module> import <Name>` here and append the names to __all__.
+from rlcore.data.replay_buffers import (  # noqa: E402
+    LockstepReplayBuffer,
+    MultiAgentReplayBuffer,
+    PrioritizedReplayBuffer,
+    ReplayBuffer,
+    ReplayMode,
+    ReservoirBuffer,
+    StorageUnit,
+)
+from rlcore.data.view_requirement import ViewRequirement  # noqa: E402
+
+__all__ += [
+    "LockstepReplayBuffer",
+    "MultiAgentReplayBuffer",
+    "PrioritizedReplayBuffer",
+    "ReplayBuffer",
+    "ReplayMode",
+    "ReservoirBuffer",
+    "StorageUnit",
+    "ViewRequirement",
+]
