@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
+import numpy as np  # noqa: F401  (used by the doctest)
+
 from rlcore.models.tf.tf_modelv2 import TFModelV2, get_activation_fn, keras, normc_initializer, tf
 from rlcore.models.conv_filters import check_filters, get_filter_config
 
