@@ -106,7 +106,7 @@ class ShardError(RuntimeError):
         cause = getattr(err, "cause", None)
         shown = cause if isinstance(cause, BaseException) else err
         detail = f"{type(shown).__name__}: {shown}".splitlines()[0]
-        return cls(
+        error = cls(
             shard_index,
             stage,
             pipeline,
@@ -114,3 +114,5 @@ class ShardError(RuntimeError):
             original=err,
             original_traceback="".join(traceback.format_exception(err)),
         )
+        error.__cause__ = err
+        return error
