@@ -90,4 +90,34 @@ def try_import_tf() -> tuple[Any, Any, Any]:
     return tf.compat.v1, tf, int(tf.__version__.split(".")[0])
 
 
-__all__ = ["normalize_framework", "try_import_tf", "try_import_torch"]
+_ACTIVATION_NAMES = ("tanh", "relu", "swish", "silu", "elu", "linear")
+
+
+def get_activation_fn(name: Any = None, framework: str = "tf") -> Any:
+    """The activation for a config name (``"tanh"``, ``"relu"``, ``"swish"``/``"silu"``,
+    ``"elu"``, ``"linear"``/``None``): a ``torch.nn`` module class for torch, a function for TF;
+    ``None`` for linear (RLlib 1.x ``ray.rllib.utils.framework.get_activation_fn``).
+
+    Raises:
+        ValueError: for an unknown name, listing the known ones.
+
+    Examples:
+        >>> get_activation_fn("linear", framework="torch") is None
+        True
+        >>> get_activation_fn("gelu2", framework="torch")
+        Traceback (most recent call last):
+        ...
+        ValueError: activation='gelu2' is not supported; expected one of ('tanh', 'relu', 'swish', 'silu', 'elu', 'linear')
+    """
+    if name not in _ACTIVATION_NAMES and name is not None:
+        raise ValueError(f"activation={name!r} is not supported; expected one of {_ACTIVATION_NAMES}")
+    if name in (None, "linear"):
+        return None
+    if normalize_framework(framework) == "torch":
+        _, nn = try_import_torch()
+        return {"tanh": nn.Tanh, "relu": nn.ReLU, "swish": nn.SiLU, "silu": nn.SiLU, "elu": nn.ELU}[name]
+    tf = try_import_tf()[1]
+    return {"tanh": tf.nn.tanh, "relu": tf.nn.relu, "swish": tf.nn.silu, "silu": tf.nn.silu, "elu": tf.nn.elu}[name]
+
+
+__all__ = ["get_activation_fn", "normalize_framework", "try_import_tf", "try_import_torch"]

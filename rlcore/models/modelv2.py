@@ -208,4 +208,56 @@ class ModelV2:
         return self.__call__(input_dict, states, seq_lens)
 
 
-__all__ = ["ModelV2", "flat_obs_shape"]
+def restore_original_dimensions(obs: Any, obs_space: Any, tensorlib: Any = "numpy") -> Any:
+    """Unflattens preprocessed ``[B, size]`` observations back into the Tuple/Dict structure of
+    ``obs_space.original_space`` (or ``obs_space``): what custom models with Dict observations
+    call first (RLlib 1.x). Box components get their shape back; Discrete / MultiDiscrete
+    components stay one-hot, as in RLlib. Other spaces return ``obs`` unchanged.
+
+    Args:
+        obs: A ``[B, size]`` numpy array, torch tensor or TF tensor.
+        obs_space: The preprocessed space (with ``.original_space``) or the raw space.
+        tensorlib: ``"numpy"``, ``"torch"`` or ``"tf"`` (or the module), for the reshape.
+
+    Examples:
+        >>> import gymnasium as gym
+        >>> space = gym.spaces.Dict({"id": gym.spaces.Discrete(2), "pos": gym.spaces.Box(0, 1, (2, 2))})
+        >>> out = restore_original_dimensions(np.arange(12.0).reshape(2, 6), space)
+        >>> out["id"].shape, out["pos"].shape, out["pos"][0].tolist()
+        ((2, 2), (2, 2, 2), [[2.0, 3.0], [4.0, 5.0]])
+    """
+    import gymnasium as gym
+
+    space = getattr(obs_space, "original_space", obs_space)
+    if not isinstance(space, (gym.spaces.Tuple, gym.spaces.Dict)):
+        return obs
+    name = tensorlib if isinstance(tensorlib, str) else getattr(tensorlib, "__name__", "")
+    if name in ("tf", "tensorflow", "tf2"):
+        from rlcore.framework import try_import_tf
+
+        tf = try_import_tf()[1]
+        reshape = lambda x, shape: tf.reshape(x, [-1] + list(shape))  # noqa: E731
+    elif name in ("numpy", "np", "torch"):
+        reshape = lambda x, shape: x.reshape((-1,) + tuple(shape))  # noqa: E731
+    else:
+        raise ValueError(f"tensorlib={tensorlib!r} is not supported; expected 'numpy', 'torch' or 'tf'")
+    offset = [0]
+
+    def unpack(sub: Any) -> Any:
+        if isinstance(sub, gym.spaces.Tuple):
+            return tuple(unpack(s) for s in sub.spaces)
+        if isinstance(sub, gym.spaces.Dict):
+            return {k: unpack(s) for k, s in sub.spaces.items()}
+        prep = get_preprocessor(sub)(sub)
+        start = offset[0]
+        offset[0] += prep.size
+        return reshape(obs[:, start : offset[0]], prep.shape)
+
+    result = unpack(space)
+    width = obs.shape[-1]
+    if width is not None and int(width) != offset[0]:
+        raise ValueError(f"observations of width {int(width)} do not match the space {space} (flat size {offset[0]})")
+    return result
+
+
+__all__ = ["ModelV2", "flat_obs_shape", "restore_original_dimensions"]

@@ -28,6 +28,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
+from rlcore.framework import get_activation_fn as framework_activation
 from rlcore.framework import try_import_tf
 from rlcore.models.modelv2 import ModelV2
 
@@ -42,10 +43,7 @@ def get_activation_fn(name: Optional[str]) -> Any:
         >>> get_activation_fn("relu") is tf.nn.relu, get_activation_fn("linear")
         (True, None)
     """
-    table = {"tanh": tf.nn.tanh, "relu": tf.nn.relu, "swish": tf.nn.silu, "silu": tf.nn.silu, "elu": tf.nn.elu, "linear": None, None: None}
-    if name not in table:
-        raise ValueError(f"activation={name!r} is not supported; expected one of {[k for k in table if k]}")
-    return table[name]
+    return framework_activation(name, framework="tf2")
 
 
 class NormcInitializer(keras.initializers.Initializer):

@@ -28,18 +28,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from rlcore.framework import get_activation_fn as framework_activation
 from rlcore.models.modelv2 import ModelV2
-
-_ACTIVATIONS: Dict[Optional[str], Optional[Callable[[], nn.Module]]] = {
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-    "swish": nn.SiLU,
-    "silu": nn.SiLU,
-    "elu": nn.ELU,
-    "linear": None,
-    None: None,
-}
-
 
 def get_activation_fn(name: Optional[str]) -> Optional[Callable[[], nn.Module]]:
     """The ``nn.Module`` class for an activation name (``None`` for linear).
@@ -48,9 +38,7 @@ def get_activation_fn(name: Optional[str]) -> Optional[Callable[[], nn.Module]]:
         >>> get_activation_fn("relu").__name__, get_activation_fn("linear")
         ('ReLU', None)
     """
-    if name not in _ACTIVATIONS:
-        raise ValueError(f"activation={name!r} is not supported; expected one of {[k for k in _ACTIVATIONS if k]}")
-    return _ACTIVATIONS[name]
+    return framework_activation(name, framework="torch")
 
 
 def normc_initializer(std: float = 1.0) -> Callable[[torch.Tensor], None]:
