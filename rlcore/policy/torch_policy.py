@@ -1,6 +1,6 @@
 """TorchPolicy: a Policy whose model is a ``TorchModelV2`` and whose loss is a torch function.
 
-``compute_actions`` runs the model under ``torch.no_grad()``, builds the action distribution and
+``compute_actions`` runs the model under ``torch.inference_mode()``, builds the action distribution and
 lets the exploration pick actions; ``learn_on_batch`` pads recurrent batches into sequences,
 calls ``loss(policy, model, dist_class, train_batch)`` and does one optimizer step on the whole
 batch (``lr`` and ``grad_clip`` from the config). Gradients and weights cross process
@@ -150,7 +150,7 @@ class TorchPolicy(Policy):
 
         explore = self.config.get("explore", True) if explore is None else explore
         timestep = self.global_timestep if timestep is None else timestep
-        with self._lock, torch.no_grad():
+        with self._lock, torch.inference_mode():
             input_dict = {Columns.OBS: self._tensor(obs_batch), "is_training": False}
             if prev_action_batch is not None:
                 input_dict[Columns.PREV_ACTIONS] = self._tensor(prev_action_batch)
@@ -185,13 +185,14 @@ class TorchPolicy(Policy):
             action_dist = dist_class(dist_inputs, self.model)
             actions, logp = self.exploration.get_exploration_action(
                 action_distribution=action_dist, timestep=timestep, explore=explore)
-        extra = dict(self.extra_action_out(input_dict, state_batches, self.model, action_dist))
+        extra = _to_numpy(dict(self.extra_action_out(input_dict, state_batches, self.model, action_dist)))
         if dist_inputs is not None:
-            extra[Columns.ACTION_DIST_INPUTS] = dist_inputs
+            extra[Columns.ACTION_DIST_INPUTS] = dist_inputs.numpy()
         if logp is not None:
-            extra[Columns.ACTION_PROB] = torch.exp(logp.float())
+            logp = logp.numpy().astype(np.float32, copy=False)
+            extra[Columns.ACTION_PROB] = np.exp(logp)
             extra[Columns.ACTION_LOGP] = logp
-        return _to_numpy(actions), [_to_numpy(s) for s in state_out], _to_numpy(extra)
+        return _to_numpy(actions), [s.numpy() for s in state_out], extra
 
     def compute_log_likelihoods(self, actions, obs_batch, state_batches=None, prev_action_batch=None,
                                 prev_reward_batch=None):

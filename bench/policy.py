@@ -1,0 +1,150 @@
+"""Benchmark of ``Policy.compute_actions`` against a bare forward + sample, same framework, same run.
+
+- torch (1 thread): ``TorchPolicy.compute_actions`` vs the same model's layers called directly on
+  a tensor, plus ``torch.distributions.Categorical(logits).sample()`` and the ``.numpy()`` of the
+  actions; at batch 1 and 64. Goal: at most 1.5x the bare call.
+- TensorFlow 2: ``TFPolicy.compute_actions`` eager and with ``eager_tracing`` vs the bare
+  forward + ``tf.random.categorical`` eager and inside ``tf.function``.
+
+Both policies use the default model for a 4-float observation and 2 actions (fully connected
+256x256, tanh, as RLlib's MODEL_DEFAULTS). Prints a table and writes ``bench/results/policy.json``.
+Each figure is the best mean of several repeats (these machines are shared; compare ratios).
+
+Usage: ``python bench/policy.py [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import gymnasium as gym  # noqa: E402
+import numpy as np  # noqa: E402
+
+OBS = gym.spaces.Box(-1.0, 1.0, (4,), dtype=np.float32)
+ACT = gym.spaces.Discrete(2)
+
+
+def best_time(fn, number: int, repeat: int = 5) -> float:
+    """Best mean seconds per call of ``fn`` over ``repeat`` runs of ``number`` calls."""
+    for _ in range(max(3, number // 10)):
+        fn()
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / number)
+    return best
+
+
+def loss_torch(policy, model, dist_class, train_batch):
+    import torch
+
+    logits, _ = model.from_batch(train_batch)
+    return -torch.mean(dist_class(logits, model).logp(train_batch["actions"]) * train_batch["rewards"])
+
+
+def loss_tf(policy, model, dist_class, train_batch):
+    import tensorflow as tf
+
+    logits, _ = model.from_batch(train_batch)
+    return -tf.reduce_mean(dist_class(logits, model).logp(train_batch["actions"]) * train_batch["rewards"])
+
+
+def bench_torch(rows, quick):
+    import torch
+
+    from rlcore.policy.torch_policy_template import build_torch_policy
+
+    torch.set_num_threads(1)
+    policy = build_torch_policy("BenchTorch", loss_fn=loss_torch)(OBS, ACT, {})
+    model = policy.model
+
+    for batch in (1, 64):
+        obs = np.random.default_rng(0).uniform(-1, 1, (batch, 4)).astype(np.float32)
+        number = 300 if quick else 2000
+
+        def bare(obs=obs):
+            with torch.no_grad():
+                x = torch.from_numpy(obs)
+                logits, _ = model.forward({"obs": x, "obs_flat": x}, [], None)
+                return torch.distributions.Categorical(logits=logits).sample().numpy()
+
+        def full(obs=obs):
+            return policy.compute_actions(obs)
+
+        t_bare = best_time(bare, number)
+        t_full = best_time(full, number)
+        rows.append({"framework": "torch", "case": f"compute_actions B={batch}", "bare_us": t_bare * 1e6,
+                     "policy_us": t_full * 1e6, "ratio": t_full / t_bare, "goal": 1.5})
+
+
+def bench_tf(rows, quick):
+    import tensorflow as tf
+
+    from rlcore.policy.tf_policy_template import build_tf_policy
+
+    P = build_tf_policy("BenchTF", loss_fn=loss_tf)
+    eager = P(OBS, ACT, {})
+    traced = P(OBS, ACT, {"eager_tracing": True})
+    model = eager.model
+
+    def bare_step(x):
+        logits, _ = model.forward({"obs": x, "obs_flat": x}, [], None)
+        return tf.random.categorical(logits, 1)[:, 0]
+
+    bare_traced_fn = tf.function(bare_step, reduce_retracing=True)
+    for batch in (1, 64):
+        obs = np.random.default_rng(0).uniform(-1, 1, (batch, 4)).astype(np.float32)
+        number = 100 if quick else 500
+        t_bare_eager = best_time(lambda obs=obs: bare_step(tf.convert_to_tensor(obs)).numpy(), number)
+        t_bare_traced = best_time(lambda obs=obs: bare_traced_fn(tf.convert_to_tensor(obs)).numpy(), number)
+        t_eager = best_time(lambda obs=obs: eager.compute_actions(obs), number)
+        t_traced = best_time(lambda obs=obs: traced.compute_actions(obs), number)
+        rows.append({"framework": "tf2 eager", "case": f"compute_actions B={batch}", "bare_us": t_bare_eager * 1e6,
+                     "policy_us": t_eager * 1e6, "ratio": t_eager / t_bare_eager, "goal": None})
+        rows.append({"framework": "tf2 traced", "case": f"compute_actions B={batch}", "bare_us": t_bare_traced * 1e6,
+                     "policy_us": t_traced * 1e6, "ratio": t_traced / t_bare_traced, "goal": None,
+                     "eager_over_traced": t_eager / t_traced})
+    rows.append({"framework": "tf2 traced", "case": "traces after the run", "trace_counts": dict(traced.trace_counts)})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run)")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "policy.json"))
+    args = parser.parse_args()
+    start = time.perf_counter()
+    rows: list = []
+    bench_torch(rows, args.quick)
+    bench_tf(rows, args.quick)
+    print(f"{'framework':12} {'case':24} {'bare':>10} {'policy':>10} {'policy/bare':>12}  note")
+    for r in rows:
+        if "ratio" not in r:
+            print(f"{r['framework']:12} {r['case']:24} {r['trace_counts']}")
+            continue
+        note = ""
+        if r.get("goal"):
+            note = f"goal <= {r['goal']}x: {'met' if r['ratio'] <= r['goal'] else 'NOT met'}"
+        if "eager_over_traced" in r:
+            note = f"eager policy / traced policy = {r['eager_over_traced']:.2f}x"
+        print(f"{r['framework']:12} {r['case']:24} {r['bare_us']:8.1f}µs {r['policy_us']:8.1f}µs "
+              f"{r['ratio']:11.2f}x  {note}")
+    record = {"benchmark": "policy", "python": platform.python_version(), "machine": platform.machine(),
+              "quick": args.quick, "rows": rows, "seconds": round(time.perf_counter() - start, 1)}
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2))
+    print(f"wrote {out} in {record['seconds']} s")
+
+
+if __name__ == "__main__":
+    main()
