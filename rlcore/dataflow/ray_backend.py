@@ -18,6 +18,7 @@ Examples:
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Hashable, Iterator, Sequence
 
 import ray
@@ -33,6 +34,10 @@ POLL_S = 1.0
 
 GET_TIMEOUT_S = 60.0
 """Timeout of ``ray.get`` on a reference ``ray.wait`` reported ready (it should return at once)."""
+
+BATCH_WAIT_AFTER_S = 0.002
+"""If the consumer took longer than this since the last wait, first collect every ready result
+with one non-blocking wait; otherwise block for the next one directly (one call per result)."""
 
 INIT_TIMEOUT_S = 120.0
 """How long shards may take to answer ``par_iter_init`` (actor start-up included)."""
@@ -57,13 +62,18 @@ def wait_loop(
     Yields:
         ``("items", key, value)``, ``("fault", key, exception)`` or ``("not_ready", None, None)``.
     """
+    last_wait = time.perf_counter()
     while futures:
         pending = list(futures)
         if timeout is None:
-            # Batch wait for whatever is ready now, then block (in bounded steps) for one.
-            ready, _ = ray.wait(pending, num_returns=len(pending), timeout=0)
-            while not ready:
+            ready = []
+            if len(pending) > 1 and time.perf_counter() - last_wait > BATCH_WAIT_AFTER_S:
+                # The consumer was away a while: several results are likely ready; take them all
+                # in one call (RLlib Flow's batched wait).
+                ready, _ = ray.wait(pending, num_returns=len(pending), timeout=0)
+            while not ready:  # block, in bounded steps, for the first one
                 ready, _ = ray.wait(pending, num_returns=1, timeout=POLL_S)
+            last_wait = time.perf_counter()
         else:
             ready, _ = ray.wait(pending, num_returns=len(pending), timeout=timeout)
         for ref in ready:
