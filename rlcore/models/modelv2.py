@@ -241,6 +241,10 @@ def restore_original_dimensions(obs: Any, obs_space: Any, tensorlib: Any = "nump
         reshape = lambda x, shape: x.reshape((-1,) + tuple(shape))  # noqa: E731
     else:
         raise ValueError(f"tensorlib={tensorlib!r} is not supported; expected 'numpy', 'torch' or 'tf'")
+    total = get_preprocessor(space)(space).size
+    width = obs.shape[-1]
+    if width is not None and int(width) != total:
+        raise ValueError(f"observations of width {int(width)} do not match the space {space} (flat size {total})")
     offset = [0]
 
     def unpack(sub: Any) -> Any:
@@ -253,11 +257,7 @@ def restore_original_dimensions(obs: Any, obs_space: Any, tensorlib: Any = "nump
         offset[0] += prep.size
         return reshape(obs[:, start : offset[0]], prep.shape)
 
-    result = unpack(space)
-    width = obs.shape[-1]
-    if width is not None and int(width) != offset[0]:
-        raise ValueError(f"observations of width {int(width)} do not match the space {space} (flat size {offset[0]})")
-    return result
+    return unpack(space)
 
 
 __all__ = ["ModelV2", "flat_obs_shape", "restore_original_dimensions"]
