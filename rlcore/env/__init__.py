@@ -1,0 +1,42 @@
+"""Environments: creation and registry, BaseEnv (what the sampler drives), VectorEnv, MultiAgentEnv.
+
+Importing this package imports gymnasium but never ray, torch or tensorflow.
+
+Examples:
+    >>> from rlcore.env import make_base_env
+    >>> env = make_base_env("CartPole-v1", num_envs=2, seed=0)
+    >>> env.reset()[0].shape
+    (2, 4)
+"""
+
+from rlcore.env.base_env import BaseEnv, EnvError, VectorStep
+from rlcore.env.base_env_factory import make_base_env
+from rlcore.env.env_context import EnvContext
+from rlcore.env.gym_vector_base_env import GymVectorBaseEnv
+from rlcore.env.multi_agent_env import MultiAgentEnv, as_gymnasium_multi_agent, make_multi_agent
+from rlcore.env.registry import get_env_creator, make_env_creator, register_env, registered_env_names
+from rlcore.env.sub_env_loop import SubEnvLoop
+from rlcore.env.vector_env import VectorEnv
+from rlcore.env.vector_env_adapter import VectorEnvAdapter
+from rlcore.env.wrappers import OldGymAPIAdapter, as_gymnasium_env
+
+__all__ = [
+    "BaseEnv",
+    "EnvContext",
+    "EnvError",
+    "GymVectorBaseEnv",
+    "MultiAgentEnv",
+    "OldGymAPIAdapter",
+    "SubEnvLoop",
+    "VectorEnv",
+    "VectorEnvAdapter",
+    "VectorStep",
+    "as_gymnasium_env",
+    "as_gymnasium_multi_agent",
+    "get_env_creator",
+    "make_base_env",
+    "make_env_creator",
+    "make_multi_agent",
+    "register_env",
+    "registered_env_names",
+]

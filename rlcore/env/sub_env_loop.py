@@ -1,0 +1,153 @@
+"""SubEnvLoop: a BaseEnv over N separate gym envs, stepped in one tight Python loop.
+
+This is the path for every env without a native vectorized version. Each step calls the N
+sub-envs' ``step`` in turn, writes results straight into fresh numpy arrays (no per-step
+``concatenate``/``deepcopy`` as in gymnasium's ``SyncVectorEnv``), and resets an ended sub-env
+in the same step (``VectorStep.final_obs`` keeps its last observation). Old-gym-API sub-envs
+are adapted on the fly (``rlcore.env.wrappers``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from rlcore.env.base_env import BaseEnv, EnvError, VectorStep, empty_batch, env_name_of, is_array_space
+from rlcore.env.wrappers import as_gymnasium_env, convert_old_step
+
+
+class SubEnvLoop(BaseEnv):
+    """Steps a list of gym envs as one batch, with same-step auto-reset and an optional horizon.
+
+    Args:
+        envs: The sub-envs (gymnasium API, or old gym API: adapted automatically).
+        env_name: Name used in error messages (default: the first env's spec id or class).
+        worker_index: Rollout worker index, for error messages.
+        seed: Seed of the first reset (sub-env i gets ``seed + i``); None: unseeded.
+        horizon: If set, an episode is truncated (``truncated=True``, auto-reset) after this many
+            steps, unless it ended earlier.
+
+    Examples:
+        >>> import gymnasium
+        >>> env = SubEnvLoop([gymnasium.make("CartPole-v1") for _ in range(3)], seed=1, horizon=2)
+        >>> obs, _ = env.reset()
+        >>> env.step(np.zeros(3, dtype=np.int64)).truncateds.tolist()
+        [False, False, False]
+        >>> step = env.step(np.zeros(3, dtype=np.int64))
+        >>> step.truncateds.tolist(), step.final_obs.shape
+        ([True, True, True], (3, 4))
+    """
+
+    def __init__(
+        self,
+        envs: Sequence[Any],
+        *,
+        env_name: str | None = None,
+        worker_index: int = 0,
+        seed: int | None = None,
+        horizon: int | None = None,
+    ) -> None:
+        if len(envs) == 0:
+            raise ValueError("SubEnvLoop(envs=[]): expected at least one sub-env")
+        if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1):
+            raise ValueError(f"horizon={horizon!r}: expected None or an int >= 1")
+        self._user_envs = list(envs)
+        self._envs = [as_gymnasium_env(env) for env in envs]
+        self.num_envs = len(self._envs)
+        first = self._envs[0]
+        self.observation_space = first.observation_space
+        self.action_space = first.action_space
+        self.env_name = env_name or env_name_of(self._user_envs[0])
+        self.worker_index = worker_index
+        self._seed = seed
+        self._horizon = horizon
+        self._t = [0] * self.num_envs
+        self._obs_is_array = is_array_space(self.observation_space)
+        from gymnasium import spaces
+
+        # Discrete actions go to envs as Python ints (cheaper to index, what envs expect).
+        self._actions_to_list = isinstance(self.action_space, spaces.Discrete)
+        self._empty_infos = [{} for _ in range(self.num_envs)]
+
+    def get_sub_environments(self) -> list:
+        return list(self._user_envs)
+
+    def _new_obs(self) -> Any:
+        return empty_batch(self.observation_space, self.num_envs)
+
+    def reset(self, seed: int | None = None) -> tuple[Any, list[dict]]:
+        if seed is None:
+            seed = self._seed
+        self._seed = None
+        obs = self._new_obs()
+        infos = []
+        i = 0
+        try:
+            for i, env in enumerate(self._envs):
+                o, info = env.reset(seed=None if seed is None else seed + i)
+                obs[i] = o
+                infos.append(info if info else self._empty_infos[i])
+        except Exception as err:
+            raise EnvError(self.env_name, i, "reset", self.worker_index, err) from err
+        self._t = [0] * self.num_envs
+        return obs, infos
+
+    def step(self, actions: Any) -> VectorStep:
+        n = self.num_envs
+        if len(actions) != n:
+            self._check_actions(actions)
+        acts = actions.tolist() if self._actions_to_list and isinstance(actions, np.ndarray) else actions
+        envs = self._envs
+        obs = self._new_obs()
+        rewards = [0.0] * n
+        terms = [False] * n
+        truncs = [False] * n
+        infos = list(self._empty_infos)
+        final_obs = None
+        horizon = self._horizon
+        t = self._t
+        i = 0
+        phase = "step"
+        try:
+            for i in range(n):
+                env = envs[i]
+                phase = "step"
+                result = env.step(acts[i])
+                if len(result) != 5:
+                    result = convert_old_step(result)
+                o, r, te, tr, info = result
+                if horizon is not None:
+                    t[i] += 1
+                    if t[i] >= horizon and not (te or tr):
+                        tr = True
+                if te or tr:
+                    if final_obs is None:
+                        final_obs = self._new_obs()
+                    final_obs[i] = o
+                    phase = "reset"
+                    o, _ = env.reset()
+                    t[i] = 0
+                    terms[i] = bool(te)
+                    truncs[i] = bool(tr)
+                obs[i] = o
+                rewards[i] = r
+                if info:
+                    infos[i] = info
+        except Exception as err:
+            raise EnvError(self.env_name, i, phase, self.worker_index, err) from err
+        return VectorStep(
+            obs,
+            np.array(rewards, dtype=np.float64),
+            np.array(terms, dtype=np.bool_),
+            np.array(truncs, dtype=np.bool_),
+            infos,
+            final_obs,
+        )
+
+    def try_render(self, index: int = 0) -> Any:
+        return self._envs[index].render()
+
+    def close(self) -> None:
+        for env in self._envs:
+            env.close()
