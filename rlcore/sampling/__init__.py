@@ -1,10 +1,44 @@
-"""Sampling: rollout workers, the vectorised sampler over the compiled collector, postprocessing."""
+"""Sampling: the vectorised sampler over the compiled collector, rollout workers, postprocessing.
 
+Read in this order: :mod:`~rlcore.sampling.sampler` (the loop), :mod:`~rlcore.sampling.rollout_worker`
+(envs + policies + sampler), :mod:`~rlcore.sampling.worker_set` (local + remote workers).
+Importing this package imports neither torch, tensorflow nor ray.
+"""
+
+from rlcore.sampling.callbacks import DefaultCallbacks, MultiCallbacks
+from rlcore.sampling.episode import Episode, MultiAgentEpisode
+from rlcore.sampling.filters import MeanStdFilter, NoFilter, get_filter
+from rlcore.sampling.metrics import RolloutMetrics, collect_episodes, collect_metrics, summarize_episodes
 from rlcore.sampling.postprocessing import (
     Postprocessing,
     compute_advantages,
     compute_advantages_segments,
     discount_cumsum,
 )
+from rlcore.sampling.rollout_worker import RolloutWorker, get_global_worker
+from rlcore.sampling.sampler import VectorSampler, bootstrap_values, segment_lengths
+from rlcore.sampling.worker_set import WorkerSet
 
-__all__ = ["Postprocessing", "compute_advantages", "compute_advantages_segments", "discount_cumsum"]
+__all__ = [
+    "DefaultCallbacks",
+    "Episode",
+    "MeanStdFilter",
+    "MultiAgentEpisode",
+    "MultiCallbacks",
+    "NoFilter",
+    "Postprocessing",
+    "RolloutMetrics",
+    "RolloutWorker",
+    "VectorSampler",
+    "WorkerSet",
+    "bootstrap_values",
+    "collect_episodes",
+    "collect_metrics",
+    "compute_advantages",
+    "compute_advantages_segments",
+    "discount_cumsum",
+    "get_filter",
+    "get_global_worker",
+    "segment_lengths",
+    "summarize_episodes",
+]

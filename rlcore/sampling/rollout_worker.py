@@ -1,0 +1,485 @@
+"""RolloutWorker: owns envs, policies and a sampler; produces postprocessed sample batches.
+
+RLlib 1.x's worker API on rlcore's vectorised sampler: ``sample()``, ``learn_on_batch()``,
+``compute_gradients()``/``apply_gradients()``, ``get_weights()``/``set_weights()``,
+``get_metrics()``, ``foreach_policy()``, ``foreach_env()``, ``set_global_vars()``,
+``save()``/``restore()``. It is a :class:`~rlcore.dataflow.ParallelIteratorWorker` whose item
+generator yields ``self.sample()`` forever, so ``from_actors(workers)`` reads it.
+
+Single-agent envs go through :class:`~rlcore.sampling.sampler.VectorSampler` (all envs in one
+batch); multi-agent envs through :class:`~rlcore.sampling.multi_agent_sampler.MultiAgentSampler`.
+
+Examples:
+    >>> from rlcore.sampling.rollout_worker import RolloutWorker
+    >>> from rlcore.policy.policy import Policy
+    >>> import numpy as np
+    >>> class Zero(Policy):
+    ...     def compute_actions(self, obs_batch, state_batches=None, **kw):
+    ...         return np.zeros(len(obs_batch), np.int64), [], {}
+    ...     def get_weights(self): return {}
+    ...     def set_weights(self, weights): pass
+    >>> w = RolloutWorker(env_creator=lambda ctx: __import__("gymnasium").make("CartPole-v1"),
+    ...                   policy_spec=Zero, rollout_fragment_length=10, num_envs=2)
+    >>> w.sample().count
+    20
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+import numpy as np
+
+from rlcore.data.columns import Columns
+from rlcore.data.concat import concat_samples
+from rlcore.data.multi_agent_batch import MultiAgentBatch
+from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
+from rlcore.dataflow.worker import ParallelIteratorWorker
+from rlcore.sampling.episode import DUMMY_AGENT_ID
+
+logger = logging.getLogger(__name__)
+
+_global_worker: Optional["RolloutWorker"] = None
+
+
+def get_global_worker() -> Optional["RolloutWorker"]:
+    """The rollout worker of this process (RLlib's ``get_global_worker``)."""
+    return _global_worker
+
+
+class RolloutWorker(ParallelIteratorWorker):
+    """Envs + policies + sampler (RLlib 1.x keyword arguments; see ``rllib_api.md`` §6.1).
+
+    Args:
+        env_creator: ``creator(EnvContext) -> env`` (gymnasium env, vector env, MultiAgentEnv).
+        policy_spec: A ``Policy`` class, or a multi-agent dict ``{pid: (cls, obs_space,
+            act_space, config)}`` (``cls`` None means ``default_policy_class``).
+        policy_mapping_fn: ``agent_id -> policy_id`` (multi-agent).
+        policies_to_train: Policy ids that ``learn_on_batch`` updates (default: all).
+        rollout_fragment_length: Rows per env per fragment.
+        batch_mode: ``"truncate_episodes"`` or ``"complete_episodes"``.
+        episode_horizon: Truncate episodes after this many steps.
+        num_envs: Envs stepped as one batch.
+        observation_filter: ``"NoFilter"``, ``"MeanStdFilter"`` or a filter class.
+        clip_rewards, clip_actions, soft_horizon, no_done_at_end: As in RLlib.
+        env_config, model_config, policy_config: The env's, the model's and the full trainer
+            config (policies are built with ``policy_config``).
+        worker_index, num_workers: This worker's index (0 = local) and the number of remote ones.
+        callbacks: A ``DefaultCallbacks`` instance (or class).
+        seed: Seeds envs (``seed + worker_index * 1000 + i``) and frameworks.
+        spaces: ``{pid: (obs_space, act_space)}`` so a worker can build policies without an env.
+        output_creator: ``ioctx -> writer`` with ``write(batch)`` (offline output).
+    """
+
+    def __init__(
+        self,
+        *,
+        env_creator: Callable[[Any], Any],
+        validate_env: Optional[Callable[[Any, Any], None]] = None,
+        policy_spec: Any = None,
+        policy: Any = None,
+        policy_mapping_fn: Optional[Callable[[Any], str]] = None,
+        policies_to_train: Optional[List[str]] = None,
+        rollout_fragment_length: int = 100,
+        count_steps_by: str = "env_steps",
+        batch_mode: str = "truncate_episodes",
+        episode_horizon: Optional[int] = None,
+        preprocessor_pref: str = "deepmind",
+        sample_async: bool = False,
+        compress_observations: bool = False,
+        num_envs: int = 1,
+        observation_fn: Any = None,
+        observation_filter: Any = "NoFilter",
+        clip_rewards: Any = None,
+        clip_actions: bool = True,
+        env_config: Optional[Mapping[str, Any]] = None,
+        model_config: Optional[Mapping[str, Any]] = None,
+        policy_config: Optional[Mapping[str, Any]] = None,
+        worker_index: int = 0,
+        num_workers: int = 0,
+        callbacks: Any = None,
+        remote_worker_envs: bool = False,
+        soft_horizon: bool = False,
+        no_done_at_end: bool = False,
+        seed: Optional[int] = None,
+        spaces: Optional[Mapping[str, Tuple[Any, Any]]] = None,
+        output_creator: Optional[Callable[[Any], Any]] = None,
+        create_env: bool = True,
+        **unused: Any,
+    ):
+        global _global_worker
+        _global_worker = self
+        if sample_async:
+            raise ValueError("sample_async=True is not supported by rlcore's sampler; use async execution plans")
+        if count_steps_by not in ("env_steps", "agent_steps"):
+            raise ValueError(f"count_steps_by must be 'env_steps' or 'agent_steps', got {count_steps_by!r}")
+        self.policy_config = dict(policy_config or {})
+        self.env_config = dict(env_config or {})
+        self.model_config = dict(model_config or self.policy_config.get("model") or {})
+        self.worker_index, self.num_workers = worker_index, num_workers
+        self.rollout_fragment_length, self.batch_mode = rollout_fragment_length, batch_mode
+        self.count_steps_by = count_steps_by
+        self.num_envs = num_envs
+        self.callbacks = _make_callbacks(callbacks)
+        self._env_creator, self._validate_env = env_creator, validate_env
+        self._horizon, self._soft_horizon, self._no_done_at_end = episode_horizon, soft_horizon, no_done_at_end
+        self._clip_rewards, self._clip_actions = clip_rewards, clip_actions
+        self._remote_envs = remote_worker_envs
+        self._seed = None if seed is None else int(seed) + 1000 * worker_index
+        self._observation_filter = observation_filter
+        self.global_vars: Dict[str, Any] = {"timestep": 0}
+        self.output_writer = output_creator(None) if output_creator is not None else None
+        if self._seed is not None:
+            _seed_frameworks(self._seed)
+
+        from rlcore.env import EnvContext
+
+        self.env_context = EnvContext(self.env_config, worker_index=worker_index, num_workers=num_workers,
+                                      remote=remote_worker_envs)
+        self.env = None
+        if create_env or spaces is None:
+            self.env = env_creator(self.env_context)
+            if validate_env is not None:
+                validate_env(self.env, self.env_context)
+        self.multiagent = _is_multi_agent(self.env, policy_spec or policy)
+        self.policy_mapping_fn = policy_mapping_fn or (lambda agent_id: DEFAULT_POLICY_ID)
+        self.policy_map, self.preprocessors, self.filters = self._build_policies(policy_spec or policy, spaces)
+        self.policies_to_train = list(policies_to_train) if policies_to_train is not None else list(self.policy_map)
+        self.sampler = None
+        ParallelIteratorWorker.__init__(self, self._sample_forever, False)
+
+    # -- construction ---------------------------------------------------------------------------
+
+    def _build_policies(self, spec: Any, spaces: Optional[Mapping[str, Tuple[Any, Any]]]):
+        from rlcore.models.catalog import ModelCatalog
+        from rlcore.sampling.filters import get_filter
+
+        if spec is None:
+            raise ValueError("RolloutWorker needs policy_spec: a Policy class or a multi-agent policies dict")
+        if isinstance(spec, Mapping):
+            entries = dict(spec)
+        else:
+            entries = {DEFAULT_POLICY_ID: (spec, None, None, {})}
+        policy_map, preprocessors, filters = {}, {}, {}
+        for pid, entry in entries.items():
+            if not isinstance(entry, (tuple, list)) or len(entry) != 4:
+                raise ValueError(f"policies[{pid!r}] must be (policy_cls, obs_space, act_space, config), got {entry!r}")
+            cls, obs_space, act_space, overrides = entry
+            cls = cls or self.policy_config.get("default_policy_class")
+            if cls is None:
+                raise ValueError(f"policies[{pid!r}] has no policy class and there is no default_policy_class")
+            if obs_space is None or act_space is None:
+                if spaces and pid in spaces:
+                    obs_space, act_space = spaces[pid]
+                elif self.env is not None and not self.multiagent:
+                    obs_space, act_space = self.env.observation_space, self.env.action_space
+                else:
+                    raise ValueError(f"policies[{pid!r}]: observation/action spaces are needed "
+                                     "(the env does not say which agent uses which space)")
+            config = {**self.policy_config, **dict(overrides or {}),
+                      "worker_index": self.worker_index, "num_workers": self.num_workers}
+            model_config = {**self.model_config, **dict(config.get("model") or {})}
+            prep = ModelCatalog.get_preprocessor_for_space(obs_space, model_config)
+            preprocessors[pid] = prep
+            filters[pid] = get_filter(self._observation_filter, prep.shape)
+            policy_map[pid] = cls(prep.observation_space, act_space, config)
+        return policy_map, preprocessors, filters
+
+    def _make_sampler(self):
+        if self.env is None:
+            self.env = self._env_creator(self.env_context)
+        eps_start = self.worker_index << 40
+        if self.multiagent:
+            from rlcore.sampling.multi_agent_sampler import MultiAgentSampler
+
+            return MultiAgentSampler(self, eps_id_start=eps_start)
+        from rlcore.sampling.sampler import VectorSampler
+
+        pid = DEFAULT_POLICY_ID
+        policy = self.policy_map[pid]
+        prep, obs_filter = self.preprocessors[pid], self.filters[pid]
+        initial_state = policy.get_initial_state() if policy.is_recurrent() else []
+        vr = getattr(policy, "view_requirements", {}) or {}
+        model_cfg = getattr(getattr(policy, "model", None), "model_config", None) or self.model_config
+        use_prev = bool(model_cfg.get("lstm_use_prev_action") or model_cfg.get("lstm_use_prev_reward")
+                        or _used_for_actions(vr, Columns.PREV_ACTIONS) and model_cfg.get("use_lstm"))
+        explore = self.policy_config.get("explore", True)
+
+        def act(obs, state_batches, prev_actions, prev_rewards):
+            actions, state_out, extras = policy.compute_actions(
+                obs, state_batches=state_batches or None, prev_action_batch=prev_actions,
+                prev_reward_batch=prev_rewards, explore=explore, timestep=self.global_vars.get("timestep"))
+            n = len(obs)
+            keep = {k: v for k, v in extras.items() if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n}
+            return actions, list(state_out or []), keep
+
+        def transform(raw):
+            return obs_filter(prep.transform_batch(raw))
+
+        env = self.env
+        from rlcore.env import BaseEnv, make_base_env
+
+        if not isinstance(env, BaseEnv):
+            env = make_base_env(lambda ctx, _e=[env]: _e.pop() if _e else self._env_creator(ctx),
+                                self.env_context, self.num_envs, seed=self._seed,
+                                horizon=None if self._soft_horizon else self._horizon,
+                                remote_envs=self._remote_envs)
+        return VectorSampler(
+            env, act=act, num_envs=self.num_envs, rollout_fragment_length=self.rollout_fragment_length,
+            batch_mode=self.batch_mode, seed=self._seed, initial_state=initial_state, use_prev_actions_rewards=use_prev,
+            obs_transform=transform, action_transform=_action_clipper(policy.action_space) if self._clip_actions else None,
+            clip_rewards=self._clip_rewards, horizon=self._horizon, soft_horizon=self._soft_horizon,
+            no_done_at_end=self._no_done_at_end, callbacks=self.callbacks, worker=self, policies=self.policy_map,
+            eps_id_start=eps_start, worker_index=self.worker_index, num_workers=self.num_workers)
+
+    # -- sampling -------------------------------------------------------------------------------
+
+    def _sample_forever(self):
+        while True:
+            yield self.sample()
+
+    def sample(self) -> SampleBatch | MultiAgentBatch:
+        """Collects ``rollout_fragment_length * num_envs`` rows (truncate mode) and postprocesses them."""
+        if self.sampler is None:
+            self.sampler = self._make_sampler()
+        if self.multiagent:
+            batch = self.sampler.sample()
+        else:
+            raw, seg_lens = self.sampler.sample_with_segments()
+            episodes = self.sampler.episodes_for(raw, seg_lens)
+            batch = self._postprocess(raw, seg_lens, episodes)
+            extra = [b for ep in episodes for b in _drain_extra(ep)]
+            if extra:
+                batch = concat_samples([batch, *extra])
+        self.callbacks.on_sample_end(worker=self, samples=batch)
+        if self.output_writer is not None:
+            self.output_writer.write(batch)
+        return batch
+
+    def sample_with_count(self) -> Tuple[Any, int]:
+        batch = self.sample()
+        return batch, batch.count
+
+    def _postprocess(self, batch: SampleBatch, seg_lens: np.ndarray, episodes: list) -> SampleBatch:
+        """Runs the policy's postprocessing per episode fragment (or batched, when it can)."""
+        policy = self.policy_map[DEFAULT_POLICY_ID]
+        hook_on = _overrides(self.callbacks, "on_postprocess_trajectory")
+        batched = getattr(policy, "postprocess_fragments", None)
+        if batched is not None and not hook_on:
+            return batched(batch, seg_lens, episodes)
+        out, start = [], 0
+        for length, episode in zip(seg_lens.tolist(), episodes):
+            fragment = batch.slice(start, start + length).copy()
+            start += length
+            processed = policy.postprocess_trajectory(fragment, None, episode)
+            if hook_on:
+                self.callbacks.on_postprocess_trajectory(
+                    worker=self, episode=episode, agent_id=DUMMY_AGENT_ID, policy_id=DEFAULT_POLICY_ID,
+                    policies=self.policy_map, postprocessed_batch=processed,
+                    original_batches={DUMMY_AGENT_ID: (policy, fragment)})
+            out.append(processed)
+        return concat_samples(out) if out else batch
+
+    def get_metrics(self) -> list:
+        """Metrics of the episodes finished since the last call (drained)."""
+        return self.sampler.get_metrics() if self.sampler is not None else []
+
+    # -- learning -------------------------------------------------------------------------------
+
+    def _per_policy(self, samples: Any) -> Dict[str, SampleBatch]:
+        if isinstance(samples, MultiAgentBatch):
+            return dict(samples.policy_batches)
+        return {DEFAULT_POLICY_ID: samples}
+
+    def learn_on_batch(self, samples: Any) -> Dict[str, Any]:
+        """Updates every trainable policy on its part of ``samples``; returns ``{pid: stats}``."""
+        info = {}
+        for pid, batch in self._per_policy(samples).items():
+            if pid not in self.policies_to_train:
+                continue
+            policy = self.policy_map[pid]
+            info[pid] = policy.learn_on_batch(batch)
+            self.callbacks.on_learn_on_batch(policy=policy, train_batch=batch, result=info[pid])
+        return info
+
+    def compute_gradients(self, samples: Any) -> Tuple[Any, Dict[str, Any]]:
+        """``(grads, info)``; per policy id for multi-agent batches."""
+        if not isinstance(samples, MultiAgentBatch):
+            return self.policy_map[DEFAULT_POLICY_ID].compute_gradients(samples)
+        grads, info = {}, {}
+        for pid, batch in samples.policy_batches.items():
+            if pid in self.policies_to_train:
+                grads[pid], info[pid] = self.policy_map[pid].compute_gradients(batch)
+        return grads, info
+
+    def apply_gradients(self, grads: Any) -> None:
+        if isinstance(grads, dict) and grads and all(k in self.policy_map for k in grads):
+            for pid, g in grads.items():
+                self.policy_map[pid].apply_gradients(g)
+        else:
+            self.policy_map[DEFAULT_POLICY_ID].apply_gradients(grads)
+
+    # -- weights, state, policies, envs ---------------------------------------------------------
+
+    def get_weights(self, policies: Optional[List[str]] = None) -> Dict[str, Any]:
+        return {pid: p.get_weights() for pid, p in self.policy_map.items() if policies is None or pid in policies}
+
+    def set_weights(self, weights: Mapping[str, Any], global_vars: Optional[Mapping[str, Any]] = None) -> None:
+        for pid, w in weights.items():
+            if pid not in self.policy_map:
+                raise KeyError(f"no policy {pid!r} on this worker (it has {sorted(self.policy_map)})")
+            self.policy_map[pid].set_weights(w)
+        if global_vars:
+            self.set_global_vars(global_vars)
+
+    def set_global_vars(self, global_vars: Mapping[str, Any]) -> None:
+        self.global_vars.update(global_vars)
+        for policy in self.policy_map.values():
+            policy.on_global_var_update(dict(global_vars))
+
+    def get_policy(self, policy_id: str = DEFAULT_POLICY_ID) -> Any:
+        return self.policy_map.get(policy_id)
+
+    def for_policy(self, func: Callable, policy_id: str = DEFAULT_POLICY_ID, **kwargs: Any) -> Any:
+        return func(self.policy_map[policy_id], **kwargs)
+
+    def foreach_policy(self, func: Callable, **kwargs: Any) -> list:
+        return [func(policy, pid, **kwargs) for pid, policy in self.policy_map.items()]
+
+    def foreach_trainable_policy(self, func: Callable, **kwargs: Any) -> list:
+        return [func(self.policy_map[pid], pid, **kwargs) for pid in self.policies_to_train]
+
+    def _sub_envs(self) -> list:
+        if self.sampler is not None:
+            return list(self.sampler.env.get_sub_environments())
+        return [] if self.env is None else [self.env]
+
+    def foreach_env(self, func: Callable) -> list:
+        return [func(env) for env in self._sub_envs()]
+
+    def foreach_env_with_context(self, func: Callable) -> list:
+        return [func(env, self.env_context.copy_with_overrides(vector_index=i)) for i, env in enumerate(self._sub_envs())]
+
+    def get_filters(self, flush_after: bool = False) -> Dict[str, Any]:
+        out = {pid: f.copy() for pid, f in self.filters.items()}
+        if flush_after:
+            for f in self.filters.values():
+                f.clear_buffer()
+        return out
+
+    def sync_filters(self, new_filters: Mapping[str, Any]) -> None:
+        for pid, f in new_filters.items():
+            self.filters[pid].sync(f)
+
+    def save(self) -> bytes:
+        """Filters and policy states as msgpack bytes (no pickle)."""
+        from rlcore.policy.policy_state import packb
+
+        return packb({
+            "filters": {pid: f.get_state() for pid, f in self.filters.items()},
+            "state": {pid: p.get_state() for pid, p in self.policy_map.items()},
+        })
+
+    def restore(self, data: bytes) -> None:
+        from rlcore.policy.policy_state import unpackb
+
+        objs = unpackb(data)
+        for pid, state in objs["state"].items():
+            self.policy_map[pid].set_state(state)
+        for pid, fstate in objs["filters"].items():
+            self.filters[pid].set_state(fstate)
+
+    def export_policy_model(self, export_dir: str, policy_id: str = DEFAULT_POLICY_ID) -> None:
+        self.policy_map[policy_id].export_model(export_dir)
+
+    def export_policy_checkpoint(self, export_dir: str, filename_prefix: str = "model", policy_id: str = DEFAULT_POLICY_ID):
+        return self.policy_map[policy_id].export_checkpoint(export_dir, filename_prefix)
+
+    def apply(self, func: Callable, *args: Any) -> Any:
+        return func(self, *args)
+
+    def get_spaces(self) -> Dict[str, Tuple[Any, Any]]:
+        """``{pid: (obs_space, act_space)}`` as the env gives them (before preprocessing)."""
+        out = {}
+        for pid, policy in self.policy_map.items():
+            out[pid] = (self.preprocessors[pid].original_space if hasattr(self.preprocessors[pid], "original_space")
+                        else policy.observation_space, policy.action_space)
+        return out
+
+    def stop(self) -> None:
+        if self.sampler is not None:
+            self.sampler.close()
+        elif self.env is not None and hasattr(self.env, "close"):
+            self.env.close()
+
+    @classmethod
+    def as_remote(cls, num_cpus: Optional[float] = None, num_gpus: float = 0, memory: Optional[int] = None,
+                  resources: Optional[dict] = None, **options: Any):
+        """This class as a Ray actor class (``ray`` is imported here, not before)."""
+        import ray
+
+        return ray.remote(num_cpus=num_cpus, num_gpus=num_gpus, memory=memory, resources=resources, **options)(cls)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _is_multi_agent(env: Any, spec: Any) -> bool:
+    from rlcore.env import MultiAgentEnv
+
+    if env is not None:
+        return isinstance(env, MultiAgentEnv)
+    return isinstance(spec, Mapping) and set(spec) != {DEFAULT_POLICY_ID}
+
+
+def _used_for_actions(view_requirements: Mapping[str, Any], name: str) -> bool:
+    vr = view_requirements.get(name)
+    return bool(vr is not None and getattr(vr, "used_for_compute_actions", False))
+
+
+def _action_clipper(space: Any) -> Optional[Callable[[np.ndarray], np.ndarray]]:
+    """Clips actions into a Box space's bounds (the stored actions stay unclipped)."""
+    import gymnasium as gym
+
+    if not isinstance(space, gym.spaces.Box):
+        return None
+    low, high = space.low, space.high
+    return lambda actions: np.clip(actions, low, high)
+
+
+def _make_callbacks(callbacks: Any) -> Any:
+    from rlcore.sampling.callbacks import DefaultCallbacks
+
+    if callbacks is None:
+        return DefaultCallbacks()
+    if isinstance(callbacks, type):
+        return callbacks()
+    if isinstance(callbacks, dict):
+        return DefaultCallbacks(legacy_callbacks_dict=callbacks)
+    return callbacks
+
+
+def _overrides(callbacks: Any, hook: str) -> bool:
+    from rlcore.sampling.sampler import _overridden_hooks
+
+    return hook in _overridden_hooks(callbacks, (hook,))
+
+
+def _drain_extra(episode: Any) -> list:
+    extra = getattr(episode, "_extra_batches", [])
+    episode._extra_batches = []
+    return extra
+
+
+def _seed_frameworks(seed: int) -> None:
+    """Seeds numpy's global RNG, and torch / tensorflow when they are already imported."""
+    import random
+    import sys
+
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+    if "tensorflow" in sys.modules:
+        sys.modules["tensorflow"].random.set_seed(seed)

@@ -1,0 +1,431 @@
+"""The vectorised sampler: every env of a worker steps as one batch through the compiled collector.
+
+Per vector step there is one policy call for all envs, one ``BaseEnv.step``, and one
+:class:`~rlcore._core.TrajectoryCollector` append; per-env Python work happens only when an
+episode starts or ends (episode objects, callbacks, metrics), never per step, unless a user
+callback asks for every step (``on_episode_step``).
+
+:class:`VectorSampler` is the embeddable part: give it any gymnasium env id, env class or
+creator, vector env or :class:`~rlcore.env.BaseEnv`, and any ``policy(obs_batch) -> (actions,
+extras)``; it returns :class:`~rlcore.data.SampleBatch`\\ es with no Trainer, Policy class or Ray.
+:class:`~rlcore.sampling.rollout_worker.RolloutWorker` drives the same class with a ``Policy``.
+
+Examples:
+    >>> import numpy as np
+    >>> def policy(obs):  # any callable: numpy in, numpy out
+    ...     return np.zeros(len(obs), np.int64), {"vf_preds": np.zeros(len(obs), np.float32)}
+    >>> sampler = VectorSampler("CartPole-v1", policy, num_envs=4, rollout_fragment_length=8, seed=0)
+    >>> batch = sampler.sample()
+    >>> batch.count, sorted(set(batch["env_id"].tolist()))
+    (32, [0, 1, 2, 3])
+    >>> int(segment_lengths(batch).sum())
+    32
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from rlcore import _backend
+from rlcore.data.columns import Columns
+from rlcore.data.sample_batch import SampleBatch
+from rlcore.sampling.episode import DUMMY_AGENT_ID, Episode
+from rlcore.sampling.metrics import RolloutMetrics
+
+BATCH_MODES = ("truncate_episodes", "complete_episodes")
+
+# act(obs, state_batches, prev_actions, prev_rewards) -> (actions, state_outs, extras)
+ActFn = Callable[[np.ndarray, List[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]],
+                 Tuple[np.ndarray, List[np.ndarray], Dict[str, np.ndarray]]]
+
+
+def simple_policy(policy: Callable[[np.ndarray], Any]) -> ActFn:
+    """Adapts ``policy(obs) -> actions`` or ``-> (actions, extras)`` to the sampler's act function.
+
+    Examples:
+        >>> act = simple_policy(lambda obs: obs.argmax(1))
+        >>> act(np.eye(2, dtype=np.float32), [], None, None)
+        (array([0, 1]), [], {})
+    """
+
+    def act(obs, state_batches, prev_actions, prev_rewards):
+        out = policy(obs)
+        if isinstance(out, tuple):
+            actions, extras = out
+            return actions, [], dict(extras or {})
+        return out, [], {}
+
+    return act
+
+
+class VectorSampler:
+    """Collects fragments from ``num_envs`` envs stepped as one batch by one policy.
+
+    Args:
+        env: A gymnasium id, a registered env name, an env class or ``creator(env_config)``, a
+            gymnasium or RLlib vector env, or a :class:`~rlcore.env.BaseEnv`.
+        policy: ``policy(obs_batch) -> actions`` or ``-> (actions, extras)`` where ``extras`` is a
+            dict of per-env numpy columns (``action_logp``, ``vf_preds``, ...) stored with each row.
+        num_envs: Envs stepped together (ignored when ``env`` is already vectorised).
+        rollout_fragment_length: Rows per env per fragment.
+        batch_mode: ``"truncate_episodes"``: :meth:`sample` returns exactly
+            ``rollout_fragment_length * num_envs`` rows, cutting episodes; ``"complete_episodes"``:
+            only whole episodes, at least that many rows.
+        env_config: Passed to the env creator (as an ``EnvContext``).
+        seed: Seeds the envs (env ``i`` gets ``seed + i``).
+        act: Instead of ``policy``: the full act function
+            ``act(obs, state_batches, prev_actions, prev_rewards) -> (actions, state_outs, extras)``
+            used by :class:`~rlcore.sampling.rollout_worker.RolloutWorker`.
+        initial_state: RNN state of a fresh episode (one array per state tensor, no batch dim).
+        use_prev_actions_rewards: Feed and store ``prev_actions``/``prev_rewards``.
+        obs_transform: Batched ``obs -> processed obs`` (preprocessor, then filter).
+        action_transform: Batched ``actions -> env actions`` (e.g. clipping to the space); the
+            unclipped actions are stored.
+        clip_rewards: ``True`` clips stored rewards to their sign, a number to ``[-c, c]``.
+        horizon: Truncate episodes after this many steps (the env is reset).
+        soft_horizon: With ``horizon``: end the episode for learning and metrics, but do not
+            reset the env.
+        no_done_at_end: Never mark an episode terminated: every episode end bootstraps.
+        callbacks: An object with RLlib's episode hooks; ``worker``/``policies`` are passed on.
+        eps_id_start: First episode id (workers use disjoint ranges).
+    """
+
+    def __init__(
+        self,
+        env: Any,
+        policy: Optional[Callable[[np.ndarray], Any]] = None,
+        *,
+        num_envs: int = 1,
+        rollout_fragment_length: int = 200,
+        batch_mode: str = "truncate_episodes",
+        env_config: Optional[Mapping[str, Any]] = None,
+        seed: Optional[int] = None,
+        act: Optional[ActFn] = None,
+        initial_state: Sequence[np.ndarray] = (),
+        use_prev_actions_rewards: bool = False,
+        obs_transform: Optional[Callable[[Any], np.ndarray]] = None,
+        action_transform: Optional[Callable[[np.ndarray], Any]] = None,
+        clip_rewards: Any = None,
+        horizon: Optional[int] = None,
+        soft_horizon: bool = False,
+        no_done_at_end: bool = False,
+        callbacks: Any = None,
+        worker: Any = None,
+        policies: Optional[Mapping[str, Any]] = None,
+        eps_id_start: int = 0,
+        worker_index: int = 0,
+        num_workers: int = 0,
+    ):
+        if (policy is None) == (act is None):
+            raise ValueError("give exactly one of `policy` (obs -> actions[, extras]) and `act`")
+        if batch_mode not in BATCH_MODES:
+            raise ValueError(f"batch_mode must be one of {BATCH_MODES}, got {batch_mode!r}")
+        if not isinstance(rollout_fragment_length, (int, np.integer)) or rollout_fragment_length < 1:
+            raise ValueError(f"rollout_fragment_length must be an int >= 1, got {rollout_fragment_length!r}")
+        if horizon is not None and (not isinstance(horizon, (int, np.integer)) or horizon < 1):
+            raise ValueError(f"horizon must be None or an int >= 1, got {horizon!r}")
+        self.env = _as_base_env(env, num_envs=num_envs, env_config=env_config, seed=seed,
+                               horizon=None if soft_horizon else horizon,
+                               worker_index=worker_index, num_workers=num_workers)
+        self.num_envs = self.env.num_envs
+        self.rollout_fragment_length = int(rollout_fragment_length)
+        self.batch_mode = batch_mode
+        self._act = act if act is not None else simple_policy(policy)
+        self._initial_state = [np.asarray(s) for s in initial_state]
+        self._use_prev = use_prev_actions_rewards
+        self._obs_transform = obs_transform
+        self._action_transform = action_transform
+        self._clip_rewards = clip_rewards
+        self._soft_horizon = horizon if soft_horizon else None
+        self._no_done_at_end = no_done_at_end
+        self._callbacks = callbacks
+        self._worker = worker
+        self._policies = policies
+        self._seed = seed
+        self._eps_id_start = int(eps_id_start)
+        self._hooks = _overridden_hooks(callbacks)
+        self._collector = None
+        self._obs: Optional[np.ndarray] = None
+        self._metrics: List[RolloutMetrics] = []
+        self._episodes: Dict[int, Episode] = {}  # eps_id -> episode, while it has rows unsampled
+        self._perf = {"env_wait": 0.0, "inference": 0.0, "processing": 0.0, "steps": 0}
+
+    # -- public ---------------------------------------------------------------------------------
+
+    @property
+    def target_rows(self) -> int:
+        """Rows :meth:`sample` returns (truncate mode) or at least returns (complete mode)."""
+        return self.rollout_fragment_length * self.num_envs
+
+    def sample(self) -> SampleBatch:
+        """Steps the envs until a batch is ready and returns it (see ``batch_mode``)."""
+        return self.sample_with_segments()[0]
+
+    def sample_with_segments(self) -> Tuple[SampleBatch, np.ndarray]:
+        """Like :meth:`sample`, plus the lengths of its segments (one env, episode and fragment each)."""
+        if self._obs is None:
+            self._start()
+        while self._collector is None or self._collector.ready_rows < self.target_rows:
+            self._step()
+        columns, seg_lens = self._collector.pop()
+        columns[Columns.AGENT_INDEX] = np.zeros(len(columns[Columns.EPS_ID]), np.int64)
+        return SampleBatch(columns, _dont_check_lens=True), seg_lens
+
+    def __iter__(self):
+        while True:
+            yield self.sample()
+
+    def episodes_for(self, batch: SampleBatch, seg_lens: np.ndarray) -> List[Episode]:
+        """The :class:`Episode` of each segment, and forgets those that have ended."""
+        starts = np.concatenate([[0], np.cumsum(seg_lens)[:-1]]).astype(np.int64)
+        eps = batch[Columns.EPS_ID][starts] if len(starts) else np.zeros(0, np.int64)
+        out = [self._episodes[int(e)] for e in eps]
+        for e, ep in list(self._episodes.items()):
+            if getattr(ep, "_done", False):
+                del self._episodes[e]
+        return out
+
+    def get_metrics(self) -> List[RolloutMetrics]:
+        """Metrics of the episodes finished since the last call (drained)."""
+        out, self._metrics = self._metrics, []
+        return out
+
+    def perf_stats(self) -> Dict[str, float]:
+        """Mean milliseconds per vector step spent in the env, the policy, and the rest."""
+        n = max(self._perf["steps"], 1)
+        return {
+            "mean_env_wait_ms": 1e3 * self._perf["env_wait"] / n,
+            "mean_inference_ms": 1e3 * self._perf["inference"] / n,
+            "mean_processing_ms": 1e3 * self._perf["processing"] / n,
+        }
+
+    def close(self) -> None:
+        self.env.close()
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def _process(self, raw):
+        return self._obs_transform(raw) if self._obs_transform is not None else np.asarray(raw)
+
+    def _start(self) -> None:
+        raw, infos = self.env.reset(seed=self._seed)
+        self._raw_obs = raw
+        self._obs = np.ascontiguousarray(self._process(raw))
+        n = self.num_envs
+        self._ep_reward = np.zeros(n, np.float64)
+        self._ep_len = np.zeros(n, np.int64)
+        self._next_eps = self._eps_id_start
+        self._live: List[Optional[Episode]] = [None] * n
+        self._state = [np.repeat(s[None], n, axis=0) for s in self._initial_state]
+        self._prev_actions = self._prev_rewards = None
+        if self._use_prev:
+            space = self.env.action_space
+            self._prev_actions = np.zeros((n, *(space.shape or ())), space.dtype or np.float32)
+            self._prev_rewards = np.zeros(n, np.float32)
+        for i in range(n):
+            self._begin_episode(i, infos[i] if infos else {})
+
+    def _begin_episode(self, i: int, info: Mapping) -> None:
+        ep = Episode(self._next_eps, i)
+        self._next_eps += 1
+        self._live[i] = ep
+        self._episodes[ep.episode_id] = ep
+        if "on_episode_start" in self._hooks:
+            self._fill_last(ep, i, info)
+            self._callbacks.on_episode_start(worker=self._worker, base_env=self.env, policies=self._policies,
+                                             episode=ep, env_index=i)
+
+    def _fill_last(self, ep: Episode, i: int, info: Mapping, extras: Optional[Mapping] = None,
+                   actions: Any = None) -> None:
+        """Brings an episode's counters and ``last_*`` values up to date for a callback."""
+        ep.length, ep.total_reward = int(self._ep_len[i]), float(self._ep_reward[i])
+        ep.agent_rewards[(DUMMY_AGENT_ID, ep.policy_for())] = ep.total_reward
+        ep._set("obs", DUMMY_AGENT_ID, self._obs[i])
+        ep._set("raw_obs", DUMMY_AGENT_ID, self._raw_obs[i])
+        ep._set("info", DUMMY_AGENT_ID, info)
+        if actions is not None:
+            ep._set("prev_action", DUMMY_AGENT_ID, ep.last_action_for())
+            ep._set("action", DUMMY_AGENT_ID, actions[i])
+        if extras is not None:
+            ep._set("pi_info", DUMMY_AGENT_ID, {k: v[i] for k, v in extras.items()})
+        if self._state:
+            ep._set("rnn_state", DUMMY_AGENT_ID, [s[i] for s in self._state])
+
+    def _make_collector(self, actions: np.ndarray, extras: Dict[str, np.ndarray]) -> None:
+        spec = {k: (v.shape[1:], v.dtype) for k, v in extras.items()}
+        self._collector = _backend.TrajectoryCollector(
+            self.num_envs, self._obs.shape[1:], self._obs.dtype, actions.shape[1:], actions.dtype, spec,
+            self.rollout_fragment_length, self.batch_mode, eps_id_start=self._eps_id_start)
+        self._collector.reset(self._obs)
+
+    def _step(self) -> None:
+        t0 = time.perf_counter()
+        state_in = self._state
+        actions, state_out, extras = self._act(self._obs, state_in, self._prev_actions, self._prev_rewards)
+        actions = np.ascontiguousarray(actions)
+        t1 = time.perf_counter()
+        extras = {k: np.ascontiguousarray(v) for k, v in extras.items()}
+        for i, s in enumerate(state_in):
+            extras[f"{Columns.STATE_IN_PREFIX}{i}"] = s
+        if self._use_prev:
+            extras[Columns.PREV_ACTIONS] = self._prev_actions
+            extras[Columns.PREV_REWARDS] = self._prev_rewards
+        if self._collector is None:
+            self._make_collector(actions, extras)
+        env_actions = self._action_transform(actions) if self._action_transform is not None else actions
+        t2 = time.perf_counter()
+        step = self.env.step(env_actions)
+        t3 = time.perf_counter()
+        rewards = np.asarray(step.rewards, np.float64)
+        term = np.asarray(step.terminateds, np.bool_)
+        trunc = np.asarray(step.truncateds, np.bool_)
+        self._ep_reward += rewards
+        self._ep_len += 1
+        if self._soft_horizon is not None:
+            trunc = trunc | ((self._ep_len >= self._soft_horizon) & ~term)
+        if self._no_done_at_end:
+            trunc, term = term | trunc, np.zeros_like(term)
+        done = term | trunc
+        stored_rewards = rewards
+        if self._clip_rewards is True:
+            stored_rewards = np.sign(rewards)
+        elif self._clip_rewards:
+            stored_rewards = np.clip(rewards, -self._clip_rewards, self._clip_rewards)
+        next_raw = step.obs
+        next_obs = np.ascontiguousarray(self._process(next_raw))
+        any_done = bool(done.any())
+        if any_done:
+            new_obs = next_obs.copy()
+            ended = np.flatnonzero(done)
+            if step.final_obs is not None:
+                env_ended = ended[(step.terminateds | step.truncateds)[ended]]
+                if len(env_ended):
+                    finals = [step.final_obs[i] for i in env_ended]
+                    if isinstance(step.final_obs, np.ndarray):
+                        finals = np.asarray(finals)
+                    new_obs[env_ended] = self._process(finals)
+        else:
+            new_obs = next_obs
+        self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras, next_obs=next_obs)
+        for i, s in enumerate(state_out):
+            self._state[i] = np.asarray(s)
+        if self._use_prev:
+            self._prev_actions = actions.copy()
+            self._prev_rewards = stored_rewards.astype(np.float32)
+        if "on_episode_step" in self._hooks:
+            self._obs, self._raw_obs = new_obs, next_raw
+            for i in range(self.num_envs):
+                if not done[i]:
+                    ep = self._live[i]
+                    self._fill_last(ep, i, step.infos[i] if step.infos else {}, extras, actions)
+                    self._callbacks.on_episode_step(worker=self._worker, base_env=self.env, episode=ep, env_index=i)
+        if any_done:
+            self._obs, self._raw_obs = new_obs, next_raw
+            for i in np.flatnonzero(done):
+                self._end_episode(int(i), step.infos[i] if step.infos else {}, extras, actions)
+            self._reset_rows(done)
+        self._obs, self._raw_obs = next_obs, next_raw
+        self._perf["inference"] += t1 - t0
+        self._perf["env_wait"] += t3 - t2
+        self._perf["processing"] += (t2 - t1) + (time.perf_counter() - t3)
+        self._perf["steps"] += 1
+
+    def _end_episode(self, i: int, info: Mapping, extras: Mapping, actions: np.ndarray) -> None:
+        ep = self._live[i]
+        self._fill_last(ep, i, info, extras, actions)
+        ep._done = True
+        if "on_episode_end" in self._hooks:
+            self._callbacks.on_episode_end(worker=self._worker, base_env=self.env, policies=self._policies,
+                                           episode=ep, env_index=i)
+        self._metrics.append(ep.to_metrics(self.perf_stats()))
+        self._ep_reward[i] = 0.0
+        self._ep_len[i] = 0
+
+    def _reset_rows(self, done: np.ndarray) -> None:
+        """Fresh RNN state and prev action/reward for envs whose episode just ended; new episodes."""
+        for s, init in zip(self._state, self._initial_state):
+            s[done] = init
+        if self._use_prev:
+            self._prev_actions[done] = 0
+            self._prev_rewards[done] = 0.0
+        for i in np.flatnonzero(done):
+            self._begin_episode(int(i), {})
+
+
+def _as_base_env(env: Any, *, num_envs: int, env_config: Optional[Mapping[str, Any]], seed: Optional[int],
+                 horizon: Optional[int], worker_index: int, num_workers: int) -> Any:
+    """A :class:`~rlcore.env.BaseEnv` from whatever names, builds or is an env."""
+    from rlcore.env import BaseEnv, EnvContext, make_base_env, make_env_creator
+
+    if isinstance(env, BaseEnv):
+        return env
+    if isinstance(env, (str, type)) or (callable(env) and not hasattr(env, "step")):
+        creator = make_env_creator(env)
+    else:  # an env instance (gymnasium env or vector env, RLlib VectorEnv)
+        if num_envs != 1 and not hasattr(env, "num_envs"):
+            raise ValueError(f"num_envs={num_envs} needs an env id, class or creator, not one env instance")
+        creator = lambda ctx, _env=env: _env  # noqa: E731
+    ctx = EnvContext(dict(env_config or {}), worker_index=worker_index, num_workers=num_workers)
+    return make_base_env(creator, ctx, num_envs, seed=seed, horizon=horizon)
+
+
+def segment_lengths(batch: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Lengths of a batch's segments (one env, episode and fragment each), from its columns.
+
+    A segment ends where ``eps_id``, ``env_id`` or ``unroll_id`` changes, after a row that is
+    terminated or truncated, and at the end of the batch.
+
+    Examples:
+        >>> segment_lengths({"eps_id": np.array([0, 0, 1, 1, 1]), "dones": np.array([0, 1, 0, 0, 0], bool)}).tolist()
+        [2, 3]
+    """
+    n = len(batch[Columns.EPS_ID])
+    if n == 0:
+        return np.zeros(0, np.int64)
+    ends = np.zeros(n, np.bool_)
+    ends[-1] = True
+    for key in (Columns.EPS_ID, Columns.ENV_ID, Columns.UNROLL_ID):
+        if key in batch:
+            col = np.asarray(batch[key])
+            ends[:-1] |= col[1:] != col[:-1]
+    for key in (Columns.TERMINATEDS, Columns.TRUNCATEDS, Columns.DONES):
+        if key in batch:
+            ends |= np.asarray(batch[key], np.bool_)
+    return np.diff(np.concatenate([[-1], np.flatnonzero(ends)])).astype(np.int64)
+
+
+def bootstrap_values(batch: Mapping[str, np.ndarray], seg_lens: np.ndarray,
+                     value_fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """The value to bootstrap each segment from: 0 if it ended terminated, else V(final new_obs).
+
+    ``value_fn`` is called once, on the final ``new_obs`` of the non-terminated segments.
+
+    Examples:
+        >>> b = {"new_obs": np.array([[1.0], [2.0], [3.0]]), "terminateds": np.array([False, True, False])}
+        >>> bootstrap_values(b, np.array([2, 1]), lambda obs: obs[:, 0] * 10).tolist()
+        [0.0, 30.0]
+    """
+    last = np.cumsum(seg_lens) - 1
+    out = np.zeros(len(seg_lens), np.float32)
+    if len(last) == 0:
+        return out
+    term_key = Columns.TERMINATEDS if Columns.TERMINATEDS in batch else Columns.DONES
+    open_ = ~np.asarray(batch[term_key], np.bool_)[last]
+    if open_.any():
+        out[open_] = np.asarray(value_fn(np.asarray(batch[Columns.NEXT_OBS])[last[open_]]), np.float32).reshape(-1)
+    return out
+
+
+_EPISODE_HOOKS = ("on_episode_start", "on_episode_step", "on_episode_end")
+
+
+def _overridden_hooks(callbacks: Any, names: Sequence[str] = _EPISODE_HOOKS) -> frozenset:
+    """The hooks among ``names`` that a callbacks object really implements (no-op defaults skipped)."""
+    if callbacks is None:
+        return frozenset()
+    from rlcore.sampling.callbacks import DefaultCallbacks
+
+    return frozenset(name for name in names if DefaultCallbacks.overrides(callbacks, name))

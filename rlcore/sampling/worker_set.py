@@ -1,0 +1,241 @@
+"""WorkerSet: one local rollout worker plus ``num_workers`` rollout workers in Ray actors.
+
+With ``num_workers=0`` nothing imports or starts Ray: the local worker samples in-process. Remote
+workers are created first so their observation/action spaces can be asked for; the local worker
+then builds its policies from those spaces without an env of its own.
+
+Failures: with ``recreate_failed_workers`` (or ``ignore_worker_failures``) a remote worker whose
+actor died is replaced (same index, current weights) or dropped; :meth:`WorkerSet.sample`
+keeps every fragment the healthy workers completed and resamples only from the replacements.
+
+Examples:
+    >>> from rlcore.sampling.worker_set import WorkerSet
+    >>> from rlcore.policy.policy import Policy
+    >>> import numpy as np
+    >>> class Zero(Policy):
+    ...     def compute_actions(self, obs_batch, state_batches=None, **kw):
+    ...         return np.zeros(len(obs_batch), np.int64), [], {}
+    ...     def get_weights(self): return {}
+    ...     def set_weights(self, weights): pass
+    >>> ws = WorkerSet(env_creator=lambda ctx: __import__("gymnasium").make("CartPole-v1"),
+    ...                policy_class=Zero, trainer_config={"rollout_fragment_length": 5}, num_workers=0)
+    >>> ws.remote_workers(), ws.local_worker().sample().count
+    ([], 5)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Dict, List, Mapping, Optional
+
+from rlcore.sampling.rollout_worker import RolloutWorker
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 300.0
+
+
+def worker_kwargs(config: Mapping[str, Any], env_creator: Callable, validate_env: Optional[Callable],
+                  policy_spec: Any, worker_index: int, num_workers: int) -> Dict[str, Any]:
+    """RolloutWorker arguments from a trainer config (RLlib's ``WorkerSet._make_worker``)."""
+    ma = dict(config.get("multiagent") or {})
+    policies = ma.get("policies") or {}
+    if policies:
+        policy_spec = {pid: _policy_entry(pid, spec, policy_spec) for pid, spec in policies.items()}
+    return dict(
+        env_creator=env_creator,
+        validate_env=validate_env,
+        policy_spec=policy_spec,
+        policy_mapping_fn=ma.get("policy_mapping_fn"),
+        policies_to_train=ma.get("policies_to_train"),
+        count_steps_by=ma.get("count_steps_by", "env_steps"),
+        rollout_fragment_length=config.get("rollout_fragment_length", 200),
+        batch_mode=config.get("batch_mode", "truncate_episodes"),
+        episode_horizon=config.get("horizon"),
+        num_envs=config.get("num_envs_per_worker", 1),
+        observation_filter=config.get("observation_filter", "NoFilter"),
+        clip_rewards=config.get("clip_rewards"),
+        clip_actions=config.get("clip_actions", True),
+        env_config=config.get("env_config") or {},
+        model_config=config.get("model") or {},
+        policy_config=dict(config),
+        worker_index=worker_index,
+        num_workers=num_workers,
+        callbacks=config.get("callbacks"),
+        remote_worker_envs=config.get("remote_worker_envs", False),
+        soft_horizon=config.get("soft_horizon", False),
+        no_done_at_end=config.get("no_done_at_end", False),
+        seed=config.get("seed"),
+    )
+
+
+def _policy_entry(pid: str, spec: Any, default_cls: Any):
+    if isinstance(spec, (tuple, list)) and len(spec) == 4:
+        cls, obs_space, act_space, conf = spec
+        return (cls or default_cls, obs_space, act_space, conf or {})
+    raise ValueError(f"multiagent.policies[{pid!r}] must be (policy_cls, obs_space, act_space, config), got {spec!r}")
+
+
+class WorkerSet:
+    """One local :class:`RolloutWorker` and ``num_workers`` remote ones (RLlib 1.x API).
+
+    Args:
+        env_creator: ``creator(EnvContext) -> env``.
+        validate_env: Optional ``fn(env, env_context)`` run on every new env.
+        policy_class: The policy class (or a multi-agent dict through ``multiagent.policies``).
+        trainer_config: The full trainer config.
+        num_workers: Remote workers (Ray actors); 0 means everything in this process.
+        logdir: Unused; kept for RLlib's signature.
+    """
+
+    def __init__(self, *, env_creator: Optional[Callable] = None, validate_env: Optional[Callable] = None,
+                 policy_class: Any = None, trainer_config: Optional[Mapping[str, Any]] = None, num_workers: int = 0,
+                 logdir: Optional[str] = None, _setup: bool = True):
+        self._env_creator, self._validate_env = env_creator, validate_env
+        self._policy_class = policy_class
+        self._config = dict(trainer_config or {})
+        self._remote: List[Any] = []
+        self._local: Optional[RolloutWorker] = None
+        if _setup:
+            spaces = None
+            if num_workers > 0:
+                self.add_workers(num_workers)
+                spaces = self._get(self._remote[0].get_spaces.remote())
+            kwargs = worker_kwargs(self._config, env_creator, validate_env, policy_class, 0, num_workers)
+            self._local = RolloutWorker(**kwargs, spaces=spaces,
+                                        create_env=num_workers == 0 or self._config.get("create_env_on_driver", False))
+
+    @classmethod
+    def _from_existing(cls, local_worker: RolloutWorker, remote_workers: Optional[List[Any]] = None) -> "WorkerSet":
+        ws = cls(_setup=False)
+        ws._local, ws._remote = local_worker, list(remote_workers or [])
+        return ws
+
+    def _timeout(self) -> float:
+        return float(self._config.get("worker_timeout_s", DEFAULT_TIMEOUT_S))
+
+    def _get(self, refs: Any) -> Any:
+        import ray
+
+        return ray.get(refs, timeout=self._timeout())
+
+    # -- access ---------------------------------------------------------------------------------
+
+    def local_worker(self) -> RolloutWorker:
+        return self._local
+
+    def remote_workers(self) -> List[Any]:
+        return list(self._remote)
+
+    def _make_remote(self, index: int) -> Any:
+        cfg = self._config
+        cls = RolloutWorker.as_remote(
+            num_cpus=cfg.get("num_cpus_per_worker", 1), num_gpus=cfg.get("num_gpus_per_worker", 0),
+            resources=cfg.get("custom_resources_per_worker") or None)
+        n = max(len(self._remote), index)
+        return cls.remote(**worker_kwargs(cfg, self._env_creator, self._validate_env, self._policy_class, index, n))
+
+    def add_workers(self, num_workers: int) -> None:
+        """Starts ``num_workers`` more remote workers (indices continue from the last one)."""
+        start = len(self._remote)
+        self._remote.extend(self._make_remote(start + i + 1) for i in range(num_workers))
+
+    def reset(self, new_remote_workers: List[Any]) -> None:
+        self._remote = list(new_remote_workers)
+
+    # -- weights and fan-out --------------------------------------------------------------------
+
+    def sync_weights(self, policies: Optional[List[str]] = None, global_vars: Optional[Mapping[str, Any]] = None) -> None:
+        """Broadcasts the local worker's weights (one ``ray.put``) to every remote worker."""
+        if not self._remote:
+            if global_vars:
+                self._local.set_global_vars(global_vars)
+            return
+        import ray
+
+        ref = ray.put(self._local.get_weights(policies))
+        self._get([w.set_weights.remote(ref, global_vars) for w in self._remote])
+        if global_vars:
+            self._local.set_global_vars(global_vars)
+
+    def foreach_worker(self, func: Callable[[RolloutWorker], Any]) -> List[Any]:
+        """``func`` on the local worker, then on every remote one."""
+        out = [func(self._local)] if self._local is not None else []
+        if self._remote:
+            out += self._get([w.apply.remote(func) for w in self._remote])
+        return out
+
+    def foreach_worker_with_index(self, func: Callable[[RolloutWorker, int], Any]) -> List[Any]:
+        out = [func(self._local, 0)] if self._local is not None else []
+        if self._remote:
+            out += self._get([w.apply.remote(func, i + 1) for i, w in enumerate(self._remote)])
+        return out
+
+    def foreach_policy(self, func: Callable) -> List[Any]:
+        return [r for results in self.foreach_worker(lambda w: w.foreach_policy(func)) for r in results]
+
+    def foreach_trainable_policy(self, func: Callable) -> List[Any]:
+        return [r for results in self.foreach_worker(lambda w: w.foreach_trainable_policy(func)) for r in results]
+
+    def trainable_policies(self) -> List[str]:
+        return list(self._local.policies_to_train)
+
+    # -- sampling and failures ------------------------------------------------------------------
+
+    def sample(self) -> List[Any]:
+        """One ``sample()`` from every remote worker (or the local one when there are none).
+
+        A worker that dies is replaced or dropped (``recreate_failed_workers`` /
+        ``ignore_worker_failures``); the fragments of the others are kept and the replacement
+        samples again, so no completed fragment is lost. Without either setting, the error
+        (naming the worker) is raised.
+        """
+        if not self._remote:
+            return [self._local.sample()]
+        import ray
+
+        pending = {w.sample.remote(): w for w in self._remote}
+        batches = []
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=self._timeout())
+            if not ready:
+                raise TimeoutError(f"no remote rollout worker returned a sample within {self._timeout()} s")
+            ref = ready[0]
+            worker = pending.pop(ref)
+            try:
+                batches.append(ray.get(ref, timeout=self._timeout()))
+            except ray.exceptions.RayActorError as err:
+                replacement = self._handle_failure(worker, err)
+                if replacement is not None:
+                    pending[replacement.sample.remote()] = replacement
+        return batches
+
+    def _handle_failure(self, worker: Any, err: Exception) -> Optional[Any]:
+        index = self._remote.index(worker) + 1
+        if self._config.get("recreate_failed_workers"):
+            logger.warning("rollout worker %d died (%s); recreating it", index, type(err).__name__)
+            new = self._make_remote(index)
+            self._get(new.set_weights.remote(self._local.get_weights(), self._local.global_vars))
+            self._remote[index - 1] = new
+            return new
+        if self._config.get("ignore_worker_failures"):
+            logger.warning("rollout worker %d died (%s); going on without it", index, type(err).__name__)
+            self._remote.remove(worker)
+            if not self._remote:
+                raise RuntimeError("every remote rollout worker has died") from err
+            return None
+        raise RuntimeError(f"rollout worker {index} died: {err}") from err
+
+    def stop(self) -> None:
+        """Stops the local worker and kills the remote actors."""
+        if self._local is not None:
+            self._local.stop()
+        if self._remote:
+            import ray
+
+            for w in self._remote:
+                try:
+                    ray.kill(w)
+                except Exception:  # noqa: BLE001 - already gone
+                    pass
+            self._remote = []
