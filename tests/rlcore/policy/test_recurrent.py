@@ -140,22 +140,38 @@ def tf_policy_class():
                            make_model=lambda p, o, a, c: TFMemoryNet(o, a, 2, c["model"], "mem")), seen
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_recurrent_policy_learns_the_memory_task_on_padded_sequences(framework):
+LSTM_MODEL = {"use_lstm": True, "lstm_cell_size": CELL, "fcnet_hiddens": [16], "max_seq_len": T_MAX}
+
+
+def build(framework, kind):
+    """A recurrent policy: a custom LSTM model (make_model) or the catalog's ``use_lstm`` wrapper."""
     if framework == "torch":
         import torch
 
         torch.manual_seed(0)
         cls, seen = torch_policy_class()
-        config = {"lr": 0.02, "model": {"max_seq_len": T_MAX}}
+        config = {"lr": 0.02}
     else:
         from rlcore.framework import try_import_tf
 
         try_import_tf()[1].random.set_seed(0)
         cls, seen = tf_policy_class()
-        config = {"lr": 0.02, "eager_tracing": True, "model": {"max_seq_len": T_MAX}}
-    policy = cls(OBS, ACT, config)
+        config = {"lr": 0.02, "eager_tracing": True}
+    if kind == "use_lstm":
+        cls = cls.with_updates(make_model=None)
+        config["model"] = LSTM_MODEL
+    else:
+        config["model"] = {"max_seq_len": T_MAX}
+    return cls(OBS, ACT, config), seen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+@pytest.mark.parametrize("kind", ["custom_model", "use_lstm"])
+def test_recurrent_policy_learns_the_memory_task_on_padded_sequences(framework, kind):
+    policy, seen = build(framework, kind)
+    if kind == "use_lstm":
+        assert "LSTMWrapper" in type(policy.model).__name__
     assert policy.is_recurrent() and policy.num_state_tensors() == 2
     assert policy.view_requirements["state_in_0"].batch_repeat_value == T_MAX
     batch = memory_batch(64, seed=1)
@@ -163,6 +179,8 @@ def test_recurrent_policy_learns_the_memory_task_on_padded_sequences(framework):
         policy.learn_on_batch(batch)
     if framework == "torch":
         assert seen["max_len"] == T_MAX and seen["padded_rows"] > batch.count
+    else:
+        assert seen["padded"]
     taken = play(policy)
     # Every step after the first sees the same (zero) observation in both envs: only the
     # carried state can tell them apart.
