@@ -41,8 +41,6 @@ from rlcore.dataflow.stage import Stage
 T = TypeVar("T")
 U = TypeVar("U")
 
-_STAR_MAX_PULL = 100  # "*" union weight: items pulled per round without blocking, at most
-
 
 def fn_name(fn: Any) -> str:
     """A short name for a function or callable object, for stage labels.

@@ -82,6 +82,8 @@ def wait_loop(
         else:
             ready, _ = ray.wait(pending, num_returns=len(pending), timeout=timeout)
         for ref in ready:
+            if ref not in futures:  # dropped meanwhile (its shard failed)
+                continue
             key = futures.pop(ref)
             try:
                 value = ray.get(ref, timeout=GET_TIMEOUT_S)

@@ -146,10 +146,10 @@ def test_not_ready_passes_through_async_ray_union_and_never_reaches_fns(ray_mod)
 
 @pytest.mark.ray
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("gather", ["gather_async", "gather_sync"])
-def test_dead_actor_is_detected_in_bounded_time_and_the_rest_go_on(ray_mod, gather):
+@pytest.mark.parametrize("gather,kwargs", [("gather_async", {}), ("gather_async", {"num_async": 3}), ("gather_sync", {})])
+def test_dead_actor_is_detected_in_bounded_time_and_the_rest_go_on(ray_mod, gather, kwargs):
     par = dataflow.from_iterators([paced(t, 0.01) for t in ("s0", "s1", "s2")], backend="ray")
-    it = getattr(par, gather)()
+    it = getattr(par, gather)(**kwargs)
     assert len(drain_for(it, 10, want=9)[0]) == 9
     ray_mod.kill(par.shard_sets[0].shards[1])
     items, errors, _ = drain_for(it, 15, want=40)
