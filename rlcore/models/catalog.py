@@ -6,7 +6,9 @@ policy uses for an action space and how many model outputs it needs;
 connected, or conv for images, optionally wrapped in an LSTM) or the user's registered model;
 ``get_preprocessor_for_space`` picks the observation preprocessor. Users register their own
 classes by name (``register_custom_model``, ``register_custom_action_dist``) and name them in
-the model config (``"custom_model"``, ``"custom_action_dist"``). ``MODEL_DEFAULTS`` is RLlib
+the model config (``"custom_model"``, ``"custom_action_dist"``). When Ray is already imported,
+registrations are mirrored into Ray Tune's registry (as in RLlib 1.x) and names unknown in this
+process are looked up there, so Ray workers of the same job find the driver's classes. ``MODEL_DEFAULTS`` is RLlib
 1.x's model config (rllib_api.md §9.1).
 
 Examples:
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import copy
 import importlib
+import logging
+import sys
 from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
@@ -101,6 +105,40 @@ _FRAMEWORK_MODULES = {
 }
 
 
+logger = logging.getLogger(__name__)
+
+#: Ray Tune registry categories (``ray.tune.registry``) mirroring the catalog's registries.
+_RAY_CATEGORIES = {
+    "custom_model": "rllib_model",
+    "custom_action_dist": "rllib_action_dist",
+    "custom_preprocessor": "rllib_preprocessor",
+}
+
+
+def _ray_registry(require_initialized: bool) -> Any:
+    """Ray Tune's global registry, only if Ray is already imported in this process (never imports Ray itself)."""
+    ray = sys.modules.get("ray")
+    if ray is None or (require_initialized and not ray.is_initialized()):
+        return None
+    try:
+        from ray.tune import registry
+    except ImportError:
+        return None
+    return registry._global_registry
+
+
+def _mirror_to_ray(key: str, name: str, cls: type) -> None:
+    """Also registers ``cls`` in Ray Tune's registry (as RLlib 1.x did), so Ray workers started by
+    this driver find it by name. Done only when Ray is already imported."""
+    registry = _ray_registry(require_initialized=False)
+    if registry is None:
+        return
+    try:
+        registry.register(_RAY_CATEGORIES[key], name, cls)
+    except Exception as err:  # an unpicklable class stays usable in this process
+        logger.warning("%s %r is registered in this process only; Ray's registry refused it: %s", key, name, err)
+
+
 def _dist_class(kind: str, framework: str) -> type:
     torch_name, tf_name = _DIST_NAMES[kind]
     if framework == "torch":
@@ -145,6 +183,7 @@ class ModelCatalog:
         if not isinstance(model_class, type):
             raise TypeError(f"model_class={model_class!r} must be a class (a ModelV2 subclass)")
         ModelCatalog._custom_models[model_name] = model_class
+        _mirror_to_ray("custom_model", model_name, model_class)
 
     @staticmethod
     def register_custom_action_dist(action_dist_name: str, action_dist_class: type) -> None:
@@ -154,6 +193,7 @@ class ModelCatalog:
         if not isinstance(action_dist_class, type):
             raise TypeError(f"action_dist_class={action_dist_class!r} must be a class (an ActionDistribution subclass)")
         ModelCatalog._custom_action_dists[action_dist_name] = action_dist_class
+        _mirror_to_ray("custom_action_dist", action_dist_name, action_dist_class)
 
     @staticmethod
     def register_custom_preprocessor(preprocessor_name: str, preprocessor_class: type) -> None:
@@ -163,6 +203,7 @@ class ModelCatalog:
         if not (isinstance(preprocessor_class, type) and issubclass(preprocessor_class, Preprocessor)):
             raise TypeError(f"preprocessor_class={preprocessor_class!r} must be a Preprocessor subclass")
         ModelCatalog._custom_preprocessors[preprocessor_name] = preprocessor_class
+        _mirror_to_ray("custom_preprocessor", preprocessor_name, preprocessor_class)
 
     @staticmethod
     def _lookup(value: Any, registry: Dict[str, type], key: str) -> type:
@@ -171,6 +212,9 @@ class ModelCatalog:
         if isinstance(value, str):
             if value in registry:
                 return registry[value]
+            ray_registry = _ray_registry(require_initialized=True)
+            if ray_registry is not None and ray_registry.contains(_RAY_CATEGORIES[key], value):
+                return ray_registry.get(_RAY_CATEGORIES[key], value)
             raise ValueError(f"{key}={value!r} is not registered; registered names: {sorted(registry)}")
         raise TypeError(f"{key}={value!r} must be a registered name or a class")
 
