@@ -63,6 +63,18 @@ def _as_shape(shape: ShapeLike, what: str = "shape") -> Optional[Tuple[int, ...]
     return out
 
 
+def _moments(x: np.ndarray, ndim: int) -> Tuple[int, np.ndarray, Optional[np.ndarray]]:
+    """``(n, mean, sum of squared deviations)`` of one array (``ndim`` dims) or a batch of them."""
+    if x.ndim == ndim:
+        return 1, x, None
+    n = x.shape[0]
+    if n == 0:
+        return 0, x, None
+    mean = x.mean(axis=0)
+    dev = x - mean
+    return n, mean, np.einsum("i...,i...->...", dev, dev)
+
+
 class RunningStat:
     """Running count, mean and sum of squared deviations (Welford) of arrays of one ``shape``.
 
@@ -120,25 +132,18 @@ class RunningStat:
             ValueError: If ``x`` is neither of :attr:`shape` nor a batch of it.
         """
         x = np.asarray(x, dtype=np.float64)
-        if x.shape == self._M.shape:
-            self._merge(1, x, None)
-        elif x.ndim == self._M.ndim + 1 and x.shape[1:] == self._M.shape:
-            if x.shape[0] == 0:
-                return
-            mean_b = x.mean(axis=0)
-            dev = x - mean_b
-            self._merge(x.shape[0], mean_b, np.einsum("i...,i...->...", dev, dev))
-        else:
+        if x.shape != self._M.shape and not (x.ndim == self._M.ndim + 1 and x.shape[1:] == self._M.shape):
             raise ValueError(
                 f"RunningStat.push: expected an array of shape {self._M.shape} or a batch "
                 f"[N, {', '.join(map(str, self._M.shape))}], got shape {x.shape}"
             )
+        self._merge(*_moments(x, self._M.ndim))
 
     def _merge(self, n_b: int, mean_b: np.ndarray, s_b: Optional[np.ndarray]) -> None:
+        if n_b == 0:
+            return
         n_a = self._n
         n = n_a + n_b
-        if n == 0:
-            return
         delta = mean_b - self._M
         self._M = self._M + delta * (n_b / n)
         s_new = self._S + delta * delta * (n_a * n_b / n)
@@ -399,17 +404,24 @@ class MeanStdFilter(Filter):
                 f"[N, {', '.join(map(str, self.shape))}], got shape {x.shape}"
             )
         out_dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float32)
+        x64 = x.astype(np.float64, copy=False)
         if update:
-            self.rs.push(x)
-            self.buffer.push(x)
-        y = x.astype(np.float64, copy=False)
+            moments = _moments(x64, len(self.shape))
+            self.rs._merge(*moments)
+            self.buffer._merge(*moments)
+        # A fresh float64 array, transformed in place (the input is never written).
+        y = np.empty(x64.shape, dtype=np.float64)
         if self.demean:
-            y = y - self.rs.mean
+            np.subtract(x64, self.rs.mean, out=y)
+        else:
+            np.copyto(y, x64)
         if self.destd:
-            y = y / (self.rs.std + SMALL_NUMBER)
+            rs = self.rs
+            var = rs._S / (rs._n - 1) if rs._n > 1 else np.square(rs._M)
+            np.divide(y, np.sqrt(var) + SMALL_NUMBER, out=y)
         if self.clip:
-            y = np.clip(y, -self.clip, self.clip)
-        return np.asarray(y, dtype=out_dtype)
+            np.clip(y, -self.clip, self.clip, out=y)
+        return y.astype(out_dtype, copy=False)
 
     def get_state(self) -> Dict[str, Any]:
         return {
