@@ -1,0 +1,123 @@
+"""make_base_env: which path each env spec takes, EnvContext per sub-env, create errors."""
+
+import gymnasium
+import numpy as np
+import pytest
+
+from rlcore.env import (
+    BaseEnv,
+    EnvContext,
+    EnvError,
+    GymVectorBaseEnv,
+    SubEnvLoop,
+    make_base_env,
+    register_env,
+)
+
+
+class Recorder(gymnasium.Env):
+    observation_space = gymnasium.spaces.Discrete(10)
+    action_space = gymnasium.spaces.Discrete(2)
+
+    def __init__(self, config):
+        self.config = config
+
+    def reset(self, *, seed=None, options=None):
+        return self.config.vector_index, {}
+
+    def step(self, action):
+        return self.config.vector_index, 0.0, False, False, {}
+
+
+@pytest.mark.parametrize(
+    "spec, env_config, expected",
+    [
+        ("CartPole-v1", {}, GymVectorBaseEnv),
+        ("CartPole-v0", {}, GymVectorBaseEnv),
+        ("CartPole-v1", {"disable_env_checker": True}, SubEnvLoop),  # kwarg the vector env lacks
+        ("Pendulum-v1", {}, SubEnvLoop),
+        ("Taxi-v4", {}, SubEnvLoop),
+        (Recorder, {}, SubEnvLoop),
+        (lambda ctx: gymnasium.make("CartPole-v1"), {}, SubEnvLoop),
+        (lambda ctx: gymnasium.make_vec("CartPole-v1", 3, vectorization_mode="sync"), {}, GymVectorBaseEnv),
+    ],
+    ids=["cartpole_v1", "cartpole_v0", "unsupported_kwarg", "pendulum", "taxi", "class", "lambda", "gym_vector"],
+)
+def test_path_selection(spec, env_config, expected):
+    base = make_base_env(spec, EnvContext(env_config), 3, seed=0)
+    assert type(base) is expected and base.num_envs == 3
+    obs, infos = base.reset()
+    assert len(obs) == 3 and len(infos) == 3
+    actions = np.stack([base.action_space.sample() for _ in range(3)])
+    step = base.step(actions)
+    assert step.rewards.shape == (3,) and step.terminateds.dtype == np.bool_
+    base.close()
+
+
+def test_cartpole_v0_keeps_its_200_step_limit():
+    base = make_base_env("CartPole-v0", num_envs=1, seed=0)
+    assert base.get_vector_env().max_episode_steps == 200
+
+
+def test_each_sub_env_gets_its_context():
+    ctx = EnvContext({"k": 1}, worker_index=2, num_workers=3)
+    base = make_base_env(Recorder, ctx, 4)
+    configs = [env.config for env in base.get_sub_environments()]
+    assert [c.vector_index for c in configs] == [0, 1, 2, 3]
+    assert all(c.worker_index == 2 and c.num_workers == 3 and c["k"] == 1 for c in configs)
+    assert base.reset()[0].tolist() == [0, 1, 2, 3] and base.worker_index == 2
+
+
+def test_registered_name_and_plain_dict_config():
+    register_env("factory_recorder", Recorder)
+    base = make_base_env("factory_recorder", {"k": 2}, 2)
+    assert base.env_name == "factory_recorder" and base.get_sub_environments()[1].config["k"] == 2
+
+
+def test_base_env_product_is_used_as_is():
+    inner = make_base_env("CartPole-v1", num_envs=2)
+    assert make_base_env(lambda ctx: inner, num_envs=5) is inner
+    assert isinstance(inner, BaseEnv)
+
+
+def test_create_error_names_env_and_index():
+    def creator(ctx):
+        if ctx.vector_index == 1:
+            raise FileNotFoundError("no map file")
+        return Recorder(ctx)
+
+    register_env("factory_flaky", creator)
+    with pytest.raises(EnvError, match=r"factory_flaky \(worker_index=4, vector_index=1\) raised in create") as info:
+        make_base_env("factory_flaky", EnvContext({}, worker_index=4), 3)
+    assert isinstance(info.value.__cause__, FileNotFoundError)
+
+
+def test_env_error_pickles():
+    import pickle
+
+    err = EnvError("X", 1, "step", worker_index=2, cause=ValueError("bad"))
+    back = pickle.loads(pickle.dumps(err))
+    assert str(back) == str(err) and (back.env_name, back.vector_index, back.worker_index) == ("X", 1, 2)
+
+
+@pytest.mark.parametrize("num_envs", [0, 2.0, True])
+def test_num_envs_validated(num_envs):
+    with pytest.raises(ValueError, match="num_envs"):
+        make_base_env("CartPole-v1", num_envs=num_envs)
+
+
+@pytest.mark.parametrize("horizon", [0, -3, 2.5])
+def test_horizon_validated(horizon):
+    with pytest.raises(ValueError, match="horizon"):
+        make_base_env(Recorder, num_envs=1, horizon=horizon)
+
+
+def test_seed_makes_runs_repeatable_on_both_paths():
+    for spec in ["CartPole-v1", lambda ctx: gymnasium.make("CartPole-v1")]:
+        runs = []
+        for _ in range(2):
+            base = make_base_env(spec, num_envs=3, seed=42)
+            obs, _ = base.reset()
+            steps = [base.step(np.ones(3, np.int64)).obs for _ in range(5)]
+            runs.append(np.concatenate([obs] + steps))
+        np.testing.assert_array_equal(runs[0], runs[1])
