@@ -1,11 +1,12 @@
 """Callbacks: user hooks the sampler, the workers and the trainer call at fixed points.
 
 A user subclasses :class:`DefaultCallbacks` and overrides the hooks they need; every hook is
-keyword-only and ends in ``**kwargs`` (RLlib 1.x). The order, per episode of one env::
+keyword-only and ends in ``**kwargs`` (RLlib 1.x). When they run::
 
-    on_episode_start -> on_episode_step (each step) -> on_postprocess_trajectory (per agent
-    fragment) -> on_episode_end;  then on_sample_end (per sample() call),
-    on_learn_on_batch (per policy update), on_train_result (per train() iteration)
+    on_episode_start -> on_episode_step (each step) -> on_episode_end     per episode of one env
+    on_postprocess_trajectory     per agent fragment, when it is postprocessed
+    on_sample_end                 at the end of each RolloutWorker.sample()
+    on_learn_on_batch             per policy update;  on_train_result: per train() iteration
 
 :meth:`DefaultCallbacks.overrides` tells the sampler whether anyone overrides a hook, so a hook
 nobody overrides (``on_episode_step`` above all: it is per env per step) costs nothing.

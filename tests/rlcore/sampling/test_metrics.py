@@ -226,3 +226,47 @@ def test_metrics_window_bad_size(bad, err):
 def test_get_learner_stats():
     assert get_learner_stats({"learner_stats": {"l": 1}, "td_error": [0]}) == {"l": 1}
     assert get_learner_stats({"p0": {"learner_stats": {"l": 2}}, "p1": {"learner_stats": {"l": 3}}}) == {"p0": {"l": 2}, "p1": {"l": 3}}
+
+
+def test_custom_metrics_of_a_real_rollout_worker_reach_collect_metrics():
+    """Issue 6 criterion 4 end to end: callbacks on the real sampler feed collect_metrics."""
+    gym = pytest.importorskip("gymnasium")
+    import numpy as np
+
+    from rlcore.policy.policy import Policy
+    from rlcore.sampling.callbacks import DefaultCallbacks
+    from rlcore.sampling.rollout_worker import RolloutWorker
+
+    class Left(Policy):
+        def compute_actions(self, obs_batch, state_batches=None, prev_action_batch=None, prev_reward_batch=None, **kw):
+            return np.zeros(len(obs_batch), np.int64), [], {}
+
+        def learn_on_batch(self, samples):
+            return {}
+
+        def get_weights(self):
+            return {}
+
+        def set_weights(self, weights):
+            pass
+
+    class Steps(DefaultCallbacks):
+        def on_episode_start(self, *, worker, base_env, policies, episode, env_index, **kwargs):
+            episode.user_data["steps"] = 0
+
+        def on_episode_step(self, *, worker, base_env, episode, env_index, **kwargs):
+            episode.user_data["steps"] += 1
+
+        def on_episode_end(self, *, worker, base_env, policies, episode, env_index, **kwargs):
+            episode.custom_metrics["steps"] = episode.user_data["steps"]
+            episode.hist_data["steps"] = [episode.user_data["steps"]]
+
+    w = RolloutWorker(env_creator=lambda ctx: gym.make("CartPole-v1"), policy=Left, num_envs=2,
+                      rollout_fragment_length=50, callbacks=Steps, seed=0)
+    w.sample()
+    r = collect_metrics(w)
+    assert r["episodes_this_iter"] >= 2
+    # Always pushing left ends CartPole in ~10 steps; the per-step count is the episode length.
+    assert r["custom_metrics"]["steps_mean"] == pytest.approx(r["episode_len_mean"])
+    assert r["hist_stats"]["steps"] == r["hist_stats"]["episode_lengths"]
+    assert r["custom_metrics"]["steps_max"] <= 20
