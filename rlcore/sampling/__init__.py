@@ -5,14 +5,23 @@ Read in this order: :mod:`~rlcore.sampling.sampler` (the loop), :mod:`~rlcore.sa
 Importing this package imports neither torch, tensorflow nor ray.
 """
 
-from rlcore.sampling.callbacks import DefaultCallbacks, MultiCallbacks
+from rlcore.sampling.callbacks import DefaultCallbacks, MultiCallbacks, make_callbacks
 from rlcore.sampling.episode import Episode, MultiAgentEpisode
-from rlcore.sampling.filters import MeanStdFilter, NoFilter, get_filter
-from rlcore.sampling.metrics import RolloutMetrics, collect_episodes, collect_metrics, summarize_episodes
+from rlcore.sampling.filters import ConcurrentMeanStdFilter, Filter, FilterManager, MeanStdFilter, NoFilter, RunningStat, get_filter
+from rlcore.sampling.metrics import (
+    MetricsWindow,
+    RolloutMetrics,
+    collect_episodes,
+    collect_metrics,
+    get_learner_stats,
+    summarize_episodes,
+)
 from rlcore.sampling.postprocessing import (
     Postprocessing,
     compute_advantages,
     compute_advantages_segments,
+    compute_gae_for_fragments,
+    compute_gae_for_sample_batch,
     discount_cumsum,
 )
 from rlcore.sampling.rollout_worker import RolloutWorker, get_global_worker
@@ -20,7 +29,14 @@ from rlcore.sampling.sampler import VectorSampler, bootstrap_values, segment_len
 from rlcore.sampling.worker_set import WorkerSet
 
 __all__ = [
+    "ConcurrentMeanStdFilter",
     "DefaultCallbacks",
+    "Filter",
+    "FilterManager",
+    "MetricsWindow",
+    "RunningStat",
+    "get_learner_stats",
+    "make_callbacks",
     "Episode",
     "MeanStdFilter",
     "MultiAgentEpisode",
@@ -36,6 +52,8 @@ __all__ = [
     "collect_metrics",
     "compute_advantages",
     "compute_advantages_segments",
+    "compute_gae_for_fragments",
+    "compute_gae_for_sample_batch",
     "discount_cumsum",
     "get_filter",
     "get_global_worker",

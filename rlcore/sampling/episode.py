@@ -47,7 +47,7 @@ class Episode:
         self.user_data: Dict[str, Any] = {}
         self.hist_data: Dict[str, List[Any]] = {}
         self.media: Dict[str, Any] = {}
-        self._policy_mapping_fn = policy_mapping_fn or (lambda agent_id: DEFAULT_POLICY_ID)
+        self._policy_mapping_fn = policy_mapping_fn
         self._agent_to_policy: Dict[Any, str] = {}
         self._agent_reward_history: Dict[Any, List[float]] = defaultdict(list)
         self._last: Dict[str, Dict[Any, Any]] = defaultdict(dict)  # kind -> agent -> value
@@ -56,7 +56,8 @@ class Episode:
     def policy_for(self, agent_id: Any = DUMMY_AGENT_ID) -> str:
         """The policy id of an agent (the mapping function's answer, cached per episode)."""
         if agent_id not in self._agent_to_policy:
-            self._agent_to_policy[agent_id] = self._policy_mapping_fn(agent_id)
+            fn = self._policy_mapping_fn
+            self._agent_to_policy[agent_id] = DEFAULT_POLICY_ID if fn is None else fn(agent_id)
         return self._agent_to_policy[agent_id]
 
     def _set(self, kind: str, agent_id: Any, value: Any) -> None:
@@ -107,15 +108,8 @@ class Episode:
 
     def to_metrics(self, perf_stats: Dict[str, float]) -> RolloutMetrics:
         """The finished episode as :class:`RolloutMetrics`."""
-        return RolloutMetrics(
-            episode_length=self.length,
-            episode_reward=self.total_reward,
-            agent_rewards=dict(self.agent_rewards),
-            custom_metrics=dict(self.custom_metrics),
-            perf_stats=dict(perf_stats),
-            hist_data=dict(self.hist_data),
-            media=dict(self.media),
-        )
+        return RolloutMetrics(self.length, self.total_reward, dict(self.agent_rewards), self.custom_metrics,
+                              perf_stats, self.hist_data, self.media)
 
     def __repr__(self) -> str:
         return f"Episode(id={self.episode_id}, env={self.env_index}, length={self.length}, reward={self.total_reward:.3g})"

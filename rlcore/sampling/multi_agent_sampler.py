@@ -236,7 +236,7 @@ class MultiAgentSampler:
                 reward = float(np.clip(reward, -w._clip_rewards, w._clip_rewards))
             traj.complete(reward, term, trunc, new_obs.get(agent_id, self._obs[i].get(agent_id)))
             traj.done = term or trunc
-        if _overrides(w.callbacks, "on_episode_step") and not all_done:
+        if _overrides(w.callbacks, "on_episode_step"):  # after every step, the last included
             self._call("on_episode_step", worker=w, base_env=self.env, episode=ep, env_index=i)
         if all_done:
             self._cut(i, episode_over=True)

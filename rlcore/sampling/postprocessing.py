@@ -15,7 +15,7 @@ Examples:
 
 from __future__ import annotations
 
-from typing import MutableMapping
+from typing import Any, MutableMapping, Optional, Sequence
 
 import numpy as np
 
@@ -138,3 +138,70 @@ def _fill(batch, rewards, values, terminateds, seg, boot, gamma, lambda_, use_ga
         targets = returns if use_critic else zeros
     batch[Postprocessing.ADVANTAGES] = adv
     batch[Postprocessing.VALUE_TARGETS] = targets
+
+
+def policy_values(policy: Any, batch: MutableMapping, rows: np.ndarray) -> np.ndarray:
+    """The policy's value estimates V(new_obs) at ``rows`` of ``batch`` (one batched call).
+
+    Uses ``policy.value_batch(obs, state_batches)`` when the policy has it, else the ``vf_preds``
+    that ``compute_actions(..., explore=False)`` returns. Recurrent policies get the
+    ``state_out_*`` of those rows as their state.
+    """
+    if len(rows) == 0:
+        return np.zeros(0, np.float32)
+    obs = np.asarray(batch[Columns.NEXT_OBS])[rows]
+    states = []
+    i = 0
+    while f"{Columns.STATE_OUT_PREFIX}{i}" in batch:
+        states.append(np.asarray(batch[f"{Columns.STATE_OUT_PREFIX}{i}"])[rows])
+        i += 1
+    value_batch = getattr(policy, "value_batch", None)
+    if value_batch is not None:
+        return np.asarray(value_batch(obs, states or None), np.float32).reshape(-1)
+    _, _, extra = policy.compute_actions(obs, state_batches=states or None, explore=False)
+    if Columns.VF_PREDS not in extra:
+        raise KeyError(f"{type(policy).__name__} returns no {Columns.VF_PREDS!r} from compute_actions and has no "
+                       "value_batch(obs, state_batches): it cannot bootstrap truncated fragments")
+    return np.asarray(extra[Columns.VF_PREDS], np.float32).reshape(-1)
+
+
+def _gae_settings(policy: Any) -> tuple:
+    config = getattr(policy, "config", {}) or {}
+    return (config.get("gamma", 0.99), config.get("lambda", 1.0), config.get("use_gae", True),
+            config.get("use_critic", True))
+
+
+def compute_gae_for_sample_batch(policy: Any, sample_batch: MutableMapping, other_agent_batches: Any = None,
+                                 episode: Any = None) -> MutableMapping:
+    """RLlib's ``postprocess_fn`` for actor-critic policies, for one trajectory fragment.
+
+    ``last_r`` is 0 when the fragment's last row is terminated and V(its ``new_obs``) otherwise
+    (truncated by a time limit, or cut at ``rollout_fragment_length``); RLlib 1.x bootstrapped 0
+    on any ``done``, time limits included. Settings come from ``policy.config``: ``gamma``,
+    ``lambda``, ``use_gae``, ``use_critic``.
+    """
+    n = len(sample_batch[Columns.REWARDS])
+    seg = np.array([n], np.int64)
+    return compute_gae_for_fragments(policy, sample_batch, seg)
+
+
+def compute_gae_for_fragments(policy: Any, batch: MutableMapping, seg_lens: np.ndarray,
+                              episodes: Optional[Sequence[Any]] = None) -> MutableMapping:
+    """:func:`compute_gae_for_sample_batch` for every fragment of a batch at once.
+
+    One value call over the final ``new_obs`` of the fragments that need bootstrapping and one
+    GAE kernel call: a policy's ``postprocess_fragments`` can be exactly this.
+    """
+    gamma, lambda_, use_gae, use_critic = _gae_settings(policy)
+    seg_lens = np.ascontiguousarray(seg_lens, dtype=np.int64)
+    last = np.cumsum(seg_lens) - 1
+    term_key = Columns.TERMINATEDS if Columns.TERMINATEDS in batch else Columns.DONES
+    if len(last) and term_key in batch:
+        open_rows = last[~np.asarray(batch[term_key], np.bool_)[last]]
+    else:
+        open_rows = last
+    last_values = np.zeros(len(seg_lens), np.float32)
+    if use_critic and len(open_rows):
+        open_mask = np.isin(last, open_rows)
+        last_values[open_mask] = policy_values(policy, batch, open_rows)
+    return compute_advantages_segments(batch, seg_lens, last_values, gamma, lambda_, use_gae, use_critic)

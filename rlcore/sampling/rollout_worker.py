@@ -9,6 +9,13 @@ generator yields ``self.sample()`` forever, so ``from_actors(workers)`` reads it
 Single-agent envs go through :class:`~rlcore.sampling.sampler.VectorSampler` (all envs in one
 batch); multi-agent envs through :class:`~rlcore.sampling.multi_agent_sampler.MultiAgentSampler`.
 
+Callback order: ``on_episode_start`` before an episode's first action, ``on_episode_step`` after
+each of its steps (the last included), ``on_episode_end`` right after its last step; then, when
+``sample()`` assembles the batch, postprocessing and ``on_postprocess_trajectory`` per fragment,
+and ``on_sample_end`` once. (RLlib 1.x postprocessed a finished episode just before
+``on_episode_end``; rlcore postprocesses at assembly so that a whole sample's GAE is one kernel
+call.)
+
 Examples:
     >>> from rlcore.sampling.rollout_worker import RolloutWorker
     >>> from rlcore.policy.policy import Policy
@@ -449,15 +456,9 @@ def _action_clipper(space: Any) -> Optional[Callable[[np.ndarray], np.ndarray]]:
 
 
 def _make_callbacks(callbacks: Any) -> Any:
-    from rlcore.sampling.callbacks import DefaultCallbacks
+    from rlcore.sampling.callbacks import make_callbacks
 
-    if callbacks is None:
-        return DefaultCallbacks()
-    if isinstance(callbacks, type):
-        return callbacks()
-    if isinstance(callbacks, dict):
-        return DefaultCallbacks(legacy_callbacks_dict=callbacks)
-    return callbacks
+    return make_callbacks(callbacks)
 
 
 def _overrides(callbacks: Any, hook: str) -> bool:

@@ -31,7 +31,7 @@ import numpy as np
 
 from rlcore import _backend
 from rlcore.data.columns import Columns
-from rlcore.data.sample_batch import SampleBatch
+from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
 from rlcore.sampling.episode import DUMMY_AGENT_ID, Episode
 from rlcore.sampling.metrics import RolloutMetrics
 
@@ -268,8 +268,9 @@ class VectorSampler:
         actions = np.ascontiguousarray(actions)
         t1 = time.perf_counter()
         extras = {k: np.ascontiguousarray(v) for k, v in extras.items()}
-        for i, s in enumerate(state_in):
-            extras[f"{Columns.STATE_IN_PREFIX}{i}"] = s
+        for i, (s_in, s_out) in enumerate(zip(state_in, state_out)):
+            extras[f"{Columns.STATE_IN_PREFIX}{i}"] = s_in
+            extras[f"{Columns.STATE_OUT_PREFIX}{i}"] = np.ascontiguousarray(s_out)
         if self._use_prev:
             extras[Columns.PREV_ACTIONS] = self._prev_actions
             extras[Columns.PREV_REWARDS] = self._prev_rewards
@@ -315,17 +316,17 @@ class VectorSampler:
         if self._use_prev:
             self._prev_actions = actions.copy()
             self._prev_rewards = stored_rewards.astype(np.float32)
-        if "on_episode_step" in self._hooks:
+        if "on_episode_step" in self._hooks:  # after every step, the last included (RLlib 1.x)
             self._obs, self._raw_obs = new_obs, next_raw
             for i in range(self.num_envs):
-                if not done[i]:
-                    ep = self._live[i]
-                    self._fill_last(ep, i, step.infos[i] if step.infos else {}, extras, actions)
-                    self._callbacks.on_episode_step(worker=self._worker, base_env=self.env, episode=ep, env_index=i)
+                ep = self._live[i]
+                self._fill_last(ep, i, step.infos[i] if step.infos else {}, extras, actions)
+                self._callbacks.on_episode_step(worker=self._worker, base_env=self.env, episode=ep, env_index=i)
         if any_done:
             self._obs, self._raw_obs = new_obs, next_raw
-            for i in np.flatnonzero(done):
-                self._end_episode(int(i), step.infos[i] if step.infos else {}, extras, actions)
+            perf = self.perf_stats()
+            for i in np.flatnonzero(done).tolist():
+                self._end_episode(i, step.infos[i] if step.infos else {}, extras, actions, perf)
             self._reset_rows(done)
         self._obs, self._raw_obs = next_obs, next_raw
         self._perf["inference"] += t1 - t0
@@ -333,14 +334,17 @@ class VectorSampler:
         self._perf["processing"] += (t2 - t1) + (time.perf_counter() - t3)
         self._perf["steps"] += 1
 
-    def _end_episode(self, i: int, info: Mapping, extras: Mapping, actions: np.ndarray) -> None:
+    def _end_episode(self, i: int, info: Mapping, extras: Mapping, actions: np.ndarray, perf: Dict[str, float]) -> None:
         ep = self._live[i]
-        self._fill_last(ep, i, info, extras, actions)
         ep._done = True
         if "on_episode_end" in self._hooks:
+            self._fill_last(ep, i, info, extras, actions)
             self._callbacks.on_episode_end(worker=self._worker, base_env=self.env, policies=self._policies,
                                            episode=ep, env_index=i)
-        self._metrics.append(ep.to_metrics(self.perf_stats()))
+        else:
+            ep.length, ep.total_reward = int(self._ep_len[i]), float(self._ep_reward[i])
+            ep.agent_rewards[(DUMMY_AGENT_ID, DEFAULT_POLICY_ID)] = ep.total_reward
+        self._metrics.append(ep.to_metrics(perf))
         self._ep_reward[i] = 0.0
         self._ep_len[i] = 0
 
@@ -351,8 +355,8 @@ class VectorSampler:
         if self._use_prev:
             self._prev_actions[done] = 0
             self._prev_rewards[done] = 0.0
-        for i in np.flatnonzero(done):
-            self._begin_episode(int(i), {})
+        for i in np.flatnonzero(done).tolist():
+            self._begin_episode(i, {})
 
 
 def _as_base_env(env: Any, *, num_envs: int, env_config: Optional[Mapping[str, Any]], seed: Optional[int],

@@ -1,0 +1,254 @@
+"""RolloutWorker and WorkerSet: exact sample counts, bootstrapping, multi-agent, callbacks, failures."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from rlcore.data import MultiAgentBatch, SampleBatch
+from rlcore.env import EnvError
+from rlcore.sampling import (
+    DefaultCallbacks,
+    RolloutWorker,
+    WorkerSet,
+    collect_metrics,
+    compute_gae_for_fragments,
+    segment_lengths,
+)
+
+_here = Path(__file__).parent
+_spec = importlib.util.spec_from_file_location("rlcore_sampling_test_policies", _here / "_policies.py")
+support = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = support
+_spec.loader.exec_module(support)
+
+
+def _cartpole(ctx):
+    return gym.make("CartPole-v1")
+
+
+def _worker_set(num_workers, num_envs, batch_mode, **extra):
+    config = {"rollout_fragment_length": 20, "num_envs_per_worker": num_envs, "batch_mode": batch_mode,
+              "seed": 3, **extra}
+    return WorkerSet(env_creator=_cartpole, policy_class=support.NumpyPolicy, trainer_config=config,
+                     num_workers=num_workers)
+
+
+def _check_fragments(batch: SampleBatch, batch_mode: str, num_envs: int):
+    target = 20 * num_envs
+    if batch_mode == "truncate_episodes":
+        assert batch.count == target
+    else:
+        assert batch.count >= target
+    seg = segment_lengths(batch)
+    assert seg.sum() == batch.count
+    bounds = np.concatenate([[0], np.cumsum(seg)])
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        assert len(set(batch["eps_id"][a:b].tolist())) == 1  # no mixing without an eps_id change
+        assert (np.diff(batch["t"][a:b]) == 1).all()
+        if batch_mode == "complete_episodes":
+            assert batch["dones"][b - 1]  # whole episodes only
+    for key in ("advantages", "value_targets", "vf_preds", "obs", "new_obs", "actions", "rewards"):
+        assert len(batch[key]) == batch.count, key
+
+
+@pytest.mark.parametrize("batch_mode", ["truncate_episodes", "complete_episodes"])
+@pytest.mark.parametrize("num_envs", [1, 8])
+def test_local_sample_counts_are_exact(num_envs, batch_mode):
+    ws = _worker_set(0, num_envs, batch_mode)
+    for _ in range(3):
+        _check_fragments(ws.local_worker().sample(), batch_mode, num_envs)
+    ws.stop()
+
+
+@pytest.mark.ray
+@pytest.mark.parametrize("batch_mode", ["truncate_episodes", "complete_episodes"])
+@pytest.mark.parametrize("num_envs", [1, 8])
+def test_remote_sample_counts_are_exact(ray_session, num_envs, batch_mode):
+    ray_session.cloudpickle.register_pickle_by_value(support)
+    ws = _worker_set(2, num_envs, batch_mode)
+    try:
+        assert ws.local_worker().env is None  # spaces came from the remote workers
+        for _ in range(2):
+            batches = ws.sample()
+            assert len(batches) == 2
+            for batch in batches:
+                _check_fragments(batch, batch_mode, num_envs)
+        ids = [set(b["eps_id"].tolist()) for b in ws.sample()]
+        assert not (ids[0] & ids[1])  # episode ids are unique across workers
+    finally:
+        ws.stop()
+
+
+def _hand_gae(rewards, values, last_r, gamma, lam):
+    adv, acc = np.zeros(len(rewards)), 0.0
+    nxt = last_r
+    for t in reversed(range(len(rewards))):
+        delta = rewards[t] + gamma * nxt - values[t]
+        acc = delta + gamma * lam * acc
+        adv[t], nxt = acc, values[t]
+    return adv
+
+
+def _one_episode(env_config, batched):
+    worker = RolloutWorker(env_creator=lambda ctx: support.CountingEnv(env_config), policy_spec=support.NumpyPolicy,
+                           rollout_fragment_length=1, batch_mode="complete_episodes",
+                           policy_config={"gamma": 0.9, "lambda": 0.8})
+    if batched:
+        policy = worker.get_policy()
+        policy.postprocess_fragments = lambda b, s, e: compute_gae_for_fragments(policy, b, s)
+    return worker.sample()
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_truncated_bootstraps_from_final_value_terminated_from_zero(batched):
+    """A terminated episode (t=4) bootstraps 0; a time-limit truncated one (t=3) V(s_3) = 13."""
+    term = _one_episode({"terminate_at": 4, "max_steps": 100}, batched)
+    assert term["terminateds"].tolist() == [False, False, False, True] and not term["truncateds"].any()
+    np.testing.assert_allclose(term["advantages"], _hand_gae([1] * 4, [10, 11, 12, 13], 0.0, 0.9, 0.8), rtol=1e-5)
+    trunc = _one_episode({"terminate_at": 100, "max_steps": 3}, batched)
+    assert trunc["truncateds"].tolist() == [False, False, True] and not trunc["terminateds"].any()
+    np.testing.assert_allclose(trunc["advantages"], _hand_gae([1] * 3, [10, 11, 12], 13.0, 0.9, 0.8), rtol=1e-5)
+
+
+def test_fragment_cut_mid_episode_bootstraps():
+    worker = RolloutWorker(env_creator=lambda ctx: support.CountingEnv({"terminate_at": 50}),
+                           policy_spec=support.NumpyPolicy, rollout_fragment_length=3,
+                           policy_config={"gamma": 0.5, "lambda": 1.0})
+    batch = worker.sample()
+    assert not batch["dones"].any()
+    np.testing.assert_allclose(batch["advantages"], _hand_gae([1] * 3, [10, 11, 12], 13.0, 0.5, 1.0), rtol=1e-5)
+
+
+def _two_agent_worker(policies_to_train=None):
+    obs_space, act_space = gym.spaces.Box(-100, 100, (2,), np.float32), gym.spaces.Discrete(2)
+    return RolloutWorker(
+        env_creator=lambda ctx: support.TwoAgentEnv(),
+        policy_spec={"pa": (support.NumpyPolicy, obs_space, act_space, {}),
+                     "pb": (support.NumpyPolicy, obs_space, act_space, {})},
+        policy_mapping_fn=lambda agent_id: "p" + agent_id,
+        policies_to_train=policies_to_train, rollout_fragment_length=5, num_envs=2)
+
+
+def test_multi_agent_batches_per_policy_with_the_right_agents():
+    worker = _two_agent_worker()
+    batch = worker.sample()
+    assert isinstance(batch, MultiAgentBatch)
+    assert set(batch.policy_batches) == {"pa", "pb"}
+    assert batch.env_steps() == 10
+    pa, pb = batch.policy_batches["pa"], batch.policy_batches["pb"]
+    assert (pa["obs"][:, 0] == 1).all() and (pb["obs"][:, 0] == 2).all()  # agent a's rows, agent b's rows
+    assert (pa["rewards"] == 1).all() and (pb["rewards"] == 2).all()
+    assert pa.count == pb.count == 10 and batch.agent_steps() == 20
+    assert "advantages" in pa and "value_targets" in pb
+    metrics = collect_metrics(worker)
+    assert metrics["episodes_this_iter"] == 2
+    assert metrics["policy_reward_mean"] == {"pa": 5.0, "pb": 10.0}
+
+
+def test_policies_to_train_limits_learning():
+    worker = _two_agent_worker(policies_to_train=["pa"])
+    info = worker.learn_on_batch(worker.sample())
+    assert set(info) == {"pa"}
+    assert worker.get_policy("pa").learn_calls == 1 and worker.get_policy("pb").learn_calls == 0
+
+
+class Recorder(DefaultCallbacks):
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def on_episode_start(self, *, worker, base_env, policies, episode, env_index, **kwargs):
+        assert isinstance(worker, RolloutWorker) and "default_policy" in policies
+        self.calls.append(("start", env_index, episode.episode_id))
+        episode.user_data["steps"] = 0
+
+    def on_episode_step(self, *, worker, base_env, episode, env_index, **kwargs):
+        episode.user_data["steps"] += 1
+        assert episode.length == episode.user_data["steps"]
+        assert episode.last_observation_for() is not None
+        self.calls.append(("step", env_index, episode.episode_id))
+
+    def on_episode_end(self, *, worker, base_env, policies, episode, env_index, **kwargs):
+        episode.custom_metrics["len_plus_one"] = episode.length + 1
+        episode.hist_data["lengths"] = [episode.length]
+        self.calls.append(("end", env_index, episode.episode_id))
+
+    def on_postprocess_trajectory(self, *, worker, episode, agent_id, policy_id, policies, postprocessed_batch,
+                                  original_batches, **kwargs):
+        assert agent_id == "agent0" and policy_id == "default_policy"
+        assert "advantages" in postprocessed_batch and agent_id in original_batches
+        self.calls.append(("postprocess", episode.episode_id, postprocessed_batch.count))
+
+    def on_sample_end(self, *, worker, samples, **kwargs):
+        self.calls.append(("sample_end", samples.count))
+
+
+def test_callbacks_fire_in_order_with_arguments_and_custom_metrics_are_collected():
+    cb = Recorder()
+    worker = RolloutWorker(env_creator=lambda ctx: support.CountingEnv({"terminate_at": 3}),
+                           policy_spec=support.NumpyPolicy, rollout_fragment_length=6,
+                           batch_mode="complete_episodes", callbacks=cb)
+    worker.sample()
+    kinds = [c[0] for c in cb.calls]
+    # two 3-step episodes: start, 3 steps, end; then one postprocess per fragment, then sample end
+    assert kinds == ["start", "step", "step", "step", "end", "start", "step", "step", "step", "end", "start",
+                     "postprocess", "postprocess", "sample_end"]
+    first, second = cb.calls[0][2], cb.calls[5][2]
+    assert [c[2] for c in cb.calls[:5]] == [first] * 5 and [c[1] for c in cb.calls[11:13]] == [first, second]
+    metrics = collect_metrics(worker)
+    assert metrics["custom_metrics"]["len_plus_one_mean"] == 4
+    assert metrics["hist_stats"]["lengths"] == [3, 3]
+    assert metrics["episode_len_mean"] == 3 and metrics["episode_reward_mean"] == 3
+
+
+def test_env_error_names_env_and_worker():
+    worker = RolloutWorker(env_creator=lambda ctx: support.CountingEnv({"fail_at": 2}),
+                           policy_spec=support.NumpyPolicy, rollout_fragment_length=5, worker_index=3)
+    with pytest.raises(EnvError) as info:
+        worker.sample()
+    message = str(info.value)
+    assert "CountingEnv" in message and "worker 3" in message.lower() or "worker_index=3" in message
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+@pytest.mark.ray
+def test_killed_remote_worker_is_recreated_and_no_fragment_is_lost(ray_session):
+    ray_session.cloudpickle.register_pickle_by_value(support)
+    ws = _worker_set(2, 2, "truncate_episodes", recreate_failed_workers=True)
+    try:
+        ws.local_worker().get_policy().w[:] = 7.0
+        victim = ws.remote_workers()[0]
+        ray_session.kill(victim)
+        batches = ws.sample()
+        assert len(batches) == 2 and all(b.count == 40 for b in batches)
+        assert victim not in ws.remote_workers() and len(ws.remote_workers()) == 2
+        weights = ray_session.get(ws.remote_workers()[0].get_weights.remote(), timeout=60)
+        assert weights["default_policy"]["w"][0] == 7.0  # the replacement got the current weights
+    finally:
+        ws.stop()
+
+
+@pytest.mark.ray
+def test_dead_worker_without_recovery_raises_naming_it(ray_session):
+    ray_session.cloudpickle.register_pickle_by_value(support)
+    ws = _worker_set(2, 1, "truncate_episodes")
+    try:
+        ray_session.kill(ws.remote_workers()[1])
+        with pytest.raises(RuntimeError, match="rollout worker 2 died"):
+            ws.sample()
+    finally:
+        ws.stop()
+
+
+def test_worker_save_restore_and_weights():
+    a = RolloutWorker(env_creator=_cartpole, policy_spec=support.NumpyPolicy, observation_filter="MeanStdFilter")
+    a.sample()
+    a.get_policy().w[:] = 3.0
+    b = RolloutWorker(env_creator=_cartpole, policy_spec=support.NumpyPolicy, observation_filter="MeanStdFilter")
+    b.restore(a.save())
+    assert b.get_weights()["default_policy"]["w"][0] == 3.0
+    np.testing.assert_allclose(b.filters["default_policy"].rs.mean, a.filters["default_policy"].rs.mean)
