@@ -38,11 +38,14 @@ def _cartpole_row_resetter(env: Any) -> RowResetter | None:
         return None
 
     def reset_rows(mask: np.ndarray) -> np.ndarray:
-        # Exactly what CartPoleVectorEnv.step does for rows in prev_done, done now instead.
-        env.state[:, mask] = env.np_random.uniform(low=env.low, high=env.high, size=(4, int(mask.sum())))
-        env.steps[mask] = 0
-        env.prev_done[mask] = False
-        return env.state[:, mask].T.astype(np.float32)
+        # Exactly what CartPoleVectorEnv.step does for rows in prev_done (the same random draw),
+        # done now instead of at the next step.
+        rows = np.flatnonzero(mask)
+        draw = env.np_random.uniform(low=env.low, high=env.high, size=(4, rows.size))
+        env.state[:, rows] = draw
+        env.steps[rows] = 0
+        env.prev_done[rows] = False
+        return draw.T
 
     return reset_rows
 
@@ -176,6 +179,8 @@ class GymVectorBaseEnv(BaseEnv):
                 f"reset, and rlcore knows none for it; give the env as single envs instead"
             )
         self._obs_is_array = is_array_space(self.observation_space)
+        # SyncVectorEnv(copy=False) returns its own buffer: copy it so results stay valid.
+        self._copy_obs = getattr(getattr(vec_env, "unwrapped", vec_env), "copy", True) is False
         self._t = np.zeros(self.num_envs, dtype=np.int64)
         self._empty_infos = [{} for _ in range(self.num_envs)]
 
@@ -209,6 +214,10 @@ class GymVectorBaseEnv(BaseEnv):
             obs, rewards, terms, truncs, infos = self._vec.step(actions)
         except Exception as err:
             raise EnvError(self.env_name, None, "step", self.worker_index, err) from err
+        if self._copy_obs:
+            from copy import deepcopy
+
+            obs = deepcopy(obs)
         obs = self._as_batch(obs)
         terms = np.asarray(terms, dtype=np.bool_)
         truncs = np.asarray(truncs, dtype=np.bool_)
@@ -241,23 +250,26 @@ class GymVectorBaseEnv(BaseEnv):
         return VectorStep(obs, np.asarray(rewards), terms, truncs, per_env, final_obs)
 
     def _reset_now(self, obs: Any, final_obs: Any, mask: np.ndarray) -> tuple[Any, Any]:
-        rows = np.flatnonzero(mask).tolist()
-        if final_obs is None:
-            final_obs = empty_batch(self.observation_space, self.num_envs)
         try:
             new_rows = self._reset_rows(mask)
         except Exception as err:
-            raise EnvError(self.env_name, rows[0], "reset", self.worker_index, err) from err
+            first = int(np.flatnonzero(mask)[0])
+            raise EnvError(self.env_name, first, "reset", self.worker_index, err) from err
         if self._obs_is_array:
-            final_obs[mask] = obs[mask]
-            obs = np.array(obs, copy=True)
+            if final_obs is None:
+                final_obs = obs  # rows of the reset envs hold their last obs; others: anything
+                obs = obs.copy()
+            else:
+                final_obs[mask] = obs[mask]
             obs[mask] = new_rows
-        else:
-            new_obs = self._as_batch(new_rows)
-            obs = list(obs)
-            for i in rows:
-                final_obs[i] = obs[i]
-                obs[i] = new_obs[i]
+            return obs, final_obs
+        if final_obs is None:
+            final_obs = empty_batch(self.observation_space, self.num_envs)
+        new_obs = self._as_batch(new_rows)
+        obs = list(obs)
+        for i in np.flatnonzero(mask).tolist():
+            final_obs[i] = obs[i]
+            obs[i] = new_obs[i]
         return obs, final_obs
 
     def try_render(self, index: int = 0) -> Any:
