@@ -301,7 +301,7 @@ ORACLE_FREE_EXPECTATIONS = {
 # wrapped with that implementation's ``from_actors``); only the creation functions differ from
 # the real thing, and test_ray_creation_matches_table runs some rows with real actor creation.
 
-POOL_SIZE = 6
+POOL_SIZE = 4  # the most shards one program uses at once
 _POOLS: dict = {}
 
 
@@ -377,7 +377,7 @@ def test_oracle_and_ray_backend_match_table(name, impl, ray_session):
 
 @pytest.mark.ray
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("name", ["from_range.uneven", "from_items.gather_sync", "from_range.repeat.take"])
+@pytest.mark.parametrize("name", ["from_items.gather_sync", "from_range.repeat.take"])
 def test_ray_creation_matches_table(name, ray_session):
     import ray.util.iter as oracle
 
