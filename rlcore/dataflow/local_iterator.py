@@ -136,8 +136,8 @@ class LocalIterator(Generic[T]):
         try:
             item = next(built)
         except StopIteration:
-            if faults:
-                raise faults.popleft() from None
+            if faults:  # shards failed before the end: report that, not a clean end
+                raise faults.popleft()  # noqa: B904 (the ShardError carries its own __cause__)
             raise
         if item is NOT_READY and faults:
             raise faults.popleft()

@@ -68,8 +68,10 @@ class ShardError(RuntimeError):
         original_traceback: The formatted original traceback (remote one included for Ray).
 
     Examples:
-        >>> ShardError(0, "gather_async()", "p", "actor died").shard_index
-        0
+        >>> import pickle
+        >>> e = pickle.loads(pickle.dumps(ShardError(0, "gather_async()", "p", "actor died", None, "tb")))
+        >>> e.shard_index, e.stage, e.detail, e.original_traceback
+        (0, 'gather_async()', 'actor died', 'tb')
     """
 
     def __init__(
@@ -86,15 +88,17 @@ class ShardError(RuntimeError):
         self.pipeline = pipeline
         self.original = original
         self.original_traceback = original_traceback
+        self.detail = detail
         message = f"shard {shard_index} of {pipeline} failed in stage '{stage}': {detail}"
         if original_traceback:
             message += "\n\nOriginal traceback:\n" + original_traceback
         super().__init__(message)
 
     def __reduce__(self):
+        # The original exception may not pickle; its formatted traceback always does.
         return (
             ShardError,
-            (self.shard_index, self.stage, self.pipeline, str(self).split(": ", 1)[-1], None, ""),
+            (self.shard_index, self.stage, self.pipeline, self.detail, None, self.original_traceback),
         )
 
     @classmethod

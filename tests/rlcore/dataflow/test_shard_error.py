@@ -129,3 +129,11 @@ def test_select_shards_after_union_is_refused():
     a = dataflow.from_range(4, backend="inprocess")
     with pytest.raises(ValueError, match="after union"):
         a.union(dataflow.from_range(2, backend="inprocess")).select_shards([0])
+
+
+def test_fault_swallowed_by_a_blocking_union_is_raised_before_the_end():
+    failing = dataflow.from_iterators([failing_generator(1)], backend="inprocess").gather_sync()
+    other = dataflow.from_items([7], num_shards=1, backend="inprocess").gather_sync()
+    items, errors = drain(failing.union(other, deterministic=True))
+    assert sorted(items) == [7, 100]
+    assert [e.shard_index for e in errors] == [0] and isinstance(errors[0].__cause__, KeyError)
