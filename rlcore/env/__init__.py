@@ -14,6 +14,7 @@ from rlcore.env.base_env_factory import make_base_env
 from rlcore.env.env_context import EnvContext
 from rlcore.env.gym_vector_base_env import GymVectorBaseEnv
 from rlcore.env.multi_agent_env import MultiAgentEnv, as_gymnasium_multi_agent, make_multi_agent
+from rlcore.env.remote_base_env import RemoteBaseEnv
 from rlcore.env.registry import get_env_creator, make_env_creator, register_env, registered_env_names
 from rlcore.env.sub_env_loop import SubEnvLoop
 from rlcore.env.vector_env import VectorEnv
@@ -27,6 +28,7 @@ __all__ = [
     "GymVectorBaseEnv",
     "MultiAgentEnv",
     "OldGymAPIAdapter",
+    "RemoteBaseEnv",
     "SubEnvLoop",
     "VectorEnv",
     "VectorEnvAdapter",

@@ -108,3 +108,13 @@ def test_split_vector_infos_nested_and_masked():
     empty = [{}, {}, {}]
     out = split_vector_infos({}, 3, empty)
     assert out == empty and out is not empty and all(x is y for x, y in zip(out, empty))
+
+
+def test_sync_vector_env_without_copy_gives_stable_results():
+    vec = SyncVectorEnv([lambda: gymnasium.make("CartPole-v1")] * 2, copy=False)
+    base = GymVectorBaseEnv(vec, seed=0)
+    first, _ = base.reset()
+    s1 = base.step(np.array([0, 1]))
+    kept = s1.obs.copy()
+    base.step(np.array([1, 0]))
+    np.testing.assert_array_equal(s1.obs, kept)  # not overwritten by the next step

@@ -1,0 +1,166 @@
+"""RemoteBaseEnv: a BaseEnv whose N sub-envs each live in their own Ray actor.
+
+For envs whose ``step`` is slow (a simulator, a game engine), ``remote_worker_envs=True`` steps
+the sub-envs of one rollout worker in parallel: each step sends one action to every actor and
+waits for all answers (``ray.get`` with a timeout). Each actor does its own same-step auto-reset
+and horizon truncation, so one round trip per sub-env per step is all it costs. The actors ask
+for no CPU (``num_cpus=0``), like RLlib's remote envs, so they never block rollout workers from
+being scheduled. Ray is imported only when this class is used, and must already be initialized.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from rlcore.env.base_env import BaseEnv, EnvError, VectorStep, empty_batch, env_name_of
+from rlcore.env.env_context import EnvContext
+
+
+class _RemoteSubEnv:
+    """Actor body: one sub-env with same-step auto-reset and an optional horizon."""
+
+    def __init__(self, creator: Callable[[EnvContext], Any], env_context: EnvContext, horizon: int | None) -> None:
+        from rlcore.env.wrappers import as_gymnasium_env
+
+        self.user_env = creator(env_context)
+        self.env = as_gymnasium_env(self.user_env)
+        self.horizon = horizon
+        self.t = 0
+
+    def describe(self) -> tuple[Any, Any, str]:
+        return self.env.observation_space, self.env.action_space, env_name_of(self.user_env)
+
+    def reset(self, seed: int | None) -> tuple[Any, dict]:
+        self.t = 0
+        return self.env.reset(seed=seed)
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict, Any]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self.t += 1
+        if self.horizon is not None and self.t >= self.horizon and not (terminated or truncated):
+            truncated = True
+        final_obs = None
+        if terminated or truncated:
+            final_obs = obs
+            obs, _ = self.env.reset()
+            self.t = 0
+        return obs, reward, bool(terminated), bool(truncated), info or {}, final_obs
+
+    def render(self) -> Any:
+        return self.env.render()
+
+    def close(self) -> None:
+        self.env.close()
+
+
+class RemoteBaseEnv(BaseEnv):
+    """N sub-envs in N Ray actors, stepped in parallel.
+
+    Args:
+        env_creator: ``creator(env_context) -> env``; must be serializable by Ray.
+        env_context: The worker's context; sub-env i gets ``vector_index=i, remote=True``.
+        num_envs: Number of sub-envs (actors).
+        seed: Seed of the first reset (sub-env i gets ``seed + i``).
+        horizon: Truncate episodes after this many steps.
+        timeout_s: Longest wait for any actor call before raising ``EnvError``.
+    """
+
+    def __init__(
+        self,
+        env_creator: Callable[[EnvContext], Any],
+        env_context: EnvContext,
+        num_envs: int,
+        *,
+        seed: int | None = None,
+        horizon: int | None = None,
+        timeout_s: float = 60.0,
+    ) -> None:
+        import ray
+
+        if not ray.is_initialized():
+            raise RuntimeError("remote_envs=True runs each sub-env in a Ray actor: call ray.init() first")
+        if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1):
+            raise ValueError(f"horizon={horizon!r}: expected None or an int >= 1")
+        self._ray = ray
+        self.num_envs = num_envs
+        self.worker_index = env_context.worker_index
+        self.env_name = getattr(env_creator, "env_name", None) or env_name_of(env_creator)
+        self._timeout = timeout_s
+        self._seed = seed
+        actor_cls = ray.remote(num_cpus=0)(_RemoteSubEnv)
+        self._actors = [
+            actor_cls.remote(env_creator, env_context.copy_with_overrides(vector_index=i, remote=True), horizon)
+            for i in range(num_envs)
+        ]
+        spaces = self._get_all([actor.describe.remote() for actor in self._actors], "create")
+        self.observation_space, self.action_space, _ = spaces[0]
+        self._empty_infos = [{} for _ in range(num_envs)]
+
+    def _get_all(self, refs: list, phase: str) -> list:
+        ray = self._ray
+        try:
+            return ray.get(refs, timeout=self._timeout)
+        except Exception as err:
+            index = None
+            for i, ref in enumerate(refs):  # find which sub-env failed, for the message
+                try:
+                    ray.get(ref, timeout=0.1)
+                except Exception:
+                    index = i
+                    break
+            raise EnvError(self.env_name, index, phase, self.worker_index, err) from err
+
+    def reset(self, seed: int | None = None) -> tuple[Any, list[dict]]:
+        if seed is None:
+            seed = self._seed
+        self._seed = None
+        refs = [a.reset.remote(None if seed is None else seed + i) for i, a in enumerate(self._actors)]
+        results = self._get_all(refs, "reset")
+        obs = empty_batch(self.observation_space, self.num_envs)
+        infos = []
+        for i, (o, info) in enumerate(results):
+            obs[i] = o
+            infos.append(info if info else self._empty_infos[i])
+        return obs, infos
+
+    def step(self, actions: Any) -> VectorStep:
+        n = self.num_envs
+        if len(actions) != n:
+            self._check_actions(actions)
+        if isinstance(actions, np.ndarray) and actions.ndim == 1:
+            actions = actions.tolist()
+        refs = [actor.step.remote(actions[i]) for i, actor in enumerate(self._actors)]
+        results = self._get_all(refs, "step")
+        obs = empty_batch(self.observation_space, n)
+        rewards = np.empty(n, dtype=np.float64)
+        terms = np.empty(n, dtype=np.bool_)
+        truncs = np.empty(n, dtype=np.bool_)
+        infos = list(self._empty_infos)
+        final_obs = None
+        for i, (o, r, te, tr, info, final) in enumerate(results):
+            obs[i] = o
+            rewards[i] = r
+            terms[i] = te
+            truncs[i] = tr
+            if info:
+                infos[i] = info
+            if final is not None:
+                if final_obs is None:
+                    final_obs = empty_batch(self.observation_space, n)
+                final_obs[i] = final
+        return VectorStep(obs, rewards, terms, truncs, infos, final_obs)
+
+    def try_render(self, index: int = 0) -> Any:
+        return self._get_all([self._actors[index].render.remote()], "render")[0]
+
+    def close(self) -> None:
+        ray = self._ray
+        try:
+            ray.get([a.close.remote() for a in self._actors], timeout=self._timeout)
+        except Exception:  # closing is best effort: the actors are killed right after
+            pass
+        for actor in self._actors:
+            ray.kill(actor)
+        self._actors = []
