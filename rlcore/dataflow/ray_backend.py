@@ -160,11 +160,13 @@ class RayBackend(ShardBackend):
                     continue
                 survivors.append((index, actor))
             active = survivors
-            futures = [a.par_iter_next.remote() for _, a in active]
             if results:
                 yield results
             elif failed:
                 yield NOT_READY
+            # Ask for the next round only now: the consumer has handled this one (fetch ordering,
+            # e.g. weights are broadcast before the next synchronous sample).
+            futures = [a.par_iter_next.remote() for _, a in active]
             if timeout is not None:
                 yield NOT_READY
 

@@ -72,6 +72,24 @@ def make_counting_worker_cls():
     return CountingWorker
 
 
+def make_weighted_worker_cls():
+    class WeightedSampler(dataflow.ParallelIteratorWorker):
+        """Samples carry the weights the worker had when it produced them."""
+
+        def __init__(self):
+            self.n, self.weights = 0, 0
+            super().__init__(lambda: (self.sample() for _ in iter(int, 1)), repeat=False)
+
+        def sample(self):
+            self.n += 1
+            return (self.n, self.weights)
+
+        def set_weights(self, weights):
+            self.weights = weights
+
+    return WeightedSampler
+
+
 def drain_for(it, seconds, want=None):
     """Reads ``it`` for at most ``seconds``; returns (items, ShardErrors, elapsed)."""
     items, errors, t0 = [], [], time.monotonic()
@@ -215,3 +233,22 @@ def test_from_actors_rejects_a_mix_of_actors_and_local_objects(ray_mod):
     actor = ray_mod.remote(dataflow.ParallelIteratorWorker).remote([1], False)
     with pytest.raises(TypeError, match="not a mix"):
         dataflow.from_actors([actor, dataflow.ParallelIteratorWorker([2], False)])
+
+
+@pytest.mark.ray
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("gather", ["gather_sync", "batch_across_shards"])
+def test_sync_gathers_keep_fetch_ordering(ray_mod, gather):
+    """fn(x_i) runs before x_{i+1} is requested: a weight update reaches the next sample."""
+    workers = [ray_mod.remote(make_weighted_worker_cls()).remote() for _ in range(2)]
+
+    def broadcast(item):
+        n = item[0][0] if gather == "batch_across_shards" else item[0]
+        ray_mod.get([w.set_weights.remote(n) for w in workers], timeout=30)
+        return item
+
+    out = getattr(dataflow.from_actors(workers), gather)().for_each(broadcast).take(6)
+    samples = [s for r in out for s in r] if gather == "batch_across_shards" else out
+    for i in range(2, len(samples)):  # each round saw the update made after the previous round
+        n, weights = samples[i]
+        assert weights == n - 1
