@@ -25,7 +25,7 @@ import numpy as np
 from rlcore.data.columns import Columns
 from rlcore.data.sample_batch import SampleBatch
 
-__all__ = ["make_dummy_batch"]
+__all__ = ["make_dummy_batch", "flatten_to_single_ndarray"]
 
 
 def _stack_samples(space: Any, n: int) -> Any:
@@ -46,6 +46,26 @@ def _zeros_like(x: Any) -> Any:
     return np.zeros_like(x)
 
 
+def flatten_to_single_ndarray(x: Any) -> np.ndarray:
+    """Nested (Tuple/Dict) batched actions as one ``[B, sum of sizes]`` array (RLlib 1.x's helper).
+
+    Integer leaves stay int64 when all leaves are integers; otherwise everything is float32.
+
+    Examples:
+        >>> flatten_to_single_ndarray((np.array([1, 2]), np.array([[0.5, 0.5], [1.0, 2.0]]))).tolist()
+        [[1.0, 0.5, 0.5], [2.0, 1.0, 2.0]]
+        >>> flatten_to_single_ndarray(np.array([3, 4])).tolist()
+        [3, 4]
+    """
+    if isinstance(x, np.ndarray):
+        return x
+    leaves = [np.asarray(v) for v in (x.values() if isinstance(x, dict) else x)]
+    leaves = [flatten_to_single_ndarray(v) if not isinstance(v, np.ndarray) else v for v in leaves]
+    flat = [v.reshape(v.shape[0], -1) for v in leaves]
+    dtype = np.int64 if all(v.dtype.kind in "iu" for v in flat) else np.float32
+    return np.concatenate([v.astype(dtype) for v in flat], axis=1)
+
+
 def make_dummy_batch(policy: Any, batch_size: int = 32) -> SampleBatch:
     """A ``SampleBatch`` of ``batch_size`` fake steps of one episode, acted by ``policy``.
 
@@ -60,15 +80,16 @@ def make_dummy_batch(policy: Any, batch_size: int = 32) -> SampleBatch:
     init = [np.asarray(s) for s in policy.get_initial_state()]
     state_in = [np.repeat(s[None], batch_size, axis=0) for s in init]
     prev_actions = _zeros_like(_stack_samples(policy.action_space, batch_size))
+    if not isinstance(prev_actions, np.ndarray):
+        prev_actions = None  # nested (Tuple/Dict) actions: models get no prev_actions column
     prev_rewards = np.zeros(batch_size, np.float32)
     actions, state_out, extra = policy.compute_actions(
         obs, state_in or None, prev_action_batch=prev_actions, prev_reward_batch=prev_rewards, explore=False)
     cols = {
         C.OBS: obs,
         C.NEXT_OBS: obs,
-        C.ACTIONS: actions,
+        C.ACTIONS: flatten_to_single_ndarray(actions),
         C.REWARDS: np.zeros(batch_size, np.float32),
-        C.PREV_ACTIONS: prev_actions,
         C.PREV_REWARDS: prev_rewards,
         C.DONES: np.zeros(batch_size, bool),
         C.EPS_ID: np.zeros(batch_size, np.int64),
@@ -76,6 +97,8 @@ def make_dummy_batch(policy: Any, batch_size: int = 32) -> SampleBatch:
         C.AGENT_INDEX: np.zeros(batch_size, np.int64),
         C.T: np.arange(batch_size, dtype=np.int64),
     }
+    if prev_actions is not None:
+        cols[C.PREV_ACTIONS] = prev_actions
     for i, (s_in, s_out) in enumerate(zip(state_in, state_out)):
         cols[f"{C.STATE_IN_PREFIX}{i}"] = s_in
         cols[f"{C.STATE_OUT_PREFIX}{i}"] = np.asarray(s_out)

@@ -360,7 +360,9 @@ class TorchPolicy(Policy):
     def export_model(self, export_dir: str, onnx: Optional[int] = None) -> str:
         """Writes ``export_dir/model.pt``: a TorchScript trace of ``(obs, *state, seq_lens) -> (outputs, *state_out)``.
 
-        Load it with ``torch.jit.load``. Returns the file path.
+        Load it with ``torch.jit.load``. Returns the file path. The trace runs on a batch of one;
+        feed-forward models serve any batch size, while recurrent models whose time-dimension
+        code turns shapes into Python ints are specialised to the traced batch of one.
         """
         import torch
 

@@ -202,3 +202,34 @@ def test_state_is_carried_between_calls():
     assert not np.allclose(e1["action_dist_inputs"], e2["action_dist_inputs"])
     _, s1b, e1b = policy.compute_actions(obs, s0, explore=False)
     np.testing.assert_allclose(e1b["action_dist_inputs"], e1["action_dist_inputs"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_export_model_of_an_lstm_policy_serves_state(framework, tmp_path):
+    policy, _ = build(framework, "use_lstm")
+    path = policy.export_model(str(tmp_path))
+    obs = np.array([[1.0, 1.0]], np.float32)
+    state = [s[None] for s in policy.get_initial_state()]
+    if framework == "torch":
+        import torch
+
+        loaded = torch.jit.load(path)
+    else:
+        import tensorflow as tf
+
+        loaded = tf.saved_model.load(path)
+    for _ in range(3):
+        _, new_state, extra = policy.compute_actions(obs, state, explore=False)
+        if framework == "torch":
+            with torch.no_grad():
+                out = loaded(torch.as_tensor(obs), *[torch.as_tensor(s) for s in state],
+                             torch.ones(1, dtype=torch.int32))
+            outputs, served_state = out[0].numpy(), [o.numpy() for o in out[1:]]
+        else:
+            out = loaded.serve(tf.constant(obs), [tf.constant(s) for s in state],
+                                                  tf.ones([1], tf.int32))
+            outputs, served_state = out["outputs"].numpy(), [out["state_out_0"].numpy(), out["state_out_1"].numpy()]
+        np.testing.assert_allclose(outputs, extra["action_dist_inputs"], rtol=1e-5, atol=1e-6)
+        for a, b in zip(served_state, new_state):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        state = new_state

@@ -280,3 +280,22 @@ def test_learning_rate_schedule_mixin():
     p.on_global_var_update({"timestep": 50})
     assert p.global_timestep == 50
     assert p._optimizers[0].param_groups[0]["lr"] == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("space", [
+    __import__("gymnasium").spaces.Box(-2.0, 2.0, (2,), dtype=np.float32),
+    __import__("gymnasium").spaces.MultiDiscrete([2, 3]),
+    __import__("gymnasium").spaces.Tuple([__import__("gymnasium").spaces.Discrete(3),
+                                          __import__("gymnasium").spaces.Box(-1.0, 1.0, (2,), dtype=np.float32)]),
+], ids=["box", "multidiscrete", "tuple"])
+def test_other_action_spaces(space):
+    p = PGTorch(OBS_SPACE, space, {"model": SMALL_MODEL})
+    obs = fixed_batch(4)["obs"]
+    actions, _, extra = p.compute_actions(obs)
+    single, _, _ = p.compute_single_action(obs[0], clip_actions=True)
+    if isinstance(space, __import__("gymnasium").spaces.Tuple):
+        assert [np.shape(a) for a in actions] == [(4,), (4, 2)]
+        assert space.contains((int(single[0]), np.asarray(single[1], np.float32)))
+    else:
+        assert np.shape(actions)[0] == 4 and space.contains(np.asarray(single, dtype=space.dtype))
+    np.testing.assert_allclose(p.compute_log_likelihoods(actions, obs), extra["action_logp"], rtol=1e-4, atol=1e-5)
