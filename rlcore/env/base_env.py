@@ -25,6 +25,8 @@ from rlcore.env.wrappers import OldGymAPIAdapter
 class VectorStep(NamedTuple):
     """The result of one ``BaseEnv.step`` over all N sub-envs.
 
+    Arrays are C-contiguous and owned by the caller (a later step never overwrites them).
+
     Attributes:
         obs: Next observations [N, ...] (a list for Dict/Tuple spaces). For envs whose episode
             ended in this step: the first observation of the next episode.

@@ -201,7 +201,8 @@ class GymVectorBaseEnv(BaseEnv):
 
     def _as_batch(self, obs: Any) -> Any:
         if self._obs_is_array:
-            return obs
+            # CartPoleVectorEnv returns state.T (Fortran order): give the sampler C order.
+            return obs if obs.flags.c_contiguous else np.ascontiguousarray(obs)
         from gymnasium.vector.utils import iterate
 
         return list(iterate(self._vec.observation_space, obs))

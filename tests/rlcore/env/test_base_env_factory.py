@@ -47,10 +47,13 @@ def test_path_selection(spec, env_config, expected):
     base = make_base_env(spec, EnvContext(env_config), 3, seed=0)
     assert type(base) is expected and base.num_envs == 3
     obs, infos = base.reset()
-    assert len(obs) == 3 and len(infos) == 3
+    assert len(obs) == 3 and len(infos) == 3 and obs.flags.c_contiguous
     actions = np.stack([base.action_space.sample() for _ in range(3)])
-    step = base.step(actions)
-    assert step.rewards.shape == (3,) and step.terminateds.dtype == np.bool_
+    for _ in range(30):  # through some auto-resets
+        step = base.step(actions)
+        assert step.rewards.shape == (3,) and step.terminateds.dtype == np.bool_
+        assert step.obs.flags.c_contiguous and step.obs.shape == obs.shape and step.obs.dtype == obs.dtype
+        assert step.final_obs is None or step.final_obs.flags.c_contiguous
     base.close()
 
 
