@@ -252,3 +252,15 @@ def test_sync_gathers_keep_fetch_ordering(ray_mod, gather):
     for i in range(2, len(samples)):  # each round saw the update made after the previous round
         n, weights = samples[i]
         assert weights == n - 1
+
+
+def consume(it):
+    return list(it)
+
+
+@pytest.mark.ray
+@pytest.mark.timeout(60)
+def test_a_shard_iterator_is_serializable_and_readable_in_a_remote_task(ray_mod):
+    par = dataflow.from_range(6, num_shards=2, backend="ray").for_each(double)
+    shard = par.get_shard(1)
+    assert ray_mod.get(ray_mod.remote(consume).remote(shard), timeout=60) == [6, 8, 10]
