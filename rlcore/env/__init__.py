@@ -9,7 +9,7 @@ Examples:
     (2, 4)
 """
 
-from rlcore.env.base_env import BaseEnv, EnvError, VectorStep
+from rlcore.env.base_env import BaseEnv, EnvError, VectorStep, env_name_of
 from rlcore.env.base_env_factory import make_base_env
 from rlcore.env.env_context import EnvContext
 from rlcore.env.gym_vector_base_env import GymVectorBaseEnv
@@ -35,6 +35,7 @@ __all__ = [
     "VectorStep",
     "as_gymnasium_env",
     "as_gymnasium_multi_agent",
+    "env_name_of",
     "get_env_creator",
     "make_base_env",
     "make_env_creator",
