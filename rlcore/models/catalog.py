@@ -271,7 +271,7 @@ class ModelCatalog:
             if np.issubdtype(action_space.dtype, np.integer):
                 low, high = int(np.min(action_space.low)), int(np.max(action_space.high))
                 size = int(np.prod(action_space.shape))
-                cls = _dist_class("multi_categorical", fw).with_kwargs(input_lens=[high - low + 1] * size, **kwargs)
+                cls = _dist_class("multi_categorical", fw).with_kwargs(input_lens=[high - low + 1] * size, low=low, **kwargs)
                 return cls, size * (high - low + 1)
             if dist_type is None and len(action_space.shape) > 1:
                 raise UnsupportedSpaceException(
@@ -288,11 +288,15 @@ class ModelCatalog:
             raise ValueError(f"dist_type={dist_type!r} applies to float Box action spaces only, not to {action_space}")
         if isinstance(action_space, gym.spaces.Discrete):
             base = _dist_class("categorical", fw)
+            if int(action_space.start) != 0:
+                kwargs = {"low": int(action_space.start), **kwargs}
             return (base.with_kwargs(**kwargs) if kwargs else base), int(action_space.n)
         if isinstance(action_space, gym.spaces.MultiDiscrete):
             if action_space.nvec.ndim != 1:
                 raise UnsupportedSpaceException(f"action space {action_space}: only 1-D MultiDiscrete spaces are supported")
             nvec = [int(n) for n in action_space.nvec]
+            if np.any(action_space.start != 0):
+                kwargs = {"low": [int(v) for v in action_space.start], **kwargs}
             return _dist_class("multi_categorical", fw).with_kwargs(input_lens=nvec, **kwargs), sum(nvec)
         if isinstance(action_space, gym.spaces.MultiBinary):
             size = int(np.prod(action_space.shape))

@@ -93,31 +93,33 @@ class TFActionDistribution(ActionDistribution):
 
 
 class Categorical(TFActionDistribution):
-    """Categorical over ``n`` actions from ``n`` logits (divided by ``temperature``).
+    """Categorical over ``n`` actions from ``n`` logits (divided by ``temperature``); actions are
+    ``low .. low + n - 1`` (``low`` = a gymnasium ``Discrete(n, start)``'s start, usually 0).
 
     Examples:
         >>> int(Categorical(tf.constant([[0.0, 2.0]])).deterministic_sample()[0])
         1
     """
 
-    def __init__(self, inputs: Any, model: Any = None, temperature: float = 1.0):
+    def __init__(self, inputs: Any, model: Any = None, temperature: float = 1.0, low: int = 0):
         if temperature <= 0:
             raise ValueError(f"temperature={temperature!r} must be > 0")
         super().__init__(inputs, model)
         self.temperature = temperature
+        self.low = int(low)
         self.logits = self.inputs / temperature
         self.log_probs = tf.nn.log_softmax(self.logits, axis=-1)
 
     def sample(self):
-        self.last_sample = tf.random.categorical(self.logits, 1)[:, 0]
+        self.last_sample = tf.random.categorical(self.logits, 1)[:, 0] + self.low
         return self.last_sample
 
     def deterministic_sample(self):
-        self.last_sample = tf.argmax(self.logits, axis=-1)
+        self.last_sample = tf.argmax(self.logits, axis=-1) + self.low
         return self.last_sample
 
     def logp(self, x):
-        x = tf.reshape(tf.cast(_as_tensor(x), tf.int64), [-1])
+        x = tf.reshape(tf.cast(_as_tensor(x), tf.int64), [-1]) - self.low
         return tf.gather(self.log_probs, x, axis=1, batch_dims=1)
 
     def entropy(self):
@@ -133,7 +135,8 @@ class Categorical(TFActionDistribution):
 
 
 class MultiCategorical(TFActionDistribution):
-    """Independent categoricals (MultiDiscrete): logits of widths ``input_lens`` side by side.
+    """Independent categoricals (MultiDiscrete): logits of widths ``input_lens`` side by side;
+    actions are shifted by ``low`` (for integer Box spaces whose lower bound is not 0).
 
     Examples:
         >>> d = MultiCategorical(tf.zeros((1, 5)), input_lens=[2, 3])
@@ -141,23 +144,26 @@ class MultiCategorical(TFActionDistribution):
         ((1, 2), 1.7918)
     """
 
-    def __init__(self, inputs: Any, model: Any = None, input_lens: Optional[List[int]] = None, action_space: Any = None):
+    def __init__(
+        self, inputs: Any, model: Any = None, input_lens: Optional[List[int]] = None, action_space: Any = None, low: Any = 0
+    ):
         super().__init__(inputs, model)
         if not input_lens or sum(input_lens) != self.inputs.shape[-1]:
             raise ValueError(f"input_lens={input_lens!r} must sum to the input width {self.inputs.shape[-1]}")
         self.input_lens = list(input_lens)
+        self.low = tf.constant(np.broadcast_to(np.asarray(low, np.int64), (len(self.input_lens),)).copy())
         self.cats = [Categorical(x, model) for x in tf.split(self.inputs, self.input_lens, axis=-1)]
 
     def sample(self):
-        self.last_sample = tf.stack([c.sample() for c in self.cats], axis=-1)
+        self.last_sample = tf.stack([c.sample() for c in self.cats], axis=-1) + self.low
         return self.last_sample
 
     def deterministic_sample(self):
-        self.last_sample = tf.stack([c.deterministic_sample() for c in self.cats], axis=-1)
+        self.last_sample = tf.stack([c.deterministic_sample() for c in self.cats], axis=-1) + self.low
         return self.last_sample
 
     def logp(self, x):
-        x = tf.reshape(_as_tensor(x), [-1, len(self.cats)])
+        x = tf.reshape(tf.cast(_as_tensor(x), tf.int64), [-1, len(self.cats)]) - self.low
         return tf.reduce_sum(tf.stack([c.logp(x[:, i]) for i, c in enumerate(self.cats)], axis=-1), axis=-1)
 
     def multi_entropy(self):

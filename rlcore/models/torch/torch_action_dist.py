@@ -93,7 +93,8 @@ class TorchDistributionWrapper(ActionDistribution):
 
 
 class TorchCategorical(TorchDistributionWrapper):
-    """Categorical over ``n`` actions from ``n`` logits (divided by ``temperature``).
+    """Categorical over ``n`` actions from ``n`` logits (divided by ``temperature``); actions are
+    ``low .. low + n - 1`` (``low`` = a gymnasium ``Discrete(n, start)``'s start, usually 0).
 
     Examples:
         >>> d = TorchCategorical(torch.tensor([[0.0, 2.0]]))
@@ -101,25 +102,26 @@ class TorchCategorical(TorchDistributionWrapper):
         1
     """
 
-    def __init__(self, inputs: Any, model: Any = None, temperature: float = 1.0):
+    def __init__(self, inputs: Any, model: Any = None, temperature: float = 1.0, low: int = 0):
         if temperature <= 0:
             raise ValueError(f"temperature={temperature!r} must be > 0")
         super().__init__(inputs, model)
         self.temperature = temperature
+        self.low = int(low)
         self.logits = self.inputs / temperature
         self.log_probs = torch.log_softmax(self.logits, dim=-1)
         self.dist = torch.distributions.Categorical(logits=self.logits)
 
     def sample(self):
-        self.last_sample = self.dist.sample()
+        self.last_sample = self.dist.sample() + self.low
         return self.last_sample
 
     def deterministic_sample(self):
-        self.last_sample = self.logits.argmax(dim=-1)
+        self.last_sample = self.logits.argmax(dim=-1) + self.low
         return self.last_sample
 
     def logp(self, x):
-        x = _as_tensor(x).long()
+        x = _as_tensor(x).long() - self.low
         return self.log_probs.gather(-1, x.reshape(-1, 1)).squeeze(-1)
 
     def entropy(self):
@@ -136,7 +138,8 @@ class TorchCategorical(TorchDistributionWrapper):
 
 class TorchMultiCategorical(TorchDistributionWrapper):
     """Independent categoricals, one per component (MultiDiscrete): inputs are concatenated
-    logits of widths ``input_lens``; actions are ``[B, len(input_lens)]``.
+    logits of widths ``input_lens``; actions are ``[B, len(input_lens)]``, shifted by ``low``
+    (for integer Box spaces whose lower bound is not 0).
 
     Examples:
         >>> d = TorchMultiCategorical(torch.zeros(1, 5), input_lens=[2, 3])
@@ -144,23 +147,26 @@ class TorchMultiCategorical(TorchDistributionWrapper):
         ((1, 2), 1.7918)
     """
 
-    def __init__(self, inputs: Any, model: Any = None, input_lens: Optional[List[int]] = None, action_space: Any = None):
+    def __init__(
+        self, inputs: Any, model: Any = None, input_lens: Optional[List[int]] = None, action_space: Any = None, low: Any = 0
+    ):
         super().__init__(inputs, model)
         if not input_lens or sum(input_lens) != self.inputs.shape[-1]:
             raise ValueError(f"input_lens={input_lens!r} must sum to the input width {self.inputs.shape[-1]}")
         self.input_lens = list(input_lens)
+        self.low = torch.as_tensor(np.broadcast_to(np.asarray(low, np.int64), (len(self.input_lens),)).copy())
         self.cats = [TorchCategorical(x, model) for x in torch.split(self.inputs, self.input_lens, dim=-1)]
 
     def sample(self):
-        self.last_sample = torch.stack([c.sample() for c in self.cats], dim=-1)
+        self.last_sample = torch.stack([c.sample() for c in self.cats], dim=-1) + self.low
         return self.last_sample
 
     def deterministic_sample(self):
-        self.last_sample = torch.stack([c.deterministic_sample() for c in self.cats], dim=-1)
+        self.last_sample = torch.stack([c.deterministic_sample() for c in self.cats], dim=-1) + self.low
         return self.last_sample
 
     def logp(self, x):
-        x = _as_tensor(x).reshape(-1, len(self.cats))
+        x = _as_tensor(x).reshape(-1, len(self.cats)) - self.low
         return torch.stack([c.logp(x[:, i]) for i, c in enumerate(self.cats)], dim=-1).sum(-1)
 
     def multi_entropy(self):

@@ -124,10 +124,9 @@ class TorchModelV2(ModelV2):
         return obs.reshape(obs.shape[0], -1)
 
     def variables(self, as_dict: bool = False) -> Any:
-        """Parameters and buffers (``state_dict`` tensors), as a list or a ``{name: tensor}`` dict."""
-        if as_dict:
-            return dict(self.state_dict())
-        return list(self.state_dict().values())
+        """All parameters, then buffers, as a list or a ``{name: tensor}`` dict (``state_dict`` names)."""
+        named = list(self.named_parameters()) + list(self.named_buffers())
+        return dict(named) if as_dict else [v for _, v in named]
 
     def trainable_variables(self, as_dict: bool = False) -> Any:
         """Parameters with ``requires_grad``, as a list or a ``{name: param}`` dict."""

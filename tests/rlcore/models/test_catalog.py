@@ -220,3 +220,25 @@ def test_model_defaults_carry_rllib_keys():
     for key, value in {"fcnet_hiddens": [256, 256], "fcnet_activation": "tanh", "vf_share_layers": True,
                        "max_seq_len": 20, "lstm_cell_size": 256, "dim": 84, "zero_mean": True, "custom_model_config": {}}.items():
         assert MODEL_DEFAULTS[key] == value
+
+
+def test_integer_box_actions_respect_the_lower_bound(fw, to_np):
+    space = BOX(-2, 1, (3,), np.int64)
+    cls, n = ModelCatalog.get_action_dist(space, None, framework=fw)
+    assert n == 12
+    logits = np.full((50, 12), -20.0, np.float32)
+    logits[:, 0::4] = 20.0  # the first class of each component: action value -2
+    d = cls(logits)
+    a = to_np(d.sample())
+    assert a.shape == (50, 3) and np.all(a == -2) and all(space.contains(row) for row in a)
+    np.testing.assert_allclose(to_np(d.logp(a)), 0.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("space", [D(3, start=5), MD([2, 3], start=[-1, 4])])
+def test_discrete_start_offsets_are_respected(fw, to_np, space):
+    cls, n = ModelCatalog.get_action_dist(space, None, framework=fw)
+    d = cls(np.random.default_rng(0).normal(size=(40, n)).astype(np.float32))
+    a = to_np(d.sample())
+    assert all(space.contains(np.asarray(row, dtype=space.dtype)) for row in a)
+    np.testing.assert_allclose(to_np(d.logp(a)), to_np(d.sampled_action_logp()), rtol=1e-6)
+    assert space.contains(np.asarray(to_np(d.deterministic_sample())[0], dtype=space.dtype))
