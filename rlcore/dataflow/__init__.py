@@ -18,6 +18,7 @@ Examples:
 
 from rlcore.dataflow._sentinels import NOT_READY, NotReadyType, skips_not_ready
 from rlcore.dataflow.creation import from_actors, from_items, from_iterators, from_range
+from rlcore.dataflow.labels import Labelable, Labeled, labeled
 from rlcore.dataflow.local_iterator import LocalIterator
 from rlcore.dataflow.metrics import MetricsContext, SharedMetrics, TimerStat, get_metrics
 from rlcore.dataflow.parallel_iterator import ParallelIterator
@@ -40,4 +41,7 @@ __all__ = [
     "TimerStat",
     "get_metrics",
     "ShardError",
+    "Labelable",
+    "Labeled",
+    "labeled",
 ]

@@ -298,3 +298,30 @@ def test_not_ready_singleton_is_rllib_compatible():
 
     assert _NextValueNotReady() is NOT_READY and isinstance(NOT_READY, _NextValueNotReady)
     assert dataflow.skips_not_ready(lambda x: x + 1)(NOT_READY) is NOT_READY
+
+
+def test_labels_name_stages_in_explain_and_errors_and_keep_fetch_hooks():
+    op = FetchAwareOp("op")
+    it = stream(_rlcore(), [1, 2]).for_each(dataflow.labeled("hooked", op))
+    assert list(it) == [1, 2]
+    assert "for_each(hooked)  items=2" in it.explain()
+    assert op.events[0] == ("fetch",)  # the hook was found through the label
+
+    def fail(x):
+        raise RuntimeError("no")
+
+    par = dataflow.from_range(2, num_shards=1, backend="inprocess").for_each(dataflow.labeled("risky", fail))
+    with pytest.raises(dataflow.ShardError) as info:
+        par.take(1)
+    assert info.value.stage == "for_each(risky)"
+
+
+def test_labelable_operator_class():
+    class Scale(dataflow.Labelable):
+        def __call__(self, x):
+            return 3 * x
+
+    it = stream(_rlcore(), [1]).for_each("triple" >> Scale())
+    assert list(it) == [3] and "for_each(triple)" in it.explain()
+    with pytest.raises(ValueError, match="label=''"):
+        dataflow.labeled("", Scale())
