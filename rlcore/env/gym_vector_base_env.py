@@ -179,6 +179,7 @@ class GymVectorBaseEnv(BaseEnv):
                 f"reset, and rlcore knows none for it; give the env as single envs instead"
             )
         self._obs_is_array = is_array_space(self.observation_space)
+        self._act_is_array = is_array_space(self.action_space)
         # SyncVectorEnv(copy=False) returns its own buffer: copy it so results stay valid.
         self._copy_obs = getattr(getattr(vec_env, "unwrapped", vec_env), "copy", True) is False
         self._t = np.zeros(self.num_envs, dtype=np.int64)
@@ -211,6 +212,8 @@ class GymVectorBaseEnv(BaseEnv):
         n = self.num_envs
         if len(actions) != n:
             self._check_actions(actions)
+        if self._act_is_array and not isinstance(actions, np.ndarray):
+            actions = np.asarray(actions, dtype=self.action_space.dtype)
         try:
             obs, rewards, terms, truncs, infos = self._vec.step(actions)
         except Exception as err:

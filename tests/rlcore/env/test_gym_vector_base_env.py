@@ -118,3 +118,9 @@ def test_sync_vector_env_without_copy_gives_stable_results():
     kept = s1.obs.copy()
     base.step(np.array([1, 0]))
     np.testing.assert_array_equal(s1.obs, kept)  # not overwritten by the next step
+
+
+def test_list_actions_are_accepted():
+    base = make_base_env("CartPole-v1", num_envs=3, seed=0)
+    base.reset()
+    assert base.step([0, 1, 1]).rewards.tolist() == [1.0, 1.0, 1.0]
