@@ -139,6 +139,8 @@ def pad_batch_to_sequences_of_same_size(
         ([0.0, 1.0, 2.0, 0.0], [2, 1], (2, 2))
     """
     C = Columns
+    if getattr(batch, "zero_padded", False):
+        return  # already laid out as padded sequences (SampleBatch(..., _zero_padded=True))
     state_keys = sorted(k for k in batch.keys() if k.startswith(C.STATE_IN_PREFIX))
     if not state_keys and batch_divisibility_req > 1:
         count = len(next(iter(batch.values())))

@@ -279,7 +279,7 @@ class TFPolicy(Policy):
     # -- learning ------------------------------------------------------------------------------------
     def _prepare_columns(self, postprocessed_batch: Any) -> Dict[str, Any]:
         batch = dict(postprocessed_batch)
-        if self.is_recurrent() or self.batch_divisibility_req > 1:
+        if (self.is_recurrent() or self.batch_divisibility_req > 1) and not getattr(postprocessed_batch, "zero_padded", False):
             pad_batch_to_sequences_of_same_size(batch, max_seq_len=self.max_seq_len, shuffle=False,
                                                 batch_divisibility_req=self.batch_divisibility_req)
         out = {}

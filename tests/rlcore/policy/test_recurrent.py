@@ -233,3 +233,18 @@ def test_export_model_of_an_lstm_policy_serves_state(framework, tmp_path):
         for a, b in zip(served_state, new_state):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
         state = new_state
+
+
+def test_pre_padded_batch_gives_the_same_gradients_as_a_per_step_batch():
+    policy, _ = build("torch", "custom_model")
+    steps = memory_batch(8, seed=3)
+    g_steps, _ = policy.compute_gradients(steps)
+    eps = steps["eps_id"]
+    seq_lens = np.diff(np.flatnonzero(np.r_[True, eps[1:] != eps[:-1], True])).astype(np.int32)
+    cols = {k: v for k, v in steps.items() if not k.startswith("state_in_")}
+    cols["state_in_0"] = np.zeros((len(seq_lens), CELL), np.float32)
+    cols["state_in_1"] = np.zeros((len(seq_lens), CELL), np.float32)
+    padded = SampleBatch(cols, _seq_lens=seq_lens).right_zero_pad(int(seq_lens.max()))
+    g_padded, _ = policy.compute_gradients(padded)
+    for a, b in zip(g_steps, g_padded):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
