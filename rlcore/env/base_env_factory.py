@@ -117,7 +117,7 @@ def make_base_env(
     if isinstance(first, _VectorizedGymEnv):
         return SubEnvLoop(first.envs, env_name=env_name, worker_index=worker_index, seed=seed, horizon=horizon)
     if hasattr(first, "vector_step") and hasattr(first, "reset_at"):
-        return VectorEnvAdapter(first, env_name=env_name, worker_index=worker_index, horizon=horizon)
+        return VectorEnvAdapter(first, env_name=env_name, worker_index=worker_index, seed=seed, horizon=horizon)
     envs = [first] + [_create(creator, env_context, i, env_name) for i in range(1, num_envs)]
     return SubEnvLoop(envs, env_name=env_name, worker_index=worker_index, seed=seed, horizon=horizon)
 

@@ -9,12 +9,21 @@ per-env lists into arrays.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
 
 from rlcore.env.base_env import BaseEnv, EnvError, VectorStep, empty_batch, env_name_of, is_array_space
 from rlcore.env.wrappers import TRUNCATED_KEY
+
+
+def _takes_keyword(fn: Any, name: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # no signature to read: do not guess
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def _obs_only(result: Any) -> tuple[Any, dict | None]:
@@ -32,6 +41,8 @@ class VectorEnvAdapter(BaseEnv):
             ``action_space`` of one sub-env).
         env_name: Name for error messages (default: the class name).
         worker_index: Rollout worker index, for error messages.
+        seed: Seed of the first reset: ``vector_reset(seeds=[seed + i ...])`` if the env takes
+            seeds (RLlib 2.x signature), else ignored.
         horizon: Truncate episodes after this many steps.
 
     Examples:
@@ -66,6 +77,7 @@ class VectorEnvAdapter(BaseEnv):
         *,
         env_name: str | None = None,
         worker_index: int = 0,
+        seed: int | None = None,
         horizon: int | None = None,
     ) -> None:
         for name in ("vector_reset", "reset_at", "vector_step", "num_envs"):
@@ -83,6 +95,8 @@ class VectorEnvAdapter(BaseEnv):
         self.env_name = env_name or env_name_of(vector_env)
         self.worker_index = worker_index
         self._horizon = horizon
+        self._seed = seed
+        self._reset_takes_seeds = _takes_keyword(vector_env.vector_reset, "seeds")
         self._t = [0] * self.num_envs
         self._empty_infos = [{} for _ in range(self.num_envs)]
         self._obs_is_array = self.observation_space is not None and is_array_space(self.observation_space)
@@ -109,13 +123,13 @@ class VectorEnvAdapter(BaseEnv):
         return [info if info else self._empty_infos[i] for i, info in enumerate(infos)]
 
     def reset(self, seed: int | None = None) -> tuple[Any, list[dict]]:
+        if seed is None:
+            seed = self._seed
+        self._seed = None
         try:
-            if seed is not None:
-                try:
-                    result = self._env.vector_reset(seeds=[seed + i for i in range(self.num_envs)])
-                except TypeError:  # an RLlib 1.x vector_reset() takes no seeds
-                    result = self._env.vector_reset()
-            else:
+            if seed is not None and self._reset_takes_seeds:
+                result = self._env.vector_reset(seeds=[seed + i for i in range(self.num_envs)])
+            else:  # an RLlib 1.x vector_reset() takes no seeds
                 result = self._env.vector_reset()
         except Exception as err:
             raise EnvError(self.env_name, None, "reset", self.worker_index, err) from err

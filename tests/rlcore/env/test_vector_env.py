@@ -133,3 +133,26 @@ def test_vectorize_gym_envs_validates(kwargs, match):
 def test_vector_env_validates_num_envs(num_envs):
     with pytest.raises(ValueError, match="num_envs"):
         VectorEnv(None, None, num_envs)
+
+
+@pytest.mark.parametrize("takes_seeds", [False, True])
+def test_adapter_passes_seeds_when_the_env_takes_them(takes_seeds):
+    class Seeded(Counters):
+        seen = "not called"
+
+        if takes_seeds:
+
+            def vector_reset(self, *, seeds=None, options=None):
+                type(self).seen = seeds
+                obs = super().vector_reset()
+                return obs, [{"seeded": True} for _ in obs]
+
+    base = make_base_env(Seeded, num_envs=1, seed=10)
+    obs, infos = base.reset()
+    assert obs.shape == (2, 1)
+    if takes_seeds:
+        assert Seeded.seen == [10, 11] and infos == [{"seeded": True}] * 2
+        base.reset()
+        assert Seeded.seen is None  # the construction seed applies to the first reset only
+    else:
+        assert infos == [{}, {}]
