@@ -179,3 +179,47 @@ def test_epsilon_greedy_follows_global_timestep(eager_tracing):
     np.testing.assert_array_equal(p.compute_actions(obs)[0], greedy)
     p.on_global_var_update({"timestep": 0})
     assert (p.compute_actions(obs)[0] != greedy).any()
+
+
+def test_custom_model_and_action_dist_by_name():
+    from rlcore.models.catalog import ModelCatalog
+    from rlcore.models.tf.fcnet import FullyConnectedNetwork
+    from rlcore.models.tf.tf_action_dist import Categorical
+
+    class TFTiny(FullyConnectedNetwork):
+        pass
+
+    class TFHalfCategorical(Categorical):
+        pass
+
+    ModelCatalog.register_custom_model("c2_tf_tiny", TFTiny)
+    ModelCatalog.register_custom_action_dist("c2_tf_half_cat", TFHalfCategorical)
+    p = make({"model": {"custom_model": "c2_tf_tiny", "custom_action_dist": "c2_tf_half_cat", "fcnet_hiddens": [8]}})
+    assert type(p.model).__name__ == "TFTiny"
+    assert p.dist_class is TFHalfCategorical or issubclass(p.dist_class, TFHalfCategorical)
+    with pytest.raises(ValueError, match="c2_tf_tiny"):
+        make({"model": {"custom_model": "no_such_tf_model"}})
+
+
+@pytest.mark.parametrize("eager_tracing", [False, True])
+def test_box_actions_with_gaussian_noise_exploration(eager_tracing):
+    import gymnasium as gym
+
+    space = gym.spaces.Box(-1.0, 1.0, (2,), dtype=np.float32)
+    p = MyTFPolicy(OBS_SPACE, space, {"eager_tracing": eager_tracing, "model": SMALL_MODEL,
+                                      "exploration_config": {"type": "GaussianNoise", "random_timesteps": 0,
+                                                             "stddev": 0.5, "scale_timesteps": 10}})
+    obs = fixed_batch(64)["obs"]
+    det, _, _ = p.compute_actions(obs, explore=False)
+    noisy, _, _ = p.compute_actions(obs)
+    assert noisy.shape == (64, 2) and np.abs(noisy).max() <= 1.0
+    assert np.abs(noisy - det).mean() > 0.1
+    np.testing.assert_array_equal(p.compute_actions(obs, explore=False)[0], det)
+
+
+def test_compute_actions_from_input_dict():
+    p = make()
+    obs = fixed_batch(4)["obs"]
+    a1, _, e1 = p.compute_actions_from_input_dict({"obs": obs}, explore=False)
+    a2, _, e2 = p.compute_actions(obs, explore=False)
+    np.testing.assert_array_equal(a1, a2)
