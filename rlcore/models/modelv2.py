@@ -186,7 +186,7 @@ class ModelV2:
             raise ValueError(
                 f"{type(self).__name__}.forward returned outputs of shape {shape}; expected [B, num_outputs={self.num_outputs}]"
             )
-        self._last_output = outputs
+        self.__dict__["_last_output"] = outputs  # not via nn.Module.__setattr__ (slow, on the hot path)
         return outputs, list(state_out)
 
     def from_batch(self, train_batch: Dict[str, Any], is_training: bool = True):

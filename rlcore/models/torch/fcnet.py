@@ -107,9 +107,11 @@ class FullyConnectedNetwork(TorchModelV2, nn.Module):
 
     def forward(self, input_dict, state, seq_lens):
         obs = input_dict["obs_flat"].float()
-        self._last_flat_in = obs.reshape(obs.shape[0], -1)
-        self._features = self._hidden_layers(self._last_flat_in)
-        logits = self._logits(self._features) if self._logits is not None else self._features
+        flat_in = obs.reshape(obs.shape[0], -1)
+        features = self._hidden_layers(flat_in)
+        # Plain attributes set through __dict__: nn.Module.__setattr__ is slow on this hot path.
+        self.__dict__.update(_last_flat_in=flat_in, _features=features)
+        logits = self._logits(features) if self._logits is not None else features
         if self._append_free_log_std is not None:
             logits = self._append_free_log_std(logits)
         return logits, state

@@ -92,9 +92,13 @@ class TorchModelV2(ModelV2):
         ModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name, framework="torch")
 
     def _device(self) -> torch.device:
-        for p in self.parameters():
-            return p.device
-        return torch.device("cpu")
+        # The first parameter is cached (a Parameter object survives ``.to(device)``, which moves
+        # its data in place); walking ``parameters()`` on every call costs several microseconds.
+        first = self.__dict__.get("_first_param")
+        if first is None:
+            first = next(iter(self.parameters()), False)
+            self.__dict__["_first_param"] = first
+        return first.device if first is not False else torch.device("cpu")
 
     def _to_tensor(self, value: Any, float_only: bool = False) -> Any:
         if value is None or isinstance(value, torch.Tensor):
