@@ -286,6 +286,7 @@ def build_policy_class(
     methods["__doc__"] = f"Policy class {name} built by build_policy_class (framework={fw!r})."
     cls = type(name, tuple(mixins or []) + (base,), methods)
     cls.__qualname__ = name
+    cls.postprocess_is_noop = postprocess_fn is None  # the sampler skips a no-op postprocessing
     return cls
 
 

@@ -225,13 +225,16 @@ class RolloutWorker(ParallelIteratorWorker):
             return obs_filter(prep.transform_batch(raw))
 
         env = self.env
-        from rlcore.env import BaseEnv, make_base_env
+        from rlcore.env import BaseEnv, make_base_env, make_env_creator
 
         if not isinstance(env, BaseEnv):
-            env = make_base_env(lambda ctx, _e=[env]: _e.pop() if _e else self._env_creator(ctx),
-                                self.env_context, self.num_envs, seed=self._seed,
-                                horizon=None if self._soft_horizon else self._horizon,
-                                remote_envs=self._remote_envs)
+            creator = self._env_creator
+            if getattr(make_env_creator(creator), "gym_id", None) is not None or self._remote_envs:
+                env.close()  # the factory builds gymnasium's own vectorized env (or remote envs) instead
+            else:  # reuse the env already built (for its spaces) as sub-env 0
+                creator = lambda ctx, _e=[env]: _e.pop() if _e else self._env_creator(ctx)  # noqa: E731
+            env = make_base_env(creator, self.env_context, self.num_envs, seed=self._seed,
+                                horizon=None if self._soft_horizon else self._horizon, remote_envs=self._remote_envs)
         return VectorSampler(
             env, act=act, num_envs=self.num_envs, rollout_fragment_length=self.rollout_fragment_length,
             batch_mode=self.batch_mode, seed=self._seed, initial_state=initial_state, use_prev_actions_rewards=use_prev,
@@ -272,12 +275,14 @@ class RolloutWorker(ParallelIteratorWorker):
         """Runs the policy's postprocessing per episode fragment (or batched, when it can)."""
         policy = self.policy_map[DEFAULT_POLICY_ID]
         hook_on = _overrides(self.callbacks, "on_postprocess_trajectory")
+        if not hook_on and _postprocess_is_noop(policy):
+            return batch
         batched = getattr(policy, "postprocess_fragments", None)
         if batched is not None and not hook_on:
             return batched(batch, seg_lens, episodes)
         out, start = [], 0
         for length, episode in zip(seg_lens.tolist(), episodes):
-            fragment = batch.slice(start, start + length).copy()
+            fragment = batch.slice(start, start + length)  # disjoint views, concatenated below
             start += length
             processed = policy.postprocess_trajectory(fragment, None, episode)
             if hook_on:
@@ -465,6 +470,23 @@ def _overrides(callbacks: Any, hook: str) -> bool:
     from rlcore.sampling.sampler import _overridden_hooks
 
     return hook in _overridden_hooks(callbacks, (hook,))
+
+
+def _postprocess_is_noop(policy: Any) -> bool:
+    """Whether a policy's ``postprocess_trajectory`` returns its input untouched."""
+    from rlcore.policy.policy import Policy
+
+    if getattr(type(policy), "postprocess_fragments", None) is not None:
+        return False
+    exploration = getattr(policy, "exploration", None)
+    if exploration is not None:
+        from rlcore.policy.exploration import Exploration
+
+        if type(exploration).postprocess_trajectory is not Exploration.postprocess_trajectory:
+            return False
+    if getattr(type(policy), "postprocess_is_noop", False):
+        return True
+    return type(policy).postprocess_trajectory is Policy.postprocess_trajectory
 
 
 def _drain_extra(episode: Any) -> list:

@@ -1,0 +1,22 @@
+"""examples/embed_sampler.py: the hand-written PPO loop over VectorSampler learns CartPole."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+
+def test_embedded_ppo_learns_cartpole():
+    path = Path(__file__).resolve().parents[2] / "examples" / "embed_sampler.py"
+    spec = importlib.util.spec_from_file_location("embed_sampler_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        result = example.train(target=150.0, seed=0, max_seconds=50.0, verbose=False)
+    finally:
+        torch.set_num_threads(threads)
+    assert result["mean_return"] >= 150.0, result
