@@ -203,7 +203,7 @@ class LocalIterator(Generic[T]):
                             stage.items += 1
                         yield item
                 except Exception as err:
-                    annotate_stage(err, label)
+                    annotate_stage(err, stage.label)
                     raise
 
             return apply_transform
@@ -276,7 +276,7 @@ class LocalIterator(Generic[T]):
                                 yield result
                                 break
                     except Exception as err:
-                        annotate_stage(err, label)
+                        annotate_stage(err, stage.label)
                         raise
 
                 return apply_foreach
@@ -295,7 +295,7 @@ class LocalIterator(Generic[T]):
                                 stage.items += 1
                             yield result
                     except Exception as err:
-                        annotate_stage(err, label)
+                        annotate_stage(err, stage.label)
                         raise
 
                 return apply_concurrent
@@ -363,7 +363,7 @@ class LocalIterator(Generic[T]):
                             stage.items += 1
                             yield item
                 except Exception as err:
-                    annotate_stage(err, label)
+                    annotate_stage(err, stage.label)
                     raise
 
             return apply_filter
@@ -436,6 +436,7 @@ class LocalIterator(Generic[T]):
         """
         it = self.for_each(fn).flatten()
         it.name = self.name + ".combine()"
+        it._stage.inputs[0].label = f"combine({fn_name(fn)})"  # the for_each stage
         return it
 
     def shuffle(self, shuffle_buffer_size: int, seed: int | None = None) -> LocalIterator[T]:

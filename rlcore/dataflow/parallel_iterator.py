@@ -74,16 +74,13 @@ class ShardSet:
 def _timed(gen: Iterator[Any], stage: Stage) -> Iterator[Any]:
     """Counts items into ``stage`` and adds the time spent fetching them."""
     clock = time.perf_counter
-    while True:
-        t0 = clock()
-        try:
-            item = next(gen)
-        except StopIteration:
-            return
+    t0 = clock()
+    for item in gen:
         stage.seconds += clock() - t0
         if item is not NOT_READY:
             stage.items += 1
         yield item
+        t0 = clock()
 
 
 class ParallelIterator(Generic[T]):

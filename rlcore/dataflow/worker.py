@@ -84,6 +84,7 @@ class ParallelIteratorWorker:
                 raise TypeError(f"transform {fn!r} returned {it!r}: expected a LocalIterator")
         self.transforms = list(transforms)
         self.local_it = iter(it)
+        self._next_item = self.local_it.__next__
         self.next_ith_buffer = None
 
     def _require_init(self) -> LocalIterator[Any]:
@@ -91,9 +92,12 @@ class ParallelIteratorWorker:
             raise RuntimeError(f"{type(self).__name__}: call par_iter_init() before reading items")
         return self.local_it
 
+    def _next_item(self) -> Any:  # replaced per instance by par_iter_init
+        return next(self._require_init())
+
     def par_iter_next(self) -> Any:
         """Returns the next item; raises ``StopIteration`` when the shard is exhausted."""
-        return next(self._require_init())
+        return self._next_item()
 
     def par_iter_next_batch(self, batch_ms: float) -> list[Any]:
         """Returns the items produced within ``batch_ms`` milliseconds (one item if ``0``)."""

@@ -325,3 +325,17 @@ def test_labelable_operator_class():
     assert list(it) == [3] and "for_each(triple)" in it.explain()
     with pytest.raises(ValueError, match="label=''"):
         dataflow.labeled("", Scale())
+
+
+def test_combine_is_one_named_stage_and_errors_name_it():
+    def split(x):
+        if x == 2:
+            raise KeyError("split")
+        return [x, x]
+
+    it = stream(_rlcore(), [1, 2]).combine(split)
+    assert repr(it) == "LocalIterator[s.combine()]"
+    with pytest.raises(KeyError) as info:
+        list(it)
+    assert "(raised in dataflow stage 'combine(split)')" in info.value.__notes__
+    assert "combine(split)  items=1" in it.explain()
