@@ -241,7 +241,8 @@ class RolloutWorker(ParallelIteratorWorker):
             obs_transform=transform, action_transform=_action_clipper(policy.action_space) if self._clip_actions else None,
             clip_rewards=self._clip_rewards, horizon=self._horizon, soft_horizon=self._soft_horizon,
             no_done_at_end=self._no_done_at_end, callbacks=self.callbacks, worker=self, policies=self.policy_map,
-            eps_id_start=eps_start, worker_index=self.worker_index, num_workers=self.num_workers)
+            eps_id_start=eps_start, worker_index=self.worker_index, num_workers=self.num_workers,
+            collector_class=self.policy_config.get("sample_collector"))
 
     # -- sampling -------------------------------------------------------------------------------
 

@@ -91,6 +91,9 @@ class VectorSampler:
         no_done_at_end: Never mark an episode terminated: every episode end bootstraps.
         callbacks: An object with RLlib's episode hooks; ``worker``/``policies`` are passed on.
         eps_id_start: First episode id (workers use disjoint ranges).
+        collector_class: The trajectory collector (``config["sample_collector"]``): a class with
+            the constructor and ``reset/append/cut/pop`` of :class:`rlcore._core.TrajectoryCollector`,
+            e.g. a subclass of it that adds columns in ``pop``. Default: the compiled one.
     """
 
     def __init__(
@@ -118,6 +121,7 @@ class VectorSampler:
         eps_id_start: int = 0,
         worker_index: int = 0,
         num_workers: int = 0,
+        collector_class: Optional[type] = None,
     ):
         if (policy is None) == (act is None):
             raise ValueError("give exactly one of `policy` (obs -> actions[, extras]) and `act`")
@@ -147,6 +151,11 @@ class VectorSampler:
         self._seed = seed
         self._eps_id_start = int(eps_id_start)
         self._hooks = _overridden_hooks(callbacks)
+        if collector_class is not None and not (isinstance(collector_class, type) and all(
+                callable(getattr(collector_class, m, None)) for m in ("reset", "append", "cut", "pop"))):
+            raise TypeError(f"sample_collector must be a class with reset/append/cut/pop (like "
+                            f"rlcore._core.TrajectoryCollector), got {collector_class!r}")
+        self._collector_class = collector_class or _backend.TrajectoryCollector
         self._collector = None
         self._obs: Optional[np.ndarray] = None
         self._metrics: List[RolloutMetrics] = []
@@ -256,7 +265,7 @@ class VectorSampler:
 
     def _make_collector(self, actions: np.ndarray, extras: Dict[str, np.ndarray]) -> None:
         spec = {k: (v.shape[1:], v.dtype) for k, v in extras.items()}
-        self._collector = _backend.TrajectoryCollector(
+        self._collector = self._collector_class(
             self.num_envs, self._obs.shape[1:], self._obs.dtype, actions.shape[1:], actions.dtype, spec,
             self.rollout_fragment_length, self.batch_mode, eps_id_start=self._eps_id_start)
         self._collector.reset(self._obs)

@@ -252,3 +252,29 @@ def test_worker_save_restore_and_weights():
     b.restore(a.save())
     assert b.get_weights()["default_policy"]["w"][0] == 3.0
     np.testing.assert_allclose(b.filters["default_policy"].rs.mean, a.filters["default_policy"].rs.mean)
+
+
+def test_custom_sample_collector_class_is_used():
+    from rlcore import _backend
+
+    class WithReturns(_backend.TrajectoryCollector):
+        """A user's collector: adds each row's reward-to-go within its segment."""
+
+        def pop(self):
+            columns, seg_lens = super().pop()
+            from rlcore.sampling import discount_cumsum
+
+            out, start = [], 0
+            for length in seg_lens.tolist():
+                out.append(discount_cumsum(columns["rewards"][start:start + length], 1.0))
+                start += length
+            columns["reward_to_go"] = np.concatenate(out) if out else np.zeros(0, np.float32)
+            return columns, seg_lens
+
+    worker = RolloutWorker(env_creator=lambda ctx: support.CountingEnv({"terminate_at": 3}),
+                           policy_spec=support.NumpyPolicy, rollout_fragment_length=3,
+                           batch_mode="complete_episodes", policy_config={"sample_collector": WithReturns})
+    assert worker.sample()["reward_to_go"].tolist() == [3.0, 2.0, 1.0]
+    with pytest.raises(TypeError, match="sample_collector"):
+        RolloutWorker(env_creator=_cartpole, policy_spec=support.NumpyPolicy,
+                      policy_config={"sample_collector": "fast"}).sample()
