@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rlcore.env.base_env import BaseEnv, EnvError, VectorStep, empty_batch, env_name_of, is_array_space
+from rlcore.env.base_env import BaseEnv, EnvError, VectorStep, env_name_of, is_array_space
 from rlcore.env.wrappers import as_gymnasium_env, convert_old_step
 
 
@@ -64,6 +64,9 @@ class SubEnvLoop(BaseEnv):
         self._horizon = horizon
         self._t = [0] * self.num_envs
         self._obs_is_array = is_array_space(self.observation_space)
+        if self._obs_is_array:
+            self._obs_batch_shape = (self.num_envs,) + tuple(self.observation_space.shape)
+            self._obs_dtype = self.observation_space.dtype
         from gymnasium import spaces
 
         # Discrete actions go to envs as Python ints (cheaper to index, what envs expect).
@@ -74,7 +77,9 @@ class SubEnvLoop(BaseEnv):
         return list(self._user_envs)
 
     def _new_obs(self) -> Any:
-        return empty_batch(self.observation_space, self.num_envs)
+        if self._obs_is_array:
+            return np.empty(self._obs_batch_shape, self._obs_dtype)
+        return [None] * self.num_envs
 
     def reset(self, seed: int | None = None) -> tuple[Any, list[dict]]:
         if seed is None:
@@ -98,8 +103,7 @@ class SubEnvLoop(BaseEnv):
         if len(actions) != n:
             self._check_actions(actions)
         acts = actions.tolist() if self._actions_to_list and isinstance(actions, np.ndarray) else actions
-        envs = self._envs
-        obs = self._new_obs()
+        obs = [None] * n
         rewards = [0.0] * n
         terms = [False] * n
         truncs = [False] * n
@@ -110,9 +114,7 @@ class SubEnvLoop(BaseEnv):
         i = 0
         phase = "step"
         try:
-            for i in range(n):
-                env = envs[i]
-                phase = "step"
+            for i, env in enumerate(self._envs):
                 result = env.step(acts[i])
                 if len(result) != 5:
                     result = convert_old_step(result)
@@ -123,10 +125,11 @@ class SubEnvLoop(BaseEnv):
                         tr = True
                 if te or tr:
                     if final_obs is None:
-                        final_obs = self._new_obs()
+                        final_obs = [None] * n
                     final_obs[i] = o
                     phase = "reset"
                     o, _ = env.reset()
+                    phase = "step"
                     t[i] = 0
                     terms[i] = bool(te)
                     truncs[i] = bool(tr)
@@ -136,6 +139,10 @@ class SubEnvLoop(BaseEnv):
                     infos[i] = info
         except Exception as err:
             raise EnvError(self.env_name, i, phase, self.worker_index, err) from err
+        if self._obs_is_array:
+            obs = self._stack(obs, "step")
+            if final_obs is not None:
+                final_obs = self._stack([o if o is not None else obs[k] for k, o in enumerate(final_obs)], "step")
         return VectorStep(
             obs,
             np.array(rewards, dtype=np.float64),
@@ -144,6 +151,24 @@ class SubEnvLoop(BaseEnv):
             infos,
             final_obs,
         )
+
+    def _stack(self, rows: list, phase: str) -> np.ndarray:
+        """One [N, ...] array from per-env observations; a misshapen one is an EnvError."""
+        try:
+            out = np.array(rows, dtype=self._obs_dtype)
+            if out.shape == self._obs_batch_shape:
+                return out
+        except (ValueError, TypeError):
+            pass
+        want = self._obs_batch_shape[1:]
+        bad = next((k for k, row in enumerate(rows) if np.shape(row) != want), None)
+        if bad is None:
+            cause = TypeError(f"observations do not convert to the observation_space dtype {self._obs_dtype}")
+        else:
+            cause = ValueError(
+                f"observation of shape {np.shape(rows[bad])} does not fit observation_space shape {want}"
+            )
+        raise EnvError(self.env_name, bad, phase, self.worker_index, cause)
 
     def try_render(self, index: int = 0) -> Any:
         return self._envs[index].render()

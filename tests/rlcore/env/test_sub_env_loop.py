@@ -181,3 +181,24 @@ def test_wrong_number_of_actions():
     base.reset()
     with pytest.raises(ValueError, match="got 3 actions for num_envs=2"):
         base.step(np.zeros(3, np.int64))
+
+
+class WrongShape(gymnasium.Env):
+    observation_space = gymnasium.spaces.Box(-1, 1, (2,), np.float32)
+    action_space = gymnasium.spaces.Discrete(2)
+
+    def __init__(self, config):
+        self.shape = (3,) if config.vector_index == 1 else (2,)
+
+    def reset(self, *, seed=None, options=None):
+        return np.zeros(2, np.float32), {}
+
+    def step(self, action):
+        return np.zeros(self.shape, np.float32), 0.0, False, False, {}
+
+
+def test_misshapen_observation_names_the_env():
+    base = make_base_env(WrongShape, num_envs=3)
+    base.reset()
+    with pytest.raises(EnvError, match=r"vector_index=1\) raised in step: ValueError: observation of shape \(3,\)"):
+        base.step(np.zeros(3, np.int64))
