@@ -1,0 +1,103 @@
+"""PPOTorchPolicy: PPO's clipped surrogate loss in torch, with adaptive KL penalty and value clipping.
+
+Per row: ``ratio = exp(logp(a) - logp_old(a))``, surrogate ``min(A * ratio, A * clip(ratio, 1 - ε,
+1 + ε))``; value loss ``max((V - V_t)^2, (V_old + clip(V - V_old, ±vf_clip_param) - V_t)^2)``;
+``total = mean(-surrogate + kl_coeff * KL(old || new) + vf_loss_coeff * vf_loss - entropy_coeff *
+H)`` (RLlib 1.x). Recurrent batches average over their valid rows only. Postprocessing is GAE
+(batched over a whole sample via ``postprocess_fragments``).
+
+Examples:
+    >>> PPOTorchPolicy.__name__, "KLCoeffMixin" in [c.__name__ for c in PPOTorchPolicy.__mro__]
+    ('PPOTorchPolicy', True)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from rlcore.algorithms.ppo.kl_coeff import KLCoeffMixin
+from rlcore.algorithms.torch_mixins import TorchValueNetworkMixin, explained_variance, masked_mean_fn
+from rlcore.data.columns import Columns
+from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
+from rlcore.policy.torch_policy_template import build_torch_policy
+from rlcore.sampling.postprocessing import compute_gae_for_sample_batch
+
+__all__ = ["PPOTorchPolicy", "ppo_surrogate_loss", "kl_and_loss_stats", "setup_mixins"]
+
+
+def ppo_surrogate_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any) -> Any:
+    """The PPO loss (see the module docstring); keeps its parts on the policy for the stats."""
+    import torch
+
+    cfg = policy.config
+    logits, _ = model.from_batch(train_batch)
+    curr_action_dist = dist_class(logits, model)
+    prev_action_dist = dist_class(train_batch[Columns.ACTION_DIST_INPUTS], model)
+    reduce_mean = masked_mean_fn(train_batch, logits.shape[0])
+
+    logp_ratio = torch.exp(curr_action_dist.logp(train_batch[Columns.ACTIONS]) - train_batch[Columns.ACTION_LOGP])
+    action_kl = prev_action_dist.kl(curr_action_dist)
+    curr_entropy = curr_action_dist.entropy()
+    advantages = train_batch[Columns.ADVANTAGES]
+    surrogate = torch.min(advantages * logp_ratio,
+                          advantages * torch.clamp(logp_ratio, 1 - cfg["clip_param"], 1 + cfg["clip_param"]))
+    per_row = -surrogate + policy.kl_coeff * action_kl - policy.entropy_coeff * curr_entropy
+    if cfg["use_critic"]:
+        value_fn_out = model.value_function()
+        prev_value_fn_out = train_batch[Columns.VF_PREDS]
+        targets = train_batch[Columns.VALUE_TARGETS]
+        vf_loss1 = (value_fn_out - targets) ** 2
+        vf_clipped = prev_value_fn_out + torch.clamp(value_fn_out - prev_value_fn_out,
+                                                     -cfg["vf_clip_param"], cfg["vf_clip_param"])
+        vf_loss = torch.max(vf_loss1, (vf_clipped - targets) ** 2)
+        per_row = per_row + cfg["vf_loss_coeff"] * vf_loss
+        policy._mean_vf_loss = reduce_mean(vf_loss)
+        policy._vf_explained_var = explained_variance(targets, value_fn_out.detach())
+    else:
+        policy._mean_vf_loss = torch.zeros(())
+        policy._vf_explained_var = torch.zeros(())
+    policy._total_loss = reduce_mean(per_row)
+    policy._mean_policy_loss = reduce_mean(-surrogate)
+    policy._mean_kl = reduce_mean(action_kl)
+    policy._mean_entropy = reduce_mean(curr_entropy)
+    return policy._total_loss
+
+
+def kl_and_loss_stats(policy: Any, train_batch: Any) -> Dict[str, Any]:
+    """RLlib's PPO learner stats: coefficients, losses, KL, entropy, explained variance."""
+    return {
+        "cur_kl_coeff": policy.kl_coeff,
+        "cur_lr": policy.cur_lr,
+        "total_loss": policy._total_loss,
+        "policy_loss": policy._mean_policy_loss,
+        "vf_loss": policy._mean_vf_loss,
+        "vf_explained_var": policy._vf_explained_var,
+        "kl": policy._mean_kl,
+        "entropy": policy._mean_entropy,
+        "entropy_coeff": policy.entropy_coeff,
+    }
+
+
+def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[str, Any]) -> None:
+    """Initialises the value, KL, learning-rate and entropy-coefficient mixins."""
+    TorchValueNetworkMixin.__init__(policy, obs_space, action_space, config)
+    KLCoeffMixin.__init__(policy, config)
+    LearningRateSchedule.__init__(policy, config["lr"], config["lr_schedule"])
+    EntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
+
+
+def _default_config() -> Dict[str, Any]:
+    from rlcore.algorithms.ppo.ppo import DEFAULT_CONFIG
+
+    return DEFAULT_CONFIG
+
+
+PPOTorchPolicy = build_torch_policy(
+    "PPOTorchPolicy",
+    get_default_config=_default_config,
+    loss_fn=ppo_surrogate_loss,
+    stats_fn=kl_and_loss_stats,
+    postprocess_fn=compute_gae_for_sample_batch,
+    before_init=setup_mixins,
+    mixins=[TorchValueNetworkMixin, KLCoeffMixin, LearningRateSchedule, EntropyCoeffSchedule],
+)

@@ -1,0 +1,134 @@
+"""TensorFlow pieces shared by the algorithms' policies: value forward, coefficients, explained variance.
+
+Under ``eager_tracing`` a TF policy's loss is traced once by ``tf.function``; a Python float read
+inside it (an entropy or KL coefficient) would be frozen into the graph. The coefficients here
+are therefore ``tf.Variable``\\ s: :class:`TFEntropyCoeffSchedule` is the schedule mixin with
+``entropy_coeff`` stored in one, so schedule updates reach the traced loss.
+:class:`TFValueNetworkMixin` computes bootstrap values (traced too when ``eager_tracing``).
+TensorFlow is imported inside the functions.
+
+Examples:
+    >>> TFEntropyCoeffSchedule.__mro__[1].__name__
+    'EntropyCoeffSchedule'
+"""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+import numpy as np
+
+from rlcore.algorithms.value_network import ValueNetworkMixin
+from rlcore.data.columns import Columns
+from rlcore.policy.schedule_mixins import EntropyCoeffSchedule
+
+__all__ = ["TFValueNetworkMixin", "TFEntropyCoeffSchedule", "explained_variance", "masked_mean_fn", "masked_sum_fn", "tf_scalar_var"]
+
+
+def tf_scalar_var(owner: Any, attr: str, value: float) -> None:
+    """Assigns ``value`` to the float32 ``tf.Variable`` ``owner.<attr>``, creating it the first time.
+
+    Examples:
+        >>> class O: pass
+        >>> o = O(); tf_scalar_var(o, "_v", 0.5); tf_scalar_var(o, "_v", 0.25); float(o._v.numpy())
+        0.25
+    """
+    import tensorflow as tf
+
+    var = owner.__dict__.get(attr)
+    if var is None:
+        owner.__dict__[attr] = tf.Variable(float(value), trainable=False, dtype=tf.float32)
+    else:
+        var.assign(float(value))
+
+
+def explained_variance(y: Any, pred: Any) -> Any:
+    """``max(-1, 1 - Var[y - pred] / Var[y])`` as a TF scalar.
+
+    Examples:
+        >>> import tensorflow as tf
+        >>> float(explained_variance(tf.constant([1.0, 2.0]), tf.constant([1.0, 2.0])))
+        1.0
+    """
+    import tensorflow as tf
+
+    _, y_var = tf.nn.moments(y, axes=[0])
+    _, diff_var = tf.nn.moments(y - pred, axes=[0])
+    return tf.maximum(-1.0, 1.0 - diff_var / y_var)
+
+
+def masked_mean_fn(train_batch: Any, num_rows: Any) -> Any:
+    """``tf.reduce_mean``, or a mean over the valid rows when the batch has ``seq_lens``.
+
+    Examples:
+        >>> import tensorflow as tf
+        >>> f = masked_mean_fn({"seq_lens": tf.constant([1, 2])}, 4)
+        >>> float(f(tf.constant([1.0, 100.0, 2.0, 3.0])))
+        2.0
+    """
+    import tensorflow as tf
+
+    seq_lens = train_batch.get(Columns.SEQ_LENS) if hasattr(train_batch, "get") else None
+    if seq_lens is None:
+        return tf.reduce_mean
+    max_len = num_rows // tf.shape(seq_lens)[0]
+    mask = tf.reshape(tf.sequence_mask(seq_lens, max_len), [-1])
+
+    def reduce_mean_valid(t: Any) -> Any:
+        return tf.reduce_mean(tf.boolean_mask(t, mask))
+
+    return reduce_mean_valid
+
+
+def masked_sum_fn(train_batch: Any, num_rows: Any) -> Any:
+    """``tf.reduce_sum``, or a sum over the valid rows when the batch has ``seq_lens``.
+
+    Examples:
+        >>> import tensorflow as tf
+        >>> f = masked_sum_fn({"seq_lens": tf.constant([1, 2])}, 4)
+        >>> float(f(tf.constant([1.0, 100.0, 2.0, 3.0])))
+        6.0
+    """
+    import tensorflow as tf
+
+    seq_lens = train_batch.get(Columns.SEQ_LENS) if hasattr(train_batch, "get") else None
+    if seq_lens is None:
+        return tf.reduce_sum
+    max_len = num_rows // tf.shape(seq_lens)[0]
+    mask = tf.reshape(tf.sequence_mask(seq_lens, max_len), [-1])
+    return lambda t: tf.reduce_sum(tf.boolean_mask(t, mask))
+
+
+class TFEntropyCoeffSchedule(EntropyCoeffSchedule):
+    """``EntropyCoeffSchedule`` whose ``entropy_coeff`` is a ``tf.Variable`` (traced losses see updates).
+
+    Reading ``policy.entropy_coeff`` gives the variable; assigning a float updates it.
+    """
+
+    @property
+    def entropy_coeff(self) -> Any:
+        return self.__dict__["_entropy_coeff_var"]
+
+    @entropy_coeff.setter
+    def entropy_coeff(self, value: float) -> None:
+        tf_scalar_var(self, "_entropy_coeff_var", value)
+
+
+class TFValueNetworkMixin(ValueNetworkMixin):
+    """``ValueNetworkMixin`` for ``TFPolicy``: values of a batch of observations."""
+
+    def _values_np(self, obs: np.ndarray, state_batches: List[np.ndarray]) -> np.ndarray:
+        import tensorflow as tf
+
+        fn = self.__dict__.get("_value_fn")
+        if fn is None:
+            def value_graph(obs, state):
+                seq_lens = tf.ones(tf.shape(obs)[:1], dtype=tf.int32) if state else None
+                self.model({Columns.OBS: obs, "is_training": False}, state, seq_lens)
+                return self.model.value_function()
+
+            fn = tf.function(value_graph, reduce_retracing=True) if self.config.get("eager_tracing") else value_graph
+            self.__dict__["_value_fn"] = fn
+        with self._lock:
+            out = fn(self._tensor(obs), [self._tensor(s) for s in state_batches])
+        return np.asarray(out.numpy(), np.float32).reshape(-1)

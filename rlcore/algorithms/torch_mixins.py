@@ -1,0 +1,106 @@
+"""Torch pieces shared by the algorithms' policies: the value forward and explained variance.
+
+:class:`TorchValueNetworkMixin` is :class:`~rlcore.algorithms.value_network.ValueNetworkMixin` with
+its value forward written for ``TorchPolicy`` (one no-grad model call, then
+``model.value_function()``). torch is imported inside the functions, so importing this module
+(and the policy classes built with it) stays cheap.
+
+Examples:
+    >>> import torch
+    >>> round(float(explained_variance(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 2.0, 3.0]))), 3)
+    1.0
+"""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+import numpy as np
+
+from rlcore.algorithms.value_network import ValueNetworkMixin
+from rlcore.data.columns import Columns
+
+__all__ = ["TorchValueNetworkMixin", "explained_variance", "sequence_mask", "masked_mean_fn", "masked_sum_fn"]
+
+
+def explained_variance(y: Any, pred: Any) -> Any:
+    """``max(-1, 1 - Var[y - pred] / Var[y])`` as a torch scalar (RLlib's ``explained_variance``).
+
+    Examples:
+        >>> import torch
+        >>> float(explained_variance(torch.tensor([1.0, 2.0]), torch.tensor([2.0, 1.0])))
+        -1.0
+    """
+    import torch
+
+    y_var = torch.var(y, dim=0, unbiased=False)
+    diff_var = torch.var(y - pred, dim=0, unbiased=False)
+    return torch.clamp(1.0 - diff_var / y_var, min=-1.0)
+
+
+def sequence_mask(seq_lens: Any, max_len: int) -> Any:
+    """Boolean ``[B * max_len]`` mask of the valid rows of a batch-major padded batch.
+
+    Examples:
+        >>> import torch
+        >>> sequence_mask(torch.tensor([2, 1]), 3).tolist()
+        [True, True, False, True, False, False]
+    """
+    import torch
+
+    return (torch.arange(max_len)[None, :] < seq_lens.reshape(-1, 1)).reshape(-1)
+
+
+def masked_mean_fn(train_batch: Any, num_rows: int) -> Any:
+    """``torch.mean``, or a mean over the valid (unpadded) rows when the batch has ``seq_lens``.
+
+    Examples:
+        >>> import torch
+        >>> f = masked_mean_fn({"seq_lens": torch.tensor([1, 2])}, 4)
+        >>> float(f(torch.tensor([1.0, 100.0, 2.0, 3.0])))
+        2.0
+    """
+    import torch
+
+    seq_lens = train_batch.get(Columns.SEQ_LENS) if hasattr(train_batch, "get") else None
+    if seq_lens is None:
+        return torch.mean
+    mask = sequence_mask(seq_lens, num_rows // len(seq_lens))
+    num_valid = torch.sum(mask)
+
+    def reduce_mean_valid(t: Any) -> Any:
+        return torch.sum(t[mask]) / num_valid
+
+    return reduce_mean_valid
+
+
+def masked_sum_fn(train_batch: Any, num_rows: int) -> Any:
+    """``torch.sum``, or a sum over the valid (unpadded) rows when the batch has ``seq_lens``.
+
+    Examples:
+        >>> import torch
+        >>> f = masked_sum_fn({"seq_lens": torch.tensor([1, 2])}, 4)
+        >>> float(f(torch.tensor([1.0, 100.0, 2.0, 3.0])))
+        6.0
+    """
+    import torch
+
+    seq_lens = train_batch.get(Columns.SEQ_LENS) if hasattr(train_batch, "get") else None
+    if seq_lens is None:
+        return torch.sum
+    mask = sequence_mask(seq_lens, num_rows // len(seq_lens))
+    return lambda t: torch.sum(t[mask])
+
+
+class TorchValueNetworkMixin(ValueNetworkMixin):
+    """``ValueNetworkMixin`` for ``TorchPolicy``: values of a batch of observations, no gradient."""
+
+    def _values_np(self, obs: np.ndarray, state_batches: List[np.ndarray]) -> np.ndarray:
+        import torch
+
+        with self._lock, torch.inference_mode():
+            inputs = {Columns.OBS: self._tensor(obs), "is_training": False}
+            state = [self._tensor(s) for s in state_batches]
+            seq_lens = torch.ones(len(obs), dtype=torch.int32) if state else None
+            self.model(inputs, state, seq_lens)
+            return self.model.value_function().numpy().astype(np.float32, copy=False).reshape(-1)
