@@ -1,0 +1,26 @@
+"""Importing rlcore (and its framework-neutral packages) loads neither torch, tensorflow nor ray."""
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("torch", "tensorflow", "ray")
+
+
+@pytest.mark.parametrize("module", [
+    "rlcore", "rlcore.core", "rlcore.data", "rlcore.dataflow", "rlcore.env", "rlcore.sampling",
+    "rlcore.policy", "rlcore.models",
+])
+def test_import_is_light(module):
+    code = (f"import sys, {module}; heavy = [m for m in {HEAVY!r} if m in sys.modules]; "
+            "print(','.join(heavy)); sys.exit(1 if heavy else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"importing {module} imported {done.stdout.strip()}: {done.stderr[-500:]}"
+
+
+def test_pure_python_switch_selects_the_twins():
+    code = "import rlcore, rlcore._backend as b; print(rlcore.native_available(), b.impl.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "RLCORE_PUREPYTHON": "1"})
+    assert done.stdout.split() == ["False", "rlcore._reference"], done.stderr
