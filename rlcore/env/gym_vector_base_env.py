@@ -226,8 +226,9 @@ class GymVectorBaseEnv(BaseEnv):
         terms = np.asarray(terms, dtype=np.bool_)
         truncs = np.asarray(truncs, dtype=np.bool_)
         ended = terms | truncs
+        any_ended = bool(ended.any())
         final_obs = None
-        if self._same_step and ended.any():
+        if self._same_step and any_ended:
             final_obs = empty_batch(self.observation_space, n)
             final_rows = infos.pop("final_obs")
             final_info = infos.pop("final_info", {})
@@ -240,7 +241,7 @@ class GymVectorBaseEnv(BaseEnv):
                 per_env[i] = ended_info[i]
         else:
             per_env = split_vector_infos(infos, n, self._empty_infos)
-        to_reset = None if self._same_step else ended
+        to_reset = ended if any_ended and not self._same_step else None
         if self._horizon is not None:
             t = self._t
             t += 1
@@ -248,8 +249,10 @@ class GymVectorBaseEnv(BaseEnv):
             if hit.any():
                 truncs = truncs | hit
                 to_reset = hit if to_reset is None else (to_reset | hit)
-            t[ended | hit] = 0
-        if to_reset is not None and to_reset.any():
+                t[hit] = 0
+            if any_ended:
+                t[ended] = 0
+        if to_reset is not None:
             obs, final_obs = self._reset_now(obs, final_obs, to_reset)
         return VectorStep(obs, np.asarray(rewards), terms, truncs, per_env, final_obs)
 
