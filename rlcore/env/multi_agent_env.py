@@ -211,7 +211,8 @@ def make_multi_agent(env_name_or_creator: str | Callable[[Any], Any]) -> type[Mu
             if isinstance(num, bool) or not isinstance(num, int) or num < 1:
                 raise ValueError(f"make_multi_agent config['num_agents']={num!r}: expected an int >= 1")
             sub_config = {k: v for k, v in config.items() if k != "num_agents"}
-            self.agents = [as_gymnasium_env(creator(config.copy_with_overrides(env_config=sub_config))) for _ in range(num)]
+            sub_context = config.copy_with_overrides(env_config=sub_config)
+            self.agents = [as_gymnasium_env(creator(sub_context.copy_with_overrides())) for _ in range(num)]
             self.observation_space = self.agents[0].observation_space
             self.action_space = self.agents[0].action_space
             self._terminated: set = set()
