@@ -124,3 +124,21 @@ def test_seed_makes_runs_repeatable_on_both_paths():
             steps = [base.step(np.ones(3, np.int64)).obs for _ in range(5)]
             runs.append(np.concatenate([obs] + steps))
         np.testing.assert_array_equal(runs[0], runs[1])
+
+
+class Renders(Recorder):
+    def render(self):
+        return f"frame-{self.config.vector_index}"
+
+
+def test_try_render_and_close():
+    base = make_base_env(Renders, num_envs=3)
+    assert base.try_render(2) == "frame-2" and base.try_render() == "frame-0"
+    base.close()
+
+
+def test_vector_env_step_error_names_env():
+    base = make_base_env("CartPole-v1", EnvContext({}, worker_index=1), 2, seed=0)
+    base.reset()
+    with pytest.raises(EnvError, match=r"CartPole-v1 \(worker_index=1, all sub-envs\) raised in step"):
+        base.step(np.array([0, 7]))  # 7 is not in Discrete(2)
