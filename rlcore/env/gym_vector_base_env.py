@@ -16,6 +16,7 @@ gymnasium's per-key ``infos`` dict of arrays (with ``"_key"`` masks) becomes one
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Any, Callable
 
 import numpy as np
@@ -198,6 +199,8 @@ class GymVectorBaseEnv(BaseEnv):
         except Exception as err:
             raise EnvError(self.env_name, None, "reset", self.worker_index, err) from err
         self._t[:] = 0
+        if self._copy_obs:
+            obs = deepcopy(obs)
         return self._as_batch(obs), split_vector_infos(infos, self.num_envs, self._empty_infos)
 
     def _as_batch(self, obs: Any) -> Any:
@@ -219,8 +222,6 @@ class GymVectorBaseEnv(BaseEnv):
         except Exception as err:
             raise EnvError(self.env_name, None, "step", self.worker_index, err) from err
         if self._copy_obs:
-            from copy import deepcopy
-
             obs = deepcopy(obs)
         obs = self._as_batch(obs)
         terms = np.asarray(terms, dtype=np.bool_)

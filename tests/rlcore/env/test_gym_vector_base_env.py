@@ -114,7 +114,9 @@ def test_sync_vector_env_without_copy_gives_stable_results():
     vec = SyncVectorEnv([lambda: gymnasium.make("CartPole-v1")] * 2, copy=False)
     base = GymVectorBaseEnv(vec, seed=0)
     first, _ = base.reset()
+    kept_first = first.copy()
     s1 = base.step(np.array([0, 1]))
+    np.testing.assert_array_equal(first, kept_first)
     kept = s1.obs.copy()
     base.step(np.array([1, 0]))
     np.testing.assert_array_equal(s1.obs, kept)  # not overwritten by the next step
