@@ -127,13 +127,18 @@ def test_once_per_timesteps_elapsed_by_steps_trained():
 
 
 @pytest.mark.ray
-def test_reporting_with_remote_workers(ray_ops, ops_support):
+def test_reporting_and_weight_sync_with_remote_workers(ray_ops, ops_support):
     ws = ops_support.worker_set(num_workers=2, fragment=50)
     try:
         plan = _plan(ws, {"collect_metrics_timeout": 60}, train_batch=100)
         result = next(plan)
         assert result["num_healthy_workers"] == 2 and result["timesteps_total"] == 100
         assert result["episodes_this_iter"] > 0  # episodes of the remote workers were collected
-        assert result["info"]["num_weight_broadcasts"] == 1
+        result = next(plan)
+        assert result["info"]["num_weight_broadcasts"] == 2 and "update_time_ms" in result["timers"]
+        # TrainOneStep sent the weights and the global timestep to every remote worker
+        remote = ray_ops.get([w.apply.remote(lambda wk: (wk.get_policy().w.tolist(), wk.get_policy().global_timestep))
+                              for w in ws.remote_workers()], timeout=60)
+        assert remote == [([2.0, 2.0], 200), ([2.0, 2.0], 200)]
     finally:
         ws.stop()

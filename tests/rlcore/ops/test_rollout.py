@@ -130,48 +130,33 @@ def test_standardize_fields_plain_batch_and_missing_column():
 
 
 @pytest.mark.ray
-def test_bulk_sync_concatenates_one_batch_per_remote_worker(ray_ops, ops_support):
-    ws = ops_support.worker_set(num_workers=2, fragment=6, num_envs=2)
+def test_remote_rollouts_bulk_sync_async_and_a_dead_worker(ray_ops, ops_support):
+    """One WorkerSet of 2 Ray workers: bulk_sync sizes, async sources, then a killed worker."""
+    from rlcore.dataflow import get_metrics
+
+    ws = ops_support.worker_set(num_workers=2, fragment=6, num_envs=2, recreate_failed_workers=True)
     try:
         rollouts = parallel_rollouts(ws, mode="bulk_sync")
         batches = rollouts.take(2)
-        assert [b.count for b in batches] == [24, 24]
-        assert len(set(batches[0]["eps_id"].tolist())) >= 4  # fragments of 2 workers x 2 envs
+        assert [b.count for b in batches] == [24, 24]  # one batch of 6 x 2 envs from each worker
+        assert len(set(batches[0]["eps_id"].tolist())) >= 4
         assert _counters(rollouts)["num_steps_sampled"] == 48
-    finally:
-        ws.stop()
 
-
-@pytest.mark.ray
-def test_bulk_sync_replaces_a_dead_worker(ray_ops, ops_support):
-    ws = ops_support.worker_set(num_workers=2, fragment=5, recreate_failed_workers=True)
-    try:
-        rollouts = parallel_rollouts(ws, mode="bulk_sync")
-        assert next(rollouts).count == 10
-        victim = ws.remote_workers()[1]
-        ray_ops.kill(victim)
-        assert next(rollouts).count == 10  # no fragment lost: the replacement sampled again
-        assert victim not in ws.remote_workers() and len(ws.remote_workers()) == 2
-        assert _counters(rollouts)["num_steps_sampled"] == 20
-    finally:
-        ws.stop()
-
-
-@pytest.mark.ray
-def test_async_rollouts_name_their_source_worker(ray_ops, ops_support):
-    ws = ops_support.worker_set(num_workers=2, fragment=5)
-    try:
         seen = []
 
         def record(batch):
-            from rlcore.dataflow import get_metrics
-
             seen.append(get_metrics().current_actor)
             return batch
 
-        rollouts = parallel_rollouts(ws, mode="async", num_async=2).for_each(record)
-        assert [b.count for b in rollouts.take(8)] == [5] * 8
-        assert set(seen) <= set(ws.remote_workers()) and len(set(seen)) == 2
-        assert _counters(rollouts)["num_steps_sampled"] == 40
+        async_rollouts = parallel_rollouts(ws, mode="async", num_async=2).for_each(record)
+        assert [b.count for b in async_rollouts.take(8)] == [12] * 8
+        assert set(seen) == set(ws.remote_workers())
+        assert _counters(async_rollouts)["num_steps_sampled"] == 96
+
+        victim = ws.remote_workers()[1]
+        ray_ops.kill(victim)
+        assert next(rollouts).count == 24  # no fragment lost: the replacement sampled again
+        assert victim not in ws.remote_workers() and len(ws.remote_workers()) == 2
+        assert _counters(rollouts)["num_steps_sampled"] == 72
     finally:
         ws.stop()

@@ -7,7 +7,6 @@ from rlcore.data import MultiAgentBatch, SampleBatch
 from rlcore.dataflow import LocalIterator, SharedMetrics, get_metrics
 from rlcore.ops import (
     LEARN_ON_BATCH_TIMER,
-    WORKER_UPDATE_TIMER,
     ApplyGradients,
     AverageGradients,
     ComputeGradients,
@@ -200,25 +199,6 @@ def test_update_target_network_every_freq_steps(ops_support):
     assert policy.target_updates == 3 and m.counters["num_target_updates"] == 3
     assert m.counters["last_target_update_ts"] == 90
     ws.stop()
-
-
-@pytest.mark.ray
-def test_train_one_step_broadcasts_weights_to_remote_workers(ray_ops, ops_support):
-    ws = ops_support.worker_set(num_workers=2, fragment=5)
-    try:
-        op = _train_op(ws, 10)
-        next(op)
-        next(op)
-        remote_w = [ray_ops.get(w.get_weights.remote(), timeout=60)["default_policy"]["w"].tolist()
-                    for w in ws.remote_workers()]
-        assert remote_w == [[2.0, 2.0], [2.0, 2.0]]
-        m = _metrics(op)
-        assert m.counters["num_weight_broadcasts"] == 2 and m.timers[WORKER_UPDATE_TIMER].count == 2
-        timesteps = ray_ops.get([w.apply.remote(lambda wk: wk.get_policy().global_timestep)
-                                 for w in ws.remote_workers()], timeout=60)
-        assert timesteps == [20, 20]
-    finally:
-        ws.stop()
 
 
 @pytest.mark.ray
