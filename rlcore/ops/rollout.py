@@ -34,7 +34,7 @@ from typing import Any, Iterable, Iterator, List, Literal
 
 from rlcore.data.concat import concat_samples
 from rlcore.data.multi_agent_batch import MultiAgentBatch
-from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
+from rlcore.data.sample_batch import DEFAULT_POLICY_ID
 from rlcore.dataflow.creation import from_actors
 from rlcore.dataflow.local_iterator import LocalIterator
 from rlcore.dataflow.metrics import SharedMetrics

@@ -4,8 +4,9 @@
 each policy that has rows in ``samples``, ``num_sgd_iter`` epochs over the policy's batch cut into
 minibatches of ``sgd_minibatch_size`` rows (the whole batch when ``0``), each learned with
 ``local_worker.learn_on_batch`` (so the worker's ``on_learn_on_batch`` callbacks run). Every
-epoch shuffles the rows (in place) and then the order of the minibatches; batches of a recurrent policy (``state_in_*``/``seq_lens`` columns) keep their row order so
-sequences stay whole, and only the minibatch order is shuffled. As in RLlib, the statistics
+epoch shuffles the rows (in place) and then the order of the minibatches; batches of a recurrent
+policy (``state_in_*``/``seq_lens`` columns) keep their row order so sequences stay whole, and
+only the minibatch order is shuffled. As in RLlib, the statistics
 returned per policy are the learner stats of the *last* epoch's minibatches, averaged.
 
 Examples:
