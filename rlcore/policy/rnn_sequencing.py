@@ -128,8 +128,9 @@ def pad_batch_to_sequences_of_same_size(
 
     Every ndarray column other than ``state_in_*``/``state_out_*``/``infos``/``seq_lens`` (or
     just ``feature_keys``) is padded; ``state_in_*`` becomes one initial state per sequence and
-    ``seq_lens`` is set. A non-recurrent batch (no ``state_in_*``) whose size already meets
-    ``batch_divisibility_req`` is left as is.
+    ``seq_lens`` is set. A non-recurrent batch (no ``state_in_*``) is left as is unless its size
+    is not a multiple of ``batch_divisibility_req``; it is then cut per episode into chunks padded
+    to exactly ``batch_divisibility_req`` rows.
 
     Examples:
         >>> import numpy as np
@@ -142,13 +143,16 @@ def pad_batch_to_sequences_of_same_size(
     if getattr(batch, "zero_padded", False):
         return  # already laid out as padded sequences (SampleBatch(..., _zero_padded=True))
     state_keys = sorted(k for k in batch.keys() if k.startswith(C.STATE_IN_PREFIX))
-    if not state_keys and batch_divisibility_req > 1:
-        count = len(next(iter(batch.values())))
-        if count % batch_divisibility_req == 0:
+    dynamic_max = True
+    if not state_keys:
+        # Not recurrent: only a multi-agent-free batch whose size is not a multiple of
+        # batch_divisibility_req is padded, in chunks of exactly that many rows (RLlib 1.x).
+        count = len(batch[C.OBS]) if C.OBS in batch else len(next(iter(batch.values())))
+        agents = batch.get(C.AGENT_INDEX)
+        single_agent = agents is None or len(agents) == 0 or int(np.max(agents)) == 0
+        if batch_divisibility_req <= 1 or (count % batch_divisibility_req == 0 and single_agent):
             return
-    elif not state_keys and batch_divisibility_req <= 1:
-        # Nothing recurrent and nothing to divide: RLlib leaves such a batch untouched.
-        return
+        max_seq_len, dynamic_max = int(batch_divisibility_req), False
     if feature_keys is None:
         feature_keys = [k for k, v in batch.items()
                         if not k.startswith(C.STATE_IN_PREFIX) and not k.startswith(C.STATE_OUT_PREFIX)
@@ -162,7 +166,7 @@ def pad_batch_to_sequences_of_same_size(
         feature_columns=[batch[k] for k in feature_keys],
         state_columns=[batch[k] for k in state_keys],
         episode_ids=batch.get(C.EPS_ID), unroll_ids=batch.get(C.UNROLL_ID), agent_indices=batch.get(C.AGENT_INDEX),
-        seq_lens=given, max_seq_len=max_seq_len, dynamic_max=True, shuffle=shuffle,
+        seq_lens=given, max_seq_len=max_seq_len, dynamic_max=dynamic_max, shuffle=shuffle,
         states_already_reduced_to_init=bool(already))
     for k, f in zip(feature_keys, feats):
         batch[k] = f

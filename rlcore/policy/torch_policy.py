@@ -97,7 +97,14 @@ class TorchPolicy(Policy):
 
     def extra_action_out(self, input_dict: Dict[str, Any], state_batches: List[Any], model: Any,
                          action_dist: Any) -> Dict[str, Any]:
-        """Extra per-step outputs; ``vf_preds`` when the model has a value function."""
+        """Extra per-step outputs; ``vf_preds`` when the model has a value function.
+
+        ``vf_preds`` comes only from the default path, where the policy itself ran the model's
+        forward pass (not with ``action_sampler_fn`` / ``action_distribution_fn``, where the
+        model may not have run for these inputs: add ``extra_action_out_fn`` there).
+        """
+        if self.action_sampler_fn is not None or self.action_distribution_fn is not None:
+            return {}
         if self._has_value_function is not False:
             try:
                 vf = model.value_function()

@@ -80,3 +80,12 @@ def test_pad_batch_leaves_non_recurrent_batches_alone():
 
 def test_sequence_mask():
     assert sequence_mask([3, 1]).tolist() == [True, True, True, True, False, False]
+
+
+def test_batch_divisibility_padding_for_non_recurrent_batches():
+    d = {"obs": np.arange(5.0), "eps_id": np.array([0, 0, 0, 1, 1])}
+    pad_batch_to_sequences_of_same_size(d, max_seq_len=20, batch_divisibility_req=4)
+    assert d["obs"].tolist() == [0, 1, 2, 0, 3, 4, 0, 0] and d["seq_lens"].tolist() == [3, 2]
+    e = {"obs": np.arange(4.0), "eps_id": np.zeros(4, int)}
+    pad_batch_to_sequences_of_same_size(e, max_seq_len=20, batch_divisibility_req=4)
+    assert "seq_lens" not in e

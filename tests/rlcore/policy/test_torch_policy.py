@@ -299,3 +299,59 @@ def test_other_action_spaces(space):
     else:
         assert np.shape(actions)[0] == 4 and space.contains(np.asarray(single, dtype=space.dtype))
     np.testing.assert_allclose(p.compute_log_likelihoods(actions, obs), extra["action_logp"], rtol=1e-4, atol=1e-5)
+
+
+def test_remaining_template_hooks(batch):
+    from rlcore.data.view_requirement import ViewRequirement
+
+    calls = []
+
+    def make_model_and_action_dist(policy, obs_space, action_space, config):
+        calls.append("make_model_and_action_dist")
+        model = FullyConnectedNetwork(obs_space, action_space, 2, dict(config["model"], fcnet_hiddens=[8]), "m")
+        return model, TorchCategorical
+
+    def extra_grad_process_fn(policy, optimizer, loss):
+        calls.append("extra_grad_process")
+        return {"loss_seen": loss.item()}
+
+    def compute_gradients_fn(policy, train_batch):
+        calls.append("compute_gradients_fn")
+        return TorchPolicy.compute_gradients(policy, train_batch)
+
+    def apply_gradients_fn(policy, gradients):
+        calls.append("apply_gradients_fn")
+        TorchPolicy.apply_gradients(policy, gradients)
+
+    def before_loss_init(policy, obs_space, action_space, config):
+        calls.append("before_loss_init")
+
+    def divisibility(policy):
+        return 8
+
+    P = build_torch_policy(
+        "MoreHooks", loss_fn=torch_pg_loss, make_model_and_action_dist=make_model_and_action_dist,
+        extra_grad_process_fn=extra_grad_process_fn, compute_gradients_fn=compute_gradients_fn,
+        apply_gradients_fn=apply_gradients_fn, before_loss_init=before_loss_init,
+        view_requirements_fn=lambda policy: {"my_col": ViewRequirement(used_for_compute_actions=False)},
+        get_batch_divisibility_req=divisibility)
+    p = P(OBS_SPACE, ACT_SPACE, {"model": SMALL_MODEL})
+    assert calls[0] == "make_model_and_action_dist" and "before_loss_init" in calls
+    assert p.dist_class is TorchCategorical and "my_col" in p.view_requirements and p.batch_divisibility_req == 8
+    calls.clear()
+    out = p.learn_on_batch(batch)
+    assert calls == ["compute_gradients_fn", "extra_grad_process", "apply_gradients_fn"]
+    assert np.isfinite(out[LEARNER_STATS_KEY]["loss_seen"])
+
+
+def test_action_sampler_fn_bypasses_the_distribution():
+    def action_sampler_fn(policy, model, obs_batch, state_batches, explore=True, timestep=None):
+        n = obs_batch.shape[0]
+        return torch.ones(n, dtype=torch.int64), torch.full((n,), -0.5)
+
+    P = build_torch_policy("Sampler", loss_fn=torch_pg_loss, action_sampler_fn=action_sampler_fn)
+    p = P(OBS_SPACE, ACT_SPACE, {"model": SMALL_MODEL})
+    actions, _, extra = p.compute_actions(fixed_batch(3)["obs"])
+    assert actions.tolist() == [1, 1, 1] and extra["action_logp"].tolist() == [-0.5] * 3
+    assert "action_dist_inputs" not in extra
+    np.testing.assert_allclose(extra["action_prob"], np.exp(-0.5), rtol=1e-6)
