@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rlcore.env.base_env import BaseEnv, EnvError
+from rlcore.env.base_env import BaseEnv, EnvError, env_name_of
 from rlcore.env.env_context import EnvContext
 from rlcore.env.gym_vector_base_env import GymVectorBaseEnv, supports_same_step
 from rlcore.env.multi_agent_env import MultiAgentEnv
@@ -103,6 +103,8 @@ def make_base_env(
             return GymVectorBaseEnv(vec, env_name=env_name, worker_index=worker_index, seed=seed, horizon=horizon)
 
     first = _create(creator, env_context, 0, env_name)
+    if "<lambda>" in env_name or "<locals>" in env_name:  # an anonymous creator: name its product
+        env_name = env_name_of(first)
     if isinstance(first, MultiAgentEnv):
         raise TypeError(
             f"env {env_name} is a MultiAgentEnv: the multi-agent sampler steps it; make_base_env "

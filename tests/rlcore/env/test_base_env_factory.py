@@ -142,3 +142,14 @@ def test_vector_env_step_error_names_env():
     base.reset()
     with pytest.raises(EnvError, match=r"CartPole-v1 \(worker_index=1, all sub-envs\) raised in step"):
         base.step(np.array([0, 7]))  # 7 is not in Discrete(2)
+
+
+@pytest.mark.parametrize(
+    "creator, name",
+    [
+        (lambda ctx: gymnasium.make("Pendulum-v1"), "Pendulum-v1"),
+        (lambda ctx: Recorder(ctx), "Recorder"),
+    ],
+)
+def test_anonymous_creators_are_named_after_their_env(creator, name):
+    assert make_base_env(creator, num_envs=2).env_name == name
