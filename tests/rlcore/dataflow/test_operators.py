@@ -297,12 +297,10 @@ ORACLE_FREE_EXPECTATIONS = {
 # -- Ray: the oracle and rlcore's Ray backend ------------------------------------------------------
 #
 # Starting an actor costs about a second on the test machines, so the table runs on a pool of
-# long-lived shard actors per implementation (reset with new generators for each factory call and
-# wrapped with that implementation's ``from_actors``); only the creation functions differ from
-# the real thing, and test_ray_creation_matches_table runs some rows with real actor creation.
-
-POOL_SIZE = 4  # the most shards one program uses at once
-_POOLS: dict = {}
+# long-lived shard actors per implementation (conftest.py: reset with new generators for each
+# factory call and wrapped with that implementation's ``from_actors``); only the creation
+# functions differ from the real thing, and test_ray_creation_matches_table runs some rows with
+# real actor creation.
 
 
 def _shard_generators(kind, args, kwargs):
@@ -324,38 +322,11 @@ def _shard_generators(kind, args, kwargs):
     return gens, repeat, name
 
 
-def _pooled(impl):
-    import ray
-
-    if impl not in _POOLS:
-        if impl == "oracle":
-            import ray.util.iter as base_mod
-        else:
-            base_mod = dataflow
-
-        def make_class(base):
-            class ResettableWorker(base):
-                def __init__(self):
-                    base.__init__(self, [], False)
-
-                def reset(self, generator, repeat):
-                    base.__init__(self, generator, repeat)
-
-            return ResettableWorker
-
-        cls = ray.remote(make_class(base_mod.ParallelIteratorWorker))
-        _POOLS[impl] = {"actors": [cls.remote() for _ in range(POOL_SIZE)], "next": 0, "mod": base_mod}
-    pool = _POOLS[impl]
-
+def _pooled(pool):
     def factory(kind):
         def create(*args, **kwargs):
             gens, repeat, name = _shard_generators(kind, args, kwargs)
-            picked = []
-            for _ in gens:
-                picked.append(pool["actors"][pool["next"] % POOL_SIZE])
-                pool["next"] += 1
-            ray.get([a.reset.remote(g, repeat) for a, g in zip(picked, gens)], timeout=60)
-            return pool["mod"].from_actors(picked, name=name)
+            return pool.par(gens, repeat, name=name)
 
         return create
 
@@ -366,11 +337,11 @@ def _pooled(impl):
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("impl", ["oracle", "rlcore"])
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_oracle_and_ray_backend_match_table(name, impl, ray_session):
+def test_oracle_and_ray_backend_match_table(name, impl, request):
     program, expected_repr, expected, ordered = PROGRAMS[name]
     if expected == "ORACLE":
         expected = ORACLE_FREE_EXPECTATIONS[name]
-    it, out = program(_pooled(impl))
+    it, out = program(_pooled(request.getfixturevalue(f"{impl}_pool")))
     assert repr(it) == expected_repr
     assert _normalise(out, ordered) == _normalise(expected, ordered)
 

@@ -108,8 +108,8 @@ def drain_for(it, seconds, want=None):
 
 @pytest.mark.ray
 @pytest.mark.timeout(60)
-def test_gather_async_yields_from_the_fast_shard_first(ray_mod):
-    par = dataflow.from_iterators([paced("slow", 0.5, 3), paced("fast", 0.0, 20)], backend="ray")
+def test_gather_async_yields_from_the_fast_shard_first(ray_mod, rlcore_pool):
+    par = rlcore_pool.par([paced("slow", 0.5, 3), paced("fast", 0.0, 20)])
     it = par.gather_async().zip_with_source_actor()
     first = [next(it) for _ in range(5)]
     assert [item[0] for _, item in first] == ["fast"] * 5
@@ -135,9 +135,9 @@ def test_num_async_bounds_requests_in_flight_per_shard(ray_mod, num_async):
 
 @pytest.mark.ray
 @pytest.mark.timeout(60)
-def test_star_weight_polls_a_slow_ray_stream_without_blocking(ray_mod):
-    fast = dataflow.from_range(10**6, num_shards=1, backend="ray").gather_sync()
-    slow = dataflow.from_iterators([paced("slow", 0.2)], backend="ray").gather_async()
+def test_star_weight_polls_a_slow_ray_stream_without_blocking(ray_mod, rlcore_pool):
+    fast = rlcore_pool.par([range(10**6)]).gather_sync()
+    slow = rlcore_pool.par([paced("slow", 0.2)]).gather_async()
     u = fast.union(slow, round_robin_weights=[1, "*"])
     next(u)  # start both
     t0 = time.monotonic()
@@ -151,13 +151,13 @@ def test_star_weight_polls_a_slow_ray_stream_without_blocking(ray_mod):
 
 @pytest.mark.ray
 @pytest.mark.timeout(60)
-def test_not_ready_passes_through_async_ray_union_and_never_reaches_fns(ray_mod):
+def test_not_ready_passes_through_async_ray_union_and_never_reaches_fns(ray_mod, rlcore_pool):
     def check(x):
         assert x is not NOT_READY
         return x
 
-    a = dataflow.from_iterators([paced("a", 0.05, 6)], backend="ray").gather_async().for_each(check)
-    b = dataflow.from_iterators([paced("b", 0.02, 6)], backend="ray").gather_async().filter(check)
+    a = rlcore_pool.par([paced("a", 0.05, 6)]).gather_async().for_each(check)
+    b = rlcore_pool.par([paced("b", 0.02, 6)]).gather_async().filter(check)
     out = list(a.union(b).for_each(check))
     assert sorted(out) == sorted([("a", i) for i in range(6)] + [("b", i) for i in range(6)])
 
@@ -196,15 +196,15 @@ def explode(x):
 
 @pytest.mark.ray
 @pytest.mark.timeout(60)
-def test_remote_errors_name_shard_and_stage_with_the_remote_traceback(ray_mod):
-    par = dataflow.from_iterators([broken_after(2), range(10, 20)], backend="ray")
+def test_remote_errors_name_shard_and_stage_with_the_remote_traceback(ray_mod, rlcore_pool):
+    par = rlcore_pool.par([broken_after(2), range(10, 20)], name="from_iterators[shards=2]")
     items, errors, _ = drain_for(par.gather_sync(), 20)
     assert sorted(items) == [0, 1, *range(10, 20)]
     (err, _), = errors
     assert (err.shard_index, err.stage) == (0, "from_iterators[shards=2]")
     assert "KeyError" in str(err) and "in gen" in err.original_traceback
 
-    par2 = dataflow.from_range(8, num_shards=2, backend="ray").for_each(explode)
+    par2 = rlcore_pool.par([range(0, 4), range(4, 8)], name="from_range[8, shards=2]").for_each(explode)
     items, errors, _ = drain_for(par2.gather_async(), 20)
     assert sorted(items) == [0, 1, 2, 4, 5, 6, 7]
     assert [(e.shard_index, e.stage) for e, _ in errors] == [(0, "for_each(explode)")]
@@ -217,8 +217,9 @@ def double(x):
 
 @pytest.mark.ray
 @pytest.mark.timeout(60)
-def test_explain_reads_stage_counters_from_the_actors(ray_mod):
-    it = dataflow.from_range(6, num_shards=2, backend="ray").for_each(double).gather_sync().batch(2)
+def test_explain_reads_stage_counters_from_the_actors(ray_mod, rlcore_pool):
+    par = rlcore_pool.par([range(0, 3), range(3, 6)], name="from_range[6, shards=2]")
+    it = par.for_each(double).gather_sync().batch(2)
     assert list(it) == [[0, 6], [2, 8], [4, 10]]
     text = it.explain()
     assert "gather_sync()  items=6" in text
@@ -229,8 +230,8 @@ def test_explain_reads_stage_counters_from_the_actors(ray_mod):
 
 @pytest.mark.ray
 @pytest.mark.timeout(60)
-def test_from_actors_rejects_a_mix_of_actors_and_local_objects(ray_mod):
-    actor = ray_mod.remote(dataflow.ParallelIteratorWorker).remote([1], False)
+def test_from_actors_rejects_a_mix_of_actors_and_local_objects(ray_mod, rlcore_pool):
+    actor = rlcore_pool.actors[0]
     with pytest.raises(TypeError, match="not a mix"):
         dataflow.from_actors([actor, dataflow.ParallelIteratorWorker([2], False)])
 
@@ -260,7 +261,7 @@ def consume(it):
 
 @pytest.mark.ray
 @pytest.mark.timeout(60)
-def test_a_shard_iterator_is_serializable_and_readable_in_a_remote_task(ray_mod):
-    par = dataflow.from_range(6, num_shards=2, backend="ray").for_each(double)
+def test_a_shard_iterator_is_serializable_and_readable_in_a_remote_task(ray_mod, rlcore_pool):
+    par = rlcore_pool.par([range(0, 3), range(3, 6)]).for_each(double)
     shard = par.get_shard(1)
     assert ray_mod.get(ray_mod.remote(consume).remote(shard), timeout=60) == [6, 8, 10]
