@@ -4,7 +4,13 @@ from rlcore.policy.exploration.epsilon_greedy import EpsilonGreedy
 from rlcore.policy.exploration.exploration import Exploration, from_config, register_exploration
 from rlcore.policy.exploration.gaussian_noise import GaussianNoise
 from rlcore.policy.exploration.ornstein_uhlenbeck_noise import OrnsteinUhlenbeckNoise
+from rlcore.policy.exploration.per_worker import (
+    PerWorkerEpsilonGreedy,
+    PerWorkerGaussianNoise,
+    PerWorkerOrnsteinUhlenbeckNoise,
+)
 from rlcore.policy.exploration.random import Random
+from rlcore.policy.exploration.soft_q import SoftQ
 from rlcore.policy.exploration.stochastic_sampling import StochasticSampling
 
 __all__ = [
@@ -12,7 +18,11 @@ __all__ = [
     "EpsilonGreedy",
     "GaussianNoise",
     "OrnsteinUhlenbeckNoise",
+    "PerWorkerEpsilonGreedy",
+    "PerWorkerGaussianNoise",
+    "PerWorkerOrnsteinUhlenbeckNoise",
     "Random",
+    "SoftQ",
     "StochasticSampling",
     "from_config",
     "register_exploration",

@@ -12,8 +12,23 @@ from rlcore.policy.exploration import (
     Exploration,
     GaussianNoise,
     OrnsteinUhlenbeckNoise,
+    PerWorkerEpsilonGreedy,
+    PerWorkerGaussianNoise,
+    PerWorkerOrnsteinUhlenbeckNoise,
     Random,
+    SoftQ,
     StochasticSampling,
 )
 
-__all__ = ["Exploration", "EpsilonGreedy", "GaussianNoise", "OrnsteinUhlenbeckNoise", "Random", "StochasticSampling"]
+__all__ = [
+    "Exploration",
+    "EpsilonGreedy",
+    "GaussianNoise",
+    "OrnsteinUhlenbeckNoise",
+    "PerWorkerEpsilonGreedy",
+    "PerWorkerGaussianNoise",
+    "PerWorkerOrnsteinUhlenbeckNoise",
+    "Random",
+    "SoftQ",
+    "StochasticSampling",
+]

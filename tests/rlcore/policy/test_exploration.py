@@ -138,3 +138,43 @@ def test_from_config_by_class_and_dotted_path_and_space_checks():
         GaussianNoise(DISCRETE, framework="torch")
     with pytest.raises(ValueError, match="framework='jax'"):
         Exploration(DISCRETE, framework="jax")
+
+
+@pytest.mark.parametrize("worker_index,num_workers,expected", [
+    (0, 0, None), (0, 4, 0.0), (1, 1, 0.4), (1, 4, 0.4), (4, 4, 0.4**8),
+])
+def test_per_worker_epsilon(worker_index, num_workers, expected):
+    from rlcore.policy.exploration import PerWorkerEpsilonGreedy
+
+    e = PerWorkerEpsilonGreedy(DISCRETE, framework="torch", worker_index=worker_index, num_workers=num_workers,
+                               initial_epsilon=1.0, final_epsilon=0.1, epsilon_timesteps=10)
+    if expected is None:
+        assert e.epsilon_schedule.value(0) == 1.0 and e.epsilon_schedule.value(10) == pytest.approx(0.1)
+    else:
+        assert e.epsilon_schedule.value(0) == pytest.approx(expected)
+        assert e.epsilon_schedule.value(10**6) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_per_worker_noise_on_the_local_worker_is_zero(framework):
+    from rlcore.policy.exploration import PerWorkerGaussianNoise, PerWorkerOrnsteinUhlenbeckNoise
+
+    mean = np.full((50, 2), 0.25, np.float32)
+    for cls in (PerWorkerGaussianNoise, PerWorkerOrnsteinUhlenbeckNoise):
+        local = cls(BOX, framework=framework, worker_index=0, num_workers=2, random_timesteps=0)
+        np.testing.assert_allclose(run(local, dist(framework, "det", mean), 5)[0], mean)
+        remote = cls(BOX, framework=framework, worker_index=1, num_workers=2, random_timesteps=0)
+        assert np.abs(run(remote, dist(framework, "det", mean), 5)[0] - mean).max() > 0
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_soft_q_temperature(framework):
+    from rlcore.policy.exploration import SoftQ
+
+    q = np.tile([[0.0, 1.0, 0.5]], (2000, 1))
+    hot, _ = run(SoftQ(DISCRETE, framework=framework, temperature=100.0), dist(framework, "cat", q), 0)
+    cold, _ = run(SoftQ(DISCRETE, framework=framework, temperature=0.05), dist(framework, "cat", q), 0)
+    assert abs((hot == 1).mean() - 1 / 3) < 0.06 and (cold == 1).mean() > 0.99
+    assert (run(SoftQ(DISCRETE, framework=framework), dist(framework, "cat", q), 0, explore=False)[0] == 1).all()
+    with pytest.raises(ValueError, match="temperature"):
+        SoftQ(DISCRETE, framework=framework, temperature=0.0)
