@@ -96,6 +96,12 @@ def test_state_round_trip_gives_identical_actions(tmp_path, batch):
     for _ in range(3):
         p.learn_on_batch(batch)
     p.on_global_var_update({"timestep": 77})
+    from rlcore.policy.policy_state import packb, unpackb
+
+    weights = unpackb(packb(p.get_weights()))  # msgpack-able, exactly
+    assert weights.keys() == p.get_weights().keys()
+    for k, v in p.get_weights().items():
+        np.testing.assert_array_equal(weights[k], v)
     path = p.export_checkpoint(str(tmp_path))
     q = make()
     q.import_checkpoint(path)

@@ -113,6 +113,12 @@ def test_state_round_trip_gives_identical_actions(tmp_path, batch):
         p.learn_on_batch(batch)
     p.on_global_var_update({"timestep": 123})
     state = p.get_state()
+    from rlcore.policy.policy_state import packb, unpackb
+
+    weights = unpackb(packb(p.get_weights()))  # msgpack-able, exactly
+    assert weights.keys() == p.get_weights().keys()
+    for k, v in p.get_weights().items():
+        np.testing.assert_array_equal(weights[k], v)
     assert state["global_timestep"] == 123 and state["_optimizer_variables"]
     path = p.export_checkpoint(str(tmp_path))
     q = make()
