@@ -401,6 +401,14 @@ class TFPolicy(Policy):
             for var, val in zip(opt_vars, values):
                 var.assign(np.asarray(val))
 
+    def variables(self) -> List[Any]:
+        """The model's variables (RLlib's eager-policy accessor)."""
+        return self.model.variables()
+
+    def get_session(self) -> None:
+        """TF1 graph sessions do not exist in TF2: always ``None`` (RLlib 1.x eager policies too)."""
+        return None
+
     def get_initial_state(self) -> List[np.ndarray]:
         """The model's initial RNN state."""
         return [np.asarray(s) for s in self.model.get_initial_state()]

@@ -331,7 +331,13 @@ class TorchPolicy(Policy):
     def get_state(self) -> Dict[str, Any]:
         """Weights, global timestep, exploration state and each optimizer's state (numpy)."""
         state = super().get_state()
-        state["_optimizer_variables"] = [_to_numpy(opt.state_dict()) for opt in self._optimizers]
+        opt_states = []
+        for opt in self._optimizers:
+            sd = _to_numpy(opt.state_dict())
+            # String keys: any msgpack/JSON codec can carry them (torch uses parameter ints).
+            sd["state"] = {str(k): v for k, v in sd.get("state", {}).items()}
+            opt_states.append(sd)
+        state["_optimizer_variables"] = opt_states
         return state
 
     def set_state(self, state: Dict[str, Any]) -> None:
@@ -353,6 +359,8 @@ class TorchPolicy(Policy):
             return x
 
         for opt, s in zip(self._optimizers, opt_states):
+            s = dict(s)
+            s["state"] = {int(k): v for k, v in (s.get("state") or {}).items()}
             opt.load_state_dict(to_torch(s))
 
     def get_initial_state(self) -> List[np.ndarray]:

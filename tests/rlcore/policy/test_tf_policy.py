@@ -229,3 +229,16 @@ def test_compute_actions_from_input_dict():
     a1, _, e1 = p.compute_actions_from_input_dict({"obs": obs}, explore=False)
     a2, _, e2 = p.compute_actions(obs, explore=False)
     np.testing.assert_array_equal(a1, a2)
+
+
+def test_learning_rate_schedule_mixin_sets_the_keras_learning_rate():
+    from rlcore.policy.tf_policy import LearningRateSchedule
+
+    def before_init(policy, obs_space, action_space, config):
+        LearningRateSchedule.__init__(policy, config["lr"], [[0, 0.1], [100, 0.0]])
+
+    P = MyTFPolicy.with_updates(name="LRTF", mixins=[LearningRateSchedule], before_init=before_init)
+    p = make({"lr": 0.1}, cls=P)
+    p.on_global_var_update({"timestep": 50})
+    assert p.global_timestep == 50 and p.get_session() is None
+    assert float(p._optimizer.learning_rate.numpy()) == pytest.approx(0.05)
