@@ -19,7 +19,7 @@ from rlcore.policy.schedule_mixins import LearningRateSchedule
 from rlcore.policy.tf_policy_template import build_tf_policy
 from rlcore.sampling.postprocessing import compute_gae_for_sample_batch
 
-__all__ = ["A3CTFPolicy", "actor_critic_loss", "stats", "grad_stats", "setup_mixins"]
+__all__ = ["A3CTFPolicy", "actor_critic_loss", "stats", "grad_stats", "setup_mixins", "start_schedules"]
 
 
 def actor_critic_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any) -> Any:
@@ -68,6 +68,11 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     TFEntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
 
+def start_schedules(policy: Any, obs_space: Any, action_space: Any, config: Dict[str, Any]) -> None:
+    """Sets the scheduled learning rate and entropy coefficient to their values at timestep 0."""
+    policy.on_global_var_update({"timestep": 0})
+
+
 def _default_config() -> Dict[str, Any]:
     from rlcore.algorithms.a3c.a3c import DEFAULT_CONFIG
 
@@ -82,5 +87,6 @@ A3CTFPolicy = build_tf_policy(
     grad_stats_fn=grad_stats,
     postprocess_fn=compute_gae_for_sample_batch,
     before_init=setup_mixins,
+    after_init=start_schedules,
     mixins=[TFValueNetworkMixin, LearningRateSchedule, TFEntropyCoeffSchedule],
 )

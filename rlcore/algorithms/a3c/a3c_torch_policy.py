@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from rlcore.algorithms.torch_mixins import TorchValueNetworkMixin, explained_variance, masked_sum_fn
+from rlcore.algorithms.torch_mixins import TorchValueNetworkMixin, adam_optimizer, explained_variance, masked_sum_fn
 from rlcore.data.columns import Columns
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
 from rlcore.policy.torch_policy_template import build_torch_policy
 from rlcore.sampling.postprocessing import compute_gae_for_sample_batch
 
-__all__ = ["A3CTorchPolicy", "actor_critic_loss", "loss_and_entropy_stats", "setup_mixins"]
+__all__ = ["A3CTorchPolicy", "actor_critic_loss", "loss_and_entropy_stats", "setup_mixins", "start_schedules"]
 
 
 def actor_critic_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any) -> Any:
@@ -56,6 +56,11 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     EntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
 
+def start_schedules(policy: Any, obs_space: Any, action_space: Any, config: Dict[str, Any]) -> None:
+    """Sets the scheduled learning rate and entropy coefficient to their values at timestep 0."""
+    policy.on_global_var_update({"timestep": 0})
+
+
 def _default_config() -> Dict[str, Any]:
     from rlcore.algorithms.a3c.a3c import DEFAULT_CONFIG
 
@@ -65,9 +70,11 @@ def _default_config() -> Dict[str, Any]:
 A3CTorchPolicy = build_torch_policy(
     "A3CTorchPolicy",
     get_default_config=_default_config,
+    optimizer_fn=adam_optimizer,
     loss_fn=actor_critic_loss,
     stats_fn=loss_and_entropy_stats,
     postprocess_fn=compute_gae_for_sample_batch,
     before_init=setup_mixins,
+    after_init=start_schedules,
     mixins=[TorchValueNetworkMixin, LearningRateSchedule, EntropyCoeffSchedule],
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from rlcore.algorithms.pg.utils import ReturnsPostprocessingMixin, post_process_advantages
+from rlcore.algorithms.torch_mixins import adam_optimizer
 from rlcore.data.columns import Columns
 from rlcore.policy.torch_policy_template import build_torch_policy
 
@@ -41,6 +42,7 @@ def _default_config() -> Dict[str, Any]:
 PGTorchPolicy = build_torch_policy(
     "PGTorchPolicy",
     get_default_config=_default_config,
+    optimizer_fn=adam_optimizer,
     loss_fn=pg_torch_loss,
     stats_fn=pg_loss_stats,
     postprocess_fn=post_process_advantages,

@@ -16,13 +16,13 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from rlcore.algorithms.ppo.kl_coeff import KLCoeffMixin
-from rlcore.algorithms.torch_mixins import TorchValueNetworkMixin, explained_variance, masked_mean_fn
+from rlcore.algorithms.torch_mixins import TorchValueNetworkMixin, adam_optimizer, explained_variance, masked_mean_fn
 from rlcore.data.columns import Columns
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
 from rlcore.policy.torch_policy_template import build_torch_policy
 from rlcore.sampling.postprocessing import compute_gae_for_sample_batch
 
-__all__ = ["PPOTorchPolicy", "ppo_surrogate_loss", "kl_and_loss_stats", "setup_mixins"]
+__all__ = ["PPOTorchPolicy", "ppo_surrogate_loss", "kl_and_loss_stats", "setup_mixins", "start_schedules"]
 
 
 def ppo_surrogate_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any) -> Any:
@@ -86,6 +86,11 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     EntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
 
+def start_schedules(policy: Any, obs_space: Any, action_space: Any, config: Dict[str, Any]) -> None:
+    """Sets the scheduled learning rate and entropy coefficient to their values at timestep 0."""
+    policy.on_global_var_update({"timestep": 0})
+
+
 def _default_config() -> Dict[str, Any]:
     from rlcore.algorithms.ppo.ppo import DEFAULT_CONFIG
 
@@ -95,9 +100,11 @@ def _default_config() -> Dict[str, Any]:
 PPOTorchPolicy = build_torch_policy(
     "PPOTorchPolicy",
     get_default_config=_default_config,
+    optimizer_fn=adam_optimizer,
     loss_fn=ppo_surrogate_loss,
     stats_fn=kl_and_loss_stats,
     postprocess_fn=compute_gae_for_sample_batch,
     before_init=setup_mixins,
+    after_init=start_schedules,
     mixins=[TorchValueNetworkMixin, KLCoeffMixin, LearningRateSchedule, EntropyCoeffSchedule],
 )

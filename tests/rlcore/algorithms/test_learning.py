@@ -1,0 +1,64 @@
+"""Learning tests on CartPole-v1: each algorithm reaches its target return, seeded, in under a minute."""
+
+import pytest
+
+PPO_SETTINGS = dict(num_envs_per_worker=8, rollout_fragment_length=500, train_batch_size=4000,
+                    sgd_minibatch_size=128, num_sgd_iter=6, lr=3e-4, vf_loss_coeff=0.01)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_ppo_reaches_150(framework, small_config, train_until):
+    from rlcore.algorithms.ppo import PPOTrainer
+
+    result = train_until(PPOTrainer(config=small_config(framework, **PPO_SETTINGS)), 150, max_seconds=50)
+    assert result["episode_reward_mean"] >= 150, result["episode_reward_mean"]
+
+
+@pytest.mark.slow
+def test_pg_reaches_100(small_config, train_until):
+    from rlcore.algorithms.pg import PGTrainer
+
+    config = small_config("torch", lr=0.01, train_batch_size=1000, rollout_fragment_length=125,
+                          num_envs_per_worker=8, batch_mode="complete_episodes")
+    result = train_until(PGTrainer(config=config), 100, max_seconds=50)
+    assert result["episode_reward_mean"] >= 100, result["episode_reward_mean"]
+
+
+@pytest.mark.slow
+def test_a2c_reaches_100(small_config, train_until):
+    from rlcore.algorithms.a2c import A2CTrainer
+
+    config = small_config("torch", lr=0.003, train_batch_size=500, rollout_fragment_length=25, num_envs_per_worker=8)
+    result = train_until(A2CTrainer(config=config), 100, max_seconds=50)
+    assert result["episode_reward_mean"] >= 100, result["episode_reward_mean"]
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_ppo_with_two_ray_workers_learns(ray_session, small_config, train_until):
+    from rlcore.algorithms.ppo import PPOTrainer
+
+    config = small_config("torch", **dict(PPO_SETTINGS, num_workers=2, num_envs_per_worker=4))
+    result = train_until(PPOTrainer(config=config), 150, max_seconds=50)
+    assert result["num_healthy_workers"] == 2
+    assert result["episode_reward_mean"] >= 150, result["episode_reward_mean"]
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_a3c_learns_asynchronously(ray_session, small_config, train_until):
+    from rlcore.algorithms.a3c import A3CTrainer
+
+    config = small_config("torch", num_workers=2, num_envs_per_worker=4, rollout_fragment_length=25, lr=0.003,
+                          min_iter_time_s=1)
+    trainer = A3CTrainer(config=config)
+    first = trainer.train()
+    # Gradients arrive one worker at a time: the learner applied several per iteration, each
+    # from one worker's sample of rollout_fragment_length * num_envs_per_worker steps.
+    assert first["info"]["num_steps_trained"] == first["timesteps_total"]
+    assert first["timesteps_total"] % 100 == 0 and first["timesteps_total"] >= 200
+    assert "grad_wait_time_ms" in first["timers"] and "apply_grad_time_ms" in first["timers"]
+    result = train_until(trainer, max(60.0, 2 * first["episode_reward_mean"]), max_seconds=45)
+    assert result["episode_reward_mean"] >= max(60.0, 2 * first["episode_reward_mean"]), \
+        (first["episode_reward_mean"], result["episode_reward_mean"])

@@ -1,0 +1,186 @@
+"""PPO: the loss against a numpy computation, KL adaptation, schedules, state, config checks, the plan."""
+
+import inspect
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from rlcore.algorithms.ppo import PPOTFPolicy, PPOTorchPolicy, UpdateKL, execution_plan, validate_config
+from rlcore.algorithms.ppo.ppo import DEFAULT_CONFIG
+from rlcore.data.sample_batch import SampleBatch
+from rlcore.policy.utils import to_numpy
+
+OBS = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
+ACT = gym.spaces.Discrete(2)
+POLICIES = {"torch": PPOTorchPolicy, "tf2": PPOTFPolicy}
+
+
+def make_policy(framework, **config):
+    cfg = dict(DEFAULT_CONFIG, framework=framework, eager_tracing=framework == "tf2", model={"fcnet_hiddens": [8]})
+    cfg.update(config)
+    return POLICIES[framework](OBS, ACT, cfg)
+
+
+def train_batch(n=32, seed=0):
+    rng = np.random.default_rng(seed)
+    old_logits = rng.normal(0, 1, (n, 2)).astype(np.float32)
+    actions = rng.integers(0, 2, n)
+    old_logp = old_logits[np.arange(n), actions] - np.log(np.exp(old_logits).sum(1))
+    return SampleBatch({
+        "obs": rng.uniform(-1, 1, (n, 4)).astype(np.float32), "actions": actions,
+        "action_dist_inputs": old_logits, "action_logp": old_logp.astype(np.float32),
+        "vf_preds": rng.normal(0, 0.5, n).astype(np.float32), "advantages": rng.normal(0, 1, n).astype(np.float32),
+        "value_targets": rng.normal(0, 1, n).astype(np.float32)})
+
+
+def model_outputs(policy, obs):
+    logits, _ = policy.model({"obs": obs})
+    values = policy.model.value_function()
+    return to_numpy(logits).astype(np.float64), to_numpy(values).astype(np.float64)
+
+
+def numpy_ppo_loss(batch, logits, values, cfg, kl_coeff, entropy_coeff):
+    def log_softmax(x):
+        return x - np.log(np.exp(x).sum(1, keepdims=True))
+
+    n = len(batch["actions"])
+    logp_all, old_all = log_softmax(logits), log_softmax(batch["action_dist_inputs"].astype(np.float64))
+    ratio = np.exp(logp_all[np.arange(n), batch["actions"]] - batch["action_logp"])
+    adv = batch["advantages"]
+    surrogate = np.minimum(adv * ratio, adv * np.clip(ratio, 1 - cfg["clip_param"], 1 + cfg["clip_param"]))
+    kl = (np.exp(old_all) * (old_all - logp_all)).sum(1)
+    entropy = -(np.exp(logp_all) * logp_all).sum(1)
+    old_v, targets = batch["vf_preds"], batch["value_targets"]
+    vf_clipped = old_v + np.clip(values - old_v, -cfg["vf_clip_param"], cfg["vf_clip_param"])
+    vf_loss = np.maximum((values - targets) ** 2, (vf_clipped - targets) ** 2)
+    total = np.mean(-surrogate + kl_coeff * kl + cfg["vf_loss_coeff"] * vf_loss - entropy_coeff * entropy)
+    return {"total_loss": total, "policy_loss": np.mean(-surrogate), "vf_loss": np.mean(vf_loss), "kl": np.mean(kl),
+            "entropy": np.mean(entropy)}
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_loss_matches_numpy(framework):
+    cfg = {"clip_param": 0.2, "vf_clip_param": 0.1, "vf_loss_coeff": 0.5, "kl_coeff": 0.3, "entropy_coeff": 0.05}
+    policy = make_policy(framework, **cfg)
+    batch = train_batch()
+    logits, values = model_outputs(policy, batch["obs"])
+    expected = numpy_ppo_loss(batch, logits, values, cfg, kl_coeff=0.3, entropy_coeff=0.05)
+    # compute_gradients evaluates the loss at the current weights without changing them.
+    _, info = policy.compute_gradients(batch)
+    stats = info["learner_stats"]
+    for key, value in expected.items():
+        assert stats[key] == pytest.approx(value, rel=1e-4, abs=1e-5), key
+    assert stats["cur_kl_coeff"] == pytest.approx(0.3) and stats["entropy_coeff"] == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("sampled_kl, expected", [(0.05, 0.3), (0.001, 0.1), (0.01, 0.2), (0.02, 0.2), (0.005, 0.2)])
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_update_kl(framework, sampled_kl, expected):
+    policy = make_policy(framework, kl_coeff=0.2, kl_target=0.01)
+    assert policy.update_kl(sampled_kl) == pytest.approx(expected)
+    _, info = policy.compute_gradients(train_batch())
+    assert info["learner_stats"]["cur_kl_coeff"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_kl_coeff_and_optimizer_survive_get_set_state(framework):
+    policy = make_policy(framework)
+    policy.update_kl(1.0)
+    policy.learn_on_batch(train_batch())
+    other = make_policy(framework)
+    other.set_state(policy.get_state())
+    assert other.kl_coeff_val == pytest.approx(0.3)
+    batch = train_batch(seed=1)
+    assert policy.learn_on_batch(batch)["learner_stats"] == pytest.approx(other.learn_on_batch(batch)["learner_stats"])
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_entropy_and_lr_schedules_reach_the_loss(framework):
+    policy = make_policy(framework, entropy_coeff_schedule=[[0, 0.1], [100, 0.0]], lr_schedule=[[0, 1e-3], [100, 1e-5]])
+    batch = train_batch()
+    first = policy.learn_on_batch(batch)["learner_stats"]
+    policy.on_global_var_update({"timestep": 50})
+    second = policy.learn_on_batch(batch)["learner_stats"]
+    assert first["entropy_coeff"] == pytest.approx(0.1) and second["entropy_coeff"] == pytest.approx(0.05)
+    assert first["cur_lr"] == pytest.approx(1e-3) and second["cur_lr"] == pytest.approx(0.000505, rel=1e-4)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_vf_share_layers_and_no_critic(framework):
+    shared = make_policy(framework, model={"fcnet_hiddens": [8], "vf_share_layers": True})
+    separate = make_policy(framework)
+    assert len(shared.get_weights()) < len(separate.get_weights())
+    no_critic = make_policy(framework, use_critic=False, use_gae=False, batch_mode="complete_episodes")
+    stats = no_critic.learn_on_batch(train_batch())["learner_stats"]
+    assert stats["vf_loss"] == 0.0
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"sgd_minibatch_size": 8000}, "sgd_minibatch_size=8000: expected a value <= train_batch_size (4000)"),
+    ({"entropy_coeff": -0.1}, "entropy_coeff=-0.1: expected a value >= 0.0"),
+    ({"use_gae": False}, "batch_mode='truncate_episodes' needs use_gae=True"),
+    ({"num_sgd_iter": 0}, "num_sgd_iter=0: expected an int >= 1"),
+    ({"use_critic": False, "batch_mode": "complete_episodes"}, "use_gae=True needs use_critic=True"),
+])
+def test_validate_config_errors(overrides, message):
+    config = dict(DEFAULT_CONFIG, **overrides)
+    with pytest.raises(ValueError) as err:
+        validate_config(config)
+    assert message in str(err.value)
+
+
+def test_top_level_vf_share_layers_moves_into_model():
+    config = dict(DEFAULT_CONFIG, vf_share_layers=True, model=dict(DEFAULT_CONFIG["model"]))
+    validate_config(config)
+    assert config["model"]["vf_share_layers"] is True and config["vf_share_layers"] is None
+    assert DEFAULT_CONFIG["model"]["vf_share_layers"] is False
+
+
+def test_update_kl_op_reads_the_learner_stats():
+    class FakeWorker:
+        def __init__(self, policy):
+            self.policy = policy
+
+        def foreach_trainable_policy(self, fn):
+            return [fn(self.policy, "default_policy")]
+
+    class FakeWorkers:
+        def __init__(self, policy):
+            self.worker = FakeWorker(policy)
+
+        def local_worker(self):
+            return self.worker
+
+    policy = make_policy("torch")
+    item = ("batch", {"default_policy": {"learner_stats": {"kl": 1.0}}})
+    assert UpdateKL(FakeWorkers(policy))(item) is item
+    assert policy.kl_coeff == pytest.approx(0.3)
+
+
+def test_execution_plan_is_short():
+    source = inspect.getsource(execution_plan)
+    body = [line for line in source.splitlines()[2:] if line.strip() and not line.strip().startswith(("#", '"""'))]
+    assert len(body) < 40
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_trainer_iteration(framework, small_config):
+    from rlcore.algorithms.ppo import PPOTrainer
+
+    trainer = PPOTrainer(config=small_config(framework, train_batch_size=400, rollout_fragment_length=100,
+                                             num_envs_per_worker=2, sgd_minibatch_size=64, num_sgd_iter=2))
+    try:
+        result = trainer.train()
+        stats = result["info"]["learner"]["default_policy"]
+        stats = stats.get("learner_stats", stats)
+        assert {"cur_kl_coeff", "cur_lr", "total_loss", "policy_loss", "vf_loss", "vf_explained_var", "kl", "entropy",
+                "entropy_coeff"} <= set(stats)
+        assert result["timesteps_total"] == 400 and result["info"]["num_steps_trained"] == 400
+        # UpdateKL ran: the coefficient moved by the measured KL.
+        assert trainer.get_policy().kl_coeff_val != 0.2 or 0.005 <= stats["kl"] <= 0.02
+        explained = trainer.train_exec_impl.explain() if hasattr(trainer.train_exec_impl, "explain") else ""
+        for stage in ("ConcatBatches", "StandardizeFields", "TrainOneStep", "UpdateKL"):
+            assert stage in str(explained) or stage in repr(trainer.train_exec_impl)
+    finally:
+        trainer.stop()
