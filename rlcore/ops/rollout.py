@@ -205,8 +205,11 @@ class ConcatBatches:
     """Buffers batches until they hold ``min_batch_size`` steps, then emits their concatenation.
 
     Use with ``.combine()``: each call returns ``[train_batch]`` or ``[]``. Records the
-    ``sample`` timer (time between emitted batches) and its throughput (steps per second).
-    Empty batches are ignored. More than twice the target is logged (typical with
+    ``sample`` timer and its throughput (steps per second). Inside a plan the timer counts only
+    the time spent fetching the buffered batches from upstream (it is told when each fetch
+    starts), so downstream learning time is not counted as sampling (RLlib timed the whole gap
+    between two emitted batches, learning included; that is still the fallback when the
+    operator is called outside ``for_each``/``combine``). Empty batches are ignored. More than twice the target is logged (typical with
     ``complete_episodes`` or many workers).
 
     Args:
@@ -231,8 +234,20 @@ class ConcatBatches:
         self.buffer: List[SampleBatchType] = []
         self.count = 0
         self.last_batch_time = time.perf_counter()
+        self._fetch_start: float | None = None
+        self._fetch_time = 0.0
+        self._hooked = False
+
+    def on_fetch_start(self) -> None:
+        """Called by ``for_each``/``combine`` before each upstream fetch (times sampling)."""
+        self._hooked = True
+        self._fetch_start = time.perf_counter()
 
     def __call__(self, batch: SampleBatchType) -> List[SampleBatchType]:
+        now = time.perf_counter()
+        if self._fetch_start is not None:
+            self._fetch_time += now - self._fetch_start
+            self._fetch_start = None
         _check_sample_batch_type(batch)
         size = batch.count if self.count_steps_by == "env_steps" else agent_steps(batch)
         if size == 0:
@@ -248,10 +263,10 @@ class ConcatBatches:
                 self.count, self.min_batch_size)
         out = self.buffer[0] if len(self.buffer) == 1 else concat_samples(self.buffer)
         timer = _get_shared_metrics().timers[SAMPLE_TIMER]
-        now = time.perf_counter()
-        timer.push(now - self.last_batch_time)
+        timer.push(self._fetch_time if self._hooked else now - self.last_batch_time)
         timer.push_units_processed(self.count)
         self.last_batch_time = now
+        self._fetch_time = 0.0
         self.buffer = []
         self.count = 0
         return [out]

@@ -76,6 +76,28 @@ def test_concat_batches_keeps_row_order_and_times_sampling():
     assert timer.count == 2 and timer.mean_units_processed == 8
 
 
+def test_sample_timer_counts_upstream_fetches_only():
+    import time
+
+    def slow_source(timeout):
+        while True:
+            time.sleep(0.02)
+            yield SampleBatch({"x": np.arange(5)})
+
+    def slow_learner(batch):
+        time.sleep(0.3)
+        return batch
+
+    it = (LocalIterator(slow_source, SharedMetrics(), name="slow")
+          .combine(ConcatBatches(min_batch_size=10)).for_each(slow_learner))
+    it.take(3)
+    timer = it.shared_metrics.get().timers[SAMPLE_TIMER]
+    assert timer.count == 3
+    # two 20 ms fetches per train batch; the 300 ms of learning are not counted as sampling
+    assert 0.035 < timer.mean < 0.25
+    assert 10 / 0.25 < timer.mean_throughput < 10 / 0.035
+
+
 def test_concat_batches_counts_agent_steps_of_multi_agent_batches():
     ma = MultiAgentBatch({"a": SampleBatch({"x": [1, 2]}), "b": SampleBatch({"x": [3, 4, 5]})}, env_steps=2)
     out = _stream([ma] * 4).combine(ConcatBatches(min_batch_size=10, count_steps_by="agent_steps")).take(2)
