@@ -81,7 +81,8 @@ def parallel_rollouts(workers: Any, *, mode: RolloutMode = "bulk_sync", num_asyn
         mode: ``"bulk_sync"``: each item is one batch from every remote worker, concatenated
             (gathered like ``WorkerSet.sample()``, so a dead worker is replaced when the config
             says ``recreate_failed_workers``); ``"async"``: each worker's batches as they
-            arrive (``gather_async``), with ``metrics.current_actor`` set to the source worker;
+            arrive (``gather_async``), with ``metrics.current_actor`` set to the source worker
+            (a dead worker is not replaced here: the stream raises a ``ShardError`` naming it);
             ``"raw"``: the :class:`~rlcore.dataflow.ParallelIterator` over the remote workers
             (over the local worker when there are none), for the caller to gather and count.
         num_async: Sample requests in flight per worker in ``"async"`` mode.
