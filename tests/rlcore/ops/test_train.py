@@ -224,3 +224,33 @@ def test_async_gradients_update_only_the_source_worker(ray_ops, ops_support):
         assert last.tolist() == [30.0, 30.0]  # the last sender got the newest weights
     finally:
         ws.stop()
+
+
+def test_async_gradients_without_remote_workers_runs_in_process(ops_support):
+    ws = ops_support.worker_set(fragment=6)
+    op = async_gradients(ws).for_each(ApplyGradients(ws, update_all=False))
+    assert [count for _, count in op.take(3)] == [6, 6, 6]
+    assert ops_support.spy(ws).w.tolist() == [18.0, 18.0]
+    m = _metrics(op)
+    assert (m.counters["num_steps_sampled"], m.counters["num_steps_trained"]) == (18, 18)
+    assert repr(op) == "LocalIterator[async_gradients[local].for_each().for_each()]"
+    ws.stop()
+
+
+def test_apply_gradients_update_all_false_needs_the_source_actor(ops_support):
+    class FakeWorkers:
+        def __init__(self, local):
+            self.local = local
+
+        def local_worker(self):
+            return self.local
+
+        def remote_workers(self):
+            return ["remote-1"]
+
+    ws = ops_support.worker_set()
+    fake = FakeWorkers(ws.local_worker())
+    stream = LocalIterator(lambda t: iter([([np.ones(2, np.float32)], 4)]), SharedMetrics())
+    with pytest.raises(ValueError, match="current_actor must be set"):
+        stream.for_each(ApplyGradients(fake, update_all=False)).take(1)
+    ws.stop()
