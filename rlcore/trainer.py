@@ -237,6 +237,8 @@ class Trainer(Trainable):
         result = next(self.train_exec_impl)
         if not isinstance(result, dict):
             raise TypeError(f"{self._name}'s execution plan yielded {type(result).__name__}; expected a result dict")
+        if "timesteps_this_iter" not in result and isinstance(result.get("timesteps_total"), (int, np.integer)):
+            result["timesteps_this_iter"] = int(result["timesteps_total"]) - int(self._timesteps_total or 0)
         interval = self.config.get("evaluation_interval")
         if interval and (self._iteration + 1) % interval == 0:
             result.update(self.evaluate())
