@@ -1,0 +1,18 @@
+"""``ray.rllib.agents.registry``: ``get_trainer_class`` over rlcore's algorithms, from :mod:`rlcore.registry`.
+
+``ALGORITHMS`` maps each built-in name to ``(module, class name)``; the module is imported only
+when ``get_trainer_class`` looks the name up.
+
+Examples:
+    >>> from rllib_compat.agents.registry import get_trainer_class, ALGORITHMS
+    >>> import rlcore.registry
+    >>> get_trainer_class is rlcore.registry.get_trainer_class
+    True
+    >>> sorted(ALGORITHMS)
+    ['A2C', 'A3C', 'PG', 'PPO']
+"""
+
+from rlcore.registry import BUILTIN_TRAINERS as ALGORITHMS
+from rlcore.registry import get_trainer_class, register_trainer
+
+__all__ = ["ALGORITHMS", "get_trainer_class", "register_trainer"]
