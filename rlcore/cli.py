@@ -445,6 +445,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = create_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.v > 1 else logging.INFO if args.v else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.v:  # Tune's system monitor warns about a missing GPU monitor at every start
+        logging.getLogger("ray.tune.utils.util").setLevel(logging.ERROR)
     from rlcore.checkpoints import CheckpointError
 
     start = time.time()
