@@ -1,0 +1,175 @@
+"""Benchmark: wall clock and env steps for PPO to reach a mean return of 450 on CartPole-v1.
+
+Two setups at the same hyperparameters, 3 seeds each, median and range printed:
+
+- **embedded**: ``num_workers=0``, the trainer process samples 8 envs itself (no Ray);
+- **ray2**: 2 Ray rollout workers with 4 envs each (8 envs in all); ``ray.init`` runs before the
+  clock starts.
+
+Hyperparameters (fixed so that peers compare at equal settings): 8 envs, ``train_batch_size``
+4000 (``rollout_fragment_length`` 500 per env), ``sgd_minibatch_size`` 128, ``num_sgd_iter`` 6,
+``lr`` 3e-4, ``vf_loss_coeff`` 0.01, fcnet [64, 64] tanh, separate value network, GAE lambda 1.0,
+gamma 0.99, clip 0.3, torch with 1 thread (Ray workers run with 1 thread too). Wall time counts
+from trainer construction. "Mean return" is the mean of the last 20 finished episodes, taken
+after each training iteration. A run that has not reached the target after ``--max-steps`` env
+steps counts as not reached.
+
+The issue quotes two outside figures measured on this machine kind at matched settings:
+Stable-Baselines3 reaches 450 in 8.2 s and RLlib 2.60 in 17.1 s. They are printed as ratios for
+orientation only; the in-run peer comparison is ray2 / embedded.
+
+Prints a table and writes ``bench/results/learning.json``.
+
+Usage: ``python bench/learning.py [--seeds 0 1 2] [--target 450] [--max-steps 300000] [--modes embedded ray2]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+SB3_SECONDS = 8.2
+RLLIB_260_SECONDS = 17.1
+LAST_EPISODES = 20
+
+
+def ppo_config(mode: str, seed: int) -> dict:
+    """The fixed benchmark hyperparameters for one setup and seed."""
+    workers, envs = (0, 8) if mode == "embedded" else (2, 4)
+    return {
+        "env": "CartPole-v1",
+        "framework": "torch",
+        "seed": seed,
+        "num_workers": workers,
+        "num_envs_per_worker": envs,
+        "rollout_fragment_length": 500,
+        "train_batch_size": 4000,
+        "sgd_minibatch_size": 128,
+        "num_sgd_iter": 6,
+        "lr": 3e-4,
+        "vf_loss_coeff": 0.01,
+        "model": {"fcnet_hiddens": [64, 64], "fcnet_activation": "tanh", "vf_share_layers": False},
+        "metrics_smoothing_episodes": LAST_EPISODES,
+        "min_iter_time_s": 0,
+        "log_level": "ERROR",
+    }
+
+
+def last_episodes_mean(result: dict) -> float:
+    """Mean return of the last 20 finished episodes.
+
+    With ``metrics_smoothing_episodes=20`` the result's ``hist_stats.episode_reward`` holds this
+    iteration's episodes in order, topped up with earlier ones when fewer than 20 finished.
+    """
+    rewards = (result.get("hist_stats") or {}).get("episode_reward") or []
+    return float("nan") if not rewards else float(sum(rewards[-LAST_EPISODES:]) / len(rewards[-LAST_EPISODES:]))
+
+
+def run_once(mode: str, seed: int, target: float, max_steps: int) -> dict:
+    """Trains one PPO trainer until the target; returns seconds, steps and iterations."""
+    from rlcore.algorithms.ppo import PPOTrainer
+
+    start = time.perf_counter()
+    trainer = PPOTrainer(config=ppo_config(mode, seed))
+    built = time.perf_counter() - start
+    reached, steps, iterations, ret = False, 0, 0, float("nan")
+    try:
+        while steps < max_steps:
+            result = trainer.train()
+            iterations += 1
+            steps = int(result["timesteps_total"])
+            ret = last_episodes_mean(result)
+            if ret >= target:
+                reached = True
+                break
+    finally:
+        seconds = time.perf_counter() - start
+        trainer.stop()
+    return {"mode": mode, "seed": seed, "reached": reached, "seconds": round(seconds, 2), "env_steps": steps,
+            "iterations": iterations, "final_return": round(ret, 1), "construct_seconds": round(built, 2)}
+
+
+def summarize(runs: list) -> dict:
+    """Median and range of seconds and env steps over the runs that reached the target."""
+    ok = [r for r in runs if r["reached"]]
+    if not ok:
+        return {"reached": 0, "runs": len(runs)}
+    secs, steps = [r["seconds"] for r in ok], [r["env_steps"] for r in ok]
+    return {"reached": len(ok), "runs": len(runs), "median_seconds": round(statistics.median(secs), 2),
+            "min_seconds": min(secs), "max_seconds": max(secs), "median_env_steps": int(statistics.median(steps)),
+            "min_env_steps": min(steps), "max_env_steps": max(steps)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--target", type=float, default=450.0)
+    parser.add_argument("--max-steps", type=int, default=300_000)
+    parser.add_argument("--modes", nargs="+", default=["embedded", "ray2"], choices=["embedded", "ray2"])
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(1)
+    runs = []
+    for mode in args.modes:
+        if mode == "ray2":
+            import ray
+
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+        try:
+            for seed in args.seeds:
+                run = run_once(mode, seed, args.target, args.max_steps)
+                runs.append(run)
+                print(f"  {mode:9s} seed {seed}: {'reached' if run['reached'] else 'NOT reached'} "
+                      f"{run['final_return']:6.1f} in {run['seconds']:6.1f} s, {run['env_steps']} env steps, "
+                      f"{run['iterations']} iterations (construction {run['construct_seconds']} s)", flush=True)
+        finally:
+            if mode == "ray2":
+                ray.shutdown()
+
+    summary = {mode: summarize([r for r in runs if r["mode"] == mode]) for mode in args.modes}
+    print()
+    print(f"PPO CartPole-v1 to mean return {args.target:g} (last {LAST_EPISODES} episodes), seeds {args.seeds}")
+    print(f"{'setup':10s} {'reached':>8s} {'median s':>9s} {'range s':>15s} {'median steps':>13s} {'range steps':>17s}")
+    for mode, s in summary.items():
+        if not s.get("reached"):
+            print(f"{mode:10s} {'0/' + str(s['runs']):>8s}")
+            continue
+        print(f"{mode:10s} {str(s['reached']) + '/' + str(s['runs']):>8s} {s['median_seconds']:9.2f} "
+              f"{s['min_seconds']:7.2f}-{s['max_seconds']:<7.2f} {s['median_env_steps']:13d} "
+              f"{s['min_env_steps']:8d}-{s['max_env_steps']:<8d}")
+    ratios = {}
+    emb = summary.get("embedded", {})
+    if emb.get("reached"):
+        ratios["sb3_quoted_over_embedded"] = round(SB3_SECONDS / emb["median_seconds"], 2)
+        ratios["rllib260_quoted_over_embedded"] = round(RLLIB_260_SECONDS / emb["median_seconds"], 2)
+        if summary.get("ray2", {}).get("reached"):
+            ratios["ray2_over_embedded"] = round(summary["ray2"]["median_seconds"] / emb["median_seconds"], 2)
+        print(f"quoted SB3 {SB3_SECONDS} s / embedded median = {ratios['sb3_quoted_over_embedded']}x; "
+              f"quoted RLlib 2.60 {RLLIB_260_SECONDS} s / embedded median = {ratios['rllib260_quoted_over_embedded']}x")
+        if "ray2_over_embedded" in ratios:
+            print(f"ray2 / embedded median wall time = {ratios['ray2_over_embedded']}x (same run)")
+
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    out = {"benchmark": "learning", "target": args.target, "seeds": args.seeds, "runs": runs, "summary": summary,
+           "ratios": ratios, "settings": ppo_config("embedded", 0), "load_average_at_end": load,
+           "python": platform.python_version(), "machine": platform.machine()}
+    path = Path(__file__).resolve().parent / "results" / "learning.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2, default=str))
+    print(f"wrote {path} (load average at end: {load})")
+
+
+if __name__ == "__main__":
+    main()
