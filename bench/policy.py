@@ -8,7 +8,8 @@
 
 Both policies use the default model for a 4-float observation and 2 actions (fully connected
 256x256, tanh, as RLlib's MODEL_DEFAULTS). Prints a table and writes ``bench/results/policy.json``.
-Each figure is the best mean of several repeats (these machines are shared; compare ratios).
+Each figure is the best mean of several repeats, the contenders timed in alternation (these
+machines are shared; compare ratios).
 
 Usage: ``python bench/policy.py [--quick]``
 """
@@ -32,16 +33,19 @@ OBS = gym.spaces.Box(-1.0, 1.0, (4,), dtype=np.float32)
 ACT = gym.spaces.Discrete(2)
 
 
-def best_time(fn, number: int, repeat: int = 5) -> float:
-    """Best mean seconds per call of ``fn`` over ``repeat`` runs of ``number`` calls."""
-    for _ in range(max(3, number // 10)):
-        fn()
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
+def paired_best(fns, number: int, repeat: int = 7) -> list:
+    """Best mean seconds per call of each function, timed in alternation (shared, noisy machines:
+    load that comes and goes then hits every function alike)."""
+    for fn in fns:
+        for _ in range(max(3, number // 10)):
             fn()
-        best = min(best, (time.perf_counter() - t0) / number)
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[i] = min(best[i], (time.perf_counter() - t0) / number)
     return best
 
 
@@ -81,8 +85,7 @@ def bench_torch(rows, quick):
         def full(obs=obs):
             return policy.compute_actions(obs)
 
-        t_bare = best_time(bare, number)
-        t_full = best_time(full, number)
+        t_bare, t_full = paired_best([bare, full], number // 4)
         rows.append({"framework": "torch", "case": f"compute_actions B={batch}", "bare_us": t_bare * 1e6,
                      "policy_us": t_full * 1e6, "ratio": t_full / t_bare, "goal": 1.5})
 
@@ -105,10 +108,12 @@ def bench_tf(rows, quick):
     for batch in (1, 64):
         obs = np.random.default_rng(0).uniform(-1, 1, (batch, 4)).astype(np.float32)
         number = 100 if quick else 500
-        t_bare_eager = best_time(lambda obs=obs: bare_step(tf.convert_to_tensor(obs)).numpy(), number)
-        t_bare_traced = best_time(lambda obs=obs: bare_traced_fn(tf.convert_to_tensor(obs)).numpy(), number)
-        t_eager = best_time(lambda obs=obs: eager.compute_actions(obs), number)
-        t_traced = best_time(lambda obs=obs: traced.compute_actions(obs), number)
+        t_bare_eager, t_eager, t_bare_traced, t_traced = paired_best([
+            lambda obs=obs: bare_step(tf.convert_to_tensor(obs)).numpy(),
+            lambda obs=obs: eager.compute_actions(obs),
+            lambda obs=obs: bare_traced_fn(tf.convert_to_tensor(obs)).numpy(),
+            lambda obs=obs: traced.compute_actions(obs),
+        ], number // 4)
         rows.append({"framework": "tf2 eager", "case": f"compute_actions B={batch}", "bare_us": t_bare_eager * 1e6,
                      "policy_us": t_eager * 1e6, "ratio": t_eager / t_bare_eager, "goal": None})
         rows.append({"framework": "tf2 traced", "case": f"compute_actions B={batch}", "bare_us": t_bare_traced * 1e6,

@@ -139,6 +139,8 @@ class TorchPolicy(Policy):
     def _tensor(self, x: Any) -> Any:
         import torch
 
+        if type(x) is np.ndarray and x.dtype != np.float64 and x.dtype != object and x.flags.writeable:
+            return torch.from_numpy(x)  # the common case, without copies
         if isinstance(x, dict):
             return {k: self._tensor(v) for k, v in x.items()}
         if isinstance(x, tuple):
@@ -192,14 +194,16 @@ class TorchPolicy(Policy):
             action_dist = dist_class(dist_inputs, self.model)
             actions, logp = self.exploration.get_exploration_action(
                 action_distribution=action_dist, timestep=timestep, explore=explore)
-        extra = _to_numpy(dict(self.extra_action_out(input_dict, state_batches, self.model, action_dist)))
+        extra = {k: _to_numpy(v) for k, v in self.extra_action_out(input_dict, state_batches, self.model,
+                                                                    action_dist).items()}
         if dist_inputs is not None:
             extra[Columns.ACTION_DIST_INPUTS] = dist_inputs.numpy()
         if logp is not None:
             logp = logp.numpy().astype(np.float32, copy=False)
             extra[Columns.ACTION_PROB] = np.exp(logp)
             extra[Columns.ACTION_LOGP] = logp
-        return _to_numpy(actions), [s.numpy() for s in state_out], extra
+        actions = actions.numpy() if isinstance(actions, torch.Tensor) else _to_numpy(actions)
+        return actions, [s.numpy() for s in state_out], extra
 
     def compute_log_likelihoods(self, actions, obs_batch, state_batches=None, prev_action_batch=None,
                                 prev_reward_batch=None):
