@@ -307,12 +307,16 @@ class TFPolicy(Policy):
             count = tf.shape(columns[first])[0]
         train_batch = TrainBatch(columns, count=count, is_training=True)
         self._grad_gnorm = None
-        with tf.GradientTape() as tape:
+        custom_gradients = type(self).gradients is not TFPolicy.gradients
+        # A custom gradients hook may ask the tape for several gradients (actor and critic, ...).
+        with tf.GradientTape(persistent=custom_gradients) as tape:
             losses = force_list(self._loss(self, self.model, self.dist_class, train_batch))
             losses = force_list(self.model.custom_loss(losses if len(losses) > 1 else losses[0], train_batch))
-        if len(losses) != 1:
-            raise ValueError(f"loss_fn returned {len(losses)} losses; TFPolicy trains one loss with one optimizer")
-        grads_and_vars = self.gradients(OptimizerWrapper(self._optimizer, tape), losses[0])
+        if len(losses) != 1 and not custom_gradients:
+            raise ValueError(f"loss_fn returned {len(losses)} losses; the default TFPolicy.gradients takes one "
+                             "(give gradients_fn to handle several)")
+        grads_and_vars = self.gradients(OptimizerWrapper(self._optimizer, tape), losses[0] if len(losses) == 1 else losses)
+        del tape
         grads = [g for g, _ in grads_and_vars]
         stats = dict(self.extra_grad_info(train_batch))
         stats.update(self.grad_stats(train_batch, grads))

@@ -242,3 +242,29 @@ def test_learning_rate_schedule_mixin_sets_the_keras_learning_rate():
     p.on_global_var_update({"timestep": 50})
     assert p.global_timestep == 50 and p.get_session() is None
     assert float(p._optimizer.learning_rate.numpy()) == pytest.approx(0.05)
+
+
+def test_custom_gradients_fn_may_take_several_gradients_from_the_tape(batch):
+    def loss_fn(policy, model, dist_class, train_batch):
+        logits, _ = model.from_batch(train_batch)
+        policy.pi_loss = -tf.reduce_mean(dist_class(logits, model).logp(train_batch["actions"]) * train_batch["rewards"])
+        policy.vf_loss = tf.reduce_mean(tf.square(model.value_function() - train_batch["rewards"]))
+        return [policy.pi_loss, policy.vf_loss]
+
+    def gradients_fn(policy, optimizer, losses):
+        variables = policy.model.trainable_variables()
+        g_pi = optimizer.tape.gradient(policy.pi_loss, variables)
+        g_vf = optimizer.tape.gradient(losses[1], variables)
+        return [((a if a is not None else b) if (a is None or b is None) else a + b, v)
+                for a, b, v in zip(g_pi, g_vf, variables) if a is not None or b is not None]
+
+    for tracing in (False, True):
+        p = make({"eager_tracing": tracing}, cls=MyTFPolicy.with_updates(name="TwoLoss", loss_fn=loss_fn,
+                                                                          gradients_fn=gradients_fn))
+        before = p.get_weights()
+        p.learn_on_batch(batch)
+        after = p.get_weights()
+        assert any(not np.allclose(before[k], after[k]) for k in before if "value" in k)
+        assert any(not np.allclose(before[k], after[k]) for k in before if "value" not in k)
+    with pytest.raises(ValueError, match="gradients_fn"):
+        make(cls=MyTFPolicy.with_updates(name="TwoLossNoGrads", loss_fn=loss_fn))

@@ -361,3 +361,26 @@ def test_action_sampler_fn_bypasses_the_distribution():
     assert actions.tolist() == [1, 1, 1] and extra["action_logp"].tolist() == [-0.5] * 3
     assert "action_dist_inputs" not in extra
     np.testing.assert_allclose(extra["action_prob"], np.exp(-0.5), rtol=1e-6)
+
+
+def test_two_optimizers_each_step_their_own_loss(batch):
+    def loss_fn(policy, model, dist_class, train_batch):
+        logits, _ = model.from_batch(train_batch)
+        pi_loss = -torch.mean(dist_class(logits, model).logp(train_batch["actions"]) * train_batch["rewards"])
+        vf_loss = torch.mean((model.value_function() - train_batch["rewards"]) ** 2)
+        return [pi_loss, vf_loss]
+
+    def optimizer_fn(policy, config):
+        value_params = [p for n, p in policy.model.named_parameters() if "value" in n]
+        other = [p for n, p in policy.model.named_parameters() if "value" not in n]
+        return [torch.optim.SGD(other, lr=0.1), torch.optim.SGD(value_params, lr=0.1)]
+
+    P = build_torch_policy("TwoOpt", loss_fn=loss_fn, optimizer_fn=optimizer_fn)
+    p = P(OBS_SPACE, ACT_SPACE, {"model": dict(SMALL_MODEL, vf_share_layers=False)})
+    assert len(p._optimizers) == 2
+    before = p.get_weights()
+    p.learn_on_batch(batch)
+    after = p.get_weights()
+    assert all(not np.allclose(before[k], after[k]) for k in before)
+    with pytest.raises(ValueError, match="2 losses but the policy has 1 optimizers"):
+        build_torch_policy("TwoLossOneOpt", loss_fn=loss_fn)(OBS_SPACE, ACT_SPACE, {"model": SMALL_MODEL})
