@@ -284,6 +284,10 @@ class TFPolicy(Policy):
             return dist_class(dist_inputs, self.model).logp(self._tensor(actions)).numpy()
 
     # -- learning ------------------------------------------------------------------------------------
+    def postprocess_trajectory(self, sample_batch, other_agent_batches=None, episode=None):
+        """Lets the exploration edit the trajectory (the templates add ``postprocess_fn``)."""
+        return self.exploration.postprocess_trajectory(self, sample_batch)
+
     def _prepare_columns(self, postprocessed_batch: Any) -> Dict[str, Any]:
         batch = dict(postprocessed_batch)
         if (self.is_recurrent() or self.batch_divisibility_req > 1) and not getattr(postprocessed_batch, "zero_padded", False):
@@ -312,6 +316,8 @@ class TFPolicy(Policy):
         with tf.GradientTape(persistent=custom_gradients) as tape:
             losses = force_list(self._loss(self, self.model, self.dist_class, train_batch))
             losses = force_list(self.model.custom_loss(losses if len(losses) > 1 else losses[0], train_batch))
+            losses = force_list(self.exploration.get_exploration_loss(losses if len(losses) > 1 else losses[0],
+                                                                      train_batch))
         if len(losses) != 1 and not custom_gradients:
             raise ValueError(f"loss_fn returned {len(losses)} losses; the default TFPolicy.gradients takes one "
                              "(give gradients_fn to handle several)")

@@ -252,6 +252,8 @@ class TorchPolicy(Policy):
             raise ValueError(f"{type(self).__name__} has no loss function (built with loss=None); it cannot learn")
         losses = force_list(self._loss(self, self.model, self.dist_class, train_batch))
         losses = force_list(self.model.custom_loss(losses if len(losses) > 1 else losses[0], train_batch))
+        losses = force_list(self.exploration.get_exploration_loss(losses if len(losses) > 1 else losses[0],
+                                                                  train_batch))
         if len(losses) != len(self._optimizers):
             raise ValueError(f"loss_fn returned {len(losses)} losses but the policy has {len(self._optimizers)} optimizers;"
                              " expected one loss per optimizer")

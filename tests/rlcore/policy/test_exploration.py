@@ -178,3 +178,34 @@ def test_soft_q_temperature(framework):
     assert (run(SoftQ(DISCRETE, framework=framework), dist(framework, "cat", q), 0, explore=False)[0] == 1).all()
     with pytest.raises(ValueError, match="temperature"):
         SoftQ(DISCRETE, framework=framework, temperature=0.0)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_policies_call_the_exploration_loss_and_postprocessing_hooks(framework):
+    from rlcore.policy.exploration import register_exploration
+    from tests.rlcore.policy.conftest import OBS_SPACE, SMALL_MODEL, fixed_batch, tf_pg_loss, torch_pg_loss
+
+    seen = []
+
+    @register_exploration
+    class Recording(StochasticSampling):
+        def get_exploration_loss(self, policy_loss, train_batch):
+            seen.append("loss")
+            return policy_loss * 1.0
+
+        def postprocess_trajectory(self, policy, sample_batch, tf_sess=None):
+            seen.append("postprocess")
+            return sample_batch
+
+    if framework == "torch":
+        from rlcore.policy.torch_policy_template import build_torch_policy as build
+        loss = torch_pg_loss
+    else:
+        from rlcore.policy.tf_policy_template import build_tf_policy as build
+        loss = tf_pg_loss
+    p = build("Rec", loss_fn=loss)(OBS_SPACE, gym.spaces.Discrete(2),
+                                   {"model": SMALL_MODEL, "exploration_config": {"type": "Recording"}})
+    seen.clear()
+    batch = p.postprocess_trajectory(fixed_batch(8))
+    p.learn_on_batch(batch)
+    assert seen == ["postprocess", "loss"]
