@@ -59,6 +59,9 @@ class LearningRateSchedule:
 class EntropyCoeffSchedule:
     """Mixin: ``self.entropy_coeff`` follows ``entropy_coeff_schedule`` over the global timestep.
 
+    On a TensorFlow policy (``config["framework"]`` tf/tf2/tfe) ``entropy_coeff`` is a float32
+    ``tf.Variable`` (traced losses read its current value); otherwise a float.
+
     Examples:
         >>> class P(EntropyCoeffSchedule):
         ...     pass
@@ -68,13 +71,28 @@ class EntropyCoeffSchedule:
     """
 
     def __init__(self, entropy_coeff: float, entropy_coeff_schedule: Any):
-        self.entropy_coeff = float(entropy_coeff)
         self._entropy_coeff_schedule = None if entropy_coeff_schedule is None else PiecewiseSchedule(
             entropy_coeff_schedule, outside_value=entropy_coeff_schedule[-1][-1])
+        self.entropy_coeff = float(entropy_coeff)
+        if _is_tf_policy(self):
+            # A tf.Variable, so a loss traced with eager_tracing sees every new value.
+            import tensorflow as tf
+
+            self.entropy_coeff = tf.Variable(float(entropy_coeff), trainable=False, dtype=tf.float32,
+                                             name="entropy_coeff")
 
     def on_global_var_update(self, global_vars: Dict[str, Any]) -> None:
         sup = super()
         if hasattr(sup, "on_global_var_update"):
             sup.on_global_var_update(global_vars)
         if self._entropy_coeff_schedule is not None and "timestep" in global_vars:
-            self.entropy_coeff = self._entropy_coeff_schedule.value(global_vars["timestep"])
+            value = self._entropy_coeff_schedule.value(global_vars["timestep"])
+            if isinstance(self.entropy_coeff, float):
+                self.entropy_coeff = value
+            else:
+                self.entropy_coeff.assign(value)
+
+
+def _is_tf_policy(policy: Any) -> bool:
+    config = getattr(policy, "config", None)
+    return isinstance(config, dict) and config.get("framework") in ("tf", "tf2", "tfe")

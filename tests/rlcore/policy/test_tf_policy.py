@@ -268,3 +268,22 @@ def test_custom_gradients_fn_may_take_several_gradients_from_the_tape(batch):
         assert any(not np.allclose(before[k], after[k]) for k in before if "value" not in k)
     with pytest.raises(ValueError, match="gradients_fn"):
         make(cls=MyTFPolicy.with_updates(name="TwoLossNoGrads", loss_fn=loss_fn))
+
+
+def test_entropy_coeff_schedule_reaches_a_traced_loss(batch):
+    from rlcore.policy.tf_policy import EntropyCoeffSchedule
+
+    def loss_fn(policy, model, dist_class, train_batch):
+        logits, _ = model.from_batch(train_batch)
+        policy.seen_coeff = policy.entropy_coeff * 1.0
+        return -tf.reduce_mean(dist_class(logits, model).entropy()) * policy.entropy_coeff
+
+    def before_init(policy, obs_space, action_space, config):
+        EntropyCoeffSchedule.__init__(policy, 0.5, [[0, 0.5], [100, 0.0]])
+
+    P = MyTFPolicy.with_updates(name="Ent", loss_fn=loss_fn, mixins=[EntropyCoeffSchedule], before_init=before_init,
+                                stats_fn=lambda policy, b: {"coeff": policy.seen_coeff})
+    p = make({"eager_tracing": True}, cls=P)
+    assert p.learn_on_batch(batch)[LEARNER_STATS_KEY]["coeff"] == pytest.approx(0.5)
+    p.on_global_var_update({"timestep": 50})
+    assert p.learn_on_batch(batch)[LEARNER_STATS_KEY]["coeff"] == pytest.approx(0.25)
