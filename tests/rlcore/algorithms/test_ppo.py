@@ -206,3 +206,19 @@ def test_trainer_checkpoint_keeps_kl_coeff_and_weights(framework, small_config, 
     finally:
         trainer.stop()
         restored.stop()
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_recurrent_model_trains_on_valid_rows(framework, small_config):
+    from rlcore.algorithms.ppo import PPOTrainer
+
+    config = small_config(framework, train_batch_size=200, rollout_fragment_length=50, num_envs_per_worker=2,
+                          sgd_minibatch_size=100, num_sgd_iter=2,
+                          model={"fcnet_hiddens": [16], "use_lstm": True, "lstm_cell_size": 8, "max_seq_len": 10})
+    trainer = PPOTrainer(config=config)
+    try:
+        stats = trainer.train()["info"]["learner"]["default_policy"]
+        stats = stats.get("learner_stats", stats)
+        assert np.isfinite(stats["total_loss"]) and stats["entropy"] == pytest.approx(np.log(2), abs=0.05)
+    finally:
+        trainer.stop()
