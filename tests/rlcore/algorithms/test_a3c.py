@@ -115,3 +115,22 @@ def test_a3c_without_remote_workers_runs_locally(small_config):
         assert result["info"]["num_steps_trained"] == result["timesteps_total"]
     finally:
         trainer.stop()
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_microbatch_gradients_sum_to_the_full_batch_gradient(framework):
+    """A2C's microbatching is exact: the loss is a sum over rows, and AverageGradients sums."""
+    from rlcore.ops.train import AverageGradients
+
+    policy = make_policy(framework, grad_clip=None)
+    rng = np.random.default_rng(1)
+    n = 20
+    batch = SampleBatch({"obs": rng.uniform(-1, 1, (n, 4)).astype(np.float32), "actions": rng.integers(0, 2, n),
+                         "advantages": rng.normal(0, 1, n).astype(np.float32),
+                         "value_targets": rng.normal(0, 1, n).astype(np.float32)})
+    full, _ = policy.compute_gradients(batch)
+    halves = [(policy.compute_gradients(batch.slice(i, i + 10))[0], 10) for i in (0, 10)]
+    summed, count = AverageGradients()(halves)
+    assert count == n
+    for a, b in zip(full, summed):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
