@@ -18,7 +18,7 @@ one) and exits with status 1.
 Examples:
     >>> args = create_parser().parse_args(["train", "--run", "PPO", "--env", "CartPole-v1", "--torch"])
     >>> experiments_from_args(args)["default"]["config"]
-    {'env': 'CartPole-v1', 'framework': 'torch'}
+    {'env': 'CartPole-v1', 'num_workers': 0, 'framework': 'torch'}
     >>> should_stop({"training_iteration": 3, "info": {"x": 1}}, {"info/x": 1})
     True
 """
@@ -147,6 +147,7 @@ def experiments_from_args(args: argparse.Namespace) -> Dict[str, Dict[str, Any]]
         if not env:
             raise CLIError(f"experiment {name!r}: no env: pass --env (e.g. --env=CartPole-v1)")
         config["env"] = env
+        config.setdefault("num_workers", 0)
         if args.torch:
             config["framework"] = "torch"
         elif args.eager:
@@ -343,6 +344,7 @@ def _train_with_tune(experiments: Dict[str, Dict[str, Any]], args: argparse.Name
             # Resolve config errors here, in one line, rather than inside a Tune trial.
             probe = {k: v for k, v in exp["config"].items() if not _has_grid_search(v)}
             cls.merge_trainer_configs(cls._default_config, probe)
+            _check_resources(cls, probe, ray.cluster_resources())
             storage = os.path.abspath(os.path.expanduser(exp.get("local_dir") or exp.get("storage_path") or "~/ray_results"))
             analysis = tune.run(
                 cls, name=name, config=exp["config"], stop=exp["stop"] or None,
@@ -367,6 +369,15 @@ def _train_with_tune(experiments: Dict[str, Dict[str, Any]], args: argparse.Name
         if started:
             ray.shutdown()
     return 1 if failed else 0
+
+
+def _check_resources(cls: Any, config: Dict[str, Any], cluster: Dict[str, float]) -> None:
+    """A trial that asks for more CPUs than the cluster has would wait forever: say so instead."""
+    need = cls.default_resource_request(config).required_resources.get("CPU", 0)
+    have = cluster.get("CPU", 0)
+    if need > have:
+        raise CLIError(f"one {cls._name} trial needs {need:g} CPUs (driver + num_workers x num_cpus_per_worker) "
+                       f"but the Ray cluster has {have:g}; lower num_workers or pass --ray-num-cpus")
 
 
 def run_train(args: argparse.Namespace, out=None) -> int:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -201,5 +202,16 @@ def test_num_samples_runs_through_tune(ray_session, tmp_path, capsys):
                  "--config", FAST, "--stop", '{"training_iteration": 2}', "--num-samples", "2",
                  "--checkpoint-at-end"]) == 0
     out = capsys.readouterr().out
-    assert out.count("TERMINATED") == 2 and out.count("checkpoint saved: ") == 2
+    summary = [line for line in out.splitlines() if re.match(r"^CLI_COUNT_\S+ TERMINATED  iter    2", line)]
+    saved = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("checkpoint saved: ")]
+    assert len(summary) == 2 and len(saved) == 2
+    assert all(os.path.isfile(os.path.join(path, "checkpoint-2")) for path in saved)
     assert ray_session.is_initialized(), "the CLI must not shut down a Ray session it did not start"
+
+
+@pytest.mark.ray
+def test_trial_larger_than_the_cluster_is_an_error(ray_session, tmp_path, capsys):
+    assert main(["train", "--run", "CLI_COUNT", "--env", "CartPole-v1", "--local-dir", str(tmp_path),
+                 "--config", '{"num_workers": 5}', "--stop", '{"training_iteration": 1}']) == 1
+    err = capsys.readouterr().err
+    assert "one CLI_COUNT trial needs 6 CPUs" in err and "the Ray cluster has 2" in err
