@@ -127,7 +127,9 @@ def get_policy_class(config: Dict[str, Any]) -> Any:
 class UpdateKL:
     """Adapts each trained policy's KL coefficient to the KL it measured (``.for_each()`` after training).
 
-    Takes ``TrainOneStep``'s ``(batch, info)`` and returns it unchanged.
+    Takes ``TrainOneStep``'s ``(batch, info)``, or RLlib's ``info`` alone (``{policy_id:
+    {"learner_stats": {"kl": ...}}}``, as after ``.for_each(lambda t: t[1])``), and returns its
+    input unchanged.
 
     Args:
         workers: The ``WorkerSet``; the local worker's policies are updated (the coefficient is
@@ -137,15 +139,19 @@ class UpdateKL:
     def __init__(self, workers: Any):
         self.workers = workers
 
-    def __call__(self, item: Tuple[Any, Dict[str, Any]]) -> Tuple[Any, Dict[str, Any]]:
-        _, fetches = item
+    def __call__(self, item: Any) -> Any:
+        fetches = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+        if not isinstance(fetches, dict):
+            raise ValueError(f"UpdateKL: expected (batch, info) or an info dict, got {type(item).__name__}")
 
         def update(policy: Any, pid: str) -> None:
-            stats = (fetches.get(pid) or {}).get("learner_stats", fetches.get(pid) or {})
-            if "kl" in stats:
-                policy.update_kl(stats["kl"])
-            elif hasattr(policy, "update_kl"):
-                logger.warning("no 'kl' in the learner stats of policy %r: its KL coefficient is not updated", pid)
+            if pid not in fetches:
+                logger.warning("UpdateKL: no learner info for policy %r, its KL coefficient is not updated", pid)
+                return
+            stats = fetches[pid].get("learner_stats", fetches[pid])
+            if "kl" not in stats:
+                raise ValueError(f"UpdateKL: the learner stats of policy {pid!r} have no 'kl' (keys: {sorted(stats)})")
+            policy.update_kl(stats["kl"])
 
         self.workers.local_worker().foreach_trainable_policy(update)
         return item

@@ -156,6 +156,11 @@ def test_update_kl_op_reads_the_learner_stats():
     item = ("batch", {"default_policy": {"learner_stats": {"kl": 1.0}}})
     assert UpdateKL(FakeWorkers(policy))(item) is item
     assert policy.kl_coeff == pytest.approx(0.3)
+    fetches = {"default_policy": {"learner_stats": {"kl": 1e-6}}}  # RLlib's form, after lambda t: t[1]
+    assert UpdateKL(FakeWorkers(policy))(fetches) is fetches
+    assert policy.kl_coeff == pytest.approx(0.15)
+    with pytest.raises(ValueError, match="have no 'kl'"):
+        UpdateKL(FakeWorkers(policy))({"default_policy": {"learner_stats": {}}})
 
 
 def test_execution_plan_is_short():
