@@ -24,7 +24,7 @@ Examples:
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Tuple
+from typing import Any, Dict
 
 from rlcore.algorithms.ppo.ppo_tf_policy import PPOTFPolicy
 from rlcore.algorithms.ppo.ppo_torch_policy import PPOTorchPolicy
