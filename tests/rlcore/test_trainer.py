@@ -330,3 +330,40 @@ def test_tune_run_reports_checkpoints_and_restores(ray_session, tmp_path):
     finally:
         t.stop()
     assert r["training_iteration"] == 3 and r["timesteps_total"] == 60
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_tune_run_ppo_trainer_checkpoint_restore_identical(ray_session, tmp_path):
+    """Criterion 2: tune.run(PPOTrainer) through real Tune; restore gives identical weights and counters."""
+    from ray import tune
+
+    from rlcore.checkpoints import read_checkpoint
+    from rlcore.policy.policy_state import unpackb
+
+    ppo = pytest.importorskip("rllib_compat.agents.ppo")
+    config = {"env": "CartPole-v0", "framework": "torch", "num_workers": 0, "log_sys_usage": False, "seed": 1,
+              "train_batch_size": 200, "rollout_fragment_length": 100, "sgd_minibatch_size": 100, "num_sgd_iter": 2,
+              "model": {"fcnet_hiddens": [16]}}
+    analysis = tune.run(ppo.PPOTrainer, config=config, stop={"training_iteration": 2}, storage_path=str(tmp_path),
+                        checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=True), verbose=0)
+    trial = analysis.trials[0]
+    assert trial.status == "TERMINATED"
+    last = trial.last_result
+    assert last["training_iteration"] == 2 and last["timesteps_total"] == 400
+    assert "episode_reward_mean" in last and "default_policy" in last["info"]["learner"]
+    saved = read_checkpoint(trial.checkpoint.path)
+    saved_weights = unpackb(saved["worker"])["state"]["default_policy"]["weights"]
+
+    trainer = ppo.PPOTrainer(config=config)
+    try:
+        trainer.restore(trial.checkpoint.path)
+        weights = trainer.get_weights()["default_policy"]
+        assert sorted(weights) == sorted(saved_weights)
+        for name in weights:
+            np.testing.assert_array_equal(weights[name], saved_weights[name])
+        assert (trainer.iteration, trainer._timesteps_total) == (2, 400)
+        r = trainer.train()
+    finally:
+        trainer.stop()
+    assert r["training_iteration"] == 3 and r["timesteps_total"] == 600 and r["info"]["num_steps_trained"] == 600
