@@ -367,3 +367,20 @@ def test_tune_run_ppo_trainer_checkpoint_restore_identical(ray_session, tmp_path
     finally:
         trainer.stop()
     assert r["training_iteration"] == 3 and r["timesteps_total"] == 600 and r["info"]["num_steps_trained"] == 600
+
+
+@pytest.mark.ray
+def test_evaluation_on_remote_workers(ray_session):
+    T = make_trainer_class("RemoteEval")
+    cfg = {**FAST, "evaluation_num_workers": 1, "evaluation_num_episodes": 2, "num_cpus_per_worker": 0.5}
+    t = T(config=cfg, env="CartPole-v1")
+    try:
+        assert t.config["evaluation_interval"] == 1
+        r = t.train()
+        (remote,) = t.evaluation_workers.remote_workers()
+        w = ray_session.get(remote.get_weights.remote(), timeout=60)
+        explore = ray_session.get(remote.apply.remote(lambda wk: wk.get_policy().config["explore"]), timeout=60)
+    finally:
+        t.stop()
+    assert r["evaluation"]["episodes_this_iter"] >= 2 and r["evaluation"]["episode_len_mean"] < 20
+    assert w["default_policy"]["w"][0] == 20.0 and explore is False
