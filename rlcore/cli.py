@@ -400,7 +400,7 @@ def run_rollout(args: argparse.Namespace, out=None) -> int:
     import numpy as np
 
     from rlcore.checkpoints import read_checkpoint
-    from rlcore.env import EnvContext
+    from rlcore.env import EnvContext, MultiAgentEnv
     from rlcore.registry import get_trainer_class
 
     if args.steps < 0 or args.episodes < 0:
@@ -420,6 +420,9 @@ def run_rollout(args: argparse.Namespace, out=None) -> int:
     try:
         trainer.restore(state["path"])
         env = trainer.env_creator(EnvContext(trainer.config["env_config"]))
+        if isinstance(env, MultiAgentEnv):
+            raise CLIError(f"rollout plays single-agent envs only; {config['env']!r} is a MultiAgentEnv "
+                           "(use trainer.compute_actions on its observation dicts)")
         steps = episodes = 0
         seed = trainer.config.get("seed")
         while (not args.steps or steps < args.steps) and (not args.episodes or episodes < args.episodes):

@@ -121,7 +121,7 @@ class Trainer(Trainable):
     _before_evaluate_fn: Optional[Callable[["Trainer"], None]] = None
 
     def __init__(self, config: Optional[Dict[str, Any]] = None, env: Any = None,
-                 logger_creator: Optional[Callable[[dict], Any]] = None, storage: Any = None, **kwargs: Any):
+                 logger_creator: Optional[Callable[[dict], Any]] = None, storage: Any = None):
         if config is not None and not isinstance(config, dict):
             raise TypeError(f"config={config!r:.80}: expected a dict, got {type(config).__name__}")
         config = dict(config or {})
@@ -132,7 +132,7 @@ class Trainer(Trainable):
         self.workers: Optional[WorkerSet] = None
         self.evaluation_workers: Optional[WorkerSet] = None
         self.train_exec_impl: Any = None
-        super().__init__(config, storage=storage, **kwargs)
+        super().__init__(config, storage=storage)
 
     # -- Tune hooks -----------------------------------------------------------------------------
 
