@@ -345,6 +345,11 @@ def _train_with_tune(experiments: Dict[str, Dict[str, Any]], args: argparse.Name
             probe = {k: v for k, v in exp["config"].items() if not _has_grid_search(v)}
             cls.merge_trainer_configs(cls._default_config, probe)
             _check_resources(cls, probe, ray.cluster_resources())
+            restore = None
+            if exp.get("restore"):  # Tune restores from a checkpoint directory: check it here, in one line
+                from rlcore.checkpoints import read_checkpoint
+
+                restore = os.path.dirname(read_checkpoint(os.path.expanduser(exp["restore"]))["path"])
             storage = os.path.abspath(os.path.expanduser(exp.get("local_dir") or exp.get("storage_path") or "~/ray_results"))
             analysis = tune.run(
                 cls, name=name, config=exp["config"], stop=exp["stop"] or None,
@@ -353,7 +358,7 @@ def _train_with_tune(experiments: Dict[str, Dict[str, Any]], args: argparse.Name
                     checkpoint_frequency=int(exp.get("checkpoint_freq") or 0),
                     checkpoint_at_end=bool(exp.get("checkpoint_at_end")),
                     num_to_keep=exp.get("keep_checkpoints_num")),
-                restore=os.path.expanduser(exp["restore"]) if exp.get("restore") else None,
+                restore=restore,
                 resources_per_trial=exp.get("resources_per_trial"), max_failures=int(exp.get("max_failures", 0)),
                 verbose=1 + min(args.v, 2), raise_on_failed_trial=False)
             for trial in analysis.trials:

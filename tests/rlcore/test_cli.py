@@ -215,3 +215,16 @@ def test_trial_larger_than_the_cluster_is_an_error(ray_session, tmp_path, capsys
                  "--config", '{"num_workers": 5}', "--stop", '{"training_iteration": 1}']) == 1
     err = capsys.readouterr().err
     assert "one CLI_COUNT trial needs 6 CPUs" in err and "the Ray cluster has 2" in err
+
+
+@pytest.mark.ray
+def test_tune_path_checkpoint_and_restore(ray_session, tmp_path, capsys):
+    base = ["train", "--run", "CLI_COUNT", "--env", "CartPole-v1", "--local-dir", str(tmp_path), "--config", FAST,
+            "--ray-address", "auto"]
+    assert main([*base, "--stop", '{"training_iteration": 1}', "--checkpoint-at-end"]) == 0
+    ckpt = capsys.readouterr().out.split("checkpoint saved: ")[1].strip()
+    assert main([*base, "--stop", '{"training_iteration": 2}', "--restore", os.path.join(ckpt, "checkpoint-1")]) == 0
+    summary = [line for line in capsys.readouterr().out.splitlines() if line.startswith("CLI_COUNT_")]
+    assert len(summary) == 1 and "TERMINATED  iter    2" in summary[0] and "timesteps        40" in summary[0]
+    assert main([*base, "--restore", str(tmp_path / "missing")]) == 1
+    assert "does not exist" in capsys.readouterr().err
