@@ -466,6 +466,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     if not args.v:  # Tune's system monitor warns about a missing GPU monitor at every start
         logging.getLogger("ray.tune.utils.util").setLevel(logging.ERROR)
+        logging.getLogger("ray.tune.trainable.trainable").setLevel(logging.WARNING)
     from rlcore.checkpoints import CheckpointError
 
     start = time.time()
