@@ -13,6 +13,7 @@ import numpy as np
 cimport cython
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from libc.stdint cimport int64_t, uint8_t
+from libc.math cimport INFINITY
 from libc.string cimport memcpy, memmove
 
 from c_kernels cimport (

@@ -16,5 +16,5 @@ cdef extern from "rl_kernels.h" nogil:
                         Py_ssize_t k, int is_min)
     double rl_tree_reduce(const double *tree, Py_ssize_t size, Py_ssize_t start, Py_ssize_t end,
                           int is_min)
-    void rl_tree_find_prefixsum(const double *tree, Py_ssize_t size, Py_ssize_t capacity,
-                                const double *prefixsums, Py_ssize_t k, int64_t *out, double *work)
+    int rl_tree_find_prefixsum(const double *tree, Py_ssize_t size, Py_ssize_t capacity,
+                               const double *prefixsums, Py_ssize_t k, int64_t *out)

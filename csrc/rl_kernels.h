@@ -171,19 +171,28 @@ static inline double rl_tree_reduce(const double *tree, ptrdiff_t size, ptrdiff_
     return result;
 }
 
-/* Descends the sum tree for each prefix sum; never enters an empty right subtree.
- * All queries go down one level at a time, so their cache misses on the deep levels overlap
- * instead of forming one chain per query (a prefetch pass puts a whole level's loads in flight);
- * each query's arithmetic is that of a plain descent.
- * `out` holds the node of each query during the descent. */
-static inline void rl_tree_find_prefixsum(const double *tree, ptrdiff_t size, ptrdiff_t capacity,
-                                          const double *prefixsums, ptrdiff_t k, int64_t *out,
-                                          double *work) {
+/* Leaves scanned at the bottom of a prefix-sum search: one 64-byte cache line of doubles. */
+#define RL_SCAN_LEAVES 8
+
+/* Prefix-sum search for each p: the binary descent stops at nodes that cover RL_SCAN_LEAVES
+ * leaves (one cache line), which are then scanned left to right; a subtree or leaf without mass
+ * is never chosen while the total is positive. All queries go down one level at a time, so their
+ * cache misses overlap (a prefetch pass puts a whole level's loads in flight); each query's
+ * arithmetic is that of the twin's plain loop. `out` holds each query's node during the descent.
+ * Returns -1 when out of memory.
+ */
+static inline int rl_tree_find_prefixsum(const double *tree, ptrdiff_t size, ptrdiff_t capacity,
+                                         const double *prefixsums, ptrdiff_t k, int64_t *out) {
+    double stack_work[256];
+    double *work = k <= 256 ? stack_work : (double *)malloc((size_t)k * sizeof(double));
+    if (!work) return -1;
+    const ptrdiff_t block = size < RL_SCAN_LEAVES ? size : RL_SCAN_LEAVES;
+    const ptrdiff_t first_block = size / block; /* index of the leftmost node covering `block` leaves */
     for (ptrdiff_t q = 0; q < k; ++q) {
         out[q] = 1;
         work[q] = prefixsums[q];
     }
-    for (ptrdiff_t level = size; level > 1; level >>= 1) {
+    for (ptrdiff_t level = 1; level < first_block; level <<= 1) {
         for (ptrdiff_t q = 0; q < k; ++q) __builtin_prefetch(&tree[2 * (ptrdiff_t)out[q]]);
         for (ptrdiff_t q = 0; q < k; ++q) {
             ptrdiff_t node = (ptrdiff_t)out[q];
@@ -196,10 +205,26 @@ static inline void rl_tree_find_prefixsum(const double *tree, ptrdiff_t size, pt
             }
         }
     }
+    for (ptrdiff_t q = 0; q < k; ++q) __builtin_prefetch(&tree[size + ((ptrdiff_t)out[q] - first_block) * block]);
     for (ptrdiff_t q = 0; q < k; ++q) {
-        ptrdiff_t idx = (ptrdiff_t)out[q] - size;
+        const double *leaf = tree + size + ((ptrdiff_t)out[q] - first_block) * block;
+        double p = work[q];
+        ptrdiff_t pick = -1, last_with_mass = 0;
+        for (ptrdiff_t j = 0; j < block; ++j) {
+            if (leaf[j] > 0.0) {
+                if (p < leaf[j]) {
+                    pick = j;
+                    break;
+                }
+                last_with_mass = j;
+                p -= leaf[j];
+            }
+        }
+        ptrdiff_t idx = ((ptrdiff_t)out[q] - first_block) * block + (pick >= 0 ? pick : last_with_mass);
         out[q] = idx < capacity - 1 ? idx : capacity - 1;
     }
+    if (work != stack_work) free(work);
+    return 0;
 }
 
 #endif /* RLCORE_KERNELS_H */

@@ -108,13 +108,17 @@ cdef class SumSegmentTree(_SegmentTree):
         """For each prefix sum ``p``: the highest ``i`` with ``sum(leaves[:i]) <= p``."""
         cdef _Buffers bufs = _Buffers()
         cdef const double* pp = <const double*>bufs.vec(prefixsums, "prefixsums", _F64s)
-        cdef Py_ssize_t k = prefixsums.shape[0]
+        cdef Py_ssize_t q, k = prefixsums.shape[0]
+        for q in range(k):
+            if not (pp[q] >= 0.0 and pp[q] < INFINITY):
+                raise ValueError("prefixsums must be finite and >= 0")
         out = np.empty(k, np.int64)
-        work = np.empty(k, np.float64)
         cdef int64_t* op = <int64_t*>bufs.take(out, "out", True)
-        cdef double* wp = <double*>bufs.take(work, "work", True)
+        cdef int status
         with nogil:
-            rl_tree_find_prefixsum(&self._t[0], self._size, self._capacity, pp, k, op, wp)
+            status = rl_tree_find_prefixsum(&self._t[0], self._size, self._capacity, pp, k, op)
+        if status:
+            raise MemoryError()
         return out
 
 

@@ -82,8 +82,9 @@ class SumSegmentTree(_SegmentTree):
     """Sum tree over ``capacity`` leaves (padded to a power of two), all 0 at start."""
     def sum(self, start: int = 0, end: int | None = None) -> float: ...
     def find_prefixsum_idx(self, prefixsums: f64) -> i64:
-        """For each ``p``: the highest ``i`` with ``sum(leaves[:i]) <= p``, never a leaf of zero
-        mass while the total is positive (a descent that never enters an empty subtree)."""
+        """For each ``p`` (finite, >= 0): the highest ``i`` with ``sum(leaves[:i]) <= p``, never a
+        leaf of zero mass while the total is positive. The binary descent stops at nodes that
+        cover 8 leaves (one cache line) and scans them; the twin does exactly the same."""
 
 class MinSegmentTree(_SegmentTree):
     """Min tree over ``capacity`` leaves, all ``+inf`` at start."""

@@ -136,6 +136,9 @@ def adjust_nstep(n_step, gamma, rewards, terminateds, seg_lens):
 # --- replay kernels -------------------------------------------------------------------------------
 
 
+SCAN_LEAVES = 8  # leaves scanned at the bottom of a prefix-sum search (csrc: RL_SCAN_LEAVES)
+
+
 class _SegmentTree:
     """Binary tree over ``capacity`` leaves stored in an array: node ``k`` has children ``2k, 2k+1``."""
 
@@ -231,18 +234,32 @@ class SumSegmentTree(_SegmentTree):
 
     def find_prefixsum_idx(self, prefixsums):
         prefixsums = _array("prefixsums", prefixsums, (np.dtype(np.float64),), 1)
+        if not np.isfinite(prefixsums).all() or (prefixsums < 0).any():
+            raise ValueError("prefixsums must be finite and >= 0")
         out = np.empty(len(prefixsums), np.int64)
         tree, size = self._tree, self._size
-        for q, p in enumerate(prefixsums):
+        block = min(size, SCAN_LEAVES)  # the descent stops at nodes covering one cache line of leaves
+        first_block = size // block
+        for q, p in enumerate(prefixsums.tolist()):
             k = 1
-            while k < size:
-                left = tree[2 * k]
+            while k < first_block:
+                left = float(tree[2 * k])
                 if p < left or tree[2 * k + 1] <= 0.0:
                     k = 2 * k
                 else:
                     p -= left
                     k = 2 * k + 1
-            out[q] = min(k - size, self._capacity - 1)
+            start = (k - first_block) * block
+            pick, last_with_mass = None, 0
+            for j in range(block):
+                leaf = float(tree[size + start + j])
+                if leaf > 0.0:
+                    if p < leaf:
+                        pick = j
+                        break
+                    last_with_mass = j
+                    p -= leaf
+            out[q] = min(start + (last_with_mass if pick is None else pick), self._capacity - 1)
         return out
 
 

@@ -139,3 +139,10 @@ def test_read_only_inputs_are_accepted(impl):
     src = np.ones(2)
     src.flags.writeable = False
     assert impl.ring_insert(np.zeros(3), src, 0) == 2
+
+
+@pytest.mark.parametrize("bad", [np.nan, -1.0, np.inf])
+def test_prefix_search_rejects_bad_prefix_sums(impl, bad):
+    tree = impl.SumSegmentTree(16)
+    with pytest.raises(ValueError, match="prefixsums"):
+        tree.find_prefixsum_idx(np.array([0.5, bad]))
