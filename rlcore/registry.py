@@ -91,3 +91,26 @@ def get_trainer_class(alg: str, return_config: bool = False) -> Union[type, Tupl
     if return_config:
         return cls, dict(getattr(cls, "_default_config", {}))
     return cls
+
+
+def register_all_with_tune() -> List[str]:
+    """Registers every algorithm that imports as a Ray Tune trainable, so ``tune.run("PPO")`` works.
+
+    RLlib did this on import; here it is explicit (it imports the algorithms and ``ray.tune``, not
+    Ray's cluster). Algorithms whose module cannot be imported (a missing framework) are skipped.
+
+    Returns:
+        The names registered.
+    """
+    from ray.tune.registry import register_trainable
+
+    done = []
+    for name in trainer_names():
+        try:
+            cls = get_trainer_class(name)
+        except ImportError:
+            continue
+        register_trainable(name, cls)
+        done.append(name)
+    return done
+

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rlcore.registry import BUILTIN_TRAINERS, get_trainer_class, register_trainer, trainer_names
+from rlcore.registry import BUILTIN_TRAINERS, get_trainer_class, register_all_with_tune, register_trainer, trainer_names
 from rlcore.trainer import Trainer, build_trainer
 
 
@@ -44,3 +44,14 @@ def test_builtin_trainers_resolve_lazily(name):
 
     assert issubclass(cls, Trainer) and cls is getattr(importlib.import_module(module), cls_name)
     assert cls._name == name
+
+
+def test_register_all_with_tune_makes_names_tune_trainables():
+    from ray.tune.registry import get_trainable_cls
+
+    T = build_trainer("TuneNameTrainer")
+    register_trainer("TUNE_NAME_TEST", T)
+    names = register_all_with_tune()
+    assert "TUNE_NAME_TEST" in names and get_trainable_cls("TUNE_NAME_TEST") is T
+    for name in set(names) & set(BUILTIN_TRAINERS):
+        assert get_trainable_cls(name) is get_trainer_class(name)
