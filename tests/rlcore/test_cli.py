@@ -228,3 +228,12 @@ def test_tune_path_checkpoint_and_restore(ray_session, tmp_path, capsys):
     assert len(summary) == 1 and "TERMINATED  iter    2" in summary[0] and "timesteps        40" in summary[0]
     assert main([*base, "--restore", str(tmp_path / "missing")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.ray
+def test_num_workers_trains_through_tune_with_remote_workers(ray_session, tmp_path, capsys):
+    config = json.dumps({**json.loads(FAST), "num_workers": 1, "num_cpus_per_worker": 0.5})
+    assert main(["train", "--run", "CLI_COUNT", "--env", "CartPole-v1", "--local-dir", str(tmp_path),
+                 "--config", config, "--stop", '{"training_iteration": 2}']) == 0
+    summary = [line for line in capsys.readouterr().out.splitlines() if line.startswith("CLI_COUNT_")]
+    assert len(summary) == 1 and "TERMINATED  iter    2" in summary[0] and "timesteps        40" in summary[0]
