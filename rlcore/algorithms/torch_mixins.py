@@ -24,10 +24,11 @@ __all__ = ["TorchValueNetworkMixin", "adam_optimizer", "explained_variance", "se
 
 
 def adam_optimizer(policy: Any, config: Dict[str, Any]) -> Any:
-    """Adam over the model's parameters with ``config["lr"]``, the fused CPU kernel when available.
+    """Adam over the model's parameters with ``config["lr"]``: :class:`rlcore.policy.torch_optim.Adam`.
 
-    The fused kernel updates all parameters in one call, which matters for PPO's many small
-    minibatch steps; the update rule is the same as ``torch.optim.Adam``'s default.
+    It runs torch's fused CPU Adam kernel (one call updates every parameter, which matters for PPO's
+    many small minibatch steps) with ``torch.optim.Adam``'s default update rule, and avoids the
+    ``torch._dynamo`` import that constructing a ``torch.optim`` optimizer costs (about 1.5 s).
 
     Examples:
         >>> import torch
@@ -35,13 +36,9 @@ def adam_optimizer(policy: Any, config: Dict[str, Any]) -> Any:
         >>> type(adam_optimizer(P(), {"lr": 0.1})).__name__
         'Adam'
     """
-    import torch
+    from rlcore.policy.torch_optim import Adam
 
-    params = list(policy.model.parameters())
-    try:
-        return torch.optim.Adam(params, lr=config["lr"], fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(params, lr=config["lr"])
+    return Adam(policy.model.parameters(), lr=config["lr"])
 
 
 def explained_variance(y: Any, pred: Any) -> Any:

@@ -90,10 +90,10 @@ class TorchPolicy(Policy):
 
     # -- overridable hooks (the templates plug functions in here) --------------------------------
     def optimizer(self) -> Any:
-        """The optimizer(s): Adam with ``config["lr"]`` by default."""
-        import torch
+        """The optimizer(s): Adam with ``config["lr"]`` by default (rlcore's: no torch._dynamo import)."""
+        from rlcore.policy.torch_optim import Adam
 
-        return torch.optim.Adam(self.model.parameters(), lr=self.config.get("lr", 5e-5))
+        return Adam(self.model.parameters(), lr=self.config.get("lr", 5e-5))
 
     def extra_action_out(self, input_dict: Dict[str, Any], state_batches: List[Any], model: Any,
                          action_dist: Any) -> Dict[str, Any]:
