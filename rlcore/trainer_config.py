@@ -356,11 +356,19 @@ def validate_config_types(config: Mapping[str, Any], defaults: Mapping[str, Any]
 def normalize_config(config: Dict[str, Any]) -> Dict[str, Any]:
     """Normalizes a merged config in place: framework name, ``input_evaluation``, enum checks.
 
+    ``"tf"`` meant a static graph in RLlib 1.x; here it is TensorFlow 2 traced with ``tf.function``
+    (``eager_tracing=True``), which runs at graph speed. ``"tfe"``/``"tf2"`` run eagerly unless
+    ``eager_tracing`` is set.
+
     Examples:
+        >>> normalize_config({"framework": "tf"})
+        {'framework': 'tf2', 'eager_tracing': True}
         >>> normalize_config({"framework": "tfe", "input_evaluation": ("is",)})
         {'framework': 'tf2', 'input_evaluation': ['is']}
     """
     if "framework" in config:
+        if config["framework"] == "tf":  # RLlib's static-graph mode: the TF2 equivalent is tracing
+            config["eager_tracing"] = True
         config["framework"] = normalize_framework(config["framework"])
     if isinstance(config.get("input_evaluation"), tuple):
         config["input_evaluation"] = list(config["input_evaluation"])

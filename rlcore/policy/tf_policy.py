@@ -1,7 +1,8 @@
 """TFPolicy: a Policy on TensorFlow 2 running eagerly, or traced with ``tf.function``.
 
 ``framework`` ``"tf"``, ``"tfe"`` and ``"tf2"`` all mean TensorFlow 2 here (there are no graph-mode
-sessions or placeholders). With ``config["eager_tracing"]=True`` the action computation and the
+sessions or placeholders); ``"tf"``, RLlib's static-graph mode, always traces (below), the
+others run eagerly unless asked to trace. With ``config["eager_tracing"]=True`` the action computation and the
 learn step are wrapped in ``tf.function(reduce_retracing=True)``: they trace once per input
 structure (and once per ``explore`` value) and then run as graphs; same-shaped calls never
 retrace. ``trace_counts`` counts how often each function body ran in Python (every call when
@@ -112,7 +113,8 @@ class TFPolicy(Policy):
             self.view_requirements.update(model.view_requirements)
         self._update_state_view_requirements(self.max_seq_len)
         self.trace_counts: Dict[str, int] = {"compute_actions": 0, "learn": 0}
-        self._eager_tracing = bool(config.get("eager_tracing", False))
+        # "tf" was RLlib's static-graph mode: trace with tf.function, its TF2 equivalent.
+        self._eager_tracing = bool(config.get("eager_tracing", False)) or config.get("framework") == "tf"
         if self._eager_tracing:
             self._compute_actions_fn = tf.function(self._compute_actions_graph, reduce_retracing=True)
             self._learn_fn = tf.function(self._learn_graph, reduce_retracing=True)
