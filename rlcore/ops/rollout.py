@@ -96,15 +96,9 @@ def parallel_rollouts(workers: Any, *, mode: RolloutMode = "bulk_sync", num_asyn
 
     Examples:
         >>> from rlcore.sampling.worker_set import WorkerSet
-        >>> from rlcore.policy.policy import Policy
-        >>> import numpy as np
-        >>> class Zero(Policy):
-        ...     def compute_actions(self, obs_batch, state_batches=None, **kw):
-        ...         return np.zeros(len(obs_batch), np.int64), [], {}
-        ...     def get_weights(self): return {}
-        ...     def set_weights(self, weights): pass
+        >>> from rlcore.policy.random_policy import RandomPolicy
         >>> ws = WorkerSet(env_creator=lambda ctx: __import__("gymnasium").make("CartPole-v1"),
-        ...                policy_class=Zero, trainer_config={"rollout_fragment_length": 5}, num_workers=0)
+        ...                policy_class=RandomPolicy, trainer_config={"rollout_fragment_length": 5}, num_workers=0)
         >>> rollouts = parallel_rollouts(ws, mode="bulk_sync")
         >>> rollouts
         LocalIterator[parallel_rollouts[bulk_sync, local].for_each()]

@@ -11,12 +11,14 @@ Examples:
 
 from rlcore.policy.policy import LEARNER_STATS_KEY, Policy
 from rlcore.policy.policy_template import build_policy_class
+from rlcore.policy.random_policy import RandomPolicy
 from rlcore.policy.tf_policy import TFPolicy
 from rlcore.policy.tf_policy_template import build_tf_policy
 from rlcore.policy.torch_policy import TorchPolicy
 from rlcore.policy.torch_policy_template import build_torch_policy
 
 __all__ = [
+    "RandomPolicy",
     "LEARNER_STATS_KEY",
     "Policy",
     "TFPolicy",

@@ -18,15 +18,9 @@ call.)
 
 Examples:
     >>> from rlcore.sampling.rollout_worker import RolloutWorker
-    >>> from rlcore.policy.policy import Policy
-    >>> import numpy as np
-    >>> class Zero(Policy):
-    ...     def compute_actions(self, obs_batch, state_batches=None, **kw):
-    ...         return np.zeros(len(obs_batch), np.int64), [], {}
-    ...     def get_weights(self): return {}
-    ...     def set_weights(self, weights): pass
+    >>> from rlcore.policy.random_policy import RandomPolicy
     >>> w = RolloutWorker(env_creator=lambda ctx: __import__("gymnasium").make("CartPole-v1"),
-    ...                   policy_spec=Zero, rollout_fragment_length=10, num_envs=2)
+    ...                   policy_spec=RandomPolicy, rollout_fragment_length=10, num_envs=2)
     >>> w.sample().count
     20
 """

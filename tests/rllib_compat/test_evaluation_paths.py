@@ -9,7 +9,10 @@ from rlcore.data import replay_buffers as rb  # noqa: F401  (import check)
 
 from rlcore.sampling import episode, rollout_worker, worker_set  # noqa: E402
 
+from rlcore.policy import random_policy  # noqa: E402
+
 PATHS = [
+    ("rllib_compat.examples.policy.random_policy", "RandomPolicy", random_policy.RandomPolicy),
     ("rllib_compat.evaluation", "RolloutWorker", rollout_worker.RolloutWorker),
     ("rllib_compat.evaluation", "WorkerSet", worker_set.WorkerSet),
     ("rllib_compat.evaluation", "MultiAgentEpisode", episode.MultiAgentEpisode),

@@ -1,0 +1,1 @@
+"""``ray.rllib.examples.policy``."""
