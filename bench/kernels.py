@@ -101,10 +101,8 @@ def bench_prioritized(rows, quick):
         draws = np.random.default_rng(2)
 
         def sample(sum_tree=sum_tree, min_tree=min_tree):
-            total = sum_tree.sum()
-            picked = sum_tree.find_prefixsum_idx(draws.random(64) * total)
-            p_min = min_tree.min() / total
-            weights = (sum_tree.get(picked) / total / p_min) ** -0.4  # IS weights, normalized by the max
+            picked, probs = sum_tree.sample(draws.random(64))
+            weights = (probs / (min_tree.min() / sum_tree.sum())) ** -0.4  # IS weights, normalized by the max
             return picked, weights
 
         results[name] = best_time(sample, 50 if quick else 300 if name == "native" else 30, 3)

@@ -22,6 +22,7 @@ from c_kernels cimport (
     rl_gae,
     rl_tree_find_prefixsum,
     rl_tree_reduce,
+    rl_tree_sample,
     rl_tree_update,
     rl_vtrace,
 )

@@ -18,3 +18,5 @@ cdef extern from "rl_kernels.h" nogil:
                           int is_min)
     int rl_tree_find_prefixsum(const double *tree, Py_ssize_t size, Py_ssize_t capacity,
                                const double *prefixsums, Py_ssize_t k, int64_t *out)
+    int rl_tree_sample(const double *tree, Py_ssize_t size, Py_ssize_t capacity,
+                       const double *uniforms, Py_ssize_t k, int64_t *out, double *probs)

@@ -227,4 +227,15 @@ static inline int rl_tree_find_prefixsum(const double *tree, ptrdiff_t size, ptr
     return 0;
 }
 
+/* Proportional sampling: for each uniform u in [0, 1), the prefix-sum index of u * total and
+ * that leaf's probability (mass / total). Returns -1 when out of memory. */
+static inline int rl_tree_sample(const double *tree, ptrdiff_t size, ptrdiff_t capacity,
+                                 const double *uniforms, ptrdiff_t k, int64_t *out, double *probs) {
+    const double total = tree[1];
+    for (ptrdiff_t q = 0; q < k; ++q) probs[q] = uniforms[q] * total; /* the prefix sums, first */
+    if (rl_tree_find_prefixsum(tree, size, capacity, probs, k, out)) return -1;
+    for (ptrdiff_t q = 0; q < k; ++q) probs[q] = total > 0.0 ? tree[size + out[q]] / total : 0.0;
+    return 0;
+}
+
 #endif /* RLCORE_KERNELS_H */

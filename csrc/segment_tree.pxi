@@ -122,6 +122,30 @@ cdef class SumSegmentTree(_SegmentTree):
         return out
 
 
+    def sample(self, uniforms):
+        """Proportional sampling: ``(indices, probabilities)`` for uniforms in ``[0, 1)``.
+
+        Index ``q`` is ``find_prefixsum_idx(uniforms[q] * sum())`` and its probability that leaf's
+        mass over the total: what prioritized replay needs for importance weights, in one call.
+        """
+        cdef _Buffers bufs = _Buffers()
+        cdef const double* up = <const double*>bufs.vec(uniforms, "uniforms", _F64s)
+        cdef Py_ssize_t q, k = uniforms.shape[0]
+        for q in range(k):
+            if not (up[q] >= 0.0 and up[q] < 1.0):
+                raise ValueError("uniforms must be in [0, 1)")
+        out = np.empty(k, np.int64)
+        probs = np.empty(k, np.float64)
+        cdef int64_t* op = <int64_t*>bufs.take(out, "out", True)
+        cdef double* pp = <double*>bufs.take(probs, "probs", True)
+        cdef int status
+        with nogil:
+            status = rl_tree_sample(&self._t[0], self._size, self._capacity, up, k, op, pp)
+        if status:
+            raise MemoryError()
+        return out, probs
+
+
 cdef class MinSegmentTree(_SegmentTree):
     """Min tree; all leaves ``+inf`` at start (see ``rlcore/_core.pyi``)."""
 

@@ -86,6 +86,10 @@ class SumSegmentTree(_SegmentTree):
         leaf of zero mass while the total is positive. The binary descent stops at nodes that
         cover 8 leaves (one cache line) and scans them; the twin does exactly the same."""
 
+    def sample(self, uniforms: f64) -> tuple[i64, f64]:
+        """Proportional sampling for uniforms in ``[0, 1)``: ``(find_prefixsum_idx(u * sum()),
+        leaf mass / sum())``, the indices and probabilities prioritized replay needs, in one call."""
+
 class MinSegmentTree(_SegmentTree):
     """Min tree over ``capacity`` leaves, all ``+inf`` at start."""
     def min(self, start: int = 0, end: int | None = None) -> float: ...

@@ -263,6 +263,17 @@ class SumSegmentTree(_SegmentTree):
         return out
 
 
+    def sample(self, uniforms):
+        """``(find_prefixsum_idx(uniforms * total), leaf mass / total)``; see ``rlcore/_core.pyi``."""
+        uniforms = _array("uniforms", uniforms, (np.dtype(np.float64),), 1)
+        if not ((uniforms >= 0.0) & (uniforms < 1.0)).all():
+            raise ValueError("uniforms must be in [0, 1)")
+        total = float(self._tree[1])
+        idxs = self.find_prefixsum_idx(uniforms * total)
+        probs = self._tree[self._size + idxs] / total if total > 0.0 else np.zeros(len(idxs))
+        return idxs, probs
+
+
 class MinSegmentTree(_SegmentTree):
     """Min tree; see ``rlcore/_core.pyi``."""
 

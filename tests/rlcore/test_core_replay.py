@@ -146,3 +146,22 @@ def test_prefix_search_rejects_bad_prefix_sums(impl, bad):
     tree = impl.SumSegmentTree(16)
     with pytest.raises(ValueError, match="prefixsums"):
         tree.find_prefixsum_idx(np.array([0.5, bad]))
+
+
+@pytest.mark.parametrize("capacity", [1, 9, 1000])
+def test_proportional_sample_parity(impl, capacity):
+    rng = np.random.default_rng(capacity)
+    trees = [impl.SumSegmentTree(capacity), _reference.SumSegmentTree(capacity)]
+    idxs = np.arange(capacity, dtype=np.int64)
+    masses = rng.random(capacity) * (rng.random(capacity) > 0.3)
+    masses[0] = 0.5
+    for tree in trees:
+        tree.update(idxs, masses)
+    u = rng.random(200)
+    (got_i, got_p), (want_i, want_p) = trees[0].sample(u), trees[1].sample(u)
+    np.testing.assert_array_equal(got_i, want_i)
+    np.testing.assert_array_equal(got_p, want_p)
+    np.testing.assert_array_equal(got_i, trees[0].find_prefixsum_idx(u * trees[0].sum()))
+    np.testing.assert_allclose(got_p, masses[got_i] / masses.sum())
+    with pytest.raises(ValueError, match="uniforms"):
+        trees[0].sample(np.array([1.0]))

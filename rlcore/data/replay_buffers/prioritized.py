@@ -118,13 +118,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         """
         n = self._check_sample(n)
         beta = self.beta if beta is None else check_nonneg_float("beta", beta)
-        total = self._sum.sum()
-        slots = self._sum.find_prefixsum_idx(self._rng.random(n) * total)
-        num = len(self)
-        p_min = self._min.min() / total
-        max_weight = (p_min * num) ** (-beta)
-        p = self._sum.get(slots) / total
-        weights = ((p * num) ** (-beta) / max_weight).astype(np.float32)
+        slots, p = self._sum.sample(self._rng.random(n))
+        p_min = self._min.min() / self._sum.sum()
+        weights = ((p / p_min) ** (-beta)).astype(np.float32)  # (N p)^-beta over its max (N p_min)^-beta
         rows = self._rows_of(slots)
         if self._items:
             lens = self._item_len[slots]
