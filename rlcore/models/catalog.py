@@ -372,10 +372,10 @@ class ModelCatalog:
         Examples:
             >>> import gymnasium as gym
             >>> ModelCatalog.get_model_v2(gym.spaces.Box(0, 1, (2,)), gym.spaces.Discrete(2), 2,
-            ...                           {"custom_model": "nope"})
+            ...                           {"custom_model": "nope"})  # doctest: +ELLIPSIS
             Traceback (most recent call last):
             ...
-            ValueError: custom_model='nope' is not registered; registered names: []
+            ValueError: custom_model='nope' is not registered; registered names: [...]
         """
         config = copy.deepcopy(MODEL_DEFAULTS)
         config.update(model_config or {})

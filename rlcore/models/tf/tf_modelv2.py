@@ -13,13 +13,13 @@ Examples:
     ...     def __init__(self, obs_space, action_space, num_outputs, model_config, name):
     ...         super().__init__(obs_space, action_space, num_outputs, model_config, name)
     ...         inp = tf.keras.layers.Input((3,))
-    ...         self.base_model = tf.keras.Model(inp, tf.keras.layers.Dense(num_outputs)(inp))
+    ...         self.base_model = tf.keras.Model(inp, tf.keras.layers.Dense(num_outputs, name="out")(inp))
     ...     def forward(self, input_dict, state, seq_lens):
     ...         return self.base_model(input_dict["obs_flat"]), state
     >>> m = Linear(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2), 2, {}, "lin")
     >>> out, _ = m({"obs": np.zeros((5, 3), np.float32)})
     >>> tuple(out.shape), len(m.variables()), sorted(m.variables(as_dict=True))
-    ((5, 2), 2, ['dense/bias', 'dense/kernel'])
+    ((5, 2), 2, ['out/bias', 'out/kernel'])
 """
 
 from __future__ import annotations
