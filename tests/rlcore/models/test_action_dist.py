@@ -279,6 +279,16 @@ def test_categorical_samples_follow_the_probabilities():
     np.testing.assert_allclose(freq, [0.2, 0.5, 0.3], atol=0.015)
 
 
+def test_categorical_never_samples_a_masked_action():
+    """Gumbel-max with a FLOAT_MIN or -inf logit (action masking) never picks that action."""
+    torch.manual_seed(0)
+    logits = torch.tensor([[0.0, torch.finfo(torch.float32).min, -float("inf"), 0.0]]).repeat(50000, 1)
+    d = T.TorchCategorical(logits)
+    counts = np.bincount(d.sample().numpy(), minlength=4)
+    assert counts[1] == counts[2] == 0 and abs(counts[0] - counts[3]) < 1500
+    assert torch.isfinite(d.sampled_action_logp()).all()
+
+
 @pytest.mark.parametrize("cls,kw,low,high", [(T.TorchSquashedGaussian, {"low": -2.0, "high": 3.0}, -2.0, 3.0),
                                              (T.TorchBeta, {"low": -1.0, "high": 2.0}, -1.0, 2.0)])
 def test_bounded_samples_stay_in_bounds(cls, kw, low, high):
