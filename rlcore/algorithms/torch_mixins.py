@@ -117,6 +117,7 @@ class TorchValueNetworkMixin(ValueNetworkMixin):
         import torch
 
         with self._lock, torch.inference_mode():
+            self.set_training(False)
             inputs = {Columns.OBS: self._tensor(obs), "is_training": False}
             state = [self._tensor(s) for s in state_batches]
             seq_lens = torch.ones(len(obs), dtype=torch.int32) if state else None

@@ -160,6 +160,7 @@ class TorchPolicy(Policy):
         explore = self.config.get("explore", True) if explore is None else explore
         timestep = self.global_timestep if timestep is None else timestep
         with self._lock, torch.inference_mode():
+            self.set_training(False)
             input_dict = {Columns.OBS: self._tensor(obs_batch), "is_training": False}
             if prev_action_batch is not None:
                 input_dict[Columns.PREV_ACTIONS] = self._tensor(prev_action_batch)
@@ -213,6 +214,7 @@ class TorchPolicy(Policy):
         if self.action_sampler_fn is not None and self.action_distribution_fn is None:
             raise ValueError("compute_log_likelihoods needs an action distribution; this policy only has action_sampler_fn")
         with self._lock, torch.no_grad():
+            self.set_training(False)
             input_dict = {Columns.OBS: self._tensor(obs_batch), "is_training": False}
             if prev_action_batch is not None:
                 input_dict[Columns.PREV_ACTIONS] = self._tensor(prev_action_batch)
@@ -282,15 +284,34 @@ class TorchPolicy(Policy):
             for opt in self._optimizers:
                 opt.zero_grad()
 
+    def set_training(self, training: bool) -> None:
+        """Puts the model in train (learning) or eval (inference) mode, if it is not already there.
+
+        Learning calls run in train mode and inference calls in eval mode, as in RLlib 1.x (so the
+        model stays in train mode between minibatches). The switch happens only on a change:
+        ``nn.Module.train`` walks every submodule, ~0.1 ms for a small MLP, which would be ~10% of
+        a PPO minibatch step if paid twice per call.
+
+        Examples:
+            >>> import torch
+            >>> class Holder:
+            ...     model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.5))
+            >>> h = Holder()
+            >>> TorchPolicy.set_training(h, False); h.model[1].training
+            False
+        """
+        model = getattr(self, "model", None)
+        if model is not None and hasattr(model, "train") and getattr(model, "training", training) != training:
+            model.train(training)
+
     def learn_on_batch(self, postprocessed_batch):
         """One optimizer step on the whole batch; returns ``{"learner_stats": {...}, ...}``."""
         with self._lock:
             train_batch = self._prepare_train_batch(postprocessed_batch)
-            self.model.train()
+            self.set_training(True)
             grad_info, _ = self._backward(train_batch)
             for opt in self._optimizers:
                 opt.step()
-            self.model.eval()
             return self._learner_info(train_batch, grad_info)
 
     def _params(self) -> List[Any]:
@@ -300,6 +321,7 @@ class TorchPolicy(Policy):
         """Returns ``(list of numpy gradients, one per optimizer parameter, info)``."""
         with self._lock:
             train_batch = self._prepare_train_batch(postprocessed_batch)
+            self.set_training(True)
             grad_info, _ = self._backward(train_batch)
             grads = [np.zeros(tuple(p.shape), np.float32) if p.grad is None else p.grad.detach().cpu().numpy().copy()
                      for p in self._params()]
@@ -416,7 +438,7 @@ class TorchPolicy(Policy):
             # torch 2.x marks TorchScript deprecated; it is still the loadable format asked for.
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
-            self.model.eval()
+            self.set_training(False)
             traced = torch.jit.trace(_Serving(), tuple(args), check_trace=False)
             traced.save(path)
         return path

@@ -118,3 +118,35 @@ def test_torch_model_is_an_nn_module_with_named_variables():
     m = build("torch")
     assert isinstance(m, torch.nn.Module)
     assert set(m.variables(as_dict=True)) == set(m.state_dict())
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "swish", "elu", None])
+def test_slimfc_direct_path_equals_its_modules(activation):
+    """SlimFC's forward skips the nn.Sequential dispatch; the numbers are those of its modules."""
+    import torch
+
+    from rlcore.models.torch.torch_modelv2 import SlimFC
+
+    torch.manual_seed(0)
+    layer = SlimFC(5, 7, activation_fn=activation)
+    x = torch.randn(9, 5, requires_grad=True)
+    fast = layer(x)
+    slow = layer._model(x)
+    torch.testing.assert_close(fast, slow, rtol=0, atol=0)
+    fast.sum().backward()
+    g_fast, x.grad = x.grad.clone(), None
+    slow.sum().backward()
+    torch.testing.assert_close(g_fast, x.grad)
+
+
+def test_slimfc_honours_hooks_on_its_linear():
+    """torch.nn.utils.prune puts a forward pre-hook on the Linear: the masked weight is used."""
+    import torch
+    from torch.nn.utils import prune
+
+    from rlcore.models.torch.torch_modelv2 import SlimFC
+
+    layer = SlimFC(4, 3, activation_fn=None)
+    prune.custom_from_mask(layer._model[0], "weight", torch.zeros(3, 4))
+    out = layer(torch.ones(2, 4))
+    torch.testing.assert_close(out, layer._model[0].bias.detach().expand(2, 3))

@@ -384,3 +384,36 @@ def test_two_optimizers_each_step_their_own_loss(batch):
     assert all(not np.allclose(before[k], after[k]) for k in before)
     with pytest.raises(ValueError, match="2 losses but the policy has 1 optimizers"):
         build_torch_policy("TwoLossOneOpt", loss_fn=loss_fn)(OBS_SPACE, ACT_SPACE, {"model": SMALL_MODEL})
+
+
+def test_learning_runs_in_train_mode_and_acting_in_eval_mode():
+    """A dropout model: learning sees dropout (train mode), acting after learning does not."""
+    modes = []
+
+    def loss(policy, model, dist_class, train_batch):
+        modes.append(model.training)
+        return torch_pg_loss(policy, model, dist_class, train_batch)
+
+    class DropoutFC(FullyConnectedNetwork):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.drop = torch.nn.Dropout(0.9)
+
+        def forward(self, input_dict, state, seq_lens):
+            logits, state = super().forward(input_dict, state, seq_lens)
+            return self.drop(logits), state
+
+    ModelCatalog.register_custom_model("dropout_fc_mode_test", DropoutFC)
+    p = make({"model": dict(SMALL_MODEL, custom_model="dropout_fc_mode_test")},
+             cls=build_torch_policy("DropPG", loss_fn=loss))
+    batch = fixed_batch(32)
+    obs = batch["obs"]
+    for _ in range(2):
+        p.learn_on_batch(batch)
+        assert p.model.training
+        _, _, e1 = p.compute_actions(obs, explore=False)
+        assert not p.model.training
+        _, _, e2 = p.compute_actions(obs, explore=False)
+        np.testing.assert_array_equal(e1["action_dist_inputs"], e2["action_dist_inputs"])
+    p.compute_gradients(batch)
+    assert modes[-3:] == [True, True, True]  # (an earlier call: the loss check at construction)
