@@ -51,9 +51,11 @@ def explained_variance(y: Any, pred: Any) -> Any:
     """
     import torch
 
-    y_var = torch.var(y, dim=0, unbiased=False)
-    diff_var = torch.var(y - pred, dim=0, unbiased=False)
-    return torch.clamp(1.0 - diff_var / y_var, min=-1.0)
+    def var(x: Any) -> Any:  # population variance; torch.var is ~4x slower for short vectors on CPU
+        centered = x - x.mean(dim=0)
+        return (centered * centered).mean(dim=0)
+
+    return torch.clamp(1.0 - var(y - pred) / var(y), min=-1.0)
 
 
 def sequence_mask(seq_lens: Any, max_len: int) -> Any:

@@ -41,7 +41,8 @@ def ppo_surrogate_loss(policy: Any, model: Any, dist_class: Any, train_batch: An
     advantages = train_batch[Columns.ADVANTAGES]
     surrogate = torch.min(advantages * logp_ratio,
                           advantages * torch.clamp(logp_ratio, 1 - cfg["clip_param"], 1 + cfg["clip_param"]))
-    per_row = -surrogate + policy.kl_coeff * action_kl - policy.entropy_coeff * curr_entropy
+    per_row = policy.kl_coeff * action_kl - surrogate - policy.entropy_coeff * curr_entropy
+    vf_loss = value_fn_out = targets = None
     if cfg["use_critic"]:
         value_fn_out = model.value_function()
         prev_value_fn_out = train_batch[Columns.VF_PREDS]
@@ -51,16 +52,18 @@ def ppo_surrogate_loss(policy: Any, model: Any, dist_class: Any, train_batch: An
                                                      -cfg["vf_clip_param"], cfg["vf_clip_param"])
         vf_loss = torch.max(vf_loss1, (vf_clipped - targets) ** 2)
         per_row = per_row + cfg["vf_loss_coeff"] * vf_loss
-        policy._mean_vf_loss = reduce_mean(vf_loss)
-        policy._vf_explained_var = explained_variance(targets, value_fn_out.detach())
-    else:
-        policy._mean_vf_loss = torch.zeros(())
-        policy._vf_explained_var = torch.zeros(())
-    policy._total_loss = reduce_mean(per_row)
-    policy._mean_policy_loss = reduce_mean(-surrogate)
-    policy._mean_kl = reduce_mean(action_kl)
-    policy._mean_entropy = reduce_mean(curr_entropy)
-    return policy._total_loss
+    policy._total_loss = total = reduce_mean(per_row)
+    with torch.no_grad():  # the stats: not part of the graph (cheaper, and nothing to backpropagate)
+        policy._mean_policy_loss = -reduce_mean(surrogate)
+        policy._mean_kl = reduce_mean(action_kl)
+        policy._mean_entropy = reduce_mean(curr_entropy)
+        if vf_loss is not None:
+            policy._mean_vf_loss = reduce_mean(vf_loss)
+            policy._vf_explained_var = explained_variance(targets, value_fn_out)
+        else:
+            policy._mean_vf_loss = torch.zeros(())
+            policy._vf_explained_var = torch.zeros(())
+    return total
 
 
 def kl_and_loss_stats(policy: Any, train_batch: Any) -> Dict[str, Any]:

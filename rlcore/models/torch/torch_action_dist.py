@@ -108,7 +108,7 @@ class TorchCategorical(TorchDistributionWrapper):
         super().__init__(inputs, model)
         self.temperature = temperature
         self.low = int(low)
-        self.logits = self.inputs / temperature
+        self.logits = self.inputs / temperature if temperature != 1.0 else self.inputs
         self.log_probs = torch.log_softmax(self.logits, dim=-1)
 
     def sample(self):
@@ -125,7 +125,9 @@ class TorchCategorical(TorchDistributionWrapper):
         return self.last_sample
 
     def logp(self, x):
-        x = _as_tensor(x).long() - self.low
+        x = _as_tensor(x).long()
+        if self.low:
+            x = x - self.low
         return self.log_probs.gather(-1, x.reshape(-1, 1)).squeeze(-1)
 
     def entropy(self):
