@@ -19,7 +19,7 @@ from typing import Any, Dict
 
 from rlcore.policy.schedules import PiecewiseSchedule
 
-__all__ = ["LearningRateSchedule", "EntropyCoeffSchedule"]
+__all__ = ["LearningRateSchedule", "EntropyCoeffSchedule", "start_schedules"]
 
 
 class LearningRateSchedule:
@@ -91,6 +91,12 @@ class EntropyCoeffSchedule:
                 self.entropy_coeff = value
             else:
                 self.entropy_coeff.assign(value)
+
+
+def start_schedules(policy: Any, obs_space: Any, action_space: Any, config: Dict[str, Any]) -> None:
+    """``after_init`` hook: sets the scheduled learning rate and entropy coefficient to their values
+    at timestep 0 (the schedules' first point, not the constant ``lr``/``entropy_coeff``)."""
+    policy.on_global_var_update({"timestep": 0})
 
 
 def _is_tf_policy(policy: Any) -> bool:

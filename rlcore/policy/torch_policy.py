@@ -160,14 +160,18 @@ class TorchPolicy(Policy):
         explore = self.config.get("explore", True) if explore is None else explore
         timestep = self.global_timestep if timestep is None else timestep
         with self._lock, torch.inference_mode():
-            self.set_training(False)
-            input_dict = {Columns.OBS: self._tensor(obs_batch), "is_training": False}
-            if prev_action_batch is not None:
-                input_dict[Columns.PREV_ACTIONS] = self._tensor(prev_action_batch)
-            if prev_reward_batch is not None:
-                input_dict[Columns.PREV_REWARDS] = self._tensor(np.asarray(prev_reward_batch, dtype=np.float32))
-            state = [self._tensor(s) for s in (state_batches or [])]
+            input_dict, state = self._inference_inputs(obs_batch, state_batches, prev_action_batch, prev_reward_batch)
             return self._compute_action_helper(input_dict, state, explore, timestep)
+
+    def _inference_inputs(self, obs_batch, state_batches, prev_action_batch, prev_reward_batch):
+        """Eval mode, and the model's input dict and state as tensors (under the caller's lock)."""
+        self.set_training(False)
+        input_dict = {Columns.OBS: self._tensor(obs_batch), "is_training": False}
+        if prev_action_batch is not None:
+            input_dict[Columns.PREV_ACTIONS] = self._tensor(prev_action_batch)
+        if prev_reward_batch is not None:
+            input_dict[Columns.PREV_REWARDS] = self._tensor(np.asarray(prev_reward_batch, dtype=np.float32))
+        return input_dict, [self._tensor(s) for s in (state_batches or [])]
 
     def _compute_action_helper(self, input_dict, state_batches, explore, timestep):
         import torch
@@ -214,13 +218,7 @@ class TorchPolicy(Policy):
         if self.action_sampler_fn is not None and self.action_distribution_fn is None:
             raise ValueError("compute_log_likelihoods needs an action distribution; this policy only has action_sampler_fn")
         with self._lock, torch.no_grad():
-            self.set_training(False)
-            input_dict = {Columns.OBS: self._tensor(obs_batch), "is_training": False}
-            if prev_action_batch is not None:
-                input_dict[Columns.PREV_ACTIONS] = self._tensor(prev_action_batch)
-            if prev_reward_batch is not None:
-                input_dict[Columns.PREV_REWARDS] = self._tensor(np.asarray(prev_reward_batch, dtype=np.float32))
-            state = [self._tensor(s) for s in (state_batches or [])]
+            input_dict, state = self._inference_inputs(obs_batch, state_batches, prev_action_batch, prev_reward_batch)
             seq_lens = torch.ones(len(input_dict[Columns.OBS]), dtype=torch.int32) if state else None
             if self.action_distribution_fn is not None:
                 dist_inputs, dist_class, _ = call_with_accepted_kwargs(

@@ -16,7 +16,7 @@ from typing import Any, Dict
 
 from rlcore.algorithms.torch_mixins import TorchValueNetworkMixin, adam_optimizer, explained_variance, masked_sum_fn
 from rlcore.data.columns import Columns
-from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
+from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule, start_schedules
 from rlcore.policy.torch_policy_template import build_torch_policy
 from rlcore.sampling.postprocessing import compute_gae_for_sample_batch
 
@@ -55,10 +55,6 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     LearningRateSchedule.__init__(policy, config["lr"], config["lr_schedule"])
     EntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
-
-def start_schedules(policy: Any, obs_space: Any, action_space: Any, config: Dict[str, Any]) -> None:
-    """Sets the scheduled learning rate and entropy coefficient to their values at timestep 0."""
-    policy.on_global_var_update({"timestep": 0})
 
 
 def _default_config() -> Dict[str, Any]:

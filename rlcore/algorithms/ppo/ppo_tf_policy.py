@@ -15,7 +15,7 @@ from typing import Any, Dict
 from rlcore.algorithms.ppo.kl_coeff import TFKLCoeffMixin
 from rlcore.algorithms.tf_mixins import TFEntropyCoeffSchedule, TFValueNetworkMixin, explained_variance, masked_mean_fn
 from rlcore.data.columns import Columns
-from rlcore.policy.schedule_mixins import LearningRateSchedule
+from rlcore.policy.schedule_mixins import LearningRateSchedule, start_schedules
 from rlcore.policy.tf_policy_template import build_tf_policy
 from rlcore.sampling.postprocessing import compute_gae_for_sample_batch
 
@@ -84,10 +84,6 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     LearningRateSchedule.__init__(policy, config["lr"], config["lr_schedule"])
     TFEntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
-
-def start_schedules(policy: Any, obs_space: Any, action_space: Any, config: Dict[str, Any]) -> None:
-    """Sets the scheduled learning rate and entropy coefficient to their values at timestep 0."""
-    policy.on_global_var_update({"timestep": 0})
 
 
 def _default_config() -> Dict[str, Any]:
