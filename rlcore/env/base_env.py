@@ -166,6 +166,8 @@ class BaseEnv(abc.ABC):
     action_space: Any
     env_name: str = "env"
     worker_index: int = 0
+    #: Steps after which this env truncates an episode itself (None: no horizon of its own).
+    horizon: int | None = None
 
     @abc.abstractmethod
     def reset(self, seed: int | None = None) -> tuple[Any, list[dict]]:
@@ -220,6 +222,27 @@ class BaseEnv(abc.ABC):
             raise ValueError(
                 f"{type(self).__name__}.step: got {n} actions for num_envs={self.num_envs} "
                 f"sub-envs of env {self.env_name}"
+            )
+
+    def check_horizon(self, horizon: int | None) -> None:
+        """Raises unless this ready env already applies ``horizon`` (None asks for nothing).
+
+        A built BaseEnv cannot take a horizon afterwards (it resets its own sub-envs), so a
+        horizon asked of one must be the one it was built with.
+
+        Examples:
+            >>> from rlcore.env import make_base_env
+            >>> env = make_base_env("Pendulum-v1", num_envs=1, horizon=5)
+            >>> env.check_horizon(5); env.check_horizon(None)
+            >>> env.check_horizon(3)
+            Traceback (most recent call last):
+            ...
+            ValueError: horizon=3 cannot be applied to the ready BaseEnv SubEnvLoop[Pendulum-v1, num_envs=1] (its horizon: 5): build it with make_base_env(..., horizon=3), or pass the env id, class or creator instead
+        """
+        if horizon is not None and horizon != self.horizon:
+            raise ValueError(
+                f"horizon={horizon!r} cannot be applied to the ready BaseEnv {self!r} (its horizon: {self.horizon}): "
+                f"build it with make_base_env(..., horizon={horizon!r}), or pass the env id, class or creator instead"
             )
 
     def __repr__(self) -> str:

@@ -111,6 +111,7 @@ def make_base_env(
             f"takes single-agent and vector envs"
         )
     if isinstance(first, BaseEnv):
+        first.check_horizon(horizon)
         return first
     import gymnasium
 

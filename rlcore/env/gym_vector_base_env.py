@@ -170,7 +170,7 @@ class GymVectorBaseEnv(BaseEnv):
         self.env_name = env_name or env_name_of(vec_env)
         self.worker_index = worker_index
         self._seed = seed
-        self._horizon = horizon
+        self._horizon = self.horizon = horizon
         self._same_step = _autoreset_mode(vec_env) == AutoresetMode.SAME_STEP
         self._reset_rows = row_resetter(vec_env)
         if self._reset_rows is None and (not self._same_step or horizon is not None):

@@ -84,6 +84,7 @@ class RemoteBaseEnv(BaseEnv):
         if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1):
             raise ValueError(f"horizon={horizon!r}: expected None or an int >= 1")
         self._ray = ray
+        self.horizon = horizon
         self.num_envs = num_envs
         self.worker_index = env_context.worker_index
         self.env_name = getattr(env_creator, "env_name", None) or env_name_of(env_creator)

@@ -61,7 +61,7 @@ class SubEnvLoop(BaseEnv):
         self.env_name = env_name or env_name_of(self._user_envs[0])
         self.worker_index = worker_index
         self._seed = seed
-        self._horizon = horizon
+        self._horizon = self.horizon = horizon
         self._t = [0] * self.num_envs
         self._obs_is_array = is_array_space(self.observation_space)
         if self._obs_is_array:

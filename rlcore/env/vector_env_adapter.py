@@ -94,7 +94,7 @@ class VectorEnvAdapter(BaseEnv):
         self.action_space = vector_env.action_space
         self.env_name = env_name or env_name_of(vector_env)
         self.worker_index = worker_index
-        self._horizon = horizon
+        self._horizon = self.horizon = horizon
         self._seed = seed
         self._reset_takes_seeds = _takes_keyword(vector_env.vector_reset, "seeds")
         self._t = [0] * self.num_envs

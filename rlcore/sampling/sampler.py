@@ -87,7 +87,7 @@ class VectorSampler:
         clip_rewards: ``True`` clips stored rewards to their sign, a number to ``[-c, c]``.
         horizon: Truncate episodes after this many steps (the env is reset).
         soft_horizon: With ``horizon``: end the episode for learning and metrics, but do not
-            reset the env.
+            reset the env; the RNN state and previous action/reward carry over (RLlib 1.x).
         no_done_at_end: Never mark an episode terminated: every episode end bootstraps.
         callbacks: An object with RLlib's episode hooks; ``worker``/``policies`` are passed on.
         eps_id_start: First episode id (workers use disjoint ranges).
@@ -277,9 +277,10 @@ class VectorSampler:
         actions = np.ascontiguousarray(actions)
         t1 = time.perf_counter()
         extras = {k: np.ascontiguousarray(v) for k, v in extras.items()}
+        state_out = [np.ascontiguousarray(s_out, dtype=s_in.dtype) for s_in, s_out in zip(state_in, state_out)]
         for i, (s_in, s_out) in enumerate(zip(state_in, state_out)):
             extras[f"{Columns.STATE_IN_PREFIX}{i}"] = s_in
-            extras[f"{Columns.STATE_OUT_PREFIX}{i}"] = np.ascontiguousarray(s_out)
+            extras[f"{Columns.STATE_OUT_PREFIX}{i}"] = s_out
         if self._use_prev:
             extras[Columns.PREV_ACTIONS] = self._prev_actions
             extras[Columns.PREV_REWARDS] = self._prev_rewards
@@ -294,8 +295,10 @@ class VectorSampler:
         trunc = np.asarray(step.truncateds, np.bool_)
         self._ep_reward += rewards
         self._ep_len += 1
-        if self._soft_horizon is not None:
-            trunc = trunc | ((self._ep_len >= self._soft_horizon) & ~term)
+        soft_cut = None
+        if self._soft_horizon is not None:  # the episode ends for learning and metrics; the env goes on
+            soft_cut = (self._ep_len >= self._soft_horizon) & ~term & ~trunc
+            trunc = trunc | soft_cut
         if self._no_done_at_end:
             trunc, term = term | trunc, np.zeros_like(term)
         done = term | trunc
@@ -336,7 +339,7 @@ class VectorSampler:
             perf = self.perf_stats()
             for i in np.flatnonzero(done).tolist():
                 self._end_episode(i, step.infos[i] if step.infos else {}, extras, actions, perf)
-            self._reset_rows(done)
+            self._reset_rows(done, done if soft_cut is None else done & ~soft_cut)
         self._obs, self._raw_obs = next_obs, next_raw
         self._perf["inference"] += t1 - t0
         self._perf["env_wait"] += t3 - t2
@@ -357,13 +360,14 @@ class VectorSampler:
         self._ep_reward[i] = 0.0
         self._ep_len[i] = 0
 
-    def _reset_rows(self, done: np.ndarray) -> None:
-        """Fresh RNN state and prev action/reward for envs whose episode just ended; new episodes."""
+    def _reset_rows(self, done: np.ndarray, reset: np.ndarray) -> None:
+        """New episodes where ``done``; fresh RNN state and prev action/reward where the env was
+        ``reset`` (a soft-horizon cut keeps them: RLlib 1.x's ``soft_reset``)."""
         for s, init in zip(self._state, self._initial_state):
-            s[done] = init
+            s[reset] = init
         if self._use_prev:
-            self._prev_actions[done] = 0
-            self._prev_rewards[done] = 0.0
+            self._prev_actions[reset] = 0
+            self._prev_rewards[reset] = 0.0
         for i in np.flatnonzero(done).tolist():
             self._begin_episode(i, {})
 
@@ -374,6 +378,7 @@ def _as_base_env(env: Any, *, num_envs: int, env_config: Optional[Mapping[str, A
     from rlcore.env import BaseEnv, EnvContext, make_base_env, make_env_creator
 
     if isinstance(env, BaseEnv):
+        env.check_horizon(horizon)
         return env
     if isinstance(env, (str, type)) or (callable(env) and not hasattr(env, "step")):
         creator = make_env_creator(env)
