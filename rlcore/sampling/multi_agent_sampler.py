@@ -116,6 +116,19 @@ class MultiAgentSampler:
         self._call("on_episode_start", worker=self.worker, base_env=self.env, policies=self.worker.policy_map,
                    episode=ep, env_index=i)
 
+    def _soft_restart(self, i: int, obs: dict) -> None:
+        """A soft-horizon cut: a new episode on the env as it is (no reset); RNN states carry over."""
+        ep = Episode(self._next_eps, i, self.worker.policy_mapping_fn)
+        self._next_eps += 1
+        old = self._episodes[i]
+        for agent_id, o in obs.items():
+            ep._set("raw_obs", agent_id, old.last_raw_obs_for(agent_id))
+            ep._set("obs", agent_id, o)
+        self._episodes[i], self._obs[i], self._trajs[i] = ep, dict(obs), {}
+        self._env_steps_since_start[i] = 0
+        self._call("on_episode_start", worker=self.worker, base_env=self.env, policies=self.worker.policy_map,
+                   episode=ep, env_index=i)
+
     def _call(self, hook: str, **kwargs: Any) -> None:
         getattr(self.worker.callbacks, hook)(**kwargs)
 
@@ -206,7 +219,8 @@ class MultiAgentSampler:
             raise EnvError(env_name_of(self._raw_envs[i]), i, "step", worker_index=w.worker_index) from err
         self._env_steps_since_start[i] += 1
         horizon_hit = w._horizon is not None and self._env_steps_since_start[i] >= w._horizon
-        all_done = bool(terms.get(_ALL) or truncs.get(_ALL)) or horizon_hit
+        env_done = bool(terms.get(_ALL) or truncs.get(_ALL))
+        all_done = env_done or horizon_hit
         new_obs = self._transform(ep, obs)
         for agent_id, r in rewards.items():
             pid = ep.policy_for(agent_id)
@@ -242,7 +256,10 @@ class MultiAgentSampler:
             self._cut(i, episode_over=True)
             self._call("on_episode_end", worker=w, base_env=self.env, policies=w.policy_map, episode=ep, env_index=i)
             self._metrics.append(ep.to_metrics({}))
-            self._start_env(i)
+            if horizon_hit and w._soft_horizon and not env_done:
+                self._soft_restart(i, new_obs)
+            else:
+                self._start_env(i)
         else:
             self._obs[i] = {a: o for a, o in new_obs.items() if not self._trajs[i].get(a) or not self._trajs[i][a].done}
 
