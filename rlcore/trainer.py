@@ -248,7 +248,7 @@ class Trainer(Trainable):
         """Tune's ``train()`` (one ``step`` with the counters and timing keys), then filter sync."""
         result = super().train()
         if self.workers is not None and self.workers.remote_workers():
-            from rlcore.sampling.filters import FilterManager
+            from rlcore.sampling.filter_manager import FilterManager
 
             FilterManager.synchronize(self.workers.local_worker().filters, self.workers.remote_workers(),
                                       update_remote=self.config["synchronize_filters"],

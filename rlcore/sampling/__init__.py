@@ -7,7 +7,8 @@ Importing this package imports neither torch, tensorflow nor ray.
 
 from rlcore.sampling.callbacks import DefaultCallbacks, MultiCallbacks, make_callbacks
 from rlcore.sampling.episode import Episode, MultiAgentEpisode
-from rlcore.sampling.filters import ConcurrentMeanStdFilter, Filter, FilterManager, MeanStdFilter, NoFilter, RunningStat, get_filter
+from rlcore.sampling.filter_manager import FilterManager
+from rlcore.sampling.filters import ConcurrentMeanStdFilter, Filter, MeanStdFilter, NoFilter, RunningStat, get_filter
 from rlcore.sampling.metrics import (
     MetricsWindow,
     RolloutMetrics,

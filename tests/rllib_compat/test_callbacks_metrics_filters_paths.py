@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from rlcore.sampling import callbacks, filters, metrics
+from rlcore.sampling import callbacks, filter_manager, filters, metrics
 
 PATHS = [
     ("rllib_compat.agents.callbacks", "DefaultCallbacks", callbacks.DefaultCallbacks),
@@ -18,7 +18,7 @@ PATHS = [
     ("rllib_compat.utils.filter", "ConcurrentMeanStdFilter", filters.ConcurrentMeanStdFilter),
     ("rllib_compat.utils.filter", "RunningStat", filters.RunningStat),
     ("rllib_compat.utils.filter", "get_filter", filters.get_filter),
-    ("rllib_compat.utils.filter_manager", "FilterManager", filters.FilterManager),
+    ("rllib_compat.utils.filter_manager", "FilterManager", filter_manager.FilterManager),
     ("rllib_compat.evaluation.metrics", "collect_metrics", metrics.collect_metrics),
     ("rllib_compat.evaluation.metrics", "collect_episodes", metrics.collect_episodes),
     ("rllib_compat.evaluation.metrics", "summarize_episodes", metrics.summarize_episodes),

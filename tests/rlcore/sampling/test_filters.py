@@ -1,10 +1,9 @@
 """Observation filters: RunningStat against numpy, MeanStdFilter's outputs, buffer/sync semantics
-as RLlib's, get_filter, serializable state, and FilterManager with local workers and Ray actors."""
+as RLlib's, get_filter, serializable state."""
 
 from __future__ import annotations
 
 import pickle
-import sys
 import threading
 
 import numpy as np
@@ -15,7 +14,6 @@ from rlcore.sampling.filters import (
     SMALL_NUMBER,
     ConcurrentMeanStdFilter,
     Filter,
-    FilterManager,
     MeanStdFilter,
     NoFilter,
     RunningStat,
@@ -324,92 +322,3 @@ def test_concurrent_filter_counts_every_push_from_threads():
     assert f.rs.n == f.buffer.n == 400
     np.testing.assert_allclose(f.rs.mean, x.mean(axis=0), rtol=1e-10)
     assert type(f.as_serializable()) is MeanStdFilter and type(f.copy()) is ConcurrentMeanStdFilter
-
-
-# ---------------------------------------------------------------- FilterManager
-
-
-class Worker:
-    """The filter part of a RolloutWorker: get_filters(flush_after) / sync_filters."""
-
-    def __init__(self, shape=(2,)):
-        self.filters = {"p0": MeanStdFilter(shape), "p1": MeanStdFilter(shape)}
-
-    def observe(self, pid, x):
-        self.filters[pid](np.asarray(x))
-
-    def get_filters(self, flush_after=False):
-        out = {k: f.as_serializable() for k, f in self.filters.items()}
-        if flush_after:
-            for f in self.filters.values():
-                f.clear_buffer()
-        return out
-
-    def sync_filters(self, new_filters):
-        for k, f in new_filters.items():
-            self.filters[k].sync(f)
-
-    def stats(self, pid):
-        f = self.filters[pid]
-        return f.rs.n, f.rs.mean.tolist(), f.buffer.n
-
-
-def check_rounds(workers, get, call):
-    """Two sync rounds: every observation ends up counted exactly once everywhere."""
-    local = {"p0": MeanStdFilter((2,)), "p1": MeanStdFilter((2,))}
-    seen = []
-    for rnd in range(2):
-        for i, w in enumerate(workers):
-            x = data((2,), 3 + i, seed=10 * rnd + i)
-            seen.append(x)
-            call(w, "p0", x)
-        FilterManager.synchronize(local, workers, timeout_seconds=30)
-        allx = np.concatenate(seen)
-        assert local["p0"].rs.n == len(allx) and local["p1"].rs.n == 0
-        np.testing.assert_allclose(local["p0"].rs.mean, allx.mean(axis=0), rtol=1e-10)
-        np.testing.assert_allclose(local["p0"].rs.var, allx.var(axis=0, ddof=1), rtol=1e-10)
-        for w in workers:
-            n, mean, buf = get(w, "p0")
-            assert (n, buf) == (len(allx), 0)
-            np.testing.assert_allclose(mean, allx.mean(axis=0), rtol=1e-10)
-
-
-def test_filter_manager_with_local_workers():
-    check_rounds([Worker(), Worker()], lambda w, p: w.stats(p), lambda w, p, x: w.observe(p, x))
-
-
-def test_filter_manager_without_update_remote_only_pulls():
-    w = Worker()
-    w.observe("p0", data((2,), 4))
-    local = {"p0": MeanStdFilter((2,)), "p1": MeanStdFilter((2,))}
-    FilterManager.synchronize(local, [w], update_remote=False)
-    assert local["p0"].rs.n == 4 and w.stats("p0")[0::2] == (4, 0)
-    FilterManager.synchronize(local, [])  # nothing to do
-
-
-def test_filter_manager_names_a_missing_policy():
-    with pytest.raises(KeyError, match="no filter for policy 'p9'"):
-        FilterManager.synchronize({"p9": MeanStdFilter((2,))}, [Worker()])
-
-
-@pytest.fixture(scope="module")
-def ray_mod(ray_session):
-    """Ray, with this module's helpers pickled by value (workers cannot import test modules)."""
-    ray_session.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    yield ray_session
-    ray_session.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
-
-
-@pytest.mark.ray
-def test_filter_manager_with_ray_actors(ray_mod):
-    ray = ray_mod
-    actors = [ray.remote(num_cpus=0)(Worker).remote() for _ in range(2)]
-    try:
-        check_rounds(
-            actors,
-            lambda a, p: ray.get(a.stats.remote(p), timeout=30),
-            lambda a, p, x: ray.get(a.observe.remote(p, x), timeout=30),
-        )
-    finally:
-        for a in actors:
-            ray.kill(a)
