@@ -105,26 +105,23 @@ class MultiAgentSampler:
     def env(self):
         return _SubEnvs(self._raw_envs)
 
-    def _start_env(self, i: int) -> None:
-        seed = None if self.worker._seed is None else self.worker._seed + i + 7919 * self._next_eps
-        obs, infos = self.envs[i].reset(seed=seed)
+    def _start_env(self, i: int, soft_obs: Optional[dict] = None) -> None:
+        """A new episode on env ``i``: after a reset, or (``soft_obs``, a soft-horizon cut) on the
+        env as it is, with its last observations, agent indices and RNN states carried over."""
         ep = Episode(self._next_eps, i, self.worker.policy_mapping_fn)
+        if soft_obs is None:
+            seed = None if self.worker._seed is None else self.worker._seed + i + 7919 * self._next_eps
+            obs, infos = self.envs[i].reset(seed=seed)
+            self._obs[i] = self._transform(ep, obs)
+            self._agent_index[i], self._states[i] = {}, {}
+        else:
+            old = self._episodes[i]
+            for agent_id, o in soft_obs.items():
+                ep._set("raw_obs", agent_id, old.last_raw_obs_for(agent_id))
+                ep._set("obs", agent_id, o)
+            self._obs[i] = dict(soft_obs)
         self._next_eps += 1
-        self._episodes[i], self._obs[i] = ep, self._transform(ep, obs)
-        self._trajs[i], self._agent_index[i], self._states[i] = {}, {}, {}
-        self._env_steps_since_start[i] = 0
-        self._call("on_episode_start", worker=self.worker, base_env=self.env, policies=self.worker.policy_map,
-                   episode=ep, env_index=i)
-
-    def _soft_restart(self, i: int, obs: dict) -> None:
-        """A soft-horizon cut: a new episode on the env as it is (no reset); RNN states carry over."""
-        ep = Episode(self._next_eps, i, self.worker.policy_mapping_fn)
-        self._next_eps += 1
-        old = self._episodes[i]
-        for agent_id, o in obs.items():
-            ep._set("raw_obs", agent_id, old.last_raw_obs_for(agent_id))
-            ep._set("obs", agent_id, o)
-        self._episodes[i], self._obs[i], self._trajs[i] = ep, dict(obs), {}
+        self._episodes[i], self._trajs[i] = ep, {}
         self._env_steps_since_start[i] = 0
         self._call("on_episode_start", worker=self.worker, base_env=self.env, policies=self.worker.policy_map,
                    episode=ep, env_index=i)
@@ -256,10 +253,7 @@ class MultiAgentSampler:
             self._cut(i, episode_over=True)
             self._call("on_episode_end", worker=w, base_env=self.env, policies=w.policy_map, episode=ep, env_index=i)
             self._metrics.append(ep.to_metrics({}))
-            if horizon_hit and w._soft_horizon and not env_done:
-                self._soft_restart(i, new_obs)
-            else:
-                self._start_env(i)
+            self._start_env(i, new_obs if horizon_hit and w._soft_horizon and not env_done else None)
         else:
             self._obs[i] = {a: o for a, o in new_obs.items() if not self._trajs[i].get(a) or not self._trajs[i][a].done}
 

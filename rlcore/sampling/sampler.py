@@ -323,8 +323,7 @@ class VectorSampler:
         else:
             new_obs = next_obs
         self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras, next_obs=next_obs)
-        for i, s in enumerate(state_out):
-            self._state[i] = np.asarray(s)
+        self._state[:] = state_out
         if self._use_prev:
             self._prev_actions = actions.copy()
             self._prev_rewards = stored_rewards.astype(np.float32)

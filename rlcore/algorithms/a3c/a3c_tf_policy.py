@@ -68,7 +68,6 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     TFEntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
 
-
 def _default_config() -> Dict[str, Any]:
     from rlcore.algorithms.a3c.a3c import DEFAULT_CONFIG
 

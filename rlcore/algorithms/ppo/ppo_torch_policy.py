@@ -89,7 +89,6 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     EntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
 
-
 def _default_config() -> Dict[str, Any]:
     from rlcore.algorithms.ppo.ppo import DEFAULT_CONFIG
 
