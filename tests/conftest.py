@@ -45,3 +45,11 @@ def ray_session():
     )
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def ray_mod(ray_session, request):
+    """Ray, with the requesting test module pickled by value (workers cannot import test modules)."""
+    ray_session.cloudpickle.register_pickle_by_value(request.module)
+    yield ray_session
+    ray_session.cloudpickle.unregister_pickle_by_value(request.module)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import pathlib
-import sys
 import time
 
 import pytest
@@ -31,14 +30,6 @@ def test_every_ray_get_and_wait_in_the_package_has_a_timeout():
                 calls.append((path.name, node.lineno, any(k.arg == "timeout" for k in node.keywords)))
     assert len(calls) >= 8
     assert [c for c in calls if not c[2]] == []
-
-
-@pytest.fixture(scope="module")
-def ray_mod(ray_session):
-    """Ray, with this module's helpers pickled by value (workers cannot import test modules)."""
-    ray_session.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    yield ray_session
-    ray_session.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
 def paced(tag, delay, n=None):

@@ -3,7 +3,6 @@ and Ray actors; pull-only syncs; a missing policy named."""
 
 from __future__ import annotations
 
-import sys
 
 import numpy as np
 import pytest
@@ -77,14 +76,6 @@ def test_filter_manager_without_update_remote_only_pulls():
 def test_filter_manager_names_a_missing_policy():
     with pytest.raises(KeyError, match="no filter for policy 'p9'"):
         FilterManager.synchronize({"p9": MeanStdFilter((2,))}, [Worker()])
-
-
-@pytest.fixture(scope="module")
-def ray_mod(ray_session):
-    """Ray, with this module's helpers pickled by value (workers cannot import test modules)."""
-    ray_session.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    yield ray_session
-    ray_session.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
 @pytest.mark.ray

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import pickle
-import sys
 import time
 from collections import namedtuple
 
@@ -149,14 +148,6 @@ def test_collect_episodes_local_only():
 def test_collect_metrics_local_only():
     r = collect_metrics(LocalWorker([1.0, 5.0]))
     assert (r["episode_reward_mean"], r["episodes_this_iter"]) == (3.0, 2)
-
-
-@pytest.fixture(scope="module")
-def ray_mod(ray_session):
-    """Ray, with this module's helpers pickled by value (workers cannot import test modules)."""
-    ray_session.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    yield ray_session
-    ray_session.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
 @pytest.mark.ray
