@@ -1,5 +1,5 @@
 # cython: language_level=3, embedsignature=True
-"""rlcore's compiled core: trajectory collection, return kernels and replay kernels.
+"""rlcore's compiled core: trajectory collection, return, replay and loss kernels.
 
 One extension built from this umbrella file; each family lives in its own ``.pxi``. The numpy twin
 of every name is in ``rlcore/_reference.py`` and the typed surface in ``rlcore/_core.pyi``.
@@ -20,6 +20,7 @@ from c_kernels cimport (
     rl_adjust_nstep,
     rl_discount_cumsum,
     rl_gae,
+    rl_ppo_categorical,
     rl_tree_find_prefixsum,
     rl_tree_reduce,
     rl_tree_sample,
@@ -32,3 +33,4 @@ include "returns.pxi"
 include "segment_tree.pxi"
 include "ring.pxi"
 include "collector.pxi"
+include "losses.pxi"

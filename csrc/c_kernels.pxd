@@ -20,3 +20,11 @@ cdef extern from "rl_kernels.h" nogil:
                                const double *prefixsums, Py_ssize_t k, int64_t *out)
     int rl_tree_sample(const double *tree, Py_ssize_t size, Py_ssize_t capacity,
                        const double *uniforms, Py_ssize_t k, int64_t *out, double *probs)
+
+cdef extern from "loss_kernels.h" nogil:
+    Py_ssize_t rl_ppo_categorical(const float *logits, const float *logits_old, const int64_t *actions,
+                                  const float *logp_old, const float *adv, const float *values,
+                                  const float *vf_preds, const float *targets, const float *weights,
+                                  Py_ssize_t n, Py_ssize_t k, double clip, double kl_coeff, double ent_coeff,
+                                  double vf_coeff, double vf_clip, float *grad_logits, float *grad_values,
+                                  double *out)

@@ -44,6 +44,7 @@ adjust_nstep = impl.adjust_nstep
 SumSegmentTree = impl.SumSegmentTree
 MinSegmentTree = impl.MinSegmentTree
 ring_insert = impl.ring_insert
+ppo_categorical_loss = impl.ppo_categorical_loss
 
 
 def native_available() -> bool:

@@ -42,6 +42,30 @@ def _flags(name, x, length=None):
     return _array(name, x, _FLAG_DTYPES, 1, length).view(np.bool_)
 
 
+def _ppo_shapes(logits, logits_old, actions, logp_old, advantages, values, vf_preds, value_targets,
+                weights) -> None:
+    """The inputs of ``ppo_categorical_loss``: ``[N, K]`` float32 logits, ``N`` rows of the rest."""
+    f32 = (np.dtype(np.float32),)
+    _array("logits", logits, f32, 2)
+    n, k = logits.shape
+    if k < 1:
+        raise ValueError(f"logits has shape {logits.shape}, expected at least one column (one per action)")
+    _array("logits_old", logits_old, f32, 2)
+    if logits_old.shape != logits.shape:
+        raise ValueError(f"logits_old has shape {logits_old.shape}, expected {logits.shape} (as logits)")
+    columns = [("actions", actions, (np.dtype(np.int64),)), ("logp_old", logp_old, f32), ("advantages", advantages, f32)]
+    if values is not None:
+        columns += [("values", values, f32), ("vf_preds", vf_preds, f32), ("value_targets", value_targets, f32)]
+    if weights is not None:
+        columns.append(("weights", weights, f32))
+    for name, arr, dtypes in columns:
+        if arr is None:
+            raise TypeError(f"{name} must be a numpy array when values are given, got None")
+        _array(name, arr, dtypes, 1)
+        if arr.shape[0] != n:
+            raise ValueError(f"{name} has {arr.shape[0]} rows, expected {n} (as logits)")
+
+
 def _segments(seg_lens, total: int) -> np.ndarray:
     seg_lens = _array("seg_lens", seg_lens, (np.dtype(np.int64),), 1)
     if (seg_lens < 0).any():

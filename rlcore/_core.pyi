@@ -94,6 +94,40 @@ class MinSegmentTree(_SegmentTree):
     """Min tree over ``capacity`` leaves, all ``+inf`` at start."""
     def min(self, start: int = 0, end: int | None = None) -> float: ...
 
+# --- loss kernels ------------------------------------------------------------------------------
+
+def ppo_categorical_loss(
+    logits: f32,
+    logits_old: f32,
+    actions: i64,
+    logp_old: f32,
+    advantages: f32,
+    values: f32 | None,
+    vf_preds: f32 | None,
+    value_targets: f32 | None,
+    weights: f32 | None,
+    clip_param: float,
+    kl_coeff: float,
+    entropy_coeff: float,
+    vf_loss_coeff: float,
+    vf_clip_param: float,
+) -> tuple[f64, f32, f32 | None]:
+    """PPO's loss for a categorical policy, its statistics and its gradient, in one pass.
+
+    Per row (RLlib 1.x): ``kl_coeff * KL(old || new) - min(A r, A clip(r, 1 - clip_param,
+    1 + clip_param)) - entropy_coeff * H``, plus ``vf_loss_coeff * max((V - T)^2, (V_old +
+    clip(V - V_old, +-vf_clip_param) - T)^2)`` when ``values`` is given, with ``r`` the ratio of the
+    new to the old probability of the action; the total is the mean over rows, or the sum weighted
+    by ``weights`` (which then sum to 1). ``logits``/``logits_old`` are ``[N, K]``, ``actions`` are
+    int64 in ``[0, K)``, the rest ``[N]``; ``vf_preds`` and ``value_targets`` go with ``values``.
+    Returns ``(stats, grad_logits, grad_values)``: ``stats`` is float64 ``[total, policy_loss,
+    vf_loss, kl, entropy, explained_variance]`` (weighted means; the explained variance
+    ``max(-1, 1 - Var[T - V] / Var[T])`` is over all rows; both 0 without ``values``) and the
+    gradients are those of the total (``grad_values`` is ``None`` without ``values``). The min and
+    max take torch's derivative rule (the half sum on a tie), so the gradients are the ones
+    autograd computes through the same formulas.
+    """
+
 def ring_insert(dest: np.ndarray, src: np.ndarray, start: int) -> int:
     """Copies the rows of ``src`` into ``dest`` from row ``start`` on, wrapping around; returns the
     next write position ``(start + len(src)) % len(dest)``. Same dtype, same row shape, both

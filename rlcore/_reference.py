@@ -25,6 +25,7 @@ from rlcore._checks import (
     _extras_list,
     _f32,
     _flags,
+    _ppo_shapes,
     _rows,
     _segments,
 )
@@ -131,6 +132,71 @@ def adjust_nstep(n_step, gamma, rewards, terminateds, seg_lens):
             out_r[i], nxt[i], horizon[i] = acc, i + j, j + 1
         start = end
     return out_r, nxt, terminateds[nxt].copy(), horizon
+
+
+# --- loss kernels ---------------------------------------------------------------------------------
+
+
+def _min_grad(a, b, da, db):
+    """d min(a, b) by torch's rule: the smaller operand's derivative, the half sum on a tie."""
+    return np.where(a < b, da, np.where(a > b, db, 0.5 * (da + db)))
+
+
+def ppo_categorical_loss(logits, logits_old, actions, logp_old, advantages, values, vf_preds, value_targets,
+                         weights, clip_param, kl_coeff, entropy_coeff, vf_loss_coeff, vf_clip_param):
+    """PPO's categorical loss, statistics and gradients; see ``rlcore/_core.pyi``."""
+    _ppo_shapes(logits, logits_old, actions, logp_old, advantages, values, vf_preds, value_targets, weights)
+    n, k = logits.shape
+    bad = np.flatnonzero((actions < 0) | (actions >= k))
+    if len(bad):
+        raise ValueError(f"actions[{bad[0]}] = {actions[bad[0]]} is outside [0, {k}) (the number of logits)")
+    w = np.full(n, 1.0 / n) if weights is None else weights.astype(np.float64)
+    z, z_old = logits.astype(np.float64), logits_old.astype(np.float64)
+    p, lse = _softmax(z)
+    p_old, lse_old = _softmax(z_old)
+    logp, logp_old_all = z - lse, z_old - lse_old
+    kl = np.where(p_old > 0, p_old * (logp_old_all - logp), 0.0).sum(1)
+    entropy = -np.where(p > 0, p * logp, 0.0).sum(1)
+    adv = advantages.astype(np.float64)
+    rows = np.arange(n)
+    ratio = np.exp(logp[rows, actions] - logp_old.astype(np.float64))
+    low, high = 1.0 - clip_param, 1.0 + clip_param
+    s_raw, s_clipped = adv * ratio, adv * np.clip(ratio, low, high)
+    surrogate = np.minimum(s_raw, s_clipped)
+    c = _min_grad(s_raw, s_clipped, adv, np.where((ratio >= low) & (ratio <= high), adv, 0.0))
+    onehot = np.zeros_like(p)
+    onehot[rows, actions] = 1.0
+    grad = (kl_coeff * (p - p_old) - (c * ratio)[:, None] * (onehot - p)
+            + entropy_coeff * np.where(p > 0, p * (logp + entropy[:, None]), 0.0))
+    per_row = kl_coeff * kl - surrogate - entropy_coeff * entropy
+    stats = np.zeros(6)
+    grad_values = None
+    if values is not None:
+        v, v_old, t = values.astype(np.float64), vf_preds.astype(np.float64), value_targets.astype(np.float64)
+        err, delta = v - t, v - v_old
+        err_clipped = v_old + np.clip(delta, -vf_clip_param, vf_clip_param) - t
+        l1, l2 = err * err, err_clipped * err_clipped
+        in_range = (delta >= -vf_clip_param) & (delta <= vf_clip_param)
+        grad_values = (w * vf_loss_coeff * _min_grad(l2, l1, 2.0 * err, 2.0 * err_clipped * in_range)).astype(np.float32)
+        per_row = per_row + vf_loss_coeff * np.maximum(l1, l2)
+        stats[2] = (w * np.maximum(l1, l2)).sum()
+        if n:
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 is NaN and x/0 is -1, as in C
+                explained = 1.0 - np.var(t - v) / np.var(t)
+            stats[5] = -1.0 if explained < -1.0 else explained
+    stats[0] = (w * per_row).sum()
+    stats[1] = -(w * surrogate).sum()
+    stats[3] = (w * kl).sum()
+    stats[4] = (w * entropy).sum()
+    return stats, (w[:, None] * grad).astype(np.float32), grad_values
+
+
+def _softmax(z):
+    """Row softmax and log-sum-exp (shifted by the row maximum), as the kernel computes them."""
+    m = z.max(1, keepdims=True)
+    e = np.exp(z - m)
+    s = e.sum(1, keepdims=True)
+    return e / s, m + np.log(s)
 
 
 # --- replay kernels -------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from rlcore.algorithms.ppo.kl_coeff import KLCoeffMixin
-from rlcore.algorithms.torch_mixins import TorchValueNetworkMixin, adam_optimizer, explained_variance, masked_mean_fn
+from rlcore.algorithms.torch_mixins import (TorchValueNetworkMixin, adam_optimizer, explained_variance,
+                                           masked_mean_fn, sequence_mask)
 from rlcore.data.columns import Columns
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule, start_schedules
 from rlcore.policy.torch_policy_template import build_torch_policy
@@ -26,11 +27,27 @@ __all__ = ["PPOTorchPolicy", "ppo_surrogate_loss", "kl_and_loss_stats", "setup_m
 
 
 def ppo_surrogate_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any) -> Any:
-    """The PPO loss (see the module docstring); keeps its parts on the policy for the stats."""
+    """The PPO loss (see the module docstring); keeps its statistics on the policy.
+
+    A plain ``TorchCategorical`` policy on float32 CPU tensors takes the fused path of
+    :func:`rlcore.algorithms.ppo.fused_loss.ppo_categorical_loss` (the same loss and gradients from
+    the compiled core, one autograd node); anything else builds the loss from the distribution's
+    methods.
+    """
+    from rlcore.models.torch.torch_action_dist import TorchCategorical  # torch loads with the policy, not before
+
+    from rlcore.algorithms.ppo.fused_loss import fused_loss_applies
+
+    logits, _ = model.from_batch(train_batch)
+    if dist_class is TorchCategorical and fused_loss_applies(logits):
+        return _fused_categorical_loss(policy, model, logits, train_batch)
+    return _generic_loss(policy, model, dist_class, logits, train_batch)
+
+
+def _generic_loss(policy: Any, model: Any, dist_class: Any, logits: Any, train_batch: Any) -> Any:
     import torch
 
     cfg = policy.config
-    logits, _ = model.from_batch(train_batch)
     curr_action_dist = dist_class(logits, model)
     prev_action_dist = dist_class(train_batch[Columns.ACTION_DIST_INPUTS], model)
     reduce_mean = masked_mean_fn(train_batch, logits.shape[0])
@@ -54,29 +71,51 @@ def ppo_surrogate_loss(policy: Any, model: Any, dist_class: Any, train_batch: An
         per_row = per_row + cfg["vf_loss_coeff"] * vf_loss
     policy._total_loss = total = reduce_mean(per_row)
     with torch.no_grad():  # the stats: not part of the graph (cheaper, and nothing to backpropagate)
-        policy._mean_policy_loss = -reduce_mean(surrogate)
-        policy._mean_kl = reduce_mean(action_kl)
-        policy._mean_entropy = reduce_mean(curr_entropy)
-        if vf_loss is not None:
-            policy._mean_vf_loss = reduce_mean(vf_loss)
-            policy._vf_explained_var = explained_variance(targets, value_fn_out)
-        else:
-            policy._mean_vf_loss = torch.zeros(())
-            policy._vf_explained_var = torch.zeros(())
+        zero = torch.zeros((), dtype=total.dtype)
+        policy._loss_stats = torch.stack([
+            -reduce_mean(surrogate),
+            zero if vf_loss is None else reduce_mean(vf_loss),
+            reduce_mean(action_kl),
+            reduce_mean(curr_entropy),
+            zero if vf_loss is None else explained_variance(targets, value_fn_out),
+        ])
+    return total
+
+
+def _fused_categorical_loss(policy: Any, model: Any, logits: Any, train_batch: Any) -> Any:
+    from rlcore.algorithms.ppo.fused_loss import ppo_categorical_loss
+
+    cfg = policy.config
+    weights = None
+    if Columns.SEQ_LENS in train_batch:
+        mask = sequence_mask(train_batch[Columns.SEQ_LENS], logits.shape[0] // len(train_batch[Columns.SEQ_LENS]))
+        weights = mask.to(logits.dtype) / mask.sum()
+    critic = bool(cfg["use_critic"])
+    total, policy._loss_stats = ppo_categorical_loss(
+        logits, model.value_function() if critic else None, actions=train_batch[Columns.ACTIONS],
+        logp_old=train_batch[Columns.ACTION_LOGP], logits_old=train_batch[Columns.ACTION_DIST_INPUTS],
+        advantages=train_batch[Columns.ADVANTAGES], vf_preds=train_batch[Columns.VF_PREDS] if critic else None,
+        value_targets=train_batch[Columns.VALUE_TARGETS] if critic else None, weights=weights,
+        clip_param=cfg["clip_param"], kl_coeff=policy.kl_coeff, entropy_coeff=policy.entropy_coeff,
+        vf_loss_coeff=cfg["vf_loss_coeff"], vf_clip_param=cfg["vf_clip_param"])
+    policy._total_loss = total
     return total
 
 
 def kl_and_loss_stats(policy: Any, train_batch: Any) -> Dict[str, Any]:
     """RLlib's PPO learner stats: coefficients, losses, KL, entropy, explained variance."""
+    from rlcore.algorithms.ppo.fused_loss import STAT_NAMES
+
+    stats = dict(zip(STAT_NAMES, policy._loss_stats.tolist()))  # one conversion for all of them
     return {
         "cur_kl_coeff": policy.kl_coeff,
         "cur_lr": policy.cur_lr,
-        "total_loss": policy._total_loss,
-        "policy_loss": policy._mean_policy_loss,
-        "vf_loss": policy._mean_vf_loss,
-        "vf_explained_var": policy._vf_explained_var,
-        "kl": policy._mean_kl,
-        "entropy": policy._mean_entropy,
+        "total_loss": policy._total_loss.item(),
+        "policy_loss": stats["policy_loss"],
+        "vf_loss": stats["vf_loss"],
+        "vf_explained_var": stats["vf_explained_var"],
+        "kl": stats["kl"],
+        "entropy": stats["entropy"],
         "entropy_coeff": policy.entropy_coeff,
     }
 

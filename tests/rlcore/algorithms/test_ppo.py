@@ -227,3 +227,62 @@ def test_recurrent_model_trains_on_valid_rows(framework, small_config):
         assert np.isfinite(stats["total_loss"]) and stats["entropy"] == pytest.approx(np.log(2), abs=0.05)
     finally:
         trainer.stop()
+
+
+def _loss_and_grads(policy, batch, path):
+    """The loss, its statistics and the parameter gradients through one path of the torch loss."""
+    from rlcore.algorithms.ppo import ppo_torch_policy as ptp
+
+    policy.set_training(True)
+    train = policy._prepare_train_batch(batch)
+    logits, _ = policy.model.from_batch(train)
+    if path == "fused":
+        total = ptp._fused_categorical_loss(policy, policy.model, logits, train)
+    else:
+        total = ptp._generic_loss(policy, policy.model, policy.dist_class, logits, train)
+    params = list(policy.model.parameters())
+    for p in params:
+        p.grad = None
+    total.backward()
+    grads = [np.zeros(tuple(p.shape)) if p.grad is None else to_numpy(p.grad).copy() for p in params]
+    return total.item(), policy._loss_stats.numpy().copy(), grads
+
+
+@pytest.mark.parametrize("model", [{"fcnet_hiddens": [8]}, {"fcnet_hiddens": [8], "vf_share_layers": True},
+                                   {"fcnet_hiddens": [8], "use_lstm": True, "lstm_cell_size": 4, "max_seq_len": 4}])
+def test_torch_fused_loss_equals_the_autograd_graph(model):
+    """The compiled-core loss gives the generic graph's loss, statistics and parameter gradients
+    (clipped ratios and value errors included; the LSTM case averages over valid rows only)."""
+    cfg = {"clip_param": 0.1, "vf_clip_param": 0.2, "vf_loss_coeff": 0.5, "kl_coeff": 0.3, "entropy_coeff": 0.05}
+    policy = make_policy("torch", model=model, **cfg)
+    batch = train_batch(n=24, seed=3)
+    if model.get("use_lstm"):
+        batch["seq_lens"] = np.array([4, 3, 4, 1, 4, 2, 4, 2], np.int32)  # 24 valid rows, 8 sequences of <= 4
+        batch["state_in_0"] = np.zeros((8, 4), np.float32)
+        batch["state_in_1"] = np.zeros((8, 4), np.float32)
+    fused = _loss_and_grads(policy, batch, "fused")
+    generic = _loss_and_grads(policy, batch, "generic")
+    assert fused[0] == pytest.approx(generic[0], rel=1e-5)
+    np.testing.assert_allclose(fused[1], generic[1], rtol=1e-4, atol=1e-6)
+    for got, want in zip(fused[2], generic[2]):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+    assert any(np.abs(g).max() > 1e-3 for g in fused[2])
+
+
+def test_torch_loss_takes_the_generic_graph_for_other_distributions(monkeypatch):
+    """A subclass of TorchCategorical (a user's distribution) builds the loss from torch ops."""
+    from rlcore.algorithms.ppo import fused_loss
+    from rlcore.models.torch.torch_action_dist import TorchCategorical
+
+    fused_policy, generic_policy = make_policy("torch"), make_policy("torch")
+    generic_policy.set_weights(fused_policy.get_weights())
+    batch = train_batch()
+    want = fused_policy.compute_gradients(batch)[1]["learner_stats"]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the fused loss was called for a custom distribution")
+
+    monkeypatch.setattr(fused_loss, "ppo_categorical_loss", refuse)
+    generic_policy.dist_class = type("UserCategorical", (TorchCategorical,), {})
+    got = generic_policy.compute_gradients(batch)[1]["learner_stats"]
+    assert got == pytest.approx(want, rel=1e-5, abs=1e-6)
