@@ -24,3 +24,19 @@ def test_pure_python_switch_selects_the_twins():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={**__import__("os").environ, "RLCORE_PUREPYTHON": "1"})
     assert done.stdout.split() == ["False", "rlcore._reference"], done.stderr
+
+
+def test_every_native_name_has_a_twin():
+    """The compiled core and the numpy twin expose the same public kernels and classes."""
+    from rlcore import _backend, _reference
+
+    if not _backend.NATIVE:
+        pytest.skip("the compiled core is not built")
+    from rlcore import _core
+
+    def public(module):
+        return {n for n, v in vars(module).items() if not n.startswith("_") and callable(v)
+                and getattr(v, "__module__", module.__name__) == module.__name__}
+
+    assert public(_core) - public(_reference) == set()
+    assert {"ppo_categorical_loss", "compute_gae", "TrajectoryCollector"} <= public(_core)

@@ -36,6 +36,25 @@ def test_same_updates_as_torch_adam(monkeypatch, weight_decay, fused):
         torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
 
 
+def test_step_counts_follow_torch_when_some_parameters_have_no_gradient():
+    """One shared step counter while every parameter steps; split when one skips a step."""
+    ours, ref = _model(3), _model(3)
+    opt = Adam(ours.parameters(), lr=1e-2)
+    ref_opt = torch.optim.Adam(ref.parameters(), lr=1e-2)
+    x = torch.randn(8, 4)
+    for step in range(5):
+        for model, o in ((ours, opt), (ref, ref_opt)):
+            o.zero_grad()
+            model(x).sum().backward()
+            if step in (1, 2):
+                model[2].bias.grad = None  # skipped by both optimizers: its step count stays behind
+            o.step()
+    for a, b in zip(ours.parameters(), ref.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+    steps = [float(st["step"]) for st in opt.state_dict()["state"].values()]
+    assert steps == [float(st["step"]) for st in ref_opt.state_dict()["state"].values()] == [5, 5, 5, 3]
+
+
 def test_state_dict_moves_between_rlcore_and_torch():
     ours, ref = _model(1), _model(1)
     opt = Adam(ours.parameters(), lr=1e-2)
