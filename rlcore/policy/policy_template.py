@@ -250,6 +250,7 @@ def build_policy_class(
         "postprocess_trajectory": postprocess_trajectory,
         "optimizer": optimizer,
         "extra_action_out": extra_action_out,
+        "_extras_are_default": lambda self: extra_action_out_fn is None and type(self).extra_action_out is extra_action_out,
         "extra_grad_process": extra_grad_process,
         "extra_compute_grad_fetches": extra_compute_grad_fetches,
         "extra_grad_info": extra_grad_info,

@@ -95,6 +95,31 @@ class TorchPolicy(Policy):
 
         return Adam(self.model.parameters(), lr=self.config.get("lr", 5e-5))
 
+    def values_deferrable(self) -> bool:
+        """Whether a sampler may leave ``vf_preds`` out of its per-step ``compute_actions`` calls
+        (``fetch_vf_preds=False``) and fill the column for a whole sample with one
+        ``value_batch(obs)`` call instead: one forward pass over thousands of rows in place of a
+        value-branch pass per vector step. The values are the same (the weights do not change
+        while sampling), up to float rounding of the batched matmul.
+
+        True for a non-recurrent policy with ``value_batch`` (``ValueNetworkMixin``) whose only
+        per-step extra is the default ``vf_preds``: no ``action_sampler_fn``,
+        ``action_distribution_fn``, ``extra_action_out`` or ``compute_actions`` of its own.
+
+        Examples:
+            >>> import gymnasium as gym
+            >>> from rlcore.algorithms.pg import PGTorchPolicy
+            >>> PGTorchPolicy(gym.spaces.Box(-1, 1, (2,)), gym.spaces.Discrete(2), {}).values_deferrable()
+            False
+        """
+        return (self.action_sampler_fn is None and self.action_distribution_fn is None and not self.is_recurrent()
+                and callable(getattr(self, "value_batch", None)) and self._extras_are_default()
+                and type(self).compute_actions is TorchPolicy.compute_actions and self._has_value_function is not False)
+
+    def _extras_are_default(self) -> bool:
+        """Whether ``extra_action_out`` is this class's (the templates override this check)."""
+        return type(self).extra_action_out is TorchPolicy.extra_action_out
+
     def extra_action_out(self, input_dict: Dict[str, Any], state_batches: List[Any], model: Any,
                          action_dist: Any) -> Dict[str, Any]:
         """Extra per-step outputs; ``vf_preds`` when the model has a value function.
@@ -154,14 +179,23 @@ class TorchPolicy(Policy):
 
     def compute_actions(self, obs_batch, state_batches=None, prev_action_batch=None, prev_reward_batch=None,
                         info_batch=None, episodes=None, explore=None, timestep=None, **kwargs):
-        """See :meth:`Policy.compute_actions`."""
+        """See :meth:`Policy.compute_actions`. ``fetch_vf_preds=False`` leaves ``vf_preds`` out
+        of the extras when :meth:`values_deferrable` (the sampler then fills them per sample)."""
         import torch
 
         explore = self.config.get("explore", True) if explore is None else explore
         timestep = self.global_timestep if timestep is None else timestep
+        # A sampler that fills vf_preds per sample (see values_deferrable) asks to skip them here.
+        extras = kwargs.get("fetch_vf_preds", True) or not self._cached_values_deferrable()
         with self._lock, torch.inference_mode():
             input_dict, state = self._inference_inputs(obs_batch, state_batches, prev_action_batch, prev_reward_batch)
-            return self._compute_action_helper(input_dict, state, explore, timestep)
+            return self._compute_action_helper(input_dict, state, explore, timestep, extras)
+
+    def _cached_values_deferrable(self) -> bool:
+        deferrable = self.__dict__.get("_values_deferrable")
+        if deferrable is None:
+            deferrable = self.__dict__["_values_deferrable"] = bool(self.values_deferrable())
+        return deferrable
 
     def _inference_inputs(self, obs_batch, state_batches, prev_action_batch, prev_reward_batch):
         """Eval mode, and the model's input dict and state as tensors (under the caller's lock)."""
@@ -173,7 +207,7 @@ class TorchPolicy(Policy):
             input_dict[Columns.PREV_REWARDS] = self._tensor(np.asarray(prev_reward_batch, dtype=np.float32))
         return input_dict, [self._tensor(s) for s in (state_batches or [])]
 
-    def _compute_action_helper(self, input_dict, state_batches, explore, timestep):
+    def _compute_action_helper(self, input_dict, state_batches, explore, timestep, extras=True):
         import torch
 
         self.exploration.before_compute_actions(timestep=timestep, explore=explore)
@@ -200,7 +234,7 @@ class TorchPolicy(Policy):
             actions, logp = self.exploration.get_exploration_action(
                 action_distribution=action_dist, timestep=timestep, explore=explore)
         extra = {k: _to_numpy(v) for k, v in self.extra_action_out(input_dict, state_batches, self.model,
-                                                                    action_dist).items()}
+                                                                    action_dist).items()} if extras else {}
         if dist_inputs is not None:
             extra[Columns.ACTION_DIST_INPUTS] = dist_inputs.numpy()
         if logp is not None:

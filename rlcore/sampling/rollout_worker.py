@@ -148,6 +148,7 @@ class RolloutWorker(ParallelIteratorWorker):
         self.policy_map, self.preprocessors, self.filters = self._build_policies(policy_spec or policy, spaces)
         self.policies_to_train = list(policies_to_train) if policies_to_train is not None else list(self.policy_map)
         self.sampler = None
+        self._deferred_values = False  # vf_preds filled per sample (set with the sampler)
         ParallelIteratorWorker.__init__(self, self._sample_forever, False)
 
     # -- construction ---------------------------------------------------------------------------
@@ -206,11 +207,18 @@ class RolloutWorker(ParallelIteratorWorker):
         use_prev = bool(model_cfg.get("lstm_use_prev_action") or model_cfg.get("lstm_use_prev_reward")
                         or _used_for_actions(vr, Columns.PREV_ACTIONS) and model_cfg.get("use_lstm"))
         explore = self.policy_config.get("explore", True)
+        # vf_preds for a whole sample in one value_batch call (see sample()) instead of a value pass
+        # per step, unless a callback may read them per step (episode.last_pi_info_for()).
+        deferrable = getattr(policy, "values_deferrable", None)
+        self._deferred_values = bool(deferrable is not None and deferrable()) and not _overrides_any(
+            self.callbacks, ("on_episode_start", "on_episode_step", "on_episode_end"))
+        act_kwargs = {"fetch_vf_preds": False} if self._deferred_values else {}
 
         def act(obs, state_batches, prev_actions, prev_rewards):
             actions, state_out, extras = policy.compute_actions(
                 obs, state_batches=state_batches or None, prev_action_batch=prev_actions,
-                prev_reward_batch=prev_rewards, explore=explore, timestep=self.global_vars.get("timestep"))
+                prev_reward_batch=prev_rewards, explore=explore, timestep=self.global_vars.get("timestep"),
+                **act_kwargs)
             n = len(obs)
             keep = {k: v for k, v in extras.items() if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n}
             return actions, list(state_out or []), keep
@@ -252,6 +260,8 @@ class RolloutWorker(ParallelIteratorWorker):
             batch = self.sampler.sample()
         else:
             raw, seg_lens = self.sampler.sample_with_segments()
+            if self._deferred_values:
+                raw[Columns.VF_PREDS] = self.policy_map[DEFAULT_POLICY_ID].value_batch(raw[Columns.OBS])
             episodes = self.sampler.episodes_for(raw, seg_lens)
             batch = self._postprocess(raw, seg_lens, episodes)
             extra = [b for ep in episodes for b in _drain_extra(ep)]
@@ -465,6 +475,12 @@ def _overrides(callbacks: Any, hook: str) -> bool:
     from rlcore.sampling.sampler import _overridden_hooks
 
     return hook in _overridden_hooks(callbacks, (hook,))
+
+
+def _overrides_any(callbacks: Any, hooks: tuple) -> bool:
+    from rlcore.sampling.sampler import _overridden_hooks
+
+    return bool(_overridden_hooks(callbacks, hooks))
 
 
 def _postprocess_is_noop(policy: Any) -> bool:

@@ -295,3 +295,59 @@ def test_custom_sample_collector_class_is_used():
     with pytest.raises(TypeError, match="sample_collector"):
         RolloutWorker(env_creator=_cartpole, policy_spec=support.NumpyPolicy,
                       policy_config={"sample_collector": "fast"}).sample()
+
+
+def _ppo_worker(callbacks=None, **config):
+    from rlcore.algorithms.ppo import PPOTorchPolicy
+
+    return RolloutWorker(env_creator=_cartpole, policy_spec=PPOTorchPolicy, callbacks=callbacks,
+                         policy_config={"framework": "torch", "model": {"fcnet_hiddens": [16]}, **config},
+                         rollout_fragment_length=50, num_envs=4, seed=5)
+
+
+class _StepCallback(DefaultCallbacks):
+    def __init__(self):
+        super().__init__()
+        self.vf_preds = []
+
+    def on_episode_step(self, *, worker, base_env, episode, env_index=None, **kwargs):
+        self.vf_preds.append(episode.last_pi_info_for()["vf_preds"])
+
+
+def test_vf_preds_come_per_sample_and_equal_the_per_step_values():
+    """A PPO worker fills vf_preds with one value_batch call per sample; a callback reading
+    pi_info per step keeps the per-step values. Same seed: same actions, same values."""
+    deferred = _ppo_worker()
+    callback = _StepCallback()
+    per_step = _ppo_worker(callbacks=lambda: callback)
+    per_step.set_weights(deferred.get_weights())
+    import torch
+
+    torch.manual_seed(0)  # the action draws come from torch's global generator: same stream for both
+    a = deferred.sample()
+    torch.manual_seed(0)
+    b = per_step.sample()
+    assert deferred._deferred_values and not per_step._deferred_values
+    np.testing.assert_array_equal(a["actions"], b["actions"])
+    np.testing.assert_allclose(a["vf_preds"], b["vf_preds"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(a["advantages"], b["advantages"], rtol=1e-4, atol=1e-5)
+    assert len(callback.vf_preds) == b.count and a["vf_preds"].dtype == np.float32
+
+
+def test_values_deferrable_only_for_the_default_value_extra():
+    from rlcore.algorithms.pg import PGTorchPolicy
+    from rlcore.algorithms.ppo import PPOTorchPolicy
+
+    obs, act = gym.spaces.Box(-1, 1, (4,), np.float32), gym.spaces.Discrete(2)
+    cfg = {"framework": "torch", "model": {"fcnet_hiddens": [8]}}
+    assert PPOTorchPolicy(obs, act, cfg).values_deferrable()
+    assert not PGTorchPolicy(obs, act, cfg).values_deferrable()  # no value network
+    lstm = {**cfg, "model": {"fcnet_hiddens": [8], "use_lstm": True, "lstm_cell_size": 4}}
+    assert not PPOTorchPolicy(obs, act, lstm).values_deferrable()
+    extra = PPOTorchPolicy.with_updates(extra_action_out_fn=lambda p, *a: {"seen": np.ones(len(a[0]["obs"]))})
+    policy = extra(obs, act, cfg)
+    assert not policy.values_deferrable()
+    _, _, fetches = policy.compute_actions(np.zeros((3, 4), np.float32), fetch_vf_preds=False)
+    assert {"vf_preds", "seen"} <= set(fetches)  # a policy that cannot defer keeps every extra
+    _, _, fetches = PPOTorchPolicy(obs, act, cfg).compute_actions(np.zeros((3, 4), np.float32), fetch_vf_preds=False)
+    assert "vf_preds" not in fetches and "action_logp" in fetches
