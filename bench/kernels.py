@@ -4,7 +4,11 @@
   ``scipy.signal.lfilter`` (RLlib's ``compute_advantages`` way);
 - prioritized sampling of 64 indices (with importance weights) from a 1M-leaf tree: native vs twin;
 - collector append per env step at N=1, 8, 64: native vs a loop that only writes the same values
-  into preallocated numpy arrays (no cutting, no bookkeeping).
+  into preallocated numpy arrays (no cutting, no bookkeeping);
+- PPO's categorical loss with its gradients for a 128-row minibatch (2 actions): the native kernel
+  vs its twin and vs the same loss built from torch ops with ``backward`` (PPO's generic path);
+  and the torch ``autograd.Function`` around the kernel (what ``PPOTorchPolicy`` runs), forward
+  and backward, vs that torch graph.
 
 Prints a table and writes ``bench/results/kernels.json``. Each figure is the best of several
 repeats (these machines are noisy); compare the ratios, not the absolute times.
@@ -158,6 +162,64 @@ def bench_collector(rows, quick):
         rows.append(("collector append", f"N={n}, per env step", native, {"numpy writes": numpy_}))
 
 
+def torch_graph_loss(torch, inputs, coeffs):
+    """PPO's loss from torch ops (PPOTorchPolicy's generic path), differentiable in logits/values."""
+    z, v = inputs["logits"], inputs["values"]
+    logp = torch.log_softmax(z, 1)
+    logp_old_all = torch.log_softmax(inputs["logits_old"], 1)
+    ratio = torch.exp(logp.gather(1, inputs["actions"][:, None]).squeeze(1) - inputs["logp_old"])
+    adv = inputs["advantages"]
+    surrogate = torch.min(adv * ratio, adv * torch.clamp(ratio, 1 - coeffs["clip_param"], 1 + coeffs["clip_param"]))
+    kl = (logp_old_all.exp() * (logp_old_all - logp)).sum(1)
+    entropy = -(logp.exp() * logp).sum(1)
+    v_old, t = inputs["vf_preds"], inputs["value_targets"]
+    clipped = v_old + torch.clamp(v - v_old, -coeffs["vf_clip_param"], coeffs["vf_clip_param"])
+    vf_loss = torch.max((v - t) ** 2, (clipped - t) ** 2)
+    total = torch.mean(coeffs["kl_coeff"] * kl - surrogate - coeffs["entropy_coeff"] * entropy
+                       + coeffs["vf_loss_coeff"] * vf_loss)
+    with torch.no_grad():
+        stats = torch.stack([-surrogate.mean(), vf_loss.mean(), kl.mean(), entropy.mean()])
+    return total, stats
+
+
+def bench_ppo_loss(rows, quick):
+    import torch
+
+    from rlcore.algorithms.ppo.fused_loss import ppo_categorical_loss
+
+    torch.set_num_threads(1)
+    n, k = 128, 2
+    rng = np.random.default_rng(0)
+    arrays = {"logits": rng.normal(0, 1, (n, k)), "logits_old": rng.normal(0, 1, (n, k)),
+              "logp_old": rng.normal(-0.7, 0.1, n), "advantages": rng.normal(0, 1, n), "values": rng.normal(0, 1, n),
+              "vf_preds": rng.normal(0, 1, n), "value_targets": rng.normal(0, 1, n)}
+    arrays = {key: a.astype(np.float32) for key, a in arrays.items()}
+    arrays["actions"] = rng.integers(0, k, n).astype(np.int64)
+    coeffs = {"clip_param": 0.3, "kl_coeff": 0.2, "entropy_coeff": 0.0, "vf_loss_coeff": 0.01, "vf_clip_param": 10.0}
+    args = [arrays[key] for key in ("logits", "logits_old", "actions", "logp_old", "advantages", "values", "vf_preds",
+                                    "value_targets")] + [None, *coeffs.values()]
+    number = 200 if quick else 2000
+    native = best_time(lambda: _core.ppo_categorical_loss(*args), number)
+    twin = best_time(lambda: _reference.ppo_categorical_loss(*args), number // 10)
+    tensors = {key: torch.from_numpy(a) for key, a in arrays.items()}
+    z = tensors["logits"].clone().requires_grad_(True)
+    v = tensors["values"].clone().requires_grad_(True)
+
+    def graph():
+        total, _ = torch_graph_loss(torch, {**tensors, "logits": z, "values": v}, coeffs)
+        total.backward()
+
+    def fused():
+        total, _ = ppo_categorical_loss(z, v, **{key: tensors[key] for key in (
+            "actions", "logp_old", "logits_old", "advantages", "vf_preds", "value_targets")}, weights=None, **coeffs)
+        total.backward()
+
+    graph_time = best_time(graph, number // 2)
+    rows.append(("ppo categorical loss", f"N={n}, loss+grads", native, {"twin": twin, "torch graph+backward": graph_time}))
+    rows.append(("  as autograd.Function", f"N={n}, fwd+backward", best_time(fused, number // 2),
+                 {"torch graph+backward": graph_time}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke test)")
@@ -168,6 +230,7 @@ def main() -> None:
     bench_returns(rows, args.quick)
     bench_prioritized(rows, args.quick)
     bench_collector(rows, args.quick)
+    bench_ppo_loss(rows, args.quick)
     print(f"{'kernel':20} {'case':22} {'native':>10}   peers (time, peer/native)")
     for kernel, case, native, peers in rows:
         peer_txt = "   ".join(f"{k} {v * 1e6:9.2f} µs ({v / native:6.1f}×)" for k, v in peers.items())
