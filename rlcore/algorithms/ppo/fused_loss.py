@@ -56,12 +56,15 @@ def fused_loss_applies(logits: torch.Tensor) -> bool:
     return logits.dim() == 2 and logits.dtype == torch.float32 and logits.device.type == "cpu"
 
 
-def _array(t: Optional[torch.Tensor], dtype: Any = np.float32) -> Optional[np.ndarray]:
+def _array(t: Any, dtype: Any = np.float32) -> Optional[np.ndarray]:
     """A C-contiguous numpy view of a CPU tensor (a copy only for another dtype or layout)."""
     if t is None:
         return None
-    a = t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
-    return np.ascontiguousarray(a, dtype=dtype)
+    if isinstance(t, torch.Tensor):
+        a = t.detach().numpy() if t.requires_grad else t.numpy()
+    else:
+        a = np.asarray(t)
+    return a if a.dtype == dtype and a.flags.c_contiguous else np.ascontiguousarray(a, dtype=dtype)
 
 
 class _PPOCategoricalLoss(torch.autograd.Function):
@@ -75,7 +78,7 @@ class _PPOCategoricalLoss(torch.autograd.Function):
             _array(logits), _array(logits_old), _array(actions, np.int64), _array(logp_old), _array(advantages),
             _array(values), _array(vf_preds), _array(value_targets), _array(weights), *coeffs)
         ctx.grads = (torch.from_numpy(grad_logits), None if grad_values is None else torch.from_numpy(grad_values))
-        total = torch.tensor(stats[0], dtype=torch.float32)
+        total = torch.from_numpy(np.array(stats[0], np.float32))  # ~4x cheaper than torch.tensor(...)
         stats = torch.from_numpy(stats[1:].astype(np.float32))
         ctx.mark_non_differentiable(stats)
         return total, stats
