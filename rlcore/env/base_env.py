@@ -5,7 +5,7 @@ a user's ``VectorEnv``, sub-envs in Ray actors) is seen through this one interfa
 
     obs, infos = base_env.reset(seed=0)         # obs: [N, ...] array (a list for Dict/Tuple spaces)
     while ...:
-        step = base_env.step(actions)           # actions: [N, ...] array
+        step = base_env.step(actions)           # actions: [N, ...] array (a list for Dict/Tuple spaces)
         # step.obs rows of envs that ended hold the FIRST obs of their next episode (auto-reset in
         # the same step); step.final_obs rows of those envs hold the episode's last observation.
 

@@ -217,6 +217,10 @@ class GymVectorBaseEnv(BaseEnv):
             self._check_actions(actions)
         if self._act_is_array and not isinstance(actions, np.ndarray):
             actions = np.asarray(actions, dtype=self.action_space.dtype)
+        elif not self._act_is_array and isinstance(actions, list):  # per-env Tuple/Dict actions
+            from gymnasium.vector.utils import concatenate, create_empty_array
+
+            actions = concatenate(self.action_space, actions, create_empty_array(self.action_space, n))
         try:
             obs, rewards, terms, truncs, infos = self._vec.step(actions)
         except Exception as err:

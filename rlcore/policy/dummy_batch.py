@@ -56,11 +56,14 @@ def flatten_to_single_ndarray(x: Any) -> np.ndarray:
         [[1.0, 0.5, 0.5], [2.0, 1.0, 2.0]]
         >>> flatten_to_single_ndarray(np.array([3, 4])).tolist()
         [3, 4]
+        >>> flatten_to_single_ndarray({"a": (np.array([1]), np.array([[2, 3]])), "b": np.array([4])}).tolist()
+        [[1, 2, 3, 4]]
     """
     if isinstance(x, np.ndarray):
         return x
-    leaves = [np.asarray(v) for v in (x.values() if isinstance(x, dict) else x)]
-    leaves = [flatten_to_single_ndarray(v) if not isinstance(v, np.ndarray) else v for v in leaves]
+    if not isinstance(x, (dict, tuple, list)):
+        return np.asarray(x)
+    leaves = [flatten_to_single_ndarray(v) for v in (x.values() if isinstance(x, dict) else x)]
     flat = [v.reshape(v.shape[0], -1) for v in leaves]
     dtype = np.int64 if all(v.dtype.kind in "iu" for v in flat) else np.float32
     return np.concatenate([v.astype(dtype) for v in flat], axis=1)

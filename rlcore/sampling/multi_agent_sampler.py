@@ -98,6 +98,7 @@ class MultiAgentSampler:
         self._trajs: List[Dict[Any, _AgentTrajectory]] = [dict() for _ in range(self.num_envs)]
         self._agent_index: List[Dict[Any, int]] = [dict() for _ in range(self.num_envs)]
         self._states: List[Dict[Any, list]] = [dict() for _ in range(self.num_envs)]
+        self._structs: Dict[str, tuple] = {}  # policy id -> (StructuredActions, clipper), each or None
         self._env_steps_since_start = [0] * self.num_envs
         self._started = False
 
@@ -190,6 +191,12 @@ class MultiAgentSampler:
                 timestep=w.global_vars.get("timestep"))
             n = len(members)
             extras = {k: v for k, v in extras.items() if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n}
+            env_acts = acts
+            struct, clip = self._action_handling(pid, policy)
+            if struct is not None:  # Tuple/Dict actions: flat rows stored, a structure per agent sent
+                env_acts, acts = struct.env_actions(acts, n), struct.flat(acts, n)
+            if clip is not None:  # clip_actions: the env gets clipped actions, the rows keep them raw
+                env_acts = clip(env_acts)
             for row, (i, a) in enumerate(members):
                 row_extras = {k: v[row] for k, v in extras.items()}
                 for k, s in enumerate(states):
@@ -197,13 +204,24 @@ class MultiAgentSampler:
                 self._traj(i, a).act(self._obs[i][a], acts[row], row_extras)
                 if state_out:
                     self._states[i][a] = [np.asarray(s[row]) for s in state_out]
-                actions[i][a] = acts[row]
+                actions[i][a] = env_acts[row]
                 ep = self._episodes[i]
                 ep._set("prev_action", a, ep.last_action_for(a))
                 ep._set("action", a, acts[row])
                 ep._set("pi_info", a, row_extras)
         for i, env in enumerate(self.envs):
             self._step_env(i, env, actions[i])
+
+    def _action_handling(self, pid: str, policy: Any) -> tuple:
+        """``(flat-row converter or None, clipper or None)`` for a policy's action space: the
+        converter for a Tuple/Dict space, the clipper with the worker's ``clip_actions``."""
+        if pid not in self._structs:
+            from rlcore.sampling.struct_actions import StructuredActions, action_clipper, is_structured_space
+
+            space = policy.action_space
+            self._structs[pid] = (StructuredActions(space) if is_structured_space(space) else None,
+                                  action_clipper(space) if self.worker._clip_actions else None)
+        return self._structs[pid]
 
     def _step_env(self, i: int, env: Any, action_dict: dict) -> None:
         w = self.worker

@@ -38,6 +38,7 @@ from rlcore.data.multi_agent_batch import MultiAgentBatch
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
 from rlcore.dataflow.worker import ParallelIteratorWorker
 from rlcore.sampling.episode import DUMMY_AGENT_ID
+from rlcore.sampling.struct_actions import action_clipper
 
 logger = logging.getLogger(__name__)
 
@@ -240,7 +241,7 @@ class RolloutWorker(ParallelIteratorWorker):
         return VectorSampler(
             env, act=act, num_envs=self.num_envs, rollout_fragment_length=self.rollout_fragment_length,
             batch_mode=self.batch_mode, seed=self._seed, initial_state=initial_state, use_prev_actions_rewards=use_prev,
-            obs_transform=transform, action_transform=_action_clipper(policy.action_space) if self._clip_actions else None,
+            obs_transform=transform, action_transform=action_clipper(policy.action_space) if self._clip_actions else None,
             clip_rewards=self._clip_rewards, horizon=self._horizon, soft_horizon=self._soft_horizon,
             no_done_at_end=self._no_done_at_end, callbacks=self.callbacks, worker=self, policies=self.policy_map,
             eps_id_start=eps_start, worker_index=self.worker_index, num_workers=self.num_workers,
@@ -453,16 +454,6 @@ def _is_multi_agent(env: Any, spec: Any) -> bool:
 def _used_for_actions(view_requirements: Mapping[str, Any], name: str) -> bool:
     vr = view_requirements.get(name)
     return bool(vr is not None and getattr(vr, "used_for_compute_actions", False))
-
-
-def _action_clipper(space: Any) -> Optional[Callable[[np.ndarray], np.ndarray]]:
-    """Clips actions into a Box space's bounds (the stored actions stay unclipped)."""
-    import gymnasium as gym
-
-    if not isinstance(space, gym.spaces.Box):
-        return None
-    low, high = space.low, space.high
-    return lambda actions: np.clip(actions, low, high)
 
 
 def _make_callbacks(callbacks: Any) -> Any:

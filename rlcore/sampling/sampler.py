@@ -34,6 +34,7 @@ from rlcore.data.columns import Columns
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
 from rlcore.sampling.episode import DUMMY_AGENT_ID, Episode
 from rlcore.sampling.metrics import RolloutMetrics
+from rlcore.sampling.struct_actions import is_structured_space
 
 BATCH_MODES = ("truncate_episodes", "complete_episodes")
 
@@ -42,8 +43,12 @@ ActFn = Callable[[np.ndarray, List[np.ndarray], Optional[np.ndarray], Optional[n
                  Tuple[np.ndarray, List[np.ndarray], Dict[str, np.ndarray]]]
 
 
-def simple_policy(policy: Callable[[np.ndarray], Any]) -> ActFn:
+def simple_policy(policy: Callable[[np.ndarray], Any], struct: Any = None) -> ActFn:
     """Adapts ``policy(obs) -> actions`` or ``-> (actions, extras)`` to the sampler's act function.
+
+    With ``struct`` (a :class:`~rlcore.sampling.struct_actions.StructuredActions` of a Tuple/Dict
+    action space), a returned tuple that is a batched action structure is the actions; any other
+    tuple is ``(actions, extras)``.
 
     Examples:
         >>> act = simple_policy(lambda obs: obs.argmax(1))
@@ -53,7 +58,7 @@ def simple_policy(policy: Callable[[np.ndarray], Any]) -> ActFn:
 
     def act(obs, state_batches, prev_actions, prev_rewards):
         out = policy(obs)
-        if isinstance(out, tuple):
+        if isinstance(out, tuple) and not (struct is not None and struct.matches(out, len(obs))):
             actions, extras = out
             return actions, [], dict(extras or {})
         return out, [], {}
@@ -69,6 +74,9 @@ class VectorSampler:
             gymnasium or RLlib vector env, or a :class:`~rlcore.env.BaseEnv`.
         policy: ``policy(obs_batch) -> actions`` or ``-> (actions, extras)`` where ``extras`` is a
             dict of per-env numpy columns (``action_logp``, ``vf_preds``, ...) stored with each row.
+            For a Tuple/Dict action space, ``actions`` is the batched structure (a tuple/dict of
+            ``[N, ...]`` arrays) or its flat rows; the ``actions`` column holds the flat rows
+            (:mod:`rlcore.sampling.struct_actions`).
         num_envs: Envs stepped together (ignored when ``env`` is already vectorised).
         rollout_fragment_length: Rows per env per fragment.
         batch_mode: ``"truncate_episodes"``: :meth:`sample` returns exactly
@@ -83,7 +91,8 @@ class VectorSampler:
         use_prev_actions_rewards: Feed and store ``prev_actions``/``prev_rewards``.
         obs_transform: Batched ``obs -> processed obs`` (preprocessor, then filter).
         action_transform: Batched ``actions -> env actions`` (e.g. clipping to the space); the
-            unclipped actions are stored.
+            unclipped actions are stored. For a Tuple/Dict action space it takes the list of
+            per-env structured actions.
         clip_rewards: ``True`` clips stored rewards to their sign, a number to ``[-c, c]``.
         horizon: Truncate episodes after this many steps (the env is reset).
         soft_horizon: With ``horizon``: end the episode for learning and metrics, but do not
@@ -137,7 +146,12 @@ class VectorSampler:
         self.num_envs = self.env.num_envs
         self.rollout_fragment_length = int(rollout_fragment_length)
         self.batch_mode = batch_mode
-        self._act = act if act is not None else simple_policy(policy)
+        self._struct = None  # Tuple/Dict actions: stored as flat rows, sent to each env structured
+        if is_structured_space(self.env.action_space):
+            from rlcore.sampling.struct_actions import StructuredActions
+
+            self._struct = StructuredActions(self.env.action_space)
+        self._act = act if act is not None else simple_policy(policy, self._struct)
         self._initial_state = [np.asarray(s) for s in initial_state]
         self._use_prev = use_prev_actions_rewards
         self._obs_transform = obs_transform
@@ -232,7 +246,10 @@ class VectorSampler:
         self._prev_actions = self._prev_rewards = None
         if self._use_prev:
             space = self.env.action_space
-            self._prev_actions = np.zeros((n, *(space.shape or ())), space.dtype or np.float32)
+            if self._struct is not None:
+                self._prev_actions = np.zeros((n, self._struct.width), self._struct.dtype)
+            else:
+                self._prev_actions = np.zeros((n, *(space.shape or ())), space.dtype or np.float32)
             self._prev_rewards = np.zeros(n, np.float32)
         for i in range(n):
             self._begin_episode(i, infos[i] if infos else {})
@@ -274,6 +291,10 @@ class VectorSampler:
         t0 = time.perf_counter()
         state_in = self._state
         actions, state_out, extras = self._act(self._obs, state_in, self._prev_actions, self._prev_rewards)
+        env_actions = None
+        if self._struct is not None:
+            env_actions = self._struct.env_actions(actions, self.num_envs)
+            actions = self._struct.flat(actions, self.num_envs)
         actions = np.ascontiguousarray(actions)
         t1 = time.perf_counter()
         extras = {k: np.ascontiguousarray(v) for k, v in extras.items()}
@@ -286,7 +307,10 @@ class VectorSampler:
             extras[Columns.PREV_REWARDS] = self._prev_rewards
         if self._collector is None:
             self._make_collector(actions, extras)
-        env_actions = self._action_transform(actions) if self._action_transform is not None else actions
+        if env_actions is None:
+            env_actions = actions
+        if self._action_transform is not None:
+            env_actions = self._action_transform(env_actions)
         t2 = time.perf_counter()
         step = self.env.step(env_actions)
         t3 = time.perf_counter()
