@@ -37,6 +37,7 @@ from typing import Any, Optional, Tuple
 
 import numpy as np
 import torch
+from torch.autograd.function import once_differentiable
 
 from rlcore import _backend
 
@@ -84,6 +85,7 @@ class _PPOCategoricalLoss(torch.autograd.Function):
         return total, stats
 
     @staticmethod
+    @once_differentiable  # the gradients are precomputed: a second derivative would be wrong, so it raises
     def backward(ctx: Any, grad_total: torch.Tensor, _grad_stats: Any) -> tuple:
         grad_logits, grad_values = ctx.grads
         if grad_total.item() != 1.0:  # the usual call is total.backward(): no scaling needed

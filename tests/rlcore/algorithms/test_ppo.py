@@ -286,3 +286,19 @@ def test_torch_loss_takes_the_generic_graph_for_other_distributions(monkeypatch)
     generic_policy.dist_class = type("UserCategorical", (TorchCategorical,), {})
     got = generic_policy.compute_gradients(batch)[1]["learner_stats"]
     assert got == pytest.approx(want, rel=1e-5, abs=1e-6)
+
+
+def test_fused_loss_refuses_a_second_derivative():
+    """Its gradients are precomputed: create_graph=True cannot silently give zero curvature."""
+    import torch
+
+    from rlcore.algorithms.ppo.fused_loss import ppo_categorical_loss
+
+    z, v = torch.zeros(2, 2, requires_grad=True), torch.zeros(2, requires_grad=True)
+    total, _ = ppo_categorical_loss(
+        z, v, actions=torch.tensor([0, 1]), logp_old=torch.full((2,), -0.7), logits_old=torch.zeros(2, 2),
+        advantages=torch.ones(2), vf_preds=torch.zeros(2), value_targets=torch.ones(2), weights=None,
+        clip_param=0.3, kl_coeff=0.2, entropy_coeff=0.0, vf_loss_coeff=1.0, vf_clip_param=10.0)
+    (grad,) = torch.autograd.grad(total, z, create_graph=True)
+    with pytest.raises(RuntimeError):
+        grad.sum().backward()
