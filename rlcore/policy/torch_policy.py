@@ -375,7 +375,8 @@ class TorchPolicy(Policy):
     # -- weights and state ---------------------------------------------------------------------------
     def get_weights(self) -> Dict[str, np.ndarray]:
         """``{parameter/buffer name: numpy array}`` of the model's ``state_dict``."""
-        return {k: v.detach().cpu().numpy().copy() for k, v in self.model.state_dict().items()}
+        with self._lock:
+            return {k: v.detach().cpu().numpy().copy() for k, v in self.model.state_dict().items()}
 
     def set_weights(self, weights: Dict[str, np.ndarray]) -> None:
         """Loads numpy weights (read-only arrays from Ray are fine)."""
@@ -386,7 +387,9 @@ class TorchPolicy(Policy):
         unexpected = sorted(set(weights) - set(own))
         if missing or unexpected:
             raise ValueError(f"set_weights: missing keys {missing}, unexpected keys {unexpected}")
-        self.model.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in weights.items()})
+        tensors = {k: torch.tensor(np.asarray(v)) for k, v in weights.items()}
+        with self._lock:  # never half-loaded under a compute_actions of a sampling thread
+            self.model.load_state_dict(tensors)
 
     def get_state(self) -> Dict[str, Any]:
         """Weights, global timestep, exploration state and each optimizer's state (numpy)."""

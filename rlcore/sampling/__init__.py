@@ -5,6 +5,7 @@ Read in this order: :mod:`~rlcore.sampling.sampler` (the loop), :mod:`~rlcore.sa
 Importing this package imports neither torch, tensorflow nor ray.
 """
 
+from rlcore.sampling.async_sampler import AsyncSampler
 from rlcore.sampling.callbacks import DefaultCallbacks, MultiCallbacks, make_callbacks
 from rlcore.sampling.episode import Episode, MultiAgentEpisode
 from rlcore.sampling.filter_manager import FilterManager
@@ -27,9 +28,11 @@ from rlcore.sampling.postprocessing import (
 )
 from rlcore.sampling.rollout_worker import RolloutWorker, get_global_worker
 from rlcore.sampling.sampler import VectorSampler, bootstrap_values, segment_lengths
+from rlcore.sampling.struct_actions import StructuredActions, action_clipper
 from rlcore.sampling.worker_set import WorkerSet
 
 __all__ = [
+    "AsyncSampler",
     "ConcurrentMeanStdFilter",
     "DefaultCallbacks",
     "Filter",
@@ -46,8 +49,10 @@ __all__ = [
     "Postprocessing",
     "RolloutMetrics",
     "RolloutWorker",
+    "StructuredActions",
     "VectorSampler",
     "WorkerSet",
+    "action_clipper",
     "bootstrap_values",
     "collect_episodes",
     "collect_metrics",

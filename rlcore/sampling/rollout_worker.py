@@ -8,6 +8,10 @@ generator yields ``self.sample()`` forever, so ``from_actors(workers)`` reads it
 
 Single-agent envs go through :class:`~rlcore.sampling.sampler.VectorSampler` (all envs in one
 batch); multi-agent envs through :class:`~rlcore.sampling.multi_agent_sampler.MultiAgentSampler`.
+With ``sample_async=True`` both run in a background thread
+(:class:`~rlcore.sampling.async_sampler.AsyncSampler`) that keeps up to 5 finished batches ahead
+of ``sample()``; episode callbacks and postprocessing then run in that thread, ``on_sample_end``
+in the caller's.
 
 Callback order: ``on_episode_start`` before an episode's first action, ``on_episode_step`` after
 each of its steps (the last included), ``on_episode_end`` right after its last step; then, when
@@ -112,8 +116,8 @@ class RolloutWorker(ParallelIteratorWorker):
     ):
         global _global_worker
         _global_worker = self
-        if sample_async:
-            raise ValueError("sample_async=True is not supported by rlcore's sampler; use async execution plans")
+        self._sample_async = bool(sample_async)  # sampling in a background thread (AsyncSampler)
+        self._async = None
         if count_steps_by not in ("env_steps", "agent_steps"):
             raise ValueError(f"count_steps_by must be 'env_steps' or 'agent_steps', got {count_steps_by!r}")
         self.policy_config = dict(policy_config or {})
@@ -185,7 +189,10 @@ class RolloutWorker(ParallelIteratorWorker):
             model_config = {**self.model_config, **dict(config.get("model") or {})}
             prep = ModelCatalog.get_preprocessor_for_space(obs_space, model_config)
             preprocessors[pid] = prep
-            filters[pid] = get_filter(self._observation_filter, prep.shape)
+            name = self._observation_filter
+            if self._sample_async and name == "MeanStdFilter":
+                name = "ConcurrentMeanStdFilter"  # updated by the sampling thread, read by sync_filters
+            filters[pid] = get_filter(name, prep.shape)
             policy_map[pid] = cls(prep.observation_space, act_space, config)
         return policy_map, preprocessors, filters
 
@@ -257,21 +264,28 @@ class RolloutWorker(ParallelIteratorWorker):
         """Collects ``rollout_fragment_length * num_envs`` rows (truncate mode) and postprocesses them."""
         if self.sampler is None:
             self.sampler = self._make_sampler()
-        if self.multiagent:
-            batch = self.sampler.sample()
-        else:
-            raw, seg_lens = self.sampler.sample_with_segments()
-            if self._deferred_values:
-                raw[Columns.VF_PREDS] = self.policy_map[DEFAULT_POLICY_ID].value_batch(raw[Columns.OBS])
-            episodes = self.sampler.episodes_for(raw, seg_lens)
-            batch = self._postprocess(raw, seg_lens, episodes)
-            extra = [b for ep in episodes for b in _drain_extra(ep)]
-            if extra:
-                batch = concat_samples([batch, *extra])
+            if self._sample_async:
+                from rlcore.sampling.async_sampler import AsyncSampler
+
+                self._async = AsyncSampler(lambda: (self._next_batch(), self.sampler.get_metrics()),
+                                           name=f"rlcore-async-sampler-{self.worker_index}")
+        batch = self._async.next() if self._async is not None else self._next_batch()
         self.callbacks.on_sample_end(worker=self, samples=batch)
         if self.output_writer is not None:
             self.output_writer.write(batch)
         return batch
+
+    def _next_batch(self) -> SampleBatch | MultiAgentBatch:
+        """One sampled and postprocessed batch (in the sampling thread with ``sample_async``)."""
+        if self.multiagent:
+            return self.sampler.sample()
+        raw, seg_lens = self.sampler.sample_with_segments()
+        if self._deferred_values:  # the values of the weights that acted, before any update
+            raw[Columns.VF_PREDS] = self.policy_map[DEFAULT_POLICY_ID].value_batch(raw[Columns.OBS])
+        episodes = self.sampler.episodes_for(raw, seg_lens)
+        batch = self._postprocess(raw, seg_lens, episodes)
+        extra = [b for ep in episodes for b in _drain_extra(ep)]
+        return concat_samples([batch, *extra]) if extra else batch
 
     def sample_with_count(self) -> Tuple[Any, int]:
         batch = self.sample()
@@ -300,7 +314,10 @@ class RolloutWorker(ParallelIteratorWorker):
         return concat_samples(out) if out else batch
 
     def get_metrics(self) -> list:
-        """Metrics of the episodes finished since the last call (drained)."""
+        """Metrics of the episodes finished since the last call (drained); with ``sample_async``,
+        those of the batches :meth:`sample` has returned."""
+        if self._async is not None:
+            return self._async.get_metrics()
         return self.sampler.get_metrics() if self.sampler is not None else []
 
     # -- learning -------------------------------------------------------------------------------
@@ -426,6 +443,8 @@ class RolloutWorker(ParallelIteratorWorker):
         return out
 
     def stop(self) -> None:
+        if self._async is not None:
+            self._async.stop()
         if self.sampler is not None:
             self.sampler.close()
         elif self.env is not None and hasattr(self.env, "close"):

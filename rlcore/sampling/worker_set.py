@@ -45,6 +45,7 @@ def worker_kwargs(config: Mapping[str, Any], env_creator: Callable, validate_env
         count_steps_by=ma.get("count_steps_by", "env_steps"),
         rollout_fragment_length=config.get("rollout_fragment_length", 200),
         batch_mode=config.get("batch_mode", "truncate_episodes"),
+        sample_async=config.get("sample_async", False),
         episode_horizon=config.get("horizon"),
         num_envs=config.get("num_envs_per_worker", 1),
         observation_filter=config.get("observation_filter", "NoFilter"),

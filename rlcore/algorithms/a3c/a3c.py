@@ -6,8 +6,8 @@ driver applies each gradient as it arrives and sends the new weights back to tha
 
     async_gradients(workers) -> ApplyGradients(workers, update_all=False) -> standard_metrics_reporting
 
-Deviation: RLlib's default ``sample_async: True`` (a background sampler thread) is ``False``
-here; rlcore's sampler has no background thread, and the asynchrony is between workers.
+As in RLlib, ``sample_async: True`` by default: each worker samples in a background thread
+(:class:`~rlcore.sampling.async_sampler.AsyncSampler`) while it computes gradients.
 
 Examples:
     >>> DEFAULT_CONFIG["grad_clip"], DEFAULT_CONFIG["vf_loss_coeff"], DEFAULT_CONFIG["min_iter_time_s"]
@@ -30,7 +30,7 @@ from rlcore.trainer_config import with_common_config
 __all__ = ["DEFAULT_CONFIG", "A3CTrainer", "execution_plan", "get_policy_class", "validate_config"]
 
 # fmt: off
-#: A3C's defaults over ``COMMON_CONFIG`` (RLlib 1.x values, ``sample_async`` aside).
+#: A3C's defaults over ``COMMON_CONFIG`` (RLlib 1.x values).
 DEFAULT_CONFIG: Dict[str, Any] = with_common_config({
     # Should use a critic as a baseline (otherwise don't use value baseline; required for using GAE).
     "use_critic": True,
@@ -52,8 +52,8 @@ DEFAULT_CONFIG: Dict[str, Any] = with_common_config({
     "entropy_coeff": 0.01,
     # Entropy coefficient schedule: [[timestep, coeff], ...].
     "entropy_coeff_schedule": None,
-    # Workers sample synchronously (rlcore has no background sampler thread).
-    "sample_async": False,
+    # Workers sample in a background thread.
+    "sample_async": True,
     # Min time per iteration.
     "min_iter_time_s": 5,
 })
