@@ -381,7 +381,8 @@ class TFPolicy(Policy):
     # -- weights and state -----------------------------------------------------------------------------
     def get_weights(self) -> Dict[str, np.ndarray]:
         """``{variable path: numpy array}`` of all model variables."""
-        return {k: np.asarray(v.numpy()).copy() for k, v in self.model.variables(as_dict=True).items()}
+        with self._lock:
+            return {k: np.asarray(v.numpy()).copy() for k, v in self.model.variables(as_dict=True).items()}
 
     def set_weights(self, weights: Dict[str, np.ndarray]) -> None:
         """Assigns numpy weights by variable path."""
@@ -390,8 +391,9 @@ class TFPolicy(Policy):
         unexpected = sorted(set(weights) - set(own))
         if missing or unexpected:
             raise ValueError(f"set_weights: missing keys {missing}, unexpected keys {unexpected}")
-        for k, v in own.items():
-            v.assign(np.asarray(weights[k]))
+        with self._lock:  # never half-assigned under a compute_actions of a sampling thread
+            for k, v in own.items():
+                v.assign(np.asarray(weights[k]))
 
     def get_state(self) -> Dict[str, Any]:
         """Weights, global timestep, exploration state and the optimizer's variables."""
