@@ -3,9 +3,9 @@
 ``framework`` ``"tf"``, ``"tfe"`` and ``"tf2"`` all mean TensorFlow 2 here (there are no graph-mode
 sessions or placeholders); ``"tf"``, RLlib's static-graph mode, always traces (below), the
 others run eagerly unless asked to trace. With ``config["eager_tracing"]=True`` the action computation and the
-learn step are wrapped in ``tf.function(reduce_retracing=True)``: they trace once per input
-structure (and once per ``explore`` value) and then run as graphs; same-shaped calls never
-retrace. ``trace_counts`` counts how often each function body ran in Python (every call when
+learn step are ``tf.function``\ s called through :class:`~rlcore.policy.tf_dispatch.ConcreteDispatch`:
+they trace once per input layout (structure, dtypes, non-batch dims, and each ``explore`` value)
+with the batch dim left open, and then run as graphs; no batch size ever retraces. ``trace_counts`` counts how often each function body ran in Python (every call when
 eager, once per trace when traced).
 
 The loss runs under a ``tf.GradientTape``; ``gradients(optimizer, loss)`` (the template's
@@ -29,6 +29,7 @@ from rlcore.data.columns import Columns
 from rlcore.policy.policy import LEARNER_STATS_KEY, Policy
 from rlcore.policy.rnn_sequencing import pad_batch_to_sequences_of_same_size
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
+from rlcore.policy.tf_dispatch import ConcreteDispatch
 from rlcore.policy.train_batch import TrainBatch
 from rlcore.policy.utils import call_with_accepted_kwargs, force_list, to_numpy, to_python_stats
 
@@ -116,8 +117,8 @@ class TFPolicy(Policy):
         # "tf" was RLlib's static-graph mode: trace with tf.function, its TF2 equivalent.
         self._eager_tracing = bool(config.get("eager_tracing", False)) or config.get("framework") == "tf"
         if self._eager_tracing:
-            self._compute_actions_fn = tf.function(self._compute_actions_graph, reduce_retracing=True)
-            self._learn_fn = tf.function(self._learn_graph, reduce_retracing=True)
+            self._compute_actions_fn = ConcreteDispatch(tf.function(self._compute_actions_graph))
+            self._learn_fn = ConcreteDispatch(tf.function(self._learn_graph))
         else:
             self._compute_actions_fn = self._compute_actions_graph
             self._learn_fn = self._learn_graph
