@@ -21,7 +21,7 @@ import numpy as np
 
 from rlcore.data.columns import Columns
 
-__all__ = ["TrainBatch", "convert_columns"]
+__all__ = ["TrainBatch", "UsageTrackingTrainBatch", "convert_columns"]
 
 
 class TrainBatch(dict, Columns):
@@ -53,6 +53,63 @@ class TrainBatch(dict, Columns):
         if n is None or n == 0 or not isinstance(self.count, int):
             return None
         return self.count // int(n)
+
+
+class UsageTrackingTrainBatch(TrainBatch):
+    """A :class:`TrainBatch` that records which columns the loss code reads (RLlib 1.x's
+    ``UsageTrackingDict``), so a policy can stop converting and feeding the others.
+
+    ``accessed`` holds every key read or tested (``[]``, ``get``, ``in``). ``whole`` turns true
+    when the code looks at the batch as a whole (iteration, ``keys``/``items``/``values``,
+    ``len``, ``copy``); then no column may be dropped.
+
+    Examples:
+        >>> tb = UsageTrackingTrainBatch({"obs": 1, "rewards": 2, "t": 3}, count=1)
+        >>> _ = tb["obs"], tb.get("seq_lens"), "rewards" in tb
+        >>> sorted(tb.accessed), tb.whole
+        (['obs', 'rewards', 'seq_lens'], False)
+        >>> _ = list(tb.items()); tb.whole
+        True
+    """
+
+    def __init__(self, columns: Mapping[str, Any], count: int, is_training: bool = True):
+        super().__init__(columns, count, is_training)
+        self.accessed: set = set()
+        self.whole = False
+
+    def __getitem__(self, key: Any) -> Any:
+        self.accessed.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self.accessed.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: Any) -> bool:
+        self.accessed.add(key)
+        return super().__contains__(key)
+
+    def _as_whole(self, method: str, *args: Any) -> Any:
+        self.whole = True
+        return getattr(super(), method)(*args)
+
+    def __iter__(self):
+        return self._as_whole("__iter__")
+
+    def __len__(self) -> int:
+        return self._as_whole("__len__")
+
+    def keys(self):
+        return self._as_whole("keys")
+
+    def items(self):
+        return self._as_whole("items")
+
+    def values(self):
+        return self._as_whole("values")
+
+    def copy(self):
+        return self._as_whole("copy")
 
 
 def _numpy_column(value: Any) -> np.ndarray | None:

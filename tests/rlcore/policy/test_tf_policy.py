@@ -287,3 +287,32 @@ def test_entropy_coeff_schedule_reaches_a_traced_loss(batch):
     assert p.learn_on_batch(batch)[LEARNER_STATS_KEY]["coeff"] == pytest.approx(0.5)
     p.on_global_var_update({"timestep": 50})
     assert p.learn_on_batch(batch)[LEARNER_STATS_KEY]["coeff"] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("eager_tracing", [False, True])
+def test_learn_feeds_only_the_columns_the_loss_reads(eager_tracing, batch):
+    """After its first run the learn step gets only the columns its code read (RLlib's
+    UsageTrackingDict); a column read by a stats_fn stays."""
+    seen = []
+
+    def stats(policy, train_batch):
+        seen.append(sorted(k for k in ("eps_id", "t", "rewards") if dict.__contains__(train_batch, k)))
+        return {"mean_t": tf.reduce_mean(tf.cast(train_batch["t"], tf.float32))}
+
+    p = make({"eager_tracing": eager_tracing}, cls=MyTFPolicy.with_updates(stats_fn=stats))
+    batch = dict(batch, eps_id=np.zeros(len(batch["obs"]), np.int64), t=np.arange(len(batch["obs"])))
+    first = p.learn_on_batch(batch)
+    assert {"obs", "actions", "rewards", "t"} <= p._loss_columns and "eps_id" not in p._loss_columns
+    second = p.learn_on_batch(batch)
+    assert seen[0] == ["eps_id", "rewards", "t"] and seen[-1] == ["rewards", "t"]  # eps_id no longer fed
+    assert second[LEARNER_STATS_KEY]["mean_t"] == first[LEARNER_STATS_KEY]["mean_t"]
+
+
+def test_a_loss_that_reads_the_whole_batch_gets_every_column(batch):
+    def iterating_loss(policy, model, dist_class, train_batch):
+        assert {"obs", "actions", "rewards"} <= set(train_batch.keys())
+        return policy_gradient_loss(policy, model, dist_class, train_batch)
+
+    p = make({"eager_tracing": True}, cls=MyTFPolicy.with_updates(loss_fn=iterating_loss))
+    p.learn_on_batch(batch)
+    assert p._loss_uses_every_column and p._loss_columns is None
