@@ -34,7 +34,8 @@ class VectorStep(NamedTuple):
         terminateds: bool [N]: the episode reached a terminal state (bootstrap from 0).
         truncateds: bool [N]: the episode was cut (time limit, horizon): bootstrap from
             V(final obs).
-        infos: One dict per env; for an env that ended, the info of its last step. Treat them as
+        infos: One dict per env, in a new list each step (the sampler keeps it for the ``infos``
+            column); for an env that ended, the info of its last step. Treat the dicts as
             read-only: envs that give no info share empty dicts.
         final_obs: None if no env ended; else [N, ...] (or a list) whose rows of ended envs hold
             the episode's final observation (other rows are unspecified).

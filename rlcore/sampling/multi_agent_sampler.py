@@ -42,13 +42,14 @@ class _AgentTrajectory:
     def act(self, obs: np.ndarray, action: Any, extras: Dict[str, Any]) -> None:
         self.pending = {Columns.OBS: obs, Columns.ACTIONS: action, **extras}
 
-    def complete(self, reward: float, terminated: bool, truncated: bool, new_obs: np.ndarray) -> None:
+    def complete(self, reward: float, terminated: bool, truncated: bool, new_obs: np.ndarray,
+                 info: Optional[dict] = None) -> None:
         if self.pending is None:
             return
         row = self.pending
         self.pending = None
         row.update({Columns.REWARDS: reward, Columns.TERMINATEDS: terminated, Columns.TRUNCATEDS: truncated,
-                    Columns.NEXT_OBS: new_obs, Columns.T: self.t})
+                    Columns.NEXT_OBS: new_obs, Columns.T: self.t, Columns.INFOS: {} if info is None else info})
         self.t += 1
         for k, v in row.items():
             self.rows[k].append(v)
@@ -58,7 +59,9 @@ class _AgentTrajectory:
 
     def build(self, unroll_id: int) -> SampleBatch:
         n = len(self)
-        cols = {k: np.asarray(v) for k, v in self.rows.items()}
+        cols = {k: np.asarray(v) for k, v in self.rows.items() if k != Columns.INFOS}
+        cols[Columns.INFOS] = np.empty(n, dtype=object)
+        cols[Columns.INFOS][:] = self.rows[Columns.INFOS]  # dicts stay dicts (no 2-D object array)
         cols[Columns.REWARDS] = cols[Columns.REWARDS].astype(np.float32)
         cols[Columns.DONES] = cols[Columns.TERMINATEDS] | cols[Columns.TRUNCATEDS]
         cols[Columns.EPS_ID] = np.full(n, self.eps_id, np.int64)
@@ -263,7 +266,7 @@ class MultiAgentSampler:
                 reward = float(np.sign(reward))
             elif w._clip_rewards:
                 reward = float(np.clip(reward, -w._clip_rewards, w._clip_rewards))
-            traj.complete(reward, term, trunc, new_obs.get(agent_id, self._obs[i].get(agent_id)))
+            traj.complete(reward, term, trunc, new_obs.get(agent_id, self._obs[i].get(agent_id)), infos.get(agent_id))
             traj.done = term or trunc
         if _overrides(w.callbacks, "on_episode_step"):  # after every step, the last included
             self._call("on_episode_step", worker=w, base_env=self.env, episode=ep, env_index=i)

@@ -25,6 +25,7 @@ Examples:
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -195,11 +196,32 @@ class VectorSampler:
             self._step()
         columns, seg_lens = self._collector.pop()
         columns[Columns.AGENT_INDEX] = np.zeros(len(columns[Columns.EPS_ID]), np.int64)
+        columns[Columns.INFOS] = self._pop_infos(columns[Columns.ENV_ID], seg_lens)
         return SampleBatch(columns, _dont_check_lens=True), seg_lens
 
     def __iter__(self):
         while True:
             yield self.sample()
+
+    def _pop_infos(self, env_ids: np.ndarray, seg_lens: np.ndarray) -> np.ndarray:
+        """The ``infos`` column of popped rows.
+
+        Every vector step appends one row per env, and the collector pops each env's rows once, in
+        time order: env ``e``'s oldest unpopped row came from step ``self._info_step[e]``. The
+        info lists of steps every env has popped are dropped.
+        """
+        out = np.empty(len(env_ids), dtype=object)
+        steps, first, start = self._step_infos, self._first_info_step, 0
+        for length in seg_lens.tolist():
+            env = int(env_ids[start])
+            s0 = self._info_step[env] - first
+            out[start:start + length] = [steps[s][env] for s in range(s0, s0 + length)]
+            self._info_step[env] += length
+            start += length
+        for _ in range(min(self._info_step) - first):
+            steps.popleft()
+        self._first_info_step = min(self._info_step)
+        return out
 
     def episodes_for(self, batch: SampleBatch, seg_lens: np.ndarray) -> List[Episode]:
         """The :class:`Episode` of each segment, and forgets those that have ended."""
@@ -240,6 +262,11 @@ class VectorSampler:
         n = self.num_envs
         self._ep_reward = np.zeros(n, np.float64)
         self._ep_len = np.zeros(n, np.int64)
+        # The ``infos`` column: each vector step's info list, until every env has popped its row.
+        self._step_infos: deque = deque()
+        self._first_info_step = 0
+        self._info_step = [0] * n  # per env: the step of its oldest unpopped row
+        self._no_infos = [{}] * n
         self._next_eps = self._eps_id_start
         self._live: List[Optional[Episode]] = [None] * n
         self._state = [np.repeat(s[None], n, axis=0) for s in self._initial_state]
@@ -347,6 +374,7 @@ class VectorSampler:
         else:
             new_obs = next_obs
         self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras, next_obs=next_obs)
+        self._step_infos.append(step.infos or self._no_infos)
         self._state[:] = state_out
         if self._use_prev:
             self._prev_actions = actions.copy()
