@@ -64,6 +64,9 @@ from rlcore.trainer_config import (
 
 logger = logging.getLogger(__name__)
 
+#: Times one training iteration is retried after recovering from a remote worker failure (RLlib 1.x).
+MAX_WORKER_FAILURE_RETRIES = 3
+
 __all__ = ["Trainer", "build_trainer", "default_execution_plan", "with_common_config", "COMMON_CONFIG"]
 
 
@@ -233,8 +236,22 @@ class Trainer(Trainable):
                          trainer_config=config, num_workers=num_workers, logdir=self.logdir)
 
     def step(self) -> Dict[str, Any]:
-        """One iteration of the execution plan, plus evaluation when it is due."""
-        result = next(self.train_exec_impl)
+        """One iteration of the execution plan, plus evaluation when it is due.
+
+        When a remote worker fails inside the plan (a dead actor in an async plan) and the config
+        has ``ignore_worker_failures`` or ``recreate_failed_workers``, the workers are
+        health-checked, the failing ones dropped or recreated, the plan rebuilt (its counters
+        kept) and the iteration retried, up to ``MAX_WORKER_FAILURE_RETRIES`` times (RLlib 1.x).
+        """
+        for attempt in range(MAX_WORKER_FAILURE_RETRIES + 1):
+            try:
+                result = next(self.train_exec_impl)
+                break
+            except Exception as err:  # noqa: BLE001 - re-raised unless it is a worker failure to recover
+                if attempt == MAX_WORKER_FAILURE_RETRIES or not self._recovers_workers() \
+                        or not self._worker_failure(err):
+                    raise
+                self._try_recover(err)
         if not isinstance(result, dict):
             raise TypeError(f"{self._name}'s execution plan yielded {type(result).__name__}; expected a result dict")
         if "timesteps_this_iter" not in result and isinstance(result.get("timesteps_total"), (int, np.integer)):
@@ -244,9 +261,42 @@ class Trainer(Trainable):
             result.update(self.evaluate())
         return result
 
+    def _recovers_workers(self) -> bool:
+        return bool(self.config.get("ignore_worker_failures") or self.config.get("recreate_failed_workers"))
+
+    def _worker_failure(self, err: BaseException) -> bool:
+        """Whether ``err`` comes from a remote rollout worker (a Ray error, perhaps wrapped)."""
+        if self.workers is None or not self.workers.remote_workers() or "ray" not in sys.modules:
+            return False
+        ray_error = sys.modules["ray"].exceptions.RayError
+        seen = set()
+        while err is not None and id(err) not in seen:  # the Ray error may be wrapped (ShardError, ...)
+            seen.add(id(err))
+            if isinstance(err, ray_error) or isinstance(getattr(err, "original", None), ray_error):
+                return True
+            err = err.__cause__ or err.__context__
+        return False
+
+    def _try_recover(self, err: BaseException) -> None:
+        """Drops or recreates the failing remote workers and rebuilds the execution plan."""
+        logger.warning("%s: a rollout worker failed (%s: %s); health-checking the workers", self._name,
+                       type(err).__name__, err)
+        failed = self.workers.recover_failed_workers()
+        logger.warning("%s: workers %s failed the check; %d remote workers left; rebuilding the execution plan",
+                       self._name, failed, len(self.workers.remote_workers()))
+        metrics = self.train_exec_impl.shared_metrics.get().save()
+        self.train_exec_impl = type(self)._execution_plan(self.workers, self.config)
+        self.train_exec_impl.shared_metrics.get().restore(metrics)
+
     def train(self) -> Dict[str, Any]:
         """Tune's ``train()`` (one ``step`` with the counters and timing keys), then filter sync."""
-        result = super().train()
+        try:
+            result = super().train()
+        except Exception as err:
+            if not self._recovers_workers() and self._worker_failure(err):
+                err.add_note("A remote rollout worker failed. Set config['recreate_failed_workers'] (replace it) "
+                             "or config['ignore_worker_failures'] (go on without it) to continue training.")
+            raise
         if self.workers is not None and self.workers.remote_workers():
             from rlcore.sampling.filter_manager import FilterManager
 

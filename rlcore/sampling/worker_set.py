@@ -7,6 +7,8 @@ then builds its policies from those spaces without an env of its own.
 Failures: with ``recreate_failed_workers`` (or ``ignore_worker_failures``) a remote worker whose
 actor died is replaced (same index, current weights) or dropped; :meth:`WorkerSet.sample`
 keeps every fragment the healthy workers completed and resamples only from the replacements.
+For failures elsewhere (async plans), :meth:`WorkerSet.recover_failed_workers` health-checks every
+worker and replaces or drops the failing ones; the Trainer then rebuilds its execution plan.
 
 Examples:
     >>> from rlcore.sampling.worker_set import WorkerSet
@@ -204,6 +206,36 @@ class WorkerSet:
                 if replacement is not None:
                     pending[replacement.sample.remote()] = replacement
         return batches
+
+    def recover_failed_workers(self) -> List[int]:
+        """Health-checks every remote worker and replaces or drops the ones that fail (RLlib's
+        ``Trainer._try_recover``): for a failure outside :meth:`sample`, e.g. in an async plan.
+
+        Each remote worker is asked for one ``sample_with_count``; a worker whose call raises (a
+        dead actor, or an env that keeps failing) is recreated with ``recreate_failed_workers``,
+        or dropped with ``ignore_worker_failures``.
+
+        Returns:
+            The 1-based indices of the workers that failed the check.
+
+        Raises:
+            RuntimeError: When a worker failed and neither setting is on, or no worker is left.
+        """
+        import ray
+
+        checks = [(w, w.sample_with_count.remote()) for w in list(self._remote)]
+        failed = []
+        for worker, ref in checks:
+            try:
+                ray.get(ref, timeout=self._timeout())
+            except (ray.exceptions.RayError, TimeoutError) as err:
+                failed.append(self._remote.index(worker) + 1)
+                try:
+                    ray.kill(worker)
+                except Exception:  # noqa: BLE001 - already gone
+                    pass
+                self._handle_failure(worker, err)
+        return failed
 
     def _handle_failure(self, worker: Any, err: Exception) -> Optional[Any]:
         index = self._remote.index(worker) + 1

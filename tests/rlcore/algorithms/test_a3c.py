@@ -134,3 +134,34 @@ def test_microbatch_gradients_sum_to_the_full_batch_gradient(framework):
     assert count == n
     for a, b in zip(full, summed):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.ray
+@pytest.mark.parametrize("setting", ["ignore_worker_failures", "recreate_failed_workers", None])
+def test_async_plan_recovers_from_a_dead_worker(ray_session, small_config, setting):
+    """A worker killed under the async-gradients plan: dropped or recreated and the iteration
+    retried with the plan rebuilt (counters kept); without either setting the error is raised."""
+    from rlcore.algorithms.a3c import A3CTrainer
+
+    config = small_config("torch", num_workers=2, num_envs_per_worker=1, rollout_fragment_length=10,
+                          timesteps_per_iteration=40, model={"fcnet_hiddens": [16]})
+    if setting:
+        config[setting] = True
+    trainer = A3CTrainer(config=config)
+    try:
+        first = trainer.train()
+        victim = trainer.workers.remote_workers()[0]
+        ray_session.kill(victim)
+        if setting is None:
+            with pytest.raises(Exception, match="(?i)died|actor") as failure:
+                for _ in range(3):
+                    trainer.train()
+            assert "config['ignore_worker_failures']" in " ".join(getattr(failure.value, "__notes__", []))
+            return
+        second = trainer.train()
+        assert second["timesteps_total"] > first["timesteps_total"]  # the counters went on
+        assert victim not in trainer.workers.remote_workers()
+        assert len(trainer.workers.remote_workers()) == (1 if setting == "ignore_worker_failures" else 2)
+        assert trainer.train()["timesteps_total"] > second["timesteps_total"]
+    finally:
+        trainer.stop()
