@@ -32,6 +32,8 @@ class ConcreteDispatch:
         (TensorShape([2, 3]), TensorShape([5, 3]), 1)
         >>> _ = f({"x": tf.ones([5, 3])}, 3.0); len(traces)  # another Python value: one more trace
         2
+        >>> f({"x": tf.ones([1, 3])}, np.array(2.0)).shape  # unhashable: tf.function's own dispatch
+        TensorShape([1, 3])
     """
 
     def __init__(self, function: Any):
@@ -40,7 +42,10 @@ class ConcreteDispatch:
 
     def __call__(self, *args: Any) -> Any:
         key = _layout(args)
-        concrete = self._concrete.get(key)
+        try:
+            concrete = self._concrete.get(key)
+        except TypeError:  # an unhashable Python value among the arguments: tf.function's own dispatch
+            return self.function(*args)
         if concrete is None:
             concrete = self._concrete[key] = self.function.get_concrete_function(*_relaxed_specs(args))
         return concrete(*args)
