@@ -32,7 +32,7 @@ class ConcreteDispatch:
         (TensorShape([2, 3]), TensorShape([5, 3]), 1)
         >>> _ = f({"x": tf.ones([5, 3])}, 3.0); len(traces)  # another Python value: one more trace
         2
-        >>> f({"x": tf.ones([1, 3])}, np.array(2.0)).shape  # unhashable: tf.function's own dispatch
+        >>> f({"x": tf.ones([1, 3])}, np.array(2.0, np.float32)).shape  # unhashable: tf.function's own dispatch
         TensorShape([1, 3])
     """
 
