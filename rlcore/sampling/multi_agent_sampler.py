@@ -197,7 +197,7 @@ class MultiAgentSampler:
             env_acts = acts
             struct, clip = self._action_handling(pid, policy)
             if struct is not None:  # Tuple/Dict actions: flat rows stored, a structure per agent sent
-                env_acts, acts = struct.env_actions(acts, n), struct.flat(acts, n)
+                acts, env_acts = struct.split(acts, n)
             if clip is not None:  # clip_actions: the env gets clipped actions, the rows keep them raw
                 env_acts = clip(env_acts)
             for row, (i, a) in enumerate(members):

@@ -42,6 +42,7 @@ from rlcore.data.multi_agent_batch import MultiAgentBatch
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
 from rlcore.dataflow.worker import ParallelIteratorWorker
 from rlcore.sampling.episode import DUMMY_AGENT_ID
+from rlcore.sampling.sampler import _overridden_hooks
 from rlcore.sampling.struct_actions import action_clipper
 
 logger = logging.getLogger(__name__)
@@ -218,8 +219,7 @@ class RolloutWorker(ParallelIteratorWorker):
         # vf_preds for a whole sample in one value_batch call (see sample()) instead of a value pass
         # per step, unless a callback may read them per step (episode.last_pi_info_for()).
         deferrable = getattr(policy, "values_deferrable", None)
-        self._deferred_values = bool(deferrable is not None and deferrable()) and not _overrides_any(
-            self.callbacks, ("on_episode_start", "on_episode_step", "on_episode_end"))
+        self._deferred_values = bool(deferrable is not None and deferrable()) and not _overridden_hooks(self.callbacks)
         act_kwargs = {"fetch_vf_preds": False} if self._deferred_values else {}
 
         def act(obs, state_batches, prev_actions, prev_rewards):
@@ -482,15 +482,7 @@ def _make_callbacks(callbacks: Any) -> Any:
 
 
 def _overrides(callbacks: Any, hook: str) -> bool:
-    from rlcore.sampling.sampler import _overridden_hooks
-
     return hook in _overridden_hooks(callbacks, (hook,))
-
-
-def _overrides_any(callbacks: Any, hooks: tuple) -> bool:
-    from rlcore.sampling.sampler import _overridden_hooks
-
-    return bool(_overridden_hooks(callbacks, hooks))
 
 
 def _postprocess_is_noop(policy: Any) -> bool:

@@ -208,10 +208,11 @@ class VectorSampler:
 
         Every vector step appends one row per env, and the collector pops each env's rows once, in
         time order: env ``e``'s oldest unpopped row came from step ``self._info_step[e]``. The
-        info lists of steps every env has popped are dropped.
+        info lists of steps every env has popped are dropped, so ``self._step_infos[0]`` is step
+        ``min(self._info_step)``.
         """
         out = np.empty(len(env_ids), dtype=object)
-        steps, first, start = self._step_infos, self._first_info_step, 0
+        steps, first, start = self._step_infos, min(self._info_step), 0
         for length in seg_lens.tolist():
             env = int(env_ids[start])
             s0 = self._info_step[env] - first
@@ -220,7 +221,6 @@ class VectorSampler:
             start += length
         for _ in range(min(self._info_step) - first):
             steps.popleft()
-        self._first_info_step = min(self._info_step)
         return out
 
     def episodes_for(self, batch: SampleBatch, seg_lens: np.ndarray) -> List[Episode]:
@@ -264,7 +264,6 @@ class VectorSampler:
         self._ep_len = np.zeros(n, np.int64)
         # The ``infos`` column: each vector step's info list, until every env has popped its row.
         self._step_infos: deque = deque()
-        self._first_info_step = 0
         self._info_step = [0] * n  # per env: the step of its oldest unpopped row
         self._no_infos = [{}] * n
         self._next_eps = self._eps_id_start
@@ -320,8 +319,7 @@ class VectorSampler:
         actions, state_out, extras = self._act(self._obs, state_in, self._prev_actions, self._prev_rewards)
         env_actions = None
         if self._struct is not None:
-            env_actions = self._struct.env_actions(actions, self.num_envs)
-            actions = self._struct.flat(actions, self.num_envs)
+            actions, env_actions = self._struct.split(actions, self.num_envs)
         actions = np.ascontiguousarray(actions)
         t1 = time.perf_counter()
         extras = {k: np.ascontiguousarray(v) for k, v in extras.items()}

@@ -101,12 +101,22 @@ class StructuredActions:
         """The ``[n, D]`` flat rows stored in the ``actions`` column."""
         if isinstance(actions, np.ndarray) and actions.shape == (n, self.width):
             return np.ascontiguousarray(actions, dtype=self.dtype)
-        return np.concatenate([leaf.reshape(n, -1) for leaf in self.leaves(actions, n)], axis=1).astype(
-            self.dtype, copy=False)
+        return self._flat(self.leaves(actions, n), n)
 
     def env_actions(self, actions: Any, n: int) -> List[Any]:
         """One structured action per env (leaves cast to their space's dtype)."""
-        leaves = [leaf.astype(sp.dtype, copy=False) for leaf, sp in zip(self.leaves(actions, n), self.leaf_spaces)]
+        return self._per_env(self.leaves(actions, n), n)
+
+    def split(self, actions: Any, n: int) -> tuple:
+        """``(flat(actions, n), env_actions(actions, n))``, the leaves taken once (the sampler's call)."""
+        leaves = self.leaves(actions, n)
+        return self._flat(leaves, n), self._per_env(leaves, n)
+
+    def _flat(self, leaves: List[np.ndarray], n: int) -> np.ndarray:
+        return np.concatenate([leaf.reshape(n, -1) for leaf in leaves], axis=1).astype(self.dtype, copy=False)
+
+    def _per_env(self, leaves: List[np.ndarray], n: int) -> List[Any]:
+        leaves = [leaf.astype(sp.dtype, copy=False) for leaf, sp in zip(leaves, self.leaf_spaces)]
         return [unflatten_struct(self.space, [leaf[i] for leaf in leaves]) for i in range(n)]
 
     def clipper(self) -> Any:
