@@ -2,11 +2,12 @@
 
 ``framework`` ``"tf"``, ``"tfe"`` and ``"tf2"`` all mean TensorFlow 2 here (there are no graph-mode
 sessions or placeholders); ``"tf"``, RLlib's static-graph mode, always traces (below), the
-others run eagerly unless asked to trace. With ``config["eager_tracing"]=True`` the action computation and the
-learn step are ``tf.function`` objects called through :class:`~rlcore.policy.tf_dispatch.ConcreteDispatch`:
-they trace once per input layout (structure, dtypes, non-batch dims, and each ``explore`` value)
-with the batch dim left open, and then run as graphs; no batch size ever retraces. ``trace_counts`` counts how often each function body ran in Python (every call when
-eager, once per trace when traced).
+others run eagerly unless asked to trace. With ``config["eager_tracing"]=True`` the action
+computation and the learn step are ``tf.function`` objects called through
+:class:`~rlcore.policy.tf_dispatch.ConcreteDispatch`: they trace once per input layout (structure,
+dtypes, non-batch dims, and each ``explore`` value) with the batch dim left open, and then run as
+graphs; no batch size ever retraces. ``trace_counts`` counts how often each function body ran in
+Python (every call when eager, once per trace when traced).
 
 The loss runs under a ``tf.GradientTape``; ``gradients(optimizer, loss)`` (the template's
 ``gradients_fn``) receives an optimizer wrapper whose ``compute_gradients(loss, var_list)`` uses

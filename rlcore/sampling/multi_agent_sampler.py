@@ -101,7 +101,7 @@ class MultiAgentSampler:
         self._trajs: List[Dict[Any, _AgentTrajectory]] = [dict() for _ in range(self.num_envs)]
         self._agent_index: List[Dict[Any, int]] = [dict() for _ in range(self.num_envs)]
         self._states: List[Dict[Any, list]] = [dict() for _ in range(self.num_envs)]
-        self._structs: Dict[str, tuple] = {}  # policy id -> (StructuredActions, clipper), each or None
+        self._action_handlers: Dict[str, tuple] = {}  # policy id -> (StructuredActions, clipper), each or None
         self._env_steps_since_start = [0] * self.num_envs
         self._started = False
 
@@ -218,13 +218,13 @@ class MultiAgentSampler:
     def _action_handling(self, pid: str, policy: Any) -> tuple:
         """``(flat-row converter or None, clipper or None)`` for a policy's action space: the
         converter for a Tuple/Dict space, the clipper with the worker's ``clip_actions``."""
-        if pid not in self._structs:
+        if pid not in self._action_handlers:
             from rlcore.sampling.struct_actions import StructuredActions, action_clipper, is_structured_space
 
             space = policy.action_space
-            self._structs[pid] = (StructuredActions(space) if is_structured_space(space) else None,
+            self._action_handlers[pid] = (StructuredActions(space) if is_structured_space(space) else None,
                                   action_clipper(space) if self.worker._clip_actions else None)
-        return self._structs[pid]
+        return self._action_handlers[pid]
 
     def _step_env(self, i: int, env: Any, action_dict: dict) -> None:
         w = self.worker
