@@ -16,6 +16,7 @@ from rlcore._checks import (
     COLLECTOR_COLUMNS,
     _collector_args,
     _collector_spec,
+    _distinct_env_ids,
     _env_ids,
     _extras_list,
     _rows,
@@ -127,12 +128,15 @@ cdef class TrajectoryCollector:
 
     def _grow(self, Py_ssize_t cap):
         """(Re)allocates every column with ``cap`` slots per env, keeping what is stored."""
-        cdef Py_ssize_t old = self._cap, c
-        n = self.num_envs
+        self._realloc(self.num_envs, cap)
+
+    def _realloc(self, Py_ssize_t n, Py_ssize_t cap):
+        """(Re)allocates every column for ``n`` envs of ``cap`` slots, keeping what is stored."""
+        cdef Py_ssize_t old = self._cap, old_n = self.num_envs if self._cap else 0, c
         for c in range(self._ncols):
             arr = np.zeros((n, cap, *self._shapes[c]), self._dtypes[c])
             if old:
-                arr[:, :old] = self._store[c]
+                arr[:old_n, :old] = self._store[c]
             self._store[c] = arr
             self._ptr[c] = _data(arr)
         fixed = {k: np.zeros((n, cap), dt) for k, dt in (
@@ -140,7 +144,7 @@ cdef class TrajectoryCollector:
             ("seg_end", np.uint8), ("eps_id", np.int64), ("t", np.int64), ("unroll_id", np.int64))}
         if old:
             for k, arr in fixed.items():
-                arr[:, :old] = self._fixed[k]
+                arr[:old_n, :old] = self._fixed[k]
         self._fixed = fixed
         self._rew = <float*>_data(fixed["rewards"])
         self._term = <uint8_t*>_data(fixed["terminateds"])
@@ -150,6 +154,29 @@ cdef class TrajectoryCollector:
         self._t = <int64_t*>_data(fixed["t"])
         self._unroll = <int64_t*>_data(fixed["unroll_id"])
         self._cap = cap
+        if n != self.num_envs:
+            self._set_env_count(n)
+
+    def _set_env_count(self, Py_ssize_t n):
+        """Per-env state for ``n`` envs; envs beyond the current ones await their first reset()."""
+        cdef Py_ssize_t old_n = self.num_envs
+        state = np.zeros((9, n), np.int64)
+        state[:, :old_n] = self._state
+        state[8, old_n:] = 1
+        self._state = state
+        cdef int64_t[:, ::1] st = self._state
+        self._pos, self._cur_eps, self._ep_t = &st[0, 0], &st[1, 0], &st[2, 0]
+        self._pending, self._unflushed, self._ready_slots = &st[3, 0], &st[4, 0], &st[5, 0]
+        self._ready_rows, self._keep_from, self._awaiting = &st[6, 0], &st[7, 0], &st[8, 0]
+        self.num_envs = n
+        self._full_shapes = tuple((n, *s) for s in self._shapes)
+
+    def add_envs(self, count):
+        """Adds ``count`` envs (slots) at the end; each awaits :meth:`reset`. Returns ``num_envs``."""
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+            raise ValueError(f"count must be an int >= 1, got {count!r}")
+        self._realloc(self.num_envs + int(count), self._cap)
+        return self.num_envs
 
     @property
     def ready_rows(self):
@@ -166,10 +193,13 @@ cdef class TrajectoryCollector:
         """Per env: whether it needs :meth:`reset` (or ``next_obs``) before its next append."""
         return self._state[8].astype(np.bool_)
 
-    def reset(self, obs, env_ids=None):
-        """Starts new episodes on ``env_ids`` (all envs by default) from first observations ``obs``."""
+    def reset(self, obs, env_ids=None, eps_ids=None):
+        """Starts new episodes on ``env_ids`` (all envs by default) from first observations ``obs``;
+        their episode ids are ``eps_ids`` if given, else the next ones of the collector's counter."""
         env_ids = _env_ids(env_ids, self.num_envs)
         _rows("obs", obs, len(env_ids), self._shapes[0], self._dtypes[0])
+        if eps_ids is not None:
+            _rows("eps_ids", eps_ids, len(env_ids), (), np.dtype(np.int64))
         cdef const int64_t[::1] ids = env_ids
         cdef Py_ssize_t k, i, rb = self._rowbytes[0]
         for k in range(ids.shape[0]):
@@ -181,11 +211,17 @@ cdef class TrajectoryCollector:
             i = ids[k]
             if rb:
                 memcpy(self._ptr[0] + (i * self._cap + self._pos[i]) * rb, src + k * rb, rb)
-            self._start(i)
+            if eps_ids is None:
+                self._start(i)
+            else:
+                self._start_as(i, eps_ids[k])
 
     cdef inline void _start(self, Py_ssize_t i) noexcept nogil:
-        self._cur_eps[i] = self._next_eps
+        self._start_as(i, self._next_eps)
         self._next_eps += 1
+
+    cdef inline void _start_as(self, Py_ssize_t i, int64_t eps) noexcept nogil:
+        self._cur_eps[i] = eps
         self._ep_t[i] = 0
         self._awaiting[i] = 0
 
@@ -217,11 +253,23 @@ cdef class TrajectoryCollector:
             _array(name, arr, dtypes, 1, shape[0])
         raise ValueError(f"{name} cannot be read as a C-contiguous buffer")
 
-    def append(self, actions, rewards, terminateds, truncateds, new_obs, extras=(), next_obs=None):
-        """Appends one row per env; returns :attr:`ready_rows` (see ``rlcore/_core.pyi``)."""
+    def append(self, actions, rewards, terminateds, truncateds, new_obs, extras=(), next_obs=None, env_ids=None):
+        """Appends one row per env (or per env of ``env_ids``); returns :attr:`ready_rows` (see
+        ``rlcore/_core.pyi``)."""
         cdef Py_buffer views[_MAX_COLS + 6]
         cdef int nviews = 0, c, ncols = self._ncols
-        cdef Py_ssize_t n = self.num_envs, i, p, cap, need, rb, rbo = self._rowbytes[0]
+        cdef Py_ssize_t n = self.num_envs, i, k, p, cap, need, rb, rbo = self._rowbytes[0]
+        cdef bint subset = env_ids is not None
+        cdef const int64_t[::1] id_view
+        cdef const int64_t* ids = NULL
+        full_shapes = self._full_shapes
+        if subset:
+            env_ids = _distinct_env_ids(env_ids, self.num_envs)
+            n = env_ids.shape[0]
+            full_shapes = tuple((n, *s) for s in self._shapes)
+            if n:
+                id_view = env_ids
+                ids = &id_view[0]
         cdef const char* src[_MAX_COLS]
         cdef const char* rew_src
         cdef const uint8_t* term_src
@@ -231,9 +279,9 @@ cdef class TrajectoryCollector:
         extras = _extras_list(extras, self.extra_names)
         try:
             inputs = [new_obs, actions, *extras]
-            names = ["new_obs", "actions", *[f"extras[{k!r}]" for k in self.extra_names]]
+            names = ["new_obs", "actions", *[f"extras[{name!r}]" for name in self.extra_names]]
             for c in range(ncols):
-                self._acquire(&views[nviews], inputs[c], names[c], (self._dtypes[c],), self._full_shapes[c])
+                self._acquire(&views[nviews], inputs[c], names[c], (self._dtypes[c],), full_shapes[c])
                 src[c] = <const char*>views[nviews].buf
                 nviews += 1
             self._acquire(&views[nviews], rewards, "rewards", _REWARDS, (n,))
@@ -247,13 +295,16 @@ cdef class TrajectoryCollector:
             trunc_src = <const uint8_t*>views[nviews].buf
             nviews += 1
             if has_next:
-                self._acquire(&views[nviews], next_obs, "next_obs", (self._dtypes[0],), self._full_shapes[0])
+                self._acquire(&views[nviews], next_obs, "next_obs", (self._dtypes[0],), full_shapes[0])
                 next_src = <const char*>views[nviews].buf
                 nviews += 1
             need = 0
-            for i in range(n):
+            for k in range(n):
+                i = ids[k] if subset else k
                 if self._awaiting[i]:
                     waiting = np.flatnonzero(self._state[8]).tolist()
+                    if subset:
+                        waiting = sorted(set(waiting) & set(env_ids.tolist()))
                     raise ValueError(f"envs {waiting} await reset() before append()")
                 if self._pos[i] + 3 > need:
                     need = self._pos[i] + 3
@@ -261,24 +312,25 @@ cdef class TrajectoryCollector:
                 self._grow(max(need, 2 * self._cap))
             cap = self._cap
             with nogil:
-                for i in range(n):
+                for k in range(n):
+                    i = ids[k] if subset else k
                     p = self._pos[i]
                     for c in range(1, ncols):
                         rb = self._rowbytes[c]
-                        memcpy(self._ptr[c] + (i * cap + p) * rb, src[c] + i * rb, rb)
-                    memcpy(self._ptr[0] + (i * cap + p + 1) * rbo, src[0] + i * rbo, rbo)
+                        memcpy(self._ptr[c] + (i * cap + p) * rb, src[c] + k * rb, rb)
+                    memcpy(self._ptr[0] + (i * cap + p + 1) * rbo, src[0] + k * rbo, rbo)
                     if rew64:
-                        self._rew[i * cap + p] = <float>(<const double*>rew_src)[i]
+                        self._rew[i * cap + p] = <float>(<const double*>rew_src)[k]
                     else:
-                        self._rew[i * cap + p] = (<const float*>rew_src)[i]
-                    self._term[i * cap + p] = term_src[i] != 0
-                    self._trunc[i * cap + p] = trunc_src[i] != 0
+                        self._rew[i * cap + p] = (<const float*>rew_src)[k]
+                    self._term[i * cap + p] = term_src[k] != 0
+                    self._trunc[i * cap + p] = trunc_src[k] != 0
                     self._end[i * cap + p] = 0
                     self._eps[i * cap + p] = self._cur_eps[i]
                     self._t[i * cap + p] = self._ep_t[i]
                     self._ep_t[i] += 1
                     self._pending[i] += 1
-                    done = term_src[i] != 0 or trunc_src[i] != 0
+                    done = term_src[k] != 0 or trunc_src[k] != 0
                     if done:
                         self._end[i * cap + p] = 1
                         self._t[i * cap + p + 1] = -1  # the final observation's slot is a gap
@@ -291,7 +343,7 @@ cdef class TrajectoryCollector:
                     ):
                         self._flush(i, p)
                     if done and has_next:
-                        memcpy(self._ptr[0] + (i * cap + p + 2) * rbo, next_src + i * rbo, rbo)
+                        memcpy(self._ptr[0] + (i * cap + p + 2) * rbo, next_src + k * rbo, rbo)
                         self._start(i)
         finally:
             for c in range(nviews):

@@ -98,6 +98,14 @@ def _env_ids(env_ids, num_envs: int) -> np.ndarray:
     return env_ids
 
 
+def _distinct_env_ids(env_ids, num_envs: int) -> np.ndarray:
+    """:func:`_env_ids` of a given array whose indices are also all different (rows per env)."""
+    env_ids = _env_ids(env_ids, num_envs)
+    if len(np.unique(env_ids)) != len(env_ids):
+        raise ValueError(f"env_ids must not repeat an env, got {env_ids.tolist()}")
+    return env_ids
+
+
 def _extras_list(extras, names: tuple) -> list:
     """Extras given as a mapping by name or a sequence in ``names`` order, as a list."""
     if isinstance(extras, dict):

@@ -169,8 +169,13 @@ class TrajectoryCollector:
     @property
     def awaiting_reset(self) -> NDArray[np.bool_]:
         """Per env: whether it needs :meth:`reset` (or ``next_obs``) before its next append."""
-    def reset(self, obs: np.ndarray, env_ids: i64 | None = None) -> None:
-        """Starts new episodes on ``env_ids`` (all envs by default) from first observations ``obs``."""
+    def reset(self, obs: np.ndarray, env_ids: i64 | None = None, eps_ids: i64 | None = None) -> None:
+        """Starts new episodes on ``env_ids`` (all envs by default) from first observations ``obs``;
+        their episode ids are ``eps_ids`` (int64, one per env) if given, else the next ones of the
+        collector's own counter (which starts at ``eps_id_start``)."""
+    def add_envs(self, count: int) -> int:
+        """Adds ``count`` envs (slots) after the last one, each awaiting :meth:`reset`; returns the
+        new ``num_envs``. Stored rows are kept."""
     def append(
         self,
         actions: np.ndarray,
@@ -180,11 +185,14 @@ class TrajectoryCollector:
         new_obs: np.ndarray,
         extras: Sequence[np.ndarray] | Mapping[str, np.ndarray] = (),
         next_obs: np.ndarray | None = None,
+        env_ids: i64 | None = None,
     ) -> int:
         """Appends one row per env; returns :attr:`ready_rows`. ``new_obs`` is each env's true
         successor observation (the final one for an env whose episode ended); ``next_obs``, if
         given, holds the first observation of the next episode for envs that ended (other rows
-        are ignored), else those envs wait for :meth:`reset`. Rewards may be float32 or float64."""
+        are ignored), else those envs wait for :meth:`reset`. Rewards may be float32 or float64.
+        With ``env_ids`` (distinct int64 env indices, any order) every input has one row per
+        listed env instead, row ``k`` for env ``env_ids[k]``; the other envs are left as they are."""
     def cut(self, env_ids: i64 | None = None) -> int:
         """Cuts every in-progress fragment now (a cut segment bootstraps); returns ready rows."""
     def pop(self) -> tuple[dict[str, np.ndarray], i64]:

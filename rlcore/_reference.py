@@ -21,6 +21,7 @@ from rlcore._checks import (
     _array,
     _collector_args,
     _collector_spec,
+    _distinct_env_ids,
     _env_ids,
     _extras_list,
     _f32,
@@ -427,24 +428,43 @@ class TrajectoryCollector:
     def _rows_of(self, name, arr, n, spec_name):
         return _rows(name, arr, n, *self._specs[spec_name])
 
-    def reset(self, obs, env_ids=None):
+    def reset(self, obs, env_ids=None, eps_ids=None):
         env_ids = _env_ids(env_ids, self.num_envs)
         obs = self._rows_of("obs", obs, len(env_ids), "obs")
+        if eps_ids is not None:
+            _rows("eps_ids", eps_ids, len(env_ids), (), np.dtype(np.int64))
         for i in env_ids:
             if not self._awaiting[i] and self._t[i] > 0:
                 raise ValueError(f"env {i} has an episode in progress; end it (truncateds=True) before reset")
         for k, i in enumerate(env_ids):
-            self._start(i, obs[k])
+            if eps_ids is None:
+                self._start(i, obs[k], self._next_eps)
+                self._next_eps += 1
+            else:
+                self._start(i, obs[k], int(eps_ids[k]))
 
-    def _start(self, i, obs):
+    def _start(self, i, obs, eps):
         self._cur_obs[i] = obs.copy()
-        self._eps[i] = self._next_eps
-        self._next_eps += 1
+        self._eps[i] = eps
         self._t[i] = 0
         self._awaiting[i] = False
 
-    def append(self, actions, rewards, terminateds, truncateds, new_obs, extras=(), next_obs=None):
-        n = self.num_envs
+    def add_envs(self, count):
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+            raise ValueError(f"count must be an int >= 1, got {count!r}")
+        count = int(count)
+        self.num_envs += count
+        self._cur_obs += [None] * count
+        self._eps = np.concatenate([self._eps, np.full(count, -1, np.int64)])
+        self._t = np.concatenate([self._t, np.zeros(count, np.int64)])
+        self._rows += [[] for _ in range(count)]
+        self._ready += [[] for _ in range(count)]
+        self._awaiting = np.concatenate([self._awaiting, np.ones(count, np.bool_)])
+        return self.num_envs
+
+    def append(self, actions, rewards, terminateds, truncateds, new_obs, extras=(), next_obs=None, env_ids=None):
+        rows_for = range(self.num_envs) if env_ids is None else _distinct_env_ids(env_ids, self.num_envs).tolist()
+        n = len(rows_for)
         actions = self._rows_of("actions", actions, n, "actions")
         rewards = _array("rewards", rewards, (np.dtype(np.float32), np.dtype(np.float64)), 1, n)
         terminateds = _flags("terminateds", terminateds, n)
@@ -454,21 +474,22 @@ class TrajectoryCollector:
         extras = [self._rows_of(f"extras[{k!r}]", a, n, k) for k, a in zip(self.extra_names, extras)]
         if next_obs is not None:
             next_obs = self._rows_of("next_obs", next_obs, n, "obs")
-        if self._awaiting.any():
-            raise ValueError(f"envs {np.flatnonzero(self._awaiting).tolist()} await reset() before append()")
-        for i in range(n):
-            done = bool(terminateds[i] or truncateds[i])
+        waiting = [i for i in rows_for if self._awaiting[i]]
+        if waiting:
+            raise ValueError(f"envs {waiting} await reset() before append()")
+        for k, i in enumerate(rows_for):
+            done = bool(terminateds[k] or truncateds[k])
             row = {
                 "obs": self._cur_obs[i],
-                "new_obs": new_obs[i].copy(),
-                "actions": actions[i].copy(),
-                "rewards": np.float32(rewards[i]),
-                "terminateds": bool(terminateds[i]),
-                "truncateds": bool(truncateds[i]),
+                "new_obs": new_obs[k].copy(),
+                "actions": actions[k].copy(),
+                "rewards": np.float32(rewards[k]),
+                "terminateds": bool(terminateds[k]),
+                "truncateds": bool(truncateds[k]),
                 "eps_id": self._eps[i],
                 "t": self._t[i],
                 "env_id": i,
-                **{k: a[i].copy() for k, a in zip(self.extra_names, extras)},
+                **{name: a[k].copy() for name, a in zip(self.extra_names, extras)},
             }
             self._rows[i].append(row)
             self._t[i] += 1
@@ -481,7 +502,8 @@ class TrajectoryCollector:
             ):
                 self._cut(i)
             if done and next_obs is not None:
-                self._start(i, next_obs[i])
+                self._start(i, next_obs[k], self._next_eps)
+                self._next_eps += 1
         return self.ready_rows
 
     def _cut(self, i):

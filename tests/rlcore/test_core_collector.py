@@ -236,3 +236,116 @@ def test_append_before_reset_and_reset_mid_episode_are_errors(impl):
 def test_bad_construction(impl, kwargs, exc, match):
     with pytest.raises(exc, match=match):
         impl.TrajectoryCollector(**kwargs)
+
+
+# -- rows for some envs only, chosen episode ids, added envs (the multi-agent sampler's use) -----
+
+
+def _drive_subsets(mod, mode, seed, steps=150):
+    """Each step appends for a random subset of the live envs, resets waiting envs with chosen
+    episode ids, and now and then adds envs; returns every pop."""
+    rng = np.random.default_rng(seed)
+    c = mod.TrajectoryCollector(2, (2,), np.float32, (), np.int64, {"vf_preds": ((), np.float32)}, 4, mode)
+    c.reset(rng.standard_normal((2, 2)).astype(np.float32), eps_ids=np.array([500, 501], np.int64))
+    next_eps, pops = 1000, []
+    for step in range(steps):
+        if step % 40 == 39:
+            assert c.add_envs(int(rng.integers(1, 3))) == c.num_envs
+        waiting = np.flatnonzero(c.awaiting_reset).astype(np.int64)
+        if len(waiting):
+            ids = np.arange(next_eps, next_eps + len(waiting), dtype=np.int64)
+            next_eps += len(waiting)
+            c.reset(rng.standard_normal((len(waiting), 2)).astype(np.float32), waiting, eps_ids=ids)
+        live = np.arange(c.num_envs, dtype=np.int64)
+        rows = live[rng.random(len(live)) < 0.6]
+        rng.shuffle(rows)  # any order of env ids
+        k = len(rows)
+        c.append(rng.integers(0, 3, k), rng.standard_normal(k).astype(np.float32), rng.random(k) < 0.1,
+                 rng.random(k) < 0.05, rng.standard_normal((k, 2)).astype(np.float32),
+                 [rng.standard_normal(k).astype(np.float32)], env_ids=rows)
+        if rng.random() < 0.2:
+            pops.append(c.pop())
+    c.cut()
+    pops.append(c.pop())
+    return pops
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_env_id_subsets_native_matches_twin(impl, mode, seed):
+    got, want = _drive_subsets(impl, mode, seed), _drive_subsets(_reference, mode, seed)
+    assert len(got) == len(want)
+    for a, b in zip(got, want):
+        _assert_batches_equal(a, b)
+
+
+def test_env_id_subsets_equal_a_plain_per_env_collection(impl):
+    """Rows given for some envs land in those envs' own trajectories, in order; others wait."""
+    c = impl.TrajectoryCollector(3, (1,), np.float32, (), np.int64, None, 100, "complete_episodes")
+    c.reset(np.array([[0.0], [10.0], [20.0]], np.float32), eps_ids=np.array([7, 8, 9], np.int64))
+    f = lambda *v: np.array(v, np.float32).reshape(-1, 1)  # noqa: E731
+    ids = lambda *v: np.array(v, np.int64)  # noqa: E731
+    # env 2 then env 0 (order of env_ids is free); env 1 idles
+    c.append(np.array([5, 6]), np.array([1.0, 2.0]), np.array([False, False]), np.array([False, False]), f(21, 1), env_ids=ids(2, 0))
+    c.append(np.array([7]), np.array([3.0]), np.array([True]), np.array([False]), f(2), env_ids=ids(0))
+    c.append(np.array([8]), np.array([4.0]), np.array([False]), np.array([True]), f(11), env_ids=ids(1))
+    c.append(np.array([9]), np.array([5.0]), np.array([True]), np.array([False]), f(22), env_ids=ids(2))
+    batch, seg_lens = c.pop()
+    assert seg_lens.tolist() == [2, 1, 2]
+    assert batch["env_id"].tolist() == [0, 0, 1, 2, 2]
+    assert batch["eps_id"].tolist() == [7, 7, 8, 9, 9]
+    assert batch["t"].tolist() == [0, 1, 0, 0, 1]
+    assert batch["obs"][:, 0].tolist() == [0, 1, 10, 20, 21]
+    assert batch["new_obs"][:, 0].tolist() == [1, 2, 11, 21, 22]
+    assert batch["actions"].tolist() == [6, 7, 8, 5, 9]
+    assert batch["rewards"].tolist() == [2.0, 3.0, 4.0, 1.0, 5.0]
+    assert c.awaiting_reset.tolist() == [True, True, True]
+
+
+def test_env_id_subset_errors_name_the_problem(impl):
+    c = impl.TrajectoryCollector(3, (1,), np.float32, (), np.int64, None, 5)
+    c.reset(np.zeros((3, 1), np.float32))
+    one = dict(actions=np.array([0]), rewards=np.zeros(1), terminateds=np.array([True]),
+               truncateds=np.array([False]), new_obs=np.zeros((1, 1), np.float32))
+    with pytest.raises(ValueError, match="must not repeat an env"):
+        c.append(np.array([0, 0]), np.zeros(2), np.zeros(2, bool), np.zeros(2, bool), np.zeros((2, 1), np.float32),
+                 env_ids=np.array([1, 1], np.int64))
+    with pytest.raises(IndexError, match="out of range"):
+        c.append(**one, env_ids=np.array([3], np.int64))
+    with pytest.raises(ValueError, match=r"has shape \(1, ?1?\), expected \(2"):  # rows must match env_ids
+        c.append(**one, env_ids=np.array([0, 1], np.int64))
+    c.append(**one, env_ids=np.array([2], np.int64))  # env 2 ends and waits
+    with pytest.raises(ValueError, match=r"envs \[2\] await reset"):
+        c.append(**one, env_ids=np.array([2], np.int64))
+    c.append(**dict(one, terminateds=np.array([False])), env_ids=np.array([0], np.int64))  # others go on
+    with pytest.raises(ValueError, match="eps_ids has shape"):
+        c.reset(np.zeros((1, 1), np.float32), np.array([2], np.int64), eps_ids=np.array([1, 2], np.int64))
+    with pytest.raises(TypeError, match="eps_ids must have dtype int64"):
+        c.reset(np.zeros((1, 1), np.float32), np.array([2], np.int64), eps_ids=np.array([1], np.int32))
+
+
+def test_empty_env_id_subset_appends_nothing(impl):
+    c = impl.TrajectoryCollector(2, (1,), np.float32, (), np.int64, None, 5)
+    c.reset(np.zeros((2, 1), np.float32))
+    ready = c.append(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool), np.zeros(0, bool),
+                     np.zeros((0, 1), np.float32), env_ids=np.zeros(0, np.int64))
+    assert ready == 0 and c.pending_rows == 0
+
+
+def test_added_envs_wait_for_reset_and_keep_the_old_rows(impl):
+    c = impl.TrajectoryCollector(1, (1,), np.float32, (), np.int64, None, 3)
+    c.reset(np.array([[1.0]], np.float32))
+    c.append(np.array([4]), np.ones(1), np.zeros(1, bool), np.zeros(1, bool), np.array([[2.0]], np.float32))
+    assert c.add_envs(2) == 3 == c.num_envs
+    assert c.awaiting_reset.tolist() == [False, True, True]
+    with pytest.raises(ValueError, match=r"envs \[1, 2\] await reset"):
+        c.append(np.zeros(3, np.int64), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), np.zeros((3, 1), np.float32))
+    c.reset(np.array([[10.0], [20.0]], np.float32), np.array([1, 2], np.int64))
+    for step in range(2):
+        c.append(np.array([5, 6, 7]), np.ones(3), np.zeros(3, bool), np.zeros(3, bool),
+                 np.array([[3.0], [11.0], [21.0]], np.float32) + step)
+    batch, seg_lens = c.pop()
+    assert seg_lens.tolist() == [3]  # env 0's fragment of 3; envs 1 and 2 have 2 rows pending
+    assert batch["obs"][:, 0].tolist() == [1.0, 2.0, 3.0] and batch["actions"].tolist() == [4, 5, 5]
+    with pytest.raises(ValueError, match="count must be an int >= 1"):
+        c.add_envs(0)
