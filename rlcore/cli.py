@@ -3,7 +3,10 @@
 ``rlcore train --run=PPO --env=CartPole-v1 --stop='{"episode_reward_mean": 150}'`` trains in this
 process by default: ``num_workers`` is 0 unless the config sets it, and neither Ray nor Tune is
 started; each iteration prints one progress line (iteration, mean reward, timesteps, env steps per
-second) and every checkpoint its path. Ray Tune runs the experiment instead when it is asked for:
+second) and every checkpoint its path. The trial folder, ``<local-dir>/<experiment>/<run>_<env>_<date>``
+(``--local-dir`` defaults to ``~/ray_results``), gets what Tune would write there: ``params.json``,
+``result.json``, ``progress.csv`` and TensorBoard event files (:mod:`rlcore.trial_logger`), and Tune's
+own console messages stay out of the console. Ray Tune runs the experiment instead when it is asked for:
 ``num_workers > 0``, ``--ray-address``, ``--num-samples > 1`` or a ``grid_search`` in the config.
 ``-f experiments.yaml`` reads RLlib's tuned-example format (one or more named experiments).
 
@@ -33,7 +36,6 @@ import math
 import os
 import sys
 import time
-from datetime import datetime
 from typing import Any, Dict, List, Optional, Sequence
 
 logger = logging.getLogger("rlcore.cli")
@@ -71,7 +73,7 @@ def create_parser() -> argparse.ArgumentParser:
     train.add_argument("--stop", type=_json_arg("--stop"), default={}, help="stop criteria (JSON), Tune semantics")
     train.add_argument("-f", "--config-file", help="YAML experiments file (overrides the trial flags)")
     train.add_argument("--experiment-name", default="default", help="subdirectory of --local-dir")
-    train.add_argument("--local-dir", default=os.path.join("~", "ray_results"), help="where results go")
+    train.add_argument("--local-dir", help="where results go (default: ~/ray_results)")
     train.add_argument("--num-samples", type=int, default=1, help="trials to run (more than 1 uses Ray Tune)")
     train.add_argument("--checkpoint-freq", type=int, default=0, help="checkpoint every N iterations (0: off)")
     train.add_argument("--checkpoint-at-end", action="store_true", help="checkpoint when training stops")
@@ -244,51 +246,28 @@ def progress_line(result: Dict[str, Any]) -> str:
             f"  total {result.get('time_total_s', 0.0):.1f} s")
 
 
-class _ResultLogger:
-    """``logger_creator``'s logger: fixes the trial dir and appends each result to ``result.json``."""
-
-    def __init__(self, logdir: str):
-        self.logdir = logdir
-        os.makedirs(logdir, exist_ok=True)
-
-    def on_result(self, result: Dict[str, Any]) -> None:
-        slim = {k: v for k, v in result.items() if k not in ("config", "hist_stats", "episode_media")}
-        with open(os.path.join(self.logdir, "result.json"), "a") as f:
-            f.write(json.dumps(slim, default=_json_default) + "\n")
-
-
-def _json_default(x: Any) -> Any:
-    try:
-        import numpy as np
-
-        if isinstance(x, np.generic):
-            return x.item()
-        if isinstance(x, np.ndarray):
-            return x.tolist()
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        pass
-    return repr(x)
-
-
 # -- train --------------------------------------------------------------------------------------
 
 
-def _train_in_process(name: str, exp: Dict[str, Any], out=None) -> None:
-    from rlcore.checkpoints import json_safe_config
+def _results_root(exp: Dict[str, Any]) -> str:
+    """The experiment's ``local_dir`` (or ``storage_path``), else Ray's ``~/ray_results``; absolute."""
+    from rlcore.trial_logger import default_results_dir
 
+    return os.path.abspath(os.path.expanduser(exp.get("local_dir") or exp.get("storage_path") or default_results_dir()))
+
+
+def _train_in_process(name: str, exp: Dict[str, Any], out=None) -> None:
     out = out or sys.stdout
     from rlcore.registry import get_trainer_class
+    from rlcore.trial_logger import TrialLogger, trial_dir_name
 
     cls = get_trainer_class(exp["run"])
     config = dict(exp["config"])
     config.setdefault("num_workers", 0)
     env = config["env"]
     env_name = env if isinstance(env, str) else getattr(env, "__name__", "env")
-    local_dir = os.path.abspath(os.path.expanduser(exp.get("local_dir") or exp.get("storage_path") or "~/ray_results"))
-    logdir = os.path.join(local_dir, name, f"{exp['run']}_{env_name}_{datetime.today():%Y-%m-%d_%H-%M-%S}")
-    trainer = cls(config=config, logger_creator=lambda cfg: _ResultLogger(logdir))
-    with open(os.path.join(trainer.logdir, "params.json"), "w") as f:
-        json.dump(json_safe_config(trainer.config), f, indent=2, sort_keys=True)
+    logdir = os.path.join(_results_root(exp), name, trial_dir_name(exp["run"], env))
+    trainer = cls(config=config, logger_creator=lambda cfg: TrialLogger(logdir))
     print(f"{cls._name} on {env_name}, in one process (num_workers={trainer.config['num_workers']}); "
           f"results in {trainer.logdir}", file=out, flush=True)
     freq, at_end, stop = int(exp.get("checkpoint_freq") or 0), bool(exp.get("checkpoint_at_end")), exp["stop"]
@@ -350,10 +329,9 @@ def _train_with_tune(experiments: Dict[str, Dict[str, Any]], args: argparse.Name
                 from rlcore.checkpoints import read_checkpoint
 
                 restore = os.path.dirname(read_checkpoint(os.path.expanduser(exp["restore"]))["path"])
-            storage = os.path.abspath(os.path.expanduser(exp.get("local_dir") or exp.get("storage_path") or "~/ray_results"))
             analysis = tune.run(
                 cls, name=name, config=exp["config"], stop=exp["stop"] or None,
-                num_samples=int(exp.get("num_samples", 1)), storage_path=storage,
+                num_samples=int(exp.get("num_samples", 1)), storage_path=_results_root(exp),
                 checkpoint_config=tune.CheckpointConfig(
                     checkpoint_frequency=int(exp.get("checkpoint_freq") or 0),
                     checkpoint_at_end=bool(exp.get("checkpoint_at_end")),
@@ -464,9 +442,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = create_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.v > 1 else logging.INFO if args.v else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if not args.v:  # Tune's system monitor warns about a missing GPU monitor at every start
-        logging.getLogger("ray.tune.utils.util").setLevel(logging.ERROR)
-        logging.getLogger("ray.tune.trainable.trainable").setLevel(logging.WARNING)
     from rlcore.checkpoints import CheckpointError
 
     start = time.time()

@@ -12,6 +12,11 @@ With ``num_workers=0`` (and no evaluation workers) everything runs in this proce
 initialized (``ray.tune`` is imported: the class is a ``Trainable``). Otherwise Ray is started, or
 joined at ``config["ray_address"]``, unless it is already running.
 
+Outside Tune (no ``storage``) and without a ``logger_creator``, the trainer writes its trial folder
+``~/ray_results/<name>_<env>_<date>...`` itself with a :class:`~rlcore.trial_logger.TrialLogger`
+(``params.json``, ``result.json``, ``progress.csv``, TensorBoard events), and Tune's own console
+messages about actors and GPU monitoring are kept out of the console. Under Tune, Tune writes them.
+
 Examples:
     >>> import numpy as np
     >>> from rlcore.policy.policy import Policy
@@ -35,12 +40,12 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import os
 import sys
 import tempfile
-from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Type
 
 import numpy as np
@@ -61,6 +66,7 @@ from rlcore.trainer_config import (
     validate_config_types,
     with_common_config,
 )
+from rlcore.trial_logger import TrialLogger, default_results_dir, quiet_tune_messages, trial_dir_name
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +101,10 @@ class Trainer(Trainable):
     Args:
         config: The user's config, merged over ``_default_config``.
         env: An env name (registered or gymnasium id) or class; overrides ``config["env"]``.
-        logger_creator: ``fn(config) -> logger``; its ``logdir`` becomes the trainer's and its
-            ``on_result(result)`` (if any) receives each result.
+        logger_creator: ``fn(config) -> logger``; its ``logdir`` becomes the trainer's, its
+            ``on_result(result)`` (if any) receives each result and its ``close()`` (if any) runs
+            at ``stop()``. Without one (and outside Tune) a
+            :class:`~rlcore.trial_logger.TrialLogger` writes a new folder under ``~/ray_results``.
         storage: Passed by Ray Tune (its ``StorageContext``).
 
     Attributes:
@@ -135,7 +143,10 @@ class Trainer(Trainable):
         self.workers: Optional[WorkerSet] = None
         self.evaluation_workers: Optional[WorkerSet] = None
         self.train_exec_impl: Any = None
-        super().__init__(config, storage=storage)
+        with _quiet_outside_tune(storage):
+            super().__init__(config, storage=storage)
+        if isinstance(self._result_logger, TrialLogger):
+            self._result_logger.update_config(json_safe_config(self.config))
 
     # -- Tune hooks -----------------------------------------------------------------------------
 
@@ -149,13 +160,10 @@ class Trainer(Trainable):
                 self._logdir = str(logdir)
                 os.makedirs(self._logdir, exist_ok=True)
                 return None
-        from ray.train.constants import DEFAULT_STORAGE_PATH
-
-        env = self.config.get("env")
-        env_name = env if isinstance(env, str) else getattr(env, "__name__", "env")
-        prefix = f"{self._name}_{env_name}_{datetime.today():%Y-%m-%d_%H-%M-%S}"
-        os.makedirs(DEFAULT_STORAGE_PATH, exist_ok=True)
-        self._logdir = tempfile.mkdtemp(prefix=prefix, dir=DEFAULT_STORAGE_PATH)
+        root = default_results_dir()
+        os.makedirs(root, exist_ok=True)
+        self._logdir = tempfile.mkdtemp(prefix=trial_dir_name(self._name, self.config.get("env")), dir=root)
+        self._result_logger = TrialLogger(self._logdir)
         return None
 
     @classmethod
@@ -313,10 +321,13 @@ class Trainer(Trainable):
             on_result(result)
 
     def cleanup(self) -> None:
-        """Stops the rollout and evaluation workers (``stop()`` calls this)."""
+        """Stops the rollout and evaluation workers and closes the result logger (``stop()`` calls this)."""
         for ws in (self.workers, self.evaluation_workers):
             if ws is not None:
                 ws.stop()
+        close = getattr(self._result_logger, "close", None)
+        if close is not None:
+            close()
 
     # -- evaluation -----------------------------------------------------------------------------
 
@@ -520,7 +531,8 @@ class Trainer(Trainable):
             elif not os.path.isdir(path):
                 raise CheckpointError(f"checkpoint {path!r} does not exist")
             checkpoint_path = path
-        super().restore(checkpoint_path)
+        with _quiet_outside_tune(getattr(self, "_storage", None)):
+            super().restore(checkpoint_path)
 
     # -- class construction ---------------------------------------------------------------------
 
@@ -544,6 +556,11 @@ def _row(actions: Any, i: int) -> Any:
         return type(actions)(_row(v, i) for v in actions)
     a = actions[i]
     return a.item() if isinstance(a, np.generic) else a
+
+
+def _quiet_outside_tune(storage: Any) -> Any:
+    """Tune's console messages about actors and GPU monitoring, dropped when no Tune runs the trainer."""
+    return quiet_tune_messages() if storage is None else contextlib.nullcontext()
 
 
 def _resolve_env(env: Any) -> Callable:

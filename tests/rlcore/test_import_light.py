@@ -10,7 +10,7 @@ HEAVY = ("torch", "tensorflow", "ray")
 
 @pytest.mark.parametrize("module", [
     "rlcore", "rlcore.core", "rlcore.data", "rlcore.dataflow", "rlcore.env", "rlcore.sampling",
-    "rlcore.policy", "rlcore.models",
+    "rlcore.policy", "rlcore.models", "rlcore.trial_logger",
 ])
 def test_import_is_light(module):
     code = (f"import sys, {module}; heavy = [m for m in {HEAVY!r} if m in sys.modules]; "

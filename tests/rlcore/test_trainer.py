@@ -1,5 +1,7 @@
 """Trainer: train loop, result dict, checkpoints, evaluation, acting, hooks, env resolution, Tune."""
 
+import csv
+import glob
 import os
 
 import numpy as np
@@ -319,6 +321,17 @@ def test_tune_run_reports_checkpoints_and_restores(ray_session, tmp_path):
     trial = analysis.trials[0]
     assert trial.status == "TERMINATED"
     assert trial.last_result["training_iteration"] == 2 and trial.last_result["timesteps_total"] == 40
+    # Tune's logger callbacks fill the trial folder under storage_path, once; the trainer, which Tune
+    # gave a storage, writes none of those files into its own working directory.
+    assert trial.path.startswith(str(tmp_path))
+    with open(os.path.join(trial.path, "progress.csv"), newline="") as f:
+        assert [row["training_iteration"] for row in csv.DictReader(f)] == ["1", "2"]
+    with open(os.path.join(trial.path, "result.json")) as f:
+        assert len(f.readlines()) == 2
+    assert len(glob.glob(os.path.join(trial.path, "events.out.tfevents.*"))) == 1
+    workdir = trial.storage.trial_working_directory
+    assert os.path.isdir(workdir) and not {"progress.csv", "result.json", "params.json"} & set(os.listdir(workdir))
+    assert not glob.glob(os.path.join(workdir, "events.out.tfevents.*"))
     ckpt = trial.checkpoint
     assert ckpt is not None and os.path.isfile(os.path.join(ckpt.path, "checkpoint-2"))
     t = T(config=FAST, env="CartPole-v1")
