@@ -49,7 +49,6 @@ def _make_cli_trainer():
 
 @pytest.fixture(scope="module", autouse=True)
 def cli_trainer():
-    pytest.importorskip("rlcore.ops.metrics", reason="rlcore.ops (engineer G) has not landed yet")
     cls = _make_cli_trainer()
     register_trainer("CLI_COUNT", cls)
     return cls
@@ -172,8 +171,7 @@ def test_rollout_plays_episodes_from_a_checkpoint(tmp_path, capsys):
 
 def test_rllib_console_script_error_exit_status(tmp_path):
     exe = os.path.join(os.path.dirname(sys.executable), "rllib")
-    if not os.path.exists(exe):
-        pytest.skip("the package is not installed with its console scripts")
+    assert os.path.exists(exe), f"no {exe}: install the package with its console scripts (pip install -e '.[dev]')"
     proc = subprocess.run([exe, "train", "--run=PP0", "--env=CartPole-v1", f"--local-dir={tmp_path}"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1

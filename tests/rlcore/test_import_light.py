@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+from rlcore import _backend
+
 HEAVY = ("torch", "tensorflow", "ray")
 
 
@@ -26,13 +28,10 @@ def test_pure_python_switch_selects_the_twins():
     assert done.stdout.split() == ["False", "rlcore._reference"], done.stderr
 
 
+@pytest.mark.skipif(not _backend.NATIVE, reason="the compiled core is not built (RLCORE_PUREPYTHON or a failed build)")
 def test_every_native_name_has_a_twin():
     """The compiled core and the numpy twin expose the same public kernels and classes."""
-    from rlcore import _backend, _reference
-
-    if not _backend.NATIVE:
-        pytest.skip("the compiled core is not built")
-    from rlcore import _core
+    from rlcore import _core, _reference
 
     def public(module):
         return {n for n, v in vars(module).items() if not n.startswith("_") and callable(v)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 import types
 
 import pytest
@@ -203,12 +202,13 @@ def test_fetch_hook_runs_before_each_fetch_not_on_not_ready(op_cls):
 
 def test_for_each_max_concurrency_threads_bound_in_flight_calls():
     lock, state = threading.Lock(), {"now": 0, "max": 0}
+    three_in_flight = threading.Barrier(3, timeout=30)  # broken (the test fails) unless 3 calls overlap
 
     def slow(x):
         with lock:
             state["now"] += 1
             state["max"] = max(state["max"], state["now"])
-        time.sleep(0.01)
+        three_in_flight.wait()
         with lock:
             state["now"] -= 1
         return x * 2

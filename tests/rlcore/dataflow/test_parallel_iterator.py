@@ -89,10 +89,20 @@ def test_union_across_backends_is_refused(monkeypatch):
         a.union(b)
 
 
-def test_default_backend_is_in_process_without_a_ray_session():
+@pytest.mark.parametrize("imports", ["", "import ray; "])
+def test_default_backend_is_in_process_without_a_ray_session(imports):
+    """Ray not imported, or imported with no session: in-process. A fresh process, since the suite's
+    own Ray session may be up in this one."""
+    import subprocess
     import sys
 
-    ray = sys.modules.get("ray")
-    if ray is not None and ray.is_initialized():
-        pytest.skip("a Ray session is running in this test process")
-    assert dataflow.from_range(2).backend.name == "inprocess"
+    code = f"{imports}from rlcore import dataflow; print(dataflow.from_range(2).backend.name)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["inprocess"], done.stderr[-2000:]
+
+
+@pytest.mark.ray
+def test_default_backend_is_ray_with_a_ray_session(ray_session):
+    from rlcore.dataflow.creation import resolve_backend
+
+    assert resolve_backend(None).name == "ray"
