@@ -4,6 +4,11 @@ Same names, signatures, results and errors as the native module (``rlcore/_core.
 readable specification of each kernel and the oracle of the parity tests; ``RLCORE_PUREPYTHON=1``
 makes it the live implementation. Clarity beats speed here: loops stay loops.
 
+Each twin states *what* its kernel computes, never *how* the kernel computes it: no block scans,
+unrolled groups or tree descents copied from ``csrc/``, so a slip in the native code cannot be
+mirrored here. Floating-point results therefore agree with the native ones to rounding, not bit
+for bit; indices and flags agree exactly.
+
 Examples:
     >>> import numpy as np
     >>> from rlcore import _reference as ref
@@ -86,26 +91,27 @@ def vtrace(log_rhos, discounts, rewards, values, bootstrap_value, clip_rho_thres
     if bootstrap_value.size != (shape[1] if len(shape) == 2 else 1):
         raise ValueError(f"bootstrap_value has shape {bootstrap_value.shape}, expected {shape[1:] or (1,)}")
     T, B = shape[0], (shape[1] if len(shape) == 2 else 1)
-    lr = log_rhos.reshape(T, B).astype(np.float64)
+    val = values.reshape(T, B).astype(np.float64)
     disc = discounts.reshape(T, B).astype(np.float64)
     rew = rewards.reshape(T, B).astype(np.float64)
-    val = values.reshape(T, B).astype(np.float64)
-    boot = bootstrap_value.reshape(-1).astype(np.float64)
+    boot = bootstrap_value.reshape(B).astype(np.float64)
+    rhos = np.exp(log_rhos.reshape(T, B).astype(np.float64))
     rho_clip = math.inf if clip_rho_threshold is None else float(clip_rho_threshold)
     pg_clip = math.inf if clip_pg_rho_threshold is None else float(clip_pg_rho_threshold)
+    v_next = np.concatenate([val[1:], boot[None]])  # V(x[t+1]), the bootstrap after the last row
+    deltas = np.minimum(rho_clip, rhos) * (rew + disc * v_next - val)
+    cs = np.minimum(1.0, rhos)
+    # The paper's definition (Espeholt et al. 2018, eq. 1), summed directly rather than recursively:
+    # vs[t] = V(x[t]) + sum_{s >= t} (prod_{t <= i < s} disc[i] c[i]) delta[s].
     vs = np.empty_like(val)
-    pg = np.empty_like(val)
-    for b in range(val.shape[1]):
-        acc = 0.0  # vs[t+1] - V(x[t+1])
-        vs_next = boot[b]
-        for t in range(T - 1, -1, -1):
-            rho = math.exp(lr[t, b])
-            v_next = boot[b] if t == T - 1 else val[t + 1, b]
-            delta = min(rho_clip, rho) * (rew[t, b] + disc[t, b] * v_next - val[t, b])
-            acc = delta + disc[t, b] * min(1.0, rho) * acc
-            vs[t, b] = val[t, b] + acc
-            pg[t, b] = min(pg_clip, rho) * (rew[t, b] + disc[t, b] * vs_next - val[t, b])
-            vs_next = vs[t, b]
+    for t in range(T):
+        correction, weight = np.zeros(B), np.ones(B)
+        for s in range(t, T):
+            correction += weight * deltas[s]
+            weight = weight * disc[s] * cs[s]
+        vs[t] = val[t] + correction
+    vs_next = np.concatenate([vs[1:], boot[None]])
+    pg = np.minimum(pg_clip, rhos) * (rew + disc * vs_next - val)
     return vs.astype(np.float32).reshape(shape), pg.astype(np.float32).reshape(shape)
 
 
@@ -121,18 +127,18 @@ def adjust_nstep(n_step, gamma, rewards, terminateds, seg_lens):
     nxt = np.empty(n, np.int64)
     horizon = np.empty(n, np.int64)
     start = 0
-    for length in seg_lens:
-        end = start + int(length)
+    for length in seg_lens.tolist():
+        end = start + length
         for i in range(start, end):
-            acc, j = 0.0, 0
-            while True:
-                acc += gamma**j * float(rewards[i + j])
-                if terminateds[i + j] or j + 1 == n_step or i + j + 1 == end:
-                    break
-                j += 1
-            out_r[i], nxt[i], horizon[i] = acc, i + j, j + 1
+            # steps from row i: n_step, or up to the segment's end, or up to the first terminated row
+            h = min(n_step, end - i)
+            terminated_ahead = np.flatnonzero(terminateds[i:i + h])
+            if len(terminated_ahead):
+                h = int(terminated_ahead[0]) + 1
+            out_r[i] = sum(gamma**j * float(rewards[i + j]) for j in range(h))
+            nxt[i], horizon[i] = i + h - 1, h
         start = end
-    return out_r, nxt, terminateds[nxt].copy(), horizon
+    return out_r, nxt, terminateds[nxt], horizon
 
 
 # --- loss kernels ---------------------------------------------------------------------------------
@@ -143,44 +149,68 @@ def _min_grad(a, b, da, db):
     return np.where(a < b, da, np.where(a > b, db, 0.5 * (da + db)))
 
 
+def _max_grad(a, b, da, db):
+    """d max(a, b) by torch's rule, as ``max(a, b) = -min(-a, -b)``: the larger's, or the half sum."""
+    return _min_grad(-a, -b, da, db)
+
+
+def _clip_grad(x, low, high):
+    """d clip(x, low, high) / dx by torch's rule: 1 on the closed range ``[low, high]``, else 0."""
+    return ((x >= low) & (x <= high)).astype(np.float64)
+
+
+def _log_softmax(z):
+    """Row log-probabilities ``z - logsumexp(z)`` and probabilities of float64 logits ``[N, K]``."""
+    m = z.max(1, keepdims=True)
+    logp = z - (m + np.log(np.exp(z - m).sum(1, keepdims=True)))
+    return logp, np.exp(logp)
+
+
 def ppo_categorical_loss(logits, logits_old, actions, logp_old, advantages, values, vf_preds, value_targets,
                          weights, clip_param, kl_coeff, entropy_coeff, vf_loss_coeff, vf_clip_param):
-    """PPO's categorical loss, statistics and gradients; see ``rlcore/_core.pyi``."""
+    """PPO's categorical loss, statistics and gradients; see ``rlcore/_core.pyi``.
+
+    The forward pass states each term; the backward pass takes the derivative of a row's loss
+    with respect to the log-probabilities, then through ``logp = z - logsumexp(z)``.
+    """
     _ppo_shapes(logits, logits_old, actions, logp_old, advantages, values, vf_preds, value_targets, weights)
     n, k = logits.shape
     bad = np.flatnonzero((actions < 0) | (actions >= k))
     if len(bad):
         raise ValueError(f"actions[{bad[0]}] = {actions[bad[0]]} is outside [0, {k}) (the number of logits)")
-    w = np.full(n, 1.0 / n) if weights is None else weights.astype(np.float64)
-    z, z_old = logits.astype(np.float64), logits_old.astype(np.float64)
-    p, lse = _softmax(z)
-    p_old, lse_old = _softmax(z_old)
-    logp, logp_old_all = z - lse, z_old - lse_old
+    w = np.ones(n) / n if weights is None else weights.astype(np.float64)  # 1/n each (none when n = 0)
+    rows = np.arange(n)
+    logp, p = _log_softmax(logits.astype(np.float64))
+    logp_old_all, p_old = _log_softmax(logits_old.astype(np.float64))
+    adv = advantages.astype(np.float64)
+    low, high = 1.0 - clip_param, 1.0 + clip_param
+
+    # forward (0 log 0 = 0)
     kl = np.where(p_old > 0, p_old * (logp_old_all - logp), 0.0).sum(1)
     entropy = -np.where(p > 0, p * logp, 0.0).sum(1)
-    adv = advantages.astype(np.float64)
-    rows = np.arange(n)
     ratio = np.exp(logp[rows, actions] - logp_old.astype(np.float64))
-    low, high = 1.0 - clip_param, 1.0 + clip_param
-    s_raw, s_clipped = adv * ratio, adv * np.clip(ratio, low, high)
-    surrogate = np.minimum(s_raw, s_clipped)
-    c = _min_grad(s_raw, s_clipped, adv, np.where((ratio >= low) & (ratio <= high), adv, 0.0))
-    onehot = np.zeros_like(p)
-    onehot[rows, actions] = 1.0
-    grad = (kl_coeff * (p - p_old) - (c * ratio)[:, None] * (onehot - p)
-            + entropy_coeff * np.where(p > 0, p * (logp + entropy[:, None]), 0.0))
+    clipped = np.clip(ratio, low, high)
+    surrogate = np.minimum(adv * ratio, adv * clipped)
     per_row = kl_coeff * kl - surrogate - entropy_coeff * entropy
+
+    # backward, first to the log-probabilities: dKL/dlogp = -p_old, dH/dlogp = -p (logp + 1) and
+    # d surrogate/dlogp[action] = ratio * d surrogate/d ratio
+    d_surrogate = _min_grad(adv * ratio, adv * clipped, adv, adv * _clip_grad(ratio, low, high))
+    d_logp = -kl_coeff * p_old + entropy_coeff * np.where(p > 0, p * (logp + 1.0), 0.0)
+    d_logp[rows, actions] -= ratio * d_surrogate
+    d_logits = d_logp - p * d_logp.sum(1, keepdims=True)  # d logp[i] / d z[j] = [i == j] - p[j]
+
     stats = np.zeros(6)
     grad_values = None
     if values is not None:
         v, v_old, t = values.astype(np.float64), vf_preds.astype(np.float64), value_targets.astype(np.float64)
-        err, delta = v - t, v - v_old
-        err_clipped = v_old + np.clip(delta, -vf_clip_param, vf_clip_param) - t
-        l1, l2 = err * err, err_clipped * err_clipped
-        in_range = (delta >= -vf_clip_param) & (delta <= vf_clip_param)
-        grad_values = (w * vf_loss_coeff * _min_grad(l2, l1, 2.0 * err, 2.0 * err_clipped * in_range)).astype(np.float32)
-        per_row = per_row + vf_loss_coeff * np.maximum(l1, l2)
-        stats[2] = (w * np.maximum(l1, l2)).sum()
+        v_clipped = v_old + np.clip(v - v_old, -vf_clip_param, vf_clip_param)
+        squares = (v - t) ** 2, (v_clipped - t) ** 2
+        vf_loss = np.maximum(*squares)
+        d_v = _max_grad(*squares, 2.0 * (v - t), 2.0 * (v_clipped - t) * _clip_grad(v - v_old, -vf_clip_param, vf_clip_param))
+        grad_values = (w * vf_loss_coeff * d_v).astype(np.float32)
+        per_row = per_row + vf_loss_coeff * vf_loss
+        stats[2] = (w * vf_loss).sum()
         if n:
             with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 is NaN and x/0 is -1, as in C
                 explained = 1.0 - np.var(t - v) / np.var(t)
@@ -189,34 +219,26 @@ def ppo_categorical_loss(logits, logits_old, actions, logp_old, advantages, valu
     stats[1] = -(w * surrogate).sum()
     stats[3] = (w * kl).sum()
     stats[4] = (w * entropy).sum()
-    return stats, (w[:, None] * grad).astype(np.float32), grad_values
-
-
-def _softmax(z):
-    """Row softmax and log-sum-exp (shifted by the row maximum), as the kernel computes them."""
-    m = z.max(1, keepdims=True)
-    e = np.exp(z - m)
-    s = e.sum(1, keepdims=True)
-    return e / s, m + np.log(s)
+    return stats, (w[:, None] * d_logits).astype(np.float32), grad_values
 
 
 # --- replay kernels -------------------------------------------------------------------------------
-
-
-SCAN_LEAVES = 8  # leaves scanned at the bottom of a prefix-sum search (csrc: RL_SCAN_LEAVES)
+#
+# The native trees keep partial sums / minima in a binary tree and search it by descent; the twin
+# keeps only the leaves and answers every query from them directly, so a slip in the tree logic
+# cannot hide behind a twin that shares it.
 
 
 class _SegmentTree:
-    """Binary tree over ``capacity`` leaves stored in an array: node ``k`` has children ``2k, 2k+1``."""
+    """``capacity`` float64 leaves; every reduction and search reads the leaves themselves."""
 
-    _neutral = 0.0  # and a static ``_op(a, b)``: defined by SumSegmentTree / MinSegmentTree
+    _neutral = 0.0  # an unset leaf and the reduction of no leaves; ``_reduce(leaves)`` is per subclass
 
     def __init__(self, capacity):
         if not isinstance(capacity, (int, np.integer)) or isinstance(capacity, bool) or capacity < 1:
             raise ValueError(f"capacity must be an int >= 1, got {capacity!r}")
         self._capacity = int(capacity)
-        self._size = 1 << (self._capacity - 1).bit_length()
-        self._tree = np.full(2 * self._size, self._neutral, np.float64)
+        self._leaves = np.full(self._capacity, self._neutral, np.float64)
 
     @property
     def capacity(self):
@@ -233,7 +255,7 @@ class _SegmentTree:
         return int(idx)
 
     def __getitem__(self, idx):
-        return float(self._tree[self._size + self._index(idx)])
+        return float(self._leaves[self._index(idx)])
 
     def __setitem__(self, idx, value):
         self.update(np.array([self._index(idx)], np.int64), np.array([value], np.float64))
@@ -250,37 +272,21 @@ class _SegmentTree:
         if len(values) != len(idxs):
             raise ValueError(f"values has {len(values)} entries, expected {len(idxs)} (as idxs)")
         self._check_values(values)
-        for i, v in zip(idxs, values):
-            k = self._size + int(i)
-            self._tree[k] = v
-            k //= 2
-            while k >= 1:
-                self._tree[k] = self._op(self._tree[2 * k], self._tree[2 * k + 1])
-                k //= 2
+        for i, v in zip(idxs.tolist(), values.tolist()):  # in order: the last write of an index wins
+            self._leaves[i] = v
 
     def _check_values(self, values):
         if np.isnan(values).any():
             raise ValueError("values must not be NaN")
 
     def get(self, idxs):
-        return self._tree[self._size + self._idxs(idxs)].copy()
+        return self._leaves[self._idxs(idxs)]  # fancy indexing: a new array
 
     def reduce(self, start=0, end=None):
         end = self._capacity if end is None else end
         if not (0 <= start <= end <= self._capacity):
             raise ValueError(f"range [{start}, {end}) is not within [0, {self._capacity}]")
-        result = self._neutral
-        lo, hi = start + self._size, end + self._size
-        while lo < hi:
-            if lo & 1:
-                result = self._op(result, self._tree[lo])
-                lo += 1
-            if hi & 1:
-                hi -= 1
-                result = self._op(result, self._tree[hi])
-            lo //= 2
-            hi //= 2
-        return float(result)
+        return self._reduce(self._leaves[start:end])
 
 
 class SumSegmentTree(_SegmentTree):
@@ -289,8 +295,8 @@ class SumSegmentTree(_SegmentTree):
     _neutral = 0.0
 
     @staticmethod
-    def _op(a, b):
-        return a + b
+    def _reduce(leaves):
+        return math.fsum(leaves)  # the correctly rounded sum: no summation order to share
 
     def _check_values(self, values):
         if not np.isfinite(values).all() or (values < 0).any():
@@ -300,44 +306,28 @@ class SumSegmentTree(_SegmentTree):
         return self.reduce(start, end)
 
     def find_prefixsum_idx(self, prefixsums):
+        """The highest ``i`` with ``sum(leaves[:i]) <= p``: the smallest ``i`` with ``cumsum[i] > p``.
+
+        Such a leaf has mass (its prefix sum exceeds the one before it). When ``p`` reaches the total
+        there is none, and the answer is the last leaf with mass (0 when every leaf is empty).
+        """
         prefixsums = _array("prefixsums", prefixsums, (np.dtype(np.float64),), 1)
         if not np.isfinite(prefixsums).all() or (prefixsums < 0).any():
             raise ValueError("prefixsums must be finite and >= 0")
-        out = np.empty(len(prefixsums), np.int64)
-        tree, size = self._tree, self._size
-        block = min(size, SCAN_LEAVES)  # the descent stops at nodes covering one cache line of leaves
-        first_block = size // block
-        for q, p in enumerate(prefixsums.tolist()):
-            k = 1
-            while k < first_block:
-                left = float(tree[2 * k])
-                if p < left or tree[2 * k + 1] <= 0.0:
-                    k = 2 * k
-                else:
-                    p -= left
-                    k = 2 * k + 1
-            start = (k - first_block) * block
-            pick, last_with_mass = None, 0
-            for j in range(block):
-                leaf = float(tree[size + start + j])
-                if leaf > 0.0:
-                    if p < leaf:
-                        pick = j
-                        break
-                    last_with_mass = j
-                    p -= leaf
-            out[q] = min(start + (last_with_mass if pick is None else pick), self._capacity - 1)
-        return out
-
+        cumsum = np.cumsum(self._leaves)  # cumsum[i] = sum(leaves[:i + 1])
+        idxs = np.searchsorted(cumsum, prefixsums, side="right")  # how many prefix sums are <= p
+        with_mass = np.flatnonzero(self._leaves > 0.0)
+        last_with_mass = int(with_mass[-1]) if len(with_mass) else 0
+        return np.where(idxs < self._capacity, idxs, last_with_mass).astype(np.int64)
 
     def sample(self, uniforms):
         """``(find_prefixsum_idx(uniforms * total), leaf mass / total)``; see ``rlcore/_core.pyi``."""
         uniforms = _array("uniforms", uniforms, (np.dtype(np.float64),), 1)
         if not ((uniforms >= 0.0) & (uniforms < 1.0)).all():
             raise ValueError("uniforms must be in [0, 1)")
-        total = float(self._tree[1])
+        total = self.sum()
         idxs = self.find_prefixsum_idx(uniforms * total)
-        probs = self._tree[self._size + idxs] / total if total > 0.0 else np.zeros(len(idxs))
+        probs = self._leaves[idxs] / total if total > 0.0 else np.zeros(len(idxs))
         return idxs, probs
 
 
@@ -347,8 +337,8 @@ class MinSegmentTree(_SegmentTree):
     _neutral = math.inf
 
     @staticmethod
-    def _op(a, b):
-        return a if a < b else b
+    def _reduce(leaves):
+        return float(leaves.min(initial=math.inf))
 
     def min(self, start=0, end=None):
         return self.reduce(start, end)
@@ -374,7 +364,7 @@ def ring_insert(dest, src, start):
     cap = len(dest)
     if cap == 0:
         raise ValueError("dest must have at least one row")
-    if not isinstance(start, (int, np.integer)) or not 0 <= start < cap:
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < cap:
         raise ValueError(f"start must be an int in [0, {cap}), got {start!r}")
     n = len(src)
     for j in range(max(0, n - cap), n):
