@@ -122,3 +122,126 @@ def test_ppo_categorical_errors_name_the_argument(impl, change, error, message):
     inputs = {**ppo_inputs(0, n=4, k=2), **change}
     with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
         call(impl, inputs)
+
+
+# --- boundary cases: each result is checked against the twin AND against a value written here -----
+
+
+def _same(impl, inputs, **coeffs):
+    """The kernel under test and the twin on the same inputs; they must agree. Returns the kernel's."""
+    got, twin = call(impl, inputs, **coeffs), call(_reference, inputs, **coeffs)
+    np.testing.assert_allclose(got[0], twin[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[1], twin[1], rtol=1e-6, atol=1e-9)
+    assert (got[2] is None) == (twin[2] is None)
+    if got[2] is not None:
+        np.testing.assert_allclose(got[2], twin[2], rtol=1e-6, atol=1e-9)
+    return got
+
+
+def rows(logits, actions, logp_old, advantages, critic=None, weights=None):
+    """Inputs with ``logits_old = logits``; ``critic`` is ``(values, vf_preds, value_targets)``."""
+    f32 = lambda x: None if x is None else np.array(x, np.float32)  # noqa: E731
+    values, vf_preds, targets = critic or (None, None, None)
+    return dict(logits=f32(logits), logits_old=f32(logits), actions=np.array(actions, np.int64),
+                logp_old=f32(logp_old), advantages=f32(advantages), values=f32(values), vf_preds=f32(vf_preds),
+                value_targets=f32(targets), weights=f32(weights))
+
+
+NO_REGULARIZERS = dict(kl_coeff=0.0, entropy_coeff=0.0)
+
+
+@pytest.mark.parametrize("critic", [False, True])
+@pytest.mark.parametrize("weights", [None, []])
+def test_ppo_empty_batch(impl, critic, weights):
+    inputs = rows(np.zeros((0, 3)), [], [], [], ([], [], []) if critic else None, weights)
+    stats, grad_logits, grad_values = _same(impl, inputs)
+    assert stats.tolist() == [0.0] * 6
+    assert grad_logits.shape == (0, 3) and grad_logits.dtype == np.float32
+    assert grad_values is None if not critic else grad_values.shape == (0,)
+
+
+# logits [0, -40]: logsumexp is exactly 0 in double, so log p = [0, -40] exactly and a float32
+# logp_old of 0 or -40 makes the ratio exactly 1; clip_param 0 puts it on both clip thresholds.
+# Inside the closed clip range both surrogate terms are equal (a tie): d/d ratio = A, as torch's
+# clamp (gradient 1 on [low, high]) and min (the half sum on a tie) give.
+RATIO_ON_THRESHOLD = [
+    # action, logp_old, advantage, expected grad_logits (kl = entropy = 0): -A * ratio * (onehot - p)
+    (1, -40.0, 2.0, [2.0, -2.0]),
+    (1, -40.0, -2.0, [-2.0, 2.0]),
+    (0, 0.0, 2.0, [0.0, 0.0]),  # the likely action: onehot - p is ~4e-18
+    (1, -40.0, 0.0, [0.0, 0.0]),  # A = 0: every ratio ties, no policy gradient
+]
+
+
+@pytest.mark.parametrize("action,logp_old,adv,want", RATIO_ON_THRESHOLD,
+                         ids=[str(i) for i in range(len(RATIO_ON_THRESHOLD))])
+def test_ppo_ratio_exactly_on_the_clip_thresholds(impl, action, logp_old, adv, want):
+    inputs = rows([[0.0, -40.0]], [action], [logp_old], [adv])
+    stats, grad_logits, _ = _same(impl, inputs, clip_param=0.0, **NO_REGULARIZERS)
+    np.testing.assert_allclose(grad_logits, [want], atol=1e-12)
+    assert stats[1] == -adv  # policy loss: -A * ratio with ratio 1
+    want_stats, want_gz, _ = autograd_reference(inputs, **dict(COEFFS, clip_param=0.0, **NO_REGULARIZERS))
+    np.testing.assert_allclose(grad_logits, want_gz, atol=1e-12)
+    np.testing.assert_allclose(stats, want_stats, atol=1e-12)
+
+
+# vf_clip_param 0.5, vf_loss_coeff 0.5, two rows (weight 1/2 each): d total / d V per row.
+VALUE_BOUNDARIES = [
+    # (values, vf_preds, targets), expected grad_values, expected vf_loss
+    # V - V_old = +0.5 and -0.5, exactly the clip: both squares tie, the clamp passes its gradient
+    (([1.5, 0.5], [1.0, 1.0], [0.0, 0.0]), [0.75, 0.25], (2.25 + 0.25) / 2),
+    # clipped far outside the range, squares tied: half of 2 (V - T), the clipped side gives 0
+    (([2.0, 0.0], [-2.5, 0.0], [0.0, 0.0]), [0.5, 0.0], (4.0 + 0.0) / 2),
+    # V = V_old = T: every term 0
+    (([1.0, -1.0], [1.0, -1.0], [1.0, -1.0]), [0.0, 0.0], 0.0),
+]
+
+
+@pytest.mark.parametrize("critic,want_gv,want_vf", VALUE_BOUNDARIES,
+                         ids=[str(i) for i in range(len(VALUE_BOUNDARIES))])
+def test_ppo_value_clip_thresholds_and_ties(impl, critic, want_gv, want_vf):
+    inputs = rows([[0.0, 1.0], [1.0, 0.0]], [0, 1], [-1.0, -1.0], [1.0, -1.0], critic)
+    coeffs = dict(vf_loss_coeff=0.5, vf_clip_param=0.5)
+    stats, _, grad_values = _same(impl, inputs, **coeffs)
+    np.testing.assert_array_equal(grad_values, want_gv)
+    assert stats[2] == want_vf
+    with np.errstate(divide="ignore", invalid="ignore"):  # constant targets: its explained variance is unused
+        want_stats, _, want_gv_torch = autograd_reference(inputs, **dict(COEFFS, **coeffs))
+    np.testing.assert_allclose(grad_values, want_gv_torch, atol=1e-12)
+    np.testing.assert_allclose(stats[:5], want_stats[:5], rtol=1e-9, atol=1e-12)
+
+
+def test_ppo_single_action(impl):
+    """One logit: log p = 0, nothing to learn for the policy; ratio = exp(-logp_old)."""
+    inputs = rows([[0.5], [-3.0]], [0, 0], [0.0, 0.0], [3.0, 1.0])
+    stats, grad_logits, _ = _same(impl, inputs)
+    assert grad_logits.tolist() == [[0.0], [0.0]]
+    assert stats.tolist() == [-2.0, -2.0, 0.0, 0.0, 0.0, 0.0]  # -(3 + 1) / 2; no KL, no entropy
+
+
+def test_ppo_zero_weights_drop_rows(impl):
+    """Rows of weight 0 add nothing and get no gradient: the same as the weighted rows alone."""
+    full = ppo_inputs(3, n=6, k=3, weights=True)
+    full["weights"] = np.array([0, 0.5, 0, 0.25, 0.25, 0], np.float32)
+    kept = np.flatnonzero(full["weights"])
+    part = {k: None if v is None else v[kept] for k, v in full.items()}
+    stats, grad_logits, grad_values = _same(impl, full)
+    part_stats, part_gz, part_gv = _same(impl, part)
+    np.testing.assert_allclose(stats[:5], part_stats[:5], rtol=1e-12, atol=1e-15)
+    assert not grad_logits[full["weights"] == 0].any() and not grad_values[full["weights"] == 0].any()
+    np.testing.assert_array_equal(grad_logits[kept], part_gz)
+    np.testing.assert_array_equal(grad_values[kept], part_gv)
+
+
+@pytest.mark.parametrize("critic,want", [
+    (([1.0], [1.0], [1.0]), np.nan),  # one row: Var[T] = Var[T - V] = 0, 0/0
+    (([2.0], [2.0], [1.0]), np.nan),  # one row, however wrong the critic: still 0/0
+    (([0.0, 0.0], [0.0, 0.0], [1.0, 1.0]), np.nan),  # constant targets, constant error: 0/0
+    (([0.0, 1.0], [0.0, 1.0], [1.0, 1.0]), -1.0),  # constant targets, varying error: x/0, floored at -1
+    (([1.0, 3.0], [0.0, 0.0], [1.0, 3.0]), 1.0),  # a perfect critic
+    (([0.0, 0.0], [0.0, 0.0], [1.0, 3.0]), 0.0),  # a constant critic
+])
+def test_ppo_explained_variance_boundaries(impl, critic, want):
+    n = len(critic[0])
+    stats, _, _ = _same(impl, rows([[0.0, 0.0]] * n, [0] * n, [-0.5] * n, [1.0] * n, critic))
+    np.testing.assert_array_equal(stats[5], want)

@@ -41,6 +41,142 @@ def test_prefix_search_never_lands_on_empty_leaf_at_total(impl):
     assert got.tolist() == [2, 2, 0]
 
 
+# --- boundary cases: each result is checked against the twin AND against a value written here -----
+
+TINY = 1e-9  # far below every leaf below: p - TINY stays inside the leaf that ends at p
+ALMOST_ONE = float(np.nextafter(1.0, 0.0))
+
+
+def _same(impl, fn):
+    """``fn(module)`` on the implementation under test and on the twin; they must agree."""
+    got, twin = fn(impl), fn(_reference)
+    assert got == twin, f"{impl.__name__}: {got} != twin {twin}"
+    return got
+
+
+def _sum_tree(m, leaves):
+    tree = m.SumSegmentTree(len(leaves))
+    tree.update(np.arange(len(leaves), dtype=np.int64), np.array(leaves, np.float64))
+    return tree
+
+
+def _search(impl, leaves, prefixsums):
+    return _same(impl, lambda m: _sum_tree(m, leaves).find_prefixsum_idx(np.array(prefixsums, np.float64)).tolist())
+
+
+def _first_above(leaves, p):
+    """A plain loop: the smallest i with sum(leaves[:i + 1]) > p, else the last leaf with mass (0 if none)."""
+    acc = 0.0
+    for i, leaf in enumerate(leaves):
+        acc += leaf
+        if acc > p:
+            return i
+    return max((i for i, leaf in enumerate(leaves) if leaf > 0), default=0)
+
+
+PREFIX_BOUNDARIES = [
+    # issue #11: p equal to a prefix sum belongs to the next leaf
+    ([1, 1, 1, 1], [0, 1, 2, 3], [0, 1, 2, 3]),
+    ([1, 1, 1, 1], [1 - TINY, 2 - TINY, 3 - TINY, 4 - TINY], [0, 1, 2, 3]),
+    ([1, 1, 1, 1], [4, 5], [3, 3]),  # at or past the total: the last leaf with mass
+    # zero-mass leaves are never chosen, also when p sits on the boundary just before them
+    ([1, 0, 0, 1, 0, 2, 0, 0, 0, 1, 0], [0, 1, 2, 3.5, 4, 5 - TINY, 5, 6], [0, 3, 5, 5, 9, 9, 9, 9]),
+    ([0, 0, 3, 0], [0, 3 - TINY, 3], [2, 2, 2]),
+    # a single leaf, with and without mass; a tree without mass answers 0
+    ([2], [0, 2 - TINY, 2, 7], [0, 0, 0, 0]),
+    ([0], [0, 1], [0, 0]),
+    ([0, 0, 0, 0, 0], [0, 3], [0, 0]),
+    # more than 8 leaves (a descent above the scanned blocks), the mass on one side of the root only
+    ([0] * 8 + [1] * 8, [0, 1, 7, 8], [8, 9, 15, 15]),
+    ([1] * 8 + [0] * 8, [0, 7, 8, 9], [0, 7, 7, 7]),
+    ([0] * 15 + [0.5], [0, 0.5, 3], [15, 15, 15]),
+]
+
+
+@pytest.mark.parametrize("leaves,prefixsums,want", PREFIX_BOUNDARIES,
+                         ids=[str(i) for i in range(len(PREFIX_BOUNDARIES))])
+def test_prefix_search_at_exact_boundaries(impl, leaves, prefixsums, want):
+    assert _search(impl, leaves, prefixsums) == want
+    assert [_first_above(leaves, p) for p in prefixsums] == want  # the table agrees with the plain loop
+
+
+@pytest.mark.parametrize("capacity", [1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 100, 128])
+def test_prefix_search_unit_leaves_full_tree(impl, capacity):
+    """Every leaf 1, capacity a power of two or not: p in [i, i + 1) is leaf i, p >= capacity the last."""
+    ones, i = [1.0] * capacity, list(range(capacity))
+    assert _search(impl, ones, i) == i
+    assert _search(impl, ones, [k + 0.5 for k in i]) == i
+    assert _search(impl, ones, [k + 1 - TINY for k in i]) == i
+    assert _search(impl, ones, [capacity, capacity + 0.25]) == [capacity - 1] * 2
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_prefix_search_every_integer_boundary(impl, seed):
+    """Integer masses with runs of zeros: every prefix sum is exact, so p can sit on each boundary."""
+    rng = np.random.default_rng(seed)
+    for capacity in [1, 2, 7, 8, 9, 31, 33, 64, 70]:
+        leaves = (rng.integers(1, 4, capacity) * (rng.random(capacity) < 0.6)).astype(float).tolist()
+        total = sum(leaves)
+        prefixsums = [k / 2 for k in range(int(2 * total) + 3)] + [max(total - TINY, 0.0)]
+        assert _search(impl, leaves, prefixsums) == [_first_above(leaves, p) for p in prefixsums]
+
+
+SAMPLE_BOUNDARIES = [
+    ([1, 1, 1, 1], [0.0, 0.25, 0.5, 0.75, ALMOST_ONE], [0, 1, 2, 3, 3], [0.25] * 5),
+    ([0, 2, 0, 2], [0.0, 0.5 - TINY, 0.5, ALMOST_ONE], [1, 1, 3, 3], [0.5] * 4),
+    ([3], [0.0, ALMOST_ONE], [0, 0], [1.0, 1.0]),
+    ([0, 0, 0], [0.0, 0.5], [0, 0], [0.0, 0.0]),  # no mass: index 0, probability 0
+    ([0] * 9 + [4, 4, 0], [0.0, 0.5, ALMOST_ONE], [9, 10, 10], [0.5] * 3),
+    ([1, 1], [], [], []),
+]
+
+
+@pytest.mark.parametrize("leaves,uniforms,idxs,probs", SAMPLE_BOUNDARIES,
+                         ids=[str(i) for i in range(len(SAMPLE_BOUNDARIES))])
+def test_proportional_sample_at_exact_boundaries(impl, leaves, uniforms, idxs, probs):
+    got = _same(impl, lambda m: [a.tolist() for a in _sum_tree(m, leaves).sample(np.array(uniforms, np.float64))])
+    assert got == [idxs, probs]
+
+
+@pytest.mark.parametrize("capacity", [1, 2, 7, 8, 9, 16])
+def test_reductions_over_every_range(impl, capacity):
+    """Integer leaves with zeros and ties (exact sums) over every [start, end), the empty ones included;
+    leaves never set count as 0 (sum) and +inf (min)."""
+    leaves = [float((5 * i) % 7) - 2.0 for i in range(capacity)]  # -2..4: zeros, negatives, repeats
+    set_idxs = np.arange(0, capacity, 2, dtype=np.int64)  # every other leaf; the rest stay unset
+
+    def reductions(m):
+        sums, mins = m.SumSegmentTree(capacity), m.MinSegmentTree(capacity)
+        sums.update(set_idxs, np.array([abs(leaves[i]) for i in set_idxs.tolist()]))
+        mins.update(set_idxs, np.array([leaves[i] for i in set_idxs.tolist()]))
+        ranges = [(s, e) for s in range(capacity + 1) for e in range(s, capacity + 1)]
+        return [(sums.sum(s, e), mins.min(s, e)) for s, e in ranges] + [(sums.sum(), mins.min())]
+
+    want = []
+    for s, e in [(s, e) for s in range(capacity + 1) for e in range(s, capacity + 1)] + [(0, capacity)]:
+        total, low = 0.0, np.inf
+        for i in range(s, e):
+            if i % 2 == 0:
+                total, low = total + abs(leaves[i]), min(low, leaves[i])
+        want.append((total, low))
+    assert _same(impl, reductions) == want
+
+
+def test_update_repeats_empties_and_zeroes(impl):
+    def run(m):
+        tree = m.SumSegmentTree(5)
+        no_idxs, no_sums = np.array([], np.int64), np.array([], np.float64)
+        tree.update(no_idxs, no_sums)  # an empty update changes nothing
+        out = [tree.sum(), tree.find_prefixsum_idx(no_sums).tolist(), tree.get(no_idxs).tolist()]
+        tree.update(np.array([4, 4, 0, 4], np.int64), np.array([1.0, 2.0, 3.0, 0.5]))  # the last write of 4 wins
+        out += [tree.get(np.arange(5, dtype=np.int64)).tolist(), tree.sum()]
+        tree.update(np.array([0], np.int64), np.array([0.0]))  # emptied again: never sampled
+        out.append(tree.find_prefixsum_idx(np.array([0.0, 0.25, 0.5, 9.0])).tolist())
+        return out
+
+    assert _same(impl, run) == [0.0, [], [], [3.0, 0.0, 0.0, 0.0, 0.5], 3.5, [4, 4, 4, 4]]
+
+
 @pytest.mark.parametrize("capacity", [1, 7, 300])
 def test_min_tree_parity_and_brute_force(impl, capacity):
     rng = np.random.default_rng(capacity)
@@ -86,6 +222,26 @@ def test_ring_insert_wraps_and_keeps_last_rows(impl):
     assert dest.tolist() == [13, 14, 15, 12]  # row j lands at (1 + j) % 4
 
 
+RING_BOUNDARIES = [
+    # capacity, start, src rows, dest afterwards (from zeros), returned position
+    (4, 2, [], [0, 0, 0, 0], 2),  # nothing to copy: dest and position unchanged
+    (4, 0, [1, 2, 3, 4], [1, 2, 3, 4], 0),  # exactly full from row 0
+    (4, 3, [1, 2, 3, 4], [2, 3, 4, 1], 3),  # exactly full from the last row: one wrap
+    (4, 3, [1], [0, 0, 0, 1], 0),  # the last row, then back to row 0
+    (4, 1, [1, 2, 3, 4, 5], [4, 5, 2, 3], 2),  # one row more than fits: row j lands at (1 + j) % 4
+    (1, 0, [1, 2, 3], [3], 0),  # a single row keeps the last one
+]
+
+
+@pytest.mark.parametrize("cap,start,src,want,pos", RING_BOUNDARIES, ids=[str(i) for i in range(len(RING_BOUNDARIES))])
+def test_ring_insert_boundaries(impl, cap, start, src, want, pos):
+    def run(m):
+        dest = np.zeros(cap, np.int64)
+        return m.ring_insert(dest, np.array(src, np.int64), np.int64(start)), dest.tolist()
+
+    assert _same(impl, run) == (pos, want)
+
+
 def test_ring_insert_structured_rows(impl):
     dest = np.zeros((3, 2), np.bool_)
     impl.ring_insert(dest, np.ones((2, 2), np.bool_), 2)
@@ -112,6 +268,7 @@ BAD = [
     (lambda m: m.ring_insert(np.zeros((4, 2)), np.zeros((2, 3)), 0), ValueError, "src"),
     (lambda m: m.ring_insert(np.zeros((4, 2))[:, 0], np.zeros(2), 0), ValueError, "dest"),
     (lambda m: m.ring_insert(np.zeros(4), np.zeros(2), 4), ValueError, "start"),
+    (lambda m: m.ring_insert(np.zeros(4), np.zeros(2), True), ValueError, "start"),
     (lambda m: m.ring_insert(np.zeros(0), np.zeros(2), 0), ValueError, "dest"),
     (lambda m: m.ring_insert(np.zeros(4, object), np.zeros(2, object), 0), TypeError, "object"),
     (lambda m: m.ring_insert(np.zeros(4), [1.0], 0), TypeError, "src"),
@@ -160,7 +317,7 @@ def test_proportional_sample_parity(impl, capacity):
     u = rng.random(200)
     (got_i, got_p), (want_i, want_p) = trees[0].sample(u), trees[1].sample(u)
     np.testing.assert_array_equal(got_i, want_i)
-    np.testing.assert_array_equal(got_p, want_p)
+    np.testing.assert_allclose(got_p, want_p, rtol=1e-12)  # the twin's total is summed from the leaves
     np.testing.assert_array_equal(got_i, trees[0].find_prefixsum_idx(u * trees[0].sum()))
     np.testing.assert_allclose(got_p, masses[got_i] / masses.sum())
     with pytest.raises(ValueError, match="uniforms"):
