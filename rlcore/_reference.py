@@ -296,7 +296,7 @@ class SumSegmentTree(_SegmentTree):
 
     @staticmethod
     def _reduce(leaves):
-        return math.fsum(leaves)  # the correctly rounded sum: no summation order to share
+        return math.fsum(leaves.tolist())  # the correctly rounded sum: no summation order to share
 
     def _check_values(self, values):
         if not np.isfinite(values).all() or (values < 0).any():
