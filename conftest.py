@@ -22,6 +22,8 @@ import pytest
 #: The user's results root, resolved before any test can change HOME or Ray's setting.
 REAL_RESULTS_DIR = os.path.join(os.path.expanduser("~"), "ray_results")
 
+#: Tune's modules that copy ``ray.train.constants.DEFAULT_STORAGE_PATH`` at import and fall back to it.
+TUNE_COPIES = ("ray.tune.experiment.experiment", "ray.tune.trainable.trainable")
 #: ``(event, path)`` of this process's writes under REAL_RESULTS_DIR since the current test began.
 _WRITES = []
 #: Audit events that create or change a file or directory, and the index of the target path in their args.
@@ -84,13 +86,14 @@ def changed_entries(before: dict, after: dict) -> list:
 def results_under_tmp_path(tmp_path, monkeypatch):
     """Ray's default results root is ``tmp_path/ray_results`` during the test; the real one stays untouched."""
     import ray.train.constants
-    import ray.tune.experiment.experiment
-    import ray.tune.trainable.trainable
 
     root = str(tmp_path / "ray_results")
-    # Tune's modules copied the constant at import; each copy is where a Tune path falls back to it.
-    for module in (ray.train.constants, ray.tune.experiment.experiment, ray.tune.trainable.trainable):
-        monkeypatch.setattr(module, "DEFAULT_STORAGE_PATH", root)
+    monkeypatch.setattr(ray.train.constants, "DEFAULT_STORAGE_PATH", root)
+    # Tune's modules copy the constant when they are imported: a copy made during an earlier test
+    # holds that test's tmp path, and is pointed at this one's; one made during this test is this one.
+    for name in TUNE_COPIES:
+        if name in sys.modules:
+            monkeypatch.setattr(sys.modules[name], "DEFAULT_STORAGE_PATH", root)
     before = results_snapshot(REAL_RESULTS_DIR)
     del _WRITES[:]
     yield root
