@@ -186,8 +186,9 @@ def bench_ppo_loss(rows, quick):
     import torch
 
     from rlcore.algorithms.ppo.fused_loss import ppo_categorical_loss
+    from rlcore.threads import apply_thread_config
 
-    torch.set_num_threads(1)
+    apply_thread_config({"framework": "torch"})  # the driver's defaults, as a Trainer sets them
     n, k = 128, 2
     rng = np.random.default_rng(0)
     arrays = {"logits": rng.normal(0, 1, (n, k)), "logits_old": rng.normal(0, 1, (n, k)),

@@ -69,8 +69,9 @@ def bench_torch(rows, quick):
     import torch
 
     from rlcore.policy.torch_policy_template import build_torch_policy
+    from rlcore.threads import apply_thread_config
 
-    torch.set_num_threads(1)
+    apply_thread_config({"framework": "torch"})  # the driver's defaults, as a Trainer sets them
     policy = build_torch_policy("BenchTorch", loss_fn=loss_torch)(OBS, ACT, {})
     model = policy.model
 

@@ -4,7 +4,8 @@ No Trainer, no Policy class, no Ray: a torch actor-critic is a plain callable
 ``obs_batch -> (actions, extras)``, :class:`rlcore.sampling.VectorSampler` steps 8 envs as one
 batch through the compiled collector, and :func:`rlcore.sampling.compute_advantages_segments`
 computes GAE for every episode fragment in one kernel call (terminated fragments bootstrap 0,
-truncated or cut ones the value of their final observation).
+truncated or cut ones the value of their final observation). :func:`rlcore.threads.apply_thread_config`
+gives torch the thread count a Trainer would (one intra-op thread for a driver with one CPU).
 
 Usage: ``python examples/embed_sampler.py [--target 150] [--seed 0]``
 """
@@ -19,6 +20,7 @@ import torch
 from torch import nn
 
 from rlcore.sampling import VectorSampler, bootstrap_values, compute_advantages_segments
+from rlcore.threads import apply_thread_config
 
 
 class ActorCritic(nn.Module):
@@ -45,6 +47,7 @@ class ActorCritic(nn.Module):
 
 def train(target: float = 150.0, seed: int = 0, max_seconds: float = 120.0, verbose: bool = True) -> dict:
     """Trains until the mean return of the last 20 episodes reaches ``target``; returns a summary."""
+    apply_thread_config({"framework": "torch"})  # the driver's defaults, as a Trainer sets them
     torch.manual_seed(seed)
     model = ActorCritic(4, 2)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -89,7 +92,6 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=150.0)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    torch.set_num_threads(1)
     print(train(args.target, args.seed))
 
 

@@ -10,8 +10,14 @@ accept new sub-keys, and a dict in ``override_all_subkeys_if_type_changes``
 After merging, :func:`validate_config_types` checks every value against its default's type
 (``None`` defaults and documented unions accept more) and :func:`normalize_config` maps the
 framework names (``"tf"``, ``"tfe"`` -> ``"tf2"``), turns an ``input_evaluation`` tuple into a list
-and checks ``batch_mode`` and ``log_level``. Every error is one line naming the key, the value
-and what was expected, with the closest valid key for a typo.
+and checks ``batch_mode``, ``log_level`` and the thread keys. Every error is one line naming the
+key, the value and what was expected, with the closest valid key for a typo.
+
+Threads: ``framework_threads_for_driver`` and ``framework_threads_per_worker`` (rlcore's keys,
+default ``"auto"``) choose torch's and TensorFlow's thread counts in the driver and in each remote
+worker from ``num_cpus_for_driver`` / ``num_cpus_per_worker`` and RLlib's
+``local_tf_session_args`` / ``tf_session_args``; ``None`` leaves the frameworks alone
+(:mod:`rlcore.threads`).
 
 Examples:
     >>> cfg = merge_config(COMMON_CONFIG, {"lr": 0.01, "model": {"fcnet_hiddens": [32]}})
@@ -33,6 +39,7 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional
 from rlcore.framework import normalize_framework
 from rlcore.models.catalog import MODEL_DEFAULTS
 from rlcore.sampling.callbacks import DefaultCallbacks
+from rlcore.threads import check_thread_config
 
 #: Keys whose dict values accept sub-keys that the default does not have (RLlib 1.x list).
 ALLOW_UNKNOWN_SUBKEYS = [
@@ -154,6 +161,12 @@ COMMON_CONFIG: Dict[str, Any] = {
     "recreate_failed_workers": False,
     # Seconds any Ray call of the WorkerSet may wait.
     "worker_timeout_s": 300.0,
+    # torch / TensorFlow threads of the driver (trainer + local worker) and of each remote rollout
+    # worker (rlcore.threads): "auto" = the process's CPUs (num_cpus_for_driver /
+    # num_cpus_per_worker, at least 1) capped by (local_)tf_session_args; an int n = n intra- and
+    # inter-op threads; None = leave the frameworks' own settings (torch: one thread per core).
+    "framework_threads_for_driver": "auto",
+    "framework_threads_per_worker": "auto",
 }
 # fmt: on
 
@@ -168,6 +181,7 @@ TYPE_UNIONS: Dict[str, tuple] = {
     "callbacks": (type, dict, Callable), "input": (str, dict, list, Callable),
     "input_evaluation": (list, tuple), "monitor": (bool, str), "record_env": (bool, str),
     "shuffle_buffer_size": _NUMBER, "output_max_file_size": _NUMBER,
+    "framework_threads_for_driver": (str, int, type(None)), "framework_threads_per_worker": (str, int, type(None)),
 }
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL")
@@ -378,6 +392,7 @@ def normalize_config(config: Dict[str, Any]) -> Dict[str, Any]:
     level = config.get("log_level")
     if level is not None and str(level).upper() not in _LOG_LEVELS:
         raise ValueError(f"config key 'log_level' = {level!r}; expected one of {list(_LOG_LEVELS)}")
+    check_thread_config(config)
     for key in ("num_workers", "evaluation_num_workers", "num_envs_per_worker", "rollout_fragment_length"):
         v = config.get(key)
         if isinstance(v, int) and v < (1 if key in ("num_envs_per_worker", "rollout_fragment_length") else 0):

@@ -7,8 +7,7 @@ os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-# One intra-op thread for torch/TF: on 2 shared cores, more threads only contend (and slow tests 5x).
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+# No thread override: torch/TF thread counts are the product's (rlcore.threads, set by each rollout worker).
 # Abandoned synchronous gathers leave StopIteration results Ray would log as "unhandled".
 os.environ.setdefault("RAY_IGNORE_UNHANDLED_ERRORS", "1")
 

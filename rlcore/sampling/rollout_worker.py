@@ -139,6 +139,7 @@ class RolloutWorker(ParallelIteratorWorker):
         self.output_writer = output_creator(None) if output_creator is not None else None
         if self._seed is not None:
             _seed_frameworks(self._seed)
+        __import__("rlcore.threads").threads.apply_thread_config(self.policy_config, worker_index)  # before policies
 
         from rlcore.env import EnvContext
 

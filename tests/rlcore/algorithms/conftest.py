@@ -1,19 +1,8 @@
-"""Shared pieces of the algorithm tests: one torch thread, small CartPole configs, a trainer loop."""
+"""Shared pieces of the algorithm tests: small CartPole configs, a trainer loop (threads: the product's)."""
 
 import time
 
 import pytest
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Two cores shared with other jobs: torch's intra-op threads only add contention here."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _small_config(framework: str, **overrides):

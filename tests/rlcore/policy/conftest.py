@@ -1,7 +1,5 @@
 """Shared pieces of the policy tests: spaces, a fixed batch and the seed's policy-gradient loss."""
 
-import sys
-
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -45,15 +43,3 @@ def tf_pg_loss(policy, model, dist_class, train_batch):
 def batch():
     return fixed_batch()
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Torch on one intra-op thread per test (2 shared cores: more threads thrash), then restored."""
-    torch = sys.modules.get("torch")
-    if torch is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)

@@ -11,7 +11,6 @@ def _policy():
 
     from rlcore.policy.torch_policy_template import build_torch_policy
 
-    torch.set_num_threads(1)
     torch.manual_seed(0)
     return build_torch_policy("RayPG", loss_fn=torch_pg_loss)(OBS_SPACE, ACT_SPACE, {"lr": 0.05, "model": SMALL_MODEL})
 

@@ -42,8 +42,6 @@ def test_old_path_is_the_rlcore_object(old_module, name, new_module, new_name):
 
 def test_rllib_style_custom_policy_and_trainer():
     """RLlib 1.x user code: a PPO variant via with_updates, trained one iteration on the compat objects."""
-    import torch
-
     from rllib_compat.agents.ppo import DEFAULT_CONFIG, PPOTrainer
     from rllib_compat.agents.ppo.ppo_torch_policy import PPOTorchPolicy, ppo_surrogate_loss
 
@@ -58,12 +56,9 @@ def test_rllib_style_custom_policy_and_trainer():
     config = DEFAULT_CONFIG.copy()
     config.update({"framework": "torch", "num_workers": 0, "train_batch_size": 200, "rollout_fragment_length": 100,
                    "sgd_minibatch_size": 100, "num_sgd_iter": 2, "model": {"fcnet_hiddens": [16]}})
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
     trainer = MyTrainer(config=config, env="CartPole-v0")
     try:
         result = trainer.train()
     finally:
         trainer.stop()
-        torch.set_num_threads(before)
     assert result["timesteps_total"] == 200 and calls.count(100) >= 4
