@@ -32,7 +32,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from rlcore.data.columns import Columns
-from rlcore.sampling.postprocessing import compute_gae_for_fragments
+from rlcore.sampling.postprocessing import compute_gae_for_fragments, compute_gae_for_sample_batch
 
 __all__ = ["ValueNetworkMixin"]
 
@@ -42,6 +42,10 @@ class ValueNetworkMixin:
 
     ``__init__`` takes RLlib's ``(obs_space, action_space, config)`` and needs nothing.
     """
+
+    #: The per-fragment function ``postprocess_fragments`` equals (run on each fragment after the
+    #: exploration's postprocessing); the sampler batches only a template built with exactly it.
+    fragment_postprocess_fn = staticmethod(compute_gae_for_sample_batch)
 
     def __init__(self, obs_space: Any = None, action_space: Any = None, config: Optional[Dict[str, Any]] = None):
         pass

@@ -6,10 +6,20 @@ a user's ``VectorEnv``, sub-envs in Ray actors) is seen through this one interfa
     obs, infos = base_env.reset(seed=0)         # obs: [N, ...] array (a list for Dict/Tuple spaces)
     while ...:
         step = base_env.step(actions)           # actions: [N, ...] array (a list for Dict/Tuple spaces)
-        # step.obs rows of envs that ended hold the FIRST obs of their next episode (auto-reset in
-        # the same step); step.final_obs rows of those envs hold the episode's last observation.
 
-Errors raised by a sub-env come out as :class:`EnvError`, naming the env and its vector index.
+A sub-env whose episode ends is reset automatically, in one of two ways (``autoreset_mode``,
+gymnasium's two auto-reset modes):
+
+- ``"same_step"``: its row of ``step.obs`` holds the FIRST obs of its next episode, its row of
+  ``step.final_obs`` the episode's last observation.
+- ``"next_step"``: its row of ``step.obs`` holds the episode's last observation; the next
+  ``step()`` resets it (ignoring its action) and flags it in ``step.reset_mask``: that row of
+  ``step.obs`` is the first obs of the next episode, and the row is no transition.
+
+The sampler applies horizons itself (:mod:`rlcore.sampling.step_rules`): it cuts an episode and
+resets that sub-env with :meth:`BaseEnv.reset_envs`, which envs with a partial reset offer
+(``can_reset_envs``). Errors raised by a sub-env come out as :class:`EnvError`, naming the env and
+its vector index.
 """
 
 from __future__ import annotations
@@ -37,8 +47,11 @@ class VectorStep(NamedTuple):
         infos: One dict per env, in a new list each step (the sampler keeps it for the ``infos``
             column); for an env that ended, the info of its last step. Treat the dicts as
             read-only: envs that give no info share empty dicts.
-        final_obs: None if no env ended; else [N, ...] (or a list) whose rows of ended envs hold
-            the episode's final observation (other rows are unspecified).
+        final_obs: ``"same_step"`` envs: None if no env ended; else [N, ...] (or a list) whose rows
+            of ended envs hold the episode's final observation (other rows are unspecified).
+            ``"next_step"`` envs: always None (``obs`` holds the final observations).
+        reset_mask: ``"next_step"`` envs: None, or bool [N] marking the sub-envs this step reset
+            (their ``obs`` row starts a new episode; reward and flags mean nothing).
     """
 
     obs: Any
@@ -47,6 +60,11 @@ class VectorStep(NamedTuple):
     truncateds: np.ndarray
     infos: list
     final_obs: Any
+    reset_mask: Any = None
+
+
+SAME_STEP = "same_step"
+NEXT_STEP = "next_step"
 
 
 class EnvError(RuntimeError):
@@ -147,8 +165,10 @@ class BaseEnv(abc.ABC):
     """N sub-envs stepped as one batch: the interface the sampler drives.
 
     Subclasses set ``num_envs``, ``observation_space`` and ``action_space`` (those of ONE
-    sub-env), ``env_name`` and ``worker_index`` (for error messages), and implement
-    :meth:`reset` and :meth:`step`. Build one with :func:`rlcore.env.make_base_env`.
+    sub-env), ``env_name`` and ``worker_index`` (for error messages), ``autoreset_mode`` if it is
+    ``"next_step"``, and implement :meth:`reset` and :meth:`step` (and :meth:`reset_envs` with
+    ``can_reset_envs = True`` when they can reset single sub-envs). Build one with
+    :func:`rlcore.env.make_base_env`.
 
     Examples:
         >>> from rlcore.env import make_base_env
@@ -167,8 +187,10 @@ class BaseEnv(abc.ABC):
     action_space: Any
     env_name: str = "env"
     worker_index: int = 0
-    #: Steps after which this env truncates an episode itself (None: no horizon of its own).
-    horizon: int | None = None
+    #: How an ended sub-env is reset: ``"same_step"`` or ``"next_step"`` (see the module docstring).
+    autoreset_mode: str = SAME_STEP
+    #: Whether :meth:`reset_envs` can reset chosen sub-envs (what a horizon needs).
+    can_reset_envs: bool = False
 
     @abc.abstractmethod
     def reset(self, seed: int | None = None) -> tuple[Any, list[dict]]:
@@ -193,6 +215,24 @@ class BaseEnv(abc.ABC):
             A :class:`VectorStep`.
         """
 
+    def reset_envs(self, mask: np.ndarray) -> tuple[Any, list[dict]]:
+        """Resets the sub-envs where ``mask`` is True, now (the others are left as they are).
+
+        Args:
+            mask: bool [N].
+
+        Returns:
+            ``(obs, infos)`` of the reset sub-envs only, in index order: an array [k, ...] (a list
+            for Dict/Tuple spaces) and k dicts.
+
+        Raises:
+            ValueError: This env has no partial reset (``can_reset_envs`` is False).
+        """
+        raise ValueError(
+            f"{self!r} cannot reset single sub-envs (a horizon needs that): build it from single envs "
+            f"(gym_env_vectorize_mode='sync') or use a vector env with a partial reset"
+        )
+
     def get_sub_environments(self) -> list:
         """The individual gym envs (empty when the env is vectorized natively or remote)."""
         return []
@@ -211,6 +251,13 @@ class BaseEnv(abc.ABC):
             if callable(close):
                 close()
 
+    def _mask_rows(self, mask: Any) -> list[int]:
+        """The sub-env indices a :meth:`reset_envs` mask selects (validated)."""
+        if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_ or mask.shape != (self.num_envs,):
+            raise ValueError(f"{type(self).__name__}.reset_envs(mask={mask!r}): expected a bool array of "
+                             f"shape ({self.num_envs},)")
+        return np.flatnonzero(mask).tolist()
+
     def _check_actions(self, actions: Any) -> None:
         try:
             n = len(actions)
@@ -223,27 +270,6 @@ class BaseEnv(abc.ABC):
             raise ValueError(
                 f"{type(self).__name__}.step: got {n} actions for num_envs={self.num_envs} "
                 f"sub-envs of env {self.env_name}"
-            )
-
-    def check_horizon(self, horizon: int | None) -> None:
-        """Raises unless this ready env already applies ``horizon`` (None asks for nothing).
-
-        A built BaseEnv cannot take a horizon afterwards (it resets its own sub-envs), so a
-        horizon asked of one must be the one it was built with.
-
-        Examples:
-            >>> from rlcore.env import make_base_env
-            >>> env = make_base_env("Pendulum-v1", num_envs=1, horizon=5)
-            >>> env.check_horizon(5); env.check_horizon(None)
-            >>> env.check_horizon(3)
-            Traceback (most recent call last):
-            ...
-            ValueError: horizon=3 cannot be applied to the ready BaseEnv SubEnvLoop[Pendulum-v1, num_envs=1] (its horizon: 5): build it with make_base_env(..., horizon=3), or pass the env id, class or creator instead
-        """
-        if horizon is not None and horizon != self.horizon:
-            raise ValueError(
-                f"horizon={horizon!r} cannot be applied to the ready BaseEnv {self!r} (its horizon: {self.horizon}): "
-                f"build it with make_base_env(..., horizon={horizon!r}), or pass the env id, class or creator instead"
             )
 
     def __repr__(self) -> str:

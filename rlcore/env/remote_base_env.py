@@ -2,8 +2,8 @@
 
 For envs whose ``step`` is slow (a simulator, a game engine), ``remote_worker_envs=True`` steps
 the sub-envs of one rollout worker in parallel: each step sends one action to every actor and
-waits for all answers (``ray.get`` with a timeout). Each actor does its own same-step auto-reset
-and horizon truncation, so one round trip per sub-env per step is all it costs. The actors ask
+waits for all answers (``ray.get`` with a timeout). Each actor does its own same-step auto-reset,
+so one round trip per sub-env per step is all it costs. The actors ask
 for no CPU (``num_cpus=0``), like RLlib's remote envs, so they never block rollout workers from
 being scheduled. Ray is imported only when this class is used, and must already be initialized.
 """
@@ -19,33 +19,26 @@ from rlcore.env.env_context import EnvContext
 
 
 class _RemoteSubEnv:
-    """Actor body: one sub-env with same-step auto-reset and an optional horizon."""
+    """Actor body: one sub-env with same-step auto-reset."""
 
-    def __init__(self, creator: Callable[[EnvContext], Any], env_context: EnvContext, horizon: int | None) -> None:
+    def __init__(self, creator: Callable[[EnvContext], Any], env_context: EnvContext) -> None:
         from rlcore.env.wrappers import as_gymnasium_env
 
         self.user_env = creator(env_context)
         self.env = as_gymnasium_env(self.user_env)
-        self.horizon = horizon
-        self.t = 0
 
     def describe(self) -> tuple[Any, Any, str]:
         return self.env.observation_space, self.env.action_space, env_name_of(self.user_env)
 
     def reset(self, seed: int | None) -> tuple[Any, dict]:
-        self.t = 0
         return self.env.reset(seed=seed)
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict, Any]:
         obs, reward, terminated, truncated, info = self.env.step(action)
-        self.t += 1
-        if self.horizon is not None and self.t >= self.horizon and not (terminated or truncated):
-            truncated = True
         final_obs = None
         if terminated or truncated:
             final_obs = obs
             obs, _ = self.env.reset()
-            self.t = 0
         return obs, reward, bool(terminated), bool(truncated), info or {}, final_obs
 
     def render(self) -> Any:
@@ -63,9 +56,10 @@ class RemoteBaseEnv(BaseEnv):
         env_context: The worker's context; sub-env i gets ``vector_index=i, remote=True``.
         num_envs: Number of sub-envs (actors).
         seed: Seed of the first reset (sub-env i gets ``seed + i``).
-        horizon: Truncate episodes after this many steps.
         timeout_s: Longest wait for any actor call before raising ``EnvError``.
     """
+
+    can_reset_envs = True
 
     def __init__(
         self,
@@ -74,17 +68,13 @@ class RemoteBaseEnv(BaseEnv):
         num_envs: int,
         *,
         seed: int | None = None,
-        horizon: int | None = None,
         timeout_s: float = 60.0,
     ) -> None:
         import ray
 
         if not ray.is_initialized():
             raise RuntimeError("remote_envs=True runs each sub-env in a Ray actor: call ray.init() first")
-        if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1):
-            raise ValueError(f"horizon={horizon!r}: expected None or an int >= 1")
         self._ray = ray
-        self.horizon = horizon
         self.num_envs = num_envs
         self.worker_index = env_context.worker_index
         self.env_name = getattr(env_creator, "env_name", None) or env_name_of(env_creator)
@@ -92,7 +82,7 @@ class RemoteBaseEnv(BaseEnv):
         self._seed = seed
         actor_cls = ray.remote(num_cpus=0)(_RemoteSubEnv)
         self._actors = [
-            actor_cls.remote(env_creator, env_context.copy_with_overrides(vector_index=i, remote=True), horizon)
+            actor_cls.remote(env_creator, env_context.copy_with_overrides(vector_index=i, remote=True))
             for i in range(num_envs)
         ]
         spaces = self._get_all([actor.describe.remote() for actor in self._actors], "create")
@@ -117,13 +107,20 @@ class RemoteBaseEnv(BaseEnv):
         if seed is None:
             seed = self._seed
         self._seed = None
-        refs = [a.reset.remote(None if seed is None else seed + i) for i, a in enumerate(self._actors)]
-        results = self._get_all(refs, "reset")
-        obs = empty_batch(self.observation_space, self.num_envs)
+        seeds = [None if seed is None else seed + i for i in range(self.num_envs)]
+        return self._reset_rows(list(range(self.num_envs)), seeds)
+
+    def reset_envs(self, mask: np.ndarray) -> tuple[Any, list[dict]]:
+        rows = self._mask_rows(mask)
+        return self._reset_rows(rows, [None] * len(rows))
+
+    def _reset_rows(self, rows: list[int], seeds: list) -> tuple[Any, list[dict]]:
+        results = self._get_all([self._actors[i].reset.remote(s) for i, s in zip(rows, seeds)], "reset")
+        obs = empty_batch(self.observation_space, len(rows))
         infos = []
-        for i, (o, info) in enumerate(results):
-            obs[i] = o
-            infos.append(info if info else self._empty_infos[i])
+        for k, (o, info) in enumerate(results):
+            obs[k] = o
+            infos.append(info if info else self._empty_infos[rows[k]])
         return obs, infos
 
     def step(self, actions: Any) -> VectorStep:

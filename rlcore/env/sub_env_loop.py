@@ -18,26 +18,28 @@ from rlcore.env.wrappers import as_gymnasium_env, convert_old_step
 
 
 class SubEnvLoop(BaseEnv):
-    """Steps a list of gym envs as one batch, with same-step auto-reset and an optional horizon.
+    """Steps a list of gym envs as one batch, with same-step auto-reset and a partial reset.
 
     Args:
         envs: The sub-envs (gymnasium API, or old gym API: adapted automatically).
         env_name: Name used in error messages (default: the first env's spec id or class).
         worker_index: Rollout worker index, for error messages.
         seed: Seed of the first reset (sub-env i gets ``seed + i``); None: unseeded.
-        horizon: If set, an episode is truncated (``truncated=True``, auto-reset) after this many
-            steps, unless it ended earlier.
 
     Examples:
         >>> import gymnasium
-        >>> env = SubEnvLoop([gymnasium.make("CartPole-v1") for _ in range(3)], seed=1, horizon=2)
+        >>> env = SubEnvLoop([gymnasium.make("CartPole-v1", max_episode_steps=2) for _ in range(3)], seed=1)
         >>> obs, _ = env.reset()
         >>> env.step(np.zeros(3, dtype=np.int64)).truncateds.tolist()
         [False, False, False]
         >>> step = env.step(np.zeros(3, dtype=np.int64))
         >>> step.truncateds.tolist(), step.final_obs.shape
         ([True, True, True], (3, 4))
+        >>> env.reset_envs(np.array([False, True, False]))[0].shape
+        (1, 4)
     """
+
+    can_reset_envs = True
 
     def __init__(
         self,
@@ -46,12 +48,9 @@ class SubEnvLoop(BaseEnv):
         env_name: str | None = None,
         worker_index: int = 0,
         seed: int | None = None,
-        horizon: int | None = None,
     ) -> None:
         if len(envs) == 0:
             raise ValueError("SubEnvLoop(envs=[]): expected at least one sub-env")
-        if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1):
-            raise ValueError(f"horizon={horizon!r}: expected None or an int >= 1")
         self._user_envs = list(envs)
         self._envs = [as_gymnasium_env(env) for env in envs]
         self.num_envs = len(self._envs)
@@ -61,8 +60,6 @@ class SubEnvLoop(BaseEnv):
         self.env_name = env_name or env_name_of(self._user_envs[0])
         self.worker_index = worker_index
         self._seed = seed
-        self._horizon = self.horizon = horizon
-        self._t = [0] * self.num_envs
         self._obs_is_array = is_array_space(self.observation_space)
         if self._obs_is_array:
             self._obs_batch_shape = (self.num_envs,) + tuple(self.observation_space.shape)
@@ -95,7 +92,21 @@ class SubEnvLoop(BaseEnv):
                 infos.append(info if info else self._empty_infos[i])
         except Exception as err:
             raise EnvError(self.env_name, i, "reset", self.worker_index, err) from err
-        self._t = [0] * self.num_envs
+        return obs, infos
+
+    def reset_envs(self, mask: np.ndarray) -> tuple[Any, list[dict]]:
+        rows = self._mask_rows(mask)
+        obs, infos = [], []
+        i = 0
+        try:
+            for i in rows:
+                o, info = self._envs[i].reset()
+                obs.append(o)
+                infos.append(info if info else self._empty_infos[i])
+        except Exception as err:
+            raise EnvError(self.env_name, i, "reset", self.worker_index, err) from err
+        if self._obs_is_array:
+            return self._stack(obs, "reset", (len(rows),) + self._obs_batch_shape[1:]), infos
         return obs, infos
 
     def step(self, actions: Any) -> VectorStep:
@@ -109,8 +120,6 @@ class SubEnvLoop(BaseEnv):
         truncs = [False] * n
         infos = list(self._empty_infos)
         final_obs = None
-        horizon = self._horizon
-        t = self._t
         i = 0
         phase = "step"
         try:
@@ -119,10 +128,6 @@ class SubEnvLoop(BaseEnv):
                 if len(result) != 5:
                     result = convert_old_step(result)
                 o, r, te, tr, info = result
-                if horizon is not None:
-                    t[i] += 1
-                    if t[i] >= horizon and not (te or tr):
-                        tr = True
                 if te or tr:
                     if final_obs is None:
                         final_obs = [None] * n
@@ -130,7 +135,6 @@ class SubEnvLoop(BaseEnv):
                     phase = "reset"
                     o, _ = env.reset()
                     phase = "step"
-                    t[i] = 0
                     terms[i] = bool(te)
                     truncs[i] = bool(tr)
                 obs[i] = o
@@ -152,15 +156,16 @@ class SubEnvLoop(BaseEnv):
             final_obs,
         )
 
-    def _stack(self, rows: list, phase: str) -> np.ndarray:
-        """One [N, ...] array from per-env observations; a misshapen one is an EnvError."""
+    def _stack(self, rows: list, phase: str, shape: tuple | None = None) -> np.ndarray:
+        """One [N, ...] array (or ``shape``) from per-env observations; a misshapen one is an EnvError."""
+        shape = shape or self._obs_batch_shape
         try:
             out = np.array(rows, dtype=self._obs_dtype)
-            if out.shape == self._obs_batch_shape:
+            if out.shape == shape:
                 return out
         except (ValueError, TypeError):
             pass
-        want = self._obs_batch_shape[1:]
+        want = shape[1:]
         bad = next((k for k, row in enumerate(rows) if np.shape(row) != want), None)
         if bad is None:
             cause = TypeError(f"observations do not convert to the observation_space dtype {self._obs_dtype}")

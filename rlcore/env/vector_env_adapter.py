@@ -3,8 +3,8 @@
 A ``VectorEnv`` steps its sub-envs itself (``vector_step``) but leaves resets to the caller
 (``reset_at``); the adapter resets ended sub-envs in the same step, converts RLlib 1.x
 ``dones`` (4-tuple results) to ``terminated``/``truncated`` (truncated when the env's info has
-``"TimeLimit.truncated"``), accepts the 5-tuple form too, applies ``horizon``, and batches the
-per-env lists into arrays.
+``"TimeLimit.truncated"``), accepts the 5-tuple form too, resets chosen sub-envs with ``reset_at``
+(:meth:`reset_envs`, for the sampler's horizon), and batches the per-env lists into arrays.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ class VectorEnvAdapter(BaseEnv):
         worker_index: Rollout worker index, for error messages.
         seed: Seed of the first reset: ``vector_reset(seeds=[seed + i ...])`` if the env takes
             seeds (RLlib 2.x signature), else ignored.
-        horizon: Truncate episodes after this many steps.
 
     Examples:
         >>> import gymnasium
@@ -71,6 +70,8 @@ class VectorEnvAdapter(BaseEnv):
         ([0, 0], [True, True], [2, 2])
     """
 
+    can_reset_envs = True
+
     def __init__(
         self,
         vector_env: Any,
@@ -78,7 +79,6 @@ class VectorEnvAdapter(BaseEnv):
         env_name: str | None = None,
         worker_index: int = 0,
         seed: int | None = None,
-        horizon: int | None = None,
     ) -> None:
         for name in ("vector_reset", "reset_at", "vector_step", "num_envs"):
             if not hasattr(vector_env, name):
@@ -86,18 +86,14 @@ class VectorEnvAdapter(BaseEnv):
                     f"VectorEnvAdapter(vector_env={vector_env!r}): missing {name!r}; expected a "
                     f"VectorEnv with vector_reset, reset_at, vector_step and num_envs"
                 )
-        if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1):
-            raise ValueError(f"horizon={horizon!r}: expected None or an int >= 1")
         self._env = vector_env
         self.num_envs = int(vector_env.num_envs)
         self.observation_space = vector_env.observation_space
         self.action_space = vector_env.action_space
         self.env_name = env_name or env_name_of(vector_env)
         self.worker_index = worker_index
-        self._horizon = self.horizon = horizon
         self._seed = seed
         self._reset_takes_seeds = _takes_keyword(vector_env.vector_reset, "seeds")
-        self._t = [0] * self.num_envs
         self._empty_infos = [{} for _ in range(self.num_envs)]
         self._obs_is_array = self.observation_space is not None and is_array_space(self.observation_space)
 
@@ -148,8 +144,27 @@ class VectorEnvAdapter(BaseEnv):
                 f"env {self.env_name}: vector_reset returned {len(obs)} observations for "
                 f"num_envs={self.num_envs}"
             )
-        self._t = [0] * self.num_envs
         return self._batch(list(obs)), self._infos(infos)
+
+    def reset_envs(self, mask: np.ndarray) -> tuple[Any, list[dict]]:
+        rows = self._mask_rows(mask)
+        obs, infos = [], []
+        for i in rows:
+            o, info = self._reset_one(i)
+            obs.append(o)
+            infos.append(info if info else self._empty_infos[i])
+        if self._obs_is_array:
+            out = empty_batch(self.observation_space, len(rows))
+            for k, o in enumerate(obs):
+                out[k] = o
+            return out, infos
+        return obs, infos
+
+    def _reset_one(self, i: int) -> tuple[Any, dict | None]:
+        try:
+            return _obs_only(self._env.reset_at(i))
+        except Exception as err:
+            raise EnvError(self.env_name, i, "reset", self.worker_index, err) from err
 
     def step(self, actions: Any) -> VectorStep:
         n = self.num_envs
@@ -177,23 +192,12 @@ class VectorEnvAdapter(BaseEnv):
             )
         obs = list(obs)
         final_obs = None
-        horizon = self._horizon
-        t = self._t
         for i in range(n):
-            ended = terms[i] or truncs[i]
-            if horizon is not None:
-                t[i] += 1
-                if t[i] >= horizon and not ended:
-                    truncs[i] = ended = True
-            if ended:
+            if terms[i] or truncs[i]:
                 if final_obs is None:
                     final_obs = empty_batch(self.observation_space, n) if self._obs_is_array else [None] * n
                 final_obs[i] = obs[i]
-                try:
-                    obs[i], _ = _obs_only(self._env.reset_at(i))
-                except Exception as err:
-                    raise EnvError(self.env_name, i, "reset", self.worker_index, err) from err
-                t[i] = 0
+                obs[i], _ = self._reset_one(i)
         return VectorStep(
             self._batch(obs),
             np.asarray(rewards, dtype=np.float64),

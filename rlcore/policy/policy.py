@@ -167,8 +167,20 @@ class Policy:
 
     # -- learning ------------------------------------------------------------------------------
     def postprocess_trajectory(self, sample_batch: Any, other_agent_batches: Any = None, episode: Any = None) -> Any:
-        """Edits one episode fragment before it is used for training (e.g. adds advantages)."""
+        """Edits one episode fragment before it is used for training (e.g. adds advantages).
+
+        Args:
+            sample_batch: One agent's rows of one episode since the last cut.
+            other_agent_batches: ``{agent_id: (policy, batch)}`` of the other agents of the same
+                episode and cut (``{}`` for a single agent), before their own postprocessing.
+            episode: The :class:`~rlcore.sampling.episode.Episode` the rows belong to.
+        """
         return sample_batch
+
+    # The sampler may skip or batch this method only where it is one of rlcore's own (marked with
+    # the ``postprocess_fn`` it runs after the exploration's; None: nothing): see
+    # rlcore.sampling.trajectory_postprocessor.
+    postprocess_trajectory.template_postprocess_fn = None
 
     def learn_on_batch(self, samples: Any) -> Dict[str, Any]:
         """One update on ``samples``; returns ``{"learner_stats": {...}, ...}``."""

@@ -216,6 +216,8 @@ def build_policy_class(
                 return postprocess_fn(self, sample_batch, other_agent_batches, episode)
         return postprocess_fn(self, sample_batch, other_agent_batches, episode)
 
+    postprocess_trajectory.template_postprocess_fn = postprocess_fn  # what the sampler may batch
+
     def optimizer(self):
         if optimizer_fn is None:
             return base.optimizer(self)
@@ -287,7 +289,6 @@ def build_policy_class(
     methods["__doc__"] = f"Policy class {name} built by build_policy_class (framework={fw!r})."
     cls = type(name, tuple(mixins or []) + (base,), methods)
     cls.__qualname__ = name
-    cls.postprocess_is_noop = postprocess_fn is None  # the sampler skips a no-op postprocessing
     return cls
 
 

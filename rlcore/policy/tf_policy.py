@@ -295,6 +295,8 @@ class TFPolicy(Policy):
         """Lets the exploration edit the trajectory (the templates add ``postprocess_fn``)."""
         return self.exploration.postprocess_trajectory(self, sample_batch)
 
+    postprocess_trajectory.template_postprocess_fn = None  # the exploration's only (see Policy)
+
     def _prepare_columns(self, postprocessed_batch: Any) -> Dict[str, Any]:
         batch = dict(postprocessed_batch)
         if (self.is_recurrent() or self.batch_divisibility_req > 1) and not getattr(postprocessed_batch, "zero_padded", False):

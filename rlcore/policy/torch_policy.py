@@ -272,6 +272,8 @@ class TorchPolicy(Policy):
         with torch.no_grad():
             return self.exploration.postprocess_trajectory(self, sample_batch)
 
+    postprocess_trajectory.template_postprocess_fn = None  # the exploration's only (see Policy)
+
     def _prepare_train_batch(self, postprocessed_batch: Any) -> TrainBatch:
         if isinstance(postprocessed_batch, TrainBatch):
             return postprocessed_batch

@@ -93,7 +93,14 @@ class Episode:
 
     def last_pi_info_for(self, agent_id: Any = DUMMY_AGENT_ID) -> Dict[str, Any]:
         """The policy's extra outputs (``action_logp``, ``vf_preds``, ...) for the last action."""
-        return self._last["pi_info"].get(agent_id, {})
+        info = self._last["pi_info"].get(agent_id, {})
+        if isinstance(info, _RowOf):  # kept as (columns, row) by the sampler; a dict when read
+            info = self._last["pi_info"][agent_id] = {k: v[info.row] for k, v in info.columns.items()}
+        return info
+
+    def _set_row(self, kind: str, agent_id: Any, columns: Dict[str, Any], row: int) -> None:
+        """Sets ``kind`` of an agent to row ``row`` of ``columns``, without copying it out yet."""
+        self._last[kind][agent_id] = _RowOf(columns, row)
 
     def soft_reset(self) -> None:
         """Clears the accumulated reward and length (RLlib's soft horizon)."""
@@ -113,6 +120,15 @@ class Episode:
 
     def __repr__(self) -> str:
         return f"Episode(id={self.episode_id}, env={self.env_index}, length={self.length}, reward={self.total_reward:.3g})"
+
+
+class _RowOf:
+    """Row ``row`` of a dict of batched columns, read only when asked for."""
+
+    __slots__ = ("columns", "row")
+
+    def __init__(self, columns: Dict[str, Any], row: int):
+        self.columns, self.row = columns, row
 
 
 # RLlib's name.

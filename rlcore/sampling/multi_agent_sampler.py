@@ -1,75 +1,207 @@
-"""Multi-agent sampling: ``num_envs`` MultiAgentEnv copies, one policy call per policy per step.
+"""Multi-agent sampling over the compiled collector: one collector per policy, a slot per agent.
 
-Agents come and go, so rows are kept per agent in lists rather than in the fixed-slot compiled
-collector; inference is still batched: each step, every agent of every env that maps to the same
-policy is in one ``compute_actions`` call. An agent's row is completed when its next observation
-(or its episode end) arrives: ``(obs_t, action_t, reward_{t+1}, terminated/truncated_{t+1},
-new_obs_{t+1})``.
+``num_envs`` MultiAgentEnv copies step together. Each policy has a
+:class:`~rlcore._core.TrajectoryCollector` whose "envs" are slots: an agent gets a slot for its
+trajectory in an episode (freed when the agent is done), so rows are stored as the single-agent
+sampler stores them, columnar and per policy. Each step makes one ``compute_actions`` call per
+policy over every acting agent of every env, one ``append`` per policy of the rows completed in
+that step, and one ``reset`` per policy for the agents that start.
 
-Each agent's trajectory fragment is postprocessed by its policy with the other agents' fragments of
-the same episode as ``other_agent_batches``, then grouped per policy into a
+An agent's row is ``(obs_t, action_t, reward, terminated, truncated, new_obs)``: it is completed
+when the agent's next observation arrives or the agent is done; the reward is everything the agent
+received since it acted (steps in which it had no observation included; ``None`` counts as 0).
+Horizons, ``soft_horizon``, ``no_done_at_end`` and reward clipping are
+:mod:`~rlcore.sampling.step_rules`, and episode ids, callbacks and metrics the
+:class:`~rlcore.sampling.episode_book.EpisodeBook`, both shared with the single-agent sampler.
+
+:meth:`MultiAgentSampler.sample_fragments` returns each policy's raw fragments; the rollout worker
+postprocesses them (:mod:`~rlcore.sampling.trajectory_postprocessor`: each agent's fragment with
+the other agents' fragments of the same episode and cut) into a
 :class:`~rlcore.data.MultiAgentBatch` of ``rollout_fragment_length * num_envs`` env steps
 (``truncate_episodes``) or of whole episodes (``complete_episodes``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from rlcore.data.columns import Columns
 from rlcore.data.concat import concat_samples
-from rlcore.data.multi_agent_batch import MultiAgentBatch
 from rlcore.data.sample_batch import SampleBatch
 from rlcore.sampling.episode import Episode
+from rlcore.sampling.episode_book import EpisodeBook
+from rlcore.sampling.sampler import collector_class_of
+from rlcore.sampling.step_rules import EpisodeLimits, check_clip_rewards, clip_rewards
+from rlcore.sampling.trajectory_postprocessor import FragmentBatch
 
 _ALL = "__all__"
 
 
-class _AgentTrajectory:
-    """Rows of one agent in one episode since its last cut."""
+class _Agent:
+    """One agent in one episode on one env."""
 
-    def __init__(self, agent_id: Any, policy_id: str, agent_index: int, env_index: int, eps_id: int):
-        self.agent_id, self.policy_id, self.agent_index = agent_id, policy_id, agent_index
-        self.env_index, self.eps_id = env_index, eps_id
-        self.rows: Dict[str, list] = defaultdict(list)
-        self.pending: Optional[dict] = None  # the row waiting for its reward and next obs
-        self.t = 0
+    __slots__ = ("agent_id", "pid", "index", "slot", "traj", "pending", "reward", "done", "cut")
+
+    def __init__(self, agent_id: Any, pid: str, index: int):
+        self.agent_id, self.pid, self.index = agent_id, pid, index
+        self.slot = -1  # no trajectory yet
+        self.traj = -1
+        self.pending = False  # acted, row waiting for its next observation or its end
+        self.reward = 0.0
         self.done = False
+        self.cut = False  # done only because the episode was cut (horizon), not by its own flags
 
-    def act(self, obs: np.ndarray, action: Any, extras: Dict[str, Any]) -> None:
-        self.pending = {Columns.OBS: obs, Columns.ACTIONS: action, **extras}
 
-    def complete(self, reward: float, terminated: bool, truncated: bool, new_obs: np.ndarray,
-                 info: Optional[dict] = None) -> None:
+class _PolicySlots:
+    """One policy's slots: its collector, each slot's current obs, pending action and extras,
+    RNN state and infos, and which agent trajectory each collector episode id is."""
+
+    def __init__(self, policy: Any, obs_shape: tuple, obs_dtype: Any, fragment_length: int, collector_class: type,
+                 struct: Any, clipper: Any):
+        self.policy = policy
+        self.obs_shape, self.obs_dtype = tuple(obs_shape), np.dtype(obs_dtype)
+        self.fragment_length = fragment_length
+        self.collector_class = collector_class
+        self.struct, self.clipper = struct, clipper
+        self.initial_state = [np.asarray(s) for s in policy.get_initial_state()] if policy.is_recurrent() else []
+        self.cap = 0
+        self.free: List[int] = []
+        self.obs = np.zeros((0, *self.obs_shape), self.obs_dtype)
+        self.state = [np.zeros((0, *s.shape), s.dtype) for s in self.initial_state]
+        self.pending: Optional[Dict[str, np.ndarray]] = None  # "actions" and extras, [cap, ...]
+        self.infos: List[deque] = []
+        self.collector = None
+        self.unstarted: List[Tuple[int, int]] = []  # (slot, traj) started before the collector exists
+        self.trajs: Dict[int, tuple] = {}  # traj id -> (eps_id, env_index, agent_id, agent_index)
+
+    def alloc(self) -> int:
+        if not self.free:
+            self._grow(max(4, 2 * self.cap))
+        return self.free.pop()
+
+    def _grow(self, cap: int) -> None:
+        extra = cap - self.cap
+
+        def widen(arr: np.ndarray, fill: Any = 0) -> np.ndarray:
+            out = np.empty((cap, *arr.shape[1:]), arr.dtype)
+            out[:self.cap] = arr
+            out[self.cap:] = fill
+            return out
+
+        self.obs = widen(self.obs)
+        self.state = [widen(s, init) for s, init in zip(self.state, self.initial_state)]
+        if self.pending is not None:
+            self.pending = {k: widen(v) for k, v in self.pending.items()}
+        self.infos += [deque() for _ in range(extra)]
+        if self.collector is not None:
+            self.collector.add_envs(extra)
+        self.free.extend(range(cap - 1, self.cap - 1, -1))
+        self.cap = cap
+
+    def start(self, slots: np.ndarray, trajs: np.ndarray, obs: np.ndarray, fresh: np.ndarray) -> None:
+        """New trajectories on ``slots`` from first observations ``obs``; RNN state reset where
+        ``fresh`` (else carried over: a soft horizon)."""
+        self.obs[slots] = obs
+        for s, init in zip(self.state, self.initial_state):
+            s[slots[fresh]] = init
+        if self.collector is None:
+            self.unstarted += list(zip(slots.tolist(), trajs.tolist()))
+        else:
+            self.collector.reset(np.ascontiguousarray(obs), env_ids=slots, eps_ids=trajs)
+
+    def act(self, slots: np.ndarray, explore: Any, timestep: Any) -> Tuple[np.ndarray, Any, Dict[str, np.ndarray]]:
+        """``compute_actions`` for the agents on ``slots``; keeps each row's action and extras
+        until its completion; returns the stored actions, the env actions and the extras."""
+        n = len(slots)
+        states = [s[slots] for s in self.state]
+        actions, state_out, extras = self.policy.compute_actions(self.obs[slots], state_batches=states or None,
+                                                                  explore=explore, timestep=timestep)
+        extras = {k: v for k, v in extras.items() if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n}
+        env_actions = actions
+        if self.struct is not None:  # Tuple/Dict actions: flat rows stored, a structure per agent sent
+            actions, env_actions = self.struct.split(actions, n)
+        if self.clipper is not None:  # clip_actions: the env gets clipped actions, the rows keep them raw
+            env_actions = self.clipper(env_actions)
+        columns = {Columns.ACTIONS: np.asarray(actions), **extras}
+        for k, s in enumerate(states):
+            columns[f"{Columns.STATE_IN_PREFIX}{k}"] = s
+        for k, s in enumerate(state_out or []):
+            self.state[k][slots] = s
+            columns[f"{Columns.STATE_OUT_PREFIX}{k}"] = np.asarray(s, self.state[k].dtype)
         if self.pending is None:
-            return
-        row = self.pending
-        self.pending = None
-        row.update({Columns.REWARDS: reward, Columns.TERMINATEDS: terminated, Columns.TRUNCATEDS: truncated,
-                    Columns.NEXT_OBS: new_obs, Columns.T: self.t, Columns.INFOS: {} if info is None else info})
-        self.t += 1
-        for k, v in row.items():
-            self.rows[k].append(v)
+            self._make_collector(columns)
+        for k, v in columns.items():
+            self.pending[k][slots] = v
+        return columns[Columns.ACTIONS], env_actions, extras
 
-    def __len__(self) -> int:
-        return len(self.rows[Columns.REWARDS])
+    def _make_collector(self, columns: Dict[str, np.ndarray]) -> None:
+        actions = columns[Columns.ACTIONS]
+        spec = {k: (v.shape[1:], v.dtype) for k, v in columns.items() if k != Columns.ACTIONS}
+        self.pending = {k: np.zeros((self.cap, *v.shape[1:]), v.dtype) for k, v in columns.items()}
+        # Rows are cut when an agent is done; truncate_episodes cuts are made by the sampler.
+        self.collector = self.collector_class(self.cap, self.obs_shape, self.obs_dtype, actions.shape[1:],
+                                              actions.dtype, spec, self.fragment_length, "complete_episodes")
+        if self.unstarted:
+            slots, trajs = (np.array(x, np.int64) for x in zip(*self.unstarted))
+            self.collector.reset(np.ascontiguousarray(self.obs[slots]), env_ids=slots, eps_ids=trajs)
+            self.unstarted = []
 
-    def build(self, unroll_id: int) -> SampleBatch:
-        n = len(self)
-        cols = {k: np.asarray(v) for k, v in self.rows.items() if k != Columns.INFOS}
-        cols[Columns.INFOS] = np.empty(n, dtype=object)
-        cols[Columns.INFOS][:] = self.rows[Columns.INFOS]  # dicts stay dicts (no 2-D object array)
-        cols[Columns.REWARDS] = cols[Columns.REWARDS].astype(np.float32)
-        cols[Columns.DONES] = cols[Columns.TERMINATEDS] | cols[Columns.TRUNCATEDS]
-        cols[Columns.EPS_ID] = np.full(n, self.eps_id, np.int64)
-        cols[Columns.ENV_ID] = np.full(n, self.env_index, np.int64)
-        cols[Columns.AGENT_INDEX] = np.full(n, self.agent_index, np.int64)
-        cols[Columns.UNROLL_ID] = np.full(n, unroll_id, np.int64)
-        self.rows = defaultdict(list)
-        return SampleBatch(cols)
+    def complete(self, slots: np.ndarray, rewards: np.ndarray, terms: np.ndarray, truncs: np.ndarray,
+                 new_obs: np.ndarray, infos: List[dict]) -> None:
+        """Appends the rows of ``slots``; ``new_obs`` is also what they act on next."""
+        pend = self.pending
+        self.collector.append(pend[Columns.ACTIONS][slots], rewards, terms, truncs, new_obs,
+                              {k: v[slots] for k, v in pend.items() if k != Columns.ACTIONS}, env_ids=slots)
+        self.obs[slots] = new_obs
+        for slot, info in zip(slots.tolist(), infos):
+            self.infos[slot].append(info)
+
+    def pop(self) -> Optional[FragmentBatch]:
+        """Every ready row, as a fragment batch with the episodes' ids and env indices."""
+        if self.collector is None or self.collector.ready_rows == 0:
+            return None
+        cols, seg_lens = self.collector.pop()
+        ends = np.cumsum(seg_lens)
+        starts = ends - seg_lens
+        order = np.argsort(cols[Columns.EPS_ID][starts], kind="stable")
+        if (np.diff(order) < 0).any():  # slots are reused: put the trajectories back in the order they began
+            rows = np.concatenate([np.arange(starts[k], ends[k]) for k in order])
+            cols = {k: v[rows] for k, v in cols.items()}
+            seg_lens = seg_lens[order]
+            ends = np.cumsum(seg_lens)
+            starts = ends - seg_lens
+        trajs = cols[Columns.EPS_ID][starts].tolist()
+        slots = cols[Columns.ENV_ID][starts].tolist()
+        meta = [self.trajs[t] for t in trajs]
+        cols[Columns.EPS_ID] = np.repeat(np.array([m[0] for m in meta], np.int64), seg_lens)
+        cols[Columns.ENV_ID] = np.repeat(np.array([m[1] for m in meta], np.int64), seg_lens)
+        cols[Columns.AGENT_INDEX] = np.repeat(np.array([m[3] for m in meta], np.int64), seg_lens)
+        infos = np.empty(len(cols[Columns.REWARDS]), dtype=object)
+        for slot, a, b in zip(slots, starts.tolist(), ends.tolist()):
+            queue = self.infos[slot]
+            infos[a:b] = [queue.popleft() for _ in range(b - a)]
+        cols[Columns.INFOS] = infos
+        for t, last in zip(trajs, cols[Columns.DONES][ends - 1].tolist()):
+            if last:  # the trajectory's last row
+                del self.trajs[t]
+        return FragmentBatch(SampleBatch(cols, _dont_check_lens=True), seg_lens, [m[2] for m in meta])
+
+    def cut(self) -> None:
+        if self.collector is not None:
+            self.collector.cut()
+
+
+class _SubEnvs:
+    """The ``base_env`` handed to callbacks in multi-agent sampling: the sub-envs."""
+
+    def __init__(self, envs: list):
+        self._envs = envs
+
+    def get_sub_environments(self) -> list:
+        return list(self._envs)
 
 
 class MultiAgentSampler:
@@ -91,239 +223,328 @@ class MultiAgentSampler:
         envs = [first] + [worker._env_creator(ctx.copy_with_overrides(vector_index=i)) for i in range(1, self.num_envs)]
         self.envs = [as_gymnasium_multi_agent(e) for e in envs]
         self._raw_envs = envs
-        self._next_eps = eps_id_start
-        self._next_unroll = 0
-        self._metrics: list = []
-        self._ready: Dict[str, List[SampleBatch]] = defaultdict(list)
-        self._ready_env_steps = 0
-        self._obs: List[Optional[dict]] = [None] * self.num_envs
+        self.env = _SubEnvs(envs)
+        self._limits = EpisodeLimits(worker._horizon, worker._soft_horizon, worker._no_done_at_end)
+        self._clip = check_clip_rewards(worker._clip_rewards)
+        self._book = EpisodeBook(worker.callbacks, worker, worker.policy_map, self.env, eps_id_start,
+                                 worker.policy_mapping_fn)
+        self._collector_class = collector_class_of(worker.policy_config.get("sample_collector"))
+        self._slots: Dict[str, _PolicySlots] = {}
+        self._next_traj = 0
         self._episodes: List[Optional[Episode]] = [None] * self.num_envs
-        self._trajs: List[Dict[Any, _AgentTrajectory]] = [dict() for _ in range(self.num_envs)]
-        self._agent_index: List[Dict[Any, int]] = [dict() for _ in range(self.num_envs)]
-        self._states: List[Dict[Any, list]] = [dict() for _ in range(self.num_envs)]
-        self._action_handlers: Dict[str, tuple] = {}  # policy id -> (StructuredActions, clipper), each or None
-        self._env_steps_since_start = [0] * self.num_envs
+        self._agents: List[Dict[Any, _Agent]] = [dict() for _ in range(self.num_envs)]
+        self._acting: Dict[str, List[Tuple[int, _Agent]]] = defaultdict(list)  # who acts in the next step
+        self._ep_len = np.zeros(self.num_envs, np.int64)
+        self._finished_steps = 0  # env (or agent) steps of the episodes ended since the last sample
+        self._held: Dict[str, List[FragmentBatch]] = defaultdict(list)  # complete mode: rows of running episodes
         self._started = False
 
-    @property
-    def env(self):
-        return _SubEnvs(self._raw_envs)
+    # -- sampling ---------------------------------------------------------------------------------
 
-    def _start_env(self, i: int, soft_obs: Optional[dict] = None) -> None:
-        """A new episode on env ``i``: after a reset, or (``soft_obs``, a soft-horizon cut) on the
-        env as it is, with its last observations, agent indices and RNN states carried over."""
-        ep = Episode(self._next_eps, i, self.worker.policy_mapping_fn)
-        if soft_obs is None:
-            seed = None if self.worker._seed is None else self.worker._seed + i + 7919 * self._next_eps
-            obs, infos = self.envs[i].reset(seed=seed)
-            self._obs[i] = self._transform(ep, obs)
-            self._agent_index[i], self._states[i] = {}, {}
-        else:
-            old = self._episodes[i]
-            for agent_id, o in soft_obs.items():
-                ep._set("raw_obs", agent_id, old.last_raw_obs_for(agent_id))
-                ep._set("obs", agent_id, o)
-            self._obs[i] = dict(soft_obs)
-        self._next_eps += 1
-        self._episodes[i], self._trajs[i] = ep, {}
-        self._env_steps_since_start[i] = 0
-        self._call("on_episode_start", worker=self.worker, base_env=self.env, policies=self.worker.policy_map,
-                   episode=ep, env_index=i)
+    def sample_fragments(self) -> Tuple[Dict[str, FragmentBatch], Dict[int, Episode], int]:
+        """Steps every env until a batch is ready.
 
-    def _call(self, hook: str, **kwargs: Any) -> None:
-        getattr(self.worker.callbacks, hook)(**kwargs)
-
-    def _transform(self, ep: Episode, obs: dict) -> dict:
-        out = {}
-        for agent_id, o in obs.items():
-            pid = ep.policy_for(agent_id)
-            processed = self.worker.filters[pid](self.worker.preprocessors[pid].transform_batch([o]))[0]
-            ep._set("raw_obs", agent_id, o)
-            ep._set("obs", agent_id, processed)
-            out[agent_id] = processed
-        return out
-
-    def _traj(self, i: int, agent_id: Any) -> _AgentTrajectory:
-        trajs = self._trajs[i]
-        if agent_id not in trajs:
-            ep = self._episodes[i]
-            index = self._agent_index[i].setdefault(agent_id, len(self._agent_index[i]))
-            trajs[agent_id] = _AgentTrajectory(agent_id, ep.policy_for(agent_id), index, i, ep.episode_id)
-        return trajs[agent_id]
-
-    def sample(self) -> MultiAgentBatch:
-        """Steps every env until a batch is ready (see the module docstring)."""
+        Returns:
+            ``({policy_id: FragmentBatch}, {eps_id: Episode}, env_steps)``: each policy's raw rows
+            (to be postprocessed), the episodes they belong to, and the env steps they hold.
+        """
+        w = self.worker
         if not self._started:
             for i in range(self.num_envs):
-                self._start_env(i)
+                self._reset_env(i)
             self._started = True
-        w = self.worker
-        target = w.rollout_fragment_length * self.num_envs
         truncate = w.batch_mode == "truncate_episodes"
-        steps = 0
-        while True:
-            if truncate and steps >= w.rollout_fragment_length:
-                for i in range(self.num_envs):
-                    self._cut(i, episode_over=False)
-                break
-            if not truncate and self._ready_env_steps >= target:
-                break
-            self._step()
-            steps += 1
-        batches = {pid: concat_samples(bs) for pid, bs in self._ready.items() if bs}
-        env_steps = target if truncate else self._ready_env_steps
-        self._ready = defaultdict(list)
-        self._ready_env_steps = 0
-        return MultiAgentBatch(batches, env_steps)
-
-    def _step(self) -> None:
-        w = self.worker
-        # one compute_actions per policy over every acting agent of every env
-        groups: Dict[str, List[Tuple[int, Any]]] = defaultdict(list)
-        for i, obs in enumerate(self._obs):
-            for agent_id in obs:
-                groups[self._episodes[i].policy_for(agent_id)].append((i, agent_id))
-        actions: List[dict] = [dict() for _ in range(self.num_envs)]
-        for pid, members in groups.items():
-            policy = w.policy_map[pid]
-            obs_batch = np.stack([self._obs[i][a] for i, a in members])
-            init = policy.get_initial_state() if policy.is_recurrent() else []
-            states = [np.stack([self._states[i].get(a, init)[k] for i, a in members]) for k in range(len(init))]
-            acts, state_out, extras = policy.compute_actions(
-                obs_batch, state_batches=states or None, explore=w.policy_config.get("explore", True),
-                timestep=w.global_vars.get("timestep"))
-            n = len(members)
-            extras = {k: v for k, v in extras.items() if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n}
-            env_acts = acts
-            struct, clip = self._action_handling(pid, policy)
-            if struct is not None:  # Tuple/Dict actions: flat rows stored, a structure per agent sent
-                acts, env_acts = struct.split(acts, n)
-            if clip is not None:  # clip_actions: the env gets clipped actions, the rows keep them raw
-                env_acts = clip(env_acts)
-            for row, (i, a) in enumerate(members):
-                row_extras = {k: v[row] for k, v in extras.items()}
-                for k, s in enumerate(states):
-                    row_extras[f"{Columns.STATE_IN_PREFIX}{k}"] = s[row]
-                self._traj(i, a).act(self._obs[i][a], acts[row], row_extras)
-                if state_out:
-                    self._states[i][a] = [np.asarray(s[row]) for s in state_out]
-                actions[i][a] = env_acts[row]
-                ep = self._episodes[i]
-                ep._set("prev_action", a, ep.last_action_for(a))
-                ep._set("action", a, acts[row])
-                ep._set("pi_info", a, row_extras)
-        for i, env in enumerate(self.envs):
-            self._step_env(i, env, actions[i])
-
-    def _action_handling(self, pid: str, policy: Any) -> tuple:
-        """``(flat-row converter or None, clipper or None)`` for a policy's action space: the
-        converter for a Tuple/Dict space, the clipper with the worker's ``clip_actions``."""
-        if pid not in self._action_handlers:
-            from rlcore.sampling.struct_actions import StructuredActions, action_clipper, is_structured_space
-
-            space = policy.action_space
-            self._action_handlers[pid] = (StructuredActions(space) if is_structured_space(space) else None,
-                                  action_clipper(space) if self.worker._clip_actions else None)
-        return self._action_handlers[pid]
-
-    def _step_env(self, i: int, env: Any, action_dict: dict) -> None:
-        w = self.worker
-        ep = self._episodes[i]
-        try:
-            obs, rewards, terms, truncs, infos = env.step(action_dict)
-        except Exception as err:
-            from rlcore.env import EnvError, env_name_of
-
-            raise EnvError(env_name_of(self._raw_envs[i]), i, "step", worker_index=w.worker_index) from err
-        self._env_steps_since_start[i] += 1
-        horizon_hit = w._horizon is not None and self._env_steps_since_start[i] >= w._horizon
-        env_done = bool(terms.get(_ALL) or truncs.get(_ALL))
-        all_done = env_done or horizon_hit
-        new_obs = self._transform(ep, obs)
-        for agent_id, r in rewards.items():
-            pid = ep.policy_for(agent_id)
-            ep.agent_rewards[(agent_id, pid)] += float(r)
-            ep.total_reward += float(r)
-            ep._agent_reward_history[agent_id].append(float(r))
-            ep._set("prev_reward", agent_id, float(r))
-        for agent_id, info in infos.items():
-            ep._set("info", agent_id, info)
-        ep.length += 1
-        for agent_id, traj in self._trajs[i].items():
-            if traj.pending is None:
-                continue
-            seen = agent_id in new_obs or agent_id in rewards or all_done
-            if not seen:
-                continue  # the agent did not act this step: its row waits for its next observation
-            term = bool(terms.get(agent_id, False) or terms.get(_ALL, False))
-            trunc = bool(truncs.get(agent_id, False) or truncs.get(_ALL, False) or horizon_hit) and not term
-            if w._no_done_at_end:
-                term, trunc = False, term or trunc
-            if all_done and not term:
-                trunc = True
-            reward = float(rewards.get(agent_id, 0.0))
-            if w._clip_rewards is True:
-                reward = float(np.sign(reward))
-            elif w._clip_rewards:
-                reward = float(np.clip(reward, -w._clip_rewards, w._clip_rewards))
-            traj.complete(reward, term, trunc, new_obs.get(agent_id, self._obs[i].get(agent_id)), infos.get(agent_id))
-            traj.done = term or trunc
-        if _overrides(w.callbacks, "on_episode_step"):  # after every step, the last included
-            self._call("on_episode_step", worker=w, base_env=self.env, episode=ep, env_index=i)
-        if all_done:
-            self._cut(i, episode_over=True)
-            self._call("on_episode_end", worker=w, base_env=self.env, policies=w.policy_map, episode=ep, env_index=i)
-            self._metrics.append(ep.to_metrics({}))
-            self._start_env(i, new_obs if horizon_hit and w._soft_horizon and not env_done else None)
+        target = w.rollout_fragment_length * self.num_envs
+        if truncate:
+            for _ in range(w.rollout_fragment_length):
+                self._step()
+            for slots in self._slots.values():
+                slots.cut()
         else:
-            self._obs[i] = {a: o for a, o in new_obs.items() if not self._trajs[i].get(a) or not self._trajs[i][a].done}
+            while self._finished_steps < target:
+                self._step()
+        episodes = self._book.held()
+        out: Dict[str, FragmentBatch] = {}
+        for pid, slots in self._slots.items():
+            parts = self._held.pop(pid, [])
+            popped = slots.pop()
+            if popped is not None:
+                parts.append(popped)
+            if not truncate:  # rows of episodes still running wait for their episode's end
+                parts, self._held[pid] = _split_by_episode(parts, episodes)
+            if parts:
+                out[pid] = _concat_fragments(parts)
+        env_steps = target if truncate else self._finished_steps
+        self._finished_steps = 0
+        self._book.release()  # every finished episode's rows are in this sample
+        return out, episodes, env_steps
 
-    def _cut(self, i: int, episode_over: bool) -> None:
-        """Postprocesses every agent fragment of env ``i`` (with the others as context) and files it."""
-        w = self.worker
-        ep = self._episodes[i]
-        built: Dict[Any, Tuple[Any, SampleBatch]] = {}
-        for agent_id, traj in self._trajs[i].items():
-            if len(traj):
-                built[agent_id] = (w.policy_map[traj.policy_id], traj.build(self._next_unroll))
-        self._next_unroll += 1
-        if not built:
-            return
-        if w.batch_mode == "complete_episodes" and not episode_over:
-            raise ValueError("complete_episodes: an episode cannot be cut before it ends")
-        for agent_id, (policy, batch) in built.items():
-            others = {a: pb for a, pb in built.items() if a != agent_id}
-            processed = policy.postprocess_trajectory(batch.copy(), others, ep)
-            if _overrides(w.callbacks, "on_postprocess_trajectory"):
-                self._call("on_postprocess_trajectory", worker=w, episode=ep, agent_id=agent_id,
-                           policy_id=self._trajs[i][agent_id].policy_id, policies=w.policy_map,
-                           postprocessed_batch=processed, original_batches=built)
-            self._ready[self._trajs[i][agent_id].policy_id].append(processed)
-        if episode_over:
-            self._ready_env_steps += ep.length if w.count_steps_by == "env_steps" else sum(
-                len(b) for _, b in built.values())
+    def sample(self) -> Any:
+        """One sample as a :class:`~rlcore.data.MultiAgentBatch`, without postprocessing."""
+        from rlcore.data.multi_agent_batch import MultiAgentBatch
+
+        samples, _, env_steps = self.sample_fragments()
+        return MultiAgentBatch({pid: frag.batch for pid, frag in samples.items()}, env_steps)
 
     def get_metrics(self) -> list:
-        out, self._metrics = self._metrics, []
-        return out
+        return self._book.drain_metrics()
 
     def close(self) -> None:
         for env in self._raw_envs:
             if hasattr(env, "close"):
                 env.close()
 
+    # -- one step of every env --------------------------------------------------------------------
 
-class _SubEnvs:
-    """The ``base_env`` handed to callbacks in multi-agent sampling: the sub-envs."""
+    def _step(self) -> None:
+        w = self.worker
+        explore, timestep = w.policy_config.get("explore", True), w.global_vars.get("timestep")
+        action_dicts: List[dict] = [dict() for _ in range(self.num_envs)]
+        for pid, members in self._acting.items():  # one compute_actions per policy
+            slots = self._slots[pid]
+            idx = np.fromiter((ag.slot for _, ag in members), np.int64, len(members))
+            actions, env_actions, extras = slots.act(idx, explore, timestep)
+            for row, (i, ag) in enumerate(members):
+                action_dicts[i][ag.agent_id] = env_actions[row]
+                ag.pending = True
+                last = self._episodes[i]._last
+                last["prev_action"][ag.agent_id] = last["action"].get(ag.agent_id)
+                last["action"][ag.agent_id] = actions[row]
+                self._episodes[i]._set_row("pi_info", ag.agent_id, extras, row)
+        self._acting = defaultdict(list)
+        results = [self._step_env(i, action_dicts[i]) for i in range(self.num_envs)]
+        self._ep_len += 1
+        limits = self._limits.apply(np.array([bool(r[2].get(_ALL)) for r in results]),
+                                    np.array([bool(r[3].get(_ALL)) for r in results]), self._ep_len)
+        completions: Dict[str, list] = defaultdict(list)
+        starts: Dict[str, list] = defaultdict(list)
+        for i, result in enumerate(results):
+            self._collect(i, result, bool(limits.done[i]), completions, starts)
+        for pid, rows in completions.items():
+            self._complete(pid, rows)
+        self._start_trajectories(starts)
+        for i in range(self.num_envs):
+            self._book.step(self._episodes[i], i)
+        for i in np.flatnonzero(limits.done).tolist():
+            self._end_episode(i, soft=limits.soft is not None and bool(limits.soft[i]), obs=results[i][0])
 
-    def __init__(self, envs: list):
-        self._envs = envs
+    def _step_env(self, i: int, action_dict: dict) -> tuple:
+        try:
+            return self.envs[i].step(action_dict)
+        except Exception as err:
+            from rlcore.env import EnvError, env_name_of
 
-    def get_sub_environments(self) -> list:
-        return list(self._envs)
+            raise EnvError(env_name_of(self._raw_envs[i]), i, "step", worker_index=self.worker.worker_index) from err
+
+    def _collect(self, i: int, result: tuple, env_done: bool, completions: Dict[str, list],
+                 starts: Dict[str, list]) -> None:
+        """Env ``i``'s step: rewards, the rows it completes and the agents it starts."""
+        obs, rewards, terms, truncs, infos = result
+        ep, agents = self._episodes[i], self._agents[i]
+        ep.length += 1
+        last = ep._last
+        for agent_id, r in rewards.items():
+            if r is None:
+                continue
+            r = float(r)
+            ag = agents.get(agent_id)
+            pid = ag.pid if ag is not None else ep.policy_for(agent_id)
+            ep.agent_rewards[(agent_id, pid)] += r
+            ep.total_reward += r
+            ep._agent_reward_history[agent_id].append(r)
+            last["prev_reward"][agent_id] = r
+            if ag is not None and ag.pending:
+                ag.reward += r
+        for agent_id, info in infos.items():
+            last["info"][agent_id] = info
+        no_done_at_end = self._limits.no_done_at_end
+        all_term, all_trunc = bool(terms.get(_ALL)), bool(truncs.get(_ALL))
+        for agent_id, ag in agents.items():
+            if not ag.pending:
+                continue
+            term = bool(terms.get(agent_id) or all_term)
+            own_end = term or bool(truncs.get(agent_id) or all_trunc)
+            done = own_end or env_done
+            if not done and agent_id not in obs:
+                continue  # no new observation yet: the row waits (its reward adds up)
+            trunc = done and not term
+            if no_done_at_end:
+                term, trunc = False, done
+            completions[ag.pid].append((ag, ag.reward, term, trunc, obs.get(agent_id), infos.get(agent_id) or {}, i))
+            ag.pending, ag.reward, ag.done, ag.cut = False, 0.0, done, done and not own_end
+            ep._agent_steps = getattr(ep, "_agent_steps", 0) + 1
+        if env_done:
+            return
+        for agent_id, o in obs.items():
+            ag = agents.get(agent_id)
+            if ag is None:
+                ag = self._agent(i, agent_id)
+            if not ag.done and ag.slot < 0:
+                starts[ag.pid].append((i, ag, o, True))
+
+    def _processed(self, pid: str, raws: list) -> np.ndarray:
+        w = self.worker
+        return np.ascontiguousarray(w.filters[pid](w.preprocessors[pid].transform_batch(raws)))
+
+    def _complete(self, pid: str, rows: list) -> None:
+        """Appends a policy's rows completed in this step; the agents that go on act next."""
+        slots = self._slots[pid]
+        idx = np.fromiter((r[0].slot for r in rows), np.int64, len(rows))
+        with_obs = [k for k, r in enumerate(rows) if r[4] is not None]
+        new_obs = slots.obs[idx]  # an agent done without a last observation keeps its last one
+        if with_obs:
+            new_obs[with_obs] = self._processed(pid, [rows[k][4] for k in with_obs])
+        rewards = clip_rewards(np.fromiter((r[1] for r in rows), np.float64, len(rows)), self._clip)
+        terms = np.fromiter((r[2] for r in rows), np.bool_, len(rows))
+        truncs = np.fromiter((r[3] for r in rows), np.bool_, len(rows))
+        slots.complete(idx, rewards, terms, truncs, new_obs, [r[5] for r in rows])
+        for k, (ag, _, _, _, raw, _, i) in enumerate(rows):
+            last = self._episodes[i]._last
+            if raw is not None:
+                last["raw_obs"][ag.agent_id] = raw
+                last["obs"][ag.agent_id] = new_obs[k]
+            if ag.done:
+                slots.free.append(ag.slot)  # the trajectory's rows stay in the collector until popped
+            else:
+                self._acting[pid].append((i, ag))
+
+    def _start_trajectories(self, starts: Dict[str, list]) -> None:
+        """New agent trajectories ``(env, agent, raw obs, fresh)``: a slot each (or the one a soft
+        horizon carried over, with its RNN state: not ``fresh``)."""
+        for pid, rows in starts.items():
+            obs = self._processed(pid, [r[2] for r in rows])
+            slots = self._policy_slots(pid, obs)
+            obs = obs.astype(slots.obs_dtype, copy=False)
+            idx = np.empty(len(rows), np.int64)
+            trajs = np.arange(self._next_traj, self._next_traj + len(rows), dtype=np.int64)
+            self._next_traj += len(rows)
+            for k, (i, ag, raw, _) in enumerate(rows):
+                if ag.slot < 0:
+                    ag.slot = slots.alloc()
+                ag.traj = int(trajs[k])
+                idx[k] = ag.slot
+                slots.trajs[ag.traj] = (self._episodes[i].episode_id, i, ag.agent_id, ag.index)
+                last = self._episodes[i]._last
+                last["raw_obs"][ag.agent_id] = raw
+                last["obs"][ag.agent_id] = obs[k]
+                self._acting[pid].append((i, ag))
+            slots.start(idx, trajs, obs, np.fromiter((r[3] for r in rows), np.bool_, len(rows)))
+
+    # -- episodes -----------------------------------------------------------------------------------
+
+    def _policy_slots(self, pid: str, first_obs: np.ndarray) -> _PolicySlots:
+        """The policy's slots (made on its first processed observations, which fix the obs row)."""
+        if pid not in self._slots:
+            from rlcore.sampling.struct_actions import StructuredActions, action_clipper, is_structured_space
+
+            w = self.worker
+            policy = w.policy_map[pid]
+            space = policy.action_space
+            self._slots[pid] = _PolicySlots(
+                policy, first_obs.shape[1:], first_obs.dtype, w.rollout_fragment_length, self._collector_class,
+                StructuredActions(space) if is_structured_space(space) else None,
+                action_clipper(space) if w._clip_actions else None)
+        return self._slots[pid]
+
+    def _agent(self, i: int, agent_id: Any) -> _Agent:
+        agents = self._agents[i]
+        ag = agents.get(agent_id)
+        if ag is None:
+            ag = agents[agent_id] = _Agent(agent_id, self._episodes[i].policy_for(agent_id), len(agents))
+        return ag
+
+    def _reset_env(self, i: int) -> None:
+        """Resets env ``i`` and starts a new episode on it."""
+        w = self.worker
+        seed = None if w._seed is None else w._seed + i + 7919 * self._book.next_id
+        try:
+            obs, infos = self.envs[i].reset(seed=seed)
+        except Exception as err:
+            from rlcore.env import EnvError, env_name_of
+
+            raise EnvError(env_name_of(self._raw_envs[i]), i, "reset", worker_index=w.worker_index) from err
+        ep = self._new_episode(i)
+        for agent_id, info in (infos or {}).items():
+            ep._last["info"][agent_id] = info
+        starts: Dict[str, list] = defaultdict(list)
+        for agent_id, o in obs.items():
+            ag = self._agent(i, agent_id)
+            starts[ag.pid].append((i, ag, o, True))
+        self._start_trajectories(starts)
+        self._book.started(ep, i)
+
+    def _new_episode(self, i: int) -> Episode:
+        ep = self._book.begin(i, call_start=False)
+        self._episodes[i] = ep
+        self._agents[i] = {}
+        self._ep_len[i] = 0
+        return ep
+
+    def _end_episode(self, i: int, soft: bool, obs: dict) -> None:
+        """Env ``i``'s episode is over: callbacks and metrics, its slots freed; then a new episode,
+        on the env as it is after a soft horizon (agents keep their slots and RNN state), else
+        after a reset."""
+        w = self.worker
+        ep, agents = self._episodes[i], self._agents[i]
+        self._book.end(ep, i)
+        self._finished_steps += ep.length if w.count_steps_by == "env_steps" else getattr(ep, "_agent_steps", 0)
+        starts: Dict[str, list] = defaultdict(list)
+        for ag in agents.values():
+            if ag.slot < 0:
+                continue
+            slots = self._slots[ag.pid]
+            goes_on = soft and ag.agent_id in obs and (ag.cut or not ag.done)
+            if ag.done and goes_on:
+                slots.free.remove(ag.slot)  # it goes on on the same slot, with its RNN state
+            elif not ag.done:  # observed but never acted: an empty trajectory
+                slots.trajs.pop(ag.traj, None)
+                if not goes_on:
+                    slots.free.append(ag.slot)
+            if goes_on:
+                starts[ag.pid].append((ag, False))
+        if not soft:
+            self._reset_env(i)
+            return
+        ep = self._new_episode(i)
+        new_starts: Dict[str, list] = defaultdict(list)
+        for pid, carried in starts.items():
+            for old, fresh in carried:
+                ag = self._agent(i, old.agent_id)
+                ag.slot, ag.index = old.slot, old.index
+                new_starts[pid].append((i, ag, obs[old.agent_id], fresh))
+        for agent_id, o in obs.items():  # agents that appeared in the step that was cut
+            if agent_id not in agents:
+                ag = self._agent(i, agent_id)
+                new_starts[ag.pid].append((i, ag, o, True))
+        self._start_trajectories(new_starts)
+        self._book.started(ep, i)
 
 
-def _overrides(callbacks: Any, hook: str) -> bool:
-    from rlcore.sampling.callbacks import DefaultCallbacks
+def _split_by_episode(parts: List[FragmentBatch], episodes: Dict[int, Episode]) -> Tuple[list, list]:
+    """(fragments of finished episodes, fragments of running ones)."""
+    done, running = [], []
+    for frag in parts:
+        ends = np.cumsum(frag.seg_lens)
+        eps = frag.batch[Columns.EPS_ID][ends - frag.seg_lens].tolist()
+        finished = np.array([getattr(episodes.get(e), "_done", False) for e in eps], np.bool_)
+        if finished.all():
+            done.append(frag)
+        elif not finished.any():
+            running.append(frag)
+        else:
+            agents = np.asarray(frag.agent_ids, dtype=object)
+            for keep, out in ((finished, done), (~finished, running)):
+                out.append(FragmentBatch(_take_rows(frag.batch, np.repeat(keep, frag.seg_lens)), frag.seg_lens[keep],
+                                         agents[keep].tolist()))
+    return done, running
 
-    return DefaultCallbacks.overrides(callbacks, hook)
+
+def _take_rows(batch: SampleBatch, mask: np.ndarray) -> SampleBatch:
+    return SampleBatch({k: np.asarray(v)[mask] for k, v in batch.items()}, _dont_check_lens=True)
+
+
+def _concat_fragments(parts: List[FragmentBatch]) -> FragmentBatch:
+    if len(parts) == 1:
+        return parts[0]
+    return FragmentBatch(concat_samples([p.batch for p in parts]), np.concatenate([p.seg_lens for p in parts]),
+                         [a for p in parts for a in p.agent_ids])

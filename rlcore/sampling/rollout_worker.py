@@ -15,8 +15,10 @@ in the caller's.
 
 Callback order: ``on_episode_start`` before an episode's first action, ``on_episode_step`` after
 each of its steps (the last included), ``on_episode_end`` right after its last step; then, when
-``sample()`` assembles the batch, postprocessing and ``on_postprocess_trajectory`` per fragment,
-and ``on_sample_end`` once. (RLlib 1.x postprocessed a finished episode just before
+``sample()`` assembles the batch, postprocessing and ``on_postprocess_trajectory`` per fragment
+(:mod:`~rlcore.sampling.trajectory_postprocessor`: the policy's ``postprocess_trajectory`` with
+the other agents' fragments and the episode, batched only where provably the same), and
+``on_sample_end`` once. (RLlib 1.x postprocessed a finished episode just before
 ``on_episode_end``; rlcore postprocesses at assembly so that a whole sample's GAE is one kernel
 call.)
 
@@ -133,6 +135,9 @@ class RolloutWorker(ParallelIteratorWorker):
         self._horizon, self._soft_horizon, self._no_done_at_end = episode_horizon, soft_horizon, no_done_at_end
         self._clip_rewards, self._clip_actions = clip_rewards, clip_actions
         self._remote_envs = remote_worker_envs
+        from rlcore.env.base_env_factory import check_vectorize_mode
+
+        self._vectorize_mode = check_vectorize_mode(self.policy_config.get("gym_env_vectorize_mode", "sync"))
         self._seed = None if seed is None else int(seed) + 1000 * worker_index
         self._observation_filter = observation_filter
         self.global_vars: Dict[str, Any] = {"timestep": 0}
@@ -236,16 +241,16 @@ class RolloutWorker(ParallelIteratorWorker):
             return obs_filter(prep.transform_batch(raw))
 
         env = self.env
-        from rlcore.env import BaseEnv, make_base_env, make_env_creator
+        from rlcore.env import BaseEnv, make_base_env
 
         if not isinstance(env, BaseEnv):
             creator = self._env_creator
-            if getattr(make_env_creator(creator), "gym_id", None) is not None or self._remote_envs:
-                env.close()  # the factory builds gymnasium's own vectorized env (or remote envs) instead
+            if self._vectorize_mode != "sync" or self._remote_envs:
+                env.close()  # the factory builds gymnasium's vectorized env (or remote envs) instead
             else:  # reuse the env already built (for its spaces) as sub-env 0
                 creator = lambda ctx, _e=[env]: _e.pop() if _e else self._env_creator(ctx)  # noqa: E731
             env = make_base_env(creator, self.env_context, self.num_envs, seed=self._seed,
-                                horizon=None if self._soft_horizon else self._horizon, remote_envs=self._remote_envs)
+                                remote_envs=self._remote_envs, vectorize_mode=self._vectorize_mode)
         return VectorSampler(
             env, act=act, num_envs=self.num_envs, rollout_fragment_length=self.rollout_fragment_length,
             batch_mode=self.batch_mode, seed=self._seed, initial_state=initial_state, use_prev_actions_rewards=use_prev,
@@ -278,41 +283,27 @@ class RolloutWorker(ParallelIteratorWorker):
 
     def _next_batch(self) -> SampleBatch | MultiAgentBatch:
         """One sampled and postprocessed batch (in the sampling thread with ``sample_async``)."""
+        from rlcore.sampling.trajectory_postprocessor import FragmentBatch, postprocess_fragments
+
         if self.multiagent:
-            return self.sampler.sample()
-        raw, seg_lens = self.sampler.sample_with_segments()
-        if self._deferred_values:  # the values of the weights that acted, before any update
-            raw[Columns.VF_PREDS] = self.policy_map[DEFAULT_POLICY_ID].value_batch(raw[Columns.OBS])
-        episodes = self.sampler.episodes_for(raw, seg_lens)
-        batch = self._postprocess(raw, seg_lens, episodes)
-        extra = [b for ep in episodes for b in _drain_extra(ep)]
+            samples, episodes, env_steps = self.sampler.sample_fragments()
+        else:
+            raw, seg_lens = self.sampler.sample_with_segments()
+            if self._deferred_values:  # the values of the weights that acted, before any update
+                raw[Columns.VF_PREDS] = self.policy_map[DEFAULT_POLICY_ID].value_batch(raw[Columns.OBS])
+            episodes = {ep.episode_id: ep for ep in self.sampler.episodes_for(raw, seg_lens)}
+            samples = {DEFAULT_POLICY_ID: FragmentBatch(raw, seg_lens, [DUMMY_AGENT_ID] * len(seg_lens))}
+        batches = postprocess_fragments(samples, self.policy_map, episodes, self.callbacks, self)
+        extra = [b for ep in episodes.values() for b in _drain_extra(ep)]
+        if self.multiagent:
+            batch = MultiAgentBatch(batches, env_steps)
+        else:
+            batch = batches[DEFAULT_POLICY_ID]
         return concat_samples([batch, *extra]) if extra else batch
 
     def sample_with_count(self) -> Tuple[Any, int]:
         batch = self.sample()
         return batch, batch.count
-
-    def _postprocess(self, batch: SampleBatch, seg_lens: np.ndarray, episodes: list) -> SampleBatch:
-        """Runs the policy's postprocessing per episode fragment (or batched, when it can)."""
-        policy = self.policy_map[DEFAULT_POLICY_ID]
-        hook_on = _overrides(self.callbacks, "on_postprocess_trajectory")
-        if not hook_on and _postprocess_is_noop(policy):
-            return batch
-        batched = getattr(policy, "postprocess_fragments", None)
-        if batched is not None and not hook_on:
-            return batched(batch, seg_lens, episodes)
-        out, start = [], 0
-        for length, episode in zip(seg_lens.tolist(), episodes):
-            fragment = batch.slice(start, start + length)  # disjoint views, concatenated below
-            start += length
-            processed = policy.postprocess_trajectory(fragment, None, episode)
-            if hook_on:
-                self.callbacks.on_postprocess_trajectory(
-                    worker=self, episode=episode, agent_id=DUMMY_AGENT_ID, policy_id=DEFAULT_POLICY_ID,
-                    policies=self.policy_map, postprocessed_batch=processed,
-                    original_batches={DUMMY_AGENT_ID: (policy, fragment)})
-            out.append(processed)
-        return concat_samples(out) if out else batch
 
     def get_metrics(self) -> list:
         """Metrics of the episodes finished since the last call (drained); with ``sample_async``,
@@ -480,27 +471,6 @@ def _make_callbacks(callbacks: Any) -> Any:
     from rlcore.sampling.callbacks import make_callbacks
 
     return make_callbacks(callbacks)
-
-
-def _overrides(callbacks: Any, hook: str) -> bool:
-    return hook in _overridden_hooks(callbacks, (hook,))
-
-
-def _postprocess_is_noop(policy: Any) -> bool:
-    """Whether a policy's ``postprocess_trajectory`` returns its input untouched."""
-    from rlcore.policy.policy import Policy
-
-    if getattr(type(policy), "postprocess_fragments", None) is not None:
-        return False
-    exploration = getattr(policy, "exploration", None)
-    if exploration is not None:
-        from rlcore.policy.exploration import Exploration
-
-        if type(exploration).postprocess_trajectory is not Exploration.postprocess_trajectory:
-            return False
-    if getattr(type(policy), "postprocess_is_noop", False):
-        return True
-    return type(policy).postprocess_trajectory is Policy.postprocess_trajectory
 
 
 def _drain_extra(episode: Any) -> list:

@@ -34,7 +34,9 @@ from rlcore import _backend
 from rlcore.data.columns import Columns
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
 from rlcore.sampling.episode import DUMMY_AGENT_ID, Episode
+from rlcore.sampling.episode_book import EPISODE_HOOKS, EpisodeBook
 from rlcore.sampling.metrics import RolloutMetrics
+from rlcore.sampling.step_rules import EpisodeLimits, check_clip_rewards, clip_rewards
 from rlcore.sampling.struct_actions import is_structured_space
 
 BATCH_MODES = ("truncate_episodes", "complete_episodes")
@@ -95,10 +97,13 @@ class VectorSampler:
             unclipped actions are stored. For a Tuple/Dict action space it takes the list of
             per-env structured actions.
         clip_rewards: ``True`` clips stored rewards to their sign, a number to ``[-c, c]``.
-        horizon: Truncate episodes after this many steps (the env is reset).
+        horizon: Truncate episodes after this many steps; the sampler resets the env itself
+            (:mod:`~rlcore.sampling.step_rules`; the env must offer ``BaseEnv.reset_envs``).
         soft_horizon: With ``horizon``: end the episode for learning and metrics, but do not
             reset the env; the RNN state and previous action/reward carry over (RLlib 1.x).
         no_done_at_end: Never mark an episode terminated: every episode end bootstraps.
+        vectorize_mode: How a gymnasium id is vectorized (``gym_env_vectorize_mode``: ``"sync"``,
+            ``"async"`` or ``"vector_entry_point"``; see :func:`rlcore.env.make_base_env`).
         callbacks: An object with RLlib's episode hooks; ``worker``/``policies`` are passed on.
         eps_id_start: First episode id (workers use disjoint ranges).
         collector_class: The trajectory collector (``config["sample_collector"]``): a class with
@@ -132,6 +137,7 @@ class VectorSampler:
         worker_index: int = 0,
         num_workers: int = 0,
         collector_class: Optional[type] = None,
+        vectorize_mode: str = "sync",
     ):
         if (policy is None) == (act is None):
             raise ValueError("give exactly one of `policy` (obs -> actions[, extras]) and `act`")
@@ -139,11 +145,16 @@ class VectorSampler:
             raise ValueError(f"batch_mode must be one of {BATCH_MODES}, got {batch_mode!r}")
         if not isinstance(rollout_fragment_length, (int, np.integer)) or rollout_fragment_length < 1:
             raise ValueError(f"rollout_fragment_length must be an int >= 1, got {rollout_fragment_length!r}")
-        if horizon is not None and (not isinstance(horizon, (int, np.integer)) or horizon < 1):
-            raise ValueError(f"horizon must be None or an int >= 1, got {horizon!r}")
+        self._limits = EpisodeLimits(horizon, soft_horizon, no_done_at_end)
+        self._clip_rewards = check_clip_rewards(clip_rewards)
         self.env = _as_base_env(env, num_envs=num_envs, env_config=env_config, seed=seed,
-                               horizon=None if soft_horizon else horizon,
-                               worker_index=worker_index, num_workers=num_workers)
+                                worker_index=worker_index, num_workers=num_workers, vectorize_mode=vectorize_mode)
+        if self._limits.needs_reset and not self.env.can_reset_envs:
+            raise ValueError(
+                f"horizon={horizon!r} needs the sampler to reset single sub-envs, and {self.env!r} cannot "
+                f"(autoreset_mode={self.env.autoreset_mode!r}, no partial reset): use soft_horizon=True, no "
+                f"horizon, or an env built from single envs (gym_env_vectorize_mode='sync')")
+        self._next_step = self.env.autoreset_mode == "next_step"
         self.num_envs = self.env.num_envs
         self.rollout_fragment_length = int(rollout_fragment_length)
         self.batch_mode = batch_mode
@@ -157,24 +168,12 @@ class VectorSampler:
         self._use_prev = use_prev_actions_rewards
         self._obs_transform = obs_transform
         self._action_transform = action_transform
-        self._clip_rewards = clip_rewards
-        self._soft_horizon = horizon if soft_horizon else None
-        self._no_done_at_end = no_done_at_end
-        self._callbacks = callbacks
-        self._worker = worker
-        self._policies = policies
         self._seed = seed
         self._eps_id_start = int(eps_id_start)
-        self._hooks = _overridden_hooks(callbacks)
-        if collector_class is not None and not (isinstance(collector_class, type) and all(
-                callable(getattr(collector_class, m, None)) for m in ("reset", "append", "cut", "pop"))):
-            raise TypeError(f"sample_collector must be a class with reset/append/cut/pop (like "
-                            f"rlcore._core.TrajectoryCollector), got {collector_class!r}")
-        self._collector_class = collector_class or _backend.TrajectoryCollector
+        self._book = EpisodeBook(callbacks, worker, policies, self.env, eps_id_start)
+        self._collector_class = collector_class_of(collector_class)
         self._collector = None
         self._obs: Optional[np.ndarray] = None
-        self._metrics: List[RolloutMetrics] = []
-        self._episodes: Dict[int, Episode] = {}  # eps_id -> episode, while it has rows unsampled
         self._perf = {"env_wait": 0.0, "inference": 0.0, "processing": 0.0, "steps": 0}
 
     # -- public ---------------------------------------------------------------------------------
@@ -206,37 +205,49 @@ class VectorSampler:
     def _pop_infos(self, env_ids: np.ndarray, seg_lens: np.ndarray) -> np.ndarray:
         """The ``infos`` column of popped rows.
 
-        Every vector step appends one row per env, and the collector pops each env's rows once, in
-        time order: env ``e``'s oldest unpopped row came from step ``self._info_step[e]``. The
-        info lists of steps every env has popped are dropped, so ``self._step_infos[0]`` is step
+        Every vector step appends one row per env, except for envs without a live episode in that
+        step (a ``"next_step"`` env's auto-reset step, listed in ``self._skipped[e]``), and the
+        collector pops each env's rows once, in time order: env ``e``'s oldest unpopped row came
+        from step ``self._info_step[e]`` or, past skipped steps, a later one. The info lists of
+        steps every env has popped are dropped, so ``self._step_infos[0]`` is step
         ``min(self._info_step)``.
         """
         out = np.empty(len(env_ids), dtype=object)
         steps, first, start = self._step_infos, min(self._info_step), 0
         for length in seg_lens.tolist():
             env = int(env_ids[start])
-            s0 = self._info_step[env] - first
-            out[start:start + length] = [steps[s][env] for s in range(s0, s0 + length)]
-            self._info_step[env] += length
+            s0, skipped = self._info_step[env], self._skipped[env]
+            while skipped and skipped[0] < s0:
+                skipped.popleft()
+            if not skipped or skipped[0] >= s0 + length:
+                out[start:start + length] = [steps[s - first][env] for s in range(s0, s0 + length)]
+                s0 += length
+            else:
+                for k in range(start, start + length):
+                    while skipped and skipped[0] == s0:
+                        skipped.popleft()
+                        s0 += 1
+                    out[k] = steps[s0 - first][env]
+                    s0 += 1
+            self._info_step[env] = s0
             start += length
         for _ in range(min(self._info_step) - first):
             steps.popleft()
         return out
 
     def episodes_for(self, batch: SampleBatch, seg_lens: np.ndarray) -> List[Episode]:
-        """The :class:`Episode` of each segment, and forgets those that have ended."""
-        starts = np.concatenate([[0], np.cumsum(seg_lens)[:-1]]).astype(np.int64)
+        """The :class:`Episode` of each segment; forgets the ended episodes whose last row this is."""
+        ends = np.cumsum(seg_lens) - 1
+        starts = ends - seg_lens + 1
         eps = batch[Columns.EPS_ID][starts] if len(starts) else np.zeros(0, np.int64)
-        out = [self._episodes[int(e)] for e in eps]
-        for e, ep in list(self._episodes.items()):
-            if getattr(ep, "_done", False):
-                del self._episodes[e]
+        out = [self._book.get(e) for e in eps.tolist()]
+        if len(ends):
+            self._book.release(eps[np.asarray(batch[Columns.DONES], np.bool_)[ends]].tolist())
         return out
 
     def get_metrics(self) -> List[RolloutMetrics]:
         """Metrics of the episodes finished since the last call (drained)."""
-        out, self._metrics = self._metrics, []
-        return out
+        return self._book.drain_metrics()
 
     def perf_stats(self) -> Dict[str, float]:
         """Mean milliseconds per vector step spent in the env, the policy, and the rest."""
@@ -265,9 +276,11 @@ class VectorSampler:
         # The ``infos`` column: each vector step's info list, until every env has popped its row.
         self._step_infos: deque = deque()
         self._info_step = [0] * n  # per env: the step of its oldest unpopped row
+        self._skipped = [deque() for _ in range(n)]  # per env: steps in which it stored no row
+        self._step_count = 0
         self._no_infos = [{}] * n
-        self._next_eps = self._eps_id_start
         self._live: List[Optional[Episode]] = [None] * n
+        self._waiting = np.zeros(n, np.bool_)  # "next_step" envs between an episode's end and their reset
         self._state = [np.repeat(s[None], n, axis=0) for s in self._initial_state]
         self._prev_actions = self._prev_rewards = None
         if self._use_prev:
@@ -277,18 +290,12 @@ class VectorSampler:
             else:
                 self._prev_actions = np.zeros((n, *(space.shape or ())), space.dtype or np.float32)
             self._prev_rewards = np.zeros(n, np.float32)
-        for i in range(n):
-            self._begin_episode(i, infos[i] if infos else {})
+        self._pending_starts = [self._begin_episode(i, infos[i] if infos else {}) for i in range(n)]
 
-    def _begin_episode(self, i: int, info: Mapping) -> None:
-        ep = Episode(self._next_eps, i)
-        self._next_eps += 1
-        self._live[i] = ep
-        self._episodes[ep.episode_id] = ep
-        if "on_episode_start" in self._hooks:
-            self._fill_last(ep, i, info)
-            self._callbacks.on_episode_start(worker=self._worker, base_env=self.env, policies=self._policies,
-                                             episode=ep, env_index=i)
+    def _begin_episode(self, i: int, info: Mapping) -> int:
+        """A new episode on env ``i`` (its callbacks called); returns its id."""
+        ep = self._live[i] = self._book.begin(i, lambda ep: self._fill_last(ep, i, info))
+        return ep.episode_id
 
     def _fill_last(self, ep: Episode, i: int, info: Mapping, extras: Optional[Mapping] = None,
                    actions: Any = None) -> None:
@@ -311,7 +318,8 @@ class VectorSampler:
         self._collector = self._collector_class(
             self.num_envs, self._obs.shape[1:], self._obs.dtype, actions.shape[1:], actions.dtype, spec,
             self.rollout_fragment_length, self.batch_mode, eps_id_start=self._eps_id_start)
-        self._collector.reset(self._obs)
+        self._collector.reset(self._obs, eps_ids=np.asarray(self._pending_starts, np.int64))
+        self._pending_starts = None
 
     def _step(self) -> None:
         t0 = time.perf_counter()
@@ -340,94 +348,121 @@ class VectorSampler:
         step = self.env.step(env_actions)
         t3 = time.perf_counter()
         rewards = np.asarray(step.rewards, np.float64)
-        term = np.asarray(step.terminateds, np.bool_)
-        trunc = np.asarray(step.truncateds, np.bool_)
-        self._ep_reward += rewards
-        self._ep_len += 1
-        soft_cut = None
-        if self._soft_horizon is not None:  # the episode ends for learning and metrics; the env goes on
-            soft_cut = (self._ep_len >= self._soft_horizon) & ~term & ~trunc
-            trunc = trunc | soft_cut
-        if self._no_done_at_end:
-            trunc, term = term | trunc, np.zeros_like(term)
-        done = term | trunc
-        stored_rewards = rewards
-        if self._clip_rewards is True:
-            stored_rewards = np.sign(rewards)
-        elif self._clip_rewards:
-            stored_rewards = np.clip(rewards, -self._clip_rewards, self._clip_rewards)
+        # "next_step" envs reset in this step: these rows are no transition
+        waiting = self._waiting.copy() if self._next_step and self._waiting.any() else None
+        if waiting is None:
+            self._ep_reward += rewards
+            self._ep_len += 1
+        else:
+            self._ep_reward[~waiting] += rewards[~waiting]
+            self._ep_len[~waiting] += 1
+        limits = self._limits.apply(step.terminateds, step.truncateds, self._ep_len)
+        term, trunc, done = limits.terminateds, limits.truncateds, limits.done
+        if waiting is not None:
+            done = done & ~waiting
+        stored_rewards = clip_rewards(rewards, self._clip_rewards)
         next_raw = step.obs
         next_obs = np.ascontiguousarray(self._process(next_raw))
         any_done = bool(done.any())
+        new_obs = next_obs
         if any_done:
             new_obs = next_obs.copy()
-            ended = np.flatnonzero(done)
-            if step.final_obs is not None:
-                env_ended = ended[(step.terminateds | step.truncateds)[ended]]
+            if step.final_obs is not None:  # same-step auto-reset: the episodes' last observations
+                env_ended = np.flatnonzero(done & (np.asarray(step.terminateds) | np.asarray(step.truncateds)))
                 if len(env_ended):
                     finals = [step.final_obs[i] for i in env_ended]
                     if isinstance(step.final_obs, np.ndarray):
                         finals = np.asarray(finals)
                     new_obs[env_ended] = self._process(finals)
+            if limits.reset.any():  # the horizon cut these episodes: the sampler resets the envs
+                next_raw, next_obs = self._reset_envs(limits.reset, next_raw, next_obs)
+        if waiting is None:
+            self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras)
         else:
-            new_obs = next_obs
-        self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras, next_obs=next_obs)
+            rows = np.flatnonzero(~waiting)
+            self._collector.append(actions[rows], stored_rewards[rows], term[rows], trunc[rows], new_obs[rows],
+                                   {k: v[rows] for k, v in extras.items()}, env_ids=rows)
+            for i in np.flatnonzero(waiting).tolist():
+                self._skipped[i].append(self._step_count)
         self._step_infos.append(step.infos or self._no_infos)
+        self._step_count += 1
         self._state[:] = state_out
         if self._use_prev:
             self._prev_actions = actions.copy()
             self._prev_rewards = stored_rewards.astype(np.float32)
-        if "on_episode_step" in self._hooks:  # after every step, the last included (RLlib 1.x)
-            self._obs, self._raw_obs = new_obs, next_raw
+        if self._book.wants("on_episode_step"):  # after every step, the last included (RLlib 1.x)
+            self._obs, self._raw_obs = new_obs, step.obs
             for i in range(self.num_envs):
                 ep = self._live[i]
-                self._fill_last(ep, i, step.infos[i] if step.infos else {}, extras, actions)
-                self._callbacks.on_episode_step(worker=self._worker, base_env=self.env, episode=ep, env_index=i)
+                if ep is not None and (waiting is None or not waiting[i]):
+                    info = step.infos[i] if step.infos else {}
+                    self._book.step(ep, i, lambda ep: self._fill_last(ep, i, info, extras, actions))
+        starts = None
         if any_done:
-            self._obs, self._raw_obs = new_obs, next_raw
+            self._obs, self._raw_obs = new_obs, step.obs
             perf = self.perf_stats()
             for i in np.flatnonzero(done).tolist():
                 self._end_episode(i, step.infos[i] if step.infos else {}, extras, actions, perf)
-            self._reset_rows(done, done if soft_cut is None else done & ~soft_cut)
+            # the next episode starts now, unless a "next_step" env resets only at its next step()
+            starts = done if not self._next_step else (done & (limits.reset if limits.soft is None
+                                                                else limits.reset | limits.soft))
+            self._waiting |= done & ~starts
+        if waiting is not None:  # "next_step" envs reset in this step: their new episodes start
+            starts = waiting if starts is None else starts | waiting
+            self._waiting &= ~waiting
         self._obs, self._raw_obs = next_obs, next_raw
+        if starts is not None and starts.any():
+            self._start_rows(starts, limits.soft, step.infos)
         self._perf["inference"] += t1 - t0
         self._perf["env_wait"] += t3 - t2
         self._perf["processing"] += (t2 - t1) + (time.perf_counter() - t3)
         self._perf["steps"] += 1
 
+    def _reset_envs(self, mask: np.ndarray, raw: Any, processed: np.ndarray) -> Tuple[Any, np.ndarray]:
+        """Resets the envs in ``mask`` now; returns the next raw and processed obs with their rows."""
+        new_raw, _ = self.env.reset_envs(mask)
+        rows = np.flatnonzero(mask)
+        processed = processed.copy()
+        processed[rows] = self._process(new_raw)
+        if isinstance(raw, np.ndarray):
+            raw = raw.copy()
+            raw[rows] = new_raw
+        else:
+            raw = list(raw)
+            for k, i in enumerate(rows.tolist()):
+                raw[i] = new_raw[k]
+        return raw, processed
+
+    def _start_rows(self, starts: np.ndarray, soft: Optional[np.ndarray], infos: Optional[list]) -> None:
+        """New episodes on the envs in ``starts`` from their current observation; fresh RNN state
+        and previous action/reward unless a soft horizon cut the episode (RLlib 1.x's
+        ``soft_reset``)."""
+        fresh = starts if soft is None else starts & ~soft
+        for s, init in zip(self._state, self._initial_state):
+            s[fresh] = init
+        if self._use_prev:
+            self._prev_actions[fresh] = 0
+            self._prev_rewards[fresh] = 0.0
+        rows = np.flatnonzero(starts)
+        ids = np.array([self._begin_episode(i, {}) for i in rows.tolist()], np.int64)
+        self._collector.reset(np.ascontiguousarray(self._obs[rows]), env_ids=rows, eps_ids=ids)
+
     def _end_episode(self, i: int, info: Mapping, extras: Mapping, actions: np.ndarray, perf: Dict[str, float]) -> None:
         ep = self._live[i]
-        ep._done = True
-        if "on_episode_end" in self._hooks:
-            self._fill_last(ep, i, info, extras, actions)
-            self._callbacks.on_episode_end(worker=self._worker, base_env=self.env, policies=self._policies,
-                                           episode=ep, env_index=i)
-        else:
-            ep.length, ep.total_reward = int(self._ep_len[i]), float(self._ep_reward[i])
-            ep.agent_rewards[(DUMMY_AGENT_ID, DEFAULT_POLICY_ID)] = ep.total_reward
-        self._metrics.append(ep.to_metrics(perf))
+        self._live[i] = None
+        ep.length, ep.total_reward = int(self._ep_len[i]), float(self._ep_reward[i])
+        ep.agent_rewards[(DUMMY_AGENT_ID, DEFAULT_POLICY_ID)] = ep.total_reward
+        self._book.end(ep, i, perf, lambda ep: self._fill_last(ep, i, info, extras, actions))
         self._ep_reward[i] = 0.0
         self._ep_len[i] = 0
 
-    def _reset_rows(self, done: np.ndarray, reset: np.ndarray) -> None:
-        """New episodes where ``done``; fresh RNN state and prev action/reward where the env was
-        ``reset`` (a soft-horizon cut keeps them: RLlib 1.x's ``soft_reset``)."""
-        for s, init in zip(self._state, self._initial_state):
-            s[reset] = init
-        if self._use_prev:
-            self._prev_actions[reset] = 0
-            self._prev_rewards[reset] = 0.0
-        for i in np.flatnonzero(done).tolist():
-            self._begin_episode(i, {})
-
 
 def _as_base_env(env: Any, *, num_envs: int, env_config: Optional[Mapping[str, Any]], seed: Optional[int],
-                 horizon: Optional[int], worker_index: int, num_workers: int) -> Any:
+                 worker_index: int, num_workers: int, vectorize_mode: str) -> Any:
     """A :class:`~rlcore.env.BaseEnv` from whatever names, builds or is an env."""
     from rlcore.env import BaseEnv, EnvContext, make_base_env, make_env_creator
 
     if isinstance(env, BaseEnv):
-        env.check_horizon(horizon)
         return env
     if isinstance(env, (str, type)) or (callable(env) and not hasattr(env, "step")):
         creator = make_env_creator(env)
@@ -436,7 +471,26 @@ def _as_base_env(env: Any, *, num_envs: int, env_config: Optional[Mapping[str, A
             raise ValueError(f"num_envs={num_envs} needs an env id, class or creator, not one env instance")
         creator = lambda ctx, _env=env: _env  # noqa: E731
     ctx = EnvContext(dict(env_config or {}), worker_index=worker_index, num_workers=num_workers)
-    return make_base_env(creator, ctx, num_envs, seed=seed, horizon=horizon)
+    return make_base_env(creator, ctx, num_envs, seed=seed, vectorize_mode=vectorize_mode)
+
+
+def collector_class_of(collector_class: Optional[type]) -> type:
+    """The trajectory collector to use: ``config["sample_collector"]`` checked, or the compiled one.
+
+    Raises:
+        TypeError: Not a class with the collector's ``reset``/``append``/``cut``/``pop``.
+
+    Examples:
+        >>> collector_class_of(None) is _backend.TrajectoryCollector
+        True
+    """
+    if collector_class is None:
+        return _backend.TrajectoryCollector
+    if not (isinstance(collector_class, type) and all(
+            callable(getattr(collector_class, m, None)) for m in ("reset", "append", "cut", "pop"))):
+        raise TypeError(f"sample_collector must be a class with reset/append/cut/pop (like "
+                        f"rlcore._core.TrajectoryCollector), got {collector_class!r}")
+    return collector_class
 
 
 def segment_lengths(batch: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -486,10 +540,7 @@ def bootstrap_values(batch: Mapping[str, np.ndarray], seg_lens: np.ndarray,
     return out
 
 
-_EPISODE_HOOKS = ("on_episode_start", "on_episode_step", "on_episode_end")
-
-
-def _overridden_hooks(callbacks: Any, names: Sequence[str] = _EPISODE_HOOKS) -> frozenset:
+def _overridden_hooks(callbacks: Any, names: Sequence[str] = EPISODE_HOOKS) -> frozenset:
     """The hooks among ``names`` that a callbacks object really implements (no-op defaults skipped)."""
     if callbacks is None:
         return frozenset()

@@ -34,6 +34,9 @@ def post_process_advantages(policy: Any, sample_batch: Any, other_agent_batches:
 class ReturnsPostprocessingMixin:
     """Mixin: :func:`post_process_advantages` over all fragments of a sample in one kernel call."""
 
+    #: What ``postprocess_fragments`` equals per fragment (see ``ValueNetworkMixin``).
+    fragment_postprocess_fn = staticmethod(post_process_advantages)
+
     def postprocess_fragments(self, batch: Any, seg_lens: np.ndarray, episodes: List[Any]) -> Any:
         """Discounted returns of every fragment of ``batch`` (``seg_lens`` rows each)."""
         exploration = getattr(self, "exploration", None)

@@ -196,12 +196,12 @@ def test_trainer_checkpoint_keeps_kl_coeff_and_weights(framework, small_config, 
     from rlcore.algorithms.ppo import PPOTrainer
 
     config = small_config(framework, train_batch_size=200, rollout_fragment_length=100, num_envs_per_worker=2,
-                          sgd_minibatch_size=50, num_sgd_iter=2, kl_target=1e-6)
+                          sgd_minibatch_size=50, num_sgd_iter=2, kl_target=1e-12)
     trainer, restored = PPOTrainer(config=config), PPOTrainer(config=config)
     try:
         trainer.train()
         coeff = trainer.get_policy().kl_coeff_val
-        assert coeff == pytest.approx(0.3)  # kl far above the tiny target: 0.2 * 1.5
+        assert coeff == pytest.approx(0.3)  # any kl the update makes is far above the tiny target: 0.2 * 1.5
         saved = trainer.save(str(tmp_path))
         restored.restore(saved)
         assert restored.get_policy().kl_coeff_val == pytest.approx(coeff)

@@ -30,21 +30,24 @@ class Recorder(gymnasium.Env):
 
 
 @pytest.mark.parametrize(
-    "spec, env_config, expected",
+    "spec, env_config, mode, expected",
     [
-        ("CartPole-v1", {}, GymVectorBaseEnv),
-        ("CartPole-v0", {}, GymVectorBaseEnv),
-        ("CartPole-v1", {"disable_env_checker": True}, SubEnvLoop),  # kwarg the vector env lacks
-        ("Pendulum-v1", {}, SubEnvLoop),
-        ("Taxi-v4", {}, SubEnvLoop),
-        (Recorder, {}, SubEnvLoop),
-        (lambda ctx: gymnasium.make("CartPole-v1"), {}, SubEnvLoop),
-        (lambda ctx: gymnasium.make_vec("CartPole-v1", 3, vectorization_mode="sync"), {}, GymVectorBaseEnv),
+        ("CartPole-v1", {}, "sync", SubEnvLoop),
+        ("CartPole-v0", {}, "sync", SubEnvLoop),
+        ("CartPole-v1", {"disable_env_checker": True}, "sync", SubEnvLoop),
+        ("CartPole-v1", {}, "vector_entry_point", GymVectorBaseEnv),
+        ("CartPole-v0", {}, "VECTOR_ENTRY_POINT", GymVectorBaseEnv),
+        ("Pendulum-v1", {}, "sync", SubEnvLoop),
+        ("Taxi-v4", {}, "sync", SubEnvLoop),
+        (Recorder, {}, "sync", SubEnvLoop),
+        (lambda ctx: gymnasium.make("CartPole-v1"), {}, "sync", SubEnvLoop),
+        (lambda ctx: gymnasium.make_vec("CartPole-v1", 3, vectorization_mode="sync"), {}, "sync", GymVectorBaseEnv),
     ],
-    ids=["cartpole_v1", "cartpole_v0", "unsupported_kwarg", "pendulum", "taxi", "class", "lambda", "gym_vector"],
+    ids=["cartpole_v1", "cartpole_v0", "env_config", "cartpole_vector", "cartpole_v0_vector", "pendulum", "taxi",
+         "class", "lambda", "gym_vector"],
 )
-def test_path_selection(spec, env_config, expected):
-    base = make_base_env(spec, EnvContext(env_config), 3, seed=0)
+def test_path_selection(spec, env_config, mode, expected):
+    base = make_base_env(spec, EnvContext(env_config), 3, seed=0, vectorize_mode=mode)
     assert type(base) is expected and base.num_envs == 3
     obs, infos = base.reset()
     assert len(obs) == 3 and len(infos) == 3 and obs.flags.c_contiguous
@@ -58,8 +61,31 @@ def test_path_selection(spec, env_config, expected):
 
 
 def test_cartpole_v0_keeps_its_200_step_limit():
-    base = make_base_env("CartPole-v0", num_envs=1, seed=0)
+    base = make_base_env("CartPole-v0", num_envs=1, seed=0, vectorize_mode="vector_entry_point")
     assert base.get_vector_env().max_episode_steps == 200
+    assert make_base_env("CartPole-v0", num_envs=1).get_sub_environments()[0].spec.max_episode_steps == 200
+
+
+def test_async_mode_is_gymnasiums_async_vector_env():
+    base = make_base_env("CartPole-v1", num_envs=2, seed=0, vectorize_mode="async")
+    try:
+        assert type(base.get_vector_env()).__name__ == "AsyncVectorEnv" and base.can_reset_envs
+        assert base.reset()[0].shape == (2, 4)
+    finally:
+        base.close()
+
+
+def test_vectorize_mode_errors_name_the_key_and_the_env():
+    """No silent fallback: a mode an env cannot have, or a failing vector build, is an error."""
+    with pytest.raises(ValueError, match=r"'vector_entry_point': env Pendulum-v1 has no vectorized implementation"):
+        make_base_env("Pendulum-v1", num_envs=2, vectorize_mode="vector_entry_point")
+    with pytest.raises(ValueError, match=r"gym_env_vectorize_mode='async' needs a gymnasium env id \(got env Recorder"):
+        make_base_env(Recorder, num_envs=2, vectorize_mode="async")
+    with pytest.raises(ValueError, match=r"gym_env_vectorize_mode='fast': expected one of"):
+        make_base_env("CartPole-v1", num_envs=2, vectorize_mode="fast")
+    # CartPoleVectorEnv takes no disable_env_checker: the build fails with the env's name, no fallback
+    with pytest.raises(EnvError, match=r"env CartPole-v1 \(worker_index=0, all sub-envs\) raised in create"):
+        make_base_env("CartPole-v1", {"no_such_kwarg": True}, 2, vectorize_mode="vector_entry_point")
 
 
 def test_each_sub_env_gets_its_context():
@@ -109,17 +135,11 @@ def test_num_envs_validated(num_envs):
         make_base_env("CartPole-v1", num_envs=num_envs)
 
 
-@pytest.mark.parametrize("horizon", [0, -3, 2.5])
-def test_horizon_validated(horizon):
-    with pytest.raises(ValueError, match="horizon"):
-        make_base_env(Recorder, num_envs=1, horizon=horizon)
-
-
 def test_seed_makes_runs_repeatable_on_both_paths():
-    for spec in ["CartPole-v1", lambda ctx: gymnasium.make("CartPole-v1")]:
+    for spec, mode in [("CartPole-v1", "vector_entry_point"), (lambda ctx: gymnasium.make("CartPole-v1"), "sync")]:
         runs = []
         for _ in range(2):
-            base = make_base_env(spec, num_envs=3, seed=42)
+            base = make_base_env(spec, num_envs=3, seed=42, vectorize_mode=mode)
             obs, _ = base.reset()
             steps = [base.step(np.ones(3, np.int64)).obs for _ in range(5)]
             runs.append(np.concatenate([obs] + steps))
@@ -138,7 +158,7 @@ def test_try_render_and_close():
 
 
 def test_vector_env_step_error_names_env():
-    base = make_base_env("CartPole-v1", EnvContext({}, worker_index=1), 2, seed=0)
+    base = make_base_env("CartPole-v1", EnvContext({}, worker_index=1), 2, seed=0, vectorize_mode="vector_entry_point")
     base.reset()
     with pytest.raises(EnvError, match=r"CartPole-v1 \(worker_index=1, all sub-envs\) raised in step"):
         base.step(np.array([0, 7]))  # 7 is not in Discrete(2)

@@ -1,6 +1,9 @@
-"""GymVectorBaseEnv: gymnasium's native CartPole vector env (NEXT_STEP) turned into same-step
-auto-reset, checked against single-env physics and the exact random draws of its own resets;
-gymnasium Sync vector envs given directly in NEXT_STEP and SAME_STEP modes; info splitting."""
+"""GymVectorBaseEnv: gymnasium vector envs through their public API only.
+
+NEXT_STEP envs (CartPole's native vector env, Sync/Async in their default mode) pass through
+untouched, with the auto-reset step flagged; SAME_STEP envs give their final observations;
+DISABLED envs are reset right away with a reset mask; partial resets use ``reset_mask``.
+"""
 
 import gymnasium
 import numpy as np
@@ -14,64 +17,68 @@ from rlcore.env.gym_vector_base_env import split_vector_infos
 N = 4
 
 
-@pytest.mark.parametrize("horizon", [None, 4])
-def test_cartpole_vector_same_step(horizon):
-    base = make_base_env("CartPole-v1", {"max_episode_steps": 6}, N, seed=3, horizon=horizon)
-    assert isinstance(base, GymVectorBaseEnv)
-    vec = base.get_vector_env()
-    assert vec.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP  # what we adapt
-    oracle = gymnasium.make("CartPole-v1").unwrapped  # single-env physics
-    # The vector env's own RNG, replayed: initial states, then one draw per auto-reset batch.
-    rng, _ = seeding.np_random(3)
+def _single():
+    return gymnasium.make("CartPole-v1", max_episode_steps=5)
+
+
+def test_cartpole_vector_passes_through_with_the_reset_step_flagged():
+    """The adapter changes nothing the vector env returns (no private state is touched): the same
+    seed and actions on a bare CartPoleVectorEnv give the same arrays; the step after an episode
+    end is flagged in reset_mask and its rows are the env's own reset draws."""
+    base = make_base_env("CartPole-v1", {"max_episode_steps": 6}, N, seed=3, vectorize_mode="vector_entry_point")
+    bare = gymnasium.make_vec("CartPole-v1", N, vectorization_mode="vector_entry_point", max_episode_steps=6)
+    assert isinstance(base, GymVectorBaseEnv) and base.autoreset_mode == "next_step" and not base.can_reset_envs
+    rng, _ = seeding.np_random(3)  # the vector env's own generator, replayed
     obs, _ = base.reset()
+    np.testing.assert_array_equal(obs, bare.reset(seed=3)[0])
     np.testing.assert_array_equal(obs, rng.uniform(-0.05, 0.05, (4, N)).T.astype(np.float32))
-    actions_seq = np.random.default_rng(1).integers(0, 2, size=(40, N))
-    t = np.zeros(N, int)
-    resets = 0
-    for actions in actions_seq:
-        state_before = vec.state.copy()
+    ended_before = np.zeros(N, bool)
+    flagged = 0
+    for actions in np.random.default_rng(1).integers(0, 2, size=(40, N)):
         step = base.step(actions)
-        t += 1
-        ended = []
-        for i in range(N):
-            oracle.state = state_before[:, i].copy()
-            oracle.steps_beyond_terminated = None
-            o, r, te, _, _ = oracle.step(int(actions[i]))
-            tr = bool(t[i] >= 6) if horizon is None else bool(t[i] >= horizon and not te)
-            assert (step.terminateds[i], step.truncateds[i], step.rewards[i]) == (te, tr, r)
-            if te or tr:
-                np.testing.assert_allclose(step.final_obs[i], o, atol=1e-6)
-                ended.append(i)
-                t[i] = 0
-            else:
-                np.testing.assert_allclose(step.obs[i], o, atol=1e-6)
-        if ended:
-            resets += 1
-            mask = np.zeros(N, bool)
-            mask[ended] = True
-            expected = rng.uniform(-0.05, 0.05, (4, len(ended))).T.astype(np.float32)
-            np.testing.assert_array_equal(step.obs[mask], expected)
+        b_obs, b_rew, b_term, b_trunc, _ = bare.step(actions)
+        np.testing.assert_array_equal(step.obs, b_obs)
+        np.testing.assert_array_equal(step.rewards, b_rew)
+        np.testing.assert_array_equal(step.terminateds, b_term)
+        np.testing.assert_array_equal(step.truncateds, b_trunc)
+        assert step.final_obs is None
+        if ended_before.any():
+            flagged += 1
+            assert step.reset_mask.tolist() == ended_before.tolist()
+            expected = rng.uniform(-0.05, 0.05, (4, int(ended_before.sum()))).T.astype(np.float32)
+            np.testing.assert_array_equal(step.obs[ended_before], expected)
         else:
-            assert step.final_obs is None
-    assert resets > 3
+            assert step.reset_mask is None
+        ended_before = step.terminateds | step.truncateds
+    assert flagged > 3
+    with pytest.raises(ValueError, match="cannot reset single sub-envs"):
+        base.reset_envs(np.ones(N, bool))
 
 
-@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
-def test_sync_vector_env_given_directly_matches_loop(mode):
-    """A gymnasium SyncVectorEnv returned by a creator gives the same steps as rlcore's loop."""
-
-    def make_single():
-        return gymnasium.make("CartPole-v1", max_episode_steps=5)
-
-    vec_base = make_base_env(
-        lambda ctx: SyncVectorEnv([make_single] * N, autoreset_mode=mode), num_envs=1, seed=7
-    )
-    loop_base = make_base_env(lambda ctx: make_single(), num_envs=N, seed=7)
+def test_same_step_sync_vector_env_matches_the_loop():
+    """A gymnasium SyncVectorEnv in SAME_STEP mode gives the same steps as rlcore's loop."""
+    vec_base = make_base_env(lambda ctx: SyncVectorEnv([_single] * N, autoreset_mode=AutoresetMode.SAME_STEP),
+                             num_envs=1, seed=7)
+    loop_base = make_base_env(lambda ctx: _single(), num_envs=N, seed=7)
     assert isinstance(vec_base, GymVectorBaseEnv) and vec_base.num_envs == N
+    assert vec_base.autoreset_mode == "same_step" == loop_base.autoreset_mode
     np.testing.assert_array_equal(vec_base.reset()[0], loop_base.reset()[0])
+    _assert_same_steps(vec_base, loop_base)
+
+
+def test_disabled_autoreset_is_reset_right_away_with_a_mask():
+    vec_base = make_base_env(lambda ctx: SyncVectorEnv([_single] * N, autoreset_mode=AutoresetMode.DISABLED),
+                             num_envs=1, seed=7)
+    loop_base = make_base_env(lambda ctx: _single(), num_envs=N, seed=7)
+    assert vec_base.autoreset_mode == "same_step"
+    np.testing.assert_array_equal(vec_base.reset()[0], loop_base.reset()[0])
+    _assert_same_steps(vec_base, loop_base)
+
+
+def _assert_same_steps(a_env, b_env):
     ends = 0
     for actions in np.random.default_rng(2).integers(0, 2, size=(25, N)):
-        a, b = vec_base.step(actions), loop_base.step(actions)
+        a, b = a_env.step(actions), b_env.step(actions)
         np.testing.assert_array_equal(a.obs, b.obs)
         np.testing.assert_array_equal(a.terminateds, b.terminateds)
         np.testing.assert_array_equal(a.truncateds, b.truncateds)
@@ -84,16 +91,48 @@ def test_sync_vector_env_given_directly_matches_loop(mode):
     assert ends > 2
 
 
-def test_same_step_vector_env_without_partial_reset_rejects_horizon():
+def test_next_step_sync_vector_env_flags_its_reset_steps():
+    base = make_base_env(lambda ctx: SyncVectorEnv([_single] * N), num_envs=1, seed=7)
+    assert base.autoreset_mode == "next_step" and base.can_reset_envs
+    base.reset()
+    for _ in range(5):
+        step = base.step(np.zeros(N, np.int64))
+    assert step.truncateds.all() and step.reset_mask is None  # max_episode_steps=5
+    step = base.step(np.zeros(N, np.int64))
+    assert step.reset_mask.all() and not (step.terminateds | step.truncateds).any()
+    assert np.all(np.abs(step.obs) <= 0.05)
+
+
+def test_partial_reset_uses_the_reset_mask():
+    """reset_envs is gymnasium's reset(options={"reset_mask": ...}): the same calls made directly on
+    a twin SyncVectorEnv give the same observations; the other sub-envs go on untouched."""
+    base = make_base_env(lambda ctx: SyncVectorEnv([_single] * N), num_envs=1, seed=7)
+    twin = SyncVectorEnv([_single] * N)
+    base.reset()
+    twin.reset(seed=7)
+    for _ in range(3):
+        base.step(np.ones(N, np.int64))
+        twin.step(np.ones(N, np.int64))
+    mask = np.array([False, True, False, True])
+    obs, infos = base.reset_envs(mask)
+    twin_obs, _ = twin.reset(options={"reset_mask": mask.copy()})
+    assert obs.shape == (2, 4) and len(infos) == 2
+    np.testing.assert_array_equal(obs, twin_obs[mask])
+    np.testing.assert_array_equal(base.step(np.ones(N, np.int64)).obs, twin.step(np.ones(N, np.int64))[0])
+    with pytest.raises(ValueError, match=r"expected a bool array of shape \(4,\)"):
+        base.reset_envs(np.array([1, 0, 0, 0]))
+
+
+def test_disabled_autoreset_without_a_reset_mask_is_rejected():
     class NoReset(gymnasium.vector.VectorEnv):
-        metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
+        metadata = {"autoreset_mode": AutoresetMode.DISABLED}
 
         def __init__(self):
             self.num_envs = 2
             self.single_observation_space = gymnasium.spaces.Discrete(2)
             self.single_action_space = gymnasium.spaces.Discrete(2)
 
-    with pytest.raises(ValueError, match="needs a partial reset"):
+    with pytest.raises(ValueError, match="autoreset_mode=DISABLED and takes no reset"):
         GymVectorBaseEnv(NoReset())
 
 
@@ -123,6 +162,6 @@ def test_sync_vector_env_without_copy_gives_stable_results():
 
 
 def test_list_actions_are_accepted():
-    base = make_base_env("CartPole-v1", num_envs=3, seed=0)
+    base = make_base_env("CartPole-v1", num_envs=3, seed=0, vectorize_mode="vector_entry_point")
     base.reset()
     assert base.step([0, 1, 1]).rewards.tolist() == [1.0, 1.0, 1.0]

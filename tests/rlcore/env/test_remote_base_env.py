@@ -31,8 +31,8 @@ def test_remote_matches_loop(ray_session):
     def creator(ctx):
         return gymnasium.make("CartPole-v1", max_episode_steps=4)
 
-    remote = make_base_env(creator, EnvContext({}, worker_index=1), 3, seed=5, horizon=3, remote_envs=True)
-    local = make_base_env(creator, EnvContext({}, worker_index=1), 3, seed=5, horizon=3)
+    remote = make_base_env(creator, EnvContext({}, worker_index=1), 3, seed=5, remote_envs=True)
+    local = make_base_env(creator, EnvContext({}, worker_index=1), 3, seed=5)
     try:
         assert remote.num_envs == 3 and remote.observation_space.shape == (4,)
         np.testing.assert_array_equal(remote.reset()[0], local.reset()[0])
@@ -49,6 +49,10 @@ def test_remote_matches_loop(ray_session):
                 rows = a.terminateds | a.truncateds
                 np.testing.assert_array_equal(a.final_obs[rows], b.final_obs[rows])
         assert ended >= 2
+        mask = np.array([True, False, True])
+        np.testing.assert_array_equal(remote.reset_envs(mask)[0], local.reset_envs(mask)[0])  # partial reset
+        actions = np.zeros(3, np.int64)
+        np.testing.assert_array_equal(remote.step(actions).obs, local.step(actions).obs)
     finally:
         remote.close()
 

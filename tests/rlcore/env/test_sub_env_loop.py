@@ -11,37 +11,29 @@ N = 4
 MAX_STEPS = 6
 
 
-def _hand_reference(seed, actions_seq, max_steps=MAX_STEPS, horizon=None):
+def _hand_reference(seed, actions_seq, max_steps=MAX_STEPS):
     """Single gymnasium envs stepped by hand: what every step of a BaseEnv must return."""
     envs = [gymnasium.make("CartPole-v1", max_episode_steps=max_steps) for _ in range(N)]
     obs = [env.reset(seed=seed + i)[0] for i, env in enumerate(envs)]
-    t = [0] * N
     steps = []
     for actions in actions_seq:
         row = []
         for i, env in enumerate(envs):
             o, r, te, tr, _ = env.step(int(actions[i]))
-            t[i] += 1
-            if horizon is not None and t[i] >= horizon and not (te or tr):
-                tr = True
             final = None
             if te or tr:
                 final, (o, _) = o, env.reset()
-                t[i] = 0
             row.append((o, r, te, tr, final))
         steps.append(row)
     return obs, steps
 
 
-@pytest.mark.parametrize("horizon", [None, 4])
-def test_same_step_autoreset_matches_single_envs(horizon):
+def test_same_step_autoreset_matches_single_envs():
     rng = np.random.default_rng(0)
     actions_seq = rng.integers(0, 2, size=(40, N))
-    base = make_base_env(
-        lambda ctx: gymnasium.make("CartPole-v1", max_episode_steps=MAX_STEPS), num_envs=N, seed=10, horizon=horizon
-    )
+    base = make_base_env(lambda ctx: gymnasium.make("CartPole-v1", max_episode_steps=MAX_STEPS), num_envs=N, seed=10)
     assert isinstance(base, SubEnvLoop)
-    ref_obs, ref_steps = _hand_reference(10, actions_seq, horizon=horizon)
+    ref_obs, ref_steps = _hand_reference(10, actions_seq)
     obs, infos = base.reset()
     np.testing.assert_array_equal(obs, np.stack(ref_obs))
     ended_any = 0
@@ -62,11 +54,21 @@ def test_same_step_autoreset_matches_single_envs(horizon):
     assert ended_any > 3  # the table really exercised auto-resets
 
 
-def test_horizon_truncates_and_counts_from_reset():
-    base = make_base_env(lambda ctx: gymnasium.make("Pendulum-v1"), num_envs=2, seed=0, horizon=3)
+def test_partial_reset_resets_only_the_masked_sub_envs():
+    base = make_base_env(lambda ctx: gymnasium.make("Pendulum-v1"), num_envs=3, seed=0)
+    twins = [gymnasium.make("Pendulum-v1") for _ in range(3)]
     base.reset()
-    flags = [base.step(np.zeros((2, 1), np.float32)).truncateds.tolist() for _ in range(7)]
-    assert flags == [[False, False], [False, False], [True, True]] * 2 + [[False, False]]
+    for i, env in enumerate(twins):
+        env.reset(seed=i)
+    action = np.zeros((3, 1), np.float32)
+    for _ in range(2):
+        base.step(action)
+        for env in twins:
+            env.step(action[0])
+    obs, infos = base.reset_envs(np.array([True, False, True]))
+    assert base.can_reset_envs and obs.shape == (2, 3) and len(infos) == 2
+    np.testing.assert_array_equal(obs, np.stack([twins[0].reset()[0], twins[2].reset()[0]]))
+    np.testing.assert_array_equal(base.step(action).obs, np.stack([env.step(action[0])[0] for env in twins]))
 
 
 class OldCounter:

@@ -1,5 +1,5 @@
 """VectorEnv (RLlib 1.x user API) and VectorEnvAdapter: 4-tuple and 5-tuple forms, same-step
-reset via reset_at, horizon, vectorize_gym_envs, and make_base_env wrapping them directly."""
+reset via reset_at, partial reset, vectorize_gym_envs, and make_base_env wrapping them directly."""
 
 import gymnasium
 import numpy as np
@@ -61,13 +61,15 @@ def test_adapter_same_step_reset(five_tuple, truncate):
     assert s3.obs[:, 0].tolist() == [1, 0] and s3.final_obs[1, 0] == 3 and user_env.reset_calls == [0, 1]
 
 
-def test_adapter_horizon():
-    base = VectorEnvAdapter(Counters({"limits": [10, 10]}), horizon=2)
+def test_adapter_partial_reset_calls_reset_at():
+    user_env = Counters({"limits": [10, 10, 10]})
+    base = VectorEnvAdapter(user_env)
     base.reset()
-    assert base.step(np.array([0, 0])).truncateds.tolist() == [False, False]
-    step = base.step(np.array([0, 0]))
-    assert step.truncateds.tolist() == [True, True] and step.terminateds.tolist() == [False, False]
-    assert step.final_obs[:, 0].tolist() == [2, 2] and step.obs[:, 0].tolist() == [0, 0]
+    base.step(np.array([0, 0, 0]))
+    obs, infos = base.reset_envs(np.array([False, True, True]))
+    assert base.can_reset_envs and obs[:, 0].tolist() == [0, 0] and infos == [{}, {}]
+    assert user_env.reset_calls == [1, 2]
+    assert base.step(np.array([0, 0, 0])).obs[:, 0].tolist() == [2, 1, 1]
 
 
 def test_adapter_errors_name_env():

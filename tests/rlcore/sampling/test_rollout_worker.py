@@ -149,23 +149,6 @@ def test_multi_agent_batches_per_policy_with_the_right_agents():
     assert metrics["policy_reward_mean"] == {"pa": 5.0, "pb": 10.0}
 
 
-@pytest.mark.parametrize("soft", [False, True])
-def test_multi_agent_horizon_hard_resets_soft_goes_on(soft):
-    obs_space, act_space = gym.spaces.Box(-100, 100, (2,), np.float32), gym.spaces.Discrete(2)
-    worker = RolloutWorker(
-        env_creator=lambda ctx: support.TwoAgentEnv(), policy_spec={"pa": (support.NumpyPolicy, obs_space, act_space, {})},
-        policy_mapping_fn=lambda agent_id: "pa", rollout_fragment_length=6, num_envs=1, episode_horizon=2,
-        soft_horizon=soft)
-    pa = worker.sample().policy_batches["pa"]
-    a_rows = pa["obs"][:, 0] == 1
-    # the env's t: a hard horizon resets it every 2 steps; a soft one lets it run to its own end (5)
-    expected_t = [0, 1, 2, 3, 4, 0] if soft else [0, 1, 0, 1, 0, 1]
-    assert pa["obs"][a_rows, 1].tolist() == expected_t
-    assert pa["t"][a_rows].tolist() == ([0, 1, 0, 1, 0, 0] if soft else [0, 1] * 3)
-    assert len(set(pa["eps_id"][a_rows].tolist())) == (4 if soft else 3)
-    assert [m.episode_length for m in worker.sampler.get_metrics()] == ([2, 2, 1] if soft else [2, 2, 2])
-
-
 def test_policies_to_train_limits_learning():
     worker = _two_agent_worker(policies_to_train=["pa"])
     info = worker.learn_on_batch(worker.sample())

@@ -202,16 +202,19 @@ def test_horizon_truncates_and_resets_the_env():
 
 
 
-def test_horizon_of_a_ready_base_env_must_be_the_one_it_was_built_with():
+def test_a_ready_base_env_gets_the_samplers_horizon():
+    """The sampler applies the horizon on any BaseEnv with a partial reset; one without gets an
+    error naming the horizon and the way out."""
     from rlcore.env import make_base_env
 
-    batch = _one_env_batch(6, env=make_base_env(counter(), horizon=3), horizon=3)
-    assert batch["t"].tolist() == [0, 1, 2, 0, 1, 2]
+    batch = _one_env_batch(6, env=make_base_env(counter()), horizon=3)
+    assert batch["t"].tolist() == [0, 1, 2, 0, 1, 2] and batch["obs"][:, 0].tolist() == [0, 1, 2, 0, 1, 2]
     assert batch["truncateds"].tolist() == [False, False, True] * 2
-    with pytest.raises(ValueError, match=r"horizon=3 cannot be applied to the ready BaseEnv .*its horizon: None"):
-        VectorSampler(make_base_env(counter()), zeros_policy, rollout_fragment_length=6, horizon=3)
-    with pytest.raises(ValueError, match=r"horizon=4 cannot be applied .*its horizon: 3"):
-        make_base_env(lambda ctx: make_base_env(counter(), horizon=3), horizon=4)
+    no_partial_reset = make_base_env("CartPole-v1", num_envs=2, vectorize_mode="vector_entry_point")
+    with pytest.raises(ValueError, match=r"horizon=3 needs the sampler to reset single sub-envs.*soft_horizon=True"):
+        VectorSampler(no_partial_reset, zeros_policy, rollout_fragment_length=6, horizon=3)
+    assert VectorSampler(no_partial_reset, zeros_policy, rollout_fragment_length=6, horizon=3,
+                         soft_horizon=True).sample().count == 12
 
 
 def test_soft_horizon_ends_episodes_without_resetting_the_env():
