@@ -150,10 +150,11 @@ def test_legacy_dict_errors(legacy, err, match):
 
 
 def test_no_warning_without_legacy_dict():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         DefaultCallbacks()
         DefaultCallbacks({})
+    assert caught == []
 
 
 # ---------------------------------------------------------------- MultiCallbacks

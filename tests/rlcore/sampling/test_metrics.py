@@ -221,7 +221,7 @@ def test_get_learner_stats():
 
 def test_custom_metrics_of_a_real_rollout_worker_reach_collect_metrics():
     """Issue 6 criterion 4 end to end: callbacks on the real sampler feed collect_metrics."""
-    gym = pytest.importorskip("gymnasium")
+    import gymnasium as gym
     import numpy as np
 
     from rlcore.policy.policy import Policy
