@@ -12,12 +12,18 @@ CartPole-v1, a torch MLP 64-64 (tanh) policy, 1 torch thread:
   collection at all (the loop one writes by hand; the goals are against it);
 - ``tight``: the same loop sampling with the Gumbel-max draw rlcore's ``TorchCategorical`` uses
   (about 100 µs cheaper per call than ``torch.distributions``), so ``ratio_tight`` is rlcore's own
-  overhead over env + forward + the cheapest exact sample.
+  overhead over env + forward + the cheapest exact sample;
+- ``vector_entry_point`` rows: the same at 8 and 64 envs with ``gym_env_vectorize_mode:
+  vector_entry_point`` (gymnasium's ``CartPoleVectorEnv``), against ceilings over that same env;
+- multi-agent rows: ``RolloutWorker.sample()`` on ``make_multi_agent("CartPole-v1")`` with 8
+  agents on 2 policies (agent i -> policy i % 2), 1 and 8 envs, in agent steps per second, against
+  a bare loop over the same envs (per step: one forward + Gumbel draw per policy over its agents,
+  one ``step`` per env with the action dicts).
 
 Prints a table and writes ``bench/results/sampling.json``. Goals: >= 0.8x the ceiling at 8 and 64
 envs, >= 0.7x at 1 env, and 2 workers >= 1.6x the one-process ceiling at 8 envs.
 
-Usage: ``python bench/sampling.py [--seconds 3] [--no-ray]``
+Usage: ``python bench/sampling.py [--seconds 3] [--no-ray] [--cases single,vep,ma,ray]``
 """
 
 from __future__ import annotations
@@ -70,9 +76,9 @@ def gumbel_sample(logits: torch.Tensor) -> torch.Tensor:
     return torch.argmax(logits - e.log_(), dim=-1)
 
 
-def ceiling(num_envs: int, model: torch.nn.Module, seconds: float, draw=dist_sample) -> float:
+def ceiling(num_envs: int, model: torch.nn.Module, seconds: float, draw=dist_sample, mode: str = "sync") -> float:
     """The bare loop: no collection, no bookkeeping."""
-    env = make_base_env(make_env_creator("CartPole-v1"), EnvContext({}), num_envs, seed=0)
+    env = make_base_env(make_env_creator("CartPole-v1"), EnvContext({}), num_envs, seed=0, vectorize_mode=mode)
     obs, _ = env.reset(seed=0)
     state = {"obs": obs}
 
@@ -110,14 +116,72 @@ def vector_sampler(num_envs: int, model: torch.nn.Module, seconds: float) -> flo
     return rate
 
 
-def local_worker(num_envs: int, seconds: float) -> tuple[float, torch.nn.Module]:
+def local_worker(num_envs: int, seconds: float, mode: str = "sync") -> tuple[float, torch.nn.Module]:
     worker = RolloutWorker(env_creator=make_env_creator("CartPole-v1"), policy_spec=BenchPolicy,
                            num_envs=num_envs, rollout_fragment_length=max(1, 1000 // num_envs),
-                           policy_config=CONFIG, seed=0)
+                           policy_config={**CONFIG, "gym_env_vectorize_mode": mode}, seed=0)
     rate = _timed(lambda: worker.sample().count, seconds)
     model = worker.get_policy().model
     worker.stop()
     return rate, model
+
+
+NUM_AGENTS = 8
+
+
+def _multi_agent_env(ctx=None):
+    from rlcore.env import make_multi_agent
+
+    return make_multi_agent("CartPole-v1")({"num_agents": NUM_AGENTS})
+
+
+def multi_agent_worker(num_envs: int, seconds: float) -> tuple[float, dict]:
+    """Agent steps per second of a 2-policy multi-agent RolloutWorker."""
+    import gymnasium as gym
+
+    space = (gym.spaces.Box(-np.inf, np.inf, (4,), np.float32), gym.spaces.Discrete(2))
+    worker = RolloutWorker(env_creator=_multi_agent_env, policy_spec={f"p{k}": (BenchPolicy, *space, {}) for k in (0, 1)},
+                           policy_mapping_fn=lambda agent_id: f"p{agent_id % 2}", num_envs=num_envs,
+                           rollout_fragment_length=max(1, 200 // num_envs), policy_config=CONFIG, seed=0)
+    rate = _timed(lambda: worker.sample().agent_steps(), seconds)
+    models = {pid: p.model for pid, p in worker.policy_map.items()}
+    worker.stop()
+    return rate, models
+
+
+def multi_agent_ceiling(num_envs: int, models: dict, seconds: float) -> float:
+    """The bare multi-agent loop: group agents per policy, one forward + draw each, step every env."""
+    envs = [_multi_agent_env() for _ in range(num_envs)]
+    state = {"obs": [env.reset(seed=i)[0] for i, env in enumerate(envs)]}
+
+    def run(n_steps: int = 50) -> int:
+        obs_all, rows = state["obs"], 0
+        with torch.no_grad():
+            for _ in range(n_steps):
+                groups = {"p0": [], "p1": []}
+                for i, obs in enumerate(obs_all):
+                    for agent_id in obs:
+                        groups[f"p{agent_id % 2}"].append((i, agent_id))
+                actions = [dict() for _ in envs]
+                for pid, members in groups.items():
+                    if not members:
+                        continue
+                    batch = np.stack([obs_all[i][a] for i, a in members])
+                    logits, _ = models[pid]({"obs": torch.from_numpy(batch)}, [], None)
+                    for (i, a), act in zip(members, gumbel_sample(logits).numpy()):
+                        actions[i][a] = act
+                    rows += len(members)
+                for i, env in enumerate(envs):
+                    obs, _, terms, truncs, _ = env.step(actions[i])
+                    if terms["__all__"] or truncs["__all__"]:
+                        obs, _ = env.reset()
+                    else:  # an agent that ended acts no more
+                        obs = {a: o for a, o in obs.items() if not (terms.get(a) or truncs.get(a))}
+                    obs_all[i] = obs
+        state["obs"] = obs_all
+        return rows
+
+    return _timed(run, seconds)
 
 
 def ray_workers(num_envs: int, seconds: float) -> float:
@@ -141,6 +205,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--no-ray", action="store_true")
+    parser.add_argument("--cases", default="single,vep,ma,ray",
+                        help="comma-separated: single (1/8/64 envs), vep (vector_entry_point), ma (multi-agent), ray")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "sampling.json"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -151,18 +217,30 @@ def main() -> None:
         return {"case": case, "steps_per_s": rate, "ceiling": ceilings[n], "ratio": rate / ceilings[n],
                 "tight": tights[n], "ratio_tight": rate / tights[n], "goal": goal}
 
-    for n in (1, 8, 64):
+    cases = set(args.cases.split(","))
+    for n in (1, 8, 64) if "single" in cases or "ray" in cases else ():
         rate, model = local_worker(n, args.seconds)
         ceilings[n] = ceiling(n, model, args.seconds)
         tights[n] = ceiling(n, model, args.seconds, draw=gumbel_sample)
         bare = vector_sampler(n, model, args.seconds)
         rows.append(row(f"num_workers=0, {n} envs", rate, n, 0.7 if n == 1 else 0.8))
         rows.append(row(f"VectorSampler+bare, {n} envs", bare, n, 0.7 if n == 1 else 0.8))
-    if not args.no_ray:
+    for n in (8, 64) if "vep" in cases else ():  # gymnasium's own vectorized CartPole, against ceilings over that env
+        key = f"vep{n}"
+        rate, model = local_worker(n, args.seconds, "vector_entry_point")
+        ceilings[key] = ceiling(n, model, args.seconds, mode="vector_entry_point")
+        tights[key] = ceiling(n, model, args.seconds, draw=gumbel_sample, mode="vector_entry_point")
+        rows.append(row(f"vector_entry_point, {n} envs", rate, key, 0.8))
+    for n in (1, 8) if "ma" in cases else ():  # 8 agents on 2 policies per env: agent steps per second
+        key = f"ma{n}"
+        rate, models = multi_agent_worker(n, args.seconds)
+        ceilings[key] = tights[key] = multi_agent_ceiling(n, models, args.seconds)
+        rows.append(row(f"multi-agent 2 pol x 8 ag, {n} env{'s' if n > 1 else ''}", rate, key, 0.8))
+    if not args.no_ray and "ray" in cases:
         rows.append(row("2 Ray workers x 8 envs", ray_workers(8, args.seconds), 8, 1.6))
-    print(f"{'case':30} {'steps/s':>10} {'ceiling':>10} {'ratio':>7} {'tight':>10} {'ratio':>7} {'goal':>6}")
+    print(f"{'case':34} {'steps/s':>10} {'ceiling':>10} {'ratio':>7} {'tight':>10} {'ratio':>7} {'goal':>6}")
     for r in rows:
-        print(f"{r['case']:30} {r['steps_per_s']:10.0f} {r['ceiling']:10.0f} {r['ratio']:7.2f}"
+        print(f"{r['case']:34} {r['steps_per_s']:10.0f} {r['ceiling']:10.0f} {r['ratio']:7.2f}"
               f" {r['tight']:10.0f} {r['ratio_tight']:7.2f} {r['goal']:6.1f}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
