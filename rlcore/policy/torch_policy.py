@@ -90,10 +90,11 @@ class TorchPolicy(Policy):
 
     # -- overridable hooks (the templates plug functions in here) --------------------------------
     def optimizer(self) -> Any:
-        """The optimizer(s): Adam with ``config["lr"]`` by default (rlcore's: no torch._dynamo import)."""
-        from rlcore.policy.torch_optim import Adam
+        """The optimizer(s): ``torch.optim.Adam`` with ``config["lr"]`` by default (fused where torch
+        can: :func:`rlcore.policy.torch_optim.adam`)."""
+        from rlcore.policy.torch_optim import adam
 
-        return Adam(self.model.parameters(), lr=self.config.get("lr", 5e-5))
+        return adam(self.model.parameters(), lr=self.config.get("lr", 5e-5))
 
     def values_deferrable(self) -> bool:
         """Whether a sampler may leave ``vf_preds`` out of its per-step ``compute_actions`` calls

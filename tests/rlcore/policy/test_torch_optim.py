@@ -1,107 +1,117 @@
-"""rlcore's Adam equals torch.optim.Adam (defaults), shares its state format, and needs no dynamo."""
+"""Torch policies optimize with a real torch.optim.Adam: schedulers, hooks, state dicts, user optimizers."""
 
-import subprocess
-import sys
-
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from rlcore.policy.torch_optim import Adam, _foreach_adam  # noqa: E402
+from rlcore.policy.torch_optim import adam  # noqa: E402
+from rlcore.policy.torch_policy_template import build_torch_policy  # noqa: E402
+from tests.rlcore.policy.conftest import ACT_SPACE, OBS_SPACE, SMALL_MODEL, fixed_batch, torch_pg_loss  # noqa: E402
 
 
-def _model(seed):
+def _policy(seed=0, **template):
     torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 2))
+    cls = build_torch_policy("OptPG", loss_fn=torch_pg_loss, **template)
+    return cls(OBS_SPACE, ACT_SPACE, {"lr": 0.01, "model": SMALL_MODEL})
 
 
-@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
-@pytest.mark.parametrize("fused", [True, False])
-def test_same_updates_as_torch_adam(monkeypatch, weight_decay, fused):
-    import rlcore.policy.torch_optim as mod
+def _ppo_policy():
+    from rlcore.algorithms.ppo import PPOTorchPolicy
+    from rlcore.algorithms.ppo.ppo import DEFAULT_CONFIG
 
-    monkeypatch.setattr(mod, "_FUSED", fused and mod._FUSED)
-    ours, ref = _model(0), _model(0)
-    opt = Adam(ours.parameters(), lr=3e-3, weight_decay=weight_decay)
-    ref_opt = torch.optim.Adam(ref.parameters(), lr=3e-3, weight_decay=weight_decay)
+    return PPOTorchPolicy(OBS_SPACE, ACT_SPACE, dict(DEFAULT_CONFIG, framework="torch", model=SMALL_MODEL))
+
+
+@pytest.mark.parametrize("make", [_policy, _ppo_policy], ids=["template default", "ppo adam_optimizer"])
+def test_default_optimizer_is_a_fused_torch_adam(make):
+    (opt,) = make()._optimizers
+    assert isinstance(opt, torch.optim.Optimizer) and type(opt) is torch.optim.Adam
+    assert opt.defaults["fused"] is True
+
+
+def test_fused_adam_makes_torch_adams_default_updates():
+    def model():
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 2))
+
+    ours, ref = model(), model()
+    opt, ref_opt = adam(ours.parameters(), lr=3e-3), torch.optim.Adam(ref.parameters(), lr=3e-3, foreach=False)
     x = torch.randn(32, 4)
     for step in range(6):
-        for model, o in ((ours, opt), (ref, ref_opt)):
+        for m, o in ((ours, opt), (ref, ref_opt)):
             o.zero_grad()
-            model(x * (step + 1)).pow(2).sum().backward()
-            o.step()
-        if step == 3:
-            opt.param_groups[0]["lr"] = ref_opt.param_groups[0]["lr"] = 1e-3  # schedules set group lr
-    for a, b in zip(ours.parameters(), ref.parameters()):
-        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
-
-
-def test_step_counts_follow_torch_when_some_parameters_have_no_gradient():
-    """One shared step counter while every parameter steps; split when one skips a step."""
-    ours, ref = _model(3), _model(3)
-    opt = Adam(ours.parameters(), lr=1e-2)
-    ref_opt = torch.optim.Adam(ref.parameters(), lr=1e-2)
-    x = torch.randn(8, 4)
-    for step in range(5):
-        for model, o in ((ours, opt), (ref, ref_opt)):
-            o.zero_grad()
-            model(x).sum().backward()
-            if step in (1, 2):
-                model[2].bias.grad = None  # skipped by both optimizers: its step count stays behind
+            m(x * (step + 1)).pow(2).sum().backward()
             o.step()
     for a, b in zip(ours.parameters(), ref.parameters()):
-        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
-    steps = [float(st["step"]) for st in opt.state_dict()["state"].values()]
-    assert steps == [float(st["step"]) for st in ref_opt.state_dict()["state"].values()] == [5, 5, 5, 3]
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_state_dict_moves_between_rlcore_and_torch():
-    ours, ref = _model(1), _model(1)
-    opt = Adam(ours.parameters(), lr=1e-2)
-    ours(torch.randn(8, 4)).sum().backward()
-    opt.step()
-    ref_opt = torch.optim.Adam(ref.parameters(), lr=1e-2)
-    ref.load_state_dict(ours.state_dict())
-    ref_opt.load_state_dict(opt.state_dict())
-    back = Adam(_model(2).parameters(), lr=0.5)
-    back.load_state_dict(ref_opt.state_dict())
-    assert back.param_groups[0]["lr"] == 1e-2
-    assert float(back.state_dict()["state"][0]["step"]) == 1.0
+def test_lr_scheduler_drives_a_policys_optimizer():
+    policy = _policy()
+    (opt,) = policy._optimizers
+    scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    policy.learn_on_batch(fixed_batch())
+    scheduler.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.005) and scheduler.get_last_lr() == pytest.approx([0.005])
+    before = [p.detach().clone() for p in policy.model.parameters()]
+    policy.learn_on_batch(fixed_batch(seed=1))
+    assert any(not torch.equal(a, b) for a, b in zip(before, policy.model.parameters()))
 
 
-def test_bad_arguments():
-    with pytest.raises(ValueError, match="lr"):
-        Adam(_model(0).parameters(), lr=-1)
-    with pytest.raises(ValueError, match="betas"):
-        Adam(_model(0).parameters(), betas=(0.9, 1.0))
-    with pytest.raises(ValueError, match="param groups"):
-        Adam(_model(0).parameters()).load_state_dict({"param_groups": [], "state": {}})
+def test_optimizer_hooks_run_on_learn_on_batch():
+    policy = _policy()
+    calls = []
+    handle = policy._optimizers[0].register_step_post_hook(lambda opt, args, kwargs: calls.append(type(opt).__name__))
+    policy.learn_on_batch(fixed_batch())
+    handle.remove()
+    policy.learn_on_batch(fixed_batch())
+    assert calls == ["Adam"]
 
 
-def test_foreach_path_is_used_for_float64():
-    p = torch.nn.Parameter(torch.ones(3, dtype=torch.float64))
-    p.grad = torch.ones(3, dtype=torch.float64)
-    opt = Adam([p], lr=0.1)
-    opt.step()
-    assert torch.allclose(p, torch.full((3,), 0.9, dtype=torch.float64))
-    assert callable(_foreach_adam)
+def test_state_dict_round_trips_through_torch_and_policy_state():
+    learner = _policy()
+    learner.learn_on_batch(fixed_batch())
+    saved = learner._optimizers[0].state_dict()
+    plain = torch.optim.Adam(learner.model.parameters(), lr=0.5)
+    plain.load_state_dict(saved)
+    assert plain.param_groups[0]["lr"] == 0.01 and float(plain.state_dict()["state"][0]["step"]) == 1.0
+
+    other = _policy(seed=1)
+    other.set_state(learner.get_state())
+    batch = fixed_batch(seed=2)
+    learner.learn_on_batch(batch)
+    other.learn_on_batch(batch)
+    for a, b in zip(learner.get_weights().values(), other.get_weights().values()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
-def test_policies_learn_without_importing_dynamo():
-    code = """
-import sys, numpy as np, gymnasium as gym
-from rlcore.algorithms.ppo.ppo_torch_policy import PPOTorchPolicy
-from rlcore.policy.torch_policy_template import build_torch_policy
-from rlcore.data import SampleBatch
-p = PPOTorchPolicy(gym.spaces.Box(-1, 1, (4,), np.float32), gym.spaces.Discrete(2), {"framework": "torch"})
-def loss(policy, model, dist_class, batch):
-    logits, _ = model.from_batch(batch)
-    return -dist_class(logits, model).logp(batch["actions"]).mean()
-Pol = build_torch_policy(name="P", loss_fn=loss)
-q = Pol(gym.spaces.Box(-1, 1, (4,), np.float32), gym.spaces.Discrete(2), {"framework": "torch"})
-q.learn_on_batch(SampleBatch(obs=np.zeros((4, 4), np.float32), actions=np.zeros(4, np.int64)))
-print("torch._dynamo" in sys.modules)
-"""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "False"
+def test_policy_state_from_the_former_hand_written_adam_loads():
+    """Its state dicts had no ``decoupled_weight_decay`` and ``fused: None``; torch fills the rest."""
+    learner = _policy()
+    learner.learn_on_batch(fixed_batch())
+    state = learner.get_state()
+    for group in state["_optimizer_variables"][0]["param_groups"]:
+        group.pop("decoupled_weight_decay", None)
+        group["fused"] = None
+    restored = _policy(seed=1)
+    restored.set_state(state)
+    restored.learn_on_batch(fixed_batch(seed=1))
+    assert float(restored._optimizers[0].state_dict()["state"][0]["step"]) == 2.0
+
+
+def test_user_optimizer_fn_returning_sgd():
+    policy = _policy(optimizer_fn=lambda p, config: torch.optim.SGD(p.model.parameters(), lr=0.1))
+    (opt,) = policy._optimizers
+    assert type(opt) is torch.optim.SGD
+    before = [p.detach().clone() for p in policy.model.parameters()]
+    grads, _ = policy.compute_gradients(fixed_batch())
+    policy.apply_gradients(grads)
+    for b, p, g in zip(before, policy.model.parameters(), grads):
+        np.testing.assert_allclose(p.detach().numpy(), b.numpy() - 0.1 * g, rtol=1e-5, atol=1e-6)
+
+
+def test_adam_leaves_an_explicit_choice_alone():
+    p = torch.nn.Parameter(torch.ones(2))
+    assert adam([p], lr=0.1, fused=False).defaults["fused"] is False
+    assert adam([torch.nn.Parameter(torch.ones(2))], lr=0.1).defaults["fused"] is True
