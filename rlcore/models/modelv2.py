@@ -93,6 +93,10 @@ class ModelV2:
 
         if obs_space is not None and not isinstance(obs_space, gym.spaces.Box):
             self._obs_preprocessor = get_preprocessor(obs_space)(obs_space, model_config)
+        from rlcore.models.repeated import Repeated
+
+        # A Repeated observation space reaches forward() as RepeatedValues (RLlib 1.x).
+        self._repeated_obs = isinstance(getattr(obs_space, "original_space", obs_space), Repeated)
 
     # ----------------------------------------------------------------- to implement
     def forward(self, input_dict: Dict[str, Any], state: List[Any], seq_lens: Any) -> Tuple[Any, List[Any]]:
@@ -177,6 +181,8 @@ class ModelV2:
         inputs, state, seq_lens = self._convert_inputs(inputs, list(state or []), seq_lens)
         if "obs_flat" not in inputs or inputs["obs_flat"] is None:
             inputs["obs_flat"] = self._flatten(inputs["obs"])
+        if self._repeated_obs:
+            inputs["obs"] = restore_original_dimensions(inputs["obs"], self.obs_space, self.framework)
         with self.context():
             outputs, state_out = self.forward(inputs, state, seq_lens)
         if not isinstance(state_out, (list, tuple)):
@@ -212,7 +218,8 @@ def restore_original_dimensions(obs: Any, obs_space: Any, tensorlib: Any = "nump
     """Unflattens preprocessed ``[B, size]`` observations back into the Tuple/Dict structure of
     ``obs_space.original_space`` (or ``obs_space``): what custom models with Dict observations
     call first (RLlib 1.x). Box components get their shape back; Discrete / MultiDiscrete
-    components stay one-hot, as in RLlib. Other spaces return ``obs`` unchanged.
+    components stay one-hot, as in RLlib; a ``Repeated`` space (at the top or inside) becomes
+    :class:`~rlcore.models.repeated.RepeatedValues`. Other spaces return ``obs`` unchanged.
 
     Args:
         obs: A ``[B, size]`` numpy array, torch tensor or TF tensor.
@@ -228,36 +235,41 @@ def restore_original_dimensions(obs: Any, obs_space: Any, tensorlib: Any = "nump
     """
     import gymnasium as gym
 
+    from rlcore.models.repeated import Repeated, unpack_repeated
+
     space = getattr(obs_space, "original_space", obs_space)
-    if not isinstance(space, (gym.spaces.Tuple, gym.spaces.Dict)):
+    if not isinstance(space, (gym.spaces.Tuple, gym.spaces.Dict, Repeated)):
         return obs
     name = tensorlib if isinstance(tensorlib, str) else getattr(tensorlib, "__name__", "")
     if name in ("tf", "tensorflow", "tf2"):
         from rlcore.framework import try_import_tf
 
         tf = try_import_tf()[1]
-        reshape = lambda x, shape: tf.reshape(x, [-1] + list(shape))  # noqa: E731
+        reshape = lambda x, shape: tf.reshape(x, tf.concat([tf.shape(x)[:-1], list(shape)], 0))  # noqa: E731
     elif name in ("numpy", "np", "torch"):
-        reshape = lambda x, shape: x.reshape((-1,) + tuple(shape))  # noqa: E731
+        reshape = lambda x, shape: x.reshape(tuple(x.shape[:-1]) + tuple(shape))  # noqa: E731
     else:
         raise ValueError(f"tensorlib={tensorlib!r} is not supported; expected 'numpy', 'torch' or 'tf'")
     total = get_preprocessor(space)(space).size
     width = obs.shape[-1]
     if width is not None and int(width) != total:
         raise ValueError(f"observations of width {int(width)} do not match the space {space} (flat size {total})")
-    offset = [0]
 
-    def unpack(sub: Any) -> Any:
-        if isinstance(sub, gym.spaces.Tuple):
-            return tuple(unpack(s) for s in sub.spaces)
-        if isinstance(sub, gym.spaces.Dict):
-            return {k: unpack(s) for k, s in sub.spaces.items()}
-        prep = get_preprocessor(sub)(sub)
-        start = offset[0]
-        offset[0] += prep.size
-        return reshape(obs[:, start : offset[0]], prep.shape)
+    def unpack(rows: Any, sub: Any) -> Any:
+        """``rows`` ``[..., flat size of sub]`` in the structure of ``sub`` (leading dims kept)."""
+        if isinstance(sub, Repeated):
+            return unpack_repeated(rows, sub, reshape, unpack)
+        if not isinstance(sub, (gym.spaces.Tuple, gym.spaces.Dict)):
+            return reshape(rows, get_preprocessor(sub)(sub).shape)
+        children = sub.spaces.items() if isinstance(sub, gym.spaces.Dict) else enumerate(sub.spaces)
+        out, offset = {}, 0
+        for key, child in children:
+            size = get_preprocessor(child)(child).size
+            out[key] = unpack(rows[..., offset : offset + size], child)
+            offset += size
+        return out if isinstance(sub, gym.spaces.Dict) else tuple(out.values())
 
-    return unpack(space)
+    return unpack(obs, space)
 
 
 __all__ = ["ModelV2", "flat_obs_shape", "restore_original_dimensions"]

@@ -319,7 +319,8 @@ def get_preprocessor(space: Any) -> type:
     """Returns the preprocessor class for a raw observation space (RLlib's choice rules).
 
     Discrete / MultiDiscrete -> ``OneHotPreprocessor``; Tuple -> ``TupleFlatteningPreprocessor``;
-    Dict -> ``DictFlatteningPreprocessor``; a ``(210, 160, 3)`` Box (Atari frames) ->
+    Dict -> ``DictFlatteningPreprocessor``; ``Repeated`` (:mod:`rlcore.models.repeated`) ->
+    ``RepeatedValuesPreprocessor``; a ``(210, 160, 3)`` Box (Atari frames) ->
     ``GenericPixelPreprocessor``; a ``(128,)`` uint8 Box (Atari RAM) -> ``AtariRamPreprocessor``;
     MultiBinary -> ``FlattenPreprocessor``; any other Box -> ``NoPreprocessor``.
 
@@ -333,9 +334,13 @@ def get_preprocessor(space: Any) -> type:
         >>> get_preprocessor(gym.spaces.Text(5))
         Traceback (most recent call last):
         ...
-        ValueError: observation space Text(1, 5, charset=0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz) is not supported; expected Box, Discrete, MultiDiscrete, MultiBinary, Tuple or Dict
+        ValueError: observation space Text(1, 5, charset=0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz) is not supported; expected Box, Discrete, MultiDiscrete, MultiBinary, Tuple, Dict or Repeated
     """
     gym = _gym()
+    from rlcore.models.repeated import Repeated, RepeatedValuesPreprocessor
+
+    if isinstance(space, Repeated):
+        return RepeatedValuesPreprocessor
     if isinstance(space, (gym.spaces.Discrete, gym.spaces.MultiDiscrete)):
         return OneHotPreprocessor
     if isinstance(space, gym.spaces.Tuple):
@@ -351,7 +356,8 @@ def get_preprocessor(space: Any) -> type:
             return AtariRamPreprocessor
         return NoPreprocessor
     raise ValueError(
-        f"observation space {space} is not supported; expected Box, Discrete, MultiDiscrete, MultiBinary, Tuple or Dict"
+        f"observation space {space} is not supported; expected Box, Discrete, MultiDiscrete, MultiBinary, Tuple, Dict "
+        "or Repeated"
     )
 
 
