@@ -29,7 +29,8 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+import weakref
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -72,6 +73,39 @@ def clip_action(action: Any, space: Any) -> Any:
     if isinstance(space, S.Box):
         return np.clip(action, space.low, space.high)
     return action
+
+
+# rlcore's own ``postprocess_trajectory`` functions (base classes and templates), each with the
+# ``postprocess_fn`` it runs after the exploration's (None: nothing). The sampler skips or batches
+# only these, recognised by identity: a user's override or wrapper (even one made with
+# functools.wraps) is always called per fragment (rlcore.sampling.trajectory_postprocessor).
+_KNOWN_POSTPROCESSING: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_UNKNOWN = object()
+
+
+def known_postprocessing(fn: Callable, postprocess_fn: Optional[Callable] = None) -> Callable:
+    """Marks ``fn`` as a ``postprocess_trajectory`` that runs the exploration's postprocessing and
+    then ``postprocess_fn`` (None: nothing else); returns ``fn``.
+
+    Only rlcore's own implementations are marked: the sampler may then skip them (no
+    ``postprocess_fn``) or replace them by a policy's batched ``postprocess_fragments``.
+
+    Examples:
+        >>> def mine(self, batch, other_agent_batches=None, episode=None):
+        ...     return batch
+        >>> known_postprocessing(mine) is mine, postprocess_fn_of(mine), postprocess_fn_of(len) is _UNKNOWN
+        (True, None, True)
+    """
+    _KNOWN_POSTPROCESSING[fn] = postprocess_fn
+    return fn
+
+
+def postprocess_fn_of(fn: Callable) -> Any:
+    """The ``postprocess_fn`` a marked ``postprocess_trajectory`` runs, or ``_UNKNOWN`` (user code)."""
+    try:
+        return _KNOWN_POSTPROCESSING.get(fn, _UNKNOWN)
+    except TypeError:  # not weak-referenceable: not one of ours
+        return _UNKNOWN
 
 
 class Policy:
@@ -177,10 +211,7 @@ class Policy:
         """
         return sample_batch
 
-    # The sampler may skip or batch this method only where it is one of rlcore's own (marked with
-    # the ``postprocess_fn`` it runs after the exploration's; None: nothing): see
-    # rlcore.sampling.trajectory_postprocessor.
-    postprocess_trajectory.template_postprocess_fn = None
+    known_postprocessing(postprocess_trajectory)
 
     def learn_on_batch(self, samples: Any) -> Dict[str, Any]:
         """One update on ``samples``; returns ``{"learner_stats": {...}, ...}``."""

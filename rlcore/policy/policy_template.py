@@ -23,7 +23,7 @@ import copy
 from typing import Any, Callable, Dict, List, Optional
 
 from rlcore.policy.dummy_batch import make_dummy_batch
-from rlcore.policy.policy import LEARNER_STATS_KEY, Policy
+from rlcore.policy.policy import LEARNER_STATS_KEY, Policy, known_postprocessing
 from rlcore.policy.utils import call_with_accepted_kwargs, to_numpy
 
 __all__ = ["build_policy_class", "DEFAULT_POLICY_CONFIG", "merge_policy_config"]
@@ -216,7 +216,7 @@ def build_policy_class(
                 return postprocess_fn(self, sample_batch, other_agent_batches, episode)
         return postprocess_fn(self, sample_batch, other_agent_batches, episode)
 
-    postprocess_trajectory.template_postprocess_fn = postprocess_fn  # what the sampler may batch
+    known_postprocessing(postprocess_trajectory, postprocess_fn)  # what the sampler may skip or batch
 
     def optimizer(self):
         if optimizer_fn is None:

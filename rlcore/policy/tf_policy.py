@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, List, Optional
 import numpy as np
 
 from rlcore.data.columns import Columns
-from rlcore.policy.policy import LEARNER_STATS_KEY, Policy
+from rlcore.policy.policy import LEARNER_STATS_KEY, Policy, known_postprocessing
 from rlcore.policy.rnn_sequencing import pad_batch_to_sequences_of_same_size
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
 from rlcore.policy.tf_dispatch import ConcreteDispatch
@@ -295,7 +295,7 @@ class TFPolicy(Policy):
         """Lets the exploration edit the trajectory (the templates add ``postprocess_fn``)."""
         return self.exploration.postprocess_trajectory(self, sample_batch)
 
-    postprocess_trajectory.template_postprocess_fn = None  # the exploration's only (see Policy)
+    known_postprocessing(postprocess_trajectory)  # the exploration's postprocessing only
 
     def _prepare_columns(self, postprocessed_batch: Any) -> Dict[str, Any]:
         batch = dict(postprocessed_batch)

@@ -22,7 +22,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from rlcore.data.columns import Columns
-from rlcore.policy.policy import LEARNER_STATS_KEY, Policy
+from rlcore.policy.policy import LEARNER_STATS_KEY, Policy, known_postprocessing
 from rlcore.policy.rnn_sequencing import pad_batch_to_sequences_of_same_size
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
 from rlcore.policy.train_batch import TrainBatch, convert_columns
@@ -273,7 +273,7 @@ class TorchPolicy(Policy):
         with torch.no_grad():
             return self.exploration.postprocess_trajectory(self, sample_batch)
 
-    postprocess_trajectory.template_postprocess_fn = None  # the exploration's only (see Policy)
+    known_postprocessing(postprocess_trajectory)  # the exploration's postprocessing only
 
     def _prepare_train_batch(self, postprocessed_batch: Any) -> TrainBatch:
         if isinstance(postprocessed_batch, TrainBatch):

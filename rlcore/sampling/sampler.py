@@ -364,7 +364,7 @@ class VectorSampler:
         next_raw = step.obs
         next_obs = np.ascontiguousarray(self._process(next_raw))
         any_done = bool(done.any())
-        new_obs = next_obs
+        new_obs, last_raw = next_obs, step.obs  # each env's observation after this step's action
         if any_done:
             new_obs = next_obs.copy()
             if step.final_obs is not None:  # same-step auto-reset: the episodes' last observations
@@ -374,6 +374,9 @@ class VectorSampler:
                     if isinstance(step.final_obs, np.ndarray):
                         finals = np.asarray(finals)
                     new_obs[env_ended] = self._process(finals)
+                    last_raw = step.obs.copy() if isinstance(step.obs, np.ndarray) else list(step.obs)
+                    for k, i in enumerate(env_ended.tolist()):
+                        last_raw[i] = finals[k]
             if limits.reset.any():  # the horizon cut these episodes: the sampler resets the envs
                 next_raw, next_obs = self._reset_envs(limits.reset, next_raw, next_obs)
         if waiting is None:
@@ -391,7 +394,7 @@ class VectorSampler:
             self._prev_actions = actions.copy()
             self._prev_rewards = stored_rewards.astype(np.float32)
         if self._book.wants("on_episode_step"):  # after every step, the last included (RLlib 1.x)
-            self._obs, self._raw_obs = new_obs, step.obs
+            self._obs, self._raw_obs = new_obs, last_raw
             for i in range(self.num_envs):
                 ep = self._live[i]
                 if ep is not None and (waiting is None or not waiting[i]):
@@ -399,7 +402,7 @@ class VectorSampler:
                     self._book.step(ep, i, lambda ep: self._fill_last(ep, i, info, extras, actions))
         starts = None
         if any_done:
-            self._obs, self._raw_obs = new_obs, step.obs
+            self._obs, self._raw_obs = new_obs, last_raw
             perf = self.perf_stats()
             for i in np.flatnonzero(done).tolist():
                 self._end_episode(i, step.infos[i] if step.infos else {}, extras, actions, perf)

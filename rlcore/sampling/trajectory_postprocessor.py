@@ -11,14 +11,16 @@ the same cut to ``(policy, its fragment)`` (``{}`` for a single agent), then
 Two shortcuts are taken only when they are provably the same (:func:`postprocess_plan`):
 
 - ``"skip"``: the policy's ``postprocess_trajectory`` is a base class's or a template's without
-  ``postprocess_fn``, and its exploration's is the no-op default: the rows stay as they are.
+  ``postprocess_fn`` (recognised by identity: :func:`rlcore.policy.policy.known_postprocessing`),
+  and its exploration's is the no-op default: the rows stay as they are.
 - ``"batched"``: the same, but the template's ``postprocess_fn`` is exactly the per-fragment
   function the policy's ``postprocess_fragments`` batches (``fragment_postprocess_fn``, e.g.
   GAE): one value forward and one kernel call for the whole sample.
 
-A ``postprocess_fn`` given through ``with_updates``, a subclass or instance that overrides
-``postprocess_trajectory``, an exploration with its own postprocessing, or a callbacks object
-with ``on_postprocess_trajectory`` always gets the per-fragment calls.
+A ``postprocess_fn`` given through ``with_updates``, a subclass or instance that overrides or
+wraps ``postprocess_trajectory``, an exploration with its own postprocessing (in its class or
+set on the instance), or a callbacks object with ``on_postprocess_trajectory`` always gets the
+per-fragment calls.
 
 Examples:
     >>> from rlcore.policy.policy import Policy
@@ -42,7 +44,6 @@ from rlcore.data.concat import concat_samples
 __all__ = ["FragmentBatch", "postprocess_plan", "postprocess_fragments", "SKIP", "BATCHED", "PER_FRAGMENT"]
 
 SKIP, BATCHED, PER_FRAGMENT = "skip", "batched", "per_fragment"
-_USER_CODE = object()
 
 
 class FragmentBatch(NamedTuple):
@@ -65,7 +66,8 @@ def _exploration_is_noop(policy: Any) -> bool:
         return True
     from rlcore.policy.exploration import Exploration
 
-    return type(exploration).postprocess_trajectory is Exploration.postprocess_trajectory
+    return ("postprocess_trajectory" not in vars(exploration)
+            and type(exploration).postprocess_trajectory is Exploration.postprocess_trajectory)
 
 
 def postprocess_plan(policy: Any, hook_on: bool = False) -> str:
@@ -77,11 +79,13 @@ def postprocess_plan(policy: Any, hook_on: bool = False) -> str:
         hook_on: Whether the callbacks implement ``on_postprocess_trajectory`` (it needs each
             fragment's own postprocessed batch).
     """
+    from rlcore.policy.policy import _UNKNOWN, postprocess_fn_of
+
     if "postprocess_trajectory" in vars(policy):
         return PER_FRAGMENT  # set on the instance: user code
     cls = type(policy)
-    fn = getattr(cls.postprocess_trajectory, "template_postprocess_fn", _USER_CODE)
-    if fn is _USER_CODE or hook_on or not _exploration_is_noop(policy):
+    fn = postprocess_fn_of(cls.postprocess_trajectory)
+    if fn is _UNKNOWN or hook_on or not _exploration_is_noop(policy):
         return PER_FRAGMENT
     if fn is None:
         return SKIP

@@ -10,12 +10,14 @@ import pytest
 
 from rlcore.data import MultiAgentBatch, SampleBatch
 from rlcore.env import EnvError
+from rlcore.policy.policy import known_postprocessing
 from rlcore.sampling import (
     DefaultCallbacks,
     RolloutWorker,
     WorkerSet,
     collect_metrics,
     compute_gae_for_fragments,
+    compute_gae_for_sample_batch,
     segment_lengths,
 )
 
@@ -93,14 +95,30 @@ def _hand_gae(rewards, values, last_r, gamma, lam):
     return adv
 
 
+class _BatchedGAEPolicy(support.NumpyPolicy):
+    """NumpyPolicy whose GAE the sampler may batch: a known postprocess_trajectory running
+    compute_gae_for_sample_batch, and postprocess_fragments doing every fragment in one call."""
+
+    fragment_postprocess_fn = staticmethod(compute_gae_for_sample_batch)
+
+    def postprocess_trajectory(self, sample_batch, other_agent_batches=None, episode=None):
+        return compute_gae_for_sample_batch(self, sample_batch, other_agent_batches, episode)
+
+    known_postprocessing(postprocess_trajectory, compute_gae_for_sample_batch)
+
+    def postprocess_fragments(self, batch, seg_lens, episodes):
+        self.batched_calls = getattr(self, "batched_calls", 0) + 1
+        return compute_gae_for_fragments(self, batch, seg_lens)
+
+
 def _one_episode(env_config, batched):
-    worker = RolloutWorker(env_creator=lambda ctx: support.CountingEnv(env_config), policy_spec=support.NumpyPolicy,
+    worker = RolloutWorker(env_creator=lambda ctx: support.CountingEnv(env_config),
+                           policy_spec=_BatchedGAEPolicy if batched else support.NumpyPolicy,
                            rollout_fragment_length=1, batch_mode="complete_episodes",
                            policy_config={"gamma": 0.9, "lambda": 0.8})
-    if batched:
-        policy = worker.get_policy()
-        policy.postprocess_fragments = lambda b, s, e: compute_gae_for_fragments(policy, b, s)
-    return worker.sample()
+    batch = worker.sample()
+    assert getattr(worker.get_policy(), "batched_calls", 0) == (1 if batched else 0)
+    return batch
 
 
 @pytest.mark.parametrize("batched", [False, True])

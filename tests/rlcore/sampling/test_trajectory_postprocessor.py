@@ -319,8 +319,6 @@ def test_instance_override_runs_on_every_fragment(framework, env):
 
 
 
-@pytest.mark.xfail(strict=True, reason="functools.wraps copies the parent method's template_postprocess_fn marker onto "
-                   "the user's wrapper: postprocess_plan says 'batched' and the wrapper never runs on sampled data")
 def test_subclass_wrapping_the_parent_method_runs_on_every_fragment():
     def traced(method):
         @functools.wraps(method)
@@ -397,6 +395,9 @@ def test_postprocess_plan(framework):
     assert postprocess_plan(crossed.__new__(crossed)) == PER_FRAGMENT
     override_instance(stock)
     assert postprocess_plan(stock) == PER_FRAGMENT
+    other = ppo(obs_space, act_space, config(framework))
+    other.exploration.postprocess_trajectory = lambda policy, batch, tf_sess=None: batch  # on the instance
+    assert postprocess_plan(other) == PER_FRAGMENT
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
