@@ -184,13 +184,16 @@ class RolloutWorker(ParallelIteratorWorker):
             if cls is None:
                 raise ValueError(f"policies[{pid!r}] has no policy class and there is no default_policy_class")
             if obs_space is None or act_space is None:
+                env_spaces = (getattr(self.env, "observation_space", None), getattr(self.env, "action_space", None))
                 if spaces and pid in spaces:
                     obs_space, act_space = spaces[pid]
-                elif self.env is not None and not self.multiagent:
-                    obs_space, act_space = self.env.observation_space, self.env.action_space
+                elif self.env is not None and None not in env_spaces:
+                    # a single-agent env, or a MultiAgentEnv that declares its agents' (shared) spaces
+                    obs_space, act_space = env_spaces
                 else:
                     raise ValueError(f"policies[{pid!r}]: observation/action spaces are needed "
-                                     "(the env does not say which agent uses which space)")
+                                     "(the env does not say which agent uses which space: give them in "
+                                     "multiagent.policies, or set observation_space/action_space on the env)")
             config = {**self.policy_config, **dict(overrides or {}),
                       "worker_index": self.worker_index, "num_workers": self.num_workers}
             model_config = {**self.model_config, **dict(config.get("model") or {})}

@@ -203,3 +203,26 @@ def test_native_collector_and_its_twin_give_the_same_batches(batch_mode):
                 assert a[k].tolist() == b[k].tolist()
             else:
                 np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def test_a_multi_agent_env_declaring_its_spaces_needs_no_multiagent_config():
+    """RLlib 1.x: the default policy takes the env's observation_space/action_space; every agent
+    maps to it."""
+    from rlcore.algorithms.pg import PGTrainer
+
+    class Declared(Scripted):
+        def __init__(self, config=None):
+            super().__init__([{"obs": ["a", "b"], "rew": {"a": 1.0, "b": 1.0}}] * 4
+                             + [{"obs": ["a", "b"], "rew": {"a": 1.0, "b": 1.0}, "all": True}])
+
+    trainer = PGTrainer(config={"env": Declared, "framework": "torch", "num_workers": 0, "train_batch_size": 20,
+                                "rollout_fragment_length": 10, "seed": 0})
+    try:
+        result = trainer.train()
+        assert result["episode_reward_mean"] == 10.0 and result["timesteps_total"] == 20
+        assert trainer.get_policy().observation_space == OBS and list(result["info"]["learner"]) == ["default_policy"]
+    finally:
+        trainer.stop()
+    undeclared = type("Undeclared", (Declared,), {"observation_space": None, "action_space": None})
+    with pytest.raises(ValueError, match="set observation_space/action_space on the env"):
+        PGTrainer(config={"env": undeclared, "framework": "torch", "num_workers": 0})
