@@ -51,7 +51,7 @@ from typing import Any, Callable, Dict, List, Optional, Type
 import numpy as np
 from ray.tune import Trainable
 
-from rlcore.checkpoints import CheckpointError, json_safe_config, read_checkpoint, write_checkpoint
+from rlcore.checkpoints import CheckpointError, find_checkpoint_file, json_safe_config, read_checkpoint, write_checkpoint
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID
 from rlcore.sampling.callbacks import make_callbacks
 from rlcore.sampling.worker_set import WorkerSet
@@ -176,21 +176,18 @@ class Trainer(Trainable):
 
     @classmethod
     def default_resource_request(cls, config: Dict[str, Any]) -> Any:
-        """One bundle for the driver and one per rollout and evaluation worker (for Tune)."""
-        from ray.tune.execution.placement_groups import PlacementGroupFactory
+        """One bundle for the driver and one per rollout and evaluation worker (for Tune).
+
+        Returns:
+            A :class:`~rlcore.trainer_resources.TrainerResources`: a Tune ``PlacementGroupFactory``
+            with RLlib 1.x's ``Resources`` view (``cpu``, ``extra_cpu``, ..., ``to_json()``).
+        """
+        from rlcore.trainer_resources import TrainerResources
 
         cf = deep_update(copy.deepcopy(dict(cls._default_config)), dict(config or {}), True,
                          cls._allow_unknown_subkeys, cls._override_all_subkeys_if_type_changes)
         eval_workers = cf["evaluation_num_workers"] if cf.get("evaluation_interval") or cf["evaluation_num_workers"] else 0
-
-        def bundle(cpu: float, gpu: float, extra: Optional[dict] = None) -> dict:
-            b = {"CPU": cpu, "GPU": gpu, **(extra or {})}
-            return {k: v for k, v in b.items() if v}
-
-        driver = bundle(cf["num_cpus_for_driver"], cf["num_gpus"]) or {"CPU": 0.01}
-        worker = bundle(cf["num_cpus_per_worker"], cf["num_gpus_per_worker"], cf["custom_resources_per_worker"])
-        workers = [worker] * (cf["num_workers"] + eval_workers) if worker else []
-        return PlacementGroupFactory([driver, *workers], strategy="PACK")
+        return TrainerResources.from_config(cf, num_eval_workers=eval_workers)
 
     def setup(self, config: Dict[str, Any]) -> None:
         cls = type(self)
@@ -495,6 +492,37 @@ class Trainer(Trainable):
                     timeout=float(self.config.get("worker_timeout_s", 300)))
         if self.train_exec_impl is not None and state.get("train_exec_impl"):
             self.train_exec_impl.shared_metrics.get().restore(state["train_exec_impl"])
+
+    def save_to_object(self) -> bytes:
+        """The trainer's checkpoint as bytes (RLlib 1.x / Tune 1.x ``Trainable.save_to_object``).
+
+        The bytes are the msgpack checkpoint :meth:`save_checkpoint` writes (no pickle); give
+        them to :meth:`restore_from_object` of a trainer of the same class, here or in another
+        process.
+        """
+        with tempfile.TemporaryDirectory(prefix="save_to_object") as tmp:
+            self.save_checkpoint(tmp)
+            with open(find_checkpoint_file(tmp), "rb") as f:
+                return f.read()
+
+    def restore_from_object(self, obj: bytes) -> None:
+        """Restores what :meth:`save_to_object` returned (counters, weights, filters, plan metrics).
+
+        Raises:
+            TypeError: ``obj`` is not bytes.
+            CheckpointError: corrupt bytes, or bytes of another trainer class (one line).
+        """
+        if not isinstance(obj, (bytes, bytearray, memoryview)):
+            raise TypeError(f"restore_from_object(obj): expected the bytes save_to_object() returned, "
+                            f"got {type(obj).__name__}")
+        with tempfile.TemporaryDirectory(prefix="restore_from_object") as tmp:
+            path = os.path.join(tmp, "checkpoint-0")
+            with open(path, "wb") as f:
+                f.write(bytes(obj))
+            try:
+                self.load_checkpoint(tmp)
+            except CheckpointError as err:
+                raise CheckpointError(str(err).replace(f"checkpoint {path!r}", "restore_from_object: the object")) from None
 
     def save_checkpoint(self, checkpoint_dir: str) -> str:
         """Writes ``<checkpoint_dir>/checkpoint-<iteration>`` (msgpack); returns ``checkpoint_dir``."""
