@@ -11,7 +11,8 @@ own console messages stay out of the console. Ray Tune runs the experiment inste
 ``-f experiments.yaml`` reads RLlib's tuned-example format (one or more named experiments).
 
 ``rlcore rollout CHECKPOINT --run=PPO --env=CartPole-v1 --steps=N --episodes=N`` restores a
-trainer and plays episodes with its policy, printing one line per episode.
+trainer and plays episodes with its policies (:func:`rlcore.rollout.rollout`: single- and
+multi-agent envs, recurrent policies), printing one line per episode.
 
 Stop criteria work as Tune's: training stops when any key of the result (``a/b`` reaches nested
 keys) reaches its value. An unknown algorithm, env id or config key, a wrong type or a corrupt
@@ -97,6 +98,11 @@ def create_parser() -> argparse.ArgumentParser:
     rollout.add_argument("--config", type=_json_arg("--config"), default={}, help="config overrides (JSON)")
     rollout.add_argument("--no-render", action="store_true", help="accepted for RLlib compatibility; "
                          "rlcore does not render")
+    rollout.add_argument("--out", help="write the episodes' steps to this file (pickle of lists of "
+                         "[obs, action, next_obs, reward, done(, info)] rows)")
+    rollout.add_argument("--save-info", action="store_true", help="--out also keeps each step's info dict")
+    rollout.add_argument("--use-shelve", action="store_true", help="--out is a shelve, one entry per episode")
+    rollout.add_argument("--track-progress", action="store_true", help="keep __progress_<out> updated")
     rollout.add_argument("-v", action="count", default=0)
     return parser
 
@@ -380,11 +386,9 @@ def run_train(args: argparse.Namespace, out=None) -> int:
 def run_rollout(args: argparse.Namespace, out=None) -> int:
     """``rlcore rollout``: restores a checkpoint and plays episodes, one line per episode."""
     out = out or sys.stdout
-    import numpy as np
-
     from rlcore.checkpoints import read_checkpoint
-    from rlcore.env import EnvContext, MultiAgentEnv
     from rlcore.registry import get_trainer_class
+    from rlcore.rollout import RolloutSaver, rollout
 
     if args.steps < 0 or args.episodes < 0:
         raise CLIError(f"--steps={args.steps} and --episodes={args.episodes} must be >= 0")
@@ -402,26 +406,9 @@ def run_rollout(args: argparse.Namespace, out=None) -> int:
     trainer = cls(config=config)
     try:
         trainer.restore(state["path"])
-        env = trainer.env_creator(EnvContext(trainer.config["env_config"]))
-        if isinstance(env, MultiAgentEnv):
-            raise CLIError(f"rollout plays single-agent envs only; {config['env']!r} is a MultiAgentEnv "
-                           "(use trainer.compute_actions on its observation dicts)")
-        steps = episodes = 0
-        seed = trainer.config.get("seed")
-        while (not args.steps or steps < args.steps) and (not args.episodes or episodes < args.episodes):
-            obs, _ = env.reset(seed=None if seed is None else seed + episodes)
-            reward, length, done = 0.0, 0, False
-            while not done and (not args.steps or steps < args.steps):
-                action = trainer.compute_action(obs)
-                obs, r, terminated, truncated, _ = env.step(action)
-                reward += float(np.sum(r))
-                length += 1
-                steps += 1
-                done = bool(terminated or truncated)
-            episodes += 1
-            print(f"episode {episodes}: reward {reward:.2f}, length {length}{'' if done else ' (cut by --steps)'}",
-                  file=out, flush=True)
-        env.close()
+        with RolloutSaver(args.out, use_shelve=args.use_shelve, write_update_file=args.track_progress,
+                          target_steps=args.steps, target_episodes=args.episodes, save_info=args.save_info) as saver:
+            rollout(trainer, config["env"], num_steps=args.steps, num_episodes=args.episodes, saver=saver, out=out)
     finally:
         trainer.stop()
     return 0

@@ -1,0 +1,53 @@
+"""RLlib 1.x import path ``ray.rllib.rollout``: the rollout function the CLI uses, and its saver.
+
+``rollout(agent, env_name, num_steps, num_episodes=0, saver=None, no_render=True, video_dir=None)``
+plays episodes with a (restored) trainer and prints one line per episode; ``RolloutSaver`` records
+the steps and writes them with pickle or shelve; ``keep_going`` is the stop rule. They are
+:mod:`rlcore.rollout`'s objects, which ``rlcore rollout`` / ``rllib rollout`` run.
+``create_parser()`` parses 1.x's ``rollout`` arguments (``CHECKPOINT --run ... --env ... --steps
+... --episodes ... --out ...``) with the CLI's own parser, and ``run(args, parser)`` runs them.
+
+Examples:
+    >>> from rllib_compat.rollout import rollout, create_parser
+    >>> import rlcore.rollout
+    >>> rollout is rlcore.rollout.rollout
+    True
+    >>> args = create_parser().parse_args(["/tmp/ck", "--run", "PPO", "--episodes", "3", "--out", "r.pkl"])
+    >>> args.run, args.episodes, args.out
+    ('PPO', 3, 'r.pkl')
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, Optional, Sequence
+
+from rlcore.rollout import DEFAULT_AGENT_ID, RolloutSaver, keep_going, rollout
+
+__all__ = ["DEFAULT_AGENT_ID", "RolloutSaver", "create_parser", "keep_going", "rollout", "run"]
+
+
+class _RolloutParser:
+    """1.x's ``rllib rollout`` parser: the CLI parser with the ``rollout`` command implied."""
+
+    def __init__(self):
+        from rlcore.cli import create_parser as cli_parser
+
+        self._parser = cli_parser()
+
+    def parse_args(self, args: Optional[Sequence[str]] = None) -> argparse.Namespace:
+        import sys
+
+        return self._parser.parse_args(["rollout", *(sys.argv[1:] if args is None else list(args))])
+
+
+def create_parser(parser_creator: Any = None) -> _RolloutParser:
+    """A parser for 1.x's rollout arguments (``parser_creator`` is accepted and ignored)."""
+    return _RolloutParser()
+
+
+def run(args: argparse.Namespace, parser: Any = None) -> int:
+    """Runs a parsed rollout (``rlcore rollout``); returns the exit status."""
+    from rlcore.cli import run_rollout
+
+    return run_rollout(args)
