@@ -118,6 +118,7 @@ class TFPolicy(Policy):
         # The batch columns the learn step reads (found at its first run; None: not known yet).
         self._loss_columns: Optional[set] = None
         self._loss_uses_every_column = False
+        self._loss_initialized = False  # the loss ran once (template policies: on a dummy batch)
         # "tf" was RLlib's static-graph mode: trace with tf.function, its TF2 equivalent.
         self._eager_tracing = bool(config.get("eager_tracing", False)) or config.get("framework") == "tf"
         if self._eager_tracing:
@@ -364,11 +365,20 @@ class TFPolicy(Policy):
                     self.model.from_batch(TrainBatch(columns, count=0), is_training=False)
                 self._ensure_optimizer_built()
             grads, stats = self._learn_fn(columns, apply)
+            self._loss_initialized = True
             fetches = dict(self.extra_compute_grad_fetches())
             learner = dict(fetches.get(LEARNER_STATS_KEY, {}))
             learner.update(stats)
             fetches[LEARNER_STATS_KEY] = to_python_stats(learner)
             return grads, fetches
+
+    def loss_initialized(self) -> bool:
+        """Whether the loss is built: it has run once (RLlib 1.x ``TFPolicy.loss_initialized``).
+
+        A template policy runs its loss on a dummy batch while it is built, so this is True right
+        after construction; False for a policy without a loss (``loss=None``, evaluation workers).
+        """
+        return self._loss is not None and self._loss_initialized
 
     def _dummy_loss_check(self, batch: Any) -> None:
         """Runs the loss and stats once on a batch without applying gradients (template init)."""
