@@ -19,6 +19,7 @@ from rlcore.models.preprocessors import (
     Preprocessor,
     TupleFlatteningPreprocessor,
 )
+from rlcore.models.repeated import RepeatedValuesPreprocessor
 
 __all__ = [
     "ATARI_OBS_SHAPE",
@@ -29,6 +30,7 @@ __all__ = [
     "NoPreprocessor",
     "OneHotPreprocessor",
     "Preprocessor",
+    "RepeatedValuesPreprocessor",
     "TupleFlatteningPreprocessor",
     "get_preprocessor",
 ]
