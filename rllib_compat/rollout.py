@@ -20,30 +20,17 @@ Examples:
 from __future__ import annotations
 
 import argparse
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from rlcore.rollout import DEFAULT_AGENT_ID, RolloutSaver, keep_going, rollout
+from rllib_compat._cli import CommandParser
 
 __all__ = ["DEFAULT_AGENT_ID", "RolloutSaver", "create_parser", "keep_going", "rollout", "run"]
 
 
-class _RolloutParser:
-    """1.x's ``rllib rollout`` parser: the CLI parser with the ``rollout`` command implied."""
-
-    def __init__(self):
-        from rlcore.cli import create_parser as cli_parser
-
-        self._parser = cli_parser()
-
-    def parse_args(self, args: Optional[Sequence[str]] = None) -> argparse.Namespace:
-        import sys
-
-        return self._parser.parse_args(["rollout", *(sys.argv[1:] if args is None else list(args))])
-
-
-def create_parser(parser_creator: Any = None) -> _RolloutParser:
+def create_parser(parser_creator: Any = None) -> CommandParser:
     """A parser for 1.x's rollout arguments (``parser_creator`` is accepted and ignored)."""
-    return _RolloutParser()
+    return CommandParser("rollout")
 
 
 def run(args: argparse.Namespace, parser: Any = None) -> int:
@@ -51,3 +38,11 @@ def run(args: argparse.Namespace, parser: Any = None) -> int:
     from rlcore.cli import run_rollout
 
     return run_rollout(args)
+
+
+if __name__ == "__main__":  # python -m rllib_compat.rollout CHECKPOINT --run ... (as python -m ray.rllib.rollout)
+    import sys
+
+    from rlcore.cli import main
+
+    sys.exit(main(["rollout", *sys.argv[1:]]))
