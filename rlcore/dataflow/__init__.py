@@ -22,6 +22,7 @@ from rlcore.dataflow.labels import Labelable, Labeled, labeled
 from rlcore.dataflow.local_iterator import LocalIterator
 from rlcore.dataflow.metrics import MetricsContext, SharedMetrics, TimerStat, get_metrics
 from rlcore.dataflow.parallel_iterator import ParallelIterator
+from rlcore.dataflow.ray_util_iter import as_local_iterator
 from rlcore.dataflow.shard_error import ShardError
 from rlcore.dataflow.worker import ParallelIteratorWorker
 
@@ -35,6 +36,7 @@ __all__ = [
     "from_range",
     "LocalIterator",
     "ParallelIterator",
+    "as_local_iterator",
     "ParallelIteratorWorker",
     "MetricsContext",
     "SharedMetrics",

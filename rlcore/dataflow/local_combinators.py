@@ -40,6 +40,7 @@ from typing import Any, Iterator, Sequence
 from rlcore.dataflow._sentinels import NOT_READY
 from rlcore.dataflow.local_iterator import LocalIterator, _CountedSource
 from rlcore.dataflow.metrics import SharedMetrics
+from rlcore.dataflow.ray_util_iter import as_local_iterator
 from rlcore.dataflow.stage import Stage
 
 STAR_MAX_PULL = 100
@@ -87,7 +88,8 @@ def union(
 
     Args:
         first: The first stream.
-        *others: More streams (``LocalIterator`` each).
+        *others: More streams (``LocalIterator`` each; a ``ray.util.iter`` one is read through
+            :func:`~rlcore.dataflow.ray_util_iter.as_local_iterator`).
         deterministic: Alternate strictly (blocking) instead of taking whatever is ready.
         round_robin_weights: Per-stream items per round, or ``"*"`` for "all that are ready".
 
@@ -95,13 +97,10 @@ def union(
         The merged ``LocalIterator``; it ends when every child has ended.
 
     Raises:
-        TypeError: When a child is not a ``LocalIterator``.
+        TypeError: When a child is not a ``LocalIterator`` (rlcore's or ``ray.util.iter``'s).
         ValueError: When the weights do not match the children or are not numbers/``"*"``.
     """
-    for it in (first, *others):
-        if not isinstance(it, LocalIterator):
-            raise TypeError(f"union() child {it!r}: expected a LocalIterator, got {type(it).__name__}")
-    parents = [first, *others]
+    parents = [as_local_iterator(it, "union() child") for it in (first, *others)]
     shared = SharedMetrics(parents=[p.shared_metrics for p in parents])
     if round_robin_weights:
         weights = _check_weights(round_robin_weights, len(parents))
