@@ -42,7 +42,9 @@ __all__ = ["DEFAULT_CONFIG", "PPOTrainer", "UpdateKL", "execution_plan", "get_po
 DEFAULT_CONFIG: Dict[str, Any] = with_common_config({
     # Should use a critic as a baseline (otherwise don't use value baseline; required for using GAE).
     "use_critic": True,
-    # If true, use the Generalized Advantage Estimator (GAE) with a value function.
+    # If true, use the Generalized Advantage Estimator (GAE) with a value function. As in RLlib 1.x,
+    # it also switches the value-function loss (and its clipping) on: with use_gae=False the critic
+    # (use_critic) only gives the baseline and is not trained.
     "use_gae": True,
     # The GAE (lambda) parameter.
     "lambda": 1.0,

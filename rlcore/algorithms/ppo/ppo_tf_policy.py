@@ -1,7 +1,8 @@
 """PPOTFPolicy: PPO's clipped surrogate loss in TensorFlow 2 (eager, or traced with ``eager_tracing``).
 
-The same loss and stats as :mod:`~rlcore.algorithms.ppo.ppo_torch_policy`. The KL and entropy
-coefficients are ``tf.Variable``\\ s, so a traced loss sees their updates.
+The same loss and stats as :mod:`~rlcore.algorithms.ppo.ppo_torch_policy` (the value loss and its
+clipping switched by ``use_gae``, as in RLlib 1.x). The KL and entropy coefficients are
+``tf.Variable``\\ s, so a traced loss sees their updates.
 
 Examples:
     >>> PPOTFPolicy.__name__
@@ -39,7 +40,7 @@ def ppo_surrogate_loss(policy: Any, model: Any, dist_class: Any, train_batch: An
     surrogate = tf.minimum(advantages * logp_ratio,
                            advantages * tf.clip_by_value(logp_ratio, 1 - cfg["clip_param"], 1 + cfg["clip_param"]))
     per_row = -surrogate + policy.kl_coeff * action_kl - policy.entropy_coeff * curr_entropy
-    if cfg["use_critic"]:
+    if cfg["use_gae"]:  # RLlib 1.x's switch for the value loss, not use_critic
         value_fn_out = model.value_function()
         prev_value_fn_out = train_batch[Columns.VF_PREDS]
         targets = train_batch[Columns.VALUE_TARGETS]

@@ -3,8 +3,11 @@
 Per row: ``ratio = exp(logp(a) - logp_old(a))``, surrogate ``min(A * ratio, A * clip(ratio, 1 - ε,
 1 + ε))``; value loss ``max((V - V_t)^2, (V_old + clip(V - V_old, ±vf_clip_param) - V_t)^2)``;
 ``total = mean(-surrogate + kl_coeff * KL(old || new) + vf_loss_coeff * vf_loss - entropy_coeff *
-H)`` (RLlib 1.x). Recurrent batches average over their valid rows only. Postprocessing is GAE
-(batched over a whole sample via ``postprocess_fragments``).
+H)`` (RLlib 1.x). As in RLlib 1.x, ``use_gae`` switches the value loss (and its clipping), not
+``use_critic``: with ``use_gae=False`` (complete episodes) a critic still gives the baseline
+``vf_preds`` but the loss does not train it, and ``vf_loss`` reports 0. Recurrent batches average
+over their valid rows only. Postprocessing is GAE (batched over a whole sample via
+``postprocess_fragments``).
 
 Examples:
     >>> PPOTorchPolicy.__name__, "KLCoeffMixin" in [c.__name__ for c in PPOTorchPolicy.__mro__]
@@ -60,7 +63,7 @@ def _generic_loss(policy: Any, model: Any, dist_class: Any, logits: Any, train_b
                           advantages * torch.clamp(logp_ratio, 1 - cfg["clip_param"], 1 + cfg["clip_param"]))
     per_row = policy.kl_coeff * action_kl - surrogate - policy.entropy_coeff * curr_entropy
     vf_loss = value_fn_out = targets = None
-    if cfg["use_critic"]:
+    if cfg["use_gae"]:  # RLlib 1.x's switch for the value loss (see the module docstring)
         value_fn_out = model.value_function()
         prev_value_fn_out = train_batch[Columns.VF_PREDS]
         targets = train_batch[Columns.VALUE_TARGETS]
@@ -90,7 +93,7 @@ def _fused_categorical_loss(policy: Any, model: Any, logits: Any, train_batch: A
     if Columns.SEQ_LENS in train_batch:
         mask = sequence_mask(train_batch[Columns.SEQ_LENS], logits.shape[0] // len(train_batch[Columns.SEQ_LENS]))
         weights = mask.to(logits.dtype) / mask.sum()
-    critic = bool(cfg["use_critic"])
+    critic = bool(cfg["use_gae"])  # the value loss is on with GAE (RLlib 1.x)
     total, policy._loss_stats = ppo_categorical_loss(
         logits, model.value_function() if critic else None, actions=train_batch[Columns.ACTIONS],
         logp_old=train_batch[Columns.ACTION_LOGP], logits_old=train_batch[Columns.ACTION_DIST_INPUTS],

@@ -116,6 +116,39 @@ def test_vf_share_layers_and_no_critic(framework):
     assert stats["vf_loss"] == 0.0
 
 
+def _value_branch_grads(policy, batch):
+    """The largest |gradient| of each value-branch variable, and the learner stats of ``batch``."""
+    grads, info = policy.compute_gradients(batch)
+    names = list(policy.get_weights())  # in the order of the gradients (the model's variables)
+    assert len(names) == len(grads)
+    return [float(np.abs(g).max()) for name, g in zip(names, grads) if "value" in name], info["learner_stats"]
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_use_gae_switches_the_value_loss(framework):
+    """RLlib 1.x gates the value loss and its clipping by use_gae, not use_critic: with use_gae=False
+    (complete episodes) the critic gives the baseline but the loss neither counts nor trains it."""
+    cfg = {"clip_param": 0.2, "vf_clip_param": 0.1, "vf_loss_coeff": 0.5, "kl_coeff": 0.3, "entropy_coeff": 0.05}
+    batch = train_batch()
+    off = make_policy(framework, use_gae=False, use_critic=True, batch_mode="complete_episodes", **cfg)
+    value_grads, stats = _value_branch_grads(off, batch)
+    assert len(value_grads) == 4 and max(value_grads) == 0.0
+    assert stats["vf_loss"] == 0.0 and stats["vf_explained_var"] == 0.0
+    logits, values = model_outputs(off, batch["obs"])
+    expected = numpy_ppo_loss(batch, logits, values, cfg, kl_coeff=0.3, entropy_coeff=0.05)
+    assert stats["total_loss"] == pytest.approx(expected["total_loss"] - cfg["vf_loss_coeff"] * expected["vf_loss"],
+                                                rel=1e-4, abs=1e-5)
+
+    on = make_policy(framework, **cfg)  # use_gae=True (the default): the clipped value loss
+    value_grads, stats = _value_branch_grads(on, batch)
+    assert len(value_grads) == 4 and min(value_grads) > 0.0
+    logits, values = model_outputs(on, batch["obs"])
+    expected = numpy_ppo_loss(batch, logits, values, cfg, kl_coeff=0.3, entropy_coeff=0.05)
+    assert stats["vf_loss"] == pytest.approx(expected["vf_loss"], rel=1e-4)
+    unclipped = np.mean((values - batch["value_targets"]) ** 2)
+    assert abs(unclipped - expected["vf_loss"]) > 1e-3  # the clipping matters for this batch
+
+
 @pytest.mark.parametrize("overrides, message", [
     ({"sgd_minibatch_size": 8000}, "sgd_minibatch_size=8000: expected a value <= train_batch_size (4000)"),
     ({"entropy_coeff": -0.1}, "entropy_coeff=-0.1: expected a value >= 0.0"),
