@@ -179,6 +179,7 @@ TYPE_UNIONS: Dict[str, tuple] = {
     "memory_per_worker": _NUMBER, "object_store_memory_per_worker": _NUMBER, "worker_timeout_s": _NUMBER,
     "buffer_size": _NUMBER, "learning_starts": _NUMBER,
     "callbacks": (type, dict, Callable), "input": (str, dict, list, Callable),
+    "observation_filter": (str, Callable),  # a name, or a Filter class / fn(shape) -> Filter (get_filter)
     "input_evaluation": (list, tuple), "monitor": (bool, str), "record_env": (bool, str),
     "shuffle_buffer_size": _NUMBER, "output_max_file_size": _NUMBER,
     "framework_threads_for_driver": (str, int, type(None)), "framework_threads_per_worker": (str, int, type(None)),

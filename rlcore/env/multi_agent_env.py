@@ -181,12 +181,18 @@ def make_multi_agent(env_name_or_creator: str | Callable[[Any], Any]) -> type[Mu
     agent i's env is reset with ``s + i``. An agent that ends stays out of later observations;
     ``"__all__"`` ends when every agent ended (``truncateds["__all__"]`` if all were truncated).
 
+    The env is resolved when an instance is made, not when the class is made (as in RLlib 1.x):
+    a name registered after ``make_multi_agent`` but before the first instance works.
+
     Args:
-        env_name_or_creator: A gymnasium id or registered name, an env class, or a
-            ``creator(env_config) -> env`` callable.
+        env_name_or_creator: A gymnasium id or registered name, a ``"package.module.ClassName"``,
+            an env class, or a ``creator(env_config) -> env`` callable.
 
     Returns:
         The class; instantiate it with a config dict (or ``EnvContext``).
+
+    Raises:
+        TypeError: When ``env_name_or_creator`` is neither a str nor callable.
 
     Examples:
         >>> MultiCartPole = make_multi_agent("CartPole-v1")
@@ -198,12 +204,13 @@ def make_multi_agent(env_name_or_creator: str | Callable[[Any], Any]) -> type[Mu
         >>> rewards, terminateds["__all__"]
         ({0: 1.0, 1: 1.0}, False)
     """
-    from rlcore.env.registry import make_env_creator
+    from rlcore.env.registry import env_spec_name, make_env_creator
 
-    creator = make_env_creator(env_name_or_creator)
+    name = env_spec_name(env_name_or_creator)
 
     class MultiEnv(MultiAgentEnv):
         def __init__(self, config: Any = None) -> None:
+            creator = make_env_creator(env_name_or_creator)
             config = EnvContext() if config is None else config
             if not isinstance(config, EnvContext):
                 config = EnvContext(config)
@@ -245,5 +252,5 @@ def make_multi_agent(env_name_or_creator: str | Callable[[Any], Any]) -> type[Mu
             for env in self.agents:
                 env.close()
 
-    MultiEnv.__name__ = MultiEnv.__qualname__ = f"MultiAgent[{getattr(creator, 'env_name', 'env')}]"
+    MultiEnv.__name__ = MultiEnv.__qualname__ = f"MultiAgent[{name}]"
     return MultiEnv

@@ -6,6 +6,8 @@
 - a name registered here, or with ``ray.tune.registry.register_env`` (looked up in Ray's global
   registry only if ``ray.tune.registry`` is already imported: this module never imports Ray);
 - a gymnasium id: ``gymnasium.make(id, **env_config)``;
+- a ``"package.module.ClassName"`` string (neither of the above): the class is imported and
+  called as RLlib 1.x's Trainer did through ``from_config``, ``ClassName(**env_config)``;
 - an env class: ``cls(env_config)``;
 - any other callable: ``fn(env_config)``.
 
@@ -16,6 +18,7 @@ and ``gym_kwargs``, so that ``make_base_env`` can pick gymnasium's native vector
 from __future__ import annotations
 
 import difflib
+import importlib
 import sys
 from typing import Any, Callable
 
@@ -140,6 +143,21 @@ class _GymMake:
         return gymnasium.make(self.gym_id, **dict(env_context))
 
 
+class _ImportedClass:
+    """``ClassName(**env_config)`` for a ``"package.module.ClassName"`` spec, imported when called."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def resolve(self) -> Callable[..., Any]:
+        """Imports the module and returns the named attribute (ImportError/AttributeError if absent)."""
+        module_name, _, attr = self.path.rpartition(".")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def __call__(self, env_context: EnvContext) -> Any:
+        return self.resolve()(**dict(env_context))
+
+
 class _CallWithConfig:
     """``cls(env_config)`` / ``fn(env_config)`` as a picklable callable."""
 
@@ -150,14 +168,54 @@ class _CallWithConfig:
         return self.target(env_context)
 
 
-def _unknown_name_error(name: str, gym_reason: str) -> ValueError:
+def _unknown_name_error(name: str, gym_reason: str, import_error: BaseException | None = None) -> ValueError:
     candidates = registered_env_names() + _gym_ids()
     close = difflib.get_close_matches(name, candidates, n=5, cutoff=0.5)
     hint = f" Close matches: {', '.join(close)}." if close else ""
     reason = f" gymnasium says: {gym_reason}" if gym_reason else ""
+    if import_error is None:
+        return ValueError(
+            f"env {name!r} is neither a name registered with register_env nor a gymnasium id."
+            f"{hint}{reason}"
+        )
     return ValueError(
-        f"env {name!r} is neither a name registered with register_env nor a gymnasium id."
-        f"{hint}{reason}"
+        f"env {name!r} is neither a name registered with register_env, a gymnasium id, nor an "
+        f"importable 'package.module.ClassName' ({type(import_error).__name__}: {import_error}).{hint}{reason}"
+    )
+
+
+def _imported_class(path: str, gym_reason: str) -> _ImportedClass:
+    target = _ImportedClass(path)
+    try:
+        env_class = target.resolve()
+    except (ImportError, AttributeError) as err:
+        raise _unknown_name_error(path, gym_reason, err) from None
+    if not callable(env_class):
+        raise TypeError(f"env {path!r} names {env_class!r}, which is not a class or callable")
+    return target
+
+
+def env_spec_name(env_spec: Any) -> str:
+    """The name of an env spec for messages, without resolving it (a str is its own name).
+
+    Raises:
+        TypeError: For anything that is not a str or a callable.
+
+    Examples:
+        >>> env_spec_name("CartPole-v1"), env_spec_name(EnvContext)
+        ('CartPole-v1', 'EnvContext')
+    """
+    if isinstance(env_spec, str):
+        return env_spec
+    if isinstance(env_spec, _NamedCreator):
+        return env_spec.env_name
+    if isinstance(env_spec, type):
+        return env_spec.__qualname__
+    if callable(env_spec):
+        return getattr(env_spec, "env_name", None) or getattr(env_spec, "__qualname__", type(env_spec).__qualname__)
+    raise TypeError(
+        f"env={env_spec!r}: expected a registered name, a gymnasium id, a 'package.module.ClassName', "
+        f"an env class or a callable(env_config), got {type(env_spec).__name__}"
     )
 
 
@@ -165,13 +223,15 @@ def make_env_creator(env_spec: Any) -> EnvCreator:
     """Turns an env spec into ``creator(env_context) -> env``.
 
     Args:
-        env_spec: A registered name, a gymnasium id, an env class or a callable(env_config).
+        env_spec: A registered name, a gymnasium id, a ``"package.module.ClassName"``, an env
+            class or a callable(env_config).
 
     Returns:
         A callable creator with an ``env_name`` attribute; for gymnasium ids also ``gym_id``.
 
     Raises:
-        ValueError: For an unknown name (listing up to 5 close matches).
+        ValueError: For an unknown name (listing up to 5 close matches), or a dotted name whose
+            module or class does not import (naming the import error).
         TypeError: For anything else that is not a str or a callable.
 
     Examples:
@@ -192,15 +252,7 @@ def make_env_creator(env_spec: Any) -> EnvCreator:
         problem = _gym_id_problem(env_spec)
         if problem is None:
             return _NamedCreator(_GymMake(env_spec), env_spec, gym_id=env_spec)
+        if "." in env_spec.strip("."):
+            return _NamedCreator(_imported_class(env_spec, problem), env_spec)
         raise _unknown_name_error(env_spec, problem)
-    if isinstance(env_spec, type):
-        return _NamedCreator(_CallWithConfig(env_spec), env_spec.__qualname__)
-    if callable(env_spec):
-        name = getattr(env_spec, "env_name", None) or getattr(
-            env_spec, "__qualname__", type(env_spec).__qualname__
-        )
-        return _NamedCreator(_CallWithConfig(env_spec), name)
-    raise TypeError(
-        f"env={env_spec!r}: expected a registered name, a gymnasium id, an env class or a "
-        f"callable(env_config), got {type(env_spec).__name__}"
-    )
+    return _NamedCreator(_CallWithConfig(env_spec), env_spec_name(env_spec))

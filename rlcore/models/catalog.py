@@ -152,6 +152,22 @@ def _model_class(module: str, name: str, framework: str) -> type:
     return getattr(importlib.import_module(f"{_FRAMEWORK_MODULES[framework]}.{module}"), name)
 
 
+def _python_ints(num_outputs: Any) -> Any:
+    """``num_outputs`` with numpy integers (gymnasium's ``Discrete.n``) as Python ints.
+
+    Keras 3 refuses ``Dense(units=np.int64(2))``; RLlib 1.x handed models Python ints.
+
+    Examples:
+        >>> _python_ints(np.int64(3)), _python_ints((np.int64(2), 4)), _python_ints(None)
+        (3, (2, 4), None)
+    """
+    if isinstance(num_outputs, np.integer):
+        return int(num_outputs)
+    if isinstance(num_outputs, (tuple, list)):
+        return type(num_outputs)(_python_ints(n) for n in num_outputs)
+    return num_outputs
+
+
 def _wrap(model_cls: type, interface: type) -> type:
     """A subclass of ``interface`` and ``model_cls`` (in that MRO order), as RLlib did."""
     wrapper = type(f"{model_cls.__name__}_as_{interface.__name__}", (interface, model_cls), {})
@@ -260,10 +276,10 @@ class ModelCatalog:
             cls = ModelCatalog._lookup(custom, ModelCatalog._custom_action_dists, "custom_action_dist")
             if kwargs:
                 cls = cls.with_kwargs(**kwargs) if issubclass(cls, ActionDistribution) else cls
-            return cls, cls.required_model_output_shape(action_space, config)
+            return cls, _python_ints(cls.required_model_output_shape(action_space, config))
         if isinstance(dist_type, type):
             cls = dist_type.with_kwargs(**kwargs) if kwargs and issubclass(dist_type, ActionDistribution) else dist_type
-            return cls, dist_type.required_model_output_shape(action_space, config)
+            return cls, _python_ints(dist_type.required_model_output_shape(action_space, config))
         if dist_type is not None and dist_type not in _BOX_DIST_TYPES:
             raise ValueError(f"dist_type={dist_type!r} is not known; expected None, a class, or one of {list(_BOX_DIST_TYPES)}")
 
@@ -362,7 +378,9 @@ class ModelCatalog:
         FullyConnectedNetwork), wrapped in an LSTM when ``use_lstm``.
 
         A custom model receives ``model_kwargs`` merged with ``custom_model_config`` as keyword
-        arguments. ``model_interface`` is mixed in ahead of the model class.
+        arguments. ``model_interface`` is mixed in ahead of the model class. Every model gets
+        ``num_outputs`` as a Python ``int`` (a numpy integer such as gymnasium's ``Discrete.n``
+        is converted: Keras 3 layers refuse it).
 
         Raises:
             ValueError: for an unregistered ``custom_model`` name (listing the registered ones), or
@@ -402,7 +420,7 @@ class ModelCatalog:
             model_cls._wrapped_forward = wrapped_forward
         if model_interface is not None:
             model_cls = _wrap(model_cls, model_interface)
-        return model_cls(obs_space, action_space, num_outputs, config, name, **kwargs)
+        return model_cls(obs_space, action_space, _python_ints(num_outputs), config, name, **kwargs)
 
     @staticmethod
     def _default_model_class(obs_space: Any, framework: str) -> type:
