@@ -98,10 +98,10 @@ def create_parser() -> argparse.ArgumentParser:
     rollout.add_argument("--config", type=_json_arg("--config"), default={}, help="config overrides (JSON)")
     rollout.add_argument("--no-render", action="store_true", help="accepted for RLlib compatibility; "
                          "rlcore does not render")
-    rollout.add_argument("--out", help="write the episodes' steps to this file (pickle of lists of "
-                         "[obs, action, next_obs, reward, done(, info)] rows)")
+    rollout.add_argument("--out", help="write the episodes' steps to this file (msgpack: a list of episodes, "
+                         "each a list of [obs, action, next_obs, reward, done(, info)] rows)")
     rollout.add_argument("--save-info", action="store_true", help="--out also keeps each step's info dict")
-    rollout.add_argument("--use-shelve", action="store_true", help="--out is a shelve, one entry per episode")
+    rollout.add_argument("--use-shelve", action="store_true", help="--out is a shelve (pickle), one entry per episode")
     rollout.add_argument("--track-progress", action="store_true", help="keep __progress_<out> updated")
     rollout.add_argument("-v", action="count", default=0)
     return parser

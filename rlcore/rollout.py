@@ -6,7 +6,9 @@ multi-agent env, passing each agent's previous action and reward, and carrying R
 recurrent policies. It stops after ``num_steps`` env steps or ``num_episodes`` episodes (0: no
 limit on that count), prints one line per episode and hands every step to a ``saver``.
 :class:`RolloutSaver` is 1.x's saver: it keeps ``[obs, action, next_obs, reward, done(, info)]``
-rows per episode and writes them with pickle (or into a ``shelve``) when it is closed.
+rows per episode and writes them when it is closed: as msgpack (numpy arrays as typed byte
+blobs, :mod:`rlcore.policy.policy_state`; read back with :meth:`RolloutSaver.load`), not pickle as
+1.x did, or into a ``shelve`` (pickle-based, 1.x's ``--use-shelve``) when asked.
 
 Examples:
     >>> keep_going(steps=3, num_steps=5, episodes=0, num_episodes=0)
@@ -20,7 +22,6 @@ Examples:
 from __future__ import annotations
 
 import os
-import pickle
 import shelve
 import sys
 from typing import Any, Callable, Dict, List, Optional, TextIO
@@ -28,6 +29,7 @@ from typing import Any, Callable, Dict, List, Optional, TextIO
 import numpy as np
 
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID
+from rlcore.policy.policy_state import packb, unpackb
 
 __all__ = ["DEFAULT_AGENT_ID", "RolloutSaver", "keep_going", "rollout"]
 
@@ -48,9 +50,10 @@ class RolloutSaver:
     """Records rollouts and writes them when closed (a context manager; RLlib 1.x ``RolloutSaver``).
 
     Args:
-        outfile: Where to write (``None``: keep in memory only, see ``rollouts``).
+        outfile: Where to write (``None``: keep in memory only, see ``rollouts``): one msgpack
+            list of episodes, each a list of step rows.
         use_shelve: Write a ``shelve`` with one entry per episode (``"0"``, ``"1"``, ...) and
-            ``"num_episodes"``, instead of one pickled list.
+            ``"num_episodes"`` instead (Python's shelve pickles its values).
         write_update_file: Also keep ``__progress_<outfile name>`` updated with the progress.
         target_steps, target_episodes: The rollout's limits, for the progress line.
         save_info: Keep each step's info dict as a sixth item.
@@ -94,10 +97,32 @@ class RolloutSaver:
             self._shelf["num_episodes"] = len(self.rollouts)
             self._shelf.close()
         elif self._outfile:
+            try:
+                data = packb(self.rollouts)
+            except TypeError as err:
+                raise ValueError(f"rollout output {self._outfile!r}: {err} (observations, actions, rewards and "
+                                 "infos are written as msgpack)") from None
             with open(self._outfile, "wb") as f:
-                pickle.dump(self.rollouts, f)
+                f.write(data)
         if self._update_path and os.path.exists(self._update_path):
             os.remove(self._update_path)
+
+    @staticmethod
+    def load(path: str) -> List[List[list]]:
+        """The episodes a saver wrote to ``path`` (msgpack; tuples come back as lists).
+
+        Raises:
+            ValueError: the file is not a rollout file written by :class:`RolloutSaver`.
+        """
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            rollouts = unpackb(data)
+        except Exception as err:  # msgpack raises several unrelated types on corrupt input
+            raise ValueError(f"rollout file {path!r} is not msgpack ({type(err).__name__}: {err})") from err
+        if not isinstance(rollouts, list):
+            raise ValueError(f"rollout file {path!r} holds a {type(rollouts).__name__}, not a list of episodes")
+        return rollouts
 
     def begin_rollout(self) -> None:
         """Starts an episode."""

@@ -1,7 +1,6 @@
 """rlcore.rollout: episodes with a trainer's policies (single-agent, multi-agent, recurrent), the saver, the CLI's --out."""
 
 import os
-import pickle
 import shelve
 
 import gymnasium as gym
@@ -75,7 +74,7 @@ def test_single_agent_episodes_steps_and_saver(tmp_path, capsys):
         with RolloutSaver(str(out), save_info=True) as saver:
             episodes = rollout(trainer, "CountEnv", num_steps=0, num_episodes=2, saver=saver)
         assert episodes == [{"reward": 3.0, "length": 3, "done": True}] * 2
-        data = pickle.loads(out.read_bytes())
+        data = RolloutSaver.load(str(out))
         assert len(data) == 2 and [len(ep) for ep in data] == [3, 3]
         obs, action, next_obs, reward, done, info = data[0][-1]
         assert obs.tolist() == [2.0] and next_obs.tolist() == [3.0] and reward == 1.0 and done is True
@@ -146,6 +145,26 @@ def test_shelve_saver_and_progress_file(tmp_path):
         assert shelf["num_episodes"] == 2 and shelf["1"] == [[1, 0, 2, 1.0, True]]
 
 
+def test_output_is_msgpack_and_unpackable_values_are_named(tmp_path):
+    path = str(tmp_path / "r.msgpack")
+    with RolloutSaver(path) as saver:
+        saver.begin_rollout()
+        saver.append_step({"a": np.zeros(2, np.float32)}, (1, 2.5), None, 1.0, False, {})
+        saver.end_rollout()
+    with open(path, "rb") as f:
+        assert b"cpickle" not in f.read() and not path.endswith(".pkl")
+    (obs, action, next_obs, reward, done), = RolloutSaver.load(path)[0]
+    assert obs["a"].dtype == np.float32 and action == [1, 2.5] and next_obs is None and done is False
+    with pytest.raises(ValueError, match="cannot pack object into a policy state"):
+        with RolloutSaver(str(tmp_path / "bad"), save_info=True) as saver:
+            saver.begin_rollout()
+            saver.append_step(0, 0, 0, 0.0, True, {"x": object()})
+            saver.end_rollout()
+    (tmp_path / "junk").write_bytes(b"\xc1")
+    with pytest.raises(ValueError, match="is not msgpack"):
+        RolloutSaver.load(str(tmp_path / "junk"))
+
+
 def test_bad_arguments():
     trainer = _trainer(CountEnv)
     try:
@@ -167,7 +186,7 @@ def test_cli_rollout_out_file(tmp_path, capsys):
         trainer.stop()
     out = tmp_path / "out.pkl"
     assert main(["rollout", ckpt, "--run", "PG", "--episodes", "2", "--out", str(out), "--save-info"]) == 0
-    data = pickle.loads(out.read_bytes())
+    data = RolloutSaver.load(str(out))
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(data) == 2 and len(lines) == 2
     assert [int(line.split("length ")[1]) for line in lines] == [len(ep) for ep in data]

@@ -2,7 +2,6 @@
 
 import glob
 import os
-import pickle
 import subprocess
 import sys
 
@@ -25,7 +24,7 @@ def test_train_then_rollout_through_the_1x_modules(tmp_path, capsys):
     out = tmp_path / "episodes.pkl"
     args = rollout_module.create_parser().parse_args([ckpt, "--run", "PG", "--episodes", "2", "--out", str(out)])
     assert rollout_module.run(args) == 0
-    episodes = pickle.loads(out.read_bytes())
+    episodes = rollout_module.RolloutSaver.load(str(out))
     assert len(episodes) == 2 and all(ep[-1][4] is True for ep in episodes)  # each ends done
     assert capsys.readouterr().out.count("episode ") == 2
 
