@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rlcore.policy.policy import Policy
+from rlcore.policy.random_policy import RandomPolicy
 from rlcore.sampling.filters import NoFilter
 from rlcore.trainer import build_trainer, with_common_config
 from rlcore.trainer_config import COMMON_CONFIG, validate_config_types
@@ -25,21 +25,12 @@ class Sevens(NoFilter):
         return self.copy()
 
 
-class RecordingPolicy(Policy):
+class RecordingPolicy(RandomPolicy):
     seen = []
 
     def compute_actions(self, obs_batch, state_batches=None, **kw):
         RecordingPolicy.seen.append(np.asarray(obs_batch))
-        return np.zeros(len(obs_batch), np.int64), [], {}
-
-    def learn_on_batch(self, samples):
-        return {"learner_stats": {}}
-
-    def get_weights(self):
-        return {}
-
-    def set_weights(self, weights):
-        pass
+        return super().compute_actions(obs_batch, state_batches, **kw)
 
 
 @pytest.mark.parametrize("value", [Sevens, lambda shape: Sevens(shape), "MeanStdFilter"],

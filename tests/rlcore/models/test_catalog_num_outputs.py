@@ -41,30 +41,9 @@ def _keras_dense_model():
     return DenseModel
 
 
-def _torch_model():
-    torch = pytest.importorskip("torch")
-    from rlcore.models.torch.torch_modelv2 import TorchModelV2
-
-    class LinearModel(TorchModelV2, torch.nn.Module):
-        def __init__(self, obs_space, action_space, num_outputs, model_config, name):
-            TorchModelV2.__init__(self, obs_space, action_space, num_outputs, model_config, name)
-            torch.nn.Module.__init__(self)
-            self.got = num_outputs
-            self.layer = torch.nn.Linear(3, num_outputs)
-
-        def forward(self, input_dict, state, seq_lens):
-            return self.layer(input_dict["obs"]), state
-
-        def value_function(self):
-            return torch.zeros(1)
-
-    return LinearModel
-
-
-@pytest.mark.parametrize("make_model, fw", [(_keras_dense_model, "tf2"), (_torch_model, "torch")], ids=["keras", "torch"])
-def test_custom_model_gets_a_python_int_for_a_numpy_num_outputs(make_model, fw, clean_registry):
-    ModelCatalog.register_custom_model("num_outputs_model", make_model())
-    model = ModelCatalog.get_model_v2(OBS, ACT, ACT.n, {"custom_model": "num_outputs_model"}, framework=fw)
+def test_keras_custom_model_gets_a_python_int_for_a_numpy_num_outputs(clean_registry):
+    ModelCatalog.register_custom_model("num_outputs_model", _keras_dense_model())
+    model = ModelCatalog.get_model_v2(OBS, ACT, ACT.n, {"custom_model": "num_outputs_model"}, framework="tf2")
     assert type(model.got) is int and model.got == 2 and type(model.num_outputs) is int
     out, _ = model({"obs": np.zeros((4, 3), np.float32)}, [], None)
     assert tuple(out.shape) == (4, 2)
