@@ -13,7 +13,7 @@ PATHS = [
     ("rllib_compat.models.catalog", ["ModelCatalog", "MODEL_DEFAULTS", "UnsupportedSpaceException"], "rlcore.models.catalog"),
     ("rllib_compat.models.preprocessors", ["Preprocessor", "OneHotPreprocessor", "get_preprocessor", "GenericPixelPreprocessor"], "rlcore.models.preprocessors"),
     ("rllib_compat.models.action_dist", ["ActionDistribution"], "rlcore.models.action_dist"),
-    ("rllib_compat.utils.framework", ["try_import_tf", "try_import_torch", "get_activation_fn"], "rlcore.framework"),
+    ("rllib_compat.utils.framework", ["get_activation_fn"], "rlcore.framework"),
 ]
 TORCH_PATHS = [
     ("rllib_compat.models.torch.torch_modelv2", ["TorchModelV2"], "rlcore.models.torch.torch_modelv2"),
