@@ -88,7 +88,8 @@ def default_execution_plan(workers: WorkerSet, config: Dict[str, Any]):
 
     rollouts = parallel_rollouts(workers, mode="bulk_sync")
     train_op = (rollouts
-                .combine(ConcatBatches(min_batch_size=config["train_batch_size"]))
+                .combine(ConcatBatches(min_batch_size=config["train_batch_size"],
+                                       count_steps_by=config["multiagent"]["count_steps_by"]))
                 .for_each(TrainOneStep(workers)))
     return standard_metrics_reporting(train_op, workers, config)
 

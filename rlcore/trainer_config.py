@@ -119,6 +119,11 @@ COMMON_CONFIG: Dict[str, Any] = {
     "metrics_smoothing_episodes": 100,
     "remote_worker_envs": False,
     "remote_env_batch_wait_ms": 0,
+    # How a gymnasium env id is vectorized on each worker (RLlib 2.x's key): "sync" (num_envs
+    # copies stepped in one loop, sub-env i seeded seed + i), "async" (gymnasium's AsyncVectorEnv,
+    # one process per sub-env) or "vector_entry_point" (gymnasium's own vectorized class where the
+    # env has one, e.g. CartPole: fastest at many envs; one random generator for all sub-envs).
+    "gym_env_vectorize_mode": "sync",
     "min_iter_time_s": 0,
     "timesteps_per_iteration": 0,
     "seed": None,

@@ -231,7 +231,9 @@ class TFPolicy(Policy):
             state = [self._tensor(s) for s in (state_batches or [])]
             actions, state_out, extra = self._compute_actions_fn(
                 input_dict, state, explore, tf.constant(int(timestep), dtype=tf.int64))
-            return to_numpy(actions), [s.numpy() for s in state_out], to_numpy(extra)
+            actions = to_numpy(actions)
+            self.global_timestep += len(tf.nest.flatten(actions)[0])  # RLlib 1.x: each computed action is a timestep
+            return actions, [s.numpy() for s in state_out], to_numpy(extra)
 
     def _compute_actions_graph(self, input_dict, state_batches, explore, timestep):
         import tensorflow as tf

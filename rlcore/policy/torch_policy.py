@@ -190,7 +190,9 @@ class TorchPolicy(Policy):
         extras = kwargs.get("fetch_vf_preds", True) or not self._cached_values_deferrable()
         with self._lock, torch.inference_mode():
             input_dict, state = self._inference_inputs(obs_batch, state_batches, prev_action_batch, prev_reward_batch)
-            return self._compute_action_helper(input_dict, state, explore, timestep, extras)
+            out = self._compute_action_helper(input_dict, state, explore, timestep, extras)
+            self.global_timestep += len(out[0])  # RLlib 1.x: each computed action is a timestep
+            return out
 
     def _cached_values_deferrable(self) -> bool:
         deferrable = self.__dict__.get("_values_deferrable")

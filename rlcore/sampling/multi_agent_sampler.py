@@ -236,6 +236,7 @@ class MultiAgentSampler:
         self._acting: Dict[str, List[Tuple[int, _Agent]]] = defaultdict(list)  # who acts in the next step
         self._ep_len = np.zeros(self.num_envs, np.int64)
         self._finished_steps = 0  # env (or agent) steps of the episodes ended since the last sample
+        self._rows_appended = 0  # agent steps stored
         self._held: Dict[str, List[FragmentBatch]] = defaultdict(list)  # complete mode: rows of running episodes
         self._started = False
 
@@ -247,6 +248,8 @@ class MultiAgentSampler:
         Returns:
             ``({policy_id: FragmentBatch}, {eps_id: Episode}, env_steps)``: each policy's raw rows
             (to be postprocessed), the episodes they belong to, and the env steps they hold.
+            ``truncate_episodes``: ``rollout_fragment_length`` steps of every env, counted in env
+            steps, or (``count_steps_by="agent_steps"``) until as many agent steps are stored.
         """
         w = self.worker
         if not self._started:
@@ -254,10 +257,14 @@ class MultiAgentSampler:
                 self._reset_env(i)
             self._started = True
         truncate = w.batch_mode == "truncate_episodes"
-        target = w.rollout_fragment_length * self.num_envs
-        if truncate:
-            for _ in range(w.rollout_fragment_length):
+        target = w.fragment_length_per_env * self.num_envs
+        env_steps = 0
+        if truncate:  # exactly the target in env steps, or at least it in agent steps (count_steps_by)
+            by_agent = w.count_steps_by == "agent_steps"
+            rows_before = self._rows_appended
+            while (self._rows_appended - rows_before if by_agent else env_steps) < target:
                 self._step()
+                env_steps += self.num_envs
             for slots in self._slots.values():
                 slots.cut()
         else:
@@ -274,7 +281,8 @@ class MultiAgentSampler:
                 parts, self._held[pid] = _split_by_episode(parts, episodes)
             if parts:
                 out[pid] = _concat_fragments(parts)
-        env_steps = target if truncate else self._finished_steps
+        if not truncate:
+            env_steps = self._finished_steps
         self._finished_steps = 0
         self._book.release()  # every finished episode's rows are in this sample
         return out, episodes, env_steps
@@ -398,6 +406,7 @@ class MultiAgentSampler:
         terms = np.fromiter((r[2] for r in rows), np.bool_, len(rows))
         truncs = np.fromiter((r[3] for r in rows), np.bool_, len(rows))
         slots.complete(idx, rewards, terms, truncs, new_obs, [r[5] for r in rows])
+        self._rows_appended += len(rows)
         for k, (ag, _, _, _, raw, _, i) in enumerate(rows):
             last = self._episodes[i]._last
             if raw is not None:
@@ -441,7 +450,7 @@ class MultiAgentSampler:
             policy = w.policy_map[pid]
             space = policy.action_space
             self._slots[pid] = _PolicySlots(
-                policy, first_obs.shape[1:], first_obs.dtype, w.rollout_fragment_length, self._collector_class,
+                policy, first_obs.shape[1:], first_obs.dtype, w.fragment_length_per_env, self._collector_class,
                 StructuredActions(space) if is_structured_space(space) else None,
                 action_clipper(space) if w._clip_actions else None)
         return self._slots[pid]

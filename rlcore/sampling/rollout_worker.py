@@ -66,7 +66,10 @@ class RolloutWorker(ParallelIteratorWorker):
             act_space, config)}`` (``cls`` None means ``default_policy_class``).
         policy_mapping_fn: ``agent_id -> policy_id`` (multi-agent).
         policies_to_train: Policy ids that ``learn_on_batch`` updates (default: all).
-        rollout_fragment_length: Rows per env per fragment.
+        rollout_fragment_length: Rows per env per fragment; ``sample()`` returns
+            ``rollout_fragment_length * num_envs`` rows in ``truncate_episodes`` mode (the
+            ``rollout_fragment_length`` attribute, as RLlib 1.x reports it), also when the env is
+            a user's vector env of more sub-envs.
         batch_mode: ``"truncate_episodes"`` or ``"complete_episodes"``.
         episode_horizon: Truncate episodes after this many steps.
         num_envs: Envs stepped as one batch.
@@ -127,7 +130,9 @@ class RolloutWorker(ParallelIteratorWorker):
         self.env_config = dict(env_config or {})
         self.model_config = dict(model_config or self.policy_config.get("model") or {})
         self.worker_index, self.num_workers = worker_index, num_workers
-        self.rollout_fragment_length, self.batch_mode = rollout_fragment_length, batch_mode
+        # RLlib 1.x reports the fragment of the whole worker: rollout_fragment_length * num_envs
+        self.fragment_length_per_env, self.batch_mode = rollout_fragment_length, batch_mode
+        self.rollout_fragment_length = rollout_fragment_length * num_envs
         self.count_steps_by = count_steps_by
         self.num_envs = num_envs
         self.callbacks = _make_callbacks(callbacks)
@@ -255,7 +260,8 @@ class RolloutWorker(ParallelIteratorWorker):
             env = make_base_env(creator, self.env_context, self.num_envs, seed=self._seed,
                                 remote_envs=self._remote_envs, vectorize_mode=self._vectorize_mode)
         return VectorSampler(
-            env, act=act, num_envs=self.num_envs, rollout_fragment_length=self.rollout_fragment_length,
+            env, act=act, num_envs=self.num_envs, rollout_fragment_length=self.fragment_length_per_env,
+            sample_rows=self.rollout_fragment_length,
             batch_mode=self.batch_mode, seed=self._seed, initial_state=initial_state, use_prev_actions_rewards=use_prev,
             obs_transform=transform, action_transform=action_clipper(policy.action_space) if self._clip_actions else None,
             clip_rewards=self._clip_rewards, horizon=self._horizon, soft_horizon=self._soft_horizon,

@@ -32,6 +32,7 @@ import numpy as np
 
 from rlcore import _backend
 from rlcore.data.columns import Columns
+from rlcore.data.concat import concat_samples
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
 from rlcore.sampling.episode import DUMMY_AGENT_ID, Episode
 from rlcore.sampling.episode_book import EPISODE_HOOKS, EpisodeBook
@@ -106,6 +107,10 @@ class VectorSampler:
             ``"async"`` or ``"vector_entry_point"``; see :func:`rlcore.env.make_base_env`).
         callbacks: An object with RLlib's episode hooks; ``worker``/``policies`` are passed on.
         eps_id_start: First episode id (workers use disjoint ranges).
+        sample_rows: Rows per :meth:`sample` (default ``rollout_fragment_length * num_envs`` of the
+            built env). A rollout worker gives ``rollout_fragment_length * num_envs_per_worker``
+            (RLlib 1.x): a user's vector env of more sub-envs than that is sampled in whole
+            fragments and its other fragments wait for the next call.
         collector_class: The trajectory collector (``config["sample_collector"]``): a class with
             the constructor and ``reset/append/cut/pop`` of :class:`rlcore._core.TrajectoryCollector`,
             e.g. a subclass of it that adds columns in ``pop``. Default: the compiled one.
@@ -138,6 +143,7 @@ class VectorSampler:
         num_workers: int = 0,
         collector_class: Optional[type] = None,
         vectorize_mode: str = "sync",
+        sample_rows: Optional[int] = None,
     ):
         if (policy is None) == (act is None):
             raise ValueError("give exactly one of `policy` (obs -> actions[, extras]) and `act`")
@@ -175,13 +181,19 @@ class VectorSampler:
         self._collector = None
         self._obs: Optional[np.ndarray] = None
         self._perf = {"env_wait": 0.0, "inference": 0.0, "processing": 0.0, "steps": 0}
+        if sample_rows is not None and (isinstance(sample_rows, bool) or not isinstance(sample_rows, (int, np.integer))
+                                        or sample_rows < 1):
+            raise ValueError(f"sample_rows must be None or an int >= 1, got {sample_rows!r}")
+        self._sample_rows = None if sample_rows is None else int(sample_rows)
+        self._held: Optional[SampleBatch] = None  # fragments popped beyond sample_rows, for the next call
+        self._held_lens = np.zeros(0, np.int64)
 
     # -- public ---------------------------------------------------------------------------------
 
     @property
     def target_rows(self) -> int:
         """Rows :meth:`sample` returns (truncate mode) or at least returns (complete mode)."""
-        return self.rollout_fragment_length * self.num_envs
+        return self._sample_rows or self.rollout_fragment_length * self.num_envs
 
     def sample(self) -> SampleBatch:
         """Steps the envs until a batch is ready and returns it (see ``batch_mode``)."""
@@ -191,12 +203,33 @@ class VectorSampler:
         """Like :meth:`sample`, plus the lengths of its segments (one env, episode and fragment each)."""
         if self._obs is None:
             self._start()
-        while self._collector is None or self._collector.ready_rows < self.target_rows:
+        target = self.target_rows
+        held = self._held.count if self._held is not None else 0
+        while held + (self._collector.ready_rows if self._collector is not None else 0) < target:
             self._step()
         columns, seg_lens = self._collector.pop()
         columns[Columns.AGENT_INDEX] = np.zeros(len(columns[Columns.EPS_ID]), np.int64)
         columns[Columns.INFOS] = self._pop_infos(columns[Columns.ENV_ID], seg_lens)
-        return SampleBatch(columns, _dont_check_lens=True), seg_lens
+        batch = SampleBatch(columns, _dont_check_lens=True)
+        if self._held is not None:
+            batch, seg_lens = concat_samples([self._held, batch]), np.concatenate([self._held_lens, seg_lens])
+            self._held = None
+        if self.batch_mode == "truncate_episodes" and batch.count > target:
+            batch, seg_lens = self._keep_rest(batch, seg_lens, target)
+        return batch, seg_lens
+
+    def _keep_rest(self, batch: SampleBatch, seg_lens: np.ndarray, target: int) -> Tuple[SampleBatch, np.ndarray]:
+        """Whole fragments up to ``target`` rows; the rest is returned by the next :meth:`sample`
+        (an env that vectorizes more sub-envs than ``sample_rows`` counts, as RLlib 1.x did)."""
+        ends = np.cumsum(seg_lens)
+        unroll = batch[Columns.UNROLL_ID][ends - 1]
+        fragment_ends = np.flatnonzero(np.append(unroll[1:] != unroll[:-1], True))  # last segment of each fragment
+        cut = int(fragment_ends[np.searchsorted(ends[fragment_ends], target)]) + 1  # segments to return
+        rows = int(ends[cut - 1])
+        if rows < batch.count:
+            self._held, self._held_lens = batch.slice(rows, batch.count).copy(), seg_lens[cut:]
+            batch, seg_lens = batch.slice(0, rows).copy(), seg_lens[:cut]
+        return batch, seg_lens
 
     def __iter__(self):
         while True:

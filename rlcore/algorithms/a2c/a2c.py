@@ -49,14 +49,16 @@ def execution_plan(workers: Any, config: Dict[str, Any]) -> Any:
     if config["microbatch_size"]:
         num_microbatches = math.ceil(config["train_batch_size"] / config["microbatch_size"])
         train_op = (rollouts
-                    .combine(ConcatBatches(min_batch_size=config["microbatch_size"]))
+                    .combine(ConcatBatches(min_batch_size=config["microbatch_size"],
+                                           count_steps_by=config["multiagent"]["count_steps_by"]))
                     .for_each(ComputeGradients(workers))
                     .batch(num_microbatches)
                     .for_each(AverageGradients())
                     .for_each(ApplyGradients(workers)))
     else:
         train_op = (rollouts
-                    .combine(ConcatBatches(min_batch_size=config["train_batch_size"]))
+                    .combine(ConcatBatches(min_batch_size=config["train_batch_size"],
+                                           count_steps_by=config["multiagent"]["count_steps_by"]))
                     .for_each(TrainOneStep(workers)))
     return standard_metrics_reporting(train_op, workers, config)
 

@@ -214,7 +214,8 @@ def execution_plan(workers: Any, config: Dict[str, Any]) -> Any:
     rollouts = parallel_rollouts(workers, mode="bulk_sync")
     train_op = (rollouts
                 .for_each(SelectExperiences(trainable))
-                .combine(ConcatBatches(min_batch_size=config["train_batch_size"]))
+                .combine(ConcatBatches(min_batch_size=config["train_batch_size"],
+                                       count_steps_by=config["multiagent"]["count_steps_by"]))
                 .for_each(StandardizeFields(["advantages"]))
                 .for_each(TrainOneStep(workers, num_sgd_iter=config["num_sgd_iter"],
                                        sgd_minibatch_size=config["sgd_minibatch_size"]))

@@ -226,3 +226,32 @@ def test_a_multi_agent_env_declaring_its_spaces_needs_no_multiagent_config():
     undeclared = type("Undeclared", (Declared,), {"observation_space": None, "action_space": None})
     with pytest.raises(ValueError, match="set observation_space/action_space on the env"):
         PGTrainer(config={"env": undeclared, "framework": "torch", "num_workers": 0})
+
+
+def test_count_steps_by_agent_steps_counts_fragments_and_train_batches_in_agent_steps():
+    """multiagent.count_steps_by="agent_steps": a fragment is rollout_fragment_length agent steps
+    (here 4 agents act each step: 3 env steps give 12 >= 10), and so is train_batch_size."""
+    agents = tuple("abcd")
+    script = [{"obs": list(agents), "rew": {a: 1.0 for a in agents}}] * 99 + [
+        {"obs": list(agents), "all": True}]
+    w, _ = _worker(script, fragment=10, first=agents, count_steps_by="agent_steps")
+    ma = w.sample()
+    assert ma.agent_steps() == 12 and ma.env_steps() == 3
+    w, _ = _worker(script, fragment=10, first=agents)  # env steps: 10 env steps, 40 agent steps
+    ma = w.sample()
+    assert ma.agent_steps() == 40 and ma.env_steps() == 10
+
+    from rlcore.algorithms.pg import PGTrainer
+
+    class Four(Scripted):
+        def __init__(self, config=None):
+            super().__init__(script, agents)
+
+    trainer = PGTrainer(config={"env": Four, "framework": "torch", "num_workers": 0, "train_batch_size": 40,
+                                "rollout_fragment_length": 10, "multiagent": {"count_steps_by": "agent_steps"}})
+    try:
+        result = trainer.train()
+        assert result["info"]["num_agent_steps_trained"] == 48  # 4 fragments of 12 agent steps
+        assert result["timesteps_total"] == 12  # env steps
+    finally:
+        trainer.stop()

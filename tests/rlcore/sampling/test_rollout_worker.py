@@ -352,3 +352,24 @@ def test_values_deferrable_only_for_the_default_value_extra():
     assert {"vf_preds", "seen"} <= set(fetches)  # a policy that cannot defer keeps every extra
     _, _, fetches = PPOTorchPolicy(obs, act, cfg).compute_actions(np.zeros((3, 4), np.float32), fetch_vf_preds=False)
     assert "vf_preds" not in fetches and "action_logp" in fetches
+
+
+def test_a_users_vector_env_is_sampled_in_whole_fragments_of_the_workers_size():
+    """RLlib 1.x: a user's vector env of 8 with num_envs_per_worker=1 and rollout_fragment_length=10
+    gives 10 rows a sample (whole per-env fragments, the others wait for the next samples), and the
+    worker reports rollout_fragment_length * num_envs."""
+    from gymnasium.vector import AutoresetMode, SyncVectorEnv
+
+    def creator(ctx):
+        return SyncVectorEnv([lambda: support.CountingEnv({"terminate_at": 1000})] * 8,
+                             autoreset_mode=AutoresetMode.SAME_STEP)
+
+    worker = RolloutWorker(env_creator=creator, policy_spec=support.NumpyPolicy, rollout_fragment_length=10)
+    assert worker.rollout_fragment_length == 10
+    batches = [worker.sample() for _ in range(9)]
+    assert [b.count for b in batches] == [10] * 9
+    assert [int(b["env_id"][0]) for b in batches] == list(range(8)) + [0]  # each sub-env's fragment in turn
+    assert batches[0]["obs"][:, 0].tolist() == list(range(10)) and batches[8]["obs"][:, 0].tolist() == list(range(10, 20))
+    wide = RolloutWorker(env_creator=lambda ctx: support.CountingEnv(), policy_spec=support.NumpyPolicy,
+                         rollout_fragment_length=10, num_envs=3)
+    assert wide.rollout_fragment_length == 30 and wide.sample().count == 30
