@@ -14,7 +14,7 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -117,18 +117,20 @@ class TFEntropyCoeffSchedule(EntropyCoeffSchedule):
 class TFValueNetworkMixin(ValueNetworkMixin):
     """``ValueNetworkMixin`` for ``TFPolicy``: values of a batch of observations."""
 
-    def _values_np(self, obs: np.ndarray, state_batches: List[np.ndarray]) -> np.ndarray:
+    def _values_np(self, obs: np.ndarray, state_batches: List[np.ndarray],
+                   inputs_extra: Optional[Dict[str, np.ndarray]] = None) -> np.ndarray:
         import tensorflow as tf
 
         fn = self.__dict__.get("_value_fn")
         if fn is None:
-            def value_graph(obs, state):
+            def value_graph(obs, state, extra):
                 seq_lens = tf.ones(tf.shape(obs)[:1], dtype=tf.int32) if state else None
-                self.model({Columns.OBS: obs, "is_training": False}, state, seq_lens)
+                self.model({Columns.OBS: obs, "is_training": False, **extra}, state, seq_lens)
                 return self.model.value_function()
 
             fn = tf.function(value_graph, reduce_retracing=True) if self.config.get("eager_tracing") else value_graph
             self.__dict__["_value_fn"] = fn
         with self._lock:
-            out = fn(self._tensor(obs), [self._tensor(s) for s in state_batches])
+            out = fn(self._tensor(obs), [self._tensor(s) for s in state_batches],
+                     {k: self._tensor(v) for k, v in (inputs_extra or {}).items()})
         return np.asarray(out.numpy(), np.float32).reshape(-1)

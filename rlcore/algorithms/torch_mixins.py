@@ -13,7 +13,7 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -113,12 +113,14 @@ def masked_sum_fn(train_batch: Any, num_rows: int) -> Any:
 class TorchValueNetworkMixin(ValueNetworkMixin):
     """``ValueNetworkMixin`` for ``TorchPolicy``: values of a batch of observations, no gradient."""
 
-    def _values_np(self, obs: np.ndarray, state_batches: List[np.ndarray]) -> np.ndarray:
+    def _values_np(self, obs: np.ndarray, state_batches: List[np.ndarray],
+                   inputs_extra: Optional[Dict[str, np.ndarray]] = None) -> np.ndarray:
         import torch
 
         with self._lock, torch.inference_mode():
             self.set_training(False)
-            inputs = {Columns.OBS: self._tensor(obs), "is_training": False}
+            inputs = {Columns.OBS: self._tensor(obs), "is_training": False,
+                      **{k: self._tensor(v) for k, v in (inputs_extra or {}).items()}}
             state = [self._tensor(s) for s in state_batches]
             seq_lens = torch.ones(len(obs), dtype=torch.int32) if state else None
             self.model(inputs, state, seq_lens)

@@ -50,12 +50,21 @@ class ValueNetworkMixin:
     def __init__(self, obs_space: Any = None, action_space: Any = None, config: Optional[Dict[str, Any]] = None):
         pass
 
-    def _values_np(self, obs: np.ndarray, state_batches: List[np.ndarray]) -> np.ndarray:
+    def _values_np(self, obs: np.ndarray, state_batches: List[np.ndarray],
+                   inputs_extra: Optional[Dict[str, np.ndarray]] = None) -> np.ndarray:
         raise NotImplementedError
 
-    def value_batch(self, obs: Any, state_batches: Optional[List[Any]] = None) -> np.ndarray:
-        """Float32 values of a batch of observations (recurrent policies: with their state)."""
-        return np.asarray(self._values_np(np.asarray(obs), [np.asarray(s) for s in (state_batches or [])]),
+    def value_batch(self, obs: Any, state_batches: Optional[List[Any]] = None, prev_actions: Any = None,
+                    prev_rewards: Any = None) -> np.ndarray:
+        """Float32 values of a batch of observations (recurrent policies: with their state; models
+        that read them: with the previous actions and rewards)."""
+        extra = {}
+        if prev_actions is not None:
+            extra[Columns.PREV_ACTIONS] = np.asarray(prev_actions)
+        if prev_rewards is not None:
+            extra[Columns.PREV_REWARDS] = np.asarray(prev_rewards, np.float32)
+        states = [np.asarray(s) for s in (state_batches or [])]
+        return np.asarray(self._values_np(np.asarray(obs), states, *([extra] if extra else [])),
                           np.float32).reshape(-1)
 
     def _value(self, **input_dict: Any) -> float:
