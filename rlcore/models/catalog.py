@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import inspect
 import logging
 import sys
 from typing import Any, Dict, Optional, Tuple
@@ -166,6 +167,29 @@ def _python_ints(num_outputs: Any) -> Any:
     if isinstance(num_outputs, (tuple, list)):
         return type(num_outputs)(_python_ints(n) for n in num_outputs)
     return num_outputs
+
+
+def _accepts_keywords(cls: type, keywords: Dict[str, Any]) -> bool:
+    """Whether ``cls(...)`` takes every name in ``keywords`` as a keyword argument.
+
+    Examples:
+        >>> class Named:
+        ...     def __init__(self, obs_space, action_space, num_outputs, model_config, name, hidden=8): pass
+        >>> class Open:
+        ...     def __init__(self, *args, **kwargs): pass
+        >>> _accepts_keywords(Named, {"hidden": 4}), _accepts_keywords(Named, {"depth": 2})
+        (True, False)
+        >>> _accepts_keywords(Open, {"depth": 2}), _accepts_keywords(Named, {})
+        (True, True)
+    """
+    try:
+        params = inspect.signature(cls).parameters
+    except (TypeError, ValueError):  # no signature to read: pass the keywords, as before
+        return True
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return True
+    named = {n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return set(keywords) <= named
 
 
 def _wrap(model_cls: type, interface: type) -> type:
@@ -378,7 +402,9 @@ class ModelCatalog:
         FullyConnectedNetwork), wrapped in an LSTM when ``use_lstm``.
 
         A custom model receives ``model_kwargs`` merged with ``custom_model_config`` as keyword
-        arguments. ``model_interface`` is mixed in ahead of the model class. Every model gets
+        arguments; if its constructor does not take all of those keys, it gets ``model_kwargs``
+        only and reads ``model_config["custom_model_config"]`` itself (RLlib 1.x's fallback, with
+        a warning). ``model_interface`` is mixed in ahead of the model class. Every model gets
         ``num_outputs`` as a Python ``int`` (a numpy integer such as gymnasium's ``Discrete.n``
         is converted: Keras 3 layers refuse it).
 
@@ -405,6 +431,12 @@ class ModelCatalog:
             custom_config = dict(config.get("custom_options") or {})
             custom_config.update(config.get("custom_model_config") or {})
             kwargs = {**model_kwargs, **custom_config}
+            if not _accepts_keywords(model_cls, custom_config):
+                # RLlib 1.x's fallback: a model that reads model_config["custom_model_config"] itself.
+                logger.warning("custom model %s does not take the custom_model_config keys %s as keyword "
+                               "arguments; it gets them only in model_config['custom_model_config']",
+                               model_cls.__name__, sorted(custom_config))
+                kwargs = dict(model_kwargs)
         else:
             model_cls = default_model or ModelCatalog._default_model_class(obs_space, fw)
             kwargs = dict(model_kwargs)
