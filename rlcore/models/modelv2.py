@@ -95,8 +95,10 @@ class ModelV2:
             self._obs_preprocessor = get_preprocessor(obs_space)(obs_space, model_config)
         from rlcore.models.repeated import Repeated
 
-        # A Repeated observation space reaches forward() as RepeatedValues (RLlib 1.x).
-        self._repeated_obs = isinstance(getattr(obs_space, "original_space", obs_space), Repeated)
+        # Dict / Tuple observations reach forward() in their structure, Repeated ones as
+        # RepeatedValues (RLlib 1.x): ``obs`` is restored from the flat rows, ``obs_flat`` is them.
+        self._original_obs_space = getattr(obs_space, "original_space", obs_space)
+        self._structured_obs = isinstance(self._original_obs_space, (gym.spaces.Dict, gym.spaces.Tuple, Repeated))
 
     # ----------------------------------------------------------------- to implement
     def forward(self, input_dict: Dict[str, Any], state: List[Any], seq_lens: Any) -> Tuple[Any, List[Any]]:
@@ -157,8 +159,15 @@ class ModelV2:
         obs = np.asarray(obs)
         return obs.reshape(obs.shape[0], -1)
 
+    def _is_obs_structure(self, obs: Any) -> bool:
+        """Whether ``obs`` is a batch given in the structure of a Dict/Tuple observation space
+        (a dict, or a tuple for a Tuple space, of ``[B, ...]`` arrays or tensors), not flat rows."""
+        import gymnasium as gym
+
+        return isinstance(obs, dict) or (isinstance(obs, tuple) and isinstance(self._original_obs_space, gym.spaces.Tuple))
+
     def _preprocess_raw_obs(self, obs: Any) -> Any:
-        """One-hot / flattens raw numpy observations of a non-Box obs space."""
+        """One-hot / flattens raw numpy observations of a non-Box obs space (a list of rows)."""
         if self._obs_preprocessor is None or not isinstance(obs, (np.ndarray, list, tuple)):
             return obs
         arr = obs if isinstance(obs, np.ndarray) else None
@@ -176,12 +185,16 @@ class ModelV2:
         inputs = dict(input_dict)
         if "obs" not in inputs:
             raise ValueError(f"input_dict has no 'obs' key (keys: {sorted(inputs)})")
-        inputs["obs"] = self._preprocess_raw_obs(inputs["obs"])
+        given_structure = self._is_obs_structure(inputs["obs"])
+        if not given_structure:
+            inputs["obs"] = self._preprocess_raw_obs(inputs["obs"])
         inputs.setdefault("is_training", False)
         inputs, state, seq_lens = self._convert_inputs(inputs, list(state or []), seq_lens)
+        if given_structure:  # batched Dict/Tuple values (arrays or tensors): encoded as the preprocessor does
+            inputs["obs"] = flatten_structured_obs(inputs["obs"], self._original_obs_space, self.framework)
         if "obs_flat" not in inputs or inputs["obs_flat"] is None:
             inputs["obs_flat"] = self._flatten(inputs["obs"])
-        if self._repeated_obs:
+        if self._structured_obs:
             inputs["obs"] = restore_original_dimensions(inputs["obs"], self.obs_space, self.framework)
         with self.context():
             outputs, state_out = self.forward(inputs, state, seq_lens)
@@ -216,10 +229,11 @@ class ModelV2:
 
 def restore_original_dimensions(obs: Any, obs_space: Any, tensorlib: Any = "numpy") -> Any:
     """Unflattens preprocessed ``[B, size]`` observations back into the Tuple/Dict structure of
-    ``obs_space.original_space`` (or ``obs_space``): what custom models with Dict observations
-    call first (RLlib 1.x). Box components get their shape back; Discrete / MultiDiscrete
-    components stay one-hot, as in RLlib; a ``Repeated`` space (at the top or inside) becomes
-    :class:`~rlcore.models.repeated.RepeatedValues`. Other spaces return ``obs`` unchanged.
+    ``obs_space.original_space`` (or ``obs_space``): what ``ModelV2.__call__`` hands ``forward``
+    as ``input_dict["obs"]`` (RLlib 1.x). Box components get their shape back; Discrete /
+    MultiDiscrete components stay one-hot, as in RLlib; a ``Repeated`` space (at the top or
+    inside) becomes :class:`~rlcore.models.repeated.RepeatedValues`. Other spaces return ``obs``
+    unchanged.
 
     Args:
         obs: A ``[B, size]`` numpy array, torch tensor or TF tensor.
@@ -240,17 +254,8 @@ def restore_original_dimensions(obs: Any, obs_space: Any, tensorlib: Any = "nump
     space = getattr(obs_space, "original_space", obs_space)
     if not isinstance(space, (gym.spaces.Tuple, gym.spaces.Dict, Repeated)):
         return obs
-    name = tensorlib if isinstance(tensorlib, str) else getattr(tensorlib, "__name__", "")
-    if name in ("tf", "tensorflow", "tf2"):
-        from rlcore.framework import try_import_tf
-
-        tf = try_import_tf()[1]
-        reshape = lambda x, shape: tf.reshape(x, tf.concat([tf.shape(x)[:-1], list(shape)], 0))  # noqa: E731
-    elif name in ("numpy", "np", "torch"):
-        reshape = lambda x, shape: x.reshape(tuple(x.shape[:-1]) + tuple(shape))  # noqa: E731
-    else:
-        raise ValueError(f"tensorlib={tensorlib!r} is not supported; expected 'numpy', 'torch' or 'tf'")
-    total = get_preprocessor(space)(space).size
+    ops = _TensorOps(tensorlib)
+    total = _flat_size(space)
     width = obs.shape[-1]
     if width is not None and int(width) != total:
         raise ValueError(f"observations of width {int(width)} do not match the space {space} (flat size {total})")
@@ -258,13 +263,13 @@ def restore_original_dimensions(obs: Any, obs_space: Any, tensorlib: Any = "nump
     def unpack(rows: Any, sub: Any) -> Any:
         """``rows`` ``[..., flat size of sub]`` in the structure of ``sub`` (leading dims kept)."""
         if isinstance(sub, Repeated):
-            return unpack_repeated(rows, sub, reshape, unpack)
+            return unpack_repeated(rows, sub, ops.reshape, unpack)
         if not isinstance(sub, (gym.spaces.Tuple, gym.spaces.Dict)):
-            return reshape(rows, get_preprocessor(sub)(sub).shape)
+            return ops.reshape(rows, get_preprocessor(sub)(sub).shape)
         children = sub.spaces.items() if isinstance(sub, gym.spaces.Dict) else enumerate(sub.spaces)
         out, offset = {}, 0
         for key, child in children:
-            size = get_preprocessor(child)(child).size
+            size = _flat_size(child)
             out[key] = unpack(rows[..., offset : offset + size], child)
             offset += size
         return out if isinstance(sub, gym.spaces.Dict) else tuple(out.values())
@@ -272,4 +277,133 @@ def restore_original_dimensions(obs: Any, obs_space: Any, tensorlib: Any = "nump
     return unpack(obs, space)
 
 
-__all__ = ["ModelV2", "flat_obs_shape", "restore_original_dimensions"]
+def flatten_structured_obs(obs: Any, obs_space: Any, tensorlib: Any = "numpy") -> Any:
+    """Encodes a batch of raw Dict/Tuple observations (a dict or tuple of ``[B, ...]`` arrays or
+    tensors in the structure of ``obs_space.original_space`` or ``obs_space``) into the
+    ``[B, size]`` float rows the worker's preprocessor writes: Discrete / MultiDiscrete one-hot,
+    Box and MultiBinary flattened, children side by side in the space's order. Runs in the
+    framework (also inside ``tf.function``), the inverse of :func:`restore_original_dimensions`.
+
+    Args:
+        obs: The batched structure (numpy arrays, torch tensors or TF tensors).
+        obs_space: The (preprocessed or raw) Dict/Tuple observation space.
+        tensorlib: ``"numpy"``, ``"torch"`` or ``"tf"``.
+
+    Raises:
+        ValueError: a component that does not match the space (missing key, wrong length, a
+            space that has no tensor encoding such as ``Repeated``), naming both.
+
+    Examples:
+        >>> import gymnasium as gym
+        >>> space = gym.spaces.Dict({"id": gym.spaces.Discrete(3), "pos": gym.spaces.Box(0, 1, (2,))})
+        >>> flatten_structured_obs({"id": np.array([2, 0]), "pos": np.ones((2, 2))}, space).tolist()
+        [[0.0, 0.0, 1.0, 1.0, 1.0], [1.0, 0.0, 0.0, 1.0, 1.0]]
+        >>> flatten_structured_obs({"pos": np.ones((2, 2))}, space)
+        Traceback (most recent call last):
+        ...
+        ValueError: observation has no key 'id' of Dict('id': Discrete(3), 'pos': Box(0.0, 1.0, (2,), float32)) (keys: ['pos'])
+    """
+    import gymnasium as gym
+
+    space = getattr(obs_space, "original_space", obs_space)
+    ops = _TensorOps(tensorlib)
+
+    def encode(x: Any, sub: Any) -> Any:
+        if isinstance(sub, gym.spaces.Dict):
+            if not isinstance(x, dict):
+                raise ValueError(f"observation {type(x).__name__} does not match the Dict space {sub}: expected a dict")
+            for key in sub.spaces:
+                if key not in x:
+                    raise ValueError(f"observation has no key {key!r} of {sub} (keys: {sorted(x)})")
+            return ops.concat([encode(x[key], child) for key, child in sub.spaces.items()])
+        if isinstance(sub, gym.spaces.Tuple):
+            if not isinstance(x, (tuple, list)) or len(x) != len(sub.spaces):
+                raise ValueError(f"observation {type(x).__name__} does not match the Tuple space {sub}: "
+                                 f"expected a tuple of {len(sub.spaces)} batched components")
+            return ops.concat([encode(v, child) for v, child in zip(x, sub.spaces)])
+        if isinstance(sub, gym.spaces.Discrete):
+            return ops.one_hot(ops.rows(x, 1) - int(sub.start), int(sub.n))
+        if isinstance(sub, gym.spaces.MultiDiscrete) and sub.nvec.ndim == 1:
+            cols = ops.rows(x, len(sub.nvec))
+            return ops.concat([ops.one_hot(cols[:, i : i + 1] - int(start), int(n))
+                               for i, (n, start) in enumerate(zip(sub.nvec, np.reshape(sub.start, -1)))])
+        if isinstance(sub, (gym.spaces.Box, gym.spaces.MultiBinary)) and _flat_size(sub) == int(np.prod(sub.shape)):
+            return ops.float_rows(x, _flat_size(sub))
+        raise ValueError(f"observations of {sub} cannot be given as batched arrays or tensors; "
+                         "give the preprocessed (flat) rows instead")
+
+    return encode(obs, space)
+
+
+class _TensorOps:
+    """The few array operations the (un)flattening helpers need, for numpy, torch or TF."""
+
+    def __init__(self, tensorlib: Any):
+        name = tensorlib if isinstance(tensorlib, str) else getattr(tensorlib, "__name__", "")
+        if name in ("tf", "tensorflow", "tf2"):
+            from rlcore.framework import try_import_tf
+
+            self.lib, self.tf = "tf", try_import_tf()[1]
+        elif name in ("numpy", "np", "torch"):
+            self.lib, self.tf = ("torch" if name == "torch" else "numpy"), None
+        else:
+            raise ValueError(f"tensorlib={tensorlib!r} is not supported; expected 'numpy', 'torch' or 'tf'")
+
+    def reshape(self, x: Any, shape: Tuple[int, ...]) -> Any:
+        """``x`` with its last dim reshaped to ``shape`` (leading dims kept)."""
+        if self.tf is not None:
+            return self.tf.reshape(x, self.tf.concat([self.tf.shape(x)[:-1], list(shape)], 0))
+        return x.reshape(tuple(x.shape[:-1]) + tuple(shape))
+
+    def rows(self, x: Any, width: int) -> Any:
+        """``x`` as ``[B, width]`` integer rows (for one-hot encoding)."""
+        if self.tf is not None:
+            return self.tf.reshape(self.tf.cast(x, self.tf.int64), [-1, width])
+        if self.lib == "torch":
+            return x.long().reshape(-1, width)
+        return np.asarray(x).astype(np.int64).reshape(-1, width)
+
+    def one_hot(self, idx: Any, n: int) -> Any:
+        """``[B, 1]`` indices -> ``[B, n]`` float32 one-hot rows."""
+        if self.tf is not None:
+            return self.tf.one_hot(idx[:, 0], n, dtype=self.tf.float32)
+        if self.lib == "torch":
+            import torch
+
+            return torch.nn.functional.one_hot(idx[:, 0], n).float()
+        return np.eye(n, dtype=np.float32)[idx[:, 0]]
+
+    def float_rows(self, x: Any, size: int) -> Any:
+        """``x`` ``[B, ...]`` as ``[B, size]`` float32."""
+        if self.tf is not None:
+            return self.tf.reshape(self.tf.cast(x, self.tf.float32), [-1, size])
+        if self.lib == "torch":
+            return x.float().reshape(-1, size)
+        return np.asarray(x, np.float32).reshape(-1, size)
+
+    def concat(self, parts: List[Any]) -> Any:
+        if self.tf is not None:
+            return self.tf.concat(parts, axis=-1)
+        if self.lib == "torch":
+            import torch
+
+            return torch.cat(parts, dim=-1)
+        return np.concatenate(parts, axis=-1)
+
+
+#: Flat sizes of spaces, by id (the space is kept, so the id stays its own); bounded as RLlib's.
+_SIZES: Dict[int, Tuple[Any, int]] = {}
+
+
+def _flat_size(space: Any) -> int:
+    """The preprocessed size of ``space`` (cached: models call this on every forward pass)."""
+    hit = _SIZES.get(id(space))
+    if hit is not None and hit[0] is space:
+        return hit[1]
+    size = get_preprocessor(space)(space).size
+    if len(_SIZES) < 1000:
+        _SIZES[id(space)] = (space, size)
+    return size
+
+
+__all__ = ["ModelV2", "flat_obs_shape", "flatten_structured_obs", "restore_original_dimensions"]

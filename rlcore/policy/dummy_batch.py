@@ -78,6 +78,10 @@ def make_dummy_batch(policy: Any, batch_size: int = 32) -> SampleBatch:
     """
     C = Columns
     obs = _stack_samples(policy.observation_space, batch_size)
+    if not isinstance(obs, np.ndarray):  # a raw Dict/Tuple space: batches hold the preprocessed rows
+        from rlcore.models.modelv2 import flatten_structured_obs
+
+        obs = flatten_structured_obs(obs, policy.observation_space)
     if isinstance(obs, np.ndarray) and obs.dtype == np.float64:
         obs = obs.astype(np.float32)
     init = [np.asarray(s) for s in policy.get_initial_state()]

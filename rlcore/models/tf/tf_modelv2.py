@@ -71,6 +71,14 @@ def normc_initializer(std: float = 1.0) -> NormcInitializer:
     return NormcInitializer(std)
 
 
+def _leaf_tensor(x: Any) -> Any:
+    """A tensor of ``x`` (float64 numpy becomes float32)."""
+    if tf.is_tensor(x):
+        return x
+    arr = np.asarray(x)
+    return tf.convert_to_tensor(arr.astype(np.float32) if arr.dtype == np.float64 else arr)
+
+
 def _is_variable(v: Any) -> bool:
     return isinstance(v, (tf.Variable, keras.Variable))
 
@@ -92,8 +100,13 @@ class TFModelV2(ModelV2):
 
     def _convert_inputs(self, input_dict, state, seq_lens):
         for key in ("obs", "obs_flat"):
-            if key in input_dict and input_dict[key] is not None and not tf.is_tensor(input_dict[key]):
-                input_dict[key] = tf.convert_to_tensor(np.asarray(input_dict[key], np.float32))
+            value = input_dict.get(key)
+            if value is None or tf.is_tensor(value):
+                continue
+            if self._is_obs_structure(value):  # leaves keep their dtype (ints get one-hot encoded)
+                input_dict[key] = tf.nest.map_structure(_leaf_tensor, value)
+            else:
+                input_dict[key] = tf.convert_to_tensor(np.asarray(value, np.float32))
         for key in ("prev_actions", "prev_rewards"):
             if key in input_dict and not tf.is_tensor(input_dict[key]):
                 arr = np.asarray(input_dict[key])
@@ -104,6 +117,8 @@ class TFModelV2(ModelV2):
         return input_dict, state, seq_lens
 
     def _flatten(self, obs: Any) -> Any:
+        if obs.shape[1:].is_fully_defined():  # keeps the static width (Keras layers need it when traced)
+            return tf.reshape(obs, [-1, int(np.prod(obs.shape[1:]))])
         return tf.reshape(obs, [tf.shape(obs)[0], -1])
 
     def _collect(self, trainable_only: bool) -> List[Any]:

@@ -31,6 +31,7 @@ from torch.nn.modules import module as _torch_module
 
 from rlcore.framework import get_activation_fn as framework_activation
 from rlcore.models.modelv2 import ModelV2
+from rlcore.models.repeated import _map_leaves
 
 def get_activation_fn(name: Optional[str]) -> Optional[Callable[[], nn.Module]]:
     """The ``nn.Module`` class for an activation name (``None`` for linear).
@@ -137,7 +138,11 @@ class TorchModelV2(ModelV2):
     def _convert_inputs(self, input_dict, state, seq_lens):
         for key in ("obs", "obs_flat"):
             if key in input_dict:
-                input_dict[key] = self._to_tensor(input_dict[key], float_only=True)
+                value = input_dict[key]
+                if self._is_obs_structure(value):  # leaves keep their dtype (ints get one-hot encoded)
+                    input_dict[key] = _map_leaves(self._to_tensor, value)
+                else:
+                    input_dict[key] = self._to_tensor(value, float_only=True)
         for key in ("prev_actions", "prev_rewards"):
             if key in input_dict:
                 input_dict[key] = self._to_tensor(input_dict[key])
