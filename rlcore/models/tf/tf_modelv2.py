@@ -121,9 +121,19 @@ class TFModelV2(ModelV2):
             return tf.reshape(obs, [-1, int(np.prod(obs.shape[1:]))])
         return tf.reshape(obs, [tf.shape(obs)[0], -1])
 
+    #: Attributes that never hold variables (skipped when collecting them).
+    _NOT_VARIABLES = ("obs_space", "action_space", "model_config", "view_requirements", "_last_output")
+
     def _collect(self, trainable_only: bool) -> List[Any]:
+        """The variables held by this model's attributes, in attribute order, each once.
+
+        Looks into Keras layers and models, ``tf.Module``s, ``tf.Variable``s / Keras variables,
+        other ModelV2s (a model delegating to a ``FullyConnectedNetwork``, RLlib 1.x's canonical
+        custom model), and lists, tuples and dicts of these, at any depth.
+        """
         found: List[Any] = []
         seen = set()
+        visited = {id(self)}
 
         def add(v: Any) -> None:
             if id(v) not in seen:
@@ -131,23 +141,28 @@ class TFModelV2(ModelV2):
                 found.append(v)
 
         def visit(value: Any) -> None:
-            if isinstance(value, keras.layers.Layer):
+            if id(value) in visited:
+                return
+            if isinstance(value, (keras.layers.Layer, tf.Module)):
                 for v in value.trainable_variables if trainable_only else value.variables:
                     add(v)
             elif _is_variable(value):
                 if not trainable_only or value.trainable:
                     add(value)
-            elif isinstance(value, (list, tuple)):
-                for item in value:
-                    visit(item)
-            elif isinstance(value, dict):
-                for item in value.values():
+            elif isinstance(value, ModelV2):
+                visited.add(id(value))
+                visit_attributes(value)
+            elif isinstance(value, (list, tuple, dict)):
+                visited.add(id(value))
+                for item in value.values() if isinstance(value, dict) else value:
                     visit(item)
 
-        for key, value in vars(self).items():
-            if key in ("obs_space", "action_space", "model_config", "view_requirements", "_last_output"):
-                continue
-            visit(value)
+        def visit_attributes(model: Any) -> None:
+            for key, value in vars(model).items():
+                if key not in TFModelV2._NOT_VARIABLES:
+                    visit(value)
+
+        visit_attributes(self)
         return found
 
     @staticmethod
