@@ -1,6 +1,6 @@
 """Sampling throughput against the ceiling of the env and the policy themselves, same run.
 
-CartPole-v1, a torch MLP 64-64 (tanh) policy, 1 torch thread:
+CartPole-v1, a torch MLP 64-64 (tanh) policy, torch threads as the product sets them (rlcore.threads):
 
 - ``rlcore`` rows: ``RolloutWorker.sample()`` with ``num_workers=0`` at 1, 8 and 64 envs (the
   policy is a ``build_torch_policy`` policy: exploration, action distribution and the
@@ -209,7 +209,9 @@ def main() -> None:
                         help="comma-separated: single (1/8/64 envs), vep (vector_entry_point), ma (multi-agent), ray")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "sampling.json"))
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    from rlcore.threads import apply_thread_config
+
+    apply_thread_config({"framework": "torch"})  # the product's defaults, for the bare loops too
     rows = []
     ceilings, tights = {}, {}
 

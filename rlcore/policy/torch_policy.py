@@ -4,7 +4,8 @@
 lets the exploration pick actions; ``learn_on_batch`` pads recurrent batches into sequences,
 calls ``loss(policy, model, dist_class, train_batch)`` and does one optimizer step on the whole
 batch (``lr`` and ``grad_clip`` from the config). Gradients and weights cross process
-boundaries as numpy. ``torch.set_num_threads`` is left to the user.
+boundaries as numpy. Thread counts come from :mod:`rlcore.threads` (each rollout worker sets them
+from the config).
 
 Also holds RLlib's schedule mixins ``LearningRateSchedule`` and ``EntropyCoeffSchedule``.
 

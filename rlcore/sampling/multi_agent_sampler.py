@@ -321,6 +321,8 @@ class MultiAgentSampler:
                 self._episodes[i]._set_row("pi_info", ag.agent_id, extras, row)
         self._acting = defaultdict(list)
         results = [self._step_env(i, action_dicts[i]) for i in range(self.num_envs)]
+        if w._render:
+            self.envs[0].render()
         self._ep_len += 1
         limits = self._limits.apply(np.array([bool(r[2].get(_ALL)) for r in results]),
                                     np.array([bool(r[3].get(_ALL)) for r in results]), self._ep_len)
@@ -349,6 +351,7 @@ class MultiAgentSampler:
         """Env ``i``'s step: rewards, the rows it completes and the agents it starts."""
         obs, rewards, terms, truncs, infos = result
         ep, agents = self._episodes[i], self._agents[i]
+        obs = self._observe(i, obs)
         ep.length += 1
         last = ep._last
         for agent_id, r in rewards.items():
@@ -389,6 +392,17 @@ class MultiAgentSampler:
                 ag = self._agent(i, agent_id)
             if not ag.done and ag.slot < 0:
                 starts[ag.pid].append((i, ag, o, True))
+
+    def _observe(self, i: int, obs: dict) -> dict:
+        """The worker's ``observation_fn`` (RLlib 1.x's ObservationFunction) on env ``i``'s obs dict."""
+        fn = self.worker._observation_fn
+        if fn is None:
+            return obs
+        out = fn(agent_obs=obs, worker=self.worker, base_env=self.env, policies=self.worker.policy_map,
+                 episode=self._episodes[i])
+        if not isinstance(out, dict):
+            raise TypeError(f"observation_fn must return a dict of agent observations, got {type(out).__name__}")
+        return out
 
     def _processed(self, pid: str, raws: list) -> np.ndarray:
         w = self.worker
@@ -452,7 +466,7 @@ class MultiAgentSampler:
             self._slots[pid] = _PolicySlots(
                 policy, first_obs.shape[1:], first_obs.dtype, w.fragment_length_per_env, self._collector_class,
                 StructuredActions(space) if is_structured_space(space) else None,
-                action_clipper(space) if w._clip_actions else None)
+                action_clipper(space, w._normalize_actions, w._clip_actions))
         return self._slots[pid]
 
     def _agent(self, i: int, agent_id: Any) -> _Agent:
@@ -473,6 +487,7 @@ class MultiAgentSampler:
 
             raise EnvError(env_name_of(self._raw_envs[i]), i, "reset", worker_index=w.worker_index) from err
         ep = self._new_episode(i)
+        obs = self._observe(i, obs)
         for agent_id, info in (infos or {}).items():
             ep._last["info"][agent_id] = info
         starts: Dict[str, list] = defaultdict(list)

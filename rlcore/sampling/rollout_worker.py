@@ -46,6 +46,7 @@ from rlcore.dataflow.worker import ParallelIteratorWorker
 from rlcore.sampling.episode import DUMMY_AGENT_ID
 from rlcore.sampling.sampler import _overridden_hooks
 from rlcore.sampling.struct_actions import action_clipper
+from rlcore.threads import apply_thread_config
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,13 @@ class RolloutWorker(ParallelIteratorWorker):
         num_envs: Envs stepped as one batch.
         observation_filter: ``"NoFilter"``, ``"MeanStdFilter"`` or a filter class.
         clip_rewards, clip_actions, soft_horizon, no_done_at_end: As in RLlib.
+        normalize_actions: Map the policy's ``[-1, 1]`` actions onto a Box action space's bounds
+            before the env gets them (RLlib 1.x; the rows keep the policy's actions).
+        render_env: Render sub-env 0 after every step (``BaseEnv.try_render``; a MultiAgentEnv's
+            ``render``).
+        observation_fn: Multi-agent: ``fn(agent_obs=, worker=, base_env=, policies=, episode=)
+            -> agent_obs``, applied to every observation dict before the policies see it (RLlib
+            1.x's ``ObservationFunction``).
         env_config, model_config, policy_config: The env's, the model's and the full trainer
             config (policies are built with ``policy_config``).
         worker_index, num_workers: This worker's index (0 = local) and the number of remote ones.
@@ -105,6 +113,8 @@ class RolloutWorker(ParallelIteratorWorker):
         observation_filter: Any = "NoFilter",
         clip_rewards: Any = None,
         clip_actions: bool = True,
+        normalize_actions: bool = False,
+        render_env: bool = False,
         env_config: Optional[Mapping[str, Any]] = None,
         model_config: Optional[Mapping[str, Any]] = None,
         policy_config: Optional[Mapping[str, Any]] = None,
@@ -139,6 +149,8 @@ class RolloutWorker(ParallelIteratorWorker):
         self._env_creator, self._validate_env = env_creator, validate_env
         self._horizon, self._soft_horizon, self._no_done_at_end = episode_horizon, soft_horizon, no_done_at_end
         self._clip_rewards, self._clip_actions = clip_rewards, clip_actions
+        self._normalize_actions, self._render = bool(normalize_actions), bool(render_env)
+        self._observation_fn = observation_fn
         self._remote_envs = remote_worker_envs
         from rlcore.env.base_env_factory import check_vectorize_mode
 
@@ -149,7 +161,7 @@ class RolloutWorker(ParallelIteratorWorker):
         self.output_writer = output_creator(None) if output_creator is not None else None
         if self._seed is not None:
             _seed_frameworks(self._seed)
-        __import__("rlcore.threads").threads.apply_thread_config(self.policy_config, worker_index)  # before policies
+        apply_thread_config(self.policy_config, worker_index)  # torch/TF threads, before the policies exist
 
         from rlcore.env import EnvContext
 
@@ -161,6 +173,9 @@ class RolloutWorker(ParallelIteratorWorker):
             if validate_env is not None:
                 validate_env(self.env, self.env_context)
         self.multiagent = _is_multi_agent(self.env, policy_spec or policy)
+        if observation_fn is not None and not self.multiagent:
+            raise ValueError("multiagent.observation_fn applies to MultiAgentEnvs in rlcore; for a single-agent env "
+                             "wrap the env (gymnasium.ObservationWrapper) instead")
         self.policy_mapping_fn = policy_mapping_fn or (lambda agent_id: DEFAULT_POLICY_ID)
         self.policy_map, self.preprocessors, self.filters = self._build_policies(policy_spec or policy, spaces)
         self.policies_to_train = list(policies_to_train) if policies_to_train is not None else list(self.policy_map)
@@ -261,9 +276,10 @@ class RolloutWorker(ParallelIteratorWorker):
                                 remote_envs=self._remote_envs, vectorize_mode=self._vectorize_mode)
         return VectorSampler(
             env, act=act, num_envs=self.num_envs, rollout_fragment_length=self.fragment_length_per_env,
-            sample_rows=self.rollout_fragment_length,
+            sample_rows=self.rollout_fragment_length, render=self._render,
             batch_mode=self.batch_mode, seed=self._seed, initial_state=initial_state, use_prev_actions_rewards=use_prev,
-            obs_transform=transform, action_transform=action_clipper(policy.action_space) if self._clip_actions else None,
+            obs_transform=transform,
+            action_transform=action_clipper(policy.action_space, self._normalize_actions, self._clip_actions),
             clip_rewards=self._clip_rewards, horizon=self._horizon, soft_horizon=self._soft_horizon,
             no_done_at_end=self._no_done_at_end, callbacks=self.callbacks, worker=self, policies=self.policy_map,
             eps_id_start=eps_start, worker_index=self.worker_index, num_workers=self.num_workers,
@@ -452,12 +468,20 @@ class RolloutWorker(ParallelIteratorWorker):
             self.env.close()
 
     @classmethod
-    def as_remote(cls, num_cpus: Optional[float] = None, num_gpus: float = 0, memory: Optional[int] = None,
+    def as_remote(cls, num_cpus: Optional[float] = None, num_gpus: Optional[float] = None, memory: Optional[int] = None,
                   resources: Optional[dict] = None, **options: Any):
-        """This class as a Ray actor class (``ray`` is imported here, not before)."""
+        """This class as a Ray actor class (``ray`` is imported here, not before).
+
+        Only the resources given are requested: with none, the actor takes Ray's defaults (one
+        CPU to be scheduled, none held while it runs), as RLlib 1.x's ``as_remote()`` did, so
+        several workers fit on a one-CPU cluster. ``WorkerSet`` asks for ``num_cpus_per_worker``.
+        """
         import ray
 
-        return ray.remote(num_cpus=num_cpus, num_gpus=num_gpus, memory=memory, resources=resources, **options)(cls)
+        given = {k: v for k, v in (("num_cpus", num_cpus), ("num_gpus", num_gpus), ("memory", memory),
+                                   ("resources", resources)) if v is not None}
+        kwargs = {**given, **options}
+        return ray.remote(**kwargs)(cls) if kwargs else ray.remote(cls)
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -107,6 +107,7 @@ class VectorSampler:
             ``"async"`` or ``"vector_entry_point"``; see :func:`rlcore.env.make_base_env`).
         callbacks: An object with RLlib's episode hooks; ``worker``/``policies`` are passed on.
         eps_id_start: First episode id (workers use disjoint ranges).
+        render: Render sub-env 0 after every step (RLlib's ``render_env``).
         sample_rows: Rows per :meth:`sample` (default ``rollout_fragment_length * num_envs`` of the
             built env). A rollout worker gives ``rollout_fragment_length * num_envs_per_worker``
             (RLlib 1.x): a user's vector env of more sub-envs than that is sampled in whole
@@ -144,6 +145,7 @@ class VectorSampler:
         collector_class: Optional[type] = None,
         vectorize_mode: str = "sync",
         sample_rows: Optional[int] = None,
+        render: bool = False,
     ):
         if (policy is None) == (act is None):
             raise ValueError("give exactly one of `policy` (obs -> actions[, extras]) and `act`")
@@ -185,6 +187,7 @@ class VectorSampler:
                                         or sample_rows < 1):
             raise ValueError(f"sample_rows must be None or an int >= 1, got {sample_rows!r}")
         self._sample_rows = None if sample_rows is None else int(sample_rows)
+        self._render = bool(render)
         self._held: Optional[SampleBatch] = None  # fragments popped beyond sample_rows, for the next call
         self._held_lens = np.zeros(0, np.int64)
 
@@ -380,6 +383,8 @@ class VectorSampler:
         t2 = time.perf_counter()
         step = self.env.step(env_actions)
         t3 = time.perf_counter()
+        if self._render:
+            self.env.try_render(0)
         rewards = np.asarray(step.rewards, np.float64)
         # "next_step" envs reset in this step: these rows are no transition
         waiting = self._waiting.copy() if self._next_step and self._waiting.any() else None

@@ -122,41 +122,62 @@ class StructuredActions:
     def clipper(self) -> Any:
         """A function clipping the Box leaves of a list of per-env actions into their bounds
         (``None`` when no leaf is a Box)."""
+        return self.box_leaf_map(_clip_to)
+
+    def box_leaf_map(self, fn: Callable[[np.ndarray, Any], np.ndarray]) -> Any:
+        """A function applying ``fn(leaf, box_space)`` to the Box leaves of a list of per-env
+        actions (``None`` when no leaf is a Box)."""
         import gymnasium as gym
 
         boxes = [isinstance(s, gym.spaces.Box) for s in self.leaf_spaces]
         if not any(boxes):
             return None
 
-        def clip(env_actions: List[Any]) -> List[Any]:
+        def apply(env_actions: List[Any]) -> List[Any]:
             out = []
             for action in env_actions:
                 leaves = flatten_struct(self.space, action)
                 out.append(unflatten_struct(self.space, [
-                    np.clip(leaf, sp.low, sp.high) if is_box else leaf
-                    for leaf, sp, is_box in zip(leaves, self.leaf_spaces, boxes)]))
+                    fn(leaf, sp) if is_box else leaf for leaf, sp, is_box in zip(leaves, self.leaf_spaces, boxes)]))
             return out
 
-        return clip
+        return apply
 
 
-def action_clipper(space: Any) -> Optional[Callable[[Any], Any]]:
-    """Clips a batch of actions into a Box space's bounds, or the Box leaves of a Tuple/Dict
-    space's per-env actions (RLlib's ``clip_actions``; the stored actions stay unclipped).
-    ``None`` when there is nothing to clip.
+def _clip_to(actions: np.ndarray, space: Any) -> np.ndarray:
+    return np.clip(actions, space.low, space.high)
+
+
+def _unsquash_to(actions: np.ndarray, space: Any) -> np.ndarray:
+    """``[-1, 1]`` onto a Box's bounds (RLlib 1.x's ``normalize_actions``); unbounded dims stay."""
+    low, high = space.low, space.high
+    bounded = np.isfinite(low) & np.isfinite(high)
+    out = np.where(bounded, low + (np.asarray(actions) + 1.0) * (high - low) / 2.0, actions)
+    return np.clip(out, low, high).astype(np.asarray(actions).dtype, copy=False)
+
+
+def action_clipper(space: Any, normalize: bool = False, clip: bool = True) -> Optional[Callable[[Any], Any]]:
+    """What the env gets from the policy's actions: RLlib's ``normalize_actions`` (the policy's
+    ``[-1, 1]`` mapped onto a Box's bounds) and ``clip_actions`` (clipped into the bounds), on a
+    Box space or the Box leaves of a Tuple/Dict space's per-env actions; the stored actions stay
+    as the policy gave them. ``None`` when there is nothing to do.
 
     Examples:
         >>> import gymnasium as gym
         >>> action_clipper(gym.spaces.Box(-1, 1, (2,)))(np.array([[2.0, -0.5]])).tolist()
         [[1.0, -0.5]]
+        >>> action_clipper(gym.spaces.Box(0, 10, (1,)), normalize=True)(np.array([[0.0], [1.5]])).tolist()
+        [[5.0], [10.0]]
         >>> action_clipper(gym.spaces.Discrete(2)) is None
         True
     """
     import gymnasium as gym
 
+    fn = _unsquash_to if normalize else (_clip_to if clip else None)
+    if fn is None:
+        return None
     if is_structured_space(space):
-        return StructuredActions(space).clipper()
+        return StructuredActions(space).box_leaf_map(fn)
     if not isinstance(space, gym.spaces.Box):
         return None
-    low, high = space.low, space.high
-    return lambda actions: np.clip(actions, low, high)
+    return lambda actions: fn(actions, space)

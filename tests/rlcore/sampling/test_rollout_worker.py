@@ -373,3 +373,18 @@ def test_a_users_vector_env_is_sampled_in_whole_fragments_of_the_workers_size():
     wide = RolloutWorker(env_creator=lambda ctx: support.CountingEnv(), policy_spec=support.NumpyPolicy,
                          rollout_fragment_length=10, num_envs=3)
     assert wide.rollout_fragment_length == 30 and wide.sample().count == 30
+
+
+@pytest.mark.ray
+def test_as_remote_with_defaults_holds_no_cpu(ray_mod):
+    """RLlib 1.x: RolloutWorker.as_remote() takes Ray's actor defaults, so more workers than CPUs
+    all run (the session has 2 CPUs; three workers that each held one would hang)."""
+    ray_mod.cloudpickle.register_pickle_by_value(support)
+    cls = RolloutWorker.as_remote()
+    workers = [cls.remote(env_creator=lambda ctx: support.CountingEnv(), policy_spec=support.NumpyPolicy,
+                          rollout_fragment_length=4) for _ in range(3)]
+    try:
+        assert [b.count for b in ray_mod.get([w.sample.remote() for w in workers], timeout=60)] == [4, 4, 4]
+    finally:
+        for w in workers:
+            ray_mod.kill(w)
