@@ -203,6 +203,7 @@ class Trainer(Trainable):
             except ValueError as err:
                 raise ValueError(str(err).replace("config key '", "config key 'evaluation_config.", 1)) from None
         self.config = merged
+        os.environ.update({str(k): str(v) for k, v in (merged["extra_python_environs_for_driver"] or {}).items()})
         logging.getLogger("rlcore").setLevel(log_level_number(merged["log_level"]))
         self._env_id = merged.get("env")
         self.env_creator = _resolve_env(self._env_id)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import copy
 import difflib
 import logging
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 
 from rlcore.framework import normalize_framework
 from rlcore.models.catalog import MODEL_DEFAULTS
@@ -373,6 +373,42 @@ def validate_config_types(config: Mapping[str, Any], defaults: Mapping[str, Any]
                         f"expected {_type_name(types)}")
 
 
+#: RLlib 1.x settings rlcore accepts with their default value but does not implement yet: any
+#: other value is an error naming the key (never silently ignored). key -> (default, what is missing).
+NOT_YET_IMPLEMENTED: Dict[str, Tuple[Any, str]] = {
+    "input": ("sampler", "reading experiences from offline data (RLlib's JsonReader/MixedInput) is issue #16"),
+    "output": (None, "writing experiences to offline data (RLlib's JsonWriter) is issue #16"),
+    "postprocess_inputs": (False, "postprocessing offline inputs is issue #16"),
+    "shuffle_buffer_size": (0, "shuffling offline inputs is issue #16"),
+    "monitor": (False, "recording episodes with gym's Monitor (no renderer on this stack; use render_env)"),
+    "record_env": (False, "recording episode videos (no renderer on this stack; use render_env)"),
+    "fake_sampler": (False, "RLlib's fake sampler for benchmarking the learner"),
+    "compress_observations": (False, "LZ4 compression of sampled observations"),
+}
+
+_PREPROCESSOR_PREFS = ("deepmind", "rllib", None)
+
+
+def check_not_yet_implemented(config: Mapping[str, Any]) -> None:
+    """Raises for a 1.x setting rlcore does not implement yet, set to something else than its default.
+
+    Examples:
+        >>> check_not_yet_implemented({"input": "sampler", "output": None})
+        >>> check_not_yet_implemented({"output": "/tmp/out"})
+        Traceback (most recent call last):
+        ...
+        ValueError: config key 'output' = '/tmp/out': writing experiences to offline data (RLlib's JsonWriter) is issue #16, not implemented yet; leave it at None
+    """
+    for key, (default, what) in NOT_YET_IMPLEMENTED.items():
+        value = config.get(key, default)
+        if value != default and not (default is False and value is None):
+            raise ValueError(f"config key {key!r} = {value!r}: {what}, not implemented yet; leave it at {default!r}")
+    pref = config.get("preprocessor_pref", "deepmind")
+    if pref not in _PREPROCESSOR_PREFS:
+        raise ValueError(f"config key 'preprocessor_pref' = {pref!r}; expected one of {list(_PREPROCESSOR_PREFS)} "
+                         "(it picks the Atari image wrapping, which this stack does not install)")
+
+
 def normalize_config(config: Dict[str, Any]) -> Dict[str, Any]:
     """Normalizes a merged config in place: framework name, ``input_evaluation``, enum checks.
 
@@ -399,6 +435,7 @@ def normalize_config(config: Dict[str, Any]) -> Dict[str, Any]:
     if level is not None and str(level).upper() not in _LOG_LEVELS:
         raise ValueError(f"config key 'log_level' = {level!r}; expected one of {list(_LOG_LEVELS)}")
     check_thread_config(config)
+    check_not_yet_implemented(config)
     for key in ("num_workers", "evaluation_num_workers", "num_envs_per_worker", "rollout_fragment_length"):
         v = config.get(key)
         if isinstance(v, int) and v < (1 if key in ("num_envs_per_worker", "rollout_fragment_length") else 0):

@@ -129,9 +129,12 @@ class WorkerSet:
 
     def _make_remote(self, index: int) -> Any:
         cfg = self._config
+        environs = {str(k): str(v) for k, v in (cfg.get("extra_python_environs_for_worker") or {}).items()}
         cls = RolloutWorker.as_remote(
             num_cpus=cfg.get("num_cpus_per_worker", 1), num_gpus=cfg.get("num_gpus_per_worker", 0),
-            resources=cfg.get("custom_resources_per_worker") or None)
+            resources=cfg.get("custom_resources_per_worker") or None,
+            # set before the worker process starts, as RLlib 1.x's extra_python_environs_for_worker
+            **({"runtime_env": {"env_vars": environs}} if environs else {}))
         n = max(len(self._remote), index)
         return cls.remote(**worker_kwargs(cfg, self._env_creator, self._validate_env, self._policy_class, index, n))
 
