@@ -124,6 +124,9 @@ COMMON_CONFIG: Dict[str, Any] = {
     # one process per sub-env) or "vector_entry_point" (gymnasium's own vectorized class where the
     # env has one, e.g. CartPole: fastest at many envs; one random generator for all sub-envs).
     "gym_env_vectorize_mode": "sync",
+    # Whether an episode truncated by a time limit or the horizon bootstraps from the value of its
+    # last observation (rlcore, and RLlib 2.x); False: RLlib 1.x's rule, every done bootstraps 0.
+    "bootstrap_truncated": True,
     "min_iter_time_s": 0,
     "timesteps_per_iteration": 0,
     "seed": None,

@@ -15,7 +15,7 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any, MutableMapping, Optional, Sequence
+from typing import Any, Mapping, MutableMapping, Optional, Sequence
 
 import numpy as np
 
@@ -96,11 +96,14 @@ def compute_advantages_segments(
     lambda_: float = 1.0,
     use_gae: bool = True,
     use_critic: bool = True,
+    bootstrap_truncated: bool = True,
 ) -> MutableMapping:
     """Adds ``advantages``/``value_targets`` to a batch of consecutive episode fragments at once.
 
     A fragment whose last row is terminated bootstraps 0; any other (truncated, or cut
-    mid-episode) bootstraps ``last_values[fragment]``, the value of its final ``new_obs``.
+    mid-episode) bootstraps ``last_values[fragment]``, the value of its final ``new_obs``. With
+    ``bootstrap_truncated=False`` a truncated episode also bootstraps 0 (RLlib 1.x's rule: every
+    ``done`` is an end).
 
     Args:
         batch: Rows of several fragments with ``rewards``, ``terminateds`` (or RLlib's ``dones``,
@@ -108,6 +111,7 @@ def compute_advantages_segments(
         seg_lens: int64 lengths of the fragments (the collector's ``seg_lens``).
         last_values: One bootstrap value per fragment.
         gamma, lambda_, use_gae, use_critic: As in :func:`compute_advantages`.
+        bootstrap_truncated: Whether a truncated episode bootstraps (see above).
 
     Examples:
         >>> batch = {"rewards": np.ones(4, np.float32), "vf_preds": np.zeros(4, np.float32),
@@ -120,12 +124,24 @@ def compute_advantages_segments(
     rewards = _f32(batch, Columns.REWARDS)
     n = len(rewards)
     values = _f32(batch, Columns.VF_PREDS) if use_critic else np.zeros(n, np.float32)
-    term_key = Columns.TERMINATEDS if Columns.TERMINATEDS in batch else Columns.DONES
-    terminateds = np.ascontiguousarray(batch[term_key], dtype=np.bool_) if term_key in batch else np.zeros(n, np.bool_)
+    terminateds = _ends(batch, bootstrap_truncated)
+    if terminateds is None:
+        terminateds = np.zeros(n, np.bool_)
     seg = np.ascontiguousarray(seg_lens, dtype=np.int64)
     boot = np.ascontiguousarray(last_values, dtype=np.float32).reshape(-1)
     _fill(batch, rewards, values, terminateds, seg, boot, gamma, lambda_, use_gae, use_critic)
     return batch
+
+
+def _ends(batch: Mapping, bootstrap_truncated: bool) -> Optional[np.ndarray]:
+    """The rows after which nothing is bootstrapped: ``terminateds`` (or, with
+    ``bootstrap_truncated=False`` or no ``terminateds`` column, ``dones``); None without either."""
+    key = Columns.TERMINATEDS if bootstrap_truncated and Columns.TERMINATEDS in batch else Columns.DONES
+    if key not in batch:
+        if Columns.TERMINATEDS not in batch:
+            return None
+        return np.asarray(batch[Columns.TERMINATEDS], np.bool_) | np.asarray(batch[Columns.TRUNCATEDS], np.bool_)
+    return np.ascontiguousarray(batch[key], dtype=np.bool_)
 
 
 def _fill(batch, rewards, values, terminateds, seg, boot, gamma, lambda_, use_gae, use_critic) -> None:
@@ -176,7 +192,7 @@ def policy_values(policy: Any, batch: MutableMapping, rows: np.ndarray) -> np.nd
 def _gae_settings(policy: Any) -> tuple:
     config = getattr(policy, "config", {}) or {}
     return (config.get("gamma", 0.99), config.get("lambda", 1.0), config.get("use_gae", True),
-            config.get("use_critic", True))
+            config.get("use_critic", True), config.get("bootstrap_truncated", True))
 
 
 def compute_gae_for_sample_batch(policy: Any, sample_batch: MutableMapping, other_agent_batches: Any = None,
@@ -185,8 +201,9 @@ def compute_gae_for_sample_batch(policy: Any, sample_batch: MutableMapping, othe
 
     ``last_r`` is 0 when the fragment's last row is terminated and V(its ``new_obs``) otherwise
     (truncated by a time limit, or cut at ``rollout_fragment_length``); RLlib 1.x bootstrapped 0
-    on any ``done``, time limits included. Settings come from ``policy.config``: ``gamma``,
-    ``lambda``, ``use_gae``, ``use_critic``.
+    on any ``done``, time limits included: ``bootstrap_truncated: False`` restores that rule.
+    Settings come from ``policy.config``: ``gamma``, ``lambda``, ``use_gae``, ``use_critic``,
+    ``bootstrap_truncated``.
     """
     n = len(sample_batch[Columns.REWARDS])
     seg = np.array([n], np.int64)
@@ -200,16 +217,14 @@ def compute_gae_for_fragments(policy: Any, batch: MutableMapping, seg_lens: np.n
     One value call over the final ``new_obs`` of the fragments that need bootstrapping and one
     GAE kernel call: a policy's ``postprocess_fragments`` can be exactly this.
     """
-    gamma, lambda_, use_gae, use_critic = _gae_settings(policy)
+    gamma, lambda_, use_gae, use_critic, bootstrap_truncated = _gae_settings(policy)
     seg_lens = np.ascontiguousarray(seg_lens, dtype=np.int64)
     last = np.cumsum(seg_lens) - 1
-    term_key = Columns.TERMINATEDS if Columns.TERMINATEDS in batch else Columns.DONES
-    if len(last) and term_key in batch:
-        open_rows = last[~np.asarray(batch[term_key], np.bool_)[last]]
-    else:
-        open_rows = last
+    ends = _ends(batch, bootstrap_truncated)
+    open_rows = last[~ends[last]] if len(last) and ends is not None else last
     last_values = np.zeros(len(seg_lens), np.float32)
     if use_critic and len(open_rows):
         open_mask = np.isin(last, open_rows)
         last_values[open_mask] = policy_values(policy, batch, open_rows)
-    return compute_advantages_segments(batch, seg_lens, last_values, gamma, lambda_, use_gae, use_critic)
+    return compute_advantages_segments(batch, seg_lens, last_values, gamma, lambda_, use_gae, use_critic,
+                                       bootstrap_truncated)

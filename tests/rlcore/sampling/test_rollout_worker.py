@@ -388,3 +388,14 @@ def test_as_remote_with_defaults_holds_no_cpu(ray_mod):
     finally:
         for w in workers:
             ray_mod.kill(w)
+
+
+def test_bootstrap_truncated_false_is_rllib_1x_rule():
+    """RLlib 1.x bootstrapped 0 at every done, time limits included; bootstrap_truncated=False
+    restores it (rlcore's default bootstraps a truncated episode from V(s_T))."""
+    worker = RolloutWorker(env_creator=lambda ctx: support.CountingEnv({"terminate_at": 100, "max_steps": 3}),
+                           policy_spec=support.NumpyPolicy, rollout_fragment_length=1, batch_mode="complete_episodes",
+                           policy_config={"gamma": 0.9, "lambda": 0.8, "bootstrap_truncated": False})
+    trunc = worker.sample()
+    assert trunc["truncateds"].tolist() == [False, False, True]
+    np.testing.assert_allclose(trunc["advantages"], _hand_gae([1] * 3, [10, 11, 12], 0.0, 0.9, 0.8), rtol=1e-5)
