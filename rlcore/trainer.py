@@ -548,11 +548,15 @@ class Trainer(Trainable):
         self._time_total = float(state.get("time_total") or 0.0)
 
     def restore(self, checkpoint_path: Any) -> None:
-        """Restores from ``save()``'s result, a checkpoint directory, or the ``checkpoint-<n>`` file.
+        """Restores from ``save()``'s result, a checkpoint directory, the ``checkpoint-<n>`` file, or
+        a Tune ``Checkpoint`` (what ``ExperimentAnalysis.get_best_checkpoint`` returns today).
 
         Raises:
             CheckpointError: For a missing, corrupt or foreign checkpoint (one line).
         """
+        path_of = getattr(checkpoint_path, "path", None)  # Tune's Checkpoint (get_best_checkpoint and friends)
+        if isinstance(path_of, str) and not isinstance(checkpoint_path, (str, bytes)):
+            checkpoint_path = path_of
         if isinstance(checkpoint_path, (str, os.PathLike)):
             path = os.fspath(checkpoint_path)
             if os.path.isfile(path):

@@ -165,7 +165,9 @@ class DefaultCallbacks:
             fn({"worker": worker, "samples": samples})
 
     def on_learn_on_batch(self, *, policy: Any, train_batch: Any, result: dict, **kwargs: Any) -> None:
-        """Runs at the start of ``Policy.learn_on_batch``; ``result`` takes custom learner stats."""
+        """Runs before each learning update on ``train_batch`` (RLlib 1.x: at the start of
+        ``Policy.learn_on_batch``; edits to the batch reach the loss); what it puts in ``result``
+        comes back in the learner stats as ``custom_metrics``."""
 
     def on_train_result(self, *, trainer: Any, result: dict, **kwargs: Any) -> None:
         """Runs at the end of ``Trainer.train()``; ``result`` may be mutated."""

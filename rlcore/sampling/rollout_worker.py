@@ -43,6 +43,7 @@ from rlcore.data.concat import concat_samples
 from rlcore.data.multi_agent_batch import MultiAgentBatch
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
 from rlcore.dataflow.worker import ParallelIteratorWorker
+from rlcore.sampling.callbacks import DefaultCallbacks
 from rlcore.sampling.episode import DUMMY_AGENT_ID
 from rlcore.sampling.sampler import _overridden_hooks
 from rlcore.sampling.struct_actions import action_clipper
@@ -351,8 +352,13 @@ class RolloutWorker(ParallelIteratorWorker):
             if pid not in self.policies_to_train:
                 continue
             policy = self.policy_map[pid]
+            custom: Dict[str, Any] = {}
+            hooked = DefaultCallbacks.overrides(self.callbacks, "on_learn_on_batch")
+            if hooked:  # RLlib 1.x: before the update; the batch may be edited, ``result`` is custom stats
+                self.callbacks.on_learn_on_batch(policy=policy, train_batch=batch, result=custom)
             info[pid] = policy.learn_on_batch(batch)
-            self.callbacks.on_learn_on_batch(policy=policy, train_batch=batch, result=info[pid])
+            if hooked:
+                info[pid] = dict(info[pid], custom_metrics=custom)
         return info
 
     def compute_gradients(self, samples: Any) -> Tuple[Any, Dict[str, Any]]:

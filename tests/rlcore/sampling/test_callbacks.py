@@ -278,3 +278,38 @@ def test_make_callbacks_legacy_dict_and_instance():
 def test_make_callbacks_errors(bad, match):
     with pytest.raises(TypeError, match=match):
         make_callbacks(bad)
+
+
+def test_on_learn_on_batch_runs_before_the_update_and_its_result_is_custom_metrics():
+    """RLlib 1.x: the hook runs before the gradients (an edit to train_batch reaches the loss) and
+    what it puts in ``result`` comes back as the learner's custom_metrics."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from rlcore.sampling.rollout_worker import RolloutWorker
+
+    spec = importlib.util.spec_from_file_location("rlcore_sampling_test_policies", Path(__file__).parent / "_policies.py")
+    support = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
+    if spec.name not in sys.modules:
+        sys.modules[spec.name] = support
+        spec.loader.exec_module(support)
+
+    seen = []
+
+    class Scale(DefaultCallbacks):
+        def on_learn_on_batch(self, *, policy, train_batch, result, **kwargs):
+            seen.append(policy.learn_calls)  # before the update: no learn call yet
+            train_batch["rewards"] = train_batch["rewards"] * 0  # reaches the learner
+            result["rows_seen"] = train_batch.count
+
+    class Recording(support.NumpyPolicy):
+        def learn_on_batch(self, samples):
+            self.reward_sum = float(samples["rewards"].sum())
+            return super().learn_on_batch(samples)
+
+    worker = RolloutWorker(env_creator=lambda ctx: support.CountingEnv(), policy_spec=Recording, callbacks=Scale(),
+                           rollout_fragment_length=4)
+    info = worker.learn_on_batch(worker.sample())
+    assert seen == [0] and worker.get_policy().reward_sum == 0.0
+    assert info["default_policy"]["custom_metrics"] == {"rows_seen": 4}

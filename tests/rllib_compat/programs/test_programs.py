@@ -84,11 +84,6 @@ def test_custom_env_model_and_callbacks_under_tune_run_ppo(custom_env_run):
 
 
 @pytest.mark.ray
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "rlcore.trainer.Trainer.restore treats Tune's ray.train.Checkpoint (an os.PathLike whose __fspath__ "
-    "raises) as a path: TypeError 'You cannot use Checkpoint objects directly as paths'. 1.x's "
-    "agent.restore(analysis.get_best_checkpoint(trial, metric=..., mode=...)) got a path string; Ray 2.x "
-    "returns a Checkpoint, which ray.tune.Trainable.restore accepts."))
 def test_the_best_checkpoint_restores_into_a_new_agent(custom_env_run):
     program, framework, analysis = custom_env_run
     agent, greedy_reward = program.play_best(analysis, framework)
