@@ -313,3 +313,34 @@ def test_on_learn_on_batch_runs_before_the_update_and_its_result_is_custom_metri
     info = worker.learn_on_batch(worker.sample())
     assert seen == [0] and worker.get_policy().reward_sum == 0.0
     assert info["default_policy"]["custom_metrics"] == {"rows_seen": 4}
+
+
+def test_last_raw_obs_for_at_an_episodes_end_is_its_final_observation():
+    """RLlib 1.x: on the episode's last step last_raw_obs_for() is that episode's final raw obs
+    (it used to be the next episode's reset obs), like last_observation_for()."""
+    import gymnasium as gym
+    import numpy as np
+
+    from rlcore.sampling.sampler import VectorSampler
+
+    class Ends(gym.Env):
+        observation_space = gym.spaces.Box(-100, 100, (1,), np.float32)
+        action_space = gym.spaces.Discrete(2)
+
+        def reset(self, *, seed=None, options=None):
+            self.t = 0
+            return np.array([-1.0], np.float32), {}
+
+        def step(self, action):
+            self.t += 1
+            return np.array([float(self.t)], np.float32), 1.0, self.t == 3, False, {}
+
+    seen = []
+
+    class Last(DefaultCallbacks):
+        def on_episode_end(self, *, episode, **kwargs):
+            seen.append((episode.last_raw_obs_for()[0], episode.last_observation_for()[0]))
+
+    VectorSampler(lambda ctx: Ends(), lambda o: np.zeros(len(o), np.int64), num_envs=2, rollout_fragment_length=6,
+                  callbacks=Last()).sample()
+    assert seen == [(3.0, 3.0)] * 4
