@@ -56,7 +56,7 @@ MODEL_DEFAULTS: Dict[str, Any] = {
     "lstm_use_prev_action": False,
     "lstm_use_prev_reward": False,
     "_time_major": False,
-    # Attention wrapper (not available in rlcore: use_attention=True is rejected).
+    # Attention wrapper (GTrXL; the memories are RNN state, see rlcore.models.attention).
     "use_attention": False,
     "attention_num_transformer_units": 1,
     "attention_dim": 64,
@@ -399,7 +399,8 @@ class ModelCatalog:
     ):
         """Builds a model: the ``custom_model`` if set, else ``default_model``, else the default
         network for the observation space (VisionNetwork for 3-D Box observations, else
-        FullyConnectedNetwork), wrapped in an LSTM when ``use_lstm``.
+        FullyConnectedNetwork), wrapped in an LSTM when ``use_lstm`` or in a GTrXL attention net
+        when ``use_attention``.
 
         A custom model receives ``model_kwargs`` merged with ``custom_model_config`` as keyword
         arguments; if its constructor does not take all of those keys, it gets ``model_kwargs``
@@ -410,7 +411,7 @@ class ModelCatalog:
 
         Raises:
             ValueError: for an unregistered ``custom_model`` name (listing the registered ones), or
-                ``use_attention=True`` (not available in rlcore).
+                both ``use_lstm`` and ``use_attention`` set.
             TypeError: when the model class is not a model of the requested framework.
 
         Examples:
@@ -424,8 +425,8 @@ class ModelCatalog:
         config = copy.deepcopy(MODEL_DEFAULTS)
         config.update(model_config or {})
         fw = normalize_framework(framework)
-        if config.get("use_attention"):
-            raise ValueError("model_config['use_attention']=True: the attention wrapper is not available in rlcore")
+        if config.get("use_lstm") and config.get("use_attention"):
+            raise ValueError("model_config sets both use_lstm=True and use_attention=True; only one of them may be set")
         if config.get("custom_model"):
             model_cls = ModelCatalog._lookup(config["custom_model"], ModelCatalog._custom_models, "custom_model")
             custom_config = dict(config.get("custom_options") or {})
@@ -446,9 +447,10 @@ class ModelCatalog:
                 f"model class {model_cls!r} for framework={framework!r} must subclass {base.__name__} "
                 f"({base.__module__})"
             )
-        if config.get("use_lstm"):
+        if config.get("use_lstm") or config.get("use_attention"):
             wrapped_forward = model_cls.forward
-            model_cls = _wrap(model_cls, _model_class("recurrent_net", "LSTMWrapper", fw))
+            wrapper = ("recurrent_net", "LSTMWrapper") if config.get("use_lstm") else ("attention_net", "AttentionWrapper")
+            model_cls = _wrap(model_cls, _model_class(*wrapper, fw))
             model_cls._wrapped_forward = wrapped_forward
         if model_interface is not None:
             model_cls = _wrap(model_cls, model_interface)

@@ -92,8 +92,11 @@ def encode_prev_actions(prev_actions: torch.Tensor, action_space: Any) -> torch.
     return prev_actions.float().reshape(prev_actions.shape[0], -1)
 
 
-class LSTMWrapper(RecurrentNetwork):
+class LSTMWrapper(RecurrentNetwork, nn.Module):
     """The ``use_lstm`` wrapper: ``ModelCatalog`` builds ``class X(LSTMWrapper, WrappedModel)``.
+
+    The wrapper is an ``nn.Module`` itself (RLlib 1.x), so the wrapped model may be a
+    ``TorchModelV2`` that is not one: its layers register with the wrapper.
 
     Args:
         obs_space, action_space, num_outputs, model_config, name: as ``ModelV2``; reads
@@ -102,6 +105,7 @@ class LSTMWrapper(RecurrentNetwork):
     """
 
     def __init__(self, obs_space: Any, action_space: Any, num_outputs: Optional[int], model_config: Dict[str, Any], name: str, **kwargs: Any):
+        nn.Module.__init__(self)  # before the wrapped model's constructor, which may not call it
         super().__init__(obs_space, action_space, None, model_config, name, **kwargs)
         import gymnasium as gym
 

@@ -184,9 +184,9 @@ def test_bad_registrations_are_type_errors(name, cls):
         ModelCatalog.register_custom_action_dist(name, cls)
 
 
-def test_attention_is_rejected_clearly():
-    with pytest.raises(ValueError, match="use_attention"):
-        ModelCatalog.get_model_v2(BOX(-1, 1, (3,)), D(2), 2, {"use_attention": True})
+def test_lstm_and_attention_together_are_rejected_clearly():
+    with pytest.raises(ValueError, match="both use_lstm=True and use_attention=True"):
+        ModelCatalog.get_model_v2(BOX(-1, 1, (3,)), D(2), 2, {"use_lstm": True, "use_attention": True})
 
 
 def test_unsupported_observation_space_names_the_space(fw):
