@@ -98,6 +98,8 @@ def create_parser() -> argparse.ArgumentParser:
     rollout.add_argument("--config", type=_json_arg("--config"), default={}, help="config overrides (JSON)")
     rollout.add_argument("--no-render", action="store_true", help="accepted for RLlib compatibility; "
                          "rlcore does not render")
+    rollout.add_argument("--video-dir", help="RLlib 1.x's episode videos: not available here (an error "
+                         "naming what is missing)")
     rollout.add_argument("--out", help="write the episodes' steps to this file (msgpack: a list of episodes, "
                          "each a list of [obs, action, next_obs, reward, done(, info)] rows)")
     rollout.add_argument("--save-info", action="store_true", help="--out also keeps each step's info dict")
@@ -392,6 +394,10 @@ def run_rollout(args: argparse.Namespace, out=None) -> int:
 
     if args.steps < 0 or args.episodes < 0:
         raise CLIError(f"--steps={args.steps} and --episodes={args.episodes} must be >= 0")
+    if args.video_dir:
+        from rlcore.rollout import video_problem
+
+        raise CLIError(f"--video-dir {args.video_dir}: {video_problem()}")
     cls = get_trainer_class(args.run)
     state = read_checkpoint(os.path.expanduser(args.checkpoint))
     config = {k: v for k, v in (state.get("config") or {}).items() if k in cls._default_config}

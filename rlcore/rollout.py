@@ -169,6 +169,23 @@ def _make_env(agent: Any) -> Any:
     return creator(EnvContext(agent.config.get("env_config") or {}))
 
 
+def video_problem() -> str:
+    """Why ``rollout`` records no videos here (RLlib 1.x's ``--video-dir`` / ``--monitor``).
+
+    Examples:
+        >>> "RecordVideo" in video_problem()
+        True
+    """
+    import importlib.util
+
+    missing = [m for m in ("pygame", "moviepy") if importlib.util.find_spec(m) is None]
+    why = (f"no renderer is installed ({' and '.join(missing)} missing: gymnasium renders classic-control envs "
+           "with pygame and RecordVideo writes files with moviepy)" if missing else
+           "rlcore's rollout does not record videos (gymnasium 1.x has no Monitor)")
+    return (f"episode videos are not available: {why}; to record, wrap the env in gymnasium.wrappers.RecordVideo "
+            "inside your env creator (render_mode='rgb_array')")
+
+
 def rollout(agent: Any, env_name: Optional[str] = None, num_steps: int = 10000, num_episodes: int = 0,
             saver: Optional[RolloutSaver] = None, no_render: bool = True, video_dir: Optional[str] = None,
             out: Optional[TextIO] = None) -> List[Dict[str, Any]]:
@@ -198,8 +215,7 @@ def rollout(agent: Any, env_name: Optional[str] = None, num_steps: int = 10000, 
     if num_steps < 0 or num_episodes < 0:
         raise ValueError(f"rollout: num_steps={num_steps} and num_episodes={num_episodes} must be >= 0")
     if video_dir is not None:
-        raise ValueError(f"rollout: video_dir={video_dir!r} is not supported (gymnasium 1.x has no Monitor); "
-                         "wrap the env in gymnasium.wrappers.RecordVideo inside your env creator instead")
+        raise ValueError(f"rollout: video_dir={video_dir!r}: {video_problem()}")
     out = out or sys.stdout
     saver = saver or RolloutSaver()
     env = _make_env(agent)

@@ -170,7 +170,7 @@ def test_bad_arguments():
     try:
         with pytest.raises(ValueError, match="num_steps=-1 and num_episodes=0 must be >= 0"):
             rollout(trainer, "CountEnv", num_steps=-1)
-        with pytest.raises(ValueError, match="video_dir='/tmp/v' is not supported"):
+        with pytest.raises(ValueError, match="video_dir='/tmp/v': episode videos are not available"):
             rollout(trainer, "CountEnv", video_dir="/tmp/v")
     finally:
         trainer.stop()
