@@ -453,14 +453,37 @@ class Trainer(Trainable):
         """Sets the local worker's weights (remote workers get them at the next sync)."""
         self.workers.local_worker().set_weights(weights)
 
-    def export_policy_model(self, export_dir: str, policy_id: str = DEFAULT_POLICY_ID) -> None:
-        """The policy's model in its framework's serving format (TorchScript / SavedModel)."""
+    def export_policy_model(self, export_dir: str, policy_id: str = DEFAULT_POLICY_ID, onnx: Optional[int] = None) -> None:
+        """The policy's model in its framework's serving format (TorchScript ``model.pt`` /
+        SavedModel); ``onnx`` (an opset, RLlib 1.x) is refused with a clear error: ONNX is not in the stack."""
+        if onnx:
+            self.get_policy(policy_id).export_model(export_dir, onnx=onnx)
+            return
         self.workers.local_worker().export_policy_model(export_dir, policy_id)
 
     def export_policy_checkpoint(self, export_dir: str, filename_prefix: str = "model",
                                  policy_id: str = DEFAULT_POLICY_ID) -> str:
         """The policy's state as a msgpack file; returns its path."""
         return self.workers.local_worker().export_policy_checkpoint(export_dir, filename_prefix, policy_id)
+
+    def import_policy_model_from_h5(self, import_file: str, policy_id: str = DEFAULT_POLICY_ID) -> None:
+        """Loads Keras weights (``.weights.h5`` / ``.h5`` / ``.keras``) into a policy's model and
+        syncs them to the remote workers (RLlib 1.x); see ``Policy.import_model_from_h5``."""
+        self.get_policy(policy_id).import_model_from_h5(import_file)
+        self.workers.sync_weights()
+
+    def import_model(self, import_file: str) -> None:
+        """Loads weights into the default policy from a Keras weights file (RLlib 1.x) or a policy
+        checkpoint (``.msgpack``, from ``export_policy_checkpoint``), then syncs the workers.
+
+        Raises:
+            FileNotFoundError: the file does not exist.
+            ValueError: a serving export (SavedModel, TorchScript) or an unknown file, naming it.
+        """
+        from rlcore.policy.model_import import import_into_policy
+
+        import_into_policy(self.get_policy(), import_file)
+        self.workers.sync_weights()
 
     def _export_model(self, export_formats: List[str], export_dir: str) -> Dict[str, str]:
         out = {}

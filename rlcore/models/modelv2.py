@@ -149,6 +149,16 @@ class ModelV2:
         """The trainable variables of the model (a list, or a ``{name: var}`` dict)."""
         raise NotImplementedError
 
+    def import_from_h5(self, h5_file: str) -> None:
+        """Loads weights from a Keras ``.h5`` / ``.keras`` file (RLlib 1.x; TF models implement it).
+
+        Raises:
+            NotImplementedError: this model cannot load Keras files (override to support it).
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__}.import_from_h5({h5_file!r}): this {self.framework} model cannot load Keras .h5/.keras "
+            "weight files; load weights with Policy.set_weights / Policy.import_checkpoint, or override import_from_h5")
+
     # ----------------------------------------------------------------- framework hooks
     def _convert_inputs(self, input_dict: Dict[str, Any], state: List[Any], seq_lens: Any):
         """Turns numpy inputs into framework tensors (overridden by the framework bases)."""

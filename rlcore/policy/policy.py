@@ -276,6 +276,19 @@ class Policy:
         """Writes the model in the framework's serving format (TorchScript / SavedModel)."""
         raise NotImplementedError
 
+    def import_model_from_h5(self, import_file: str) -> None:
+        """Loads Keras weights (``.weights.h5``, ``.h5``, ``.keras``) into the policy's model
+        (RLlib 1.x): ``self.model.import_from_h5(import_file)``.
+
+        Raises:
+            NotImplementedError: the policy has no model, or its model cannot load Keras files
+                (torch models; see ``ModelV2.import_from_h5``).
+        """
+        model = getattr(self, "model", None)
+        if model is None or not hasattr(model, "import_from_h5"):
+            raise NotImplementedError(f"{type(self).__name__} has no ModelV2 to import {import_file!r} into")
+        model.import_from_h5(import_file)
+
     # -- recurrence, global vars -----------------------------------------------------------------
     def get_initial_state(self) -> List[np.ndarray]:
         """Initial RNN state, one array per state tensor, without a batch dimension."""

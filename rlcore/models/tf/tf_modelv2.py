@@ -3,8 +3,10 @@
 A TF model builds its Keras layers/models in ``__init__`` (usually one functional
 ``self.base_model`` with logits and value outputs, as in RLlib 1.x) and calls them in
 ``forward``. This base converts numpy inputs to tensors, flattens ``obs`` into ``obs_flat``, and
-finds the model's variables itself: every Keras layer/model, ``tf.Variable`` or Keras variable
-held in an attribute (or a list/dict attribute), plus any ``register_variables`` ones.
+finds the model's variables itself: every Keras layer/model, ``tf.Module``, ``tf.Variable`` or
+Keras variable held in an attribute, in a list/dict attribute or inside another ModelV2 it holds
+(at any depth), plus any ``register_variables`` ones. ``import_from_h5`` loads a Keras 3 weights
+file into the Keras model that holds all of them.
 ``forward`` must use only TF ops so the model also runs inside ``tf.function``.
 
 Examples:
@@ -124,31 +126,20 @@ class TFModelV2(ModelV2):
     #: Attributes that never hold variables (skipped when collecting them).
     _NOT_VARIABLES = ("obs_space", "action_space", "model_config", "view_requirements", "_last_output")
 
-    def _collect(self, trainable_only: bool) -> List[Any]:
-        """The variables held by this model's attributes, in attribute order, each once.
-
-        Looks into Keras layers and models, ``tf.Module``s, ``tf.Variable``s / Keras variables,
-        other ModelV2s (a model delegating to a ``FullyConnectedNetwork``, RLlib 1.x's canonical
-        custom model), and lists, tuples and dicts of these, at any depth.
-        """
+    def _held(self) -> List[Any]:
+        """The Keras layers and models, ``tf.Module``s and variables this model's attributes hold,
+        in attribute order, each once: also inside other ModelV2s (a model delegating to a
+        ``FullyConnectedNetwork``, RLlib 1.x's canonical custom model) and lists, tuples and dicts
+        of these, at any depth."""
         found: List[Any] = []
-        seen = set()
         visited = {id(self)}
-
-        def add(v: Any) -> None:
-            if id(v) not in seen:
-                seen.add(id(v))
-                found.append(v)
 
         def visit(value: Any) -> None:
             if id(value) in visited:
                 return
-            if isinstance(value, (keras.layers.Layer, tf.Module)):
-                for v in value.trainable_variables if trainable_only else value.variables:
-                    add(v)
-            elif _is_variable(value):
-                if not trainable_only or value.trainable:
-                    add(value)
+            if isinstance(value, (keras.layers.Layer, tf.Module)) or _is_variable(value):
+                visited.add(id(value))
+                found.append(value)
             elif isinstance(value, ModelV2):
                 visited.add(id(value))
                 visit_attributes(value)
@@ -164,6 +155,64 @@ class TFModelV2(ModelV2):
 
         visit_attributes(self)
         return found
+
+    def _collect(self, trainable_only: bool) -> List[Any]:
+        """The variables of :meth:`_held`, each once."""
+        found: List[Any] = []
+        seen = set()
+        for obj in self._held():
+            if _is_variable(obj):
+                variables = [obj] if (obj.trainable or not trainable_only) else []
+            else:
+                variables = obj.trainable_variables if trainable_only else obj.variables
+            for v in variables:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    found.append(v)
+        return found
+
+    def import_from_h5(self, h5_file: str) -> None:
+        """Loads Keras weights into the model (RLlib 1.x ``import_from_h5``; see
+        ``Policy.import_model_from_h5`` / ``Trainer.import_model``).
+
+        The file is what Keras 3 writes with ``model.save_weights("x.weights.h5")``,
+        ``model.save("x.keras")`` or ``model.save("x.h5")`` (legacy HDF5) for a Keras model of the
+        same layers; it is loaded into the one Keras model that holds all of this model's
+        variables (``base_model`` of the default networks). Override this method for a model whose
+        variables are spread over several Keras objects (e.g. ``use_lstm`` / ``use_attention``).
+
+        Raises:
+            FileNotFoundError: ``h5_file`` does not exist.
+            ValueError: not a ``.h5`` / ``.keras`` file, or its weights do not fit the Keras model
+                (with Keras' reason).
+            NotImplementedError: no single Keras model holds all the variables.
+        """
+        import os
+
+        path = os.fspath(h5_file)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"import_from_h5: {path!r} does not exist or is not a file")
+        if not path.endswith((".h5", ".keras")):
+            raise ValueError(f"import_from_h5: {path!r} is not a Keras weights file; expected a .weights.h5 or .h5 "
+                             "file (Keras save_weights / save) or a .keras file (Keras save)")
+        target = self._keras_model_holding_all_variables()
+        try:
+            target.load_weights(path)
+        except (ValueError, OSError, KeyError, TypeError) as err:
+            raise ValueError(f"import_from_h5: the weights in {path!r} do not fit the Keras model {target.name!r} "
+                             f"of {type(self).__name__}: {err}") from err
+
+    def _keras_model_holding_all_variables(self) -> Any:
+        models = [obj for obj in self._held() if isinstance(obj, keras.Model)]
+        wanted = {id(v) for v in self.variables()}
+        holding = [m for m in models if wanted <= {id(v) for v in m.variables}]
+        if len(holding) != 1:
+            names = [m.name for m in models]
+            raise NotImplementedError(
+                f"{type(self).__name__}.import_from_h5: no single Keras model holds all {len(wanted)} variables of the "
+                f"model (Keras models found: {names}); override import_from_h5 to load the file into its parts "
+                "(e.g. self.base_model.load_weights(h5_file))")
+        return holding[0]
 
     @staticmethod
     def _as_dict(variables: List[Any]) -> Dict[str, Any]:
