@@ -201,9 +201,34 @@ def flat_action_size(space: Any) -> int:
     raise ValueError(f"action space {space} has no flat width; expected Discrete, MultiDiscrete, MultiBinary or Box")
 
 
+def one_hot_action_size(space: Any, key: str = "lstm_use_prev_action") -> int:
+    """Width of one action as a model input: one-hot for Discrete (``n``) and MultiDiscrete
+    (``sum(nvec)``), flattened for Box (what ``encode_prev_actions`` writes).
+
+    Args:
+        space: The action space.
+        key: The model config key asking for the encoding (named in the error).
+
+    Examples:
+        >>> import gymnasium as gym
+        >>> one_hot_action_size(gym.spaces.MultiDiscrete([2, 3])), one_hot_action_size(gym.spaces.Box(0, 1, (2, 3)))
+        (5, 6)
+    """
+    import gymnasium as gym
+
+    if isinstance(space, gym.spaces.Discrete):
+        return int(space.n)
+    if isinstance(space, gym.spaces.MultiDiscrete):
+        return int(np.sum(space.nvec))
+    if isinstance(space, gym.spaces.Box):
+        return int(np.prod(space.shape))
+    raise ValueError(f"{key} does not support the action space {space}")
+
+
 __all__ = [
     "ActionDistribution",
     "flat_action_size",
+    "one_hot_action_size",
     "flatten_space",
     "flatten_struct",
     "unflatten_struct",

@@ -39,7 +39,7 @@ import numpy as np
 
 from rlcore.data.view_requirement import ViewRequirement
 
-__all__ = ["AttentionOptions", "CONFIG_KEYS", "prev_inputs_view_requirements"]
+__all__ = ["AttentionOptions", "CONFIG_KEYS", "PrevInputs"]
 
 #: ``model_config`` key -> ``GTrXLNet`` keyword argument (RLlib 1.x's names on both sides).
 CONFIG_KEYS = {
@@ -127,6 +127,12 @@ class AttentionOptions:
         """How many of the newest memory rows the units attend to."""
         return self.memory_training if is_training else self.memory_inference
 
+    def check_state(self, state: List[Any]) -> None:
+        """Raises a ``ValueError`` unless ``state`` holds one memory per unit."""
+        if len(state) != self.num_transformer_units:
+            raise ValueError(f"GTrXLNet needs {self.num_transformer_units} memory state tensors "
+                             f"[B, {self.memory}, {self.attention_dim}] (one per unit), got {len(state)}")
+
     def initial_state(self) -> List[np.ndarray]:
         """One zero memory ``[memory, attention_dim]`` per unit."""
         return [np.zeros((self.memory, self.attention_dim), np.float32) for _ in range(self.num_transformer_units)]
@@ -145,20 +151,45 @@ class AttentionOptions:
         return out
 
 
-def prev_inputs_view_requirements(n_prev_actions: int, n_prev_rewards: int, action_space: Any) -> Dict[str, ViewRequirement]:
-    """The ``prev_actions`` / ``prev_rewards`` views of ``attention_use_n_prev_actions`` /
-    ``attention_use_n_prev_rewards`` (``shift=-1`` for one step, ``"-n:-1"`` for ``n``).
+@dataclass(frozen=True)
+class PrevInputs:
+    """The ``attention_use_n_prev_actions`` / ``attention_use_n_prev_rewards`` of a model config:
+    what the ``AttentionWrapper`` adds to the wrapped model's features before the GTrXL (the last
+    ``n_actions`` actions one-hot or flattened, the last ``n_rewards`` rewards).
 
     Examples:
         >>> import gymnasium as gym
-        >>> vr = prev_inputs_view_requirements(3, 1, gym.spaces.Discrete(2))
-        >>> vr["prev_actions"].shift, vr["prev_rewards"].shift
-        ('-3:-1', -1)
+        >>> prev = PrevInputs.from_config({"attention_use_n_prev_actions": 3, "attention_use_n_prev_rewards": 1},
+        ...                               gym.spaces.Discrete(2))
+        >>> prev.input_space(8).shape, prev.view_requirements(gym.spaces.Discrete(2))["prev_actions"].shift
+        ((15,), '-3:-1')
     """
-    out = {}
-    for key, col, n in (("prev_actions", "actions", n_prev_actions), ("prev_rewards", "rewards", n_prev_rewards)):
-        n = _positive_int(n, f"attention_use_n_{key}", minimum=0)
-        if n:
-            out[key] = ViewRequirement(col, space=action_space if col == "actions" else None,
-                                       shift=-1 if n == 1 else f"-{n}:-1")
-    return out
+
+    n_actions: int = 0
+    n_rewards: int = 0
+    action_size: int = 0
+
+    @classmethod
+    def from_config(cls, model_config: Mapping[str, Any], action_space: Any) -> "PrevInputs":
+        from rlcore.models.action_dist import one_hot_action_size
+
+        key_a, key_r = "attention_use_n_prev_actions", "attention_use_n_prev_rewards"
+        n_actions = _positive_int(model_config.get(key_a) or 0, key_a, minimum=0)
+        n_rewards = _positive_int(model_config.get(key_r) or 0, key_r, minimum=0)
+        return cls(n_actions, n_rewards, one_hot_action_size(action_space, key_a) if n_actions else 0)
+
+    def input_space(self, feature_size: int) -> Any:
+        """The GTrXL's input: the features, then the previous actions, then the previous rewards."""
+        import gymnasium as gym
+
+        width = int(feature_size) + self.n_actions * self.action_size + self.n_rewards
+        return gym.spaces.Box(-np.inf, np.inf, (width,), np.float32)
+
+    def view_requirements(self, action_space: Any) -> Dict[str, ViewRequirement]:
+        """``prev_actions`` / ``prev_rewards`` views: ``shift=-1`` for one step, ``"-n:-1"`` for ``n``."""
+        out = {}
+        for key, col, n in (("prev_actions", "actions", self.n_actions), ("prev_rewards", "rewards", self.n_rewards)):
+            if n:
+                out[key] = ViewRequirement(col, space=action_space if col == "actions" else None,
+                                           shift=-1 if n == 1 else f"-{n}:-1")
+        return out

@@ -21,9 +21,9 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from rlcore.models.attention import AttentionOptions, prev_inputs_view_requirements
+from rlcore.models.attention import AttentionOptions, PrevInputs
 from rlcore.models.modelv2 import flat_obs_shape
-from rlcore.models.tf.recurrent_net import RecurrentNetwork, _prev_action_size, add_time_dimension, encode_prev_actions
+from rlcore.models.tf.recurrent_net import RecurrentNetwork, add_time_dimension, encode_prev_actions
 from rlcore.models.tf.tf_modelv2 import TFModelV2, keras, tf
 
 __all__ = ["AttentionWrapper", "GRUGate", "GTrXLNet", "PositionwiseFeedforward", "RelativeMultiHeadAttention",
@@ -189,9 +189,7 @@ class GTrXLNet(RecurrentNetwork):
 
     def forward(self, input_dict, state, seq_lens):
         opts = self.options
-        if len(state) != opts.num_transformer_units:
-            raise ValueError(f"GTrXLNet needs {opts.num_transformer_units} memory state tensors "
-                             f"[B, {opts.memory}, {opts.attention_dim}] (one per unit), got {len(state)}")
+        opts.check_state(state)
         obs = tf.cast(input_dict["obs_flat"], tf.float32)
         if seq_lens is None:
             seq_lens = tf.ones(tf.shape(obs)[:1], dtype=tf.int32)
@@ -239,17 +237,9 @@ class AttentionWrapper(TFModelV2):
     def __init__(self, obs_space: Any, action_space: Any, num_outputs: Optional[int], model_config: Dict[str, Any],
                  name: str, **kwargs: Any):
         super().__init__(obs_space, action_space, None, model_config, name, **kwargs)
-        import gymnasium as gym
-
-        self.use_n_prev_actions = int(model_config.get("attention_use_n_prev_actions", 0) or 0)
-        self.use_n_prev_rewards = int(model_config.get("attention_use_n_prev_rewards", 0) or 0)
-        prev_views = prev_inputs_view_requirements(self.use_n_prev_actions, self.use_n_prev_rewards, action_space)
-        in_size = int(self.num_outputs)
-        if self.use_n_prev_actions:
-            in_size += self.use_n_prev_actions * _prev_action_size(action_space)
-        in_size += self.use_n_prev_rewards
-        self.gtrxl = GTrXLNet(gym.spaces.Box(-np.inf, np.inf, (in_size,), np.float32), action_space, None,
-                              model_config, "gtrxl")
+        prev = PrevInputs.from_config(model_config, action_space)
+        self.use_n_prev_actions, self.use_n_prev_rewards = prev.n_actions, prev.n_rewards
+        self.gtrxl = GTrXLNet(prev.input_space(self.num_outputs), action_space, None, model_config, "gtrxl")
         dim = self.gtrxl.options.attention_dim
         self.num_outputs = num_outputs if num_outputs else dim
         self._logits_branch = None
@@ -260,7 +250,7 @@ class AttentionWrapper(TFModelV2):
         self._value_branch.build((None, dim))
         self._features = None
         self.view_requirements.update(self.gtrxl.view_requirements)
-        self.view_requirements.update(prev_views)
+        self.view_requirements.update(prev.view_requirements(action_space))
 
     def forward(self, input_dict, state, seq_lens):
         wrapped_out, _ = self._wrapped_forward(input_dict, [], None)

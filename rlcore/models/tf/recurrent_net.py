@@ -19,6 +19,7 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from rlcore.data.view_requirement import ViewRequirement
+from rlcore.models.action_dist import one_hot_action_size
 from rlcore.models.tf.tf_modelv2 import TFModelV2, keras, normc_initializer, tf
 
 
@@ -53,18 +54,6 @@ class RecurrentNetwork(TFModelV2):
     def forward_rnn(self, inputs: Any, state: list, seq_lens: Any):
         """Runs the recurrent part on ``[B, T, F]`` inputs; subclasses implement it."""
         raise NotImplementedError
-
-
-def _prev_action_size(action_space: Any) -> int:
-    import gymnasium as gym
-
-    if isinstance(action_space, gym.spaces.Discrete):
-        return int(action_space.n)
-    if isinstance(action_space, gym.spaces.MultiDiscrete):
-        return int(np.sum(action_space.nvec))
-    if isinstance(action_space, gym.spaces.Box):
-        return int(np.prod(action_space.shape))
-    raise ValueError(f"lstm_use_prev_action does not support the action space {action_space}")
 
 
 def encode_prev_actions(prev_actions: Any, action_space: Any) -> Any:
@@ -104,7 +93,7 @@ class LSTMWrapper(RecurrentNetwork):
         self.use_prev_reward = bool(model_config.get("lstm_use_prev_reward", False))
         in_size = int(self.num_outputs)
         if self.use_prev_action:
-            in_size += _prev_action_size(action_space)
+            in_size += one_hot_action_size(action_space)
         if self.use_prev_reward:
             in_size += 1
         self.lstm = keras.layers.LSTM(self.cell_size, return_sequences=True, return_state=True, name="lstm")

@@ -27,9 +27,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from rlcore.models.attention import AttentionOptions, prev_inputs_view_requirements
+from rlcore.models.attention import AttentionOptions, PrevInputs
 from rlcore.models.modelv2 import flat_obs_shape
-from rlcore.models.torch.recurrent_net import RecurrentNetwork, _prev_action_size, add_time_dimension, encode_prev_actions
+from rlcore.models.torch.recurrent_net import RecurrentNetwork, add_time_dimension, encode_prev_actions
 from rlcore.models.torch.torch_modelv2 import SlimFC, TorchModelV2
 
 __all__ = ["AttentionWrapper", "GRUGate", "GTrXLNet", "RelativeMultiHeadAttention", "SkipConnection",
@@ -195,9 +195,7 @@ class GTrXLNet(RecurrentNetwork, nn.Module):
 
     def forward(self, input_dict, state, seq_lens):
         opts = self.options
-        if len(state) != opts.num_transformer_units:
-            raise ValueError(f"GTrXLNet needs {opts.num_transformer_units} memory state tensors "
-                             f"[B, {opts.memory}, {opts.attention_dim}] (one per unit), got {len(state)}")
+        opts.check_state(state)
         obs = input_dict["obs_flat"].float()
         if seq_lens is None:
             seq_lens = torch.ones(obs.shape[0], dtype=torch.int64, device=obs.device)
@@ -248,24 +246,16 @@ class AttentionWrapper(TorchModelV2, nn.Module):
                  name: str, **kwargs: Any):
         nn.Module.__init__(self)  # before the wrapped model's constructor, which may not call it
         super().__init__(obs_space, action_space, None, model_config, name, **kwargs)
-        import gymnasium as gym
-
-        self.use_n_prev_actions = int(model_config.get("attention_use_n_prev_actions", 0) or 0)
-        self.use_n_prev_rewards = int(model_config.get("attention_use_n_prev_rewards", 0) or 0)
-        prev_views = prev_inputs_view_requirements(self.use_n_prev_actions, self.use_n_prev_rewards, action_space)
-        in_size = int(self.num_outputs)
-        if self.use_n_prev_actions:
-            in_size += self.use_n_prev_actions * _prev_action_size(action_space)
-        in_size += self.use_n_prev_rewards
-        self.gtrxl = GTrXLNet(gym.spaces.Box(-np.inf, np.inf, (in_size,), np.float32), action_space, None,
-                              model_config, "gtrxl")
+        prev = PrevInputs.from_config(model_config, action_space)
+        self.use_n_prev_actions, self.use_n_prev_rewards = prev.n_actions, prev.n_rewards
+        self.gtrxl = GTrXLNet(prev.input_space(self.num_outputs), action_space, None, model_config, "gtrxl")
         dim = self.gtrxl.options.attention_dim
         self.num_outputs = num_outputs if num_outputs else dim
         self._logits_branch = SlimFC(dim, num_outputs, initializer=nn.init.xavier_uniform_) if num_outputs else None
         self._value_branch = SlimFC(dim, 1, initializer=nn.init.xavier_uniform_)
         self._features = None
         self.view_requirements.update(self.gtrxl.view_requirements)
-        self.view_requirements.update(prev_views)
+        self.view_requirements.update(prev.view_requirements(action_space))
 
     def forward(self, input_dict, state, seq_lens):
         wrapped_out, _ = self._wrapped_forward(input_dict, [], None)

@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 
 from rlcore.data.view_requirement import ViewRequirement
+from rlcore.models.action_dist import one_hot_action_size
 from rlcore.models.torch.torch_modelv2 import SlimFC, TorchModelV2, normc_initializer
 
 
@@ -60,18 +61,6 @@ class RecurrentNetwork(TorchModelV2):
     def forward_rnn(self, inputs: torch.Tensor, state: List[torch.Tensor], seq_lens: torch.Tensor):
         """Runs the recurrent part on ``[B, T, F]`` inputs; subclasses implement it."""
         raise NotImplementedError
-
-
-def _prev_action_size(action_space: Any) -> int:
-    import gymnasium as gym
-
-    if isinstance(action_space, gym.spaces.Discrete):
-        return int(action_space.n)
-    if isinstance(action_space, gym.spaces.MultiDiscrete):
-        return int(np.sum(action_space.nvec))
-    if isinstance(action_space, gym.spaces.Box):
-        return int(np.prod(action_space.shape))
-    raise ValueError(f"lstm_use_prev_action does not support the action space {action_space}")
 
 
 def encode_prev_actions(prev_actions: torch.Tensor, action_space: Any) -> torch.Tensor:
@@ -115,7 +104,7 @@ class LSTMWrapper(RecurrentNetwork, nn.Module):
         self.use_prev_reward = bool(model_config.get("lstm_use_prev_reward", False))
         in_size = int(self.num_outputs)
         if self.use_prev_action:
-            in_size += _prev_action_size(action_space)
+            in_size += one_hot_action_size(action_space)
         if self.use_prev_reward:
             in_size += 1
         self.lstm = nn.LSTM(in_size, self.cell_size, batch_first=not self.time_major)

@@ -109,30 +109,3 @@ def test_trainer_with_use_attention_samples_memories_and_trains(framework, traci
     finally:
         trainer.cleanup()
 
-
-@pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_exported_attention_policy_serves_outputs_and_memory(framework, tmp_path):
-    policy = _policy(framework)
-    path = policy.export_model(str(tmp_path))
-    obs = np.array([[1.0, 1.0]], np.float32)
-    state = [s[None] for s in policy.get_initial_state()]
-    if framework == "torch":
-        import torch
-
-        loaded = torch.jit.load(path)
-    else:
-        import tensorflow as tf
-
-        loaded = tf.saved_model.load(path)
-    for _ in range(3):
-        _, new_state, extra = policy.compute_actions(obs, state, explore=False)
-        if framework == "torch":
-            with torch.no_grad():
-                out = loaded(torch.as_tensor(obs), *[torch.as_tensor(s) for s in state], torch.ones(1, dtype=torch.int32))
-            outputs, memory = out[0].numpy(), out[1].numpy()
-        else:
-            out = loaded.serve(tf.constant(obs), [tf.constant(s) for s in state], tf.ones([1], tf.int32))
-            outputs, memory = out["outputs"].numpy(), out["state_out_0"].numpy()
-        np.testing.assert_allclose(outputs, extra["action_dist_inputs"], rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(memory, new_state[0], rtol=1e-5, atol=1e-6)
-        state = new_state

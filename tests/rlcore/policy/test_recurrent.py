@@ -141,6 +141,8 @@ def tf_policy_class():
 
 
 LSTM_MODEL = {"use_lstm": True, "lstm_cell_size": CELL, "fcnet_hiddens": [16], "max_seq_len": T_MAX}
+ATTENTION_MODEL = {"use_attention": True, "attention_dim": 8, "attention_head_dim": 4, "attention_memory_inference": 4,
+                   "attention_memory_training": 4, "fcnet_hiddens": [16], "max_seq_len": T_MAX}
 
 
 def build(framework, kind):
@@ -157,9 +159,9 @@ def build(framework, kind):
         try_import_tf()[1].random.set_seed(0)
         cls, seen = tf_policy_class()
         config = {"lr": 0.02, "eager_tracing": True}
-    if kind == "use_lstm":
+    if kind in ("use_lstm", "use_attention"):
         cls = cls.with_updates(make_model=None)
-        config["model"] = LSTM_MODEL
+        config["model"] = LSTM_MODEL if kind == "use_lstm" else ATTENTION_MODEL
     else:
         config["model"] = {"max_seq_len": T_MAX}
     return cls(OBS, ACT, config), seen
@@ -205,8 +207,9 @@ def test_state_is_carried_between_calls():
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_export_model_of_an_lstm_policy_serves_state(framework, tmp_path):
-    policy, _ = build(framework, "use_lstm")
+@pytest.mark.parametrize("kind", ["use_lstm", "use_attention"])
+def test_export_model_of_a_recurrent_policy_serves_state(framework, kind, tmp_path):
+    policy, _ = build(framework, kind)
     path = policy.export_model(str(tmp_path))
     obs = np.array([[1.0, 1.0]], np.float32)
     state = [s[None] for s in policy.get_initial_state()]
@@ -228,7 +231,7 @@ def test_export_model_of_an_lstm_policy_serves_state(framework, tmp_path):
         else:
             out = loaded.serve(tf.constant(obs), [tf.constant(s) for s in state],
                                                   tf.ones([1], tf.int32))
-            outputs, served_state = out["outputs"].numpy(), [out["state_out_0"].numpy(), out["state_out_1"].numpy()]
+            outputs, served_state = out["outputs"].numpy(), [out[f"state_out_{i}"].numpy() for i in range(len(state))]
         np.testing.assert_allclose(outputs, extra["action_dist_inputs"], rtol=1e-5, atol=1e-6)
         for a, b in zip(served_state, new_state):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
