@@ -216,7 +216,10 @@ class TorchPolicy(Policy):
 
         self.exploration.before_compute_actions(timestep=timestep, explore=explore)
         obs = input_dict[Columns.OBS]
-        batch_size = len(next(iter(obs.values()))) if isinstance(obs, dict) else len(obs)
+        first = obs
+        while isinstance(first, (dict, tuple)):  # a batched Dict/Tuple observation: its first leaf
+            first = next(iter(first.values())) if isinstance(first, dict) else first[0]
+        batch_size = len(first)
         seq_lens = torch.ones(batch_size, dtype=torch.int32) if state_batches else None
         dist_inputs = action_dist = None
         if self.action_sampler_fn is not None:

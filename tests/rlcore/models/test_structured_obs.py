@@ -283,3 +283,19 @@ def test_builtin_model_on_a_raw_nested_space_takes_batched_structures(fw, tracin
     np.testing.assert_allclose(extra["action_dist_inputs"], from_flat["action_dist_inputs"][0], rtol=1e-5, atol=1e-7)
     with pytest.raises(ValueError, match="observation has no key 'b'"):
         policy.compute_actions({"a": batched["a"]})
+
+
+@pytest.mark.parametrize("fw,tracing", FRAMEWORKS)
+def test_batched_tuple_observations_with_rnn_state(fw, tracing):
+    """A recurrent policy on a raw Tuple space: the batch size comes from the structure's leaves."""
+    pytest.importorskip("torch" if fw == "torch" else "tensorflow")
+    from rlcore.algorithms.pg import PGTFPolicy, PGTorchPolicy
+
+    space = gym.spaces.Tuple([gym.spaces.Discrete(3), gym.spaces.Box(0.0, 1.0, (2,), np.float32),
+                              gym.spaces.Box(0.0, 1.0, (2,), np.float32)])
+    cls = PGTorchPolicy if fw == "torch" else PGTFPolicy
+    policy = cls(space, gym.spaces.Discrete(2), {"eager_tracing": tracing,
+                                                 "model": {"fcnet_hiddens": [8], "use_lstm": True, "lstm_cell_size": 4}})
+    obs = (np.array([0, 2]), np.zeros((2, 2), np.float32), np.ones((2, 2), np.float32))
+    actions, state, _ = policy.compute_actions(obs, [np.zeros((2, 4), np.float32)] * 2)
+    assert actions.shape == (2,) and [s.shape for s in state] == [(2, 4), (2, 4)]
