@@ -54,8 +54,8 @@ def try_import_torch() -> tuple[Any, Any]:
         ``(torch, torch.nn)``, or ``(None, None)`` when torch is not installed.
 
     Examples:
-        >>> torch, nn = try_import_torch()  # doctest: +SKIP
-        >>> torch is None or hasattr(nn, "Module")  # doctest: +SKIP
+        >>> torch, nn = try_import_torch()
+        >>> torch is None or hasattr(nn, "Module")
         True
     """
     try:
@@ -77,9 +77,9 @@ def try_import_tf() -> tuple[Any, Any, Any]:
         ``2``; or ``(None, None, None)`` when TensorFlow is not installed.
 
     Examples:
-        >>> tf1, tf, tfv = try_import_tf()  # doctest: +SKIP
-        >>> tfv  # doctest: +SKIP
-        2
+        >>> tf1, tf, tfv = try_import_tf()
+        >>> tfv in (2, None)
+        True
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
