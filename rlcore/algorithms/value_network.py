@@ -55,10 +55,10 @@ class ValueNetworkMixin:
         raise NotImplementedError
 
     def value_batch(self, obs: Any, state_batches: Optional[List[Any]] = None, prev_actions: Any = None,
-                    prev_rewards: Any = None) -> np.ndarray:
+                    prev_rewards: Any = None, views: Optional[Dict[str, Any]] = None) -> np.ndarray:
         """Float32 values of a batch of observations (recurrent policies: with their state; models
-        that read them: with the previous actions and rewards)."""
-        extra = {}
+        that read them: with the previous actions and rewards, and their own trajectory views)."""
+        extra = {k: np.asarray(v) for k, v in (views or {}).items()}
         if prev_actions is not None:
             extra[Columns.PREV_ACTIONS] = np.asarray(prev_actions)
         if prev_rewards is not None:

@@ -218,14 +218,21 @@ class ModelV2:
         self.__dict__["_last_output"] = outputs  # not via nn.Module.__setattr__ (slow, on the hot path)
         return outputs, list(state_out)
 
+    def _view_columns(self) -> tuple:
+        """The model's own trajectory views (``view_requirements`` other than obs, state, prev_*)."""
+        skip = ("obs", "prev_actions", "prev_rewards")
+        return tuple(k for k in (getattr(self, "view_requirements", None) or {})
+                     if k not in skip and not k.startswith(("state_in_", "state_out_")))
+
     def from_batch(self, train_batch: Dict[str, Any], is_training: bool = True):
-        """Runs the model on a (sample) batch: ``obs``, ``prev_*``, ``state_in_*``, ``seq_lens``.
+        """Runs the model on a (sample) batch: ``obs``, ``prev_*``, the model's own trajectory views,
+        ``state_in_*``, ``seq_lens``.
 
         Returns:
             ``(outputs, state_out)``, as ``__call__``.
         """
         input_dict = {"obs": train_batch["obs"], "is_training": is_training}
-        for key in ("prev_actions", "prev_rewards"):
+        for key in ("prev_actions", "prev_rewards", *self._view_columns()):
             if key in train_batch:
                 input_dict[key] = train_batch[key]
         states = []

@@ -90,8 +90,10 @@ def make_dummy_batch(policy: Any, batch_size: int = 32) -> SampleBatch:
     if not isinstance(prev_actions, np.ndarray):
         prev_actions = None  # nested (Tuple/Dict) actions: models get no prev_actions column
     prev_rewards = np.zeros(batch_size, np.float32)
+    views = _zero_views(policy, obs, prev_actions, batch_size)
     actions, state_out, extra = policy.compute_actions(
-        obs, state_in or None, prev_action_batch=prev_actions, prev_reward_batch=prev_rewards, explore=False)
+        obs, state_in or None, prev_action_batch=prev_actions, prev_reward_batch=prev_rewards, explore=False,
+        **({"input_views": views} if views else {}))
     cols = {
         C.OBS: obs,
         C.NEXT_OBS: obs,
@@ -109,6 +111,22 @@ def make_dummy_batch(policy: Any, batch_size: int = 32) -> SampleBatch:
     for i, (s_in, s_out) in enumerate(zip(state_in, state_out)):
         cols[f"{C.STATE_IN_PREFIX}{i}"] = s_in
         cols[f"{C.STATE_OUT_PREFIX}{i}"] = np.asarray(s_out)
+    cols.update(views)
     for k, v in extra.items():
         cols.setdefault(k, v)
     return SampleBatch(cols)
+
+
+def _zero_views(policy: Any, obs: np.ndarray, actions: Any, batch_size: int) -> dict:
+    """Zero batches of the model's own trajectory views (what an episode's first step sees)."""
+    from rlcore.data.trajectory_views import model_views
+
+    rows = {Columns.OBS: obs, Columns.ACTIONS: actions, Columns.REWARDS: np.zeros(batch_size, np.float32)}
+    out = {}
+    for v in model_views(policy):
+        col = rows[v.data_col]
+        if col is None:
+            continue
+        shape = (batch_size,) + (() if v.squeeze else (len(v.shifts),)) + col.shape[1:]
+        out[v.name] = np.zeros(shape, col.dtype)
+    return out

@@ -186,10 +186,17 @@ class Policy:
 
     def compute_actions_from_input_dict(self, input_dict: Dict[str, Any], explore: Optional[bool] = None,
                                         timestep: Optional[int] = None, episodes: Any = None, **kwargs: Any):
-        """Trajectory-view entry point: unpacks ``obs``, ``state_in_*``, ``prev_*`` and calls ``compute_actions``."""
-        state = [input_dict[k] for k in sorted(k for k in input_dict if k.startswith(Columns.STATE_IN_PREFIX))]
+        """Trajectory-view entry point: unpacks ``obs``, ``state_in_*``, ``prev_*`` and calls
+        ``compute_actions``; every other entry (a model's own views) goes in as ``input_views``."""
+        state_keys = sorted((k for k in input_dict if k.startswith(Columns.STATE_IN_PREFIX)),
+                            key=lambda k: int(k[len(Columns.STATE_IN_PREFIX):]))
+        known = {Columns.OBS, Columns.PREV_ACTIONS, Columns.PREV_REWARDS, Columns.INFOS, Columns.SEQ_LENS,
+                 "is_training", *state_keys}
+        views = {k: v for k, v in input_dict.items() if k not in known and not k.startswith(Columns.STATE_OUT_PREFIX)}
+        if views:
+            kwargs["input_views"] = views
         return self.compute_actions(
-            input_dict[Columns.OBS], state or None,
+            input_dict[Columns.OBS], [input_dict[k] for k in state_keys] or None,
             prev_action_batch=input_dict.get(Columns.PREV_ACTIONS),
             prev_reward_batch=input_dict.get(Columns.PREV_REWARDS),
             info_batch=input_dict.get(Columns.INFOS), episodes=episodes, explore=explore, timestep=timestep, **kwargs)

@@ -228,6 +228,8 @@ class TFPolicy(Policy):
         with self._lock:
             self.exploration.before_compute_actions(timestep=timestep, explore=explore)
             input_dict = self._input_dict(obs_batch, prev_action_batch, prev_reward_batch)
+            for name, view in (kwargs.get("input_views") or {}).items():  # trajectory views
+                input_dict[name] = self._tensor(view)
             state = [self._tensor(s) for s in (state_batches or [])]
             actions, state_out, extra = self._compute_actions_fn(
                 input_dict, state, explore, tf.constant(int(timestep), dtype=tf.int64))

@@ -182,7 +182,8 @@ class TorchPolicy(Policy):
     def compute_actions(self, obs_batch, state_batches=None, prev_action_batch=None, prev_reward_batch=None,
                         info_batch=None, episodes=None, explore=None, timestep=None, **kwargs):
         """See :meth:`Policy.compute_actions`. ``fetch_vf_preds=False`` leaves ``vf_preds`` out
-        of the extras when :meth:`values_deferrable` (the sampler then fills them per sample)."""
+        of the extras when :meth:`values_deferrable` (the sampler then fills them per sample);
+        ``input_views`` adds trajectory views (``{name: batch}``) to the model's input dict."""
         import torch
 
         explore = self.config.get("explore", True) if explore is None else explore
@@ -191,6 +192,8 @@ class TorchPolicy(Policy):
         extras = kwargs.get("fetch_vf_preds", True) or not self._cached_values_deferrable()
         with self._lock, torch.inference_mode():
             input_dict, state = self._inference_inputs(obs_batch, state_batches, prev_action_batch, prev_reward_batch)
+            for name, view in (kwargs.get("input_views") or {}).items():
+                input_dict[name] = self._tensor(view)
             out = self._compute_action_helper(input_dict, state, explore, timestep, extras)
             self.global_timestep += len(out[0])  # RLlib 1.x: each computed action is a timestep
             return out

@@ -31,6 +31,7 @@ import numpy as np
 from rlcore.data.columns import Columns
 from rlcore.data.concat import concat_samples
 from rlcore.data.sample_batch import SampleBatch
+from rlcore.data.trajectory_views import ViewHistory, model_views
 from rlcore.sampling.episode import Episode
 from rlcore.sampling.episode_book import EpisodeBook
 from rlcore.sampling.sampler import collector_class_of
@@ -74,6 +75,8 @@ class _PolicySlots:
         self.pending: Optional[Dict[str, np.ndarray]] = None  # "actions" and extras, [cap, ...]
         self.infos: List[deque] = []
         self.collector = None
+        self.views = None  # the policy model's trajectory views over the slots (made with the first obs)
+        self.view_specs = model_views(policy)
         self.unstarted: List[Tuple[int, int]] = []  # (slot, traj) started before the collector exists
         self.trajs: Dict[int, tuple] = {}  # traj id -> (eps_id, env_index, agent_id, agent_index)
 
@@ -98,6 +101,8 @@ class _PolicySlots:
         self.infos += [deque() for _ in range(extra)]
         if self.collector is not None:
             self.collector.add_envs(extra)
+        if self.views is not None:
+            self.views.grow(cap)
         self.free.extend(range(cap - 1, self.cap - 1, -1))
         self.cap = cap
 
@@ -107,6 +112,13 @@ class _PolicySlots:
         self.obs[slots] = obs
         for s, init in zip(self.state, self.initial_state):
             s[slots[fresh]] = init
+        if self.view_specs:
+            if self.views is None:
+                self.views = ViewHistory(self.view_specs, self.cap, {
+                    Columns.OBS: obs[0], Columns.REWARDS: np.float32(0.0),
+                    Columns.ACTIONS: (np.zeros(self.struct.width, self.struct.dtype) if self.struct is not None
+                                      else np.asarray(self.policy.action_space.sample()))})
+            self.views.start(slots[fresh], obs[fresh])
         if self.collector is None:
             self.unstarted += list(zip(slots.tolist(), trajs.tolist()))
         else:
@@ -117,15 +129,17 @@ class _PolicySlots:
         until its completion; returns the stored actions, the env actions and the extras."""
         n = len(slots)
         states = [s[slots] for s in self.state]
+        views = self.views.views(slots) if self.views else None
         actions, state_out, extras = self.policy.compute_actions(self.obs[slots], state_batches=states or None,
-                                                                  explore=explore, timestep=timestep)
+                                                                  explore=explore, timestep=timestep,
+                                                                  **({"input_views": views} if views else {}))
         extras = {k: v for k, v in extras.items() if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n}
         env_actions = actions
         if self.struct is not None:  # Tuple/Dict actions: flat rows stored, a structure per agent sent
             actions, env_actions = self.struct.split(actions, n)
         if self.clipper is not None:  # clip_actions: the env gets clipped actions, the rows keep them raw
             env_actions = self.clipper(env_actions)
-        columns = {Columns.ACTIONS: np.asarray(actions), **extras}
+        columns = {Columns.ACTIONS: np.asarray(actions), **extras, **(views or {})}
         for k, s in enumerate(states):
             columns[f"{Columns.STATE_IN_PREFIX}{k}"] = s
         for k, s in enumerate(state_out or []):
@@ -156,6 +170,10 @@ class _PolicySlots:
         self.collector.append(pend[Columns.ACTIONS][slots], rewards, terms, truncs, new_obs,
                               {k: v[slots] for k, v in pend.items() if k != Columns.ACTIONS}, env_ids=slots)
         self.obs[slots] = new_obs
+        if self.views:
+            self.views.push(Columns.ACTIONS, pend[Columns.ACTIONS][slots], slots)
+            self.views.push(Columns.REWARDS, rewards.astype(np.float32), slots)
+            self.views.push(Columns.OBS, new_obs, slots)
         for slot, info in zip(slots.tolist(), infos):
             self.infos[slot].append(info)
 

@@ -171,18 +171,24 @@ def policy_values(policy: Any, batch: MutableMapping, rows: np.ndarray) -> np.nd
     while f"{Columns.STATE_OUT_PREFIX}{i}" in batch:
         states.append(np.asarray(batch[f"{Columns.STATE_OUT_PREFIX}{i}"])[rows])
         i += 1
-    # A model that reads the previous action/reward gets this row's action and reward with new_obs
+    from rlcore.data.trajectory_views import next_step_views
+
+    views = next_step_views(policy, batch, rows)  # a model's own views, one step on
+    # A model that reads the previous action/reward (shift -1, the sampler's native columns) gets
+    # this row's action and reward with new_obs
     prev = {}
-    if Columns.PREV_ACTIONS in batch:
+    if Columns.PREV_ACTIONS in batch and Columns.PREV_ACTIONS not in views:
         prev["prev_actions"] = np.asarray(batch[Columns.ACTIONS])[rows]
-    if Columns.PREV_REWARDS in batch:
+    if Columns.PREV_REWARDS in batch and Columns.PREV_REWARDS not in views:
         prev["prev_rewards"] = np.asarray(batch[Columns.REWARDS], np.float32)[rows]
     value_batch = getattr(policy, "value_batch", None)
     if value_batch is not None:
-        return np.asarray(value_batch(obs, states or None, **prev), np.float32).reshape(-1)
+        return np.asarray(value_batch(obs, states or None, **prev, **({"views": views} if views else {})),
+                          np.float32).reshape(-1)
     _, _, extra = policy.compute_actions(obs, state_batches=states or None, explore=False,
                                          prev_action_batch=prev.get("prev_actions"),
-                                         prev_reward_batch=prev.get("prev_rewards"))
+                                         prev_reward_batch=prev.get("prev_rewards"),
+                                         **({"input_views": views} if views else {}))
     if Columns.VF_PREDS not in extra:
         raise KeyError(f"{type(policy).__name__} returns no {Columns.VF_PREDS!r} from compute_actions and has no "
                        "value_batch(obs, state_batches): it cannot bootstrap truncated fragments")

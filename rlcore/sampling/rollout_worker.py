@@ -42,6 +42,7 @@ from rlcore.data.columns import Columns
 from rlcore.data.concat import concat_samples
 from rlcore.data.multi_agent_batch import MultiAgentBatch
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
+from rlcore.data.trajectory_views import model_views
 from rlcore.dataflow.worker import ParallelIteratorWorker
 from rlcore.sampling.callbacks import DefaultCallbacks
 from rlcore.sampling.episode import DUMMY_AGENT_ID
@@ -241,22 +242,24 @@ class RolloutWorker(ParallelIteratorWorker):
         policy = self.policy_map[pid]
         prep, obs_filter = self.preprocessors[pid], self.filters[pid]
         initial_state = policy.get_initial_state() if policy.is_recurrent() else []
-        vr = getattr(policy, "view_requirements", {}) or {}
+        model_vr = getattr(getattr(policy, "model", None), "view_requirements", None) or {}
         model_cfg = getattr(getattr(policy, "model", None), "model_config", None) or self.model_config
         use_prev = bool(model_cfg.get("lstm_use_prev_action") or model_cfg.get("lstm_use_prev_reward")
-                        or _used_for_actions(vr, Columns.PREV_ACTIONS) and model_cfg.get("use_lstm"))
+                        or _prev_view(model_vr, Columns.PREV_ACTIONS) or _prev_view(model_vr, Columns.PREV_REWARDS))
+        views = model_views(policy)  # the model's other trajectory views (e.g. the last n observations)
         explore = self.policy_config.get("explore", True)
         # vf_preds for a whole sample in one value_batch call (see sample()) instead of a value pass
         # per step, unless a callback may read them per step (episode.last_pi_info_for()).
         deferrable = getattr(policy, "values_deferrable", None)
-        self._deferred_values = bool(deferrable is not None and deferrable()) and not _overridden_hooks(self.callbacks)
+        self._deferred_values = (bool(deferrable is not None and deferrable()) and not _overridden_hooks(self.callbacks)
+                                 and not views)
         act_kwargs = {"fetch_vf_preds": False} if self._deferred_values else {}
 
-        def act(obs, state_batches, prev_actions, prev_rewards):
+        def act(obs, state_batches, prev_actions, prev_rewards, views=None):
             actions, state_out, extras = policy.compute_actions(
                 obs, state_batches=state_batches or None, prev_action_batch=prev_actions,
                 prev_reward_batch=prev_rewards, explore=explore, timestep=self.global_vars.get("timestep"),
-                **act_kwargs)
+                **({"input_views": views} if views else {}), **act_kwargs)
             n = len(obs)
             keep = {k: v for k, v in extras.items() if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n}
             return actions, list(state_out or []), keep
@@ -277,7 +280,7 @@ class RolloutWorker(ParallelIteratorWorker):
                                 remote_envs=self._remote_envs, vectorize_mode=self._vectorize_mode)
         return VectorSampler(
             env, act=act, num_envs=self.num_envs, rollout_fragment_length=self.fragment_length_per_env,
-            sample_rows=self.rollout_fragment_length, render=self._render,
+            sample_rows=self.rollout_fragment_length, render=self._render, views=views,
             batch_mode=self.batch_mode, seed=self._seed, initial_state=initial_state, use_prev_actions_rewards=use_prev,
             obs_transform=transform,
             action_transform=action_clipper(policy.action_space, self._normalize_actions, self._clip_actions),
@@ -501,9 +504,12 @@ def _is_multi_agent(env: Any, spec: Any) -> bool:
     return isinstance(spec, Mapping) and set(spec) != {DEFAULT_POLICY_ID}
 
 
-def _used_for_actions(view_requirements: Mapping[str, Any], name: str) -> bool:
+def _prev_view(view_requirements: Mapping[str, Any], name: str) -> bool:
+    """Whether a model asks for ``prev_actions``/``prev_rewards`` as the sampler feeds them
+    natively: the previous step's value (shift -1), when computing actions."""
     vr = view_requirements.get(name)
-    return bool(vr is not None and getattr(vr, "used_for_compute_actions", False))
+    return bool(vr is not None and getattr(vr, "used_for_compute_actions", False)
+                and isinstance(vr.shift, (int, np.integer)) and vr.shift == -1)
 
 
 def _make_callbacks(callbacks: Any) -> Any:

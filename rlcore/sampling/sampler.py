@@ -108,6 +108,9 @@ class VectorSampler:
         callbacks: An object with RLlib's episode hooks; ``worker``/``policies`` are passed on.
         eps_id_start: First episode id (workers use disjoint ranges).
         render: Render sub-env 0 after every step (RLlib's ``render_env``).
+        views: Trajectory views to feed ``act`` (``views=`` keyword) and store in each row
+            (:class:`~rlcore.data.trajectory_views.ViewSpec`; the model's own, see
+            :func:`~rlcore.data.trajectory_views.model_views`).
         sample_rows: Rows per :meth:`sample` (default ``rollout_fragment_length * num_envs`` of the
             built env). A rollout worker gives ``rollout_fragment_length * num_envs_per_worker``
             (RLlib 1.x): a user's vector env of more sub-envs than that is sampled in whole
@@ -146,6 +149,7 @@ class VectorSampler:
         vectorize_mode: str = "sync",
         sample_rows: Optional[int] = None,
         render: bool = False,
+        views: Sequence[Any] = (),
     ):
         if (policy is None) == (act is None):
             raise ValueError("give exactly one of `policy` (obs -> actions[, extras]) and `act`")
@@ -188,6 +192,8 @@ class VectorSampler:
             raise ValueError(f"sample_rows must be None or an int >= 1, got {sample_rows!r}")
         self._sample_rows = None if sample_rows is None else int(sample_rows)
         self._render = bool(render)
+        self._view_specs = list(views)
+        self._views = None  # the ViewHistory, made with the first observations
         self._held: Optional[SampleBatch] = None  # fragments popped beyond sample_rows, for the next call
         self._held_lens = np.zeros(0, np.int64)
 
@@ -327,6 +333,14 @@ class VectorSampler:
                 self._prev_actions = np.zeros((n, *(space.shape or ())), space.dtype or np.float32)
             self._prev_rewards = np.zeros(n, np.float32)
         self._pending_starts = [self._begin_episode(i, infos[i] if infos else {}) for i in range(n)]
+        if self._view_specs:
+            from rlcore.data.trajectory_views import ViewHistory
+
+            action_example = (np.zeros(self._struct.width, self._struct.dtype) if self._struct is not None
+                              else np.asarray(self.env.action_space.sample()))
+            self._views = ViewHistory(self._view_specs, n, {Columns.OBS: self._obs[0], Columns.ACTIONS: action_example,
+                                                           Columns.REWARDS: np.float32(0.0)})
+            self._views.start(np.arange(n), self._obs)
 
     def _begin_episode(self, i: int, info: Mapping) -> int:
         """A new episode on env ``i`` (its callbacks called); returns its id."""
@@ -360,7 +374,12 @@ class VectorSampler:
     def _step(self) -> None:
         t0 = time.perf_counter()
         state_in = self._state
-        actions, state_out, extras = self._act(self._obs, state_in, self._prev_actions, self._prev_rewards)
+        views = self._views.views() if self._views else None
+        if views:
+            actions, state_out, extras = self._act(self._obs, state_in, self._prev_actions, self._prev_rewards,
+                                                   views=views)
+        else:
+            actions, state_out, extras = self._act(self._obs, state_in, self._prev_actions, self._prev_rewards)
         env_actions = None
         if self._struct is not None:
             actions, env_actions = self._struct.split(actions, self.num_envs)
@@ -374,6 +393,8 @@ class VectorSampler:
         if self._use_prev:
             extras[Columns.PREV_ACTIONS] = self._prev_actions
             extras[Columns.PREV_REWARDS] = self._prev_rewards
+        if views:
+            extras.update(views)
         if self._collector is None:
             self._make_collector(actions, extras)
         if env_actions is None:
@@ -431,6 +452,10 @@ class VectorSampler:
         if self._use_prev:
             self._prev_actions = actions.copy()
             self._prev_rewards = stored_rewards.astype(np.float32)
+        if self._views:
+            self._views.push(Columns.ACTIONS, actions)
+            self._views.push(Columns.REWARDS, stored_rewards.astype(np.float32))
+            self._views.push(Columns.OBS, next_obs)
         if self._book.wants("on_episode_step"):  # after every step, the last included (RLlib 1.x)
             self._obs, self._raw_obs = new_obs, last_raw
             for i in range(self.num_envs):
@@ -484,6 +509,8 @@ class VectorSampler:
         if self._use_prev:
             self._prev_actions[fresh] = 0
             self._prev_rewards[fresh] = 0.0
+        if self._views:
+            self._views.start(np.flatnonzero(fresh), self._obs[fresh])
         rows = np.flatnonzero(starts)
         ids = np.array([self._begin_episode(i, {}) for i in rows.tolist()], np.int64)
         self._collector.reset(np.ascontiguousarray(self._obs[rows]), env_ids=rows, eps_ids=ids)
