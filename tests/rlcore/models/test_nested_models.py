@@ -66,7 +66,7 @@ def _batch(n=128, seed=0):
 
 @pytest.mark.parametrize("fw", ["torch", "tf2"])
 def test_a_model_wrapping_a_fully_connected_network_trains(fw):
-    pytest.importorskip("torch" if fw == "torch" else "tensorflow")
+    pytest.importorskip("torch") if fw == "torch" else pytest.importorskip("tensorflow")
     from rlcore.algorithms.pg import PGTFPolicy, PGTorchPolicy
 
     name = f"wrapping_fcnet_{fw}"

@@ -83,7 +83,7 @@ def test_tf_import_policy_model_from_h5_and_its_errors(tmp_path):
 
 @pytest.mark.parametrize("fw", ["torch", "tf2"])
 def test_import_model_takes_back_an_exported_policy_checkpoint(tmp_path, fw):
-    pytest.importorskip("torch" if fw == "torch" else "tensorflow")
+    pytest.importorskip("torch") if fw == "torch" else pytest.importorskip("tensorflow")
     source, target = _trainer(fw, seed=1), _trainer(fw, seed=2)
     try:
         source.train()
@@ -128,7 +128,7 @@ class DictObsEnv(gym.Env):
 
 @pytest.mark.parametrize("fw", ["torch", "tf2"])
 def test_exported_models_load_outside_rlcore_and_serving_formats_are_not_imported(tmp_path, fw):
-    pytest.importorskip("torch" if fw == "torch" else "tensorflow")
+    pytest.importorskip("torch") if fw == "torch" else pytest.importorskip("tensorflow")
     trainer = _trainer(fw, seed=0, env=DictObsEnv)
     try:
         trainer.train()
