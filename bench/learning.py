@@ -21,7 +21,9 @@ orientation only; the in-run peer comparison is ray2 / embedded.
 
 Prints a table and writes ``bench/results/learning.json``.
 
-Usage: ``python bench/learning.py [--seeds 0 1 2] [--target 450] [--max-steps 300000] [--modes embedded ray2]``
+Usage: ``python bench/learning.py [--seeds 0 1 2] [--target 450] [--max-steps 300000] [--modes embedded ray2]
+[--vectorize sync|vector_entry_point]`` (the env vectorization: the product's default, or gymnasium's
+vectorized CartPole chosen explicitly; issue #7's figures were taken with the latter, then the only path)
 """
 
 from __future__ import annotations
@@ -45,11 +47,12 @@ RLLIB_260_SECONDS = 17.1
 LAST_EPISODES = 20
 
 
-def ppo_config(mode: str, seed: int) -> dict:
+def ppo_config(mode: str, seed: int, vectorize: str = "sync") -> dict:
     """The fixed benchmark hyperparameters for one setup and seed."""
     workers, envs = (0, 8) if mode == "embedded" else (2, 4)
     return {
         "env": "CartPole-v1",
+        "gym_env_vectorize_mode": vectorize,
         "framework": "torch",
         "seed": seed,
         "num_workers": workers,
@@ -77,12 +80,12 @@ def last_episodes_mean(result: dict) -> float:
     return float("nan") if not rewards else float(sum(rewards[-LAST_EPISODES:]) / len(rewards[-LAST_EPISODES:]))
 
 
-def run_once(mode: str, seed: int, target: float, max_steps: int) -> dict:
+def run_once(mode: str, seed: int, target: float, max_steps: int, vectorize: str = "sync") -> dict:
     """Trains one PPO trainer until the target; returns seconds, steps and iterations."""
     from rlcore.algorithms.ppo import PPOTrainer
 
     start = time.perf_counter()
-    trainer = PPOTrainer(config=ppo_config(mode, seed))
+    trainer = PPOTrainer(config=ppo_config(mode, seed, vectorize))
     built = time.perf_counter() - start
     threads = sys.modules["torch"].get_num_threads()
     reached, steps, iterations, ret = False, 0, 0, float("nan")
@@ -120,6 +123,9 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=450.0)
     parser.add_argument("--max-steps", type=int, default=300_000)
     parser.add_argument("--modes", nargs="+", default=["embedded", "ray2"], choices=["embedded", "ray2"])
+    parser.add_argument("--vectorize", default="sync", choices=["sync", "vector_entry_point"],
+                        help="gym_env_vectorize_mode: the product's default (sync: 8 CartPole copies in one loop) "
+                             "or gymnasium's CartPoleVectorEnv, chosen explicitly")
     args = parser.parse_args()
 
     import torch  # noqa: F401 - imported before the clock starts (its threads are left to the product)
@@ -132,7 +138,7 @@ def main() -> None:
             ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
         try:
             for seed in args.seeds:
-                run = run_once(mode, seed, args.target, args.max_steps)
+                run = run_once(mode, seed, args.target, args.max_steps, args.vectorize)
                 runs.append(run)
                 print(f"  {mode:9s} seed {seed}: {'reached' if run['reached'] else 'NOT reached'} "
                       f"{run['final_return']:6.1f} in {run['seconds']:6.1f} s, {run['env_steps']} env steps, "
@@ -143,7 +149,8 @@ def main() -> None:
 
     summary = {mode: summarize([r for r in runs if r["mode"] == mode]) for mode in args.modes}
     print()
-    print(f"PPO CartPole-v1 to mean return {args.target:g} (last {LAST_EPISODES} episodes), seeds {args.seeds}")
+    print(f"PPO CartPole-v1 to mean return {args.target:g} (last {LAST_EPISODES} episodes), seeds {args.seeds}, "
+          f"gym_env_vectorize_mode={args.vectorize}")
     print(f"{'setup':10s} {'reached':>8s} {'median s':>9s} {'range s':>15s} {'median steps':>13s} {'range steps':>17s}")
     for mode, s in summary.items():
         if not s.get("reached"):
@@ -166,7 +173,7 @@ def main() -> None:
 
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     out = {"benchmark": "learning", "target": args.target, "seeds": args.seeds, "runs": runs, "summary": summary,
-           "ratios": ratios, "settings": ppo_config("embedded", 0), "load_average_at_end": load,
+           "ratios": ratios, "settings": ppo_config("embedded", 0, args.vectorize), "load_average_at_end": load,
            "python": platform.python_version(), "machine": platform.machine()}
     path = Path(__file__).resolve().parent / "results" / "learning.json"
     path.parent.mkdir(parents=True, exist_ok=True)
