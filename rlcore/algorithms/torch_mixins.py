@@ -19,6 +19,7 @@ import numpy as np
 
 from rlcore.algorithms.value_network import ValueNetworkMixin
 from rlcore.data.columns import Columns
+from rlcore.policy.torch_policy import DEFAULT_OPTIMIZER
 
 __all__ = ["TorchValueNetworkMixin", "adam_optimizer", "explained_variance", "sequence_mask", "masked_mean_fn", "masked_sum_fn"]
 
@@ -37,6 +38,9 @@ def adam_optimizer(policy: Any, config: Dict[str, Any]) -> Any:
     from rlcore.policy.torch_optim import adam
 
     return adam(policy.model.parameters(), lr=config["lr"])
+
+
+setattr(adam_optimizer, DEFAULT_OPTIMIZER, True)  # rlcore's default Adam: a policy makes it when first needed
 
 
 def explained_variance(y: Any, pred: Any) -> Any:

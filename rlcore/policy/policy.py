@@ -29,7 +29,6 @@ Examples:
 
 from __future__ import annotations
 
-import weakref
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -75,11 +74,13 @@ def clip_action(action: Any, space: Any) -> Any:
     return action
 
 
-# rlcore's own ``postprocess_trajectory`` functions (base classes and templates), each with the
-# ``postprocess_fn`` it runs after the exploration's (None: nothing). The sampler skips or batches
-# only these, recognised by identity: a user's override or wrapper (even one made with
-# functools.wraps) is always called per fragment (rlcore.sampling.trajectory_postprocessor).
-_KNOWN_POSTPROCESSING: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# rlcore's own ``postprocess_trajectory`` functions (base classes and templates) carry the
+# ``postprocess_fn`` they run after the exploration's (None: nothing) in an attribute, which
+# survives the by-value pickling that sends a template-made policy class to a Ray worker. The
+# sampler skips or batches only these: a user's override is unmarked, and a wrapper made with
+# functools.wraps (which copies the attribute) is told apart by its ``__wrapped__``
+# (rlcore.sampling.trajectory_postprocessor).
+_MARK = "_rlcore_postprocess_fn"
 _UNKNOWN = object()
 
 
@@ -96,16 +97,15 @@ def known_postprocessing(fn: Callable, postprocess_fn: Optional[Callable] = None
         >>> known_postprocessing(mine) is mine, postprocess_fn_of(mine), postprocess_fn_of(len) is _UNKNOWN
         (True, None, True)
     """
-    _KNOWN_POSTPROCESSING[fn] = postprocess_fn
+    setattr(fn, _MARK, postprocess_fn)
     return fn
 
 
 def postprocess_fn_of(fn: Callable) -> Any:
     """The ``postprocess_fn`` a marked ``postprocess_trajectory`` runs, or ``_UNKNOWN`` (user code)."""
-    try:
-        return _KNOWN_POSTPROCESSING.get(fn, _UNKNOWN)
-    except TypeError:  # not weak-referenceable: not one of ours
-        return _UNKNOWN
+    if "__wrapped__" in getattr(fn, "__dict__", {}):
+        return _UNKNOWN  # a user's wrapper around one of ours
+    return getattr(fn, _MARK, _UNKNOWN)
 
 
 class Policy:

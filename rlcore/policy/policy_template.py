@@ -223,6 +223,12 @@ def build_policy_class(
             return base.optimizer(self)
         return optimizer_fn(self, self.config)
 
+    if fw == "torch":
+        from rlcore.policy.torch_policy import DEFAULT_OPTIMIZER
+
+        if optimizer_fn is None or getattr(optimizer_fn, DEFAULT_OPTIMIZER, False):
+            setattr(optimizer, DEFAULT_OPTIMIZER, True)  # the default Adam: made when first needed
+
     def extra_action_out(self, *args):
         out = dict(base.extra_action_out(self, *args))
         if extra_action_out_fn is not None:

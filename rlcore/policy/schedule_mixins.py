@@ -48,7 +48,8 @@ class LearningRateSchedule:
             self._set_optimizer_lr(self.cur_lr)
 
     def _set_optimizer_lr(self, lr: float) -> None:
-        for opt in getattr(self, "_optimizers", []):
+        built = self.__dict__.get("_built_optimizers", ())  # torch: built on first use (it takes cur_lr then)
+        for opt in (built or ()) if "_built_optimizers" in self.__dict__ else getattr(self, "_optimizers", []):
             if hasattr(opt, "param_groups"):
                 for g in opt.param_groups:
                     g["lr"] = lr

@@ -32,6 +32,12 @@ from rlcore.policy.utils import call_with_accepted_kwargs, force_list, to_numpy 
 __all__ = ["TorchPolicy", "LearningRateSchedule", "EntropyCoeffSchedule"]
 
 
+#: The attribute marking an ``optimizer`` method, or a template ``optimizer_fn``, that only makes
+#: rlcore's default Adam (no user code): such optimizers are built on first use. (An attribute,
+#: not a registry: a template-made class reaches a Ray worker pickled by value.)
+DEFAULT_OPTIMIZER = "_rlcore_default_optimizer"
+
+
 class TorchPolicy(Policy):
     """Template for a torch policy; usually built with ``build_torch_policy``.
 
@@ -83,11 +89,43 @@ class TorchPolicy(Policy):
         self._lock = threading.RLock()
         self._has_value_function: Optional[bool] = None
         self.exploration = self._create_exploration()
-        self._optimizers = force_list(self.optimizer()) if loss is not None else []
-        self._optimizers = self.exploration.get_exploration_optimizer(self._optimizers)
+        # rlcore's default Adam is made when first needed (a learning step, its state): the first
+        # torch.optim optimizer of a process imports torch._dynamo (~0.9 s), which a rollout worker
+        # that only samples never needs. A user's optimizer (optimizer_fn, an override) is made
+        # now, as in RLlib 1.x.
+        self.__dict__["_built_optimizers"] = None
+        if not getattr(type(self).optimizer, DEFAULT_OPTIMIZER, False):
+            self._optimizers  # noqa: B018 - builds them
         if getattr(model, "view_requirements", None):
             self.view_requirements.update(model.view_requirements)
         self._update_state_view_requirements(self.max_seq_len)
+
+    @property
+    def _optimizers(self) -> List[Any]:  # noqa: D401
+        """The policy's optimizers (built on first use, then with the current ``cur_lr``)."""
+        opts = self.__dict__.get("_built_optimizers")
+        if opts is None:
+            opts = force_list(self.optimizer()) if self._loss is not None else []
+            opts = self.exploration.get_exploration_optimizer(opts)
+            self.__dict__["_built_optimizers"] = opts
+            lr = self.__dict__.get("cur_lr")
+            if lr is not None and lr != self.config.get("lr") and hasattr(self, "_set_optimizer_lr"):
+                self._set_optimizer_lr(lr)  # a learning-rate schedule moved before the first step
+        return opts
+
+    @_optimizers.setter
+    def _optimizers(self, optimizers: List[Any]) -> None:
+        self.__dict__["_built_optimizers"] = list(optimizers)
+
+    def _optimizer_count(self) -> int:
+        """How many optimizers the policy has, without building the default Adam when the count
+        is known (one, and an exploration that adds none)."""
+        from rlcore.policy.exploration import Exploration
+
+        built = self.__dict__.get("_built_optimizers")
+        if built is None and type(self.exploration).get_exploration_optimizer is Exploration.get_exploration_optimizer:
+            return 1 if self._loss is not None else 0
+        return len(self._optimizers)
 
     # -- overridable hooks (the templates plug functions in here) --------------------------------
     def optimizer(self) -> Any:
@@ -96,6 +134,8 @@ class TorchPolicy(Policy):
         from rlcore.policy.torch_optim import adam
 
         return adam(self.model.parameters(), lr=self.config.get("lr", 5e-5))
+
+    setattr(optimizer, DEFAULT_OPTIMIZER, True)
 
     def values_deferrable(self) -> bool:
         """Whether a sampler may leave ``vf_preds`` out of its per-step ``compute_actions`` calls
@@ -293,16 +333,24 @@ class TorchPolicy(Policy):
                                                 batch_divisibility_req=self.batch_divisibility_req)
         return convert_columns(batch, self._tensor, is_training=True)
 
-    def _backward(self, train_batch: TrainBatch) -> Tuple[Dict[str, Any], List[Any]]:
+    def _backward(self, train_batch: TrainBatch, check_only: bool = False) -> Tuple[Dict[str, Any], List[Any]]:
         if self._loss is None:
             raise ValueError(f"{type(self).__name__} has no loss function (built with loss=None); it cannot learn")
         losses = force_list(self._loss(self, self.model, self.dist_class, train_batch))
         losses = force_list(self.model.custom_loss(losses if len(losses) > 1 else losses[0], train_batch))
         losses = force_list(self.exploration.get_exploration_loss(losses if len(losses) > 1 else losses[0],
                                                                   train_batch))
-        if len(losses) != len(self._optimizers):
-            raise ValueError(f"loss_fn returned {len(losses)} losses but the policy has {len(self._optimizers)} optimizers;"
+        if check_only:  # the construction-time check: the losses and their gradients exist
+            for i, loss in enumerate(losses):
+                loss.backward(retain_graph=i < len(losses) - 1)
+            n_opt = self._optimizer_count()
+        else:
+            n_opt = len(self._optimizers)
+        if len(losses) != n_opt:
+            raise ValueError(f"loss_fn returned {len(losses)} losses but the policy has {n_opt} optimizers;"
                              " expected one loss per optimizer")
+        if check_only:
+            return {}, losses
         grad_info: Dict[str, Any] = {}
         for i, (opt, loss) in enumerate(zip(self._optimizers, losses)):
             opt.zero_grad()
@@ -323,10 +371,10 @@ class TorchPolicy(Policy):
         """Runs the loss, ``backward`` and the stats once on a batch without stepping (template init)."""
         with self._lock:
             train_batch = self._prepare_train_batch(batch)
-            grad_info, _ = self._backward(train_batch)
+            grad_info, _ = self._backward(train_batch, check_only=True)
             self._learner_info(train_batch, grad_info)
-            for opt in self._optimizers:
-                opt.zero_grad()
+            for param in self.model.parameters():  # as zero_grad(), without building the optimizers
+                param.grad = None
 
     def set_training(self, training: bool) -> None:
         """Puts the model in train (learning) or eval (inference) mode, if it is not already there.

@@ -419,7 +419,7 @@ class VectorSampler:
         term, trunc, done = limits.terminateds, limits.truncateds, limits.done
         if waiting is not None:
             done = done & ~waiting
-        stored_rewards = clip_rewards(rewards, self._clip_rewards)
+        stored_rewards = rewards if self._clip_rewards is None else clip_rewards(rewards, self._clip_rewards)
         next_raw = step.obs
         next_obs = np.ascontiguousarray(self._process(next_raw))
         any_done = bool(done.any())

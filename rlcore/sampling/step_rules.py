@@ -89,6 +89,18 @@ class LimitOutcome(NamedTuple):
     soft: Optional[np.ndarray]
 
 
+_NO_RESETS: dict = {}
+
+
+def _no_resets(n: int) -> np.ndarray:
+    """A shared read-only all-False mask of ``n`` envs."""
+    mask = _NO_RESETS.get(n)
+    if mask is None:
+        mask = _NO_RESETS[n] = np.zeros(n, np.bool_)
+        mask.flags.writeable = False
+    return mask
+
+
 class EpisodeLimits:
     """RLlib 1.x's ``horizon``, ``soft_horizon`` and ``no_done_at_end``, for arrays of envs.
 
@@ -146,6 +158,8 @@ class EpisodeLimits:
         term = np.asarray(terminateds, np.bool_)
         trunc = np.asarray(truncateds, np.bool_)
         ended = term | trunc
+        if self.horizon is None and not self.no_done_at_end:  # the common case: the envs' own flags
+            return LimitOutcome(term, trunc, ended, _no_resets(len(ended)), None)
         reset = np.zeros_like(ended)
         soft = None
         if self.horizon is not None:

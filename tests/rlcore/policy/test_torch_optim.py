@@ -115,3 +115,23 @@ def test_adam_leaves_an_explicit_choice_alone():
     p = torch.nn.Parameter(torch.ones(2))
     assert adam([p], lr=0.1, fused=False).defaults["fused"] is False
     assert adam([torch.nn.Parameter(torch.ones(2))], lr=0.1).defaults["fused"] is True
+
+
+def test_default_adam_is_made_on_first_use_with_the_scheduled_lr():
+    """A sampling-only worker never builds torch.optim (whose first optimizer imports
+    torch._dynamo, ~0.9 s a process); the first learning step does, at the current scheduled lr."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gymnasium as gym\n"
+        "from rlcore.algorithms.ppo import PPOTorchPolicy\n"
+        "p = PPOTorchPolicy(gym.spaces.Box(-1, 1, (4,)), gym.spaces.Discrete(2),"
+        " {'lr_schedule': [[0, 0.1], [100, 0.001]]})\n"
+        "p.compute_actions(gym.spaces.Box(-1, 1, (3, 4)).sample())\n"
+        "p.on_global_var_update({'timestep': 100})\n"
+        "print('torch._dynamo' in sys.modules, p.__dict__['_built_optimizers'] is None)\n"
+        "print(p._optimizers[0].param_groups[0]['lr'], 'torch._dynamo' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "True", "0.001", "True"]

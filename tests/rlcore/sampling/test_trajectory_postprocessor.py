@@ -501,3 +501,29 @@ def test_on_postprocess_trajectory_gets_1x_arguments(env):
             assert set(by_key) == set(frags)
     finally:
         worker.stop()
+
+
+@pytest.mark.ray
+def test_remote_workers_keep_the_batched_path_and_build_no_optimizer(ray_session):
+    """A template-made policy class reaches a Ray worker pickled by value (new function objects):
+    its postprocessing is still recognised as rlcore's own (batched GAE), and a sampling-only
+    worker never builds the torch optimizer (whose first construction imports torch._dynamo)."""
+    from rlcore.algorithms.ppo import PPOTrainer
+
+    trainer = PPOTrainer(config={"env": "CartPole-v1", "framework": "torch", "num_workers": 1,
+                                 "model": {"fcnet_hiddens": [8]}})
+    try:
+        def probe(worker):
+            import sys
+
+            from rlcore.sampling.trajectory_postprocessor import postprocess_plan
+
+            policy = worker.get_policy()
+            return (postprocess_plan(policy), policy.__dict__.get("_built_optimizers") is None,
+                    "torch._dynamo" in sys.modules)
+
+        local, remote = trainer.workers.foreach_worker(probe)
+        assert local[:2] == ("batched", True)
+        assert remote == ("batched", True, False)
+    finally:
+        trainer.stop()
