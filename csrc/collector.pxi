@@ -253,16 +253,25 @@ cdef class TrajectoryCollector:
             _array(name, arr, dtypes, 1, shape[0])
         raise ValueError(f"{name} cannot be read as a C-contiguous buffer")
 
-    def append(self, actions, rewards, terminateds, truncateds, new_obs, extras=(), next_obs=None, env_ids=None):
-        """Appends one row per env (or per env of ``env_ids``); returns :attr:`ready_rows` (see
-        ``rlcore/_core.pyi``)."""
+    def append(self, actions, rewards, terminateds, truncateds, new_obs, extras=(), next_obs=None, env_ids=None,
+               skip=None):
+        """Appends one row per env (or per env of ``env_ids``; none for envs where ``skip``);
+        returns :attr:`ready_rows` (see ``rlcore/_core.pyi``)."""
         cdef Py_buffer views[_MAX_COLS + 6]
         cdef int nviews = 0, c, ncols = self._ncols
         cdef Py_ssize_t n = self.num_envs, i, k, p, cap, need, rb, rbo = self._rowbytes[0]
         cdef bint subset = env_ids is not None
         cdef const int64_t[::1] id_view
         cdef const int64_t* ids = NULL
+        cdef const uint8_t[::1] skip_view
+        cdef const uint8_t* skips = NULL
         full_shapes = self._full_shapes
+        if skip is not None:
+            if subset:
+                raise ValueError("give env_ids or skip, not both")
+            skip_view = _flags("skip", skip, self.num_envs).view(np.uint8)
+            if self.num_envs:
+                skips = &skip_view[0]
         if subset:
             env_ids = _distinct_env_ids(env_ids, self.num_envs)
             n = env_ids.shape[0]
@@ -301,10 +310,14 @@ cdef class TrajectoryCollector:
             need = 0
             for k in range(n):
                 i = ids[k] if subset else k
+                if skips != NULL and skips[k]:
+                    continue
                 if self._awaiting[i]:
                     waiting = np.flatnonzero(self._state[8]).tolist()
                     if subset:
                         waiting = sorted(set(waiting) & set(env_ids.tolist()))
+                    elif skip is not None:
+                        waiting = [e for e in waiting if not skip[e]]
                     raise ValueError(f"envs {waiting} await reset() before append()")
                 if self._pos[i] + 3 > need:
                     need = self._pos[i] + 3
@@ -314,6 +327,8 @@ cdef class TrajectoryCollector:
             with nogil:
                 for k in range(n):
                     i = ids[k] if subset else k
+                    if skips != NULL and skips[k]:
+                        continue
                     p = self._pos[i]
                     for c in range(1, ncols):
                         rb = self._rowbytes[c]

@@ -186,13 +186,16 @@ class TrajectoryCollector:
         extras: Sequence[np.ndarray] | Mapping[str, np.ndarray] = (),
         next_obs: np.ndarray | None = None,
         env_ids: i64 | None = None,
+        skip: flag | None = None,
     ) -> int:
         """Appends one row per env; returns :attr:`ready_rows`. ``new_obs`` is each env's true
         successor observation (the final one for an env whose episode ended); ``next_obs``, if
         given, holds the first observation of the next episode for envs that ended (other rows
         are ignored), else those envs wait for :meth:`reset`. Rewards may be float32 or float64.
         With ``env_ids`` (distinct int64 env indices, any order) every input has one row per
-        listed env instead, row ``k`` for env ``env_ids[k]``; the other envs are left as they are."""
+        listed env instead, row ``k`` for env ``env_ids[k]``; the other envs are left as they are.
+        With ``skip`` (bool per env) the rows of the skipped envs are ignored (no row; such an env
+        may await its reset)."""
     def cut(self, env_ids: i64 | None = None) -> int:
         """Cuts every in-progress fragment now (a cut segment bootstraps); returns ready rows."""
     def pop(self) -> tuple[dict[str, np.ndarray], i64]:

@@ -452,7 +452,11 @@ class TrajectoryCollector:
         self._awaiting = np.concatenate([self._awaiting, np.ones(count, np.bool_)])
         return self.num_envs
 
-    def append(self, actions, rewards, terminateds, truncateds, new_obs, extras=(), next_obs=None, env_ids=None):
+    def append(self, actions, rewards, terminateds, truncateds, new_obs, extras=(), next_obs=None, env_ids=None,
+               skip=None):
+        if skip is not None and env_ids is not None:
+            raise ValueError("give env_ids or skip, not both")
+        skipped = _flags("skip", skip, self.num_envs) if skip is not None else np.zeros(self.num_envs, np.bool_)
         rows_for = range(self.num_envs) if env_ids is None else _distinct_env_ids(env_ids, self.num_envs).tolist()
         n = len(rows_for)
         actions = self._rows_of("actions", actions, n, "actions")
@@ -464,10 +468,12 @@ class TrajectoryCollector:
         extras = [self._rows_of(f"extras[{k!r}]", a, n, k) for k, a in zip(self.extra_names, extras)]
         if next_obs is not None:
             next_obs = self._rows_of("next_obs", next_obs, n, "obs")
-        waiting = [i for i in rows_for if self._awaiting[i]]
+        waiting = [i for i in rows_for if self._awaiting[i] and not skipped[i]]
         if waiting:
             raise ValueError(f"envs {waiting} await reset() before append()")
         for k, i in enumerate(rows_for):
+            if skipped[i]:
+                continue
             done = bool(terminateds[k] or truncateds[k])
             row = {
                 "obs": self._cur_obs[i],

@@ -440,10 +440,8 @@ class VectorSampler:
                 next_raw, next_obs = self._reset_envs(limits.reset, next_raw, next_obs)
         if waiting is None:
             self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras)
-        else:
-            rows = np.flatnonzero(~waiting)
-            self._collector.append(actions[rows], stored_rewards[rows], term[rows], trunc[rows], new_obs[rows],
-                                   {k: v[rows] for k, v in extras.items()}, env_ids=rows)
+        else:  # the auto-reset rows of "next_step" envs are no transition
+            self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras, skip=waiting)
             for i in np.flatnonzero(waiting).tolist():
                 self._skipped[i].append(self._step_count)
         self._step_infos.append(step.infos or self._no_infos)

@@ -349,3 +349,55 @@ def test_added_envs_wait_for_reset_and_keep_the_old_rows(impl):
     assert batch["obs"][:, 0].tolist() == [1.0, 2.0, 3.0] and batch["actions"].tolist() == [4, 5, 5]
     with pytest.raises(ValueError, match="count must be an int >= 1"):
         c.add_envs(0)
+
+
+def _drive_skips(mod, mode, seed, steps=120):
+    """Full-width appends that skip random envs (and every env awaiting its reset)."""
+    rng = np.random.default_rng(seed)
+    c = mod.TrajectoryCollector(4, (2,), np.float32, (), np.int64, {"vf_preds": ((), np.float32)}, 5, mode)
+    c.reset(rng.standard_normal((4, 2)).astype(np.float32))
+    pops = []
+    for _ in range(steps):
+        skip = (rng.random(4) < 0.3) | c.awaiting_reset
+        c.append(rng.integers(0, 3, 4), rng.standard_normal(4).astype(np.float32), rng.random(4) < 0.1,
+                 np.zeros(4, bool), rng.standard_normal((4, 2)).astype(np.float32),
+                 [rng.standard_normal(4).astype(np.float32)], skip=skip)
+        waiting = np.flatnonzero(c.awaiting_reset & (rng.random(4) < 0.5)).astype(np.int64)
+        if len(waiting):
+            c.reset(rng.standard_normal((len(waiting), 2)).astype(np.float32), waiting)
+        if rng.random() < 0.2:
+            pops.append(c.pop())
+    c.cut()
+    pops.append(c.pop())
+    return pops
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_skip_native_matches_twin(impl, mode, seed):
+    got, want = _drive_skips(impl, mode, seed), _drive_skips(_reference, mode, seed)
+    assert len(got) == len(want)
+    for a, b in zip(got, want):
+        _assert_batches_equal(a, b)
+
+
+def test_skip_rows_are_not_appended_and_errors(impl):
+    c = impl.TrajectoryCollector(2, (1,), np.float32, (), np.int64, None, 10, "complete_episodes")
+    c.reset(np.array([[0.0], [10.0]], np.float32))
+    c.append(np.array([1, 2]), np.ones(2), np.array([True, False]), np.zeros(2, bool),
+             np.array([[1.0], [11.0]], np.float32), skip=np.array([False, True]))
+    assert c.awaiting_reset.tolist() == [True, False] and c.pending_rows == 0  # env 0's episode ended, env 1 idle
+    c.append(np.array([3, 4]), np.ones(2), np.array([False, True]), np.zeros(2, bool),
+             np.array([[9.0], [12.0]], np.float32), skip=np.array([True, False]))  # env 0 waits, skipped
+    batch, seg_lens = c.pop()
+    assert batch["env_id"].tolist() == [0, 1] and batch["obs"][:, 0].tolist() == [0.0, 10.0]
+    assert batch["actions"].tolist() == [1, 4] and batch["new_obs"][:, 0].tolist() == [1.0, 12.0]
+    with pytest.raises(ValueError, match=r"envs \[0\] await reset"):
+        c.append(np.zeros(2, np.int64), np.ones(2), np.zeros(2, bool), np.zeros(2, bool), np.zeros((2, 1), np.float32),
+                 skip=np.array([False, True]))
+    with pytest.raises(ValueError, match="env_ids or skip, not both"):
+        c.append(np.zeros(1, np.int64), np.ones(1), np.zeros(1, bool), np.zeros(1, bool), np.zeros((1, 1), np.float32),
+                 env_ids=np.array([1], np.int64), skip=np.array([False, False]))
+    with pytest.raises(ValueError, match="skip has 3 rows, expected 2"):
+        c.append(np.zeros(2, np.int64), np.ones(2), np.zeros(2, bool), np.zeros(2, bool), np.zeros((2, 1), np.float32),
+                 skip=np.zeros(3, bool))
