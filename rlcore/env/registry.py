@@ -111,7 +111,7 @@ def _gym_id_problem(name: str) -> str | None:
         gymnasium.spec(name)
     except gymnasium.error.DeprecatedEnv as err:  # e.g. Taxi-v3: gymnasium names the new version
         return str(err)
-    except Exception:  # gymnasium raises several error kinds for unknown ids
+    except gymnasium.error.Error:  # NameNotFound, VersionNotFound, NamespaceNotFound, ...
         return ""
     return None
 

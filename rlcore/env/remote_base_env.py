@@ -10,12 +10,15 @@ being scheduled. Ray is imported only when this class is used, and must already 
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable
 
 import numpy as np
 
 from rlcore.env.base_env import BaseEnv, EnvError, VectorStep, empty_batch, env_name_of
 from rlcore.env.env_context import EnvContext
+
+logger = logging.getLogger(__name__)
 
 
 class _RemoteSubEnv:
@@ -98,7 +101,7 @@ class RemoteBaseEnv(BaseEnv):
             for i, ref in enumerate(refs):  # find which sub-env failed, for the message
                 try:
                     ray.get(ref, timeout=0.1)
-                except Exception:
+                except ray.exceptions.RayError:  # task error, dead actor or still running
                     index = i
                     break
             raise EnvError(self.env_name, index, phase, self.worker_index, err) from err
@@ -157,8 +160,8 @@ class RemoteBaseEnv(BaseEnv):
         ray = self._ray
         try:
             ray.get([a.close.remote() for a in self._actors], timeout=self._timeout)
-        except Exception:  # closing is best effort: the actors are killed right after
-            pass
+        except ray.exceptions.RayError as err:  # the actors are killed right after anyway
+            logger.debug("closing remote sub-envs of %s: %s", self.env_name, err)
         for actor in self._actors:
             ray.kill(actor)
         self._actors = []

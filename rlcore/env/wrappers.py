@@ -73,8 +73,8 @@ def is_new_reset_result(result: Any, observation_space: Any = None) -> bool:
     if observation_space is not None and type(observation_space).__name__ == "Tuple":
         try:
             return not observation_space.contains(result)
-        except Exception:  # a space that cannot judge the value: trust the shape of the result
-            return True
+        except (TypeError, ValueError, AttributeError, IndexError, KeyError):
+            return True  # a space that cannot judge the value: trust the shape of the result
     return True
 
 

@@ -238,7 +238,7 @@ class WorkerSet:
                 failed.append(self._remote.index(worker) + 1)
                 try:
                     ray.kill(worker)
-                except Exception:  # noqa: BLE001 - already gone
+                except ray.exceptions.RayError:  # a handle from an ended Ray session: nothing to kill
                     pass
                 self._handle_failure(worker, err)
         return failed
@@ -269,6 +269,6 @@ class WorkerSet:
             for w in self._remote:
                 try:
                     ray.kill(w)
-                except Exception:  # noqa: BLE001 - already gone
+                except ray.exceptions.RayError:  # a handle from an ended Ray session: nothing to kill
                     pass
             self._remote = []

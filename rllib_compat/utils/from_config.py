@@ -108,8 +108,8 @@ def from_config(cls: Any, config: Any = None, **kwargs: Any) -> Any:
         return config
     try:
         config = copy.deepcopy(config)
-    except Exception:  # noqa: BLE001 - uncopyable specs are used as given
-        pass
+    except (TypeError, copy.Error):  # a spec holding e.g. a lock is used as given (top level copied below)
+        config = dict(config) if isinstance(config, dict) else config
     if isinstance(config, dict):
         type_ = config.pop("type", None)
         ctor_kwargs = {**config, **kwargs}
