@@ -3,9 +3,7 @@
 import importlib.util
 from pathlib import Path
 
-import pytest
-
-torch = pytest.importorskip("torch")
+import torch
 
 
 def test_embedded_ppo_learns_cartpole():

@@ -10,7 +10,6 @@ import pytest
 from rlcore.env import MultiAgentEnv
 from rlcore.rollout import RolloutSaver, keep_going, rollout
 
-pytest.importorskip("torch")
 
 FAST = {"framework": "torch", "num_workers": 0, "rollout_fragment_length": 20, "train_batch_size": 20,
         "log_sys_usage": False, "seed": 0, "model": {"fcnet_hiddens": [8]}}

@@ -40,7 +40,7 @@ def test_bad_thread_values_name_the_key(value):
 @pytest.fixture
 def torch_threads():
     """Restores torch's intra-op thread count after the test."""
-    torch = pytest.importorskip("torch")
+    import torch
     before = torch.get_num_threads()
     yield torch
     torch.set_num_threads(before)

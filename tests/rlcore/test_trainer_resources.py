@@ -14,7 +14,6 @@ FAST_PG = {"env": "CartPole-v1", "framework": "torch", "num_workers": 0, "rollou
 
 
 def _pg():
-    pytest.importorskip("torch")
     from rlcore.algorithms.pg import PGTrainer
 
     return PGTrainer

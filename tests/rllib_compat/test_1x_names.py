@@ -21,7 +21,6 @@ FAST_PG = {"env": "CartPole-v1", "num_workers": 0, "rollout_fragment_length": 20
 @pytest.fixture(scope="module")
 def pg_trainer():
     """A small torch PG trainer built through the 1.x path, trained one iteration."""
-    pytest.importorskip("torch")
     from rllib_compat.agents.pg import PGTrainer
 
     trainer = PGTrainer(config={**FAST_PG, "framework": "torch"})
@@ -111,7 +110,7 @@ def test_typing_aliases_annotate_a_real_function():
 
 
 def test_torch_ops():
-    torch = pytest.importorskip("torch")
+    import torch
     from rllib_compat.utils.torch_ops import (
         FLOAT_MAX,
         FLOAT_MIN,
@@ -143,7 +142,7 @@ def test_torch_ops():
 
 
 def test_tf_ops():
-    tf = pytest.importorskip("tensorflow")
+    import tensorflow as tf
     from rllib_compat._absent import AbsentFeatureError
     from rllib_compat.utils.tf_ops import (
         convert_to_non_tf_type,
@@ -267,7 +266,7 @@ def test_models_utils():
     from rllib_compat.models.utils import get_activation_fn, get_filter_config, get_initializer
 
     assert get_filter_config((42, 42, 3)) == [[16, [4, 4], 2], [32, [4, 4], 2], [256, [11, 11], 1]]
-    torch = pytest.importorskip("torch")
+    import torch
     assert get_activation_fn("relu", framework="torch") is torch.nn.ReLU
     w = torch.empty(4, 4)
     get_initializer("xavier_uniform", framework="torch")(w)
@@ -339,7 +338,6 @@ def test_names_policy_agents_env_models():
 
 
 def test_tf_policy_loss_initialized():
-    pytest.importorskip("tensorflow")
     from rllib_compat.agents.pg import PGTFPolicy
     from rllib_compat.policy.tf_policy import TFPolicy
 

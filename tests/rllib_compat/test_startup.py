@@ -120,7 +120,6 @@ def test_make_multi_agent_before_the_env_is_registered_with_ray_tune():
 
 
 def test_keras_custom_model_sized_by_a_gymnasium_discrete_n():
-    pytest.importorskip("tensorflow")
     from rllib_compat.models import ModelCatalog
     from rllib_compat.models.tf.tf_modelv2 import TFModelV2
     from rllib_compat.utils.framework import try_import_tf

@@ -5,12 +5,9 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from rllib_compat import rollout as rollout_module
 from rllib_compat import train as train_module
 
-pytest.importorskip("torch")
 CONFIG = '{"train_batch_size": 40, "rollout_fragment_length": 40, "log_sys_usage": false, "model": {"fcnet_hiddens": [8]}}'
 
 

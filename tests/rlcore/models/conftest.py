@@ -8,10 +8,10 @@ import pytest
 def fw(request):
     """The framework under test (skipped when it is not installed); seeds its RNG."""
     if request.param == "torch":
-        torch = pytest.importorskip("torch")
+        import torch
         torch.manual_seed(0)
     else:
-        tf = pytest.importorskip("tensorflow")
+        import tensorflow as tf
         tf.random.set_seed(0)
     return request.param
 

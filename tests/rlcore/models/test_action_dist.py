@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-torch = pytest.importorskip("torch")
+import torch
 
 from rlcore.models.torch import torch_action_dist as T  # noqa: E402
 
@@ -210,7 +210,6 @@ def _torch_values(cls, kw, inp, other, x):
 
 
 def _tf_values(name, kw, inp, other, x):
-    pytest.importorskip("tensorflow")
     from rlcore.models.tf import tf_action_dist as F
 
     cls = getattr(F, name)
@@ -241,7 +240,7 @@ def test_torch_and_tf_agree_in_float32(name, tcls, fname, kw, width, x, forms):
 
 @pytest.mark.parametrize("name,tcls,fname,kw,width,x,forms", CASES, ids=[c[0] for c in CASES])
 def test_deterministic_sample_and_its_logp_agree_across_frameworks(name, tcls, fname, kw, width, x, forms):
-    tf = pytest.importorskip("tensorflow")
+    import tensorflow as tf
     from rlcore.models.tf import tf_action_dist as F
 
     inp = INPUTS[name][0].astype(np.float32)
@@ -262,7 +261,6 @@ def test_sampled_action_logp_is_logp_of_the_sample(framework, name, tcls, fname,
         d = tcls(torch.as_tensor(inp), **_kwargs(kw, "torch"))
         conv = lambda v: v.detach().numpy()  # noqa: E731
     else:
-        pytest.importorskip("tensorflow")
         from rlcore.models.tf import tf_action_dist as F
 
         d = getattr(F, fname)(inp, **_kwargs(kw, "tf"))
@@ -310,7 +308,6 @@ def test_deterministic_is_a_point_mass_with_rllib_conventions(framework):
         d = T.TorchDeterministic(torch.as_tensor(inp))
         conv = lambda v: v.numpy()  # noqa: E731
     else:
-        pytest.importorskip("tensorflow")
         from rlcore.models.tf.tf_action_dist import Deterministic
 
         d = Deterministic(inp)

@@ -171,7 +171,7 @@ def test_relative_attention_equals_its_definition(fw, to_np):
 
 
 def test_tf_attention_gives_the_same_outputs_under_tf_function():
-    tf = pytest.importorskip("tensorflow")
+    import tensorflow as tf
     m = build("tf2")
     x, state = seq(8), [np.zeros((2, 5, 8), np.float32)] * 2
     eager, eager_state = m({"obs": x, "is_training": True}, state, np.array([4, 3]))
@@ -183,7 +183,7 @@ def test_tf_attention_gives_the_same_outputs_under_tf_function():
 
 def test_use_lstm_wraps_a_torch_model_that_is_not_an_nn_module():
     """1.x's torch LSTM wrapper is an nn.Module: a plain TorchModelV2 (its layers included) trains under it."""
-    torch = pytest.importorskip("torch")
+    import torch
     from rlcore.models.torch.torch_modelv2 import TorchModelV2
 
     class Doubler(TorchModelV2):  # not an nn.Module, as in RLlib 1.x's use_lstm examples

@@ -41,7 +41,6 @@ def test_default_distribution_per_action_space(fw, space, dist_type, kind, num_o
 
 
 def test_squashed_gaussian_gets_the_box_bounds():
-    pytest.importorskip("torch")
     cls, _ = ModelCatalog.get_action_dist(BOX(-3, 5, (1,)), None, dist_type="squashed_gaussian")
     d = cls(np.zeros((1, 2), np.float32))
     assert (d.low, d.high) == (-3.0, 5.0)
@@ -141,9 +140,7 @@ def test_custom_model_can_be_wrapped_in_an_lstm(fw, clean_registry):
 
 
 def test_custom_model_of_the_wrong_framework_is_a_type_error(clean_registry):
-    pytest.importorskip("torch")
     ModelCatalog.register_custom_model("torch_model", _custom_model_class("torch"))
-    pytest.importorskip("tensorflow")
     with pytest.raises(TypeError, match="must subclass TFModelV2"):
         ModelCatalog.get_model_v2(BOX(-1, 1, (3,)), D(2), 2, {"custom_model": "torch_model"}, framework="tf2")
 

@@ -20,7 +20,7 @@ def clean_registry():
 
 
 def _keras_dense_model():
-    tf = pytest.importorskip("tensorflow")
+    import tensorflow as tf
     from rlcore.models.tf.tf_modelv2 import TFModelV2
 
     class DenseModel(TFModelV2):

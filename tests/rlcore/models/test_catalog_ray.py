@@ -30,7 +30,6 @@ def build_in_worker():
 
 @pytest.mark.ray
 def test_registered_names_reach_ray_workers(ray_session):
-    pytest.importorskip("torch")
     from rlcore.models.torch.fcnet import FullyConnectedNetwork
 
     ray = ray_session

@@ -227,10 +227,6 @@ def _pooling_model(fw, seen):
 
 @pytest.mark.parametrize("fw,tracing", [("torch", False), ("tf2", False), ("tf2", True)])
 def test_rollout_worker_feeds_repeated_values_to_a_custom_model(fw, tracing):
-    if fw == "torch":
-        pytest.importorskip("torch")
-    else:
-        pytest.importorskip("tensorflow")
     from rlcore.sampling import RolloutWorker
 
     if fw == "torch":

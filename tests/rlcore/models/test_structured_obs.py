@@ -103,7 +103,6 @@ def _trainer(fw, tracing, model, **extra):
 
 @pytest.mark.parametrize("fw,tracing", FRAMEWORKS)
 def test_parametric_actions_model_reads_the_action_mask_from_input_dict_obs(fw, tracing):
-    pytest.importorskip("torch") if fw == "torch" else pytest.importorskip("tensorflow")
     seen = []
     name = f"mask_model_{fw}_{tracing}"
     ModelCatalog.register_custom_model(name, _masking_model(fw, seen))
@@ -184,7 +183,6 @@ def _as_numpy(x):
 
 @pytest.mark.parametrize("fw", ["torch", "tf2"])
 def test_nested_dict_tuple_and_repeated_parts_are_restored_from_the_flat_rows(fw):
-    pytest.importorskip("torch") if fw == "torch" else pytest.importorskip("tensorflow")
     prep = ModelCatalog.get_preprocessor_for_space(NESTED)
     seen = []
     model = ModelCatalog.get_model_v2(prep.observation_space, gym.spaces.Discrete(2), 2, {}, framework=fw,
@@ -245,7 +243,6 @@ def _feature_model(fw, seen):
 
 @pytest.mark.parametrize("fw,tracing", FRAMEWORKS)
 def test_lstm_wrapped_custom_model_gets_the_structured_obs(fw, tracing):
-    pytest.importorskip("torch") if fw == "torch" else pytest.importorskip("tensorflow")
     seen = []
     name = f"features_{fw}_{tracing}"
     ModelCatalog.register_custom_model(name, _feature_model(fw, seen))
@@ -264,7 +261,6 @@ def test_lstm_wrapped_custom_model_gets_the_structured_obs(fw, tracing):
 def test_builtin_model_on_a_raw_nested_space_takes_batched_structures(fw, tracing):
     """A policy built on the raw Dict space: batched Dict/Tuple arrays are encoded in the model
     (inside the traced graph too) and act exactly as the preprocessed rows do."""
-    pytest.importorskip("torch") if fw == "torch" else pytest.importorskip("tensorflow")
     from rlcore.algorithms.pg import PGTFPolicy, PGTorchPolicy
 
     space = gym.spaces.Dict({"a": gym.spaces.Box(-1.0, 1.0, (2,), np.float32),
@@ -288,7 +284,6 @@ def test_builtin_model_on_a_raw_nested_space_takes_batched_structures(fw, tracin
 @pytest.mark.parametrize("fw,tracing", FRAMEWORKS)
 def test_batched_tuple_observations_with_rnn_state(fw, tracing):
     """A recurrent policy on a raw Tuple space: the batch size comes from the structure's leaves."""
-    pytest.importorskip("torch") if fw == "torch" else pytest.importorskip("tensorflow")
     from rlcore.algorithms.pg import PGTFPolicy, PGTorchPolicy
 
     space = gym.spaces.Tuple([gym.spaces.Discrete(3), gym.spaces.Box(0.0, 1.0, (2,), np.float32),

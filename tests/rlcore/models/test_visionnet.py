@@ -38,8 +38,6 @@ def test_image_observations_pick_the_vision_network(fw, to_np, shape, cfg):
 
 
 def test_torch_and_tf_conv_stacks_have_the_same_parameter_count():
-    pytest.importorskip("torch")
-    pytest.importorskip("tensorflow")
     space = gym.spaces.Box(0, 1, (42, 42, 3), np.float32)
     sizes = [
         sum(int(np.prod(v.shape)) for v in ModelCatalog.get_model_v2(space, gym.spaces.Discrete(4), 4, {}, framework=f).trainable_variables())

@@ -88,7 +88,6 @@ class MemoryEnv(gym.Env):
 
 @pytest.mark.parametrize("framework,tracing", [("torch", False), ("tf2", True)])
 def test_trainer_with_use_attention_samples_memories_and_trains(framework, tracing):
-    pytest.importorskip("torch") if framework == "torch" else pytest.importorskip("tensorflow")
     from rlcore.algorithms.pg import PGTrainer
 
     trainer = PGTrainer(config={"framework": framework, "eager_tracing": tracing, "num_workers": 0, "seed": 0,

@@ -37,7 +37,6 @@ def _dist_inputs(trainer):
 
 @pytest.mark.parametrize("filename,save", [("w.weights.h5", "save_weights"), ("m.keras", "save"), ("legacy.h5", "save")])
 def test_tf_trainer_imports_keras_weight_files(tmp_path, filename, save):
-    pytest.importorskip("tensorflow")
     source, target = _trainer("tf2", seed=1), _trainer("tf2", seed=2)
     try:
         source.train()
@@ -54,7 +53,7 @@ def test_tf_trainer_imports_keras_weight_files(tmp_path, filename, save):
 
 
 def test_tf_import_policy_model_from_h5_and_its_errors(tmp_path):
-    tf = pytest.importorskip("tensorflow")
+    import tensorflow as tf
     source, target = _trainer("tf2", seed=1), _trainer("tf2", seed=2)
     try:
         path = str(tmp_path / "w.weights.h5")
@@ -83,7 +82,6 @@ def test_tf_import_policy_model_from_h5_and_its_errors(tmp_path):
 
 @pytest.mark.parametrize("fw", ["torch", "tf2"])
 def test_import_model_takes_back_an_exported_policy_checkpoint(tmp_path, fw):
-    pytest.importorskip("torch") if fw == "torch" else pytest.importorskip("tensorflow")
     source, target = _trainer(fw, seed=1), _trainer(fw, seed=2)
     try:
         source.train()
@@ -98,7 +96,6 @@ def test_import_model_takes_back_an_exported_policy_checkpoint(tmp_path, fw):
 
 
 def test_torch_models_refuse_keras_files_clearly(tmp_path):
-    pytest.importorskip("torch")
     trainer = _trainer("torch", seed=0)
     try:
         path = tmp_path / "w.weights.h5"
@@ -128,7 +125,6 @@ class DictObsEnv(gym.Env):
 
 @pytest.mark.parametrize("fw", ["torch", "tf2"])
 def test_exported_models_load_outside_rlcore_and_serving_formats_are_not_imported(tmp_path, fw):
-    pytest.importorskip("torch") if fw == "torch" else pytest.importorskip("tensorflow")
     trainer = _trainer(fw, seed=0, env=DictObsEnv)
     try:
         trainer.train()
@@ -164,7 +160,6 @@ def test_exported_models_load_outside_rlcore_and_serving_formats_are_not_importe
 
 @pytest.mark.ray
 def test_imported_weights_reach_the_remote_workers(tmp_path, ray_session):
-    pytest.importorskip("torch")
     source = _trainer("torch", seed=1)
     target = _trainer("torch", seed=2, num_workers=1)
     try:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch
 
 from rlcore.policy.torch_optim import adam  # noqa: E402
 from rlcore.policy.torch_policy_template import build_torch_policy  # noqa: E402

@@ -6,7 +6,7 @@ import logging
 import gymnasium as gym
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch
 
 from rllib_compat.models import ModelCatalog  # noqa: E402
 from rllib_compat.models.torch.torch_modelv2 import TorchModelV2  # noqa: E402

@@ -10,7 +10,7 @@ from rllib_compat.utils.framework import TF1_ABSENT, try_import_tf, try_import_t
 
 
 def test_tf1_passes_through_what_works_in_tensorflow_2():
-    tf = pytest.importorskip("tensorflow")
+    import tensorflow as tf
     tf1, tf_mod, tfv = try_import_tf()
     assert tf_mod is tf and tfv == 2
     tf1.enable_eager_execution()  # a no-op in TF2, as 1.x scripts call it
@@ -22,7 +22,6 @@ def test_tf1_passes_through_what_works_in_tensorflow_2():
 
 @pytest.mark.parametrize("name", sorted(TF1_ABSENT))
 def test_tf1_graph_mode_names_raise_a_clear_error(name):
-    pytest.importorskip("tensorflow")
     tf1 = try_import_tf()[0]
     with pytest.raises(AbsentFeatureError, match=f"tf1.{name} \\(RLlib 1.x\\) does not exist in rllib_compat") as err:
         getattr(tf1, name)
@@ -44,7 +43,6 @@ def test_error_true_raises_when_a_framework_is_missing(monkeypatch):
 
 
 def test_try_import_tfp_returns_the_module_or_none():
-    pytest.importorskip("tensorflow")
     tfp = try_import_tfp()
     try:
         import tensorflow_probability as expected
@@ -54,7 +52,7 @@ def test_try_import_tfp_returns_the_module_or_none():
 
 
 def test_torch_ops_gradient_helpers():
-    torch = pytest.importorskip("torch")
+    import torch
     from rllib_compat.utils.torch_ops import apply_grad_clipping, global_norm, l2_loss, minimize_and_clip
 
     lin = torch.nn.Linear(3, 1)
@@ -76,7 +74,7 @@ def test_torch_ops_gradient_helpers():
 
 
 def test_torch_ops_convert_keeps_repeated_values_and_object_arrays():
-    torch = pytest.importorskip("torch")
+    import torch
     from rllib_compat.models.repeated_values import RepeatedValues
     from rllib_compat.utils.torch_ops import atanh, convert_to_torch_tensor, one_hot
 
@@ -93,7 +91,7 @@ def test_torch_ops_convert_keeps_repeated_values_and_object_arrays():
 
 
 def test_tf_ops_minimize_and_clip_with_a_tf_policy_optimizer():
-    tf = pytest.importorskip("tensorflow")
+    import tensorflow as tf
     from rlcore.policy.tf_policy import OptimizerWrapper
     from rllib_compat.utils.tf_ops import minimize_and_clip
 
