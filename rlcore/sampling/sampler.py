@@ -425,13 +425,13 @@ class VectorSampler:
         any_done = bool(done.any())
         new_obs, last_raw = next_obs, step.obs  # each env's observation after this step's action
         if any_done:
-            new_obs = next_obs.copy()
             if step.final_obs is not None:  # same-step auto-reset: the episodes' last observations
                 env_ended = np.flatnonzero(done & (np.asarray(step.terminateds) | np.asarray(step.truncateds)))
                 if len(env_ended):
                     finals = [step.final_obs[i] for i in env_ended]
                     if isinstance(step.final_obs, np.ndarray):
                         finals = np.asarray(finals)
+                    new_obs = next_obs.copy()
                     new_obs[env_ended] = self._process(finals)
                     last_raw = step.obs.copy() if isinstance(step.obs, np.ndarray) else list(step.obs)
                     for k, i in enumerate(env_ended.tolist()):
@@ -447,12 +447,13 @@ class VectorSampler:
         self._step_infos.append(step.infos or self._no_infos)
         self._step_count += 1
         self._state[:] = state_out
+        rewards32 = stored_rewards.astype(np.float32) if self._use_prev or self._views else None
         if self._use_prev:
             self._prev_actions = actions.copy()
-            self._prev_rewards = stored_rewards.astype(np.float32)
+            self._prev_rewards = rewards32
         if self._views:
             self._views.push(Columns.ACTIONS, actions)
-            self._views.push(Columns.REWARDS, stored_rewards.astype(np.float32))
+            self._views.push(Columns.REWARDS, rewards32)
             self._views.push(Columns.OBS, next_obs)
         if self._book.wants("on_episode_step"):  # after every step, the last included (RLlib 1.x)
             self._obs, self._raw_obs = new_obs, last_raw
