@@ -42,6 +42,7 @@ class Episode:
         self.env_index = int(env_index)
         self.length = 0
         self.total_reward = 0.0
+        self._agent_steps = 0  # rows stored for its agents (multi-agent sampling: count_steps_by)
         self.agent_rewards: Dict[Tuple[Any, str], float] = defaultdict(float)
         self.custom_metrics: Dict[str, Any] = {}
         self.user_data: Dict[str, Any] = {}

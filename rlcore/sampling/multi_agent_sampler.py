@@ -401,7 +401,7 @@ class MultiAgentSampler:
                 term, trunc = False, done
             completions[ag.pid].append((ag, ag.reward, term, trunc, obs.get(agent_id), infos.get(agent_id) or {}, i))
             ag.pending, ag.reward, ag.done, ag.cut = False, 0.0, done, done and not own_end
-            ep._agent_steps = getattr(ep, "_agent_steps", 0) + 1
+            ep._agent_steps += 1
         if env_done:
             return
         for agent_id, o in obs.items():
@@ -529,7 +529,7 @@ class MultiAgentSampler:
         w = self.worker
         ep, agents = self._episodes[i], self._agents[i]
         self._book.end(ep, i)
-        self._finished_steps += ep.length if w.count_steps_by == "env_steps" else getattr(ep, "_agent_steps", 0)
+        self._finished_steps += ep.length if w.count_steps_by == "env_steps" else ep._agent_steps
         starts: Dict[str, list] = defaultdict(list)
         for ag in agents.values():
             if ag.slot < 0:
