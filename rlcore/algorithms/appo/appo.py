@@ -1,0 +1,94 @@
+"""APPO: defaults and config checks (RLlib 1.x ``agents/ppo/appo.py``).
+
+APPO is IMPALA's data flow with PPO's clipped surrogate loss, an optional KL loss and a target
+network. As in RLlib 1.0-1.5, ``vtrace`` is False by default (GAE advantages); RLlib 1.6+ turned it on.
+
+Examples:
+    >>> DEFAULT_CONFIG["vtrace"], DEFAULT_CONFIG["clip_param"], DEFAULT_CONFIG["replay_buffer_num_slots"]
+    (False, 0.4, 100)
+    >>> validate_config(dict(DEFAULT_CONFIG, kl_target=0.0))
+    Traceback (most recent call last):
+    ...
+    ValueError: kl_target=0.0: expected a number > 0.0
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from rlcore.algorithms.impala import impala
+from rlcore.algorithms.impala.impala import _check_number
+from rlcore.trainer_config import merge_config
+
+__all__ = ["DEFAULT_CONFIG", "validate_config"]
+
+# fmt: off
+#: APPO's defaults: IMPALA's updated with these (RLlib 1.x values).
+DEFAULT_CONFIG: Dict[str, Any] = merge_config(impala.DEFAULT_CONFIG, {
+    # Whether to use V-trace weighted advantages. If False, PPO GAE advantages are used instead.
+    "vtrace": False,
+
+    # == These two options only apply if vtrace: False ==
+    # Should use a critic as a baseline (otherwise don't use value baseline; required for using GAE).
+    "use_critic": True,
+    # If true, use the Generalized Advantage Estimator (GAE) with a value function.
+    "use_gae": True,
+    # GAE(lambda) parameter.
+    "lambda": 1.0,
+
+    # == PPO surrogate loss options ==
+    "clip_param": 0.4,
+
+    # == PPO KL loss options ==
+    "use_kl_loss": False,
+    "kl_coeff": 1.0,
+    "kl_target": 0.01,
+
+    # == IMPALA optimizer params (see impala.py) ==
+    "rollout_fragment_length": 50,
+    "train_batch_size": 500,
+    "min_iter_time_s": 10,
+    "num_workers": 2,
+    "num_gpus": 0,
+    "num_multi_gpu_tower_stacks": 1,
+    "minibatch_buffer_size": 1,
+    "num_sgd_iter": 1,
+    "replay_proportion": 0.0,
+    "replay_buffer_num_slots": 100,
+    "learner_queue_size": 16,
+    "learner_queue_timeout": 300,
+    "max_sample_requests_in_flight_per_worker": 2,
+    "broadcast_interval": 1,
+    "grad_clip": 40.0,
+    "opt_type": "adam",
+    "lr": 0.0005,
+    "lr_schedule": None,
+    "decay": 0.99,
+    "momentum": 0.0,
+    "epsilon": 0.1,
+    "vf_loss_coeff": 0.5,
+    "entropy_coeff": 0.01,
+    "entropy_coeff_schedule": None,
+}, allow_unknown_configs=True)
+# fmt: on
+
+
+def validate_config(config: Dict[str, Any]) -> None:
+    """Checks APPO's keys: IMPALA's rules plus the PPO loss options.
+
+    Raises:
+        ValueError: Naming the key, its value and what was expected.
+    """
+    impala.validate_config(config)
+    _check_number(config, "clip_param", minimum=0.0, strict=True)
+    _check_number(config, "kl_coeff", minimum=0.0)
+    _check_number(config, "kl_target", minimum=0.0, strict=True)
+    if not isinstance(config["use_kl_loss"], bool):
+        raise ValueError(f"use_kl_loss={config['use_kl_loss']!r}: expected a bool")
+    if not config["vtrace"]:
+        if config["use_gae"] and not config["use_critic"]:
+            raise ValueError("use_gae=True needs use_critic=True (GAE needs a value function)")
+        if config["batch_mode"] == "truncate_episodes" and not config["use_gae"]:
+            raise ValueError("batch_mode='truncate_episodes' with vtrace=False needs use_gae=True: without a value "
+                             "function the return after the cut cannot be estimated; set "
+                             "batch_mode='complete_episodes'")
