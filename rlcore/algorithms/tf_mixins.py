@@ -22,7 +22,7 @@ from rlcore.algorithms.value_network import ValueNetworkMixin
 from rlcore.data.columns import Columns
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule
 
-__all__ = ["TFValueNetworkMixin", "TFEntropyCoeffSchedule", "explained_variance", "masked_mean_fn", "masked_sum_fn", "tf_scalar_var"]
+__all__ = ["TFValueNetworkMixin", "TFTargetNetworkMixin", "TFEntropyCoeffSchedule", "explained_variance", "masked_mean_fn", "masked_sum_fn", "tf_scalar_var"]
 
 
 def tf_scalar_var(owner: Any, attr: str, value: float) -> None:
@@ -125,6 +125,7 @@ class TFValueNetworkMixin(ValueNetworkMixin):
         if fn is None:
             def value_graph(obs, state, extra):
                 seq_lens = tf.ones(tf.shape(obs)[:1], dtype=tf.int32) if state else None
+                state = self._model_state(list(state))  # nested state re-nested
                 self.model({Columns.OBS: obs, "is_training": False, **extra}, state, seq_lens)
                 return self.model.value_function()
 
@@ -134,3 +135,32 @@ class TFValueNetworkMixin(ValueNetworkMixin):
             out = fn(self._tensor(obs), [self._tensor(s) for s in state_batches],
                      {k: self._tensor(v) for k, v in (inputs_extra or {}).items()})
         return np.asarray(out.numpy(), np.float32).reshape(-1)
+
+
+class TFTargetNetworkMixin:
+    """Mixin: a ``target_model`` (set by the policy's ``make_model``) following ``model`` on
+    ``update_target()``; ``set_weights`` syncs it too (RLlib 1.x ``TargetNetworkMixin``).
+
+    Examples:
+        >>> import tensorflow as tf
+        >>> class M:
+        ...     def __init__(self, v): self.v = [tf.Variable(v)]
+        ...     def variables(self): return self.v
+        >>> class P(TFTargetNetworkMixin):
+        ...     model, target_model = M(1.0), M(2.0)
+        >>> p = P(); p.update_target(); float(p.target_model.v[0].numpy())
+        1.0
+    """
+
+    def update_target(self) -> None:
+        """Assigns the model's variables to the target model's (same architecture, same order)."""
+        own, target = self.model.variables(), self.target_model.variables()
+        if len(own) != len(target):
+            raise ValueError(f"update_target: the model has {len(own)} variables, the target model {len(target)}; "
+                             "expected the same architecture")
+        for t, v in zip(target, own):
+            t.assign(v)
+
+    def set_weights(self, weights: Dict[str, np.ndarray]) -> None:
+        super().set_weights(weights)
+        self.update_target()

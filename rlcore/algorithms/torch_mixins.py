@@ -21,7 +21,7 @@ from rlcore.algorithms.value_network import ValueNetworkMixin
 from rlcore.data.columns import Columns
 from rlcore.policy.torch_policy import DEFAULT_OPTIMIZER
 
-__all__ = ["TorchValueNetworkMixin", "adam_optimizer", "explained_variance", "sequence_mask", "masked_mean_fn", "masked_sum_fn"]
+__all__ = ["TorchValueNetworkMixin", "TorchTargetNetworkMixin", "adam_optimizer", "explained_variance", "sequence_mask", "masked_mean_fn", "masked_sum_fn"]
 
 
 def adam_optimizer(policy: Any, config: Dict[str, Any]) -> Any:
@@ -125,7 +125,32 @@ class TorchValueNetworkMixin(ValueNetworkMixin):
             self.set_training(False)
             inputs = {Columns.OBS: self._tensor(obs), "is_training": False,
                       **{k: self._tensor(v) for k, v in (inputs_extra or {}).items()}}
-            state = [self._tensor(s) for s in state_batches]
+            state = self._model_state([self._tensor(s) for s in state_batches])  # nested state re-nested
             seq_lens = torch.ones(len(obs), dtype=torch.int32) if state else None
             self.model(inputs, state, seq_lens)
             return self.model.value_function().numpy().astype(np.float32, copy=False).reshape(-1)
+
+
+class TorchTargetNetworkMixin:
+    """Mixin: a ``target_model`` (set by the policy's ``make_model``) following ``model`` on
+    ``update_target()``; ``set_weights`` syncs it too (RLlib 1.x ``TargetNetworkMixin``), so a
+    restored policy starts with equal networks.
+
+    Examples:
+        >>> import torch
+        >>> class P(TorchTargetNetworkMixin):
+        ...     model, target_model = torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)
+        >>> p = P(); p.update_target(); bool(torch.equal(p.model.weight, p.target_model.weight))
+        True
+    """
+
+    def update_target(self) -> None:
+        """Copies the model's weights (parameters and buffers) into the target model."""
+        import torch
+
+        with torch.no_grad():
+            self.target_model.load_state_dict(self.model.state_dict())
+
+    def set_weights(self, weights: Dict[str, np.ndarray]) -> None:
+        super().set_weights(weights)
+        self.update_target()
