@@ -291,6 +291,7 @@ class Trainer(Trainable):
         failed = self.workers.recover_failed_workers()
         logger.warning("%s: workers %s failed the check; %d remote workers left; rebuilding the execution plan",
                        self._name, failed, len(self.workers.remote_workers()))
+        self.train_exec_impl.shared_metrics.get().stop()  # what the old plan owns (e.g. a learner thread)
         metrics = self.train_exec_impl.shared_metrics.get().save()
         self.train_exec_impl = type(self)._execution_plan(self.workers, self.config)
         self.train_exec_impl.shared_metrics.get().restore(metrics)
@@ -320,7 +321,10 @@ class Trainer(Trainable):
             on_result(result)
 
     def cleanup(self) -> None:
-        """Stops the rollout and evaluation workers and closes the result logger (``stop()`` calls this)."""
+        """Stops the execution plan (its stop hooks: learner threads, aggregation actors), the rollout and
+        evaluation workers, and closes the result logger (``stop()`` calls this)."""
+        if self.train_exec_impl is not None:
+            self.train_exec_impl.shared_metrics.get().stop()
         for ws in (self.workers, self.evaluation_workers):
             if ws is not None:
                 ws.stop()

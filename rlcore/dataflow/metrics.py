@@ -26,7 +26,7 @@ from __future__ import annotations
 import collections
 import threading
 import time
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 
 
@@ -152,6 +152,30 @@ class MetricsContext:
         self.current_actor: Any = None
         # Shard failures waiting to be raised to the consumer (see rlcore.dataflow.shard_error).
         self._faults: collections.deque[BaseException] = collections.deque()
+        #: ``fn(context)`` run once by :meth:`stop`: releases what the plan owns (a learner
+        #: thread, aggregation actors). ``union`` carries them into the merged context.
+        self.stop_hooks: list[Callable[[MetricsContext], None]] = []
+
+    def stop(self) -> None:
+        """Runs the stop hooks, last added first, each once; the first error is raised after all ran.
+
+        The Trainer calls this at ``stop()`` and before it rebuilds a plan after a worker failure.
+
+        Examples:
+            >>> m = MetricsContext()
+            >>> m.stop_hooks.append(lambda ctx: ctx.counters.update(stopped=1))
+            >>> m.stop(); m.stop(); m.counters["stopped"], m.stop_hooks
+            (1, [])
+        """
+        hooks, self.stop_hooks = self.stop_hooks, []
+        first_error: BaseException | None = None
+        for hook in reversed(hooks):
+            try:
+                hook(self)
+            except Exception as err:  # noqa: BLE001 - every hook runs; the first error is re-raised below
+                first_error = first_error or err
+        if first_error is not None:
+            raise first_error
 
     def save(self) -> dict[str, Any]:
         """Returns a serializable copy (counters and info; timers are not persisted)."""
@@ -201,7 +225,10 @@ class SharedMetrics:
         self.set(self.metrics)
 
     def set(self, metrics: MetricsContext) -> None:
-        """Points this holder and, recursively, its parents at ``metrics``."""
+        """Points this holder and, recursively, its parents at ``metrics`` (stop hooks move along)."""
+        if self.metrics is not metrics:
+            metrics.stop_hooks.extend(h for h in self.metrics.stop_hooks if h not in metrics.stop_hooks)
+            self.metrics.stop_hooks = []
         self.metrics = metrics
         for parent in self.parents:
             parent.set(metrics)
