@@ -13,7 +13,9 @@ One family per module: :mod:`~rlcore.ops.rollout` (experience in), :mod:`~rlcore
 (learning, gradients, weight sync), :mod:`~rlcore.ops.sgd` (minibatch SGD),
 :mod:`~rlcore.ops.concurrency` (merging sub-plans, queues), :mod:`~rlcore.ops.replay` and
 :mod:`~rlcore.ops.mix_in_replay` (replay), :mod:`~rlcore.ops.metrics` (iterations and result
-dicts), :mod:`~rlcore.ops.common` (counter, timer and info names). Stream creators are
+dicts), :mod:`~rlcore.ops.common` (counter, timer and info names); for the asynchronous plans
+(IMPALA, APPO) :mod:`~rlcore.ops.learner_thread`, :mod:`~rlcore.ops.multi_gpu_learner_thread`,
+:mod:`~rlcore.ops.minibatch_buffer` and :mod:`~rlcore.ops.tree_agg`. Stream creators are
 snake_case functions; per-item operators are CamelCase classes. Importing this package imports
 neither Ray nor an ML framework.
 
@@ -42,12 +44,16 @@ from rlcore.ops.common import (
     WORKER_UPDATE_TIMER,
 )
 from rlcore.ops.concurrency import Enqueue, concurrently, dequeue
+from rlcore.ops.learner_thread import LearnerThread, LearnerThreadError
 from rlcore.ops.metrics import CollectMetrics, OncePerTimeInterval, OncePerTimestepsElapsed, standard_metrics_reporting
+from rlcore.ops.minibatch_buffer import MinibatchBuffer
 from rlcore.ops.mix_in_replay import MixInReplay, SimpleReplayBuffer
+from rlcore.ops.multi_gpu_learner_thread import MultiGPULearnerThread
 from rlcore.ops.replay import ReplayActor, StoreToReplayBuffer, WaitUntilTimestepsElapsed, replay
 from rlcore.ops.rollout import ConcatBatches, SelectExperiences, StandardizeFields, async_gradients, parallel_rollouts
 from rlcore.ops.sgd import averaged, do_minibatch_sgd, minibatches, standardized
 from rlcore.ops.train import AverageGradients, ApplyGradients, ComputeGradients, TrainOneStep, UpdateTargetNetwork
+from rlcore.ops.tree_agg import AggregatorWorker, gather_experiences_tree_aggregation
 
 __all__ = [
     # rollout
@@ -70,6 +76,13 @@ __all__ = [
     "concurrently",
     "Enqueue",
     "dequeue",
+    # learner threads
+    "LearnerThread",
+    "LearnerThreadError",
+    "MultiGPULearnerThread",
+    "MinibatchBuffer",
+    "AggregatorWorker",
+    "gather_experiences_tree_aggregation",
     # replay
     "StoreToReplayBuffer",
     "replay",
