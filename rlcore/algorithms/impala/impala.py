@@ -1,4 +1,20 @@
-"""IMPALA: defaults and config checks (RLlib 1.x ``agents/impala/impala.py``).
+"""IMPALA: defaults, config checks, the asynchronous execution plan and the trainer (RLlib 1.x ``agents/impala/impala.py``).
+
+Workers sample continuously; a learner thread trains on whatever arrives; each worker gets the
+newest weights back with its next request. The plan, top to bottom::
+
+    gather_async(workers, num_async=max_sample_requests_in_flight_per_worker)  # or tree aggregation
+    -> MixInReplay(replay_buffer_num_slots, replay_proportion) -> ConcatBatches(train_batch_size)
+    -> Enqueue(learner.inqueue) -> BroadcastUpdateLearnerWeights(broadcast_interval)
+    dequeue(learner.outqueue) -> record_steps_trained [-> after_train_step]
+    concurrently([enqueue_op, dequeue_op], mode="async", output_indexes=[1])
+    -> standard_metrics_reporting -> learner.add_learner_metrics
+
+Counters as in RLlib 1.x: ``num_steps_sampled`` counts new env steps (replayed ones excluded),
+``num_steps_trained`` every row learned on, once per pass (``num_sgd_iter`` passes and replayed
+rows included). With ``num_workers: 0`` the local worker samples in the trainer's thread while
+the learner thread trains its policies. The learner thread and any aggregation actors are
+released by ``Trainer.stop()`` (the pipeline's stop hooks).
 
 Examples:
     >>> DEFAULT_CONFIG["vtrace"], DEFAULT_CONFIG["train_batch_size"], DEFAULT_CONFIG["learner_queue_size"]
@@ -12,13 +28,35 @@ Examples:
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
+from rlcore.dataflow.local_iterator import LocalIterator
+from rlcore.dataflow.metrics import MetricsContext
+from rlcore.ops.common import (
+    AGENT_STEPS_TRAINED_COUNTER,
+    LEARNER_INFO,
+    NUM_WEIGHT_BROADCASTS,
+    STEPS_TRAINED_COUNTER,
+    STEPS_TRAINED_THIS_ITER_COUNTER,
+    WORKER_UPDATE_TIMER,
+    _get_global_vars,
+    _get_shared_metrics,
+)
+from rlcore.ops.concurrency import Enqueue, concurrently, dequeue
+from rlcore.ops.learner_thread import LearnerThread
+from rlcore.ops.metrics import standard_metrics_reporting
+from rlcore.ops.mix_in_replay import MixInReplay
+from rlcore.ops.multi_gpu_learner_thread import MultiGPULearnerThread
+from rlcore.ops.rollout import ConcatBatches, parallel_rollouts
+from rlcore.ops.tree_agg import gather_experiences_tree_aggregation
+from rlcore.trainer import build_trainer
 from rlcore.trainer_config import with_common_config
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_CONFIG", "validate_config"]
+__all__ = ["DEFAULT_CONFIG", "ImpalaTrainer", "BroadcastUpdateLearnerWeights", "execution_plan",
+           "gather_experiences_directly", "get_policy_class", "make_learner_thread", "record_steps_trained",
+           "validate_config"]
 
 # fmt: off
 #: IMPALA's defaults over ``COMMON_CONFIG`` (RLlib 1.x values, except ``num_gpus``: see below).
@@ -146,3 +184,186 @@ def validate_config(config: Dict[str, Any]) -> None:
     if config["after_train_step"] is not None and not callable(config["after_train_step"]):
         raise ValueError(f"after_train_step={config['after_train_step']!r}: expected None or "
                          "fn(workers, config) -> fn(learner info)")
+
+
+def get_policy_class(config: Dict[str, Any]) -> Any:
+    """V-trace policies (``vtrace: True``) or A3C's, for torch or TF (RLlib 1.x's choice; imported on use)."""
+    if config.get("framework") == "torch":
+        if config["vtrace"]:
+            from rlcore.algorithms.impala.vtrace_torch_policy import VTraceTorchPolicy
+
+            return VTraceTorchPolicy
+        from rlcore.algorithms.a3c.a3c_torch_policy import A3CTorchPolicy
+
+        return A3CTorchPolicy
+    if config["vtrace"]:
+        from rlcore.algorithms.impala.vtrace_tf_policy import VTraceTFPolicy
+
+        return VTraceTFPolicy
+    from rlcore.algorithms.a3c.a3c_tf_policy import A3CTFPolicy
+
+    return A3CTFPolicy
+
+
+def make_learner_thread(local_worker: Any, config: Dict[str, Any]) -> LearnerThread:
+    """A :class:`MultiGPULearnerThread` when ``num_gpus > 1`` or ``num_multi_gpu_tower_stacks > 1``, else a
+    :class:`LearnerThread` (RLlib 1.x's rule; both run on CPU)."""
+    if config["num_gpus"] > 1 or config["num_multi_gpu_tower_stacks"] > 1:
+        logger.info("Enabling the multi-GPU learner: %s tower stacks, on CPU with one tower",
+                    config["num_multi_gpu_tower_stacks"])
+        return MultiGPULearnerThread(
+            local_worker, num_gpus=config["num_gpus"], lr=config["lr"], train_batch_size=config["train_batch_size"],
+            num_multi_gpu_tower_stacks=config["num_multi_gpu_tower_stacks"], num_sgd_iter=config["num_sgd_iter"],
+            learner_queue_size=config["learner_queue_size"], learner_queue_timeout=config["learner_queue_timeout"],
+            minibatch_buffer_size=config["minibatch_buffer_size"])
+    return LearnerThread(local_worker, minibatch_buffer_size=config["minibatch_buffer_size"],
+                         num_sgd_iter=config["num_sgd_iter"], learner_queue_size=config["learner_queue_size"],
+                         learner_queue_timeout=config["learner_queue_timeout"])
+
+
+class BroadcastUpdateLearnerWeights:
+    """Sends weights to the worker each train batch came from (``.for_each()`` after ``zip_with_source_actor``).
+
+    The weights sent are refreshed from the local worker (one ``ray.put``, counted in
+    ``num_weight_broadcasts``, timed as ``update``) once ``broadcast_interval`` batches have
+    passed and the learner has updated them; in between, workers get the last refreshed weights.
+    Every call also sends, and sets on the local worker, the global vars ``{"timestep":
+    num_steps_sampled}`` (RLlib 1.x's ``BroadcastUpdateLearnerWeights``).
+
+    Args:
+        learner_thread: The learner (its ``weights_updated`` flag is read and cleared).
+        workers: The ``WorkerSet``.
+        broadcast_interval: Batches between weight refreshes (>= 1).
+    """
+
+    def __init__(self, learner_thread: Any, workers: Any, broadcast_interval: int):
+        if isinstance(broadcast_interval, bool) or not isinstance(broadcast_interval, int) or broadcast_interval < 1:
+            raise ValueError(f"broadcast_interval={broadcast_interval!r}: expected an int >= 1")
+        self.learner_thread = learner_thread
+        self.workers = workers
+        self.broadcast_interval = broadcast_interval
+        self.steps_since_broadcast = 0
+        self.weights: Any = None
+
+    def __call__(self, item: Tuple[Any, Any]) -> Tuple[Any, Any]:
+        import ray
+
+        actor, _ = item
+        metrics = _get_shared_metrics()
+        local = self.workers.local_worker()
+        self.steps_since_broadcast += 1
+        refresh = self.steps_since_broadcast >= self.broadcast_interval and self.learner_thread.weights_updated
+        if self.weights is None or refresh:
+            with metrics.timers[WORKER_UPDATE_TIMER]:
+                self.weights = ray.put(local.get_weights())
+            if refresh:
+                self.steps_since_broadcast = 0
+                self.learner_thread.weights_updated = False
+                metrics.counters[NUM_WEIGHT_BROADCASTS] += 1
+        global_vars = _get_global_vars()
+        actor.set_weights.remote(self.weights, global_vars)
+        local.set_global_vars(global_vars)
+        return item
+
+
+def _set_local_global_vars(workers: Any) -> Any:
+    """Without remote workers: the local worker's global vars after each train batch."""
+
+    def set_global_vars(batch: Any) -> Any:
+        workers.local_worker().set_global_vars(_get_global_vars())
+        return batch
+
+    return set_global_vars
+
+
+def record_steps_trained(item: Tuple[int, int, Dict[str, Any]]) -> Tuple[int, int, Dict[str, Any]]:
+    """Counts a learner step's ``(env_steps, agent_steps, stats)`` in ``num_steps_trained`` and files the stats."""
+    env_steps, agent_steps, stats = item
+    metrics = _get_shared_metrics()
+    metrics.counters[STEPS_TRAINED_COUNTER] += env_steps
+    metrics.counters[STEPS_TRAINED_THIS_ITER_COUNTER] = env_steps
+    metrics.counters[AGENT_STEPS_TRAINED_COUNTER] += agent_steps
+    metrics.info[LEARNER_INFO] = stats
+    return item
+
+
+def gather_experiences_directly(workers: Any, config: Dict[str, Any]) -> LocalIterator[Any]:
+    """Train batches straight from the workers: ``gather_async`` -> mix-in replay -> ``ConcatBatches``.
+
+    Without remote workers the local worker samples (RLlib 1.x).
+    """
+    rollouts = parallel_rollouts(workers, mode="async", num_async=config["max_sample_requests_in_flight_per_worker"])
+    return (rollouts
+            .for_each(MixInReplay(num_slots=config["replay_buffer_num_slots"],
+                                  replay_proportion=config["replay_proportion"]))
+            .flatten()
+            .combine(ConcatBatches(min_batch_size=config["train_batch_size"],
+                                   count_steps_by=config["multiagent"]["count_steps_by"])))
+
+
+def _stop_learner(learner: LearnerThread) -> Any:
+    """The stop hook: joins the learner and counts what it trained that the plan had not read yet."""
+
+    def stop_learner(metrics: MetricsContext) -> None:
+        learner.stop()
+        for env_steps, agent_steps, stats in learner._drain_outqueue():
+            metrics.counters[STEPS_TRAINED_COUNTER] += env_steps
+            metrics.counters[AGENT_STEPS_TRAINED_COUNTER] += agent_steps
+            metrics.info[LEARNER_INFO] = stats
+
+    return stop_learner
+
+
+def execution_plan(workers: Any, config: Dict[str, Any]) -> LocalIterator[Dict[str, Any]]:
+    """IMPALA's plan (see the module docstring); ``config["after_train_step"]`` hooks APPO's updates."""
+    if config["num_aggregation_workers"] > 0:
+        train_batches = gather_experiences_tree_aggregation(workers, config)
+    else:
+        train_batches = gather_experiences_directly(workers, config)
+    learner = make_learner_thread(workers.local_worker(), config)
+    learner.start()
+
+    enqueue_op = train_batches.for_each(Enqueue(learner.inqueue))
+    if workers.remote_workers():
+        enqueue_op = (enqueue_op
+                      .zip_with_source_actor()
+                      .for_each(BroadcastUpdateLearnerWeights(learner, workers, config["broadcast_interval"])))
+    else:
+        enqueue_op = enqueue_op.for_each(_set_local_global_vars(workers))
+
+    dequeue_op = dequeue(learner.outqueue, check=learner.check_alive).for_each(record_steps_trained)
+    merged_op = concurrently([enqueue_op, dequeue_op], mode="async", output_indexes=[1])
+    if config["after_train_step"]:
+        merged_op = merged_op.for_each(lambda item: item[2]).for_each(config["after_train_step"](workers, config))
+
+    plan = standard_metrics_reporting(merged_op, workers, config).for_each(learner.add_learner_metrics)
+    plan.shared_metrics.get().stop_hooks.append(_stop_learner(learner))
+    return plan
+
+
+class _AggregationResources:
+    """Tune resource request: the trainer's plus one CPU bundle per aggregation worker (RLlib 1.x)."""
+
+    @classmethod
+    def default_resource_request(cls, config: Dict[str, Any]) -> Any:
+        from rlcore.trainer_resources import TrainerResources
+
+        request = super().default_resource_request(config)
+        n = int(dict(cls._default_config, **(config or {})).get("num_aggregation_workers") or 0)
+        if not n:
+            return request
+        view = request.to_json()
+        view["extra_cpu"] += n
+        return TrainerResources(list(request.bundles) + [{"CPU": 1.0} for _ in range(n)],
+                                strategy=request.strategy, view=view)
+
+
+ImpalaTrainer = build_trainer(
+    name="IMPALA",
+    default_config=DEFAULT_CONFIG,
+    default_policy=None,
+    get_policy_class=get_policy_class,
+    validate_config=validate_config,
+    execution_plan=execution_plan,
+    mixins=[_AggregationResources],
+)
