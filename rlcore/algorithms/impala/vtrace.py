@@ -44,7 +44,7 @@ from rlcore import _backend
 from rlcore.data.columns import Columns
 
 __all__ = ["ID_COLUMNS", "segment_layout", "vtrace_targets", "time_major", "layout_columns", "check_not_recurrent",
-           "postprocess_vtrace_or_gae", "VTracePostprocessing"]
+           "postprocess_vtrace_or_gae", "VTracePostprocessing", "check_opt_type"]
 
 #: Columns whose change between two rows starts a new segment (when the batch has them).
 ID_COLUMNS = (Columns.EPS_ID, Columns.UNROLL_ID, Columns.ENV_ID, Columns.AGENT_INDEX)
@@ -79,10 +79,10 @@ def segment_layout(n: int, fragment_length: int, dones: Any, terminals: Any,
         >>> ends, rows = segment_layout(6, 3, np.zeros(6, bool), np.zeros(6, bool))
         >>> ends.astype(int).tolist(), rows.tolist()
         ([0, 0, 1, 0, 0, 1], [2, 5])
-        >>> segment_layout(5, 3, np.zeros(5, bool), np.zeros(5, bool))
+        >>> segment_layout(5, 3, np.zeros(5, bool), np.zeros(5, bool))  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: the train batch has 5 rows and no eps_id/unroll_id columns: expected a multiple of rollout_fragment_length=3 (whole fragments)
+        ValueError: the train batch has 5 rows and no eps_id/unroll_id columns: ... rollout_fragment_length=3 ...
     """
     n = int(n)
     dones = _flags("dones", dones, n)
@@ -217,3 +217,16 @@ class VTracePostprocessing:
             return super().postprocess_fragments(batch, seg_lens, episodes)
         exploration = getattr(self, "exploration", None)
         return batch if exploration is None else exploration.postprocess_trajectory(self, batch)
+
+
+def check_opt_type(config: Any) -> None:
+    """``opt_type`` must be ``"adam"`` or ``"rmsprop"`` (checked when a policy is built).
+
+    Examples:
+        >>> check_opt_type({"opt_type": "sgd"})
+        Traceback (most recent call last):
+        ...
+        ValueError: opt_type='sgd': expected 'adam' or 'rmsprop'
+    """
+    if config["opt_type"] not in ("adam", "rmsprop"):
+        raise ValueError(f"opt_type={config['opt_type']!r}: expected 'adam' or 'rmsprop'")
