@@ -6,7 +6,7 @@ algorithm under a name. An unknown name is an error naming the closest known one
 
 Examples:
     >>> sorted(n for n in trainer_names() if n in BUILTIN_TRAINERS)
-    ['A2C', 'A3C', 'PG', 'PPO']
+    ['A2C', 'A3C', 'APPO', 'IMPALA', 'PG', 'PPO']
     >>> get_trainer_class("PP0")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -25,6 +25,8 @@ BUILTIN_TRAINERS: Dict[str, Tuple[str, str]] = {
     "A2C": ("rlcore.algorithms.a2c", "A2CTrainer"),
     "A3C": ("rlcore.algorithms.a3c", "A3CTrainer"),
     "PPO": ("rlcore.algorithms.ppo", "PPOTrainer"),
+    "IMPALA": ("rlcore.algorithms.impala", "ImpalaTrainer"),
+    "APPO": ("rlcore.algorithms.appo", "APPOTrainer"),
 }
 
 _USER_TRAINERS: Dict[str, type] = {}

@@ -12,7 +12,7 @@ Examples:
     >>> get_agent_class("PG") is get_trainer_class("PG")
     True
     >>> sorted(ALGORITHMS)
-    ['A2C', 'A3C', 'PG', 'PPO']
+    ['A2C', 'A3C', 'APPO', 'IMPALA', 'PG', 'PPO']
 """
 
 from rlcore.registry import BUILTIN_TRAINERS as ALGORITHMS
