@@ -36,6 +36,7 @@ import numpy as np
 from rlcore.data.columns import Columns
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID
 from rlcore.data.view_requirement import ViewRequirement
+from rlcore.models.state_structure import map_state_leaves
 from rlcore.policy import policy_state
 from rlcore.policy.exploration.exploration import Exploration
 from rlcore.policy.exploration.exploration import from_config as exploration_from_config
@@ -172,7 +173,8 @@ class Policy:
         **kwargs: Any,
     ) -> Tuple[Any, List[Any], Dict[str, Any]]:
         """Batch-of-one ``compute_actions``: returns ``(action, state_out, extra)`` unbatched."""
-        state_batch = [np.asarray(s)[None] for s in state] if state else None
+        # A nested state entry (the model's own layout; rlcore.models.state_structure) is batched leaf by leaf.
+        state_batch = [map_state_leaves(_batch_leaf, s) for s in state] if state else None
         prev_a = None if prev_action is None else _batch_one(prev_action)
         prev_r = None if prev_reward is None else np.asarray([prev_reward], dtype=np.float32)
         actions, state_out, extra = self.compute_actions(
@@ -354,6 +356,11 @@ class Policy:
                 data_col=f"{Columns.STATE_OUT_PREFIX}{i}", shift=-1, space=space, batch_repeat_value=max_seq_len)
             self.view_requirements[f"{Columns.STATE_OUT_PREFIX}{i}"] = ViewRequirement(space=space,
                                                                                       used_for_training=True)
+
+
+def _batch_leaf(x: Any) -> np.ndarray:
+    """One state leaf with a batch dimension of 1."""
+    return np.asarray(x)[None]
 
 
 def _batch_one(x: Any) -> Any:

@@ -13,6 +13,10 @@ The loss runs under a ``tf.GradientTape``; ``gradients(optimizer, loss)`` (the t
 ``gradients_fn``) receives an optimizer wrapper whose ``compute_gradients(loss, var_list)`` uses
 that tape, as RLlib's eager policies did. Weights are ``{variable path: numpy array}``.
 
+Nested RNN state entries (dicts, tuples, lists of arrays) reach the model nested, eager and traced,
+while the policy's state and ``state_in_<k>`` columns are their flat leaves: see
+:mod:`rlcore.models.state_structure`.
+
 Examples:
     >>> TFPolicy.__mro__[1].__name__
     'Policy'
@@ -27,6 +31,7 @@ from typing import Any, Callable, Dict, List, Optional
 import numpy as np
 
 from rlcore.data.columns import Columns
+from rlcore.models.state_structure import StateStructure
 from rlcore.policy.policy import LEARNER_STATS_KEY, Policy, known_postprocessing
 from rlcore.policy.rnn_sequencing import pad_batch_to_sequences_of_same_size
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
@@ -95,6 +100,8 @@ class TFPolicy(Policy):
         config["framework"] = "tf2"
         super().__init__(observation_space, action_space, config)
         self.model = model
+        # None for flat state (every entry one array): then no flattening happens anywhere.
+        self._state_struct: Optional[StateStructure] = StateStructure.of(model.get_initial_state())
         self._loss = loss
         self.dist_class = action_distribution_class
         self.action_sampler_fn = action_sampler_fn
@@ -230,6 +237,8 @@ class TFPolicy(Policy):
             input_dict = self._input_dict(obs_batch, prev_action_batch, prev_reward_batch)
             for name, view in (kwargs.get("input_views") or {}).items():  # trajectory views
                 input_dict[name] = self._tensor(view)
+            if self._state_struct is not None and state_batches:
+                state_batches = self._state_struct.to_leaves(state_batches)
             state = [self._tensor(s) for s in (state_batches or [])]
             actions, state_out, extra = self._compute_actions_fn(
                 input_dict, state, explore, tf.constant(int(timestep), dtype=tf.int64))
@@ -242,6 +251,8 @@ class TFPolicy(Policy):
 
         self.trace_counts["compute_actions"] += 1
         input_dict = dict(input_dict, is_training=False)
+        if self._state_struct is not None:  # nested model state (flat state: nothing to do)
+            state_batches = self._model_state(list(state_batches))
         obs = input_dict[Columns.OBS]
         first = next(iter(tf.nest.flatten(obs)))
         seq_lens = tf.ones(tf.shape(first)[:1], dtype=tf.int32) if state_batches else None
@@ -271,7 +282,14 @@ class TFPolicy(Policy):
             logp = tf.cast(logp, tf.float32)
             extra[Columns.ACTION_PROB] = tf.exp(logp)
             extra[Columns.ACTION_LOGP] = logp
+        if self._state_struct is not None and state_out:
+            state_out = self._state_struct.flatten(list(state_out), "the model's state_out")
         return actions, list(state_out), extra
+
+    def _model_state(self, state: List[Any]) -> List[Any]:
+        """The model's state entries from the policy's flat state tensors (nested state re-nested;
+        see :mod:`rlcore.models.state_structure`); flat state as is."""
+        return self._state_struct.nest(state) if self._state_struct is not None and state else state
 
     def compute_log_likelihoods(self, actions, obs_batch, state_batches=None, prev_action_batch=None,
                                 prev_reward_batch=None):
@@ -282,7 +300,9 @@ class TFPolicy(Policy):
             raise ValueError("compute_log_likelihoods needs an action distribution; this policy only has action_sampler_fn")
         with self._lock:
             input_dict = dict(self._input_dict(obs_batch, prev_action_batch, prev_reward_batch), is_training=False)
-            state = [self._tensor(s) for s in (state_batches or [])]
+            if self._state_struct is not None and state_batches:
+                state_batches = self._state_struct.to_leaves(state_batches)
+            state = self._model_state([self._tensor(s) for s in (state_batches or [])])
             obs = input_dict[Columns.OBS]
             seq_lens = tf.ones(tf.shape(tf.nest.flatten(obs)[0])[:1], dtype=tf.int32) if state else None
             if self.action_distribution_fn is not None:
@@ -323,7 +343,14 @@ class TFPolicy(Policy):
         if train_batch.whole or self._loss_uses_every_column:
             self._loss_uses_every_column, self._loss_columns = True, None
         else:
-            self._loss_columns = (self._loss_columns or set()) | train_batch.accessed
+            accessed = train_batch.accessed
+            if self._state_struct is not None:  # the loss read nested state_in_i: keep its leaf columns
+                accessed = self._state_struct.leaf_columns(accessed)
+            self._loss_columns = (self._loss_columns or set()) | accessed
+
+    def _nested_columns(self, columns: Dict[str, Any]) -> Dict[str, Any]:
+        """The columns as the loss sees them: a nested state's leaf columns grouped per model entry."""
+        return self._state_struct.nest_columns(columns) if self._state_struct is not None else columns
 
     def _learn_graph(self, columns: Dict[str, Any], apply: bool):
         import tensorflow as tf
@@ -333,7 +360,7 @@ class TFPolicy(Policy):
         count = columns[first].shape[0]
         if count is None:
             count = tf.shape(columns[first])[0]
-        train_batch = UsageTrackingTrainBatch(columns, count=count, is_training=True)
+        train_batch = UsageTrackingTrainBatch(self._nested_columns(columns), count=count, is_training=True)
         self._grad_gnorm = None
         custom_gradients = type(self).gradients is not TFPolicy.gradients
         # A custom gradients hook may ask the tape for several gradients (actor and critic, ...).
@@ -366,7 +393,7 @@ class TFPolicy(Policy):
             if self._optimizer is not None and not getattr(self._optimizer, "built", True):
                 if not self.model.trainable_variables():
                     # Lazily built Keras layers: one eager forward creates the variables.
-                    self.model.from_batch(TrainBatch(columns, count=0), is_training=False)
+                    self.model.from_batch(TrainBatch(self._nested_columns(columns), count=0), is_training=False)
                 self._ensure_optimizer_built()
             grads, stats = self._learn_fn(columns, apply)
             self._loss_initialized = True
@@ -456,11 +483,16 @@ class TFPolicy(Policy):
         return None
 
     def get_initial_state(self) -> List[np.ndarray]:
-        """The model's initial RNN state."""
+        """The model's initial RNN state: one array per state tensor, nested entries as their flat
+        leaves (:mod:`rlcore.models.state_structure`)."""
+        if self._state_struct is not None:
+            return self._state_struct.initial_leaves(self.model.get_initial_state())
         return [np.asarray(s) for s in self.model.get_initial_state()]
 
     def num_state_tensors(self) -> int:
-        """Number of RNN state tensors of the model."""
+        """Number of RNN state tensors of the model (leaves, for nested state)."""
+        if self._state_struct is not None:
+            return self._state_struct.num_leaves
         return len(self.model.get_initial_state())
 
     # -- export ------------------------------------------------------------------------------------------
@@ -482,7 +514,9 @@ class TFPolicy(Policy):
                                   for v in model.variables()]
 
         def run(obs, state, seq_lens):
-            out, state_out = model({Columns.OBS: obs, "is_training": False}, state, seq_lens)
+            out, state_out = model({Columns.OBS: obs, "is_training": False}, self._model_state(list(state)), seq_lens)
+            if self._state_struct is not None and state_out:
+                state_out = self._state_struct.flatten(list(state_out), "the model's state_out")
             result = {"outputs": out}
             for i, s in enumerate(state_out):
                 result[f"{Columns.STATE_OUT_PREFIX}{i}"] = s

@@ -7,6 +7,11 @@ batch (``lr`` and ``grad_clip`` from the config). Gradients and weights cross pr
 boundaries as numpy. Thread counts come from :mod:`rlcore.threads` (each rollout worker sets them
 from the config).
 
+A model whose RNN state entries are nested (dicts, tuples, lists of arrays) gets them nested, while
+the policy's state (``get_initial_state``, ``compute_actions``, the ``state_in_<k>`` columns) is
+their flat leaves: see :mod:`rlcore.models.state_structure` (RLlib 1.x kept one nested column per
+entry). Flat state skips that entirely.
+
 Also holds RLlib's schedule mixins ``LearningRateSchedule`` and ``EntropyCoeffSchedule``.
 
 Examples:
@@ -23,6 +28,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from rlcore.data.columns import Columns
+from rlcore.models.state_structure import StateStructure
 from rlcore.policy.policy import LEARNER_STATS_KEY, Policy, known_postprocessing
 from rlcore.policy.rnn_sequencing import pad_batch_to_sequences_of_same_size
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
@@ -79,6 +85,8 @@ class TorchPolicy(Policy):
         super().__init__(observation_space, action_space, config)
         self.device = torch.device("cpu")
         self.model = model
+        # None for flat state (every entry one array): then no flattening happens anywhere.
+        self._state_struct: Optional[StateStructure] = StateStructure.of(model.get_initial_state())
         self._loss = loss
         self.dist_class = action_distribution_class
         self.action_sampler_fn = action_sampler_fn
@@ -252,7 +260,14 @@ class TorchPolicy(Policy):
             input_dict[Columns.PREV_ACTIONS] = self._tensor(prev_action_batch)
         if prev_reward_batch is not None:
             input_dict[Columns.PREV_REWARDS] = self._tensor(np.asarray(prev_reward_batch, dtype=np.float32))
+        if self._state_struct is not None and state_batches:
+            return input_dict, self._model_state([self._tensor(s) for s in self._state_struct.to_leaves(state_batches)])
         return input_dict, [self._tensor(s) for s in (state_batches or [])]
+
+    def _model_state(self, state: List[Any]) -> List[Any]:
+        """The model's state entries from the policy's flat state tensors (nested state re-nested;
+        see :mod:`rlcore.models.state_structure`); flat state as is."""
+        return self._state_struct.nest(state) if self._state_struct is not None and state else state
 
     def _compute_action_helper(self, input_dict, state_batches, explore, timestep, extras=True):
         import torch
@@ -292,6 +307,8 @@ class TorchPolicy(Policy):
             extra[Columns.ACTION_PROB] = np.exp(logp)
             extra[Columns.ACTION_LOGP] = logp
         actions = actions.numpy() if isinstance(actions, torch.Tensor) else _to_numpy(actions)
+        if self._state_struct is not None and state_out:
+            state_out = self._state_struct.flatten(list(state_out), "the model's state_out")
         return actions, [s.numpy() for s in state_out], extra
 
     def compute_log_likelihoods(self, actions, obs_batch, state_batches=None, prev_action_batch=None,
@@ -331,7 +348,10 @@ class TorchPolicy(Policy):
         if (self.is_recurrent() or self.batch_divisibility_req > 1) and not getattr(postprocessed_batch, "zero_padded", False):
             pad_batch_to_sequences_of_same_size(batch, max_seq_len=self.max_seq_len, shuffle=False,
                                                 batch_divisibility_req=self.batch_divisibility_req)
-        return convert_columns(batch, self._tensor, is_training=True)
+        train_batch = convert_columns(batch, self._tensor, is_training=True)
+        if self._state_struct is not None:  # the loss sees the model's nested state_in_i / state_out_i
+            train_batch = TrainBatch(self._state_struct.nest_columns(train_batch), train_batch.count, is_training=True)
+        return train_batch
 
     def _backward(self, train_batch: TrainBatch, check_only: bool = False) -> Tuple[Dict[str, Any], List[Any]]:
         if self._loss is None:
@@ -487,11 +507,16 @@ class TorchPolicy(Policy):
             opt.load_state_dict(to_torch(s))
 
     def get_initial_state(self) -> List[np.ndarray]:
-        """The model's initial RNN state."""
+        """The model's initial RNN state: one array per state tensor, nested entries as their flat
+        leaves (:mod:`rlcore.models.state_structure`)."""
+        if self._state_struct is not None:
+            return self._state_struct.initial_leaves(self.model.get_initial_state())
         return [np.asarray(s) for s in self.model.get_initial_state()]
 
     def num_state_tensors(self) -> int:
-        """Number of RNN state tensors of the model."""
+        """Number of RNN state tensors of the model (leaves, for nested state)."""
+        if self._state_struct is not None:
+            return self._state_struct.num_leaves
         return len(self.model.get_initial_state())
 
     # -- export ----------------------------------------------------------------------------------------
@@ -506,7 +531,7 @@ class TorchPolicy(Policy):
 
         if onnx:
             raise ValueError(f"onnx={onnx!r}: ONNX export is not supported; only TorchScript")
-        model = self.model
+        model, policy = self.model, self
         n_state = self.num_state_tensors()
 
         class _Serving(torch.nn.Module):
@@ -515,9 +540,11 @@ class TorchPolicy(Policy):
                 self.model = model
 
             def forward(self, obs, *rest):
-                state = list(rest[:n_state])
+                state = policy._model_state(list(rest[:n_state]))
                 seq_lens = rest[n_state] if n_state else None
                 out, state_out = self.model({Columns.OBS: obs, "is_training": False}, state, seq_lens)
+                if policy._state_struct is not None:
+                    state_out = policy._state_struct.flatten(list(state_out), "the model's state_out")
                 return (out, *state_out)
 
         sample = np.asarray(self.observation_space.sample())[None]

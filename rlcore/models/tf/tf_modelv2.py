@@ -33,6 +33,7 @@ import numpy as np
 from rlcore.framework import get_activation_fn as framework_activation
 from rlcore.framework import try_import_tf
 from rlcore.models.modelv2 import ModelV2
+from rlcore.models.state_structure import map_state_leaves
 
 tf1, tf, tfv = try_import_tf()
 keras = tf.keras
@@ -81,6 +82,11 @@ def _leaf_tensor(x: Any) -> Any:
     return tf.convert_to_tensor(arr.astype(np.float32) if arr.dtype == np.float64 else arr)
 
 
+def _state_tensor(x: Any) -> Any:
+    """A float32 tensor of one RNN state leaf (tensors as they are)."""
+    return x if tf.is_tensor(x) else tf.convert_to_tensor(np.asarray(x, np.float32))
+
+
 def _is_variable(v: Any) -> bool:
     return isinstance(v, (tf.Variable, keras.Variable))
 
@@ -113,7 +119,7 @@ class TFModelV2(ModelV2):
             if key in input_dict and not tf.is_tensor(input_dict[key]):
                 arr = np.asarray(input_dict[key])
                 input_dict[key] = tf.convert_to_tensor(arr.astype(np.float32) if arr.dtype == np.float64 else arr)
-        state = [s if tf.is_tensor(s) else tf.convert_to_tensor(np.asarray(s, np.float32)) for s in state]
+        state = [s if tf.is_tensor(s) else map_state_leaves(_state_tensor, s) for s in state]  # nested entries too
         if seq_lens is not None and not tf.is_tensor(seq_lens):
             seq_lens = tf.convert_to_tensor(np.asarray(seq_lens, np.int32))
         return input_dict, state, seq_lens

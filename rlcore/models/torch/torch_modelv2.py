@@ -32,6 +32,7 @@ from torch.nn.modules import module as _torch_module
 from rlcore.framework import get_activation_fn as framework_activation
 from rlcore.models.modelv2 import ModelV2
 from rlcore.models.repeated import _map_leaves
+from rlcore.models.state_structure import map_state_leaves
 
 def get_activation_fn(name: Optional[str]) -> Optional[Callable[[], nn.Module]]:
     """The ``nn.Module`` class for an activation name (``None`` for linear).
@@ -135,6 +136,10 @@ class TorchModelV2(ModelV2):
             return torch.as_tensor(arr, device=self._device())
         return value
 
+    def _state_tensor(self, value: Any) -> Any:
+        """A float32 tensor of one RNN state leaf."""
+        return self._to_tensor(value, float_only=True)
+
     def _convert_inputs(self, input_dict, state, seq_lens):
         for key in ("obs", "obs_flat"):
             if key in input_dict:
@@ -146,7 +151,7 @@ class TorchModelV2(ModelV2):
         for key in ("prev_actions", "prev_rewards"):
             if key in input_dict:
                 input_dict[key] = self._to_tensor(input_dict[key])
-        state = [self._to_tensor(s, float_only=True) for s in state]
+        state = [s if isinstance(s, torch.Tensor) else map_state_leaves(self._state_tensor, s) for s in state]
         if seq_lens is not None and not isinstance(seq_lens, torch.Tensor):
             seq_lens = torch.as_tensor(np.asarray(seq_lens, np.int64), device=self._device())
         return input_dict, state, seq_lens
