@@ -162,26 +162,50 @@ class WorkerSet:
             self._local.set_global_vars(global_vars)
 
     def foreach_worker(self, func: Callable[[RolloutWorker], Any]) -> List[Any]:
-        """``func`` on the local worker, then on every remote one."""
+        """``func(worker)`` on every worker: ``[local result, remote 1's, ..., remote n's]``
+        (RLlib 1.x; one item per worker, the local worker's first).
+
+        Examples:
+            >>> import gymnasium as gym
+            >>> from rlcore.policy.random_policy import RandomPolicy
+            >>> ws = WorkerSet(env_creator=lambda ctx: gym.make("CartPole-v1"), policy_class=RandomPolicy)
+            >>> ws.foreach_worker(lambda w: w.worker_index), ws.foreach_policy(lambda policy, pid: pid)
+            ([0], ['default_policy'])
+        """
         out = [func(self._local)] if self._local is not None else []
         if self._remote:
             out += self._get([w.apply.remote(func) for w in self._remote])
         return out
 
     def foreach_worker_with_index(self, func: Callable[[RolloutWorker, int], Any]) -> List[Any]:
+        """``func(worker, index)`` on every worker, the local one with index 0 and remote ``i`` with
+        ``i`` (1-based): ``[local result, remote 1's, ...]``, as :meth:`foreach_worker`."""
         out = [func(self._local, 0)] if self._local is not None else []
         if self._remote:
             out += self._get([w.apply.remote(func, i + 1) for i, w in enumerate(self._remote)])
         return out
 
     def foreach_policy(self, func: Callable) -> List[Any]:
+        """``func(policy, policy_id)`` on every policy of every worker, as one flat list: the local
+        worker's results (in its policy order), then each remote worker's (RLlib 1.x)."""
         return [r for results in self.foreach_worker(lambda w: w.foreach_policy(func)) for r in results]
 
     def foreach_trainable_policy(self, func: Callable) -> List[Any]:
+        """As :meth:`foreach_policy`, over the policies in each worker's ``policies_to_train``."""
         return [r for results in self.foreach_worker(lambda w: w.foreach_trainable_policy(func)) for r in results]
 
+    def foreach_env(self, func: Callable[[Any], Any]) -> List[List[Any]]:
+        """``func(sub_env)`` on every worker's sub-environments: one list per worker (the local
+        worker's first; empty for a worker without envs, e.g. a local worker beside remote ones)."""
+        return self.foreach_worker(lambda w: w.foreach_env(func))
+
+    def foreach_env_with_context(self, func: Callable[[Any, Any], Any]) -> List[List[Any]]:
+        """``func(sub_env, env_context)`` on every worker's sub-environments, one list per worker."""
+        return self.foreach_worker(lambda w: w.foreach_env_with_context(func))
+
     def trainable_policies(self) -> List[str]:
-        return list(self._local.policies_to_train)
+        """The local worker's trainable policy ids, in its policy order (RLlib 1.x)."""
+        return self._local.foreach_trainable_policy(lambda _policy, pid: pid)
 
     # -- sampling and failures ------------------------------------------------------------------
 
