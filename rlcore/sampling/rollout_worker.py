@@ -409,7 +409,8 @@ class RolloutWorker(ParallelIteratorWorker):
         return [func(policy, pid, **kwargs) for pid, policy in self.policy_map.items()]
 
     def foreach_trainable_policy(self, func: Callable, **kwargs: Any) -> list:
-        return [func(self.policy_map[pid], pid, **kwargs) for pid in self.policies_to_train]
+        # RLlib 1.x: the policy map's order, the policies in policies_to_train only.
+        return [func(policy, pid, **kwargs) for pid, policy in self.policy_map.items() if pid in self.policies_to_train]
 
     def _sub_envs(self) -> list:
         if self.sampler is not None:
