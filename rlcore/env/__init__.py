@@ -1,4 +1,5 @@
-"""Environments: creation and registry, BaseEnv (what the sampler drives), VectorEnv, MultiAgentEnv.
+"""Environments: creation and registry, BaseEnv (what the sampler drives), VectorEnv, MultiAgentEnv,
+and AsyncEnv (RLlib 1.x's poll/send_actions BaseEnv protocol).
 
 Importing this package imports gymnasium but never ray, torch or tensorflow.
 
@@ -9,6 +10,7 @@ Examples:
     (2, 4)
 """
 
+from rlcore.env.async_env import ASYNC_RESET_RETURN, AsyncEnv, RemoteAsyncEnv, convert_to_base_env
 from rlcore.env.base_env import BaseEnv, EnvError, VectorStep, env_name_of
 from rlcore.env.base_env_factory import make_base_env
 from rlcore.env.env_context import EnvContext
@@ -22,12 +24,15 @@ from rlcore.env.vector_env_adapter import VectorEnvAdapter
 from rlcore.env.wrappers import OldGymAPIAdapter, as_gymnasium_env
 
 __all__ = [
+    "ASYNC_RESET_RETURN",
+    "AsyncEnv",
     "BaseEnv",
     "EnvContext",
     "EnvError",
     "GymVectorBaseEnv",
     "MultiAgentEnv",
     "OldGymAPIAdapter",
+    "RemoteAsyncEnv",
     "RemoteBaseEnv",
     "SubEnvLoop",
     "VectorEnv",
@@ -35,6 +40,7 @@ __all__ = [
     "VectorStep",
     "as_gymnasium_env",
     "as_gymnasium_multi_agent",
+    "convert_to_base_env",
     "env_name_of",
     "get_env_creator",
     "make_base_env",

@@ -55,6 +55,14 @@ class MultiAgentEnv:
         """Renders the env (no-op by default)."""
         return None
 
+    def to_base_env(self, make_env: Callable[[int], Any] | None = None, num_envs: int = 1,
+                    remote_envs: bool = False, remote_env_batch_wait_ms: int = 0) -> Any:
+        """This env (and ``num_envs - 1`` more from ``make_env(i)``) in RLlib 1.x's BaseEnv
+        protocol (:func:`rlcore.env.async_env.convert_to_base_env`)."""
+        from rlcore.env.async_env import convert_to_base_env
+
+        return convert_to_base_env(self, make_env, num_envs, remote_envs, remote_env_batch_wait_ms)
+
     def close(self) -> None:
         """Releases resources (no-op by default)."""
 
@@ -112,19 +120,7 @@ class _GymnasiumMultiAgentAdapter(MultiAgentEnv):
                 f"multi-agent env {self._name()}: step's dones dict has no '__all__' key "
                 f"(got keys {sorted(map(str, dones))})"
             )
-        terms, truncs = {}, {}
-        for agent_id, done in dones.items():
-            if agent_id == ALL:
-                continue
-            info = infos.get(agent_id) or {}
-            truncated = bool(done) and bool(info.get(TRUNCATED_KEY, False))
-            terms[agent_id] = bool(done) and not truncated
-            truncs[agent_id] = truncated
-        ended = [a for a, d in dones.items() if a != ALL and d]
-        all_done = bool(dones[ALL])
-        all_truncated = all_done and bool(ended) and all(truncs[a] for a in ended)
-        terms[ALL] = all_done and not all_truncated
-        truncs[ALL] = all_truncated
+        terms, truncs = split_dones(dones, infos)
         return obs, rewards, terms, truncs, infos
 
     def render(self) -> Any:
@@ -140,6 +136,39 @@ class _GymnasiumMultiAgentAdapter(MultiAgentEnv):
         if name == "env":
             raise AttributeError(name)
         return getattr(self.env, name)
+
+
+def split_dones(dones: dict, infos: dict) -> tuple[dict, dict]:
+    """RLlib 1.x's ``dones`` dict as gymnasium's ``(terminateds, truncateds)``.
+
+    An agent is truncated when its info has ``"TimeLimit.truncated"``, else terminated;
+    ``"__all__"`` is truncated only if every agent that ended in the step was truncated.
+
+    Args:
+        dones: ``{agent_id: bool}`` with ``"__all__"``.
+        infos: ``{agent_id: info dict}`` (agents may be missing).
+
+    Returns:
+        ``(terminateds, truncateds)``, both with ``"__all__"``.
+
+    Examples:
+        >>> split_dones({"a": True, "b": True, "__all__": True}, {"a": {"TimeLimit.truncated": True}})
+        ({'a': False, 'b': True, '__all__': True}, {'a': True, 'b': False, '__all__': False})
+    """
+    terms, truncs = {}, {}
+    for agent_id, done in dones.items():
+        if agent_id == ALL:
+            continue
+        info = infos.get(agent_id) or {}
+        truncated = bool(done) and bool(info.get(TRUNCATED_KEY, False))
+        terms[agent_id] = bool(done) and not truncated
+        truncs[agent_id] = truncated
+    ended = [a for a, d in dones.items() if a != ALL and d]
+    all_done = bool(dones.get(ALL))
+    all_truncated = all_done and bool(ended) and all(truncs[a] for a in ended)
+    terms[ALL] = all_done and not all_truncated
+    truncs[ALL] = all_truncated
+    return terms, truncs
 
 
 def as_gymnasium_multi_agent(env: Any) -> MultiAgentEnv:

@@ -96,6 +96,13 @@ class VectorEnv:
         """The individual envs, if the VectorEnv has any (else an empty list)."""
         return []
 
+    def to_base_env(self, make_env: Callable[[int], Any] | None = None, num_envs: int = 1, remote_envs: bool = False,
+                    remote_env_batch_wait_ms: int = 0) -> Any:
+        """This env in RLlib 1.x's BaseEnv protocol (:func:`rlcore.env.async_env.convert_to_base_env`)."""
+        from rlcore.env.async_env import convert_to_base_env
+
+        return convert_to_base_env(self, make_env, num_envs, remote_envs, remote_env_batch_wait_ms)
+
     def get_unwrapped(self) -> list:
         """RLlib 1.x name of :meth:`get_sub_environments`."""
         return self.get_sub_environments()
