@@ -14,6 +14,7 @@ Examples:
 
 from __future__ import annotations
 
+import numbers
 from collections import defaultdict
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -28,18 +29,19 @@ class Episode:
 
     Args:
         episode_id: Unique id of the episode (the ``eps_id`` column of its rows).
-        env_index: Index of the sub-environment in the worker's vector of envs.
+        env_index: Index of the sub-environment in the worker's vector of envs (for an env in
+            RLlib 1.x's BaseEnv protocol: the sub-env's id, which may be any hashable).
         policy_mapping_fn: ``agent_id -> policy_id`` (single-agent: always ``default_policy``).
     """
 
     def __init__(
         self,
         episode_id: int,
-        env_index: int,
+        env_index: Any,
         policy_mapping_fn: Optional[Callable[[Any], str]] = None,
     ):
         self.episode_id = int(episode_id)
-        self.env_index = int(env_index)
+        self.env_index = int(env_index) if isinstance(env_index, numbers.Integral) else env_index
         self.length = 0
         self.total_reward = 0.0
         self._agent_steps = 0  # rows stored for its agents (multi-agent sampling: count_steps_by)

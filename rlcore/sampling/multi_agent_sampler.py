@@ -151,6 +151,16 @@ class _PolicySlots:
             self.pending[k][slots] = v
         return columns[Columns.ACTIONS], env_actions, extras
 
+    def record_action(self, slot: int, action: Any) -> np.ndarray:
+        """Makes ``action`` (one agent's action as the env takes it) the action of ``slot``'s
+        pending row: an action the agent took itself (off-policy). Returns the stored row."""
+        pending = self.pending[Columns.ACTIONS]
+        if self.struct is not None:
+            pending[slot] = self.struct.flat(_batch_of_one(action), 1)[0]
+        else:
+            pending[slot] = np.asarray(action, pending.dtype)
+        return pending[slot].copy()
+
     def _make_collector(self, columns: Dict[str, np.ndarray]) -> None:
         actions = columns[Columns.ACTIONS]
         spec = {k: (v.shape[1:], v.dtype) for k, v in columns.items() if k != Columns.ACTIONS}
@@ -222,6 +232,137 @@ class _SubEnvs:
         return list(self._envs)
 
 
+class _EnvCopies:
+    """The sampler's own ``num_envs`` MultiAgentEnv copies: every copy steps in every step."""
+
+    def __init__(self, envs: list, worker_index: int):
+        from rlcore.env import as_gymnasium_multi_agent
+
+        self.raw = envs
+        self.envs = [as_gymnasium_multi_agent(e) for e in envs]
+        self.ids = list(range(len(envs)))
+        self.base_env = _SubEnvs(envs)
+        self.worker_index = worker_index
+
+    def step(self, action_dicts: Dict[int, dict]) -> List[Tuple[int, tuple, Optional[dict]]]:
+        """``(env index, (obs, rewards, terminateds, truncateds, infos), off-policy actions)`` of each env."""
+        empty: dict = {}
+        return [(i, self._call(i, "step", action_dicts.get(i, empty)), None) for i in self.ids]
+
+    def reset(self, i: int, seed: Optional[int]) -> Any:
+        """Env ``i``'s ``(obs, infos)`` of a new episode."""
+        return self._call(i, "reset", seed)
+
+    def _call(self, i: int, phase: str, arg: Any) -> Any:
+        try:
+            return self.envs[i].step(arg) if phase == "step" else self.envs[i].reset(seed=arg)
+        except Exception as err:
+            from rlcore.env import EnvError, env_name_of
+
+            raise EnvError(env_name_of(self.raw[i]), i, phase, worker_index=self.worker_index) from err
+
+    def render(self) -> None:
+        self.envs[0].render()
+
+    def close(self) -> None:
+        for env in self.raw:
+            if hasattr(env, "close"):
+                env.close()
+
+
+class _PolledEnv:
+    """A user's :class:`~rlcore.env.async_env.AsyncEnv` (RLlib 1.x's BaseEnv protocol): sub-env
+    ids mapped to the sampler's env indices as they appear; an index is freed when its episode
+    ends and the env does not reset it at once (the id may come back later, or never: an
+    external application's episodes each have their own id)."""
+
+    def __init__(self, env: Any, worker_index: int):
+        from rlcore.env.async_env import try_reset_accepts_seed
+
+        self.base_env = env
+        self.ids: List[Any] = []  # env index -> env id (None: free)
+        self._index: Dict[Any, int] = {}
+        self._free: List[int] = []
+        self._to_send: set = set()  # env indices of the last poll still running: they get actions
+        self._seeded = try_reset_accepts_seed(env)
+        self.worker_index = worker_index
+
+    def step(self, action_dicts: Dict[int, dict]) -> List[Tuple[int, tuple, Optional[dict]]]:
+        """Sends the actions (each env of the last poll gets a dict, maybe empty, as 1.x's
+        sampler sent), then polls: ``(env index, 5-tuple, off-policy actions)`` of each env that
+        reported."""
+        from rlcore.env.multi_agent_env import split_dones
+
+        if self._to_send:
+            self.base_env.send_actions({self.ids[i]: action_dicts.get(i, {}) for i in sorted(self._to_send)})
+        polled = self.base_env.poll()
+        if len(polled) == 5:
+            obs, rewards, dones, infos, off = polled
+            terms = truncs = None
+        elif len(polled) == 6:
+            obs, rewards, terms, truncs, infos, off = polled
+        else:
+            raise ValueError(f"{type(self.base_env).__name__}.poll() returned {len(polled)} values; expected (obs, "
+                             "rewards, dones, infos, off_policy_actions) or (obs, rewards, terminateds, truncateds, "
+                             "infos, off_policy_actions)")
+        out = []
+        reported = list(obs)
+        flags = dones if terms is None else terms
+        reported += [e for e in flags if e not in obs and (flags[e] or {}).get(_ALL)]
+        new = [e for e in reported if e not in self._index]
+        if new:  # indices in id order where ids sort (remote sub-envs 0..n-1 keep their numbers)
+            try:
+                new.sort()
+            except TypeError:
+                pass
+            for env_id in new:
+                i = self._free.pop() if self._free else len(self.ids)
+                if i == len(self.ids):
+                    self.ids.append(env_id)
+                self.ids[i] = env_id
+                self._index[env_id] = i
+        for env_id in reported:
+            i = self._index[env_id]
+            env_infos = infos.get(env_id) or {}
+            if terms is None:
+                env_terms, env_truncs = split_dones(dones.get(env_id) or {}, env_infos)
+            else:
+                env_terms, env_truncs = dict(terms.get(env_id) or {}), dict(truncs.get(env_id) or {})
+                env_terms.setdefault(_ALL, False)
+                env_truncs.setdefault(_ALL, False)
+            out.append((i, (obs.get(env_id) or {}, rewards.get(env_id) or {}, env_terms, env_truncs, env_infos),
+                        (off or {}).get(env_id)))
+        self._to_send = {i for i, _, _ in out}
+        return out
+
+    def reset(self, i: int, seed: Optional[int]) -> Any:
+        """``(obs, {})`` of env ``i``'s new episode, or None: its observations come with a later
+        poll (:data:`~rlcore.env.async_env.ASYNC_RESET_RETURN`) or it cannot be reset on
+        request (``try_reset`` returned None); then the index is freed."""
+        from rlcore.env.async_env import ASYNC_RESET_RETURN
+
+        env_id = self.ids[i]
+        try:
+            obs = self.base_env.try_reset(env_id, seed=seed) if self._seeded else self.base_env.try_reset(env_id)
+        except Exception as err:
+            from rlcore.env import EnvError, env_name_of
+
+            raise EnvError(env_name_of(self.base_env), env_id, "reset", worker_index=self.worker_index) from err
+        if isinstance(obs, dict):
+            return obs, {}
+        self._to_send.discard(i)
+        del self._index[env_id]
+        self.ids[i] = None
+        self._free.append(i)
+        return ASYNC_RESET_RETURN if isinstance(obs, str) and obs == ASYNC_RESET_RETURN else None
+
+    def render(self) -> None:
+        self.base_env.try_render()
+
+    def close(self) -> None:
+        self.base_env.stop()
+
+
 class MultiAgentSampler:
     """Samples a rollout worker's multi-agent envs (see the module docstring).
 
@@ -232,16 +373,20 @@ class MultiAgentSampler:
     """
 
     def __init__(self, worker: Any, eps_id_start: int = 0):
-        from rlcore.env import as_gymnasium_multi_agent
+        from rlcore.env.async_env import AsyncEnv
 
         self.worker = worker
-        self.num_envs = worker.num_envs
         ctx = worker.env_context
         first = worker.env if worker.env is not None else worker._env_creator(ctx)
-        envs = [first] + [worker._env_creator(ctx.copy_with_overrides(vector_index=i)) for i in range(1, self.num_envs)]
-        self.envs = [as_gymnasium_multi_agent(e) for e in envs]
-        self._raw_envs = envs
-        self.env = _SubEnvs(envs)
+        if isinstance(first, AsyncEnv):  # a user's BaseEnv (1.x protocol), or remote envs polled as they finish
+            self._envs: Any = _PolledEnv(first, worker.worker_index)
+            self.num_envs = 0  # grows as sub-envs report
+        else:
+            envs = [first] + [worker._env_creator(ctx.copy_with_overrides(vector_index=i))
+                              for i in range(1, worker.num_envs)]
+            self._envs = _EnvCopies(envs, worker.worker_index)
+            self.num_envs = len(envs)
+        self.env = self._envs.base_env
         self._limits = EpisodeLimits(worker._horizon, worker._soft_horizon, worker._no_done_at_end)
         self._clip = check_clip_rewards(worker._clip_rewards)
         self._book = EpisodeBook(worker.callbacks, worker, worker.policy_map, self.env, eps_id_start,
@@ -249,10 +394,11 @@ class MultiAgentSampler:
         self._collector_class = collector_class_of(worker.policy_config.get("sample_collector"))
         self._slots: Dict[str, _PolicySlots] = {}
         self._next_traj = 0
-        self._episodes: List[Optional[Episode]] = [None] * self.num_envs
+        self._episodes: List[Optional[Episode]] = [None] * self.num_envs  # None: no running episode
         self._agents: List[Dict[Any, _Agent]] = [dict() for _ in range(self.num_envs)]
         self._acting: Dict[str, List[Tuple[int, _Agent]]] = defaultdict(list)  # who acts in the next step
         self._ep_len = np.zeros(self.num_envs, np.int64)
+        self._off_policy: Dict[int, dict] = {}  # env index -> actions its agents took themselves (polled envs)
         self._finished_steps = 0  # env (or agent) steps of the episodes ended since the last sample
         self._rows_appended = 0  # agent steps stored
         self._held: Dict[str, List[FragmentBatch]] = defaultdict(list)  # complete mode: rows of running episodes
@@ -271,18 +417,17 @@ class MultiAgentSampler:
         """
         w = self.worker
         if not self._started:
-            for i in range(self.num_envs):
+            for i in range(self.num_envs):  # polled envs: their first observations come with the first poll
                 self._reset_env(i)
             self._started = True
         truncate = w.batch_mode == "truncate_episodes"
-        target = w.fragment_length_per_env * self.num_envs
+        target = w.fragment_length_per_env * (self.num_envs if isinstance(self._envs, _EnvCopies) else w.num_envs)
         env_steps = 0
         if truncate:  # exactly the target in env steps, or at least it in agent steps (count_steps_by)
             by_agent = w.count_steps_by == "agent_steps"
             rows_before = self._rows_appended
             while (self._rows_appended - rows_before if by_agent else env_steps) < target:
-                self._step()
-                env_steps += self.num_envs
+                env_steps += self._step()
             for slots in self._slots.values():
                 slots.cut()
         else:
@@ -316,16 +461,17 @@ class MultiAgentSampler:
         return self._book.drain_metrics()
 
     def close(self) -> None:
-        for env in self._raw_envs:
-            if hasattr(env, "close"):
-                env.close()
+        self._envs.close()
 
     # -- one step of every env --------------------------------------------------------------------
 
-    def _step(self) -> None:
+    def _step(self) -> int:
+        """One step: the acting agents' actions to their envs, then each env's result. Returns
+        the env steps taken (every copy; for a polled env, the sub-envs that reported a step)."""
         w = self.worker
         explore, timestep = w.policy_config.get("explore", True), w.global_vars.get("timestep")
-        action_dicts: List[dict] = [dict() for _ in range(self.num_envs)]
+        action_dicts: Dict[int, dict] = defaultdict(dict)
+        off_policy, self._off_policy = self._off_policy, {}
         for pid, members in self._acting.items():  # one compute_actions per policy
             slots = self._slots[pid]
             idx = np.fromiter((ag.slot for _, ag in members), np.int64, len(members))
@@ -335,34 +481,55 @@ class MultiAgentSampler:
                 ag.pending = True
                 last = self._episodes[i]._last
                 last["prev_action"][ag.agent_id] = last["action"].get(ag.agent_id)
-                last["action"][ag.agent_id] = actions[row]
+                taken = off_policy.get(i)
+                if taken is not None and ag.agent_id in taken:  # the agent acted itself: its row records that
+                    last["action"][ag.agent_id] = slots.record_action(ag.slot, taken[ag.agent_id])
+                else:
+                    last["action"][ag.agent_id] = actions[row]
                 self._episodes[i]._set_row("pi_info", ag.agent_id, extras, row)
         self._acting = defaultdict(list)
-        results = [self._step_env(i, action_dicts[i]) for i in range(self.num_envs)]
+        results = self._envs.step(action_dicts)
         if w._render:
-            self.envs[0].render()
-        self._ep_len += 1
-        limits = self._limits.apply(np.array([bool(r[2].get(_ALL)) for r in results]),
-                                    np.array([bool(r[3].get(_ALL)) for r in results]), self._ep_len)
+            self._envs.render()
+        stepped = []
+        for i, result, taken in results:
+            if i >= self.num_envs:
+                self._add_envs(i + 1)
+            if taken:
+                self._off_policy[i] = taken
+            if self._episodes[i] is None:  # a polled env's first observations of an episode
+                self._begin_episode(i, result[0], result[4])
+            else:
+                stepped.append((i, result))
+        if not stepped:
+            return 0
+        idx = np.fromiter((i for i, _ in stepped), np.int64, len(stepped))
+        self._ep_len[idx] += 1
+        limits = self._limits.apply(np.array([bool(r[2].get(_ALL)) for _, r in stepped]),
+                                    np.array([bool(r[3].get(_ALL)) for _, r in stepped]), self._ep_len[idx])
         completions: Dict[str, list] = defaultdict(list)
         starts: Dict[str, list] = defaultdict(list)
-        for i, result in enumerate(results):
-            self._collect(i, result, bool(limits.done[i]), completions, starts)
+        for k, (i, result) in enumerate(stepped):
+            self._collect(i, result, bool(limits.done[k]), completions, starts)
         for pid, rows in completions.items():
             self._complete(pid, rows)
         self._start_trajectories(starts)
-        for i in range(self.num_envs):
-            self._book.step(self._episodes[i], i)
-        for i in np.flatnonzero(limits.done).tolist():
-            self._end_episode(i, soft=limits.soft is not None and bool(limits.soft[i]), obs=results[i][0])
+        for i, _ in stepped:
+            self._book.step(self._episodes[i], self._envs.ids[i])
+        for k in np.flatnonzero(limits.done).tolist():
+            i, result = stepped[k]
+            own_end = bool(result[2].get(_ALL)) or bool(result[3].get(_ALL))
+            self._end_episode(i, soft=limits.soft is not None and bool(limits.soft[k]), obs=result[0],
+                              cut=not own_end)
+        return len(stepped)
 
-    def _step_env(self, i: int, action_dict: dict) -> tuple:
-        try:
-            return self.envs[i].step(action_dict)
-        except Exception as err:
-            from rlcore.env import EnvError, env_name_of
-
-            raise EnvError(env_name_of(self._raw_envs[i]), i, "step", worker_index=self.worker.worker_index) from err
+    def _add_envs(self, n: int) -> None:
+        """Room for env indices up to ``n`` (a polled env reported a new sub-env)."""
+        extra = n - self.num_envs
+        self._episodes += [None] * extra
+        self._agents += [dict() for _ in range(extra)]
+        self._ep_len = np.concatenate([self._ep_len, np.zeros(extra, np.int64)])
+        self.num_envs = n
 
     def _collect(self, i: int, result: tuple, env_done: bool, completions: Dict[str, list],
                  starts: Dict[str, list]) -> None:
@@ -494,16 +661,25 @@ class MultiAgentSampler:
             ag = agents[agent_id] = _Agent(agent_id, self._episodes[i].policy_for(agent_id), len(agents))
         return ag
 
-    def _reset_env(self, i: int) -> None:
-        """Resets env ``i`` and starts a new episode on it."""
+    def _reset_env(self, i: int, cut: bool = False) -> None:
+        """Resets env ``i`` and starts a new episode on it (a polled env may answer later: then
+        the episode starts with the observations of a later poll)."""
         w = self.worker
         seed = None if w._seed is None else w._seed + i + 7919 * self._book.next_id
-        try:
-            obs, infos = self.envs[i].reset(seed=seed)
-        except Exception as err:
-            from rlcore.env import EnvError, env_name_of
+        env_id = self._envs.ids[i]
+        reset = self._envs.reset(i, seed)
+        if not isinstance(reset, tuple):
+            self._episodes[i], self._agents[i] = None, {}
+            if reset is None and cut:
+                raise ValueError(
+                    f"horizon={self._limits.horizon}: env {type(self.env).__name__} cut an episode of sub-env "
+                    f"{env_id} but cannot reset it on request (try_reset returned None); a horizon needs try_reset "
+                    "support (or ASYNC_RESET_RETURN)")
+            return
+        self._begin_episode(i, *reset)
 
-            raise EnvError(env_name_of(self._raw_envs[i]), i, "reset", worker_index=w.worker_index) from err
+    def _begin_episode(self, i: int, obs: dict, infos: dict) -> None:
+        """A new episode on env ``i`` from its first observations."""
         ep = self._new_episode(i)
         obs = self._observe(i, obs)
         for agent_id, info in (infos or {}).items():
@@ -513,22 +689,22 @@ class MultiAgentSampler:
             ag = self._agent(i, agent_id)
             starts[ag.pid].append((i, ag, o, True))
         self._start_trajectories(starts)
-        self._book.started(ep, i)
+        self._book.started(ep, self._envs.ids[i])
 
     def _new_episode(self, i: int) -> Episode:
-        ep = self._book.begin(i, call_start=False)
+        ep = self._book.begin(self._envs.ids[i], call_start=False)
         self._episodes[i] = ep
         self._agents[i] = {}
         self._ep_len[i] = 0
         return ep
 
-    def _end_episode(self, i: int, soft: bool, obs: dict) -> None:
+    def _end_episode(self, i: int, soft: bool, obs: dict, cut: bool = False) -> None:
         """Env ``i``'s episode is over: callbacks and metrics, its slots freed; then a new episode,
         on the env as it is after a soft horizon (agents keep their slots and RNN state), else
         after a reset."""
         w = self.worker
         ep, agents = self._episodes[i], self._agents[i]
-        self._book.end(ep, i)
+        self._book.end(ep, self._envs.ids[i])
         self._finished_steps += ep.length if w.count_steps_by == "env_steps" else ep._agent_steps
         starts: Dict[str, list] = defaultdict(list)
         for ag in agents.values():
@@ -545,7 +721,7 @@ class MultiAgentSampler:
             if goes_on:
                 starts[ag.pid].append((ag, False))
         if not soft:
-            self._reset_env(i)
+            self._reset_env(i, cut)
             return
         ep = self._new_episode(i)
         new_starts: Dict[str, list] = defaultdict(list)
@@ -559,7 +735,16 @@ class MultiAgentSampler:
                 ag = self._agent(i, agent_id)
                 new_starts[ag.pid].append((i, ag, o, True))
         self._start_trajectories(new_starts)
-        self._book.started(ep, i)
+        self._book.started(ep, self._envs.ids[i])
+
+
+def _batch_of_one(value: Any) -> Any:
+    """A (nested tuple/dict) action as a batch of one: each leaf gets a leading axis of 1."""
+    if isinstance(value, dict):
+        return {k: _batch_of_one(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_batch_of_one(v) for v in value)
+    return np.asarray(value)[None]
 
 
 def _split_by_episode(parts: List[FragmentBatch], episodes: Dict[int, Episode]) -> Tuple[list, list]:

@@ -7,7 +7,11 @@ RLlib 1.x's worker API on rlcore's vectorised sampler: ``sample()``, ``learn_on_
 generator yields ``self.sample()`` forever, so ``from_actors(workers)`` reads it.
 
 Single-agent envs go through :class:`~rlcore.sampling.sampler.VectorSampler` (all envs in one
-batch); multi-agent envs through :class:`~rlcore.sampling.multi_agent_sampler.MultiAgentSampler`.
+batch); multi-agent envs through :class:`~rlcore.sampling.multi_agent_sampler.MultiAgentSampler`,
+which also drives envs in RLlib 1.x's ``BaseEnv`` protocol (:class:`~rlcore.env.async_env.AsyncEnv`:
+a user's own, or remote sub-envs polled as they finish, ``remote_worker_envs`` with
+``remote_env_batch_wait_ms > 0`` or a multi-agent env). ``async_env`` is the worker's env in that
+protocol, as 1.x's ``RolloutWorker.async_env``.
 With ``sample_async=True`` both run in a background thread
 (:class:`~rlcore.sampling.async_sampler.AsyncSampler`) that keeps up to 5 finished batches ahead
 of ``sample()``; episode callbacks and postprocessing then run in that thread, ``on_sample_end``
@@ -124,6 +128,7 @@ class RolloutWorker(ParallelIteratorWorker):
         num_workers: int = 0,
         callbacks: Any = None,
         remote_worker_envs: bool = False,
+        remote_env_batch_wait_ms: Optional[float] = None,
         soft_horizon: bool = False,
         no_done_at_end: bool = False,
         seed: Optional[int] = None,
@@ -154,6 +159,10 @@ class RolloutWorker(ParallelIteratorWorker):
         self._normalize_actions, self._render = bool(normalize_actions), bool(render_env)
         self._observation_fn = observation_fn
         self._remote_envs = remote_worker_envs
+        if remote_env_batch_wait_ms is None:
+            remote_env_batch_wait_ms = self.policy_config.get("remote_env_batch_wait_ms", 0)
+        self._remote_env_batch_wait_ms = remote_env_batch_wait_ms
+        self._async_env = None  # the 1.x-protocol view async_env gives of envs the samplers step themselves
         from rlcore.env.base_env_factory import check_vectorize_mode
 
         self._vectorize_mode = check_vectorize_mode(self.policy_config.get("gym_env_vectorize_mode", "sync"))
@@ -174,6 +183,8 @@ class RolloutWorker(ParallelIteratorWorker):
             self.env = env_creator(self.env_context)
             if validate_env is not None:
                 validate_env(self.env, self.env_context)
+        if remote_worker_envs and (self._remote_env_batch_wait_ms or _is_multi_agent(self.env, None)):
+            self.env = self._remote_async_env()
         self.multiagent = _is_multi_agent(self.env, policy_spec or policy)
         if observation_fn is not None and not self.multiagent:
             raise ValueError("multiagent.observation_fn applies to MultiAgentEnvs in rlcore; for a single-agent env "
@@ -227,6 +238,50 @@ class RolloutWorker(ParallelIteratorWorker):
             filters[pid] = get_filter(name, prep.shape)
             policy_map[pid] = cls(prep.observation_space, act_space, config)
         return policy_map, preprocessors, filters
+
+    def _remote_async_env(self) -> Any:
+        """Sub-envs in Ray actors polled as they finish (RLlib 1.x's ``RemoteVectorEnv``): for
+        multi-agent envs, and single-agent ones with ``remote_env_batch_wait_ms > 0`` (at 0 a
+        single-agent worker steps its remote sub-envs together, every step waiting for all)."""
+        from rlcore.env import MultiAgentEnv
+        from rlcore.env.async_env import RemoteAsyncEnv
+
+        multiagent = isinstance(self.env, MultiAgentEnv)
+        if self.env is not None and hasattr(self.env, "close"):
+            self.env.close()  # the actors build their own
+        creator, ctx = self._env_creator, self.env_context
+
+        def make_env(i: int) -> Any:
+            return creator(ctx.copy_with_overrides(vector_index=i, remote=True))
+
+        return RemoteAsyncEnv(make_env, self.num_envs, multiagent=multiagent,
+                              remote_env_batch_wait_ms=self._remote_env_batch_wait_ms, seed=self._seed,
+                              env_name=getattr(creator, "env_name", None), worker_index=self.worker_index)
+
+    @property
+    def async_env(self) -> Any:
+        """The worker's env in RLlib 1.x's ``BaseEnv`` protocol (``poll``/``send_actions``/
+        ``try_reset``, ``get_sub_environments``).
+
+        An :class:`~rlcore.env.async_env.AsyncEnv` the worker samples from is returned as is.
+        Otherwise a view over the same sub-envs the sampler steps: polling it steps them too, so
+        use it between ``sample()`` calls (``get_sub_environments``, ``try_render`` and ``stop``
+        are what it is mostly for).
+        """
+        from rlcore.env.async_env import AsyncEnv, convert_to_base_env
+
+        if isinstance(self.env, AsyncEnv):
+            return self.env
+        if self._async_env is None:
+            if self.sampler is None:
+                self.sampler = self._make_sampler()
+            env = self.sampler.env
+            if self.multiagent:
+                subs = env.get_sub_environments()
+                self._async_env = convert_to_base_env(subs[0], make_env=subs.__getitem__, num_envs=len(subs))
+            else:
+                self._async_env = convert_to_base_env(env)
+        return self._async_env
 
     def _make_sampler(self):
         if self.env is None:
@@ -299,11 +354,11 @@ class RolloutWorker(ParallelIteratorWorker):
         """Collects ``rollout_fragment_length * num_envs`` rows (truncate mode) and postprocesses them."""
         if self.sampler is None:
             self.sampler = self._make_sampler()
-            if self._sample_async:
-                from rlcore.sampling.async_sampler import AsyncSampler
+        if self._sample_async and self._async is None:
+            from rlcore.sampling.async_sampler import AsyncSampler
 
-                self._async = AsyncSampler(lambda: (self._next_batch(), self.sampler.get_metrics()),
-                                           name=f"rlcore-async-sampler-{self.worker_index}")
+            self._async = AsyncSampler(lambda: (self._next_batch(), self.sampler.get_metrics()),
+                                       name=f"rlcore-async-sampler-{self.worker_index}")
         batch = self._async.next() if self._async is not None else self._next_batch()
         self.callbacks.on_sample_end(worker=self, samples=batch)
         if self.output_writer is not None:
@@ -325,7 +380,13 @@ class RolloutWorker(ParallelIteratorWorker):
         batches = postprocess_fragments(samples, self.policy_map, episodes, self.callbacks, self)
         extra = [b for ep in episodes.values() for b in _drain_extra(ep)]
         if self.multiagent:
-            batch = MultiAgentBatch(batches, env_steps)
+            from rlcore.env.async_env import AsyncEnv
+
+            single = batches.get(DEFAULT_POLICY_ID) if len(batches) == 1 else None
+            if isinstance(self.env, AsyncEnv) and single is not None and single.count == env_steps:
+                batch = single  # one agent per env step (1.x's wrap_as_needed for its BaseEnvs): a SampleBatch
+            else:
+                batch = MultiAgentBatch(batches, env_steps)
         else:
             batch = batches[DEFAULT_POLICY_ID]
         return concat_samples([batch, *extra]) if extra else batch
@@ -498,10 +559,13 @@ class RolloutWorker(ParallelIteratorWorker):
 
 
 def _is_multi_agent(env: Any, spec: Any) -> bool:
+    """Whether the multi-agent sampler drives ``env``: a MultiAgentEnv, or an env in RLlib 1.x's
+    BaseEnv protocol (agents keyed by id)."""
     from rlcore.env import MultiAgentEnv
+    from rlcore.env.async_env import AsyncEnv
 
     if env is not None:
-        return isinstance(env, MultiAgentEnv)
+        return isinstance(env, (MultiAgentEnv, AsyncEnv))
     return isinstance(spec, Mapping) and set(spec) != {DEFAULT_POLICY_ID}
 
 
