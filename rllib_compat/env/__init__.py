@@ -5,8 +5,11 @@ Examples:
     >>> import rlcore.env
     >>> MultiAgentEnv is rlcore.env.MultiAgentEnv and register_env is rlcore.env.register_env
     True
+    >>> BaseEnv is rlcore.env.AsyncEnv  # RLlib 1.x's poll/send_actions protocol
+    True
 """
 
-from rlcore.env import BaseEnv, EnvContext, MultiAgentEnv, VectorEnv, register_env
+from rlcore.env import EnvContext, MultiAgentEnv, VectorEnv, register_env
+from rllib_compat.env.base_env import BaseEnv
 
 __all__ = ["BaseEnv", "EnvContext", "MultiAgentEnv", "VectorEnv", "register_env"]

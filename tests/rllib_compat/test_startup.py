@@ -51,7 +51,7 @@ def test_top_level_names_work():
     assert isinstance(batch, SampleBatch) and batch.count == 10
     assert SampleBatch({"obs": np.zeros((3, 2))}).count == 3
     assert issubclass(TFPolicy, Policy) and issubclass(TorchPolicy, Policy)
-    assert isinstance(make_base_env("CartPole-v1", num_envs=2), BaseEnv)
+    assert isinstance(BaseEnv.to_base_env(make_base_env("CartPole-v1", num_envs=2)), BaseEnv)  # 1.x's protocol
     assert issubclass(make_multi_agent("CartPole-v1"), MultiAgentEnv)
     vector = VectorEnv.vectorize_gym_envs(make_env=lambda i: gym.make("CartPole-v1"), num_envs=2)
     assert vector.num_envs == 2
