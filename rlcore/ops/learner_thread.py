@@ -108,7 +108,7 @@ class LearnerThreadError(RuntimeError):
         learner_traceback: The formatted traceback of the learner thread.
     """
 
-    def __init__(self, message: str, policy_id: Optional[str], learner_traceback: str):
+    def __init__(self, message: str, policy_id: Optional[str] = None, learner_traceback: str = ""):
         super().__init__(message)
         self.policy_id = policy_id
         self.learner_traceback = learner_traceback
