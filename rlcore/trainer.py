@@ -195,7 +195,7 @@ class Trainer(Trainable):
         self.raw_user_config = config
         merged = self.merge_trainer_configs(self._default_config, config)
         validate_config_types(merged, self._default_config)
-        normalize_config(merged)
+        normalize_config(merged, tuple(getattr(cls, "implemented_1x_keys", ())))
         evaluation = merged.get("evaluation_config") or {}
         if evaluation:
             try:
@@ -232,7 +232,7 @@ class Trainer(Trainable):
             extra = {"explore": False, **copy.deepcopy(merged["evaluation_config"]),
                      "batch_mode": "complete_episodes", "rollout_fragment_length": 1, "in_evaluation": True}
             eval_config = self.merge_trainer_configs(merged, extra)
-            normalize_config(eval_config)
+            normalize_config(eval_config, tuple(getattr(cls, "implemented_1x_keys", ())))
             self.evaluation_workers = self._make_workers(self.env_creator, cls._validate_env, self._policy_class,
                                                          eval_config, merged["evaluation_num_workers"])
 

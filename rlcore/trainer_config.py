@@ -386,14 +386,18 @@ NOT_YET_IMPLEMENTED: Dict[str, Tuple[Any, str]] = {
     "monitor": (False, "recording episodes with gym's Monitor (no renderer on this stack; use render_env)"),
     "record_env": (False, "recording episode videos (no renderer on this stack; use render_env)"),
     "fake_sampler": (False, "RLlib's fake sampler for benchmarking the learner"),
-    "compress_observations": (False, "LZ4 compression of sampled observations"),
+    "compress_observations": (False, "LZ4 compression of observations (only the replay algorithms, DQN and "
+                                     "SimpleQ, implement it: their replay buffers store observations compressed)"),
 }
 
 _PREPROCESSOR_PREFS = ("deepmind", "rllib", None)
 
 
-def check_not_yet_implemented(config: Mapping[str, Any]) -> None:
+def check_not_yet_implemented(config: Mapping[str, Any], implemented: Tuple[str, ...] = ()) -> None:
     """Raises for a 1.x setting rlcore does not implement yet, set to something else than its default.
+
+    ``implemented`` names keys of :data:`NOT_YET_IMPLEMENTED` that the calling trainer does
+    implement (a trainer class's ``implemented_1x_keys``, e.g. DQN's ``compress_observations``).
 
     Examples:
         >>> check_not_yet_implemented({"input": "sampler", "output": None})
@@ -403,6 +407,8 @@ def check_not_yet_implemented(config: Mapping[str, Any]) -> None:
         ValueError: config key 'output' = '/tmp/out': writing experiences to offline data (RLlib's JsonWriter) is issue #16, not implemented yet; leave it at None
     """
     for key, (default, what) in NOT_YET_IMPLEMENTED.items():
+        if key in implemented:
+            continue
         value = config.get(key, default)
         if value != default and not (default is False and value is None):
             raise ValueError(f"config key {key!r} = {value!r}: {what}, not implemented yet; leave it at {default!r}")
@@ -412,8 +418,10 @@ def check_not_yet_implemented(config: Mapping[str, Any]) -> None:
                          "(it picks the Atari image wrapping, which this stack does not install)")
 
 
-def normalize_config(config: Dict[str, Any]) -> Dict[str, Any]:
+def normalize_config(config: Dict[str, Any], implemented: Tuple[str, ...] = ()) -> Dict[str, Any]:
     """Normalizes a merged config in place: framework name, ``input_evaluation``, enum checks.
+
+    ``implemented``: keys of :data:`NOT_YET_IMPLEMENTED` the trainer implements (not refused).
 
     ``"tf"`` meant a static graph in RLlib 1.x; here it is TensorFlow 2 traced with ``tf.function``
     (``eager_tracing=True``), which runs at graph speed. ``"tfe"``/``"tf2"`` run eagerly unless
@@ -438,7 +446,7 @@ def normalize_config(config: Dict[str, Any]) -> Dict[str, Any]:
     if level is not None and str(level).upper() not in _LOG_LEVELS:
         raise ValueError(f"config key 'log_level' = {level!r}; expected one of {list(_LOG_LEVELS)}")
     check_thread_config(config)
-    check_not_yet_implemented(config)
+    check_not_yet_implemented(config, implemented)
     for key in ("num_workers", "evaluation_num_workers", "num_envs_per_worker", "rollout_fragment_length"):
         v = config.get(key)
         if isinstance(v, int) and v < (1 if key in ("num_envs_per_worker", "rollout_fragment_length") else 0):

@@ -55,3 +55,9 @@ def test_extra_python_environs_for_worker(ray_session):
         assert seen[1:] == ["on"]  # remote workers; the local one lives in the driver
     finally:
         trainer.stop()
+
+
+def test_compress_observations_is_accepted_by_the_trainers_that_implement_it():
+    normalize_config({"compress_observations": True}, implemented=("compress_observations",))
+    with pytest.raises(ValueError, match="only the replay algorithms, DQN and SimpleQ"):
+        normalize_config({"compress_observations": True})
