@@ -138,7 +138,11 @@ def execution_plan(workers: Any, config: Dict[str, Any], local_replay_buffer: An
 
 
 class ReplayBufferAccess:
-    """Trainer mixin: ``local_replay_buffer`` is the current plan's replay buffer."""
+    """Trainer mixin: ``local_replay_buffer`` is the current plan's replay buffer, and the
+    replay buffer implements ``compress_observations`` (no longer refused for these trainers)."""
+
+    #: RLlib 1.x keys of ``rlcore.trainer_config.NOT_YET_IMPLEMENTED`` these trainers implement.
+    implemented_1x_keys = ("compress_observations",)
 
     @property
     def local_replay_buffer(self) -> Any:
