@@ -29,8 +29,9 @@ test: build
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 run: build
-	# torch: PPO's TF2 eager default (framework tf) is several times slower per iteration on CPU.
-	$(VENV)/bin/rlcore train --run=PPO --env=CartPole-v1 --torch --stop='{"episode_reward_mean": 150}'
+	# RLlib 1.x's tuned CartPole PPO in one process (num_workers 0: no Ray); torch: the YAML's TF2
+	# eager default is several times slower per iteration on CPU.
+	$(VENV)/bin/rlcore train -f tuned_examples/ppo/cartpole-ppo.yaml --torch --config='{"num_workers": 0}'
 
 bench: build
 	$(PY) bench/kernels.py

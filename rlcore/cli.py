@@ -70,11 +70,13 @@ def create_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train an algorithm on an env")
     train.add_argument("--run", help="algorithm name, e.g. PPO (required unless given in -f)")
     train.add_argument("--env", help="gymnasium id or registered env name")
-    train.add_argument("--config", type=_json_arg("--config"), default={}, help="trainer config (JSON)")
+    train.add_argument("--config", type=_json_arg("--config"), default={},
+                       help="trainer config (JSON); with -f, updates each experiment's config")
     train.add_argument("--stop", type=_json_arg("--stop"), default={}, help="stop criteria (JSON), Tune semantics")
     train.add_argument("-f", "--config-file", help="YAML experiments file (overrides the trial flags)")
     train.add_argument("--experiment-name", default="default", help="subdirectory of --local-dir")
-    train.add_argument("--local-dir", help="where results go (default: ~/ray_results)")
+    train.add_argument("--local-dir", help="where results go (default: ~/ray_results); with -f, for the "
+                       "experiments that set none")
     train.add_argument("--num-samples", type=int, default=1, help="trials to run (more than 1 uses Ray Tune)")
     train.add_argument("--checkpoint-freq", type=int, default=0, help="checkpoint every N iterations (0: off)")
     train.add_argument("--checkpoint-at-end", action="store_true", help="checkpoint when training stops")
@@ -136,6 +138,12 @@ def experiments_from_args(args: argparse.Namespace) -> Dict[str, Dict[str, Any]]
     """RLlib's experiment dicts from the flags (or ``-f``), with ``env`` and framework put in the config."""
     if args.config_file:
         experiments = _load_yaml(args.config_file)
+        for exp in experiments.values():  # rlcore: --config and --local-dir apply to -f's experiments too
+            if isinstance(exp, dict):
+                if args.config:
+                    exp["config"] = {**dict(exp.get("config") or {}), **args.config}
+                if args.local_dir and not (exp.get("local_dir") or exp.get("storage_path")):
+                    exp["local_dir"] = args.local_dir
     else:
         experiments = {args.experiment_name: {
             "run": args.run, "env": args.env, "stop": args.stop, "config": dict(args.config),
