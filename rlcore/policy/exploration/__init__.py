@@ -4,6 +4,7 @@ from rlcore.policy.exploration.epsilon_greedy import EpsilonGreedy
 from rlcore.policy.exploration.exploration import Exploration, from_config, register_exploration
 from rlcore.policy.exploration.gaussian_noise import GaussianNoise
 from rlcore.policy.exploration.ornstein_uhlenbeck_noise import OrnsteinUhlenbeckNoise
+from rlcore.policy.exploration.parameter_noise import ParameterNoise
 from rlcore.policy.exploration.per_worker import (
     PerWorkerEpsilonGreedy,
     PerWorkerGaussianNoise,
@@ -18,6 +19,7 @@ __all__ = [
     "EpsilonGreedy",
     "GaussianNoise",
     "OrnsteinUhlenbeckNoise",
+    "ParameterNoise",
     "PerWorkerEpsilonGreedy",
     "PerWorkerGaussianNoise",
     "PerWorkerOrnsteinUhlenbeckNoise",
