@@ -6,7 +6,7 @@ algorithm under a name. An unknown name is an error naming the closest known one
 
 Examples:
     >>> sorted(n for n in trainer_names() if n in BUILTIN_TRAINERS)
-    ['A2C', 'A3C', 'APPO', 'IMPALA', 'PG', 'PPO']
+    ['A2C', 'A3C', 'APPO', 'DQN', 'IMPALA', 'PG', 'PPO', 'SimpleQ']
     >>> get_trainer_class("PP0")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -27,6 +27,8 @@ BUILTIN_TRAINERS: Dict[str, Tuple[str, str]] = {
     "PPO": ("rlcore.algorithms.ppo", "PPOTrainer"),
     "IMPALA": ("rlcore.algorithms.impala", "ImpalaTrainer"),
     "APPO": ("rlcore.algorithms.appo", "APPOTrainer"),
+    "DQN": ("rlcore.algorithms.dqn", "DQNTrainer"),
+    "SimpleQ": ("rlcore.algorithms.dqn", "SimpleQTrainer"),
 }
 
 _USER_TRAINERS: Dict[str, type] = {}

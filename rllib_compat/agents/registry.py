@@ -12,7 +12,7 @@ Examples:
     >>> get_agent_class("PG") is get_trainer_class("PG")
     True
     >>> sorted(ALGORITHMS)
-    ['A2C', 'A3C', 'APPO', 'IMPALA', 'PG', 'PPO']
+    ['A2C', 'A3C', 'APPO', 'DQN', 'IMPALA', 'PG', 'PPO', 'SimpleQ']
 """
 
 from rlcore.registry import BUILTIN_TRAINERS as ALGORITHMS
