@@ -15,6 +15,10 @@ CartPole-v1, a torch MLP 64-64 (tanh) policy, torch threads as the product sets 
   overhead over env + forward + the cheapest exact sample;
 - ``vector_entry_point`` rows: the same at 8 and 64 envs with ``gym_env_vectorize_mode:
   vector_entry_point`` (gymnasium's ``CartPoleVectorEnv``), against ceilings over that same env;
+- algorithm rows: the local worker of ``PPOTrainer``, ``A2CTrainer`` (and ``DQNTrainer`` when it
+  exists) with ``fcnet_hiddens [64, 64]`` at 1, 8 and 64 envs: the algorithm's real policy (value
+  predictions, logp, distribution inputs, exploration) against the tight ceiling over that policy's
+  own model, median ratio of ``--pairs`` alternating measurements (the machine is noisy);
 - multi-agent rows: ``RolloutWorker.sample()`` on ``make_multi_agent("CartPole-v1")`` with 8
   agents on 2 policies (agent i -> policy i % 2), 1 and 8 envs, in agent steps per second, against
   a bare loop over the same envs (per step: one forward + Gumbel draw per policy over its agents,
@@ -32,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import time
 from pathlib import Path
 
@@ -184,6 +189,33 @@ def multi_agent_ceiling(num_envs: int, models: dict, seconds: float) -> float:
     return _timed(run, seconds)
 
 
+ALGORITHMS = {"PPO": "rlcore.algorithms.ppo:PPOTrainer", "A2C": "rlcore.algorithms.a2c:A2CTrainer",
+              "DQN": "rlcore.algorithms.dqn:DQNTrainer"}
+
+
+def algorithm_rows(name: str, num_envs: int, seconds: float, pairs: int) -> dict:
+    """An algorithm trainer's local worker (its real policy: value predictions, logp, distribution
+    inputs) against the tight ceiling over its own policy model, in ``pairs`` alternating
+    measurements; the median ratio and the medians of both rates."""
+    import importlib
+
+    module, cls = ALGORITHMS[name].split(":")
+    trainer_cls = getattr(importlib.import_module(module), cls)
+    trainer = trainer_cls(config={"env": "CartPole-v1", "framework": "torch", "num_workers": 0, "seed": 0,
+                                  "num_envs_per_worker": num_envs, "rollout_fragment_length": max(1, 1000 // num_envs),
+                                  "model": {"fcnet_hiddens": [64, 64]}, "log_sys_usage": False})
+    worker = trainer.workers.local_worker()
+    model = worker.get_policy().model
+    rates, tights_ = [], []
+    for _ in range(pairs):
+        rates.append(_timed(lambda: worker.sample().count, seconds / pairs))
+        tights_.append(ceiling(num_envs, model, seconds / pairs, draw=gumbel_sample))
+    trainer.stop()
+    ratios = [r / t for r, t in zip(rates, tights_)]
+    return {"steps_per_s": statistics.median(rates), "tight": statistics.median(tights_),
+            "ratio_tight": statistics.median(ratios)}
+
+
 def ray_workers(num_envs: int, seconds: float) -> float:
     import ray
 
@@ -205,8 +237,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--no-ray", action="store_true")
-    parser.add_argument("--cases", default="single,vep,ma,ray",
-                        help="comma-separated: single (1/8/64 envs), vep (vector_entry_point), ma (multi-agent), ray")
+    parser.add_argument("--cases", default="single,vep,ma,algo,ray",
+                        help="comma-separated: single (1/8/64 envs), vep (vector_entry_point), ma (multi-agent), "
+                             "algo (PPO, A2C and DQN trainers' local workers; or name them: ppo, a2c, dqn), ray")
+    parser.add_argument("--pairs", type=int, default=5,
+                        help="algo rows: alternating worker / tight-ceiling measurements (median ratio)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "sampling.json"))
     args = parser.parse_args()
     from rlcore.threads import apply_thread_config
@@ -238,6 +273,16 @@ def main() -> None:
         rate, models = multi_agent_worker(n, args.seconds)
         ceilings[key] = tights[key] = multi_agent_ceiling(n, models, args.seconds)
         rows.append(row(f"multi-agent 2 pol x 8 ag, {n} env{'s' if n > 1 else ''}", rate, key, 0.8))
+    for name in [a for a in ALGORITHMS if a.lower() in cases or "algo" in cases]:  # the algorithms' own policies
+        try:
+            __import__(ALGORITHMS[name].split(":")[0])
+        except ImportError:  # DQN before it exists
+            continue
+        for n in (1, 8, 64):
+            r = algorithm_rows(name, n, args.seconds, args.pairs)
+            rows.append({"case": f"{name} local worker, {n} envs", "steps_per_s": r["steps_per_s"],
+                         "ceiling": float("nan"), "ratio": float("nan"), "tight": r["tight"],
+                         "ratio_tight": r["ratio_tight"], "goal": 0.7 if n == 1 else 0.8})
     if not args.no_ray and "ray" in cases:
         rows.append(row("2 Ray workers x 8 envs", ray_workers(8, args.seconds), 8, 1.6))
     print(f"{'case':34} {'steps/s':>10} {'ceiling':>10} {'ratio':>7} {'tight':>10} {'ratio':>7} {'goal':>6}")
