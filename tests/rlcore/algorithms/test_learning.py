@@ -68,3 +68,66 @@ def test_a3c_learns_asynchronously(ray_session, small_config, train_until):
     target = max(60.0, 2 * first["episode_reward_mean"])
     result = train_until(trainer, target, max_seconds=45)
     assert result["episode_reward_mean"] >= target, (first["episode_reward_mean"], result["episode_reward_mean"])
+
+
+# IMPALA / APPO: the model and filter settings of RLlib 1.x's tuned cartpole-appo-vtrace example, in one process.
+ASYNC_SETTINGS = dict(num_envs_per_worker=5, observation_filter="MeanStdFilter", vf_loss_coeff=0.01,
+                      model={"fcnet_hiddens": [32], "fcnet_activation": "linear", "vf_share_layers": True})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_impala_reaches_150(framework, small_config, train_until):
+    from rlcore.algorithms.impala import ImpalaTrainer
+
+    config = small_config(framework, **dict(ASYNC_SETTINGS, min_iter_time_s=1))
+    result = train_until(ImpalaTrainer(config=config), 150, max_seconds=50)
+    assert result["episode_reward_mean"] >= 150, result["episode_reward_mean"]
+    assert result["info"]["num_steps_trained"] > 0 and result["info"]["learner_queue"]["size_count"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+@pytest.mark.parametrize("vtrace", [True, False])
+def test_appo_reaches_150(framework, vtrace, small_config, train_until):
+    from rlcore.algorithms.appo import APPOTrainer
+
+    config = small_config(framework, **dict(ASYNC_SETTINGS, vtrace=vtrace, min_iter_time_s=1))
+    result = train_until(APPOTrainer(config=config), 150, max_seconds=50)
+    assert result["episode_reward_mean"] >= 150, result["episode_reward_mean"]
+    assert result["info"]["num_target_updates"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_impala_with_two_ray_workers_learns(ray_session, small_config, train_until):
+    from rlcore.algorithms.impala import ImpalaTrainer
+
+    config = small_config("torch", **dict(ASYNC_SETTINGS, num_workers=2, min_iter_time_s=1))
+    result = train_until(ImpalaTrainer(config=config), 150, max_seconds=50)
+    assert result["num_healthy_workers"] == 2 and result["info"]["num_weight_broadcasts"] > 0
+    assert result["episode_reward_mean"] >= 150, result["episode_reward_mean"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["tuned_examples/impala/cartpole-impala.yaml", "tuned_examples/ppo/cartpole-appo.yaml"])
+def test_tuned_example_runs_through_rllib_train_f(path, tmp_path, capsys):
+    """``rllib train -f <tuned example>`` (torch): the file as shipped, its results under tmp_path, one iteration
+    in one process (num_workers: 0; the learning criteria are checked above)."""
+    import pathlib
+
+    import yaml
+
+    from rlcore.cli import main
+
+    root = pathlib.Path(__file__).resolve().parents[3]
+    experiments = yaml.safe_load((root / path).read_text())
+    ((name, experiment),) = experiments.items()
+    assert experiment["stop"]["episode_reward_mean"] == 150
+    experiment.update(local_dir=str(tmp_path), stop={"training_iteration": 1})
+    experiment["config"].update(min_iter_time_s=0, log_sys_usage=False, num_workers=0)
+    spec = tmp_path / "exp.yaml"
+    spec.write_text(yaml.safe_dump(experiments))
+    assert main(["train", "-f", str(spec), "--torch"]) == 0
+    assert "iter    1" in capsys.readouterr().out
+    assert (tmp_path / name).is_dir()
