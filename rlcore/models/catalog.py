@@ -405,7 +405,7 @@ class ModelCatalog:
         A custom model receives ``model_kwargs`` merged with ``custom_model_config`` as keyword
         arguments; if its constructor does not take all of those keys, it gets ``model_kwargs``
         only and reads ``model_config["custom_model_config"]`` itself (RLlib 1.x's fallback, with
-        a warning). ``model_interface`` is mixed in ahead of the model class. Every model gets
+        a warning). ``model_interface`` is mixed in ahead of the model class (unless the model already subclasses it). Every model gets
         ``num_outputs`` as a Python ``int`` (a numpy integer such as gymnasium's ``Discrete.n``
         is converted: Keras 3 layers refuse it).
 
@@ -452,8 +452,8 @@ class ModelCatalog:
             wrapper = ("recurrent_net", "LSTMWrapper") if config.get("use_lstm") else ("attention_net", "AttentionWrapper")
             model_cls = _wrap(model_cls, _model_class(*wrapper, fw))
             model_cls._wrapped_forward = wrapped_forward
-        if model_interface is not None:
-            model_cls = _wrap(model_cls, model_interface)
+        if model_interface is not None and not issubclass(model_cls, model_interface):
+            model_cls = _wrap(model_cls, model_interface)  # a model subclassing the interface is used as is (1.x)
         return model_cls(obs_space, action_space, _python_ints(num_outputs), config, name, **kwargs)
 
     @staticmethod
