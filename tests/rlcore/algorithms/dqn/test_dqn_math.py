@@ -1,0 +1,127 @@
+"""DQN's math against float64 references written here: the C51 projection (torch and TF), the
+n-step adjustment (native kernel and its twin, through the policies' postprocessing), the Huber loss."""
+
+import numpy as np
+import pytest
+
+from rlcore.algorithms.dqn.common import adjust_nstep, postprocess_nstep_and_prio
+
+
+def _projection_reference(rewards, dones, probs, z, gamma_n, v_min, v_max):
+    """C51's categorical projection, atom by atom, in float64."""
+    n, atoms = probs.shape
+    dz = (v_max - v_min) / (atoms - 1)
+    m = np.zeros((n, atoms))
+    for i in range(n):
+        for j in range(atoms):
+            tz = min(v_max, max(v_min, rewards[i] + gamma_n * (1.0 - dones[i]) * z[j]))
+            b = (tz - v_min) / dz
+            lo, hi = int(np.floor(b)), int(np.ceil(b))
+            if lo == hi:
+                m[i, lo] += probs[i, j]
+            else:
+                m[i, lo] += probs[i, j] * (hi - b)
+                m[i, hi] += probs[i, j] * (b - lo)
+    return m
+
+
+def _projection_case(seed=0, n=64, atoms=11, v_min=-3.0, v_max=5.0):
+    rng = np.random.default_rng(seed)
+    z = np.linspace(v_min, v_max, atoms)
+    logits = rng.normal(size=(n, atoms))
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    rewards = rng.uniform(-4, 6, n)
+    rewards[:4] = [0.0, 1.0, -3.0, 100.0]  # exact atoms (lower == upper) and clipping
+    dones = (rng.random(n) < 0.3).astype(np.float64)
+    return rewards, dones, probs, z, 0.9 ** 3, v_min, v_max
+
+
+def test_projection_torch_matches_the_float64_reference():
+    import torch
+
+    from rlcore.algorithms.dqn.dqn_torch_policy import project_distribution
+
+    r, d, p, z, g, lo, hi = _projection_case()
+    out = project_distribution(torch.tensor(r), torch.tensor(d), torch.tensor(p), torch.tensor(z), g, lo, hi)
+    ref = _projection_reference(r, d, p, z, g, lo, hi)
+    np.testing.assert_allclose(out.numpy(), ref, atol=1e-12)
+    np.testing.assert_allclose(ref.sum(1), 1.0)  # mass is conserved
+
+
+def test_projection_tf_matches_the_float64_reference():
+    import tensorflow as tf
+
+    from rlcore.algorithms.dqn.dqn_tf_policy import project_distribution
+
+    r, d, p, z, g, lo, hi = _projection_case(seed=1)
+    out = project_distribution(tf.constant(r), tf.constant(d), tf.constant(p), tf.constant(z), g, lo, hi)
+    np.testing.assert_allclose(out.numpy(), _projection_reference(r, d, p, z, g, lo, hi), atol=1e-12)
+
+
+def _nstep_reference(n_step, gamma, rewards, new_obs, dones, seg_lens):
+    """RLlib 1.x's n-step rule per fragment, in float64: sums stop after a done row or the fragment's end."""
+    out_r, out_obs, out_d = [], [], []
+    start = 0
+    for length in seg_lens:
+        for i in range(start, start + length):
+            total, j = 0.0, 0
+            while True:
+                total += gamma ** j * rewards[i + j]
+                if dones[i + j] or j + 1 == n_step or i + j + 1 == start + length:
+                    break
+                j += 1
+            out_r.append(total)
+            out_obs.append(new_obs[i + j])
+            out_d.append(dones[i + j])
+        start += length
+    return np.array(out_r), np.array(out_obs), np.array(out_d)
+
+
+@pytest.mark.parametrize("n_step", [1, 2, 3, 5])
+def test_nstep_adjustment_matches_the_float64_reference(impl, monkeypatch, n_step):
+    rng = np.random.default_rng(n_step)
+    seg_lens = [7, 1, 12, 5]
+    n = sum(seg_lens)
+    rewards = rng.normal(size=n).astype(np.float32)
+    dones = np.zeros(n, bool)
+    ends = np.cumsum(seg_lens) - 1
+    dones[ends[[0, 2]]] = True  # two fragments end their episode, two are cut
+    new_obs = rng.normal(size=(n, 3)).astype(np.float32)
+    batch = {"rewards": rewards.copy(), "new_obs": new_obs.copy(), "dones": dones.copy(),
+             "terminateds": dones.copy()}
+    import rlcore._backend
+
+    monkeypatch.setattr(rlcore._backend, "adjust_nstep", impl.adjust_nstep)
+    adjust_nstep(n_step, 0.9, batch, seg_lens)
+    r_ref, obs_ref, d_ref = _nstep_reference(n_step, 0.9, rewards.astype(np.float64), new_obs, dones, seg_lens)
+    np.testing.assert_allclose(batch["rewards"], r_ref, rtol=1e-6)
+    np.testing.assert_array_equal(batch["new_obs"], obs_ref)
+    np.testing.assert_array_equal(batch["dones"], d_ref)
+    np.testing.assert_array_equal(batch["terminateds"], d_ref)
+
+
+def test_postprocessing_adds_unit_weights_and_batches_fragments_like_one_by_one():
+    class P:
+        config = {"n_step": 3, "gamma": 0.5, "worker_side_prioritization": False}
+
+    rng = np.random.default_rng(0)
+    cols = {"rewards": rng.normal(size=10).astype(np.float32), "new_obs": np.arange(10.0)[:, None],
+            "dones": np.array([0, 0, 0, 1, 0, 0, 0, 0, 0, 1], bool)}
+    whole = postprocess_nstep_and_prio(P(), {k: v.copy() for k, v in cols.items()}, seg_lens=[4, 6])
+    parts = [postprocess_nstep_and_prio(P(), {k: v[s].copy() for k, v in cols.items()})
+             for s in (slice(0, 4), slice(4, 10))]
+    np.testing.assert_array_equal(whole["weights"], np.ones(10, np.float32))
+    for key in ("rewards", "new_obs", "dones"):
+        np.testing.assert_array_equal(whole[key], np.concatenate([p[key] for p in parts]))
+
+
+def test_huber_loss_in_both_frameworks():
+    import tensorflow as tf
+    import torch
+
+    from rlcore.algorithms.dqn import dqn_tf_policy, dqn_torch_policy
+
+    x = np.array([-2.5, -1.0, -0.3, 0.0, 0.7, 4.0])
+    ref = np.where(np.abs(x) < 1.0, 0.5 * x ** 2, np.abs(x) - 0.5)
+    np.testing.assert_allclose(dqn_torch_policy.huber_loss(torch.tensor(x)).numpy(), ref)
+    np.testing.assert_allclose(dqn_tf_policy.huber_loss(tf.constant(x)).numpy(), ref)

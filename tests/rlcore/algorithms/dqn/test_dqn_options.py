@@ -1,0 +1,80 @@
+"""Every RLlib 1.x DQN option combination trains: dueling x double_q x n_step x prioritized_replay x noisy
+x num_atoms > 1, covered pairwise (every pair of settings of any two options appears in some row; the
+last row switches everything on), each for 2 iterations in torch and in TF2 (traced); explorations too."""
+
+import math
+
+import pytest
+
+#            dueling double_q n_step prioritized noisy num_atoms
+COMBOS = [(False, False, 1, False, False, 1),
+          (False, False, 3, True, True, 11),
+          (False, True, 1, False, True, 11),
+          (False, True, 3, True, False, 11),
+          (True, False, 1, True, True, 1),
+          (True, False, 3, False, True, 1),
+          (True, True, 1, True, False, 11),
+          (True, True, 3, False, False, 1),
+          (True, True, 3, True, True, 11)]
+
+
+def _ids(c):
+    names = ("duel", "double", "n", "prio", "noisy", "atoms")
+    return "-".join(f"{n}{int(v)}" for n, v in zip(names, c))
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+@pytest.mark.parametrize("combo", COMBOS, ids=[_ids(c) for c in COMBOS])
+def test_option_combination_trains_two_iterations(framework, combo, tiny_config):
+    from rlcore.algorithms.dqn import DQNTrainer
+
+    dueling, double_q, n_step, prioritized, noisy, num_atoms = combo
+    config = tiny_config(framework, hiddens=[16], dueling=dueling, double_q=double_q, n_step=n_step,
+                         prioritized_replay=prioritized, noisy=noisy, num_atoms=num_atoms, v_min=-5.0, v_max=5.0)
+    trainer = DQNTrainer(config=config)
+    try:
+        for _ in range(2):
+            result = trainer.train()
+    finally:
+        trainer.stop()
+    stats = result["info"]["learner"]["default_policy"]
+    assert result["info"]["num_steps_trained"] > 0
+    assert math.isfinite(stats["mean_td_error"]) and math.isfinite(stats["mean_q"])
+    assert "td_error" not in stats  # a fetch, not a reported statistic
+    assert trainer.config["rollout_fragment_length"] >= n_step
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+@pytest.mark.parametrize("exploration", [{"type": "SoftQ", "temperature": 0.5},
+                                         {"type": "ParameterNoise", "random_timesteps": 8, "initial_stddev": 0.2},
+                                         {"type": "EpsilonGreedy", "epsilon_timesteps": 10}])
+def test_explorations_train(framework, exploration, tiny_config):
+    from rlcore.algorithms.dqn import DQNTrainer
+
+    trainer = DQNTrainer(config=tiny_config(framework, hiddens=[16], exploration_config=exploration))
+    try:
+        result = trainer.train()
+        state = trainer.get_policy().exploration.get_state()
+    finally:
+        trainer.stop()
+    assert result["info"]["num_steps_trained"] > 0
+    if exploration["type"] == "ParameterNoise":
+        assert trainer.config["batch_mode"] == "complete_episodes"
+        assert state["cur_stddev"] != pytest.approx(0.2)  # adapted after the trajectories
+    if exploration["type"] == "EpsilonGreedy":
+        # annealed to DQN's final_epsilon (the default exploration_config's keys merge in: same type)
+        assert state["cur_epsilon"] == pytest.approx(0.02)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_simple_q_trains_two_iterations(framework, tiny_config):
+    from rlcore.algorithms.dqn import SimpleQTrainer
+
+    trainer = SimpleQTrainer(config=tiny_config(framework))
+    try:
+        for _ in range(2):
+            result = trainer.train()
+    finally:
+        trainer.stop()
+    assert result["info"]["num_steps_trained"] > 0
+    assert math.isfinite(result["info"]["learner"]["default_policy"]["mean_td_error"])
