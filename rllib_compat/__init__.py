@@ -44,6 +44,7 @@ _EXPORTS = {
     "RolloutWorker": "rllib_compat.evaluation.rollout_worker",
     "SampleBatch": "rllib_compat.policy.sample_batch",
     "BaseEnv": "rllib_compat.env.base_env",
+    "ExternalEnv": "rllib_compat.env.external_env",
     "MultiAgentEnv": "rllib_compat.env.multi_agent_env",
     "VectorEnv": "rllib_compat.env.vector_env",
 }

@@ -1,5 +1,6 @@
 """Environments: creation and registry, BaseEnv (what the sampler drives), VectorEnv, MultiAgentEnv,
-and AsyncEnv (RLlib 1.x's poll/send_actions BaseEnv protocol).
+AsyncEnv (RLlib 1.x's poll/send_actions BaseEnv protocol) and ExternalEnv (applications that ask
+for actions).
 
 Importing this package imports gymnasium but never ray, torch or tensorflow.
 
@@ -14,6 +15,7 @@ from rlcore.env.async_env import ASYNC_RESET_RETURN, AsyncEnv, RemoteAsyncEnv, c
 from rlcore.env.base_env import BaseEnv, EnvError, VectorStep, env_name_of
 from rlcore.env.base_env_factory import make_base_env
 from rlcore.env.env_context import EnvContext
+from rlcore.env.external_env import ExternalEnv, ExternalMultiAgentEnv
 from rlcore.env.gym_vector_base_env import GymVectorBaseEnv
 from rlcore.env.multi_agent_env import MultiAgentEnv, as_gymnasium_multi_agent, make_multi_agent
 from rlcore.env.remote_base_env import RemoteBaseEnv
@@ -29,6 +31,8 @@ __all__ = [
     "BaseEnv",
     "EnvContext",
     "EnvError",
+    "ExternalEnv",
+    "ExternalMultiAgentEnv",
     "GymVectorBaseEnv",
     "MultiAgentEnv",
     "OldGymAPIAdapter",

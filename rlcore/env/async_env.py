@@ -165,8 +165,9 @@ def convert_to_base_env(env: Any, make_env: Optional[Callable[[int], Any]] = Non
     """Any env as an :class:`AsyncEnv` (RLlib 1.x's ``convert_to_base_env`` / ``to_base_env``).
 
     Args:
-        env: An ``AsyncEnv`` (returned as is), a ``MultiAgentEnv``, a gymnasium (or old gym) env,
-            a gymnasium vector env, an rlcore ``VectorEnv`` or ``BaseEnv``.
+        env: An ``AsyncEnv`` (returned as is), an ``ExternalEnv`` / ``ExternalMultiAgentEnv``, a
+            ``MultiAgentEnv``, a gymnasium (or old gym) env, a gymnasium vector env, an rlcore
+            ``VectorEnv`` or ``BaseEnv``.
         make_env: ``make_env(vector_index) -> env`` building the other sub-envs (``env`` is
             sub-env 0); needed when ``num_envs > 1`` for single envs and remote envs.
         num_envs: Number of sub-envs (a vector env brings its own).
@@ -192,6 +193,10 @@ def convert_to_base_env(env: Any, make_env: Optional[Callable[[int], Any]] = Non
     """
     if isinstance(env, AsyncEnv):
         return env
+    from rlcore.env.external_env import ExternalEnv
+
+    if isinstance(env, ExternalEnv):
+        return env.to_base_env(make_env, num_envs, remote_envs, remote_env_batch_wait_ms)
     if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
         raise ValueError(f"to_base_env num_envs={num_envs!r}: expected an int >= 1")
     if remote_envs and num_envs == 1:

@@ -55,6 +55,7 @@ class Episode:
         self._agent_reward_history: Dict[Any, List[float]] = defaultdict(list)
         self._last: Dict[str, Dict[Any, Any]] = defaultdict(dict)  # kind -> agent -> value
         self._extra_batches: List[Any] = []
+        self._training_enabled = True  # False: an external episode started with training_enabled=False
 
     def policy_for(self, agent_id: Any = DUMMY_AGENT_ID) -> str:
         """The policy id of an agent (the mapping function's answer, cached per episode)."""

@@ -442,6 +442,8 @@ class MultiAgentSampler:
                 parts.append(popped)
             if not truncate:  # rows of episodes still running wait for their episode's end
                 parts, self._held[pid] = _split_by_episode(parts, episodes)
+            if self._untrained(episodes):
+                parts = [p for p in (_without_untrained(p, episodes) for p in parts) if p is not None]
             if parts:
                 out[pid] = _concat_fragments(parts)
         if not truncate:
@@ -449,6 +451,11 @@ class MultiAgentSampler:
         self._finished_steps = 0
         self._book.release()  # every finished episode's rows are in this sample
         return out, episodes, env_steps
+
+    @staticmethod
+    def _untrained(episodes: Dict[int, Episode]) -> bool:
+        """Whether any of these episodes is not to be trained on (``training_enabled=False``)."""
+        return any(not ep._training_enabled for ep in episodes.values())
 
     def sample(self) -> Any:
         """One sample as a :class:`~rlcore.data.MultiAgentBatch`, without postprocessing."""
@@ -553,6 +560,8 @@ class MultiAgentSampler:
                 ag.reward += r
         for agent_id, info in infos.items():
             last["info"][agent_id] = info
+            if info and info.get("training_enabled") is False:  # an external episode not to train on
+                ep._training_enabled = False
         no_done_at_end = self._limits.no_done_at_end
         all_term, all_trunc = bool(terms.get(_ALL)), bool(truncs.get(_ALL))
         for agent_id, ag in agents.items():
@@ -684,6 +693,8 @@ class MultiAgentSampler:
         obs = self._observe(i, obs)
         for agent_id, info in (infos or {}).items():
             ep._last["info"][agent_id] = info
+            if info and info.get("training_enabled") is False:
+                ep._training_enabled = False
         starts: Dict[str, list] = defaultdict(list)
         for agent_id, o in obs.items():
             ag = self._agent(i, agent_id)
@@ -764,6 +775,21 @@ def _split_by_episode(parts: List[FragmentBatch], episodes: Dict[int, Episode]) 
                 out.append(FragmentBatch(_take_rows(frag.batch, np.repeat(keep, frag.seg_lens)), frag.seg_lens[keep],
                                          agents[keep].tolist()))
     return done, running
+
+
+def _without_untrained(frag: FragmentBatch, episodes: Dict[int, Episode]) -> Optional[FragmentBatch]:
+    """``frag`` without the trajectories of episodes started with ``training_enabled=False``
+    (RLlib 1.x's ExternalEnv: played and counted, not trained on); None if nothing is left."""
+    ends = np.cumsum(frag.seg_lens)
+    eps = frag.batch[Columns.EPS_ID][ends - frag.seg_lens].tolist()
+    keep = np.array([getattr(episodes.get(e), "_training_enabled", True) for e in eps], np.bool_)
+    if keep.all():
+        return frag
+    if not keep.any():
+        return None
+    agents = np.asarray(frag.agent_ids, dtype=object)
+    return FragmentBatch(_take_rows(frag.batch, np.repeat(keep, frag.seg_lens)), frag.seg_lens[keep],
+                         agents[keep].tolist())
 
 
 def _take_rows(batch: SampleBatch, mask: np.ndarray) -> SampleBatch:

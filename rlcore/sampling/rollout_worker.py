@@ -183,6 +183,7 @@ class RolloutWorker(ParallelIteratorWorker):
             self.env = env_creator(self.env_context)
             if validate_env is not None:
                 validate_env(self.env, self.env_context)
+        self.env = _as_sampled_env(self.env)
         if remote_worker_envs and (self._remote_env_batch_wait_ms or _is_multi_agent(self.env, None)):
             self.env = self._remote_async_env()
         self.multiagent = _is_multi_agent(self.env, policy_spec or policy)
@@ -285,7 +286,7 @@ class RolloutWorker(ParallelIteratorWorker):
 
     def _make_sampler(self):
         if self.env is None:
-            self.env = self._env_creator(self.env_context)
+            self.env = _as_sampled_env(self._env_creator(self.env_context))
         eps_start = self.worker_index << 40
         if self.multiagent:
             from rlcore.sampling.multi_agent_sampler import MultiAgentSampler
@@ -385,6 +386,8 @@ class RolloutWorker(ParallelIteratorWorker):
             single = batches.get(DEFAULT_POLICY_ID) if len(batches) == 1 else None
             if isinstance(self.env, AsyncEnv) and single is not None and single.count == env_steps:
                 batch = single  # one agent per env step (1.x's wrap_as_needed for its BaseEnvs): a SampleBatch
+            elif isinstance(self.env, AsyncEnv) and not batches and list(self.policy_map) == [DEFAULT_POLICY_ID]:
+                batch = SampleBatch({})  # nothing to train on (e.g. external episodes with training_enabled=False)
             else:
                 batch = MultiAgentBatch(batches, env_steps)
         else:
@@ -567,6 +570,14 @@ def _is_multi_agent(env: Any, spec: Any) -> bool:
     if env is not None:
         return isinstance(env, (MultiAgentEnv, AsyncEnv))
     return isinstance(spec, Mapping) and set(spec) != {DEFAULT_POLICY_ID}
+
+
+def _as_sampled_env(env: Any) -> Any:
+    """An ``ExternalEnv`` as the BaseEnv-protocol env the multi-agent sampler polls (its thread
+    started); any other env as is."""
+    from rlcore.env.external_env import ExternalEnv
+
+    return env.to_base_env() if isinstance(env, ExternalEnv) else env
 
 
 def _prev_view(view_requirements: Mapping[str, Any], name: str) -> bool:

@@ -9,7 +9,8 @@ Examples:
     True
 """
 
-from rlcore.env import EnvContext, MultiAgentEnv, VectorEnv, register_env
+from rlcore.env import EnvContext, ExternalEnv, ExternalMultiAgentEnv, MultiAgentEnv, VectorEnv, register_env
 from rllib_compat.env.base_env import BaseEnv
 
-__all__ = ["BaseEnv", "EnvContext", "MultiAgentEnv", "VectorEnv", "register_env"]
+__all__ = ["BaseEnv", "EnvContext", "ExternalEnv", "ExternalMultiAgentEnv", "MultiAgentEnv", "VectorEnv",
+           "register_env"]

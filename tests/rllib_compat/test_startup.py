@@ -34,8 +34,8 @@ def test_top_level_name_is_the_object_of_its_1x_module_path(name, path):
 
 
 def test_an_unknown_top_level_name_is_an_attribute_error():
-    with pytest.raises(AttributeError, match="module 'rllib_compat' has no attribute 'ExternalEnv'"):
-        rllib_compat.ExternalEnv  # noqa: B018  (1.x's ExternalEnv is not provided yet)
+    with pytest.raises(AttributeError, match="module 'rllib_compat' has no attribute 'PolicyClient'"):
+        rllib_compat.PolicyClient  # noqa: B018  (not a top-level name of 1.x either)
 
 
 def test_top_level_names_work():
