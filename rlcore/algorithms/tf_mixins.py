@@ -150,17 +150,31 @@ class TFTargetNetworkMixin:
         ...     model, target_model = M(1.0), M(2.0)
         >>> p = P(); p.update_target(); float(p.target_model.v[0].numpy())
         1.0
+        >>> _ = p.target_model.v[0].assign(0.0); p.update_target(tau=0.25); float(p.target_model.v[0].numpy())
+        0.25
     """
 
-    def update_target(self) -> None:
-        """Assigns the model's variables to the target model's (same architecture, same order)."""
+    def update_target(self, tau: Optional[float] = None) -> None:
+        """Assigns the model's variables to the target model's (same architecture, same order);
+        with ``0 < tau < 1`` a soft update ``target = tau * model + (1 - tau) * target`` of the
+        floating-point variables instead (others are copied).
+
+        Args:
+            tau: ``None`` or ``1.0`` for a hard copy; else a value in ``(0, 1)``.
+        """
         own, target = self.model.variables(), self.target_model.variables()
         if len(own) != len(target):
             raise ValueError(f"update_target: the model has {len(own)} variables, the target model {len(target)}; "
                              "expected the same architecture")
+        if tau is None or tau == 1.0:
+            for t, v in zip(target, own):
+                t.assign(v)
+            return
+        if not 0.0 < tau < 1.0:
+            raise ValueError(f"update_target: tau={tau!r}: expected None or a value in (0, 1]")
         for t, v in zip(target, own):
-            t.assign(v)
+            t.assign(tau * v + (1.0 - tau) * t if t.dtype.is_floating else v)
 
     def set_weights(self, weights: Dict[str, np.ndarray]) -> None:
         super().set_weights(weights)
-        self.update_target()
+        self.update_target(tau=1.0)

@@ -136,21 +136,45 @@ class TorchTargetNetworkMixin:
     ``update_target()``; ``set_weights`` syncs it too (RLlib 1.x ``TargetNetworkMixin``), so a
     restored policy starts with equal networks.
 
+    ``update_target(tau)`` with ``0 < tau < 1`` is a soft (Polyak) update instead:
+    ``target = tau * model + (1 - tau) * target`` for every floating-point parameter and buffer
+    (other buffers are copied).
+
     Examples:
         >>> import torch
         >>> class P(TorchTargetNetworkMixin):
         ...     model, target_model = torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)
         >>> p = P(); p.update_target(); bool(torch.equal(p.model.weight, p.target_model.weight))
         True
+        >>> with torch.no_grad(): _ = p.model.bias.fill_(1.0), p.target_model.bias.fill_(0.0)
+        >>> p.update_target(tau=0.25); float(p.target_model.bias[0])
+        0.25
     """
 
-    def update_target(self) -> None:
-        """Copies the model's weights (parameters and buffers) into the target model."""
+    def update_target(self, tau: Optional[float] = None) -> None:
+        """Copies the model's weights (parameters and buffers) into the target model, or moves
+        them a fraction ``tau`` towards it (see the class docstring).
+
+        Args:
+            tau: ``None`` or ``1.0`` for a hard copy; else a value in ``(0, 1)``.
+        """
         import torch
 
+        if tau is None or tau == 1.0:
+            with torch.no_grad():
+                self.target_model.load_state_dict(self.model.state_dict())
+            return
+        if not 0.0 < tau < 1.0:
+            raise ValueError(f"update_target: tau={tau!r}: expected None or a value in (0, 1]")
+        own, target = self.model.state_dict(), self.target_model.state_dict()
+        if own.keys() != target.keys():
+            raise ValueError(f"update_target: the model and the target model differ in their weights "
+                             f"({sorted(set(own) ^ set(target))}); expected the same architecture")
         with torch.no_grad():
-            self.target_model.load_state_dict(self.model.state_dict())
+            for name, t in target.items():
+                v = own[name]
+                t.copy_(tau * v + (1.0 - tau) * t if t.is_floating_point() else v)
 
     def set_weights(self, weights: Dict[str, np.ndarray]) -> None:
         super().set_weights(weights)
-        self.update_target()
+        self.update_target(tau=1.0)
