@@ -225,7 +225,32 @@ def one_hot_action_size(space: Any, key: str = "lstm_use_prev_action") -> int:
     raise ValueError(f"{key} does not support the action space {space}")
 
 
+def squash_bounds(low: Any, high: Any) -> tuple:
+    """Checks a squashed distribution's bounds: scalars, or per-dimension arrays (a Box's
+    ``low``/``high``), finite with ``low < high`` everywhere. Returns them as floats or float64
+    arrays.
+
+    Examples:
+        >>> squash_bounds(-2, 2)
+        (-2.0, 2.0)
+        >>> squash_bounds([0.0, -1.0], [1.0, 1.0])[1].tolist()
+        [1.0, 1.0]
+        >>> squash_bounds(1.0, 1.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: low=1.0, high=1.0: expected finite bounds with low < high in every dimension
+    """
+    lo, hi = np.asarray(low, np.float64), np.asarray(high, np.float64)
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(lo < hi)):
+        raise ValueError(f"low={low!r}, high={high!r}: expected finite bounds with low < high in every dimension")
+    if lo.ndim == 0 and hi.ndim == 0:
+        return float(lo), float(hi)
+    lo, hi = np.broadcast_arrays(lo, hi)
+    return lo.copy(), hi.copy()
+
+
 __all__ = [
+    "squash_bounds",
     "ActionDistribution",
     "flat_action_size",
     "one_hot_action_size",

@@ -18,7 +18,7 @@ from typing import Any, List, Optional
 import numpy as np
 
 from rlcore.framework import try_import_tf
-from rlcore.models.action_dist import ActionDistribution, flat_action_size, flatten_space, flatten_struct, unflatten_struct
+from rlcore.models.action_dist import ActionDistribution, flat_action_size, flatten_space, flatten_struct, squash_bounds, unflatten_struct
 
 tf1, tf, tfv = try_import_tf()
 
@@ -226,7 +226,7 @@ class DiagGaussian(TFActionDistribution):
 class SquashedGaussian(TFActionDistribution):
     """A Gaussian squashed by tanh and rescaled to ``[low, high]`` (SAC's distribution).
 
-    Same definition as ``TorchSquashedGaussian``: exact ``logp``, ``entropy`` up to a
+    Same definition as ``TorchSquashedGaussian`` (scalar or per-dimension bounds): exact ``logp``, ``entropy`` up to a
     quadrature (error ~1e-10), ``kl`` = the Gaussian KL.
 
     Examples:
@@ -234,15 +234,19 @@ class SquashedGaussian(TFActionDistribution):
         0.0
     """
 
-    def __init__(self, inputs: Any, model: Any = None, low: float = -1.0, high: float = 1.0):
-        if not low < high:
-            raise ValueError(f"low={low!r} must be < high={high!r}")
+    def __init__(self, inputs: Any, model: Any = None, low: Any = -1.0, high: Any = 1.0):
+        low, high = squash_bounds(low, high)
         super().__init__(inputs, model)
-        self.low, self.high = float(low), float(high)
         self.mean, log_std = tf.split(self.inputs, 2, axis=-1)
+        if np.ndim(low) == 0:
+            self.low, self.high = float(low), float(high)
+            self._log_half_range = math.log((self.high - self.low) / 2.0)
+        else:  # per-dimension bounds (a Box's low/high arrays)
+            self.low = tf.constant(low, dtype=self.mean.dtype)
+            self.high = tf.constant(high, dtype=self.mean.dtype)
+            self._log_half_range = tf.constant(np.log((high - low) / 2.0), dtype=self.mean.dtype)
         self.log_std = tf.clip_by_value(log_std, MIN_LOG_NN_OUTPUT, MAX_LOG_NN_OUTPUT)
         self.std = tf.exp(self.log_std)
-        self._log_half_range = math.log((self.high - self.low) / 2.0)
         self._last_u = None
 
     def _squash(self, u):
@@ -283,7 +287,8 @@ class SquashedGaussian(TFActionDistribution):
 
     def kl(self, other):
         self._check_same(other)
-        if (self.low, self.high) != (other.low, other.high):
+        if not (np.array_equal(np.asarray(self.low), np.asarray(other.low))
+                and np.array_equal(np.asarray(self.high), np.asarray(other.high))):
             raise ValueError(f"kl between squashed Gaussians with different bounds {(self.low, self.high)} and {(other.low, other.high)}")
         var_ratio_term = (tf.square(self.std) + tf.square(self.mean - other.mean)) / (2.0 * tf.square(other.std))
         return tf.reduce_sum(other.log_std - self.log_std + var_ratio_term - 0.5, axis=-1)

@@ -20,7 +20,7 @@ from typing import Any, List, Optional
 import numpy as np
 import torch
 
-from rlcore.models.action_dist import ActionDistribution, flat_action_size, flatten_space, flatten_struct, unflatten_struct
+from rlcore.models.action_dist import ActionDistribution, flat_action_size, flatten_space, flatten_struct, squash_bounds, unflatten_struct
 
 #: Bounds of log-std outputs for the squashed Gaussian (RLlib's MIN/MAX_LOG_NN_OUTPUT).
 MIN_LOG_NN_OUTPUT = -20.0
@@ -238,7 +238,8 @@ class TorchSquashedGaussian(TorchDistributionWrapper):
     """A Gaussian squashed by tanh and rescaled to ``[low, high]`` (SAC's distribution).
 
     ``y = low + (tanh(u) + 1) / 2 * (high - low)`` with ``u ~ N(mean, exp(log_std))`` and
-    ``log_std`` clipped to ``[-20, 2]``. ``logp`` is the exact density of ``y``; ``entropy`` is
+    ``log_std`` clipped to ``[-20, 2]``. ``low`` and ``high`` are scalars or per-dimension
+    arrays (a Box's bounds). ``logp`` is the exact density of ``y``; ``entropy`` is
     exact up to a quadrature of ``E[log(1 - tanh(u)^2)]`` (error ~1e-10); ``kl`` equals
     the Gaussian KL (KL is invariant under the shared bijection).
 
@@ -248,17 +249,21 @@ class TorchSquashedGaussian(TorchDistributionWrapper):
         0.0
     """
 
-    def __init__(self, inputs: Any, model: Any = None, low: float = -1.0, high: float = 1.0):
-        if not low < high:
-            raise ValueError(f"low={low!r} must be < high={high!r}")
+    def __init__(self, inputs: Any, model: Any = None, low: Any = -1.0, high: Any = 1.0):
+        low, high = squash_bounds(low, high)
         super().__init__(inputs, model)
-        self.low, self.high = float(low), float(high)
         mean, log_std = torch.chunk(self.inputs, 2, dim=-1)
+        if np.ndim(low) == 0:
+            self.low, self.high = float(low), float(high)
+            self._log_half_range = math.log((self.high - self.low) / 2.0)
+        else:  # per-dimension bounds (a Box's low/high arrays)
+            self.low = torch.as_tensor(low, dtype=mean.dtype)
+            self.high = torch.as_tensor(high, dtype=mean.dtype)
+            self._log_half_range = torch.log((self.high - self.low) / 2.0)
         self.mean = mean
         self.log_std = torch.clamp(log_std, MIN_LOG_NN_OUTPUT, MAX_LOG_NN_OUTPUT)
         self.std = torch.exp(self.log_std)
         self.dist = torch.distributions.Normal(self.mean, self.std)
-        self._log_half_range = math.log((self.high - self.low) / 2.0)
         self._last_u = None
 
     def _squash(self, u):
@@ -300,7 +305,8 @@ class TorchSquashedGaussian(TorchDistributionWrapper):
 
     def kl(self, other):
         self._check_same(other)
-        if (self.low, self.high) != (other.low, other.high):
+        if not (np.array_equal(np.asarray(self.low), np.asarray(other.low))
+                and np.array_equal(np.asarray(self.high), np.asarray(other.high))):
             raise ValueError(f"kl between squashed Gaussians with different bounds {(self.low, self.high)} and {(other.low, other.high)}")
         var_ratio_term = (self.std**2 + (self.mean - other.mean) ** 2) / (2.0 * other.std**2)
         return (other.log_std - self.log_std + var_ratio_term - 0.5).sum(-1)
