@@ -193,6 +193,15 @@ ALGORITHMS = {"PPO": "rlcore.algorithms.ppo:PPOTrainer", "A2C": "rlcore.algorith
               "DQN": "rlcore.algorithms.dqn:DQNTrainer"}
 
 
+def _temp_logger(config: dict):
+    """A trial folder in a temporary directory (not ~/ray_results), without TensorBoard files."""
+    import tempfile
+
+    from rlcore.trial_logger import TrialLogger
+
+    return TrialLogger(tempfile.mkdtemp(prefix="rlcore-bench-"), tensorboard=False)
+
+
 def algorithm_rows(name: str, num_envs: int, seconds: float, pairs: int) -> dict:
     """An algorithm trainer's local worker (its real policy: value predictions, logp, distribution
     inputs) against the tight ceiling over its own policy model, in ``pairs`` alternating
@@ -203,7 +212,8 @@ def algorithm_rows(name: str, num_envs: int, seconds: float, pairs: int) -> dict
     trainer_cls = getattr(importlib.import_module(module), cls)
     trainer = trainer_cls(config={"env": "CartPole-v1", "framework": "torch", "num_workers": 0, "seed": 0,
                                   "num_envs_per_worker": num_envs, "rollout_fragment_length": max(1, 1000 // num_envs),
-                                  "model": {"fcnet_hiddens": [64, 64]}, "log_sys_usage": False})
+                                  "model": {"fcnet_hiddens": [64, 64]}, "log_sys_usage": False},
+                            logger_creator=_temp_logger)
     worker = trainer.workers.local_worker()
     model = worker.get_policy().model
     rates, tights_ = [], []

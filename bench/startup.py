@@ -48,7 +48,10 @@ t2 = time.perf_counter()
 config = {"env": "CartPole-v1", "num_workers": 0, "train_batch_size": 200, "rollout_fragment_length": 200,
           "sgd_minibatch_size": 200, "num_sgd_iter": 1, "seed": 0,
           "framework": "torch" if fw == "torch" else "tf2", "eager_tracing": fw == "tf2"}
-trainer = ppo.PPOTrainer(config=config)
+import tempfile
+from rlcore.trial_logger import TrialLogger
+logdir = tempfile.mkdtemp(prefix="rlcore-startup-")  # not ~/ray_results
+trainer = ppo.PPOTrainer(config=config, logger_creator=lambda cfg: TrialLogger(logdir, tensorboard=False))
 t3 = time.perf_counter()
 result = trainer.train()
 t4 = time.perf_counter()

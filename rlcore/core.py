@@ -10,9 +10,21 @@ The sampling loop they describe::
     learner.learn_on_batch(batch)           # somewhere else, usually the local worker
     worker.set_weights(learner.get_weights())
 
-Execution plans chain ``Operator``\\ s over a dataflow iterator::
+Execution plans chain ``Operator``\\ s over a dataflow iterator. Synchronous (PG, A2C, PPO)::
 
     rollouts.combine(ConcatBatches(min_batch_size=4000)).for_each(TrainOneStep(workers))
+
+Asynchronous (IMPALA, APPO): workers sample without waiting, a learner thread trains on whatever
+arrives, and each batch's worker gets the new weights back::
+
+    learner = LearnerThread(workers.local_worker(), minibatch_buffer_size=1, num_sgd_iter=1,
+                            learner_queue_size=16, learner_queue_timeout=300)
+    learner.start()
+    enqueue = (parallel_rollouts(workers, mode="async").combine(ConcatBatches(500))
+               .for_each(Enqueue(learner.inqueue)).zip_with_source_actor()
+               .for_each(BroadcastUpdateLearnerWeights(learner, workers, broadcast_interval=1)))
+    trained = dequeue(learner.outqueue, check=learner.check_alive)
+    plan = concurrently([enqueue, trained], mode="async", output_indexes=[1])
 """
 
 from __future__ import annotations
