@@ -172,8 +172,10 @@ class TFTargetNetworkMixin:
             return
         if not 0.0 < tau < 1.0:
             raise ValueError(f"update_target: tau={tau!r}: expected None or a value in (0, 1]")
+        import tensorflow as tf
+
         for t, v in zip(target, own):
-            t.assign(tau * v + (1.0 - tau) * t if t.dtype.is_floating else v)
+            t.assign(tau * v + (1.0 - tau) * t if tf.as_dtype(t.dtype).is_floating else v)
 
     def set_weights(self, weights: Dict[str, np.ndarray]) -> None:
         super().set_weights(weights)
