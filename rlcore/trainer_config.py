@@ -72,6 +72,9 @@ COMMON_CONFIG: Dict[str, Any] = {
     "no_done_at_end": False,
     "env_config": {},
     "env": None,
+    # The spaces of the policies when there is no env to ask (env None, e.g. a policy server's input).
+    "observation_space": None,
+    "action_space": None,
     "normalize_actions": False,
     "clip_rewards": None,
     "clip_actions": True,
@@ -398,6 +401,8 @@ def check_not_yet_implemented(config: Mapping[str, Any], implemented: Tuple[str,
 
     ``implemented`` names keys of :data:`NOT_YET_IMPLEMENTED` that the calling trainer does
     implement (a trainer class's ``implemented_1x_keys``, e.g. DQN's ``compress_observations``).
+    ``input`` may be a callable ``ioctx -> InputReader`` (then ``input_evaluation`` must be ``[]``);
+    files and mixtures of sources are still refused.
 
     Examples:
         >>> check_not_yet_implemented({"input": "sampler", "output": None})
@@ -407,11 +412,15 @@ def check_not_yet_implemented(config: Mapping[str, Any], implemented: Tuple[str,
         ValueError: config key 'output' = '/tmp/out': writing experiences to offline data (RLlib's JsonWriter) is issue #16, not implemented yet; leave it at None
     """
     for key, (default, what) in NOT_YET_IMPLEMENTED.items():
-        if key in implemented:
+        if key in implemented or (key == "input" and callable(config.get(key))):  # ioctx -> InputReader
             continue
         value = config.get(key, default)
         if value != default and not (default is False and value is None):
             raise ValueError(f"config key {key!r} = {value!r}: {what}, not implemented yet; leave it at {default!r}")
+    if callable(config.get("input")) and config.get("input_evaluation"):
+        raise ValueError(f"config key 'input_evaluation' = {config['input_evaluation']!r}: estimating the policy's "
+                         "value from the input (RLlib's ImportanceSampling / WeightedImportanceSampling) is issue #16, "
+                         "not implemented yet; set it to [] with a callable input")
     pref = config.get("preprocessor_pref", "deepmind")
     if pref not in _PREPROCESSOR_PREFS:
         raise ValueError(f"config key 'preprocessor_pref' = {pref!r}; expected one of {list(_PREPROCESSOR_PREFS)} "

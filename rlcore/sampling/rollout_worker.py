@@ -96,6 +96,10 @@ class RolloutWorker(ParallelIteratorWorker):
         seed: Seeds envs (``seed + worker_index * 1000 + i``) and frameworks.
         spaces: ``{pid: (obs_space, act_space)}`` so a worker can build policies without an env.
         output_creator: ``ioctx -> writer`` with ``write(batch)`` (offline output).
+        input_creator: ``ioctx -> InputReader`` (the ``input`` config when it is a callable):
+            ``sample()`` then returns the reader's batches instead of sampling the env, which
+            may be None (spaces from ``policy_config["observation_space"/"action_space"]``).
+        log_dir: The trainer's log directory (given to the input creator's ``IOContext``).
     """
 
     def __init__(
@@ -134,6 +138,8 @@ class RolloutWorker(ParallelIteratorWorker):
         seed: Optional[int] = None,
         spaces: Optional[Mapping[str, Tuple[Any, Any]]] = None,
         output_creator: Optional[Callable[[Any], Any]] = None,
+        input_creator: Optional[Callable[[Any], Any]] = None,
+        log_dir: Optional[str] = None,
         create_env: bool = True,
         **unused: Any,
     ):
@@ -195,7 +201,23 @@ class RolloutWorker(ParallelIteratorWorker):
         self.policies_to_train = list(policies_to_train) if policies_to_train is not None else list(self.policy_map)
         self.sampler = None
         self._deferred_values = False  # vf_preds filled per sample (set with the sampler)
+        self.input_reader = self._make_input_reader(input_creator, log_dir)
         ParallelIteratorWorker.__init__(self, self._sample_forever, False)
+
+    def _make_input_reader(self, input_creator: Optional[Callable[[Any], Any]], log_dir: Optional[str]) -> Any:
+        """The ``input`` reader (RLlib 1.x's ``input_creator(IOContext)``), or None: the sampler."""
+        if input_creator is None:
+            return None
+        if not callable(input_creator):
+            raise TypeError(f"input_creator={input_creator!r:.80}: expected a callable ioctx -> InputReader")
+        from rlcore.offline import InputReader, IOContext
+
+        self.io_context = IOContext(log_dir, self.policy_config, self.worker_index, self)
+        reader = input_creator(self.io_context)
+        if not isinstance(reader, InputReader):
+            raise TypeError(f"config key 'input': the input creator returned {reader!r:.80}; expected an "
+                            "InputReader (a subclass of rlcore.offline.InputReader)")
+        return reader
 
     # -- construction ---------------------------------------------------------------------------
 
@@ -224,6 +246,9 @@ class RolloutWorker(ParallelIteratorWorker):
                 elif self.env is not None and None not in env_spaces:
                     # a single-agent env, or a MultiAgentEnv that declares its agents' (shared) spaces
                     obs_space, act_space = env_spaces
+                elif None not in (self.policy_config.get("observation_space"), self.policy_config.get("action_space")):
+                    # no env (e.g. a policy server's input): the config's spaces, as RLlib 1.x
+                    obs_space, act_space = self.policy_config["observation_space"], self.policy_config["action_space"]
                 else:
                     raise ValueError(f"policies[{pid!r}]: observation/action spaces are needed "
                                      "(the env does not say which agent uses which space: give them in "
@@ -352,7 +377,14 @@ class RolloutWorker(ParallelIteratorWorker):
             yield self.sample()
 
     def sample(self) -> SampleBatch | MultiAgentBatch:
-        """Collects ``rollout_fragment_length * num_envs`` rows (truncate mode) and postprocesses them."""
+        """Collects ``rollout_fragment_length * num_envs`` rows (truncate mode) and postprocesses them;
+        with an input reader, returns what it reads instead (:meth:`_read_input`)."""
+        if self.input_reader is not None:
+            batch = self._read_input()
+            self.callbacks.on_sample_end(worker=self, samples=batch)
+            if self.output_writer is not None:
+                self.output_writer.write(batch)
+            return batch
         if self.sampler is None:
             self.sampler = self._make_sampler()
         if self._sample_async and self._async is None:
@@ -365,6 +397,23 @@ class RolloutWorker(ParallelIteratorWorker):
         if self.output_writer is not None:
             self.output_writer.write(batch)
         return batch
+
+    def _read_input(self) -> SampleBatch | MultiAgentBatch:
+        """Batches of the input reader, as RLlib 1.x reads them: ``next()`` until the steps reach
+        ``rollout_fragment_length``, at most ``num_envs`` batches in ``truncate_episodes`` mode.
+        The reader's batches are returned as read (a policy server's clients postprocessed them)."""
+        def steps(b: Any) -> int:
+            return b.count if self.count_steps_by == "env_steps" or not isinstance(b, MultiAgentBatch) \
+                else b.agent_steps()
+
+        batches = [self.input_reader.next()]
+        total = steps(batches[0])
+        limit = self.num_envs if self.batch_mode == "truncate_episodes" else float("inf")
+        while total < self.rollout_fragment_length and len(batches) < limit:
+            batches.append(self.input_reader.next())
+            total += steps(batches[-1])
+        batches = [b for b in batches if b.count > 0] or batches[:1]
+        return batches[0] if len(batches) == 1 else concat_samples(batches)
 
     def _next_batch(self) -> SampleBatch | MultiAgentBatch:
         """One sampled and postprocessed batch (in the sampling thread with ``sample_async``)."""
@@ -403,6 +452,8 @@ class RolloutWorker(ParallelIteratorWorker):
         those of the batches :meth:`sample` has returned."""
         if self._async is not None:
             return self._async.get_metrics()
+        if self.input_reader is not None:
+            return self.input_reader.get_metrics()
         return self.sampler.get_metrics() if self.sampler is not None else []
 
     # -- learning -------------------------------------------------------------------------------
@@ -534,6 +585,8 @@ class RolloutWorker(ParallelIteratorWorker):
         return out
 
     def stop(self) -> None:
+        if self.input_reader is not None:
+            self.input_reader.stop()
         if self._async is not None:
             self._async.stop()
         if self.sampler is not None:

@@ -66,7 +66,34 @@ def worker_kwargs(config: Mapping[str, Any], env_creator: Callable, validate_env
         soft_horizon=config.get("soft_horizon", False),
         no_done_at_end=config.get("no_done_at_end", False),
         seed=config.get("seed"),
+        input_creator=input_creator(config),
     )
+
+
+def input_creator(config: Mapping[str, Any]) -> Optional[Callable]:
+    """The rollout workers' input creator from the ``input`` config: None for ``"sampler"`` (the
+    workers sample their envs), the callable ``ioctx -> InputReader`` as given.
+
+    Raises:
+        ValueError: For files, globs, lists and dicts of sources (offline input, issue #16).
+
+    Examples:
+        >>> input_creator({"input": "sampler"}) is None
+        True
+        >>> input_creator({"input": "/data/*.json"})
+        Traceback (most recent call last):
+        ...
+        ValueError: config key 'input' = '/data/*.json': reading experiences from offline data (RLlib's JsonReader/MixedInput) is issue #16, not implemented yet; leave it at 'sampler'
+    """
+    value = config.get("input", "sampler")
+    if value == "sampler":
+        return None
+    if callable(value):
+        return value
+    from rlcore.trainer_config import NOT_YET_IMPLEMENTED
+
+    raise ValueError(f"config key 'input' = {value!r}: {NOT_YET_IMPLEMENTED['input'][1]}, not implemented yet; "
+                     "leave it at 'sampler'")
 
 
 def _policy_entry(pid: str, spec: Any, default_cls: Any):
@@ -85,7 +112,7 @@ class WorkerSet:
         policy_class: The policy class (or a multi-agent dict through ``multiagent.policies``).
         trainer_config: The full trainer config.
         num_workers: Remote workers (Ray actors); 0 means everything in this process.
-        logdir: Unused; kept for RLlib's signature.
+        logdir: The trainer's log directory (an input creator's ``IOContext.log_dir``).
     """
 
     def __init__(self, *, env_creator: Optional[Callable] = None, validate_env: Optional[Callable] = None,
@@ -94,6 +121,7 @@ class WorkerSet:
         self._env_creator, self._validate_env = env_creator, validate_env
         self._policy_class = policy_class
         self._config = dict(trainer_config or {})
+        self._logdir = logdir
         self._remote: List[Any] = []
         self._local: Optional[RolloutWorker] = None
         if _setup:
@@ -102,7 +130,7 @@ class WorkerSet:
                 self.add_workers(num_workers)
                 spaces = self._get(self._remote[0].get_spaces.remote())
             kwargs = worker_kwargs(self._config, env_creator, validate_env, policy_class, 0, num_workers)
-            self._local = RolloutWorker(**kwargs, spaces=spaces,
+            self._local = RolloutWorker(**kwargs, spaces=spaces, log_dir=logdir,
                                         create_env=num_workers == 0 or self._config.get("create_env_on_driver", False))
 
     @classmethod
@@ -136,7 +164,8 @@ class WorkerSet:
             # set before the worker process starts, as RLlib 1.x's extra_python_environs_for_worker
             **({"runtime_env": {"env_vars": environs}} if environs else {}))
         n = max(len(self._remote), index)
-        return cls.remote(**worker_kwargs(cfg, self._env_creator, self._validate_env, self._policy_class, index, n))
+        return cls.remote(**worker_kwargs(cfg, self._env_creator, self._validate_env, self._policy_class, index, n),
+                          log_dir=self._logdir)
 
     def add_workers(self, num_workers: int) -> None:
         """Starts ``num_workers`` more remote workers (indices continue from the last one)."""
