@@ -26,12 +26,15 @@ Examples:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
 from typing import Any, Dict, Mapping
 
 from rlcore.policy.policy_state import packb, unpackb
+
+logger = logging.getLogger(__name__)
 
 #: Tag stored in every checkpoint so that foreign msgpack files are recognised.
 CHECKPOINT_FORMAT = "rlcore.trainer_checkpoint"
@@ -55,15 +58,47 @@ def checkpoint_file(checkpoint_dir: str, iteration: int) -> str:
 
 
 def write_checkpoint(checkpoint_dir: str, state: Mapping[str, Any]) -> str:
-    """Writes ``state`` (which must hold ``iteration``) as msgpack; returns the file path."""
+    """Writes ``state`` (which must hold ``iteration``) as msgpack; returns the file path.
+
+    Atomic: the bytes go to ``checkpoint-<n>.tmp``, are flushed to disk, and the file is renamed
+    into place (then the directory entry is flushed too). A process killed mid-save leaves at most
+    a ``.tmp`` file, which readers ignore, and every earlier checkpoint as it was.
+    """
     os.makedirs(checkpoint_dir, exist_ok=True)
     payload = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, **dict(state)}
     path = checkpoint_file(checkpoint_dir, int(state["iteration"]))
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(packb(payload))
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, path)
+    _fsync_dir(checkpoint_dir)
     return path
+
+
+def _fsync_dir(directory: str) -> None:
+    """Flushes a directory's entries (the rename) to disk where the platform allows it."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # e.g. Windows cannot open a directory; the rename itself is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError as err:  # some filesystems refuse fsync on directories; the rename stands
+        logger.debug("fsync of checkpoint directory %s: %s", directory, err)
+    finally:
+        os.close(fd)
+
+
+def framework_family(framework: Any) -> str:
+    """``"torch"`` or ``"tf"`` (tf, tf2, tfe): whose weights a checkpoint holds.
+
+    Examples:
+        >>> framework_family("tfe"), framework_family("torch")
+        ('tf', 'torch')
+    """
+    return "torch" if framework == "torch" else "tf"
 
 
 def find_checkpoint_file(path: str) -> str:

@@ -51,7 +51,8 @@ from typing import Any, Callable, Dict, List, Optional, Type
 import numpy as np
 from ray.tune import Trainable
 
-from rlcore.checkpoints import CheckpointError, find_checkpoint_file, json_safe_config, read_checkpoint, write_checkpoint
+from rlcore.checkpoints import (CheckpointError, find_checkpoint_file, framework_family, json_safe_config,
+                                read_checkpoint, write_checkpoint)
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID
 from rlcore.sampling.callbacks import make_callbacks
 from rlcore.sampling.worker_set import WorkerSet
@@ -568,6 +569,12 @@ class Trainer(Trainable):
         if state.get("trainer") not in (None, self._name):
             raise CheckpointError(f"checkpoint {state['path']!r} was written by {state['trainer']}, "
                                   f"not {self._name}")
+        saved_framework = (state.get("config") or {}).get("framework")
+        if saved_framework is not None and framework_family(saved_framework) != framework_family(
+                self.config.get("framework")):
+            raise CheckpointError(f"checkpoint {state['path']!r} holds {saved_framework!r} weights; this {self._name} "
+                                  f"trainer runs framework={self.config.get('framework')!r} (restore it into a trainer "
+                                  f"with framework={saved_framework!r})")
         self.__setstate__(state)
         self._iteration = int(state["iteration"])
         self._timesteps_total = state.get("timesteps_total")
