@@ -28,7 +28,7 @@ def test_each_example_parses_and_names_a_known_algorithm(path):
     assert experiments
     for exp in experiments.values():
         get_trainer_class(exp["run"])  # raises for an unknown name
-        assert exp["stop"] and exp["config"]["env"].startswith("CartPole")
+        assert exp["stop"] and exp["config"]["env"].startswith(("CartPole", "Pendulum"))
 
 
 def test_config_flag_updates_each_experiment_of_a_file():
