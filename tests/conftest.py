@@ -1,6 +1,7 @@
 """Test-wide setup: quiet frameworks, the ``impl`` fixture (native vs twin), one Ray session."""
 
 import os
+import tempfile
 
 # Before anything imports ray or tensorflow (shared/reference/stack_notes.md §1, §2, §6).
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
@@ -11,7 +12,17 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # Abandoned synchronous gathers leave StopIteration results Ray would log as "unhandled".
 os.environ.setdefault("RAY_IGNORE_UNHANDLED_ERRORS", "1")
 
+# Hypothesis keeps caches in a storage directory (default: .hypothesis/ in the working tree):
+# one temporary directory per session instead, removed at exit.
+_HYPOTHESIS_DIR = tempfile.TemporaryDirectory(prefix="rlcore-hypothesis-")
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", _HYPOTHESIS_DIR.name)
+
 import pytest  # noqa: E402
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+# Property tests keep no example database.
+_hypothesis_settings.register_profile("rlcore", database=None, deadline=None)
+_hypothesis_settings.load_profile("rlcore")
 
 from rlcore import _backend, _reference  # noqa: E402
 
