@@ -1,0 +1,196 @@
+"""SAC policies (issue #15): squashed-Gaussian logp, action bounds, soft target updates, torch/TF
+loss parity on the same weights, TF traced == eager, twin_q and discrete paths."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from rlcore.algorithms.sac import SACTFPolicy, SACTorchPolicy
+
+OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
+BOX = gym.spaces.Box(np.array([-2.0, 0.0], np.float32), np.array([2.0, 5.0], np.float32))
+SMALL = {"Q_model": {"fcnet_hiddens": [16]}, "policy_model": {"fcnet_hiddens": [16]}}
+
+
+def _policy(framework, action_space=BOX, **overrides):
+    cfg = dict(SMALL, **overrides)
+    if framework == "torch":
+        return SACTorchPolicy(OBS, action_space, cfg)
+    return SACTFPolicy(OBS, action_space, dict(cfg, eager_tracing=framework == "tf2-traced"))
+
+
+def _batch(action_space, n=16, seed=0):
+    rng = np.random.default_rng(seed)
+    if isinstance(action_space, gym.spaces.Discrete):
+        actions = rng.integers(0, action_space.n, n)
+    else:
+        actions = rng.uniform(action_space.low, action_space.high, (n, *action_space.shape)).astype(np.float32)
+    return {"obs": rng.normal(size=(n, 3)).astype(np.float32), "new_obs": rng.normal(size=(n, 3)).astype(np.float32),
+            "actions": actions, "rewards": rng.normal(size=n).astype(np.float32),
+            "dones": rng.random(n) < 0.2, "weights": np.ones(n, np.float32)}
+
+
+def _reference_logp(y, mean, log_std, low, high):
+    """float64 density of y = low + (tanh(u) + 1) / 2 * (high - low), u ~ N(mean, exp(log_std))."""
+    y, mean, log_std = (np.asarray(a, np.float64) for a in (y, mean, log_std))
+    z = 2.0 * (y - low) / (high - low) - 1.0
+    u = np.arctanh(z)
+    std = np.exp(log_std)
+    log_normal = -0.5 * ((u - mean) / std) ** 2 - log_std - 0.5 * np.log(2 * np.pi)
+    log_jacobian = np.log1p(-np.tanh(u) ** 2) + np.log((high - low) / 2.0)
+    return np.sum(log_normal - log_jacobian, axis=-1)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_squashed_gaussian_logp_matches_float64_reference(framework):
+    rng = np.random.default_rng(1)
+    low, high = np.array([-2.0, 0.0]), np.array([2.0, 5.0])
+    mean, log_std = rng.normal(size=(64, 2)), rng.uniform(-1.5, 0.5, (64, 2))
+    y = low + (high - low) * rng.uniform(0.02, 0.98, (64, 2))
+    inputs = np.concatenate([mean, log_std], -1).astype(np.float32)
+    if framework == "torch":
+        import torch
+
+        from rlcore.models.torch.torch_action_dist import TorchSquashedGaussian as SG
+
+        dist = SG(torch.tensor(inputs), low=low, high=high)
+        logp = dist.logp(torch.tensor(y, dtype=torch.float32)).numpy()
+        sample = dist.sample().numpy()
+        sampled_logp = dist.sampled_action_logp().numpy()
+    else:
+        import tensorflow as tf
+
+        from rlcore.models.tf.tf_action_dist import SquashedGaussian as SG
+
+        dist = SG(tf.constant(inputs), low=low, high=high)
+        logp = dist.logp(tf.constant(y, tf.float32)).numpy()
+        sample = dist.sample().numpy()
+        sampled_logp = dist.sampled_action_logp().numpy()
+    expected = _reference_logp(y.astype(np.float32), mean.astype(np.float32), log_std.astype(np.float32), low, high)
+    np.testing.assert_allclose(logp, expected, rtol=1e-4, atol=1e-4)
+    assert np.all(sample >= low) and np.all(sample <= high)
+    inside = np.all((sample > low + 1e-3) & (sample < high - 1e-3), axis=-1)  # away from float32 saturation
+    np.testing.assert_allclose(sampled_logp[inside], _reference_logp(sample, mean, log_std, low, high)[inside],
+                               rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+@pytest.mark.parametrize("normalize", [True, False])
+def test_actions_stay_in_the_actor_bounds(framework, normalize):
+    policy = _policy(framework, normalize_actions=normalize)
+    obs = np.random.default_rng(0).normal(scale=10.0, size=(200, 3)).astype(np.float32)  # pushes the mean far out
+    low, high = (-np.ones(2), np.ones(2)) if normalize else (BOX.low, BOX.high)
+    for explore in (True, False):
+        actions, _, _ = policy.compute_actions(obs, explore=explore)
+        assert actions.shape == (200, 2)
+        assert np.all(actions >= low) and np.all(actions <= high)
+    if not normalize:  # the whole Box is reachable, not just [-1, 1]
+        assert np.any(actions[:, 1] > 1.0)
+
+
+def _numpy_trainables(policy):
+    return [np.array(v.detach().numpy() if hasattr(v, "detach") else v.numpy()) for v in policy.model.trainable_variables()]
+
+
+def _target_trainables(policy):
+    return [np.array(v.detach().numpy() if hasattr(v, "detach") else v.numpy())
+            for v in policy.target_model.trainable_variables()]
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_soft_target_update_matches_tau_exactly(framework):
+    policy = _policy(framework, tau=0.3)
+    assert all(np.array_equal(a, b) for a, b in zip(_numpy_trainables(policy), _target_trainables(policy)))
+    policy.learn_on_batch(_batch(BOX))
+    online, target = _numpy_trainables(policy), _target_trainables(policy)
+    assert any(not np.array_equal(a, b) for a, b in zip(online, target))
+    policy.update_target()  # the plan's call: tau from the config
+    for o, t, new in zip(online, target, _target_trainables(policy)):
+        np.testing.assert_array_equal(new, 0.3 * o + (1.0 - 0.3) * t)
+
+
+def _copy_torch_to_tf(torch_policy, tf_policy):
+    tf_vars = tf_policy.model.trainable_variables()
+    named = torch_policy.model.trainable_variables(as_dict=True)  # torch lists the module's own log_alpha first
+    torch_vars = [v for k, v in named.items() if k != "log_alpha"] + [named["log_alpha"]]
+    assert len(tf_vars) == len(torch_vars)
+    for tv, pv in zip(tf_vars, torch_vars):
+        value = pv.detach().numpy()
+        tv.assign(value.T if value.ndim == 2 else value)
+    tf_policy.update_target(tau=1.0)
+
+
+def _losses(policy, batch, framework):
+    if framework == "torch":
+        import torch
+
+        from rlcore.algorithms.sac.sac_torch_policy import actor_critic_loss
+
+        with torch.no_grad():
+            train_batch = policy._prepare_train_batch(batch)
+            return [float(x) for x in actor_critic_loss(policy, policy.model, policy.dist_class, train_batch)]
+    from rlcore.algorithms.sac.sac_tf_policy import actor_critic_loss
+
+    columns = {k: policy._tensor(np.asarray(v)) for k, v in batch.items()}
+    return [float(x) for x in actor_critic_loss(policy, policy.model, policy.dist_class, columns)]
+
+
+@pytest.mark.parametrize("action_space", [BOX, gym.spaces.Discrete(3)], ids=["box", "discrete"])
+def test_torch_and_tf_losses_agree_on_the_same_weights(action_space):
+    torch_policy = _policy("torch", action_space, _deterministic_loss=True)
+    tf_policy = _policy("tf2", action_space, _deterministic_loss=True)
+    _copy_torch_to_tf(torch_policy, tf_policy)
+    batch = _batch(action_space)
+    torch_losses, tf_losses = _losses(torch_policy, batch, "torch"), _losses(tf_policy, batch, "tf2")
+    assert len(torch_losses) == 4  # actor, two critics, alpha
+    np.testing.assert_allclose(torch_losses, tf_losses, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("action_space", [BOX, gym.spaces.Discrete(3)], ids=["box", "discrete"])
+def test_tf_traced_learn_step_equals_eager(action_space):
+    eager = _policy("tf2", action_space, _deterministic_loss=True)
+    traced = _policy("tf2-traced", action_space, _deterministic_loss=True)
+    traced.set_weights(eager.get_weights())
+    for seed in range(2):
+        batch = _batch(action_space, seed=seed)
+        a, b = eager.learn_on_batch(batch), traced.learn_on_batch(batch)
+        for key in ("actor_loss", "critic_loss", "alpha_loss", "mean_q"):
+            np.testing.assert_allclose(a["learner_stats"][key], b["learner_stats"][key], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a["td_error"], b["td_error"], rtol=1e-5, atol=1e-6)
+    for k, v in eager.get_weights().items():
+        np.testing.assert_allclose(v, traced.get_weights()[k], rtol=1e-5, atol=1e-6)
+    assert traced.trace_counts["learn"] <= 2  # the dummy-batch check and the first learn step, not every step
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_twin_q_off_has_one_critic(framework):
+    policy = _policy(framework, twin_q=False)
+    assert policy.model.twin_q_net is None
+    out = policy.learn_on_batch(_batch(BOX))
+    assert np.isfinite(out["learner_stats"]["critic_loss"]) and out["td_error"].shape == (16,)
+    n_groups = len(policy._optimizers) if framework == "torch" else len(policy._optimizer_groups)
+    assert n_groups == 3  # actor, critic, alpha
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2", "tf2-traced"])
+def test_discrete_sac_learns_on_a_batch(framework):
+    policy = _policy(framework, gym.spaces.Discrete(3), initial_alpha=0.5)
+    stats = policy.learn_on_batch(_batch(gym.spaces.Discrete(3)))["learner_stats"]
+    assert stats["target_entropy"] == pytest.approx(0.98 * np.log(3), rel=1e-6)
+    log_alpha = policy.model.log_alpha
+    alpha_after = float(np.exp(log_alpha.detach().numpy() if hasattr(log_alpha, "detach") else log_alpha.numpy()))
+    assert alpha_after != pytest.approx(0.5, abs=1e-9)  # the alpha optimizer stepped
+    actions, _, extra = policy.compute_actions(np.zeros((8, 3), np.float32))
+    assert set(np.unique(actions)) <= {0, 1, 2} and extra["action_logp"].shape == (8,)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_state_round_trip_keeps_every_optimizer(framework):
+    policy = _policy(framework)
+    policy.learn_on_batch(_batch(BOX))
+    state = policy.get_state()
+    fresh = _policy(framework)
+    fresh.set_state(state)
+    for k, v in policy.get_weights().items():
+        np.testing.assert_array_equal(v, fresh.get_weights()[k])
+    assert len(state["_optimizer_variables"]) == len(fresh.get_state()["_optimizer_variables"])
