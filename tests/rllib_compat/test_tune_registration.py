@@ -123,9 +123,9 @@ STANDIN_PROGRAM = """
     trial = tune.run("PPO", config={config}, stop={{"training_iteration": 1}}, storage_path={storage!r}, verbose=0).trials[0]
     print("RESULT", trial.status, trial.get_trainable_cls() is get_trainer_class("PPO"), "default_policy" in trial.last_result["info"]["learner"])
     try:
-        get_trainable_cls("DQN")
+        get_trainable_cls("ES")  # an RLlib algorithm rlcore does not have
     except tune.TuneError as err:
-        print("RESULT DQN:", "RLlib 2.x's ray.rllib is not consulted" in str(err))
+        print("RESULT ES:", "RLlib 2.x's ray.rllib is not consulted" in str(err))
     ray.shutdown()
     ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)  # a new Ray session: Tune's registry is empty
     print("RESULT after re-init:", get_trainable_cls("PPO") is get_trainer_class("PPO"))
@@ -147,7 +147,7 @@ def test_a_standin_ray_rllib_on_the_path_is_never_used(tmp_path):
                                      "RAY_USAGE_STATS_ENABLED": "0"}, timeout=280)
     assert not marker.exists(), marker.read_text()
     results = [line[len("RESULT "):] for line in lines if line.startswith("RESULT ")]  # Tune prints tables too
-    assert results == ["TERMINATED True True", "DQN: True", "after re-init: True", "ray.rllib imported: False"]
+    assert results == ["TERMINATED True True", "ES: True", "after re-init: True", "ray.rllib imported: False"]
 
 
 def test_a_name_registered_with_rlcore_that_is_not_a_trainable_is_a_tune_error(monkeypatch):
