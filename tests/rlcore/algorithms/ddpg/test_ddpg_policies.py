@@ -1,0 +1,128 @@
+"""DDPG/TD3 policies (issue #15): action bounds with exploration noise, soft target updates,
+torch/TF loss parity, policy_delay, smooth_target_policy, config validation."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from rlcore.algorithms.ddpg import DEFAULT_CONFIG, TD3_DEFAULT_CONFIG, DDPGTFPolicy, DDPGTorchPolicy, validate_config
+
+OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
+BOX = gym.spaces.Box(np.array([-2.0, 0.0], np.float32), np.array([2.0, 5.0], np.float32))
+SMALL = {"actor_hiddens": [16], "critic_hiddens": [16]}
+TD3 = {"twin_q": True, "policy_delay": 2, "smooth_target_policy": True}
+
+
+def _policy(framework, **overrides):
+    cfg = dict(SMALL, **overrides)
+    if framework == "torch":
+        return DDPGTorchPolicy(OBS, BOX, cfg)
+    return DDPGTFPolicy(OBS, BOX, dict(cfg, eager_tracing=framework == "tf2-traced"))
+
+
+def _batch(n=16, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"obs": rng.normal(size=(n, 3)).astype(np.float32), "new_obs": rng.normal(size=(n, 3)).astype(np.float32),
+            "actions": rng.uniform(BOX.low, BOX.high, (n, 2)).astype(np.float32),
+            "rewards": rng.normal(size=n).astype(np.float32), "dones": rng.random(n) < 0.2,
+            "weights": np.ones(n, np.float32)}
+
+
+def _np(v):
+    return np.array(v.detach().numpy() if hasattr(v, "detach") else v.numpy())
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+@pytest.mark.parametrize("normalize", [True, False])
+@pytest.mark.parametrize("noise", ["OrnsteinUhlenbeckNoise", "GaussianNoise"])
+def test_noisy_actions_stay_in_the_actor_bounds(framework, normalize, noise):
+    scale = {"stddev": 3.0} if noise == "GaussianNoise" else {"ou_base_scale": 3.0}
+    policy = _policy(framework, normalize_actions=normalize,
+                     exploration_config={"type": noise, "random_timesteps": 50, **scale})
+    low, high = (-np.ones(2), np.ones(2)) if normalize else (BOX.low, BOX.high)
+    obs = np.random.default_rng(0).normal(size=(100, 3)).astype(np.float32)
+    for _ in range(3):  # random warm-up steps, then noise on the actor's actions
+        actions, _, _ = policy.compute_actions(obs, explore=True)
+        assert np.all(actions >= low) and np.all(actions <= high)
+    assert policy.exploration.action_space.high.tolist() == high.tolist()
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_soft_target_update_matches_tau_exactly(framework):
+    policy = _policy(framework, tau=0.25)
+    policy.learn_on_batch(_batch())
+    online = [_np(v) for v in policy.model.trainable_variables()]
+    target = [_np(v) for v in policy.target_model.trainable_variables()]
+    policy.update_target()
+    for o, t, new in zip(online, target, (_np(v) for v in policy.target_model.trainable_variables())):
+        np.testing.assert_array_equal(new, 0.25 * o + (1.0 - 0.25) * t)
+
+
+@pytest.mark.parametrize("extra", [{}, {"twin_q": True, "use_huber": True}], ids=["ddpg", "twin-huber"])
+def test_torch_and_tf_losses_agree_on_the_same_weights(extra):
+    import torch
+
+    from rlcore.algorithms.ddpg.ddpg_tf_policy import ddpg_actor_critic_loss as tf_loss
+    from rlcore.algorithms.ddpg.ddpg_torch_policy import ddpg_actor_critic_loss as torch_loss
+
+    tp, fp = _policy("torch", **extra), _policy("tf2", **extra)
+    for tv, pv in zip(fp.model.trainable_variables(), tp.model.trainable_variables()):
+        value = pv.detach().numpy()
+        tv.assign(value.T if value.ndim == 2 else value)
+    fp.update_target(tau=1.0)
+    batch = _batch()
+    with torch.no_grad():
+        expected = [float(x) for x in torch_loss(tp, tp.model, tp.dist_class, tp._prepare_train_batch(batch))]
+    got = [float(x) for x in tf_loss(fp, fp.model, fp.dist_class, {k: fp._tensor(np.asarray(v)) for k, v in batch.items()})]
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2", "tf2-traced"])
+def test_policy_delay_steps_the_actor_every_second_update(framework):
+    policy = _policy(framework, **TD3)
+    actor = lambda: [_np(v) for v in policy.model.policy_variables()]  # noqa: E731
+    critic = lambda: [_np(v) for v in policy.model.q_variables()]  # noqa: E731
+    changed = []
+    for i in range(4):
+        a0, c0 = actor(), critic()
+        policy.learn_on_batch(_batch(seed=i))
+        changed.append((any(not np.array_equal(x, y) for x, y in zip(a0, actor())),
+                        all(not np.array_equal(x, y) for x, y in zip(c0, critic()))))
+    assert changed == [(True, True), (False, True), (True, True), (False, True)]
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_target_smoothing_with_zero_clip_equals_no_smoothing(framework):
+    plain = _policy(framework, twin_q=True)
+    smooth = _policy(framework, twin_q=True, smooth_target_policy=True, target_noise=0.5, target_noise_clip=0.0)
+    smooth.set_weights(plain.get_weights())
+    batch = _batch()
+    a = plain.learn_on_batch(batch)["learner_stats"]["critic_loss"]
+    b = smooth.learn_on_batch(batch)["learner_stats"]["critic_loss"]
+    noisy = _policy(framework, twin_q=True, smooth_target_policy=True, target_noise=0.5, target_noise_clip=0.5)
+    noisy.set_weights(plain.get_weights())
+    c = noisy.learn_on_batch(batch)["learner_stats"]["critic_loss"]
+    assert a == pytest.approx(b, rel=1e-6) and c != pytest.approx(a, rel=1e-6)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"policy_delay": 0}, "policy_delay=0: expected an int >= 1"),
+    ({"tau": 0.0}, "tau=0.0: expected a number in (0, 1]"),
+    ({"actor_hiddens": [0]}, "actor_hiddens=[0]: expected a list of positive ints"),
+    ({"exploration_config": {"type": "EpsilonGreedy"}}, "exploration_config.type='EpsilonGreedy'"),
+    ({"target_noise_clip": -1.0}, "target_noise_clip=-1.0"),
+    ({"train_batch_size": 10, "buffer_size": 5}, "train_batch_size=10: expected a value <= buffer_size (5)"),
+])
+def test_validate_config_names_key_value_and_expectation(bad, message):
+    with pytest.raises(ValueError) as err:
+        validate_config(dict(DEFAULT_CONFIG, **bad))
+    assert message in str(err.value)
+
+
+def test_td3_defaults_are_1x():
+    assert (TD3_DEFAULT_CONFIG["twin_q"], TD3_DEFAULT_CONFIG["policy_delay"], TD3_DEFAULT_CONFIG["smooth_target_policy"],
+            TD3_DEFAULT_CONFIG["tau"], TD3_DEFAULT_CONFIG["l2_reg"], TD3_DEFAULT_CONFIG["train_batch_size"],
+            TD3_DEFAULT_CONFIG["learning_starts"], TD3_DEFAULT_CONFIG["prioritized_replay"]) == \
+        (True, 2, True, 5e-3, 0.0, 100, 10000, False)
+    assert TD3_DEFAULT_CONFIG["exploration_config"]["random_timesteps"] == 10000
+    assert DEFAULT_CONFIG["exploration_config"]["type"] == "OrnsteinUhlenbeckNoise"
