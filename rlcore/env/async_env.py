@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import abc
 import inspect
-import logging
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -44,8 +43,6 @@ import numpy as np
 from rlcore.env.base_env import BaseEnv, EnvError, env_name_of
 from rlcore.env.multi_agent_env import ALL, MultiAgentEnv, as_gymnasium_multi_agent
 from rlcore.env.wrappers import TRUNCATED_KEY, as_gymnasium_env
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["ASYNC_RESET_RETURN", "DUMMY_AGENT_ID", "AsyncEnv", "RemoteAsyncEnv", "convert_to_base_env",
            "try_reset_accepts_seed"]
@@ -527,11 +524,7 @@ class RemoteAsyncEnv(AsyncEnv):
         return self._ray.get(self._actors[0 if env_id is None else env_id].render.remote(), timeout=self._timeout)
 
     def stop(self) -> None:
-        ray = self._ray
-        try:
-            ray.get([a.close.remote() for a in self._actors], timeout=self._timeout)
-        except ray.exceptions.RayError as err:  # the actors are killed right after anyway
-            logger.debug("closing remote sub-envs of %s: %s", self.env_name, err)
-        for actor in self._actors:
-            ray.kill(actor)
+        from rlcore.env.remote_base_env import close_env_actors
+
+        close_env_actors(self._ray, self._actors, self._timeout, self.env_name)
         self._actors = []

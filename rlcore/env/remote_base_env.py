@@ -157,11 +157,15 @@ class RemoteBaseEnv(BaseEnv):
         return self._get_all([self._actors[index].render.remote()], "render")[0]
 
     def close(self) -> None:
-        ray = self._ray
-        try:
-            ray.get([a.close.remote() for a in self._actors], timeout=self._timeout)
-        except ray.exceptions.RayError as err:  # the actors are killed right after anyway
-            logger.debug("closing remote sub-envs of %s: %s", self.env_name, err)
-        for actor in self._actors:
-            ray.kill(actor)
+        close_env_actors(self._ray, self._actors, self._timeout, self.env_name)
         self._actors = []
+
+
+def close_env_actors(ray: Any, actors: list, timeout_s: float, env_name: str) -> None:
+    """Closes each sub-env actor's env (waiting up to ``timeout_s``), then kills the actors."""
+    try:
+        ray.get([a.close.remote() for a in actors], timeout=timeout_s)
+    except ray.exceptions.RayError as err:  # the actors are killed right after anyway
+        logger.debug("closing remote sub-envs of %s: %s", env_name, err)
+    for actor in actors:
+        ray.kill(actor)
