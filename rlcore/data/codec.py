@@ -44,7 +44,7 @@ import numpy as np
 from rlcore.data.multi_agent_batch import MultiAgentBatch
 from rlcore.data.sample_batch import SampleBatch
 
-__all__ = ["to_bytes", "from_bytes", "MAGIC", "VERSION"]
+__all__ = ["to_bytes", "from_bytes", "pack_values", "unpack_values", "MAGIC", "VERSION"]
 
 #: First four bytes of every encoded batch.
 MAGIC = b"RLCB"
@@ -109,6 +109,33 @@ def _pack(obj: Any) -> bytes:
 
 def _unpack(data: Any) -> Any:
     return msgpack.unpackb(data, raw=False, ext_hook=_ext_hook, strict_map_key=False)
+
+
+def pack_values(obj: Any) -> bytes:
+    """msgpack bytes of a value made of dicts, lists, str, bytes, numbers, bool, None, tuples,
+    sets, numpy arrays and scalars (the object-column encoding; no pickle).
+
+    Raises:
+        TypeError: For any other object (its type is named).
+
+    Examples:
+        >>> unpack_values(pack_values({"obs": np.arange(3, dtype=np.float32), "a": (1, 2)}))
+        {'obs': array([0., 1., 2.], dtype=float32), 'a': (1, 2)}
+    """
+    return _pack(obj)
+
+
+def unpack_values(data: Any) -> Any:
+    """The value :func:`pack_values` packed (arrays come back writable).
+
+    Raises:
+        ValueError: ``"malformed msgpack value: ..."`` for anything that is not such a value
+            (truncated or trailing bytes, a bad ext type, an array whose bytes do not fit).
+    """
+    try:
+        return _unpack(data)
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError, msgpack.UnpackException) as err:
+        raise ValueError(f"malformed msgpack value: {type(err).__name__}: {err}"[:300]) from None
 
 
 def _object_array(items: list, shape: list) -> np.ndarray:

@@ -1,0 +1,588 @@
+"""PolicyServerInput: an HTTP policy server that is a rollout worker's input (RLlib 1.x).
+
+Configure a trainer with ``{"input": lambda ioctx: PolicyServerInput(ioctx, "127.0.0.1", 9900),
+"env": None, "observation_space": ..., "action_space": ..., "input_evaluation": []}``; clients
+(:class:`~rlcore.env.policy_client.PolicyClient`) then feed it:
+
+- local-inference clients pull the worker's policy description (``GET_WORKER_ARGS``) and weights
+  (``GET_WEIGHTS``), and post the batches their own policy copy sampled (``REPORT_SAMPLES``);
+- remote-inference clients play episodes here (``START_EPISODE``, ``GET_ACTION``, ``LOG_ACTION``,
+  ``LOG_RETURNS``, ``END_EPISODE``) on an ExternalEnv sampled by an embedded rollout worker
+  (built on the first ``START_EPISODE``; its weights follow the trainer's after every batch).
+
+:meth:`PolicyServerInput.next` returns the next batch from either, or an empty batch after
+``idle_timeout`` seconds without one (so a trainer with several servers never hangs on an idle
+one). One server per rollout worker: as RLlib 1.x's examples, give each worker its own port
+(``port + ioctx.worker_index``).
+
+Safety (issue #17): the wire is msgpack (:mod:`rlcore.env.serving_protocol`), never pickle.
+The server binds loopback unless told otherwise, and a non-loopback bind needs ``auth_token``
+(clients send ``Authorization: Bearer <token>``; 401 otherwise). A body larger than
+``max_request_bytes`` is refused with 413 before it is read; a missing length is 411; a
+malformed body or an unknown command is 400; each with a one-line ``text/plain`` reason. A
+connection idle for ``connection_timeout_s`` is closed, a body must arrive within
+``request_timeout_s`` (408), at most ``max_connections`` connections are served at once (503
+beyond), and a client that disconnects mid-request only ends its own connection's thread. A
+remote episode without any request for ``episode_timeout_s`` (its client died) is ended at its
+last observation, freeing its ``max_concurrent_episodes`` slot. The server is stdlib
+``http.server.ThreadingHTTPServer`` (HTTP/1.1 keep-alive, a thread per connection, which suits
+``GET_ACTION`` calls that block until the sampler answers).
+
+Examples:
+    >>> import gymnasium as gym
+    >>> from rlcore.offline import IOContext
+    >>> from rlcore.policy.random_policy import RandomPolicy
+    >>> from rlcore.sampling.rollout_worker import RolloutWorker
+    >>> worker = RolloutWorker(env_creator=lambda ctx: None, policy_spec=RandomPolicy, policy_config={
+    ...     "observation_space": gym.spaces.Box(-1, 1, (2,)), "action_space": gym.spaces.Discrete(2)})
+    >>> server = PolicyServerInput(IOContext(worker=worker), "127.0.0.1", 0, idle_timeout=0.05)
+    >>> server.address, server.next().count
+    ('127.0.0.1', 0)
+    >>> PolicyServerInput(IOContext(worker=worker), "0.0.0.0", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: PolicyServerInput(address='0.0.0.0'): a non-loopback address needs auth_token (clients then send 'Authorization: Bearer <token>'); bind '127.0.0.1' for local clients only
+    >>> server.stop()
+"""
+
+from __future__ import annotations
+
+import hmac
+import http.server
+import ipaddress
+import logging
+import queue
+import socket
+import threading
+import time
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+from rlcore.env.external_env import ExternalEnvStopped, ExternalMultiAgentEnv
+from rlcore.env.policy_client import SamplingLoop, build_embedded_worker
+from rlcore.env.serving_protocol import (
+    CONTENT_TYPE, Commands, data_only, decode_message, encode_message, metrics_from_wire, space_to_wire,
+    class_path, WireError,
+)
+from rlcore.offline.input_reader import InputReader
+
+__all__ = ["PolicyServerInput"]
+
+logger = logging.getLogger(__name__)
+
+_COMMANDS = {c.value for c in Commands}
+
+
+class _RequestError(Exception):
+    """Answered as ``status`` with the one-line ``reason``."""
+
+    def __init__(self, status: int, reason: str, close: bool = False):
+        super().__init__(reason)
+        self.status, self.reason, self.close = status, reason.replace("\n", " ")[:500], close
+
+
+class PolicyServerInput(InputReader):
+    """REST policy server and input reader (see the module docstring).
+
+    Args:
+        ioctx: The :class:`~rlcore.offline.IOContext` of the rollout worker it feeds.
+        address: Address to bind (loopback by default; another one needs ``auth_token``).
+        port: Port to bind (0: any free port; :attr:`port` tells which).
+        idle_timeout: Seconds :meth:`next` waits before returning an empty batch.
+        auth_token: Shared secret clients must send (``Authorization: Bearer <token>``).
+        max_request_bytes: Largest request body accepted (413 beyond).
+        connection_timeout_s: An idle connection (keep-alive, or a stalled read) is closed after this.
+        request_timeout_s: Time a request body has to arrive in full (408 beyond).
+        max_connections: Connections served at once (503 beyond).
+        max_queued_batches: Batches waiting for the trainer; a report beyond is answered 503.
+        episode_timeout_s: A remote episode with no request for this long is ended (None: never).
+        max_concurrent_episodes: Remote episodes running at once (the ExternalEnv's ``max_concurrent``).
+
+    Raises:
+        ValueError: A non-loopback address without ``auth_token``, or a bad limit (named).
+        OSError: The address cannot be bound (e.g. the port is taken).
+    """
+
+    def __init__(self, ioctx: Any, address: str = "127.0.0.1", port: int = 9900, idle_timeout: float = 3.0, *,
+                 auth_token: Optional[str] = None, max_request_bytes: int = 64 * 1024 * 1024,
+                 connection_timeout_s: float = 30.0, request_timeout_s: float = 60.0, max_connections: int = 64,
+                 max_queued_batches: int = 256, episode_timeout_s: Optional[float] = 300.0,
+                 max_concurrent_episodes: int = 100):
+        worker = getattr(ioctx, "worker", None)
+        if worker is None:
+            raise TypeError("PolicyServerInput(ioctx): ioctx.worker is None; expected the rollout worker whose "
+                            "policies it serves (the IOContext the input creator receives)")
+        for name, value in (("idle_timeout", idle_timeout), ("connection_timeout_s", connection_timeout_s),
+                            ("request_timeout_s", request_timeout_s), ("max_request_bytes", max_request_bytes),
+                            ("max_connections", max_connections), ("max_queued_batches", max_queued_batches),
+                            ("max_concurrent_episodes", max_concurrent_episodes)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"PolicyServerInput({name}={value!r}): expected a number > 0")
+        if episode_timeout_s is not None and not episode_timeout_s > 0:
+            raise ValueError(f"PolicyServerInput(episode_timeout_s={episode_timeout_s!r}): expected seconds > 0 or None")
+        if auth_token is not None and (not isinstance(auth_token, str) or not auth_token):
+            raise ValueError("PolicyServerInput(auth_token=...): expected a non-empty str")
+        if auth_token is None and not _is_loopback(address):
+            raise ValueError(f"PolicyServerInput(address={address!r}): a non-loopback address needs auth_token "
+                             "(clients then send 'Authorization: Bearer <token>'); bind '127.0.0.1' for local "
+                             "clients only")
+        self.worker = worker
+        self.ioctx = ioctx
+        self.idle_timeout = float(idle_timeout)
+        self.max_request_bytes = int(max_request_bytes)
+        self.connection_timeout_s = float(connection_timeout_s)
+        self.request_timeout_s = float(request_timeout_s)
+        self.episode_timeout_s = episode_timeout_s
+        self.max_concurrent_episodes = int(max_concurrent_episodes)
+        self._token = auth_token.encode() if auth_token else None
+        self.samples_queue: "queue.Queue[Any]" = queue.Queue(maxsize=int(max_queued_batches))
+        self.metrics_queue: "queue.Queue[Any]" = queue.Queue()
+        self._lock = threading.Lock()
+        self._embedded: Optional[SamplingLoop] = None
+        self._episodes: Dict[str, list] = {}  # remote episode id -> [last request time, last observation]
+        #: Counters: requests answered by status, remote episodes ended for want of requests.
+        self.stats: Dict[str, Any] = {"status": {}, "abandoned_episodes": 0}
+        self._stopped = False
+        self._server = _Server((address, int(port)), self, int(max_connections))
+        self.address, self.port = self._server.server_address[:2]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"rlcore-policy-server-{self.port}", daemon=True)
+        self._thread.start()
+        logger.info("policy server listening on %s:%d (worker %d)", self.address, self.port, ioctx.worker_index)
+
+    # -- InputReader ----------------------------------------------------------------------------
+
+    def next(self) -> Any:
+        """The next batch a client reported or remote episodes produced; an empty one after ``idle_timeout``."""
+        from rlcore.data.sample_batch import SampleBatch
+
+        self._reap_abandoned_episodes()
+        try:
+            return self.samples_queue.get(timeout=self.idle_timeout)
+        except queue.Empty:
+            return SampleBatch({})
+
+    def get_metrics(self) -> List[Any]:
+        """Episode metrics the clients reported (and the remote episodes') since the last call."""
+        out = []
+        while True:
+            try:
+                out.append(self.metrics_queue.get_nowait())
+            except queue.Empty:
+                return out
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Stops serving: waiting remote calls are answered 503, connections closed, threads joined."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            embedded = self._embedded
+        if embedded is not None:
+            embedded.stop(timeout_s)
+        self._server.shutdown()
+        self._server.close_connections()
+        self._thread.join(timeout_s)
+        self._server.join_handlers(timeout_s)
+        self._server.server_close()
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def execute(self, message: Dict[str, Any]) -> Dict[str, Any]:
+        """Runs one decoded request; returns the answer map (raises ``_RequestError`` for 4xx/5xx)."""
+        command = message.get("command")
+        if command not in _COMMANDS:
+            raise _RequestError(400, f"unknown command {command!r:.60}; expected one of {sorted(_COMMANDS)}")
+        if self._stopped:
+            raise _RequestError(503, "the policy server is stopping")
+        command = Commands(command)
+        if command is Commands.GET_WORKER_ARGS:
+            return {"worker_args": self._worker_args()}
+        if command is Commands.GET_WEIGHTS:
+            return {"weights": self.worker.get_weights(), "global_vars": _plain_vars(self.worker.global_vars)}
+        if command is Commands.REPORT_SAMPLES:
+            self._report_samples(message)
+            return {}
+        if command in (Commands.ACTION_SPACE, Commands.OBSERVATION_SPACE):
+            obs_space, act_space = next(iter(self.worker.get_spaces().values()))
+            space = act_space if command is Commands.ACTION_SPACE else obs_space
+            return {command.value.lower(): space_to_wire(space)}
+        return self._remote(command, message)
+
+    def _rollout_config(self) -> Dict[str, Any]:
+        """The worker's config with the rollout settings it actually runs with."""
+        w = self.worker
+        return {**w.policy_config, "rollout_fragment_length": w.fragment_length_per_env, "batch_mode": w.batch_mode}
+
+    def _worker_args(self) -> Dict[str, Any]:
+        config, dropped = data_only(self._rollout_config())
+        policies = {}
+        for pid, (obs_space, act_space) in self.worker.get_spaces().items():
+            policy = self.worker.policy_map[pid]
+            pconfig, _ = data_only(policy.config)
+            policies[pid] = {"class": class_path(type(policy)), "observation_space": space_to_wire(obs_space),
+                             "action_space": space_to_wire(act_space), "config": pconfig}
+        return {"config": config, "policies": policies, "dropped_config_keys": dropped,
+                "multiagent": bool(self.worker.multiagent or len(policies) > 1),
+                "worker_index": self.ioctx.worker_index}
+
+    def _report_samples(self, message: Dict[str, Any]) -> None:
+        from rlcore.data.codec import from_bytes
+
+        samples = message.get("samples")
+        if not isinstance(samples, bytes):
+            raise _RequestError(400, "REPORT_SAMPLES: 'samples' must be the bytes of an encoded batch "
+                                     f"(rlcore.data.codec.to_bytes), got {type(samples).__name__}")
+        try:
+            batch = from_bytes(samples)
+            metrics = metrics_from_wire(message.get("metrics", []))
+        except ValueError as err:
+            raise _RequestError(400, f"REPORT_SAMPLES: {err}") from None
+        self._enqueue(batch, metrics)
+
+    def _enqueue(self, batch: Any, metrics: list) -> None:
+        try:
+            self.samples_queue.put(batch, timeout=1.0)
+        except queue.Full:
+            raise _RequestError(503, f"{self.samples_queue.maxsize} batches already wait for the trainer; "
+                                     "report again later") from None
+        for m in metrics:
+            self.metrics_queue.put(m)
+
+    # -- remote inference -----------------------------------------------------------------------
+
+    def _embedded_env(self) -> Any:
+        with self._lock:
+            if self._embedded is None:
+                w = self.worker
+                policies = {pid: (type(p), *w.get_spaces()[pid], {}) for pid, p in w.policy_map.items()}
+                child, env = build_embedded_worker(
+                    policies, self._rollout_config(), w.policy_mapping_fn, multiagent=bool(w.multiagent),
+                    worker_index=self.ioctx.worker_index, callbacks=w.policy_config.get("callbacks"),
+                    max_concurrent=self.max_concurrent_episodes)
+                child.set_weights(w.get_weights(), w.global_vars)
+                self._embedded = SamplingLoop(child, env, self._from_embedded,
+                                              name=f"rlcore-policy-server-sampler-{self.port}")
+                self._embedded.start()
+            loop = self._embedded
+        if loop.error is not None:
+            raise _RequestError(503, f"the server's sampler stopped: {type(loop.error).__name__}: {loop.error}")
+        return loop.env
+
+    def _from_embedded(self, batch: Any, metrics: list) -> None:
+        while not self._stopped:
+            try:
+                self._enqueue(batch, metrics)
+                break
+            except _RequestError:  # the trainer is behind: wait for room (remote clients wait with it)
+                continue
+        loop = self._embedded
+        loop.worker.set_weights(self.worker.get_weights(), self.worker.global_vars)
+
+    def _remote(self, command: Commands, message: Dict[str, Any]) -> Dict[str, Any]:
+        env = self._embedded_env()
+        eid = message.get("episode_id")
+        if command is Commands.START_EPISODE:
+            self._reap_abandoned_episodes()
+            if eid is not None and not isinstance(eid, str):
+                raise _RequestError(400, f"START_EPISODE: episode_id={eid!r:.60}; expected a str or None")
+            eid = env.start_episode(eid, bool(message.get("training_enabled", True)))
+            with self._lock:
+                self._episodes[eid] = [time.monotonic(), None]
+            return {"episode_id": eid}
+        if not isinstance(eid, str):
+            raise _RequestError(400, f"{command.value}: episode_id={eid!r:.60}; expected the str START_EPISODE returned")
+        if command is Commands.LOG_RETURNS:
+            reward = message.get("reward")
+            info, done = message.get("info"), message.get("done")
+            if not isinstance(reward, (int, float, np.number, dict)) or isinstance(reward, bool):
+                raise _RequestError(400, f"LOG_RETURNS: reward={reward!r:.60}; expected a number (a dict by agent)")
+            if not isinstance(info, (dict, type(None))) or not isinstance(done, (dict, type(None))):
+                raise _RequestError(400, "LOG_RETURNS: info and done must be maps or nil")
+            self._touch(eid, None)
+            if done is not None:
+                env.log_returns(eid, reward, info, done)
+            else:
+                env.log_returns(eid, reward, info)
+            return {}
+        obs = self._checked_obs(env, command, message)
+        self._touch(eid, obs)
+        if command is Commands.GET_ACTION:
+            return {"action": env.get_action(eid, obs)}
+        if command is Commands.LOG_ACTION:
+            if "action" not in message:
+                raise _RequestError(400, "LOG_ACTION: no 'action'")
+            env.log_action(eid, obs, message["action"])
+            return {}
+        env.end_episode(eid, obs)  # END_EPISODE
+        with self._lock:
+            self._episodes.pop(eid, None)
+        return {}
+
+    def _checked_obs(self, env: Any, command: Commands, message: Dict[str, Any]) -> Any:
+        """The request's observation, checked against the space so a bad one cannot reach (and
+        stop) the sampler every remote client shares."""
+        if "observation" not in message:
+            raise _RequestError(400, f"{command.value}: no 'observation'")
+        obs = message["observation"]
+        if isinstance(env, ExternalMultiAgentEnv):
+            if not isinstance(obs, dict):
+                raise _RequestError(400, f"{command.value}: observation must be a map agent id -> observation")
+            return obs
+        space = env.observation_space
+        try:
+            if hasattr(space, "shape") and space.shape and space.dtype is not None and not isinstance(obs, dict):
+                obs = np.asarray(obs, dtype=space.dtype)
+                ok = obs.shape == space.shape
+            else:
+                ok = space.contains(obs)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise _RequestError(400, f"{command.value}: observation {obs!r:.60} does not fit the observation space "
+                                     f"{space}")
+        return obs
+
+    def _touch(self, eid: str, obs: Any) -> None:
+        with self._lock:
+            entry = self._episodes.get(eid)
+            if entry is not None:
+                entry[0] = time.monotonic()
+                if obs is not None:
+                    entry[1] = obs
+
+    def _reap_abandoned_episodes(self) -> None:
+        """Ends the remote episodes that have had no request for ``episode_timeout_s``."""
+        if self.episode_timeout_s is None or self._embedded is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            stale = [(eid, e[1]) for eid, e in self._episodes.items() if now - e[0] > self.episode_timeout_s]
+            for eid, _ in stale:
+                del self._episodes[eid]
+        env = self._embedded.env
+        for eid, last_obs in stale:
+            if last_obs is None:
+                last_obs = {} if isinstance(env, ExternalMultiAgentEnv) else env.observation_space.sample()
+            try:
+                env.end_episode(eid, last_obs)
+            except ValueError as err:  # it ended meanwhile (its client's END_EPISODE raced the reaper)
+                logger.debug("abandoned episode %s: %s", eid, err)
+                continue
+            self.stats["abandoned_episodes"] += 1
+            logger.warning("remote episode %s had no request for %.0f s (its client is gone?): ended at its last "
+                           "observation", eid, self.episode_timeout_s)
+
+    # -- HTTP plumbing --------------------------------------------------------------------------
+
+    def check_token(self, header: Optional[str]) -> None:
+        if self._token is None:
+            return
+        given = (header or "").removeprefix("Bearer ").encode()
+        if not header or not hmac.compare_digest(given, self._token):
+            raise _RequestError(401, "missing or wrong token: send 'Authorization: Bearer <token>'", close=True)
+
+    def count(self, status: int) -> None:
+        with self._lock:
+            self.stats["status"][status] = self.stats["status"].get(status, 0) + 1
+
+
+def _plain_vars(global_vars: Dict[str, Any]) -> Dict[str, Any]:
+    return {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in global_vars.items()
+            if isinstance(v, (int, float, str, bool, np.generic, type(None)))}
+
+
+def _is_loopback(address: str) -> bool:
+    """Whether every address ``address`` resolves to is a loopback one ("" and 0.0.0.0 are not)."""
+    if not address:
+        return False
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(address, None)
+    except socket.gaierror:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """One connection: keep-alive POSTs of msgpack maps."""
+
+    protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.1"  # errors on garbage request lines still get a status line
+    server_version = "rlcore-policy-server"
+    sys_version = ""
+    server: "_Server"
+
+    def setup(self) -> None:
+        self.timeout = self.server.policy_server.connection_timeout_s
+        super().setup()
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        server = self.server.policy_server
+        try:
+            server.check_token(self.headers.get("Authorization"))
+            body = self._read_body(server)
+            answer = server.execute(decode_message(body))
+            payload = encode_message(answer)
+        except _RequestError as err:
+            self._reply_error(err.status, err.reason, err.close)
+            return
+        except WireError as err:
+            self._reply_error(400, str(err))
+            return
+        except ExternalEnvStopped as err:
+            self._reply_error(503, f"the policy server is stopping ({err})")
+            return
+        except ValueError as err:  # the ExternalEnv's: unknown/ended/duplicate episode, max_concurrent
+            self._reply_error(400, str(err))
+            return
+        except TimeoutError as err:  # no action from the server's sampler in time
+            self._reply_error(504, str(err))
+            return
+        except OSError:  # the client's socket failed: only this connection ends (_Server.handle_error)
+            raise
+        except Exception as err:  # noqa: BLE001 - a failing request is answered 500 and logged; the server goes on
+            logger.exception("policy server: request failed")
+            self._reply_error(500, f"{type(err).__name__}: {err}")
+            return
+        server.count(200)
+        self.send_response(200)
+        self.send_header("Content-Type", CONTENT_TYPE)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _read_body(self, server: PolicyServerInput) -> bytes:
+        if self.headers.get("Transfer-Encoding"):
+            raise _RequestError(411, "chunked bodies are not accepted: send Content-Length", close=True)
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            raise _RequestError(411, "Content-Length is required", close=True)
+        try:
+            length = int(raw)
+        except ValueError:
+            raise _RequestError(400, f"Content-Length {raw!r:.40} is not a number", close=True) from None
+        if length < 0:
+            raise _RequestError(400, f"Content-Length {length} is negative", close=True)
+        if length > server.max_request_bytes:
+            raise _RequestError(413, f"request body of {length} bytes is larger than the server's limit of "
+                                     f"{server.max_request_bytes} bytes (max_request_bytes)", close=True)
+        buf = bytearray(length)
+        view, got = memoryview(buf), 0
+        deadline = time.monotonic() + server.request_timeout_s
+        while got < length:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _RequestError(408, f"the request body did not arrive within {server.request_timeout_s} s "
+                                         f"({got} of {length} bytes)", close=True)
+            self.connection.settimeout(min(remaining, server.connection_timeout_s))
+            try:
+                n = self.rfile.readinto1(view[got:])
+            except TimeoutError:
+                raise _RequestError(408, f"the request body stalled ({got} of {length} bytes arrived)",
+                                    close=True) from None
+            if not n:
+                raise ConnectionError(f"the client closed the connection after {got} of {length} bytes")
+            got += n
+        self.connection.settimeout(server.connection_timeout_s)
+        return bytes(buf)
+
+    def _reply_error(self, status: int, reason: str, close: bool = False) -> None:
+        self.server.policy_server.count(status)
+        body = (reason.replace("\n", " ") + "\n").encode("utf-8", "replace")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
+        """http.server's own errors (bad request line, unsupported method) as one plain line."""
+        reason = message or self.responses.get(code, ("error",))[0]
+        if code == 501:
+            reason = f"method {self.command!r:.20} is not served: POST msgpack requests"
+        self._reply_error(405 if code == 501 else code, reason, close=True)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        logger.debug("policy server %s: " + format, self.address_string(), *args)
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    """ThreadingHTTPServer with a connection cap, tracked handler threads and quiet disconnects."""
+
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple, policy_server: PolicyServerInput, max_connections: int):
+        self.policy_server = policy_server
+        self.max_connections = max_connections
+        self._open: Dict[socket.socket, threading.Thread] = {}
+        self._open_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: socket.socket, client_address: Any) -> None:
+        with self._open_lock:
+            full = len(self._open) >= self.max_connections
+        if full:
+            self._refuse(request, f"{self.max_connections} connections are open (max_connections); retry later")
+            return
+        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address),
+                                  name=f"rlcore-policy-server-conn-{client_address[1]}", daemon=True)
+        with self._open_lock:
+            self._open[request] = thread
+        thread.start()
+
+    def process_request_thread(self, request: socket.socket, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._open_lock:
+                self._open.pop(request, None)
+
+    def _refuse(self, request: socket.socket, reason: str) -> None:
+        body = (reason + "\n").encode()
+        head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        try:
+            request.settimeout(1.0)
+            request.sendall(head + body)
+        except OSError as err:
+            logger.debug("policy server: could not refuse a connection: %s", err)
+        self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection's failure (a client gone mid-request, a timeout) ends only that connection."""
+        import sys
+
+        err = sys.exc_info()[1]
+        if isinstance(err, OSError):
+            logger.debug("policy server: connection %s ended: %s: %s", client_address, type(err).__name__, err)
+        else:
+            logger.exception("policy server: error on connection %s", client_address)
+
+    def close_connections(self) -> None:
+        """Shuts every open connection (handlers waiting on idle keep-alive sockets then end)."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:  # already closed by its handler
+                continue
+
+    def join_handlers(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        with self._open_lock:
+            threads = list(self._open.values())
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
