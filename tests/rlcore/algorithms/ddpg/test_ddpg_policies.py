@@ -126,3 +126,39 @@ def test_td3_defaults_are_1x():
         (True, 2, True, 5e-3, 0.0, 100, 10000, False)
     assert TD3_DEFAULT_CONFIG["exploration_config"]["random_timesteps"] == 10000
     assert DEFAULT_CONFIG["exploration_config"]["type"] == "OrnsteinUhlenbeckNoise"
+
+
+def _pendulum(framework, tmp_path, **overrides):
+    config = {"env": "Pendulum-v1", "framework": framework, "eager_tracing": framework != "torch", "seed": 0,
+              "no_done_at_end": True, "min_iter_time_s": 0, "metrics_smoothing_episodes": 5,
+              "actor_hiddens": [64, 64], "critic_hiddens": [64, 64], "learning_starts": 1000,
+              "timesteps_per_iteration": 1000, "exploration_config": {"random_timesteps": 1000},
+              "logger_config": {"logdir": str(tmp_path)}}
+    config.update(overrides)
+    return config
+
+
+@pytest.mark.parametrize("framework", ["torch"])
+def test_ddpg_trainer_runs_its_plan(framework, tmp_path):
+    from rlcore.algorithms.ddpg import DDPGTrainer
+
+    trainer = DDPGTrainer(config=_pendulum(framework, tmp_path, learning_starts=32, timesteps_per_iteration=64,
+                                           train_batch_size=16, exploration_config={"random_timesteps": 32}))
+    try:
+        result = trainer.train()
+        stats = result["info"]["learner"]["default_policy"]
+        assert result["timesteps_total"] >= 64 and np.isfinite(stats["critic_loss"])
+        assert result["info"]["num_target_updates"] > 0 and trainer.local_replay_buffer.alpha == 0.6  # prioritized
+    finally:
+        trainer.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_td3_pendulum_reaches_minus_600(framework, tmp_path, train_until):
+    # RLlib's criterion is -900 within 100k steps (tuned_examples/ddpg/pendulum-td3.yaml, run by the
+    # benchmark); CI: seeded, 1000 random steps instead of 5000, > -600 within 60 s.
+    from rlcore.algorithms.ddpg import TD3Trainer
+
+    result = train_until(TD3Trainer(config=_pendulum(framework, tmp_path)), -600, 60)
+    assert result["episode_reward_mean"] > -600, result["episode_reward_mean"]
