@@ -189,6 +189,7 @@ class PolicyClient:
     def _send(self, message: Dict[str, Any]) -> Dict[str, Any]:
         """One request; raises :class:`PolicyClientError` for an error answer."""
         body = encode_message(message)
+        name = getattr(message["command"], "value", message["command"])
         conn = self._connection()
         for attempt in (0, 1):
             try:
@@ -202,12 +203,11 @@ class PolicyClient:
                     raise
         if response.status != 200:
             reason = data.decode("utf-8", "replace").strip() or response.reason
-            raise PolicyClientError(response.status, f"{message['command']}: the server answered "
-                                                     f"{response.status}: {reason}")
+            raise PolicyClientError(response.status, f"{name}: the server answered {response.status}: {reason}")
         try:
             return decode_message(data)
         except WireError as err:
-            raise PolicyClientError(response.status, f"{message['command']}: undecodable answer ({err})") from None
+            raise PolicyClientError(response.status, f"{name}: undecodable answer ({err})") from None
 
     # -- local inference ------------------------------------------------------------------------
 

@@ -356,3 +356,45 @@ def test_stop_leaves_no_thread_and_answers_waiting_calls():
         client.get_action(eid, np.zeros(4, np.float32))
     client.close(), idle.close()
     assert _wait(lambda: {t.ident for t in threading.enumerate()} <= before), threading.enumerate()
+
+
+# -- a trainer fed by clients -------------------------------------------------------------------------
+
+
+def test_ppo_learns_cartpole_from_a_local_and_a_remote_client_and_stops_cleanly():
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", "serving"))
+    try:
+        from cartpole_client import play
+        from cartpole_server import make_config
+    finally:
+        sys.path.pop(0)
+    from rlcore.algorithms.ppo import PPOTrainer
+
+    before = {t.ident for t in threading.enumerate()}
+    trainer = PPOTrainer(config=make_config(port=0, seed=0))
+    server = trainer.workers.local_worker().input_reader
+    assert isinstance(server, PolicyServerInput) and server.address == "127.0.0.1"
+    url = f"http://127.0.0.1:{server.port}"
+    stop = threading.Event()
+    clients = [PolicyClient(url, "local", update_interval=1.0), PolicyClient(url, "remote")]
+    played = [[], []]
+    threads = [threading.Thread(target=lambda i=i: played[i].extend(play(clients[i], 1000 * i, stop)))
+               for i in range(2)]
+    for t in threads:
+        t.start()
+    best, deadline = 0.0, time.monotonic() + 60
+    try:
+        while best < 100 and time.monotonic() < deadline:
+            best = max(best, trainer.train()["episode_reward_mean"])
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(TIMEOUT)  # each client finishes its episode
+        for c in clients:
+            c.close()
+        trainer.stop()
+    assert best >= 100
+    assert played[0] and played[1]  # both inference modes played episodes
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=1.0)  # trainer.stop() stopped the server
+    assert _wait(lambda: {t.ident for t in threading.enumerate()} <= before), threading.enumerate()

@@ -1,0 +1,82 @@
+"""A PPO trainer fed by a policy server: clients play CartPole (RLlib 1.x's ``cartpole_server.py``).
+
+Run it, then one or more clients (``examples/serving/cartpole_client.py``) in other shells::
+
+    python examples/serving/cartpole_server.py --stop-reward 150
+    python examples/serving/cartpole_client.py --inference-mode local
+    python examples/serving/cartpole_client.py --inference-mode remote
+
+The trainer has no env (``env: None``): its spaces come from the config, its experiences from
+:class:`~rlcore.env.policy_server_input.PolicyServerInput` (``input``). The server binds loopback;
+to serve other hosts bind another address with ``--auth-token`` (clients pass the same token).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import gymnasium as gym
+import numpy as np
+
+from rlcore.env.policy_server_input import PolicyServerInput
+
+SERVER_ADDRESS = "127.0.0.1"
+SERVER_BASE_PORT = 9900
+
+
+def make_config(address: str = SERVER_ADDRESS, port: int = SERVER_BASE_PORT, auth_token: str | None = None,
+                framework: str = "torch", seed: int | None = 0, **overrides) -> dict:
+    """The trainer config: ``env: None``, CartPole's spaces, and a policy server per worker at
+    ``port + worker_index`` (RLlib 1.x's convention). ``overrides`` update it."""
+
+    def _input(ioctx):
+        return PolicyServerInput(ioctx, address, port + ioctx.worker_index if port else 0, auth_token=auth_token)
+
+    config = {
+        "env": None,
+        "observation_space": gym.spaces.Box(-np.inf, np.inf, (4,), np.float32),
+        "action_space": gym.spaces.Discrete(2),
+        "input": _input,
+        "input_evaluation": [],  # the rollouts come from online clients: no off-policy estimation
+        "num_workers": 0,
+        "framework": framework,
+        "seed": seed,
+        "rollout_fragment_length": 200,
+        "train_batch_size": 1000,
+        "sgd_minibatch_size": 128,
+        "num_sgd_iter": 10,
+        "lr": 3e-4,
+        "model": {"fcnet_hiddens": [64, 64]},
+        "log_sys_usage": False,
+    }
+    config.update(overrides)
+    return config
+
+
+def main(argv=None) -> None:
+    from rlcore.algorithms.ppo import PPOTrainer
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--address", default=SERVER_ADDRESS)
+    parser.add_argument("--port", type=int, default=SERVER_BASE_PORT)
+    parser.add_argument("--auth-token", default=None)
+    parser.add_argument("--framework", default="torch", choices=["torch", "tf2"])
+    parser.add_argument("--stop-reward", type=float, default=150.0)
+    parser.add_argument("--stop-iters", type=int, default=200)
+    args = parser.parse_args(argv)
+    trainer = PPOTrainer(config=make_config(args.address, args.port, args.auth_token, args.framework))
+    print(f"serving on http://{args.address}:{args.port}", flush=True)
+    try:
+        for _ in range(args.stop_iters):
+            result = trainer.train()
+            print(json.dumps({k: result.get(k) for k in ("training_iteration", "timesteps_total",
+                                                            "episode_reward_mean", "episodes_this_iter")}), flush=True)
+            if (result.get("episode_reward_mean") or 0) >= args.stop_reward:
+                break
+    finally:
+        trainer.stop()
+
+
+if __name__ == "__main__":
+    main()
