@@ -8,9 +8,11 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, List, Mapping, Optional
 
-__all__ = ["IOContext"]
+from rlcore.offline.input_reader import InputReader
+
+__all__ = ["IOContext", "SamplerInput"]
 
 
 class IOContext:
@@ -38,5 +40,35 @@ class IOContext:
         self.worker_index = worker_index
         self.worker = worker
 
+    def default_sampler_input(self) -> "SamplerInput":
+        """The worker's own env sampling as an :class:`~rlcore.offline.InputReader` (the
+        ``"sampler"`` source of a ``MixedInput``).
+
+        Raises:
+            ValueError: The context has no worker.
+        """
+        if self.worker is None:
+            raise ValueError("IOContext.default_sampler_input(): this context has no worker to sample from")
+        return SamplerInput(self.worker)
+
     def __repr__(self) -> str:
         return f"IOContext(log_dir={self.log_dir!r}, worker_index={self.worker_index})"
+
+
+class SamplerInput(InputReader):
+    """Batches the worker samples from its envs (``worker.sample_env()``), as a reader.
+
+    Args:
+        worker: A :class:`~rlcore.sampling.rollout_worker.RolloutWorker`.
+    """
+
+    def __init__(self, worker: Any):
+        self.worker = worker
+
+    def next(self) -> Any:
+        """One sampled, postprocessed batch."""
+        return self.worker.sample_env()
+
+    def get_metrics(self) -> List[Any]:
+        """The episodes the worker finished in its envs since the last call."""
+        return self.worker._env_metrics()
