@@ -45,7 +45,7 @@ from rlcore.threads import check_thread_config
 ALLOW_UNKNOWN_SUBKEYS = [
     "tf_session_args", "local_tf_session_args", "env_config", "model", "optimizer", "multiagent",
     "custom_resources_per_worker", "evaluation_config", "exploration_config",
-    "extra_python_environs_for_driver", "extra_python_environs_for_worker", "logger_config",
+    "extra_python_environs_for_driver", "extra_python_environs_for_worker", "logger_config", "input_config",
 ]
 
 #: Keys whose dict value replaces the default whole when its ``"type"`` differs.
@@ -152,6 +152,9 @@ COMMON_CONFIG: Dict[str, Any] = {
     "output": None,
     "output_compress_columns": ["obs", "new_obs"],
     "output_max_file_size": 64 * 1024 * 1024,
+    # Options of the input readers (rlcore.offline.io_config): JsonReader's allow_pickled_columns and
+    # ignore_corrupt; for input="dataset", Ray Data's format ("json" / "parquet"), paths, parallelism.
+    "input_config": {},
     # === Multi-agent ===
     "multiagent": {
         "policies": {},
@@ -382,10 +385,6 @@ def validate_config_types(config: Mapping[str, Any], defaults: Mapping[str, Any]
 #: RLlib 1.x settings rlcore accepts with their default value but does not implement yet: any
 #: other value is an error naming the key (never silently ignored). key -> (default, what is missing).
 NOT_YET_IMPLEMENTED: Dict[str, Tuple[Any, str]] = {
-    "input": ("sampler", "reading experiences from offline data (RLlib's JsonReader/MixedInput) is issue #16"),
-    "output": (None, "writing experiences to offline data (RLlib's JsonWriter) is issue #16"),
-    "postprocess_inputs": (False, "postprocessing offline inputs is issue #16"),
-    "shuffle_buffer_size": (0, "shuffling offline inputs is issue #16"),
     "monitor": (False, "recording episodes with gym's Monitor (no renderer on this stack; use render_env)"),
     "record_env": (False, "recording episode videos (no renderer on this stack; use render_env)"),
     "fake_sampler": (False, "RLlib's fake sampler for benchmarking the learner"),
@@ -401,26 +400,25 @@ def check_not_yet_implemented(config: Mapping[str, Any], implemented: Tuple[str,
 
     ``implemented`` names keys of :data:`NOT_YET_IMPLEMENTED` that the calling trainer does
     implement (a trainer class's ``implemented_1x_keys``, e.g. DQN's ``compress_observations``).
-    ``input`` may be a callable ``ioctx -> InputReader`` (then ``input_evaluation`` must be ``[]``);
-    files and mixtures of sources are still refused.
+    The offline keys (``input``, ``output``, ...) are checked by
+    :func:`rlcore.offline.io_config.check_io_config`.
 
     Examples:
         >>> check_not_yet_implemented({"input": "sampler", "output": None})
-        >>> check_not_yet_implemented({"output": "/tmp/out"})
+        >>> check_not_yet_implemented({"fake_sampler": True})
         Traceback (most recent call last):
         ...
-        ValueError: config key 'output' = '/tmp/out': writing experiences to offline data (RLlib's JsonWriter) is issue #16, not implemented yet; leave it at None
+        ValueError: config key 'fake_sampler' = True: RLlib's fake sampler for benchmarking the learner, not implemented yet; leave it at False
     """
     for key, (default, what) in NOT_YET_IMPLEMENTED.items():
-        if key in implemented or (key == "input" and callable(config.get(key))):  # ioctx -> InputReader
+        if key in implemented:
             continue
         value = config.get(key, default)
         if value != default and not (default is False and value is None):
             raise ValueError(f"config key {key!r} = {value!r}: {what}, not implemented yet; leave it at {default!r}")
-    if callable(config.get("input")) and config.get("input_evaluation"):
-        raise ValueError(f"config key 'input_evaluation' = {config['input_evaluation']!r}: estimating the policy's "
-                         "value from the input (RLlib's ImportanceSampling / WeightedImportanceSampling) is issue #16, "
-                         "not implemented yet; set it to [] with a callable input")
+    from rlcore.offline.io_config import check_io_config
+
+    check_io_config(config)
     pref = config.get("preprocessor_pref", "deepmind")
     if pref not in _PREPROCESSOR_PREFS:
         raise ValueError(f"config key 'preprocessor_pref' = {pref!r}; expected one of {list(_PREPROCESSOR_PREFS)} "

@@ -95,7 +95,12 @@ class RolloutWorker(ParallelIteratorWorker):
         callbacks: A ``DefaultCallbacks`` instance (or class).
         seed: Seeds envs (``seed + worker_index * 1000 + i``) and frameworks.
         spaces: ``{pid: (obs_space, act_space)}`` so a worker can build policies without an env.
-        output_creator: ``ioctx -> writer`` with ``write(batch)`` (offline output).
+        output_creator: ``ioctx -> writer`` with ``write(batch)`` (the ``output`` config); it
+            gets the worker's :class:`~rlcore.offline.IOContext` and writes every sampled batch.
+        input_evaluation: Off-policy estimators run on each batch read from the input (``"is"``,
+            ``"wis"``, an ``OffPolicyEstimator`` class), their estimates returned by
+            ``get_metrics()``; ``"simulation"`` also samples the env each ``sample()`` (the batch
+            dropped) for its episode metrics. Ignored when the worker samples its env.
         input_creator: ``ioctx -> InputReader`` (the ``input`` config when it is a callable):
             ``sample()`` then returns the reader's batches instead of sampling the env, which
             may be None (spaces from ``policy_config["observation_space"/"action_space"]``).
@@ -139,6 +144,7 @@ class RolloutWorker(ParallelIteratorWorker):
         spaces: Optional[Mapping[str, Tuple[Any, Any]]] = None,
         output_creator: Optional[Callable[[Any], Any]] = None,
         input_creator: Optional[Callable[[Any], Any]] = None,
+        input_evaluation: Any = (),
         log_dir: Optional[str] = None,
         create_env: bool = True,
         **unused: Any,
@@ -175,7 +181,6 @@ class RolloutWorker(ParallelIteratorWorker):
         self._seed = None if seed is None else int(seed) + 1000 * worker_index
         self._observation_filter = observation_filter
         self.global_vars: Dict[str, Any] = {"timestep": 0}
-        self.output_writer = output_creator(None) if output_creator is not None else None
         if self._seed is not None:
             _seed_frameworks(self._seed)
         apply_thread_config(self.policy_config, worker_index)  # torch/TF threads, before the policies exist
@@ -201,7 +206,17 @@ class RolloutWorker(ParallelIteratorWorker):
         self.policies_to_train = list(policies_to_train) if policies_to_train is not None else list(self.policy_map)
         self.sampler = None
         self._deferred_values = False  # vf_preds filled per sample (set with the sampler)
+        from rlcore.offline import IOContext
+
+        self.io_context = IOContext(log_dir, self.policy_config, self.worker_index, self)
+        self.output_writer = output_creator(self.io_context) if output_creator is not None else None
         self.input_reader = self._make_input_reader(input_creator, log_dir)
+        self.reward_estimators: List[Any] = []
+        self._simulate = False
+        if self.input_reader is not None and input_evaluation:
+            from rlcore.offline.estimators import make_estimators
+
+            self.reward_estimators, self._simulate = make_estimators(input_evaluation, self.io_context)
         ParallelIteratorWorker.__init__(self, self._sample_forever, False)
 
     def _make_input_reader(self, input_creator: Optional[Callable[[Any], Any]], log_dir: Optional[str]) -> Any:
@@ -210,9 +225,8 @@ class RolloutWorker(ParallelIteratorWorker):
             return None
         if not callable(input_creator):
             raise TypeError(f"input_creator={input_creator!r:.80}: expected a callable ioctx -> InputReader")
-        from rlcore.offline import InputReader, IOContext
+        from rlcore.offline import InputReader
 
-        self.io_context = IOContext(log_dir, self.policy_config, self.worker_index, self)
         reader = input_creator(self.io_context)
         if not isinstance(reader, InputReader):
             raise TypeError(f"config key 'input': the input creator returned {reader!r:.80}; expected an "
@@ -384,7 +398,20 @@ class RolloutWorker(ParallelIteratorWorker):
             self.callbacks.on_sample_end(worker=self, samples=batch)
             if self.output_writer is not None:
                 self.output_writer.write(batch)
+            for estimator in self.reward_estimators:
+                estimator.process(batch)
+            if self._simulate:
+                self.sample_env()  # "simulation": only the episode metrics of the env are kept
             return batch
+        batch = self.sample_env()
+        self.callbacks.on_sample_end(worker=self, samples=batch)
+        if self.output_writer is not None:
+            self.output_writer.write(batch)
+        return batch
+
+    def sample_env(self) -> SampleBatch | MultiAgentBatch:
+        """One postprocessed batch sampled from the worker's envs, whatever its input (the
+        ``"sampler"`` source of an input mix, ``ioctx.default_sampler_input()``)."""
         if self.sampler is None:
             self.sampler = self._make_sampler()
         if self._sample_async and self._async is None:
@@ -392,11 +419,7 @@ class RolloutWorker(ParallelIteratorWorker):
 
             self._async = AsyncSampler(lambda: (self._next_batch(), self.sampler.get_metrics()),
                                        name=f"rlcore-async-sampler-{self.worker_index}")
-        batch = self._async.next() if self._async is not None else self._next_batch()
-        self.callbacks.on_sample_end(worker=self, samples=batch)
-        if self.output_writer is not None:
-            self.output_writer.write(batch)
-        return batch
+        return self._async.next() if self._async is not None else self._next_batch()
 
     def _read_input(self) -> SampleBatch | MultiAgentBatch:
         """Batches of the input reader, as RLlib 1.x reads them: ``next()`` until the steps reach
@@ -450,10 +473,18 @@ class RolloutWorker(ParallelIteratorWorker):
     def get_metrics(self) -> list:
         """Metrics of the episodes finished since the last call (drained); with ``sample_async``,
         those of the batches :meth:`sample` has returned."""
-        if self._async is not None:
+        if self._async is not None and self.input_reader is None:
             return self._async.get_metrics()
         if self.input_reader is not None:
-            return self.input_reader.get_metrics()
+            estimates = [e for est in self.reward_estimators for e in est.get_metrics()]
+            simulated = self._env_metrics() if self._simulate else []
+            return self.input_reader.get_metrics() + simulated + estimates
+        return self._env_metrics()
+
+    def _env_metrics(self) -> list:
+        """The episode metrics of the worker's own env sampling (drained)."""
+        if self._async is not None:
+            return self._async.get_metrics()
         return self.sampler.get_metrics() if self.sampler is not None else []
 
     # -- learning -------------------------------------------------------------------------------
@@ -587,6 +618,8 @@ class RolloutWorker(ParallelIteratorWorker):
     def stop(self) -> None:
         if self.input_reader is not None:
             self.input_reader.stop()
+        if self.output_writer is not None and hasattr(self.output_writer, "close"):
+            self.output_writer.close()
         if self._async is not None:
             self._async.stop()
         if self.sampler is not None:

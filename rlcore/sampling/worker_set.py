@@ -67,33 +67,29 @@ def worker_kwargs(config: Mapping[str, Any], env_creator: Callable, validate_env
         no_done_at_end=config.get("no_done_at_end", False),
         seed=config.get("seed"),
         input_creator=input_creator(config),
+        input_evaluation=config.get("input_evaluation") or [],
+        output_creator=output_creator(config),
     )
 
 
 def input_creator(config: Mapping[str, Any]) -> Optional[Callable]:
     """The rollout workers' input creator from the ``input`` config: None for ``"sampler"`` (the
-    workers sample their envs), the callable ``ioctx -> InputReader`` as given.
-
-    Raises:
-        ValueError: For files, globs, lists and dicts of sources (offline input, issue #16).
+    workers sample their envs), else ``ioctx -> InputReader`` (:mod:`rlcore.offline.io_config`).
 
     Examples:
-        >>> input_creator({"input": "sampler"}) is None
-        True
-        >>> input_creator({"input": "/data/*.json"})
-        Traceback (most recent call last):
-        ...
-        ValueError: config key 'input' = '/data/*.json': reading experiences from offline data (RLlib's JsonReader/MixedInput) is issue #16, not implemented yet; leave it at 'sampler'
+        >>> input_creator({"input": "sampler"}) is None, callable(input_creator({"input": "/data/*.json"}))
+        (True, True)
     """
-    value = config.get("input", "sampler")
-    if value == "sampler":
-        return None
-    if callable(value):
-        return value
-    from rlcore.trainer_config import NOT_YET_IMPLEMENTED
+    from rlcore.offline.io_config import input_creator as offline_input_creator
 
-    raise ValueError(f"config key 'input' = {value!r}: {NOT_YET_IMPLEMENTED['input'][1]}, not implemented yet; "
-                     "leave it at 'sampler'")
+    return offline_input_creator(config)
+
+
+def output_creator(config: Mapping[str, Any]) -> Optional[Callable]:
+    """The rollout workers' output creator from the ``output`` config (None: nothing written)."""
+    from rlcore.offline.io_config import output_creator as offline_output_creator
+
+    return offline_output_creator(config)
 
 
 def _policy_entry(pid: str, spec: Any, default_cls: Any):

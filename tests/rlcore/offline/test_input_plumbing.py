@@ -1,6 +1,6 @@
 """The ``input`` config's callable form (issue #17's part of issue #16): ``ioctx -> InputReader``
 feeds ``RolloutWorker.sample()``, the env may be None (spaces from the config), and trainers train
-from it; files and mixtures stay refused."""
+from it; files and mixtures are resolved to readers (tests/rlcore/offline/test_offline_config.py)."""
 
 import gymnasium as gym
 import numpy as np
@@ -101,27 +101,25 @@ def test_no_env_and_no_spaces_is_an_error_naming_the_need():
         RolloutWorker(env_creator=lambda ctx: None, policy_spec=RandomPolicy, input_creator=lambda ioctx: Counting(ioctx))
 
 
-def test_worker_set_passes_the_callable_and_refuses_files():
+def test_worker_set_passes_the_callable_and_checks_files():
     ws = WorkerSet(env_creator=lambda ctx: None, policy_class=RandomPolicy, logdir="/tmp/l",
                    trainer_config={"input": lambda ioctx: Counting(ioctx), "observation_space": OBS, "action_space": ACT,
                                    "rollout_fragment_length": 4})
     assert isinstance(ws.local_worker().input_reader, Counting)
     assert ws.local_worker().input_reader.ioctx.log_dir == "/tmp/l"
     assert ws.sample()[0].count == 4
-    with pytest.raises(ValueError, match=r"config key 'input' = \['a.json'\]: .*issue #16, not implemented yet"):
-        WorkerSet(env_creator=lambda ctx: None, policy_class=RandomPolicy, trainer_config={"input": ["a.json"]})
+    with pytest.raises(ValueError, match=r"input \['a.json'\]: no files found"):
+        WorkerSet(env_creator=lambda ctx: None, policy_class=RandomPolicy,
+                  trainer_config={"input": ["a.json"], "observation_space": OBS, "action_space": ACT})
 
 
-def test_config_accepts_a_callable_input_and_refuses_the_rest_unchanged():
+def test_config_accepts_a_callable_input_with_or_without_estimators():
     from rlcore.trainer_config import normalize_config
 
     normalize_config({"input": lambda ioctx: None, "input_evaluation": []})
-    with pytest.raises(ValueError, match="config key 'input' = 'data/\\*.json': reading experiences from offline data "
-                                         "\\(RLlib's JsonReader/MixedInput\\) is issue #16, not implemented yet; "
-                                         "leave it at 'sampler'"):
-        normalize_config({"input": "data/*.json"})
-    with pytest.raises(ValueError, match=r"config key 'input_evaluation' = \['is', 'wis'\]: .*issue #16.*set it to \[\]"):
-        normalize_config({"input": lambda ioctx: None, "input_evaluation": ["is", "wis"]})
+    normalize_config({"input": lambda ioctx: None, "input_evaluation": ["is", "wis"]})
+    with pytest.raises(ValueError, match=r"config key 'input_evaluation' has 'bogus'"):
+        normalize_config({"input": lambda ioctx: None, "input_evaluation": ["bogus"]})
 
 
 class FromCartPole(InputReader):
