@@ -21,10 +21,10 @@ Examples:
     >>> from rlcore.registry import get_trainer_class
     >>> get_trainable_cls("PPO") is get_trainer_class("PPO")
     True
-    >>> get_trainable_cls("DQN")  # doctest: +ELLIPSIS
+    >>> get_trainable_cls("ES")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ray.tune.error.TuneError: Unknown trainable: 'DQN'. rllib_compat registers rlcore's algorithms (A2C, A3C, ...); RLlib 2.x's ray.rllib is not consulted.
+    ray.tune.error.TuneError: Unknown trainable: 'ES'. rllib_compat registers rlcore's algorithms (A2C, A3C, ...); RLlib 2.x's ray.rllib is not consulted.
 """
 
 from __future__ import annotations
