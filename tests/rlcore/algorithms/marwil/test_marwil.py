@@ -1,0 +1,132 @@
+"""MARWIL and BC (issue #16): trained only from files a PPO run wrote, they reach a CartPole
+evaluation return on the live env (torch and TF2, seeded); the loss matches RLlib 1.x's formula."""
+
+import time
+
+import numpy as np
+import pytest
+
+from rlcore.offline import JsonReader
+
+#: RLlib 1.x's MARWIL/BC test criterion (evaluation episode_reward_mean > 70).
+MIN_REWARD = 70.0
+
+
+@pytest.fixture(scope="module")
+def expert_data(tmp_path_factory):
+    """PPO trained to a return of 150 (torch), then a PPO run with ``output`` writes ~5000 steps of
+    complete episodes with its weights."""
+    from rlcore.algorithms.ppo import PPOTrainer
+
+    base = dict(env="CartPole-v1", framework="torch", num_workers=0, seed=0, min_iter_time_s=0, log_sys_usage=False,
+                model={"fcnet_hiddens": [64, 64]}, num_envs_per_worker=8, rollout_fragment_length=250,
+                train_batch_size=2000, sgd_minibatch_size=128, num_sgd_iter=6, lr=3e-4, vf_loss_coeff=0.01)
+    trainer = PPOTrainer(config=base)
+    start = time.perf_counter()
+    try:
+        while trainer.train()["episode_reward_mean"] < 150 and time.perf_counter() - start < 120:
+            pass
+        weights = trainer.get_weights()
+    finally:
+        trainer.stop()
+    out = tmp_path_factory.mktemp("cartpole_ppo_out")
+    writer = PPOTrainer(config=dict(base, output=str(out), lr=0.0, batch_mode="complete_episodes",
+                                    rollout_fragment_length=100))
+    try:
+        writer.set_weights(weights)
+        for _ in range(2):
+            writer.train()
+    finally:
+        writer.stop()
+    return str(out)
+
+
+def _learns(cls, framework, data, **extra):
+    config = dict(env="CartPole-v1", framework=framework, eager_tracing=True, num_workers=0, seed=0,
+                  min_iter_time_s=0, log_sys_usage=False, input=data, lr=1e-3, train_batch_size=500,
+                  rollout_fragment_length=500, evaluation_interval=10, evaluation_num_episodes=5,
+                  evaluation_config={"input": "sampler"}, **extra)
+    trainer = cls(config=config)
+    start = time.perf_counter()
+    best, result = -1.0, {}
+    try:
+        for _ in range(100):
+            result = trainer.train()
+            if "evaluation" in result:
+                best = max(best, result["evaluation"]["episode_reward_mean"])
+                if best > MIN_REWARD or time.perf_counter() - start > 55:
+                    break
+    finally:
+        trainer.stop()
+    return best, result, time.perf_counter() - start
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_marwil_learns_from_ppo_files(expert_data, framework):
+    from rlcore.algorithms.marwil import MARWILTrainer
+
+    best, result, seconds = _learns(MARWILTrainer, framework, expert_data, input_evaluation=["is", "wis"])
+    assert best > MIN_REWARD, best
+    assert seconds < 60, seconds
+    stats = result["info"]["learner"]["default_policy"]
+    stats = stats.get("learner_stats", stats)
+    assert {"policy_loss", "vf_loss", "vf_explained_var", "moving_average_sqd_adv_norm"} <= set(stats)
+    assert set(result["off_policy_estimator"]) == {"is", "wis"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_bc_learns_from_ppo_files(expert_data, framework):
+    from rlcore.algorithms.marwil import BCTrainer
+
+    best, result, seconds = _learns(BCTrainer, framework, expert_data)
+    assert best > MIN_REWARD, best
+    assert seconds < 60, seconds
+    assert result["off_policy_estimator"] == {}
+
+
+def test_marwil_loss_matches_the_1x_formula(expert_data):
+    import torch
+
+    from rlcore.algorithms.marwil import MARWILTrainer
+    from rlcore.algorithms.marwil.marwil_torch_policy import marwil_loss
+    from rlcore.sampling.postprocessing import compute_advantages
+
+    trainer = MARWILTrainer(config=dict(env="CartPole-v1", framework="torch", num_workers=0, input=expert_data,
+                                        log_sys_usage=False))
+    try:
+        policy = trainer.get_policy()
+        batch = JsonReader(expert_data).next().split_by_episode()[0]
+        assert batch["terminateds"][-1] or batch["truncateds"][-1]
+        post = policy.postprocess_trajectory(batch.copy())
+        returns = compute_advantages(batch.copy(), 0.0 if batch["terminateds"][-1] else
+                                     policy._value(obs=batch["new_obs"][-1]), 0.99, use_gae=False,
+                                     use_critic=False)["advantages"]
+        assert np.allclose(post["advantages"], returns, atol=1e-4)
+        train_batch = policy._prepare_train_batch(post)
+        with torch.no_grad():
+            logits, _ = policy.model.from_batch(train_batch)
+            values = policy.model.value_function().numpy()
+            logp = policy.dist_class(logits, policy.model).logp(train_batch["actions"]).numpy()
+            adv = returns - values
+            c = np.sqrt(100.0 + 1e-8 * (np.mean(adv ** 2) - 100.0))
+            expected_p = -np.mean(np.exp(adv / c) * logp)
+            expected = expected_p + 0.5 * np.mean(adv ** 2)
+            total = marwil_loss(policy, policy.model, policy.dist_class, train_batch)
+        assert np.isclose(policy.p_loss.item(), expected_p, rtol=1e-4)
+        assert np.isclose(total.item(), expected, rtol=1e-4)
+    finally:
+        trainer.stop()
+
+
+def test_config_checks():
+    from rlcore.algorithms.marwil import BCTrainer, MARWILTrainer
+
+    with pytest.raises(ValueError, match="config key 'beta' = 1.5"):
+        MARWILTrainer(config={"env": "CartPole-v1", "framework": "torch", "beta": 1.5})
+    with pytest.raises(ValueError, match="behavioral cloning needs beta = 0.0"):
+        BCTrainer(config={"env": "CartPole-v1", "framework": "torch", "beta": 0.5})
+    with pytest.raises(ValueError, match="config key 'postprocess_inputs' = False"):
+        MARWILTrainer(config={"env": "CartPole-v1", "framework": "torch", "input": "x.json",
+                              "postprocess_inputs": False})
