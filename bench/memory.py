@@ -1,0 +1,103 @@
+"""Benchmark: resident memory of a PPO run with 2 Ray rollout workers (driver and each worker).
+
+PPO on CartPole-v1 (torch, RLlib 1.x's tuned CartPole settings, 2 workers), trained for
+``--iterations`` iterations; then the proportional set size (PSS, from
+``/proc/<pid>/smaps_rollup``: shared pages split between the processes that map them, so the sum
+over processes is what the run costs the machine) and the RSS of the driver and of each rollout
+worker process. The framework's own share is shown by the same figures for a bare process that
+only imports torch and builds the same model (``baseline``).
+
+The issue's goal compares with RLlib 2.60 in the same run (<= 0.7x); RLlib 2.60 is not
+installed on this machine (``ray.rllib`` does not import: ``ray[rllib]`` is not a dependency and
+there is no side venv), so only rlcore's figures are measured.
+
+Prints a table and writes ``bench/results/memory.json``.
+
+Usage: ``python bench/memory.py [--iterations 5] [--framework torch|tf2]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+BASELINE = r"""
+import os, sys
+if sys.argv[1] == "torch":
+    import torch
+    torch.nn.Sequential(torch.nn.Linear(4, 32), torch.nn.Linear(32, 3))
+else:
+    import tensorflow as tf
+    tf.keras.Sequential([tf.keras.layers.Dense(32), tf.keras.layers.Dense(3)])(tf.zeros((1, 4)))
+print(open("/proc/self/smaps_rollup").read())
+"""
+
+
+def memory_mb(pid: int) -> dict:
+    """``{"pss": MB, "rss": MB}`` of a process, from ``/proc/<pid>/smaps_rollup``."""
+    return _parse_rollup(Path(f"/proc/{pid}/smaps_rollup").read_text())
+
+
+def _parse_rollup(text: str) -> dict:
+    out = {}
+    for line in text.splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("Pss", "Rss"):
+            out[key.lower()] = int(rest.split()[0]) / 1024.0
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=5)
+    parser.add_argument("--framework", default="torch", choices=["torch", "tf2"])
+    args = parser.parse_args()
+    import ray
+
+    from rlcore.algorithms.ppo import PPOTrainer
+    from rlcore.trial_logger import TrialLogger
+
+    ray.init(num_cpus=3, include_dashboard=False, log_to_driver=False)
+    logdir = tempfile.mkdtemp(prefix="rlcore-memory-")
+    trainer = PPOTrainer(config={
+        "env": "CartPole-v1", "framework": args.framework, "num_workers": 2, "seed": 0, "lr": 3e-4,
+        "num_sgd_iter": 6, "vf_loss_coeff": 0.01, "observation_filter": "MeanStdFilter", "log_sys_usage": False,
+        "model": {"fcnet_hiddens": [32], "fcnet_activation": "linear", "vf_share_layers": True}},
+        logger_creator=lambda cfg: TrialLogger(logdir, tensorboard=False))
+    for _ in range(args.iterations):
+        trainer.train()
+    pids = [p for p in trainer.workers.foreach_worker(lambda w: os.getpid())[1:]]
+    rows = {"driver": memory_mb(os.getpid())}
+    for i, pid in enumerate(pids, 1):
+        rows[f"worker {i}"] = memory_mb(pid)
+    trainer.stop()
+    ray.shutdown()
+    base = _parse_rollup(subprocess.run([sys.executable, "-c", BASELINE, args.framework], capture_output=True,
+                                        text=True, check=True, timeout=300).stdout)
+    total = {k: sum(r[k] for r in rows.values()) for k in ("pss", "rss")}
+    print(f"PPO, CartPole-v1, 2 Ray workers, {args.framework}, after {args.iterations} iterations (MB)")
+    print(f"{'process':>14} {'PSS':>9} {'RSS':>9}")
+    for name, r in {**rows, "total": total, "baseline": base}.items():
+        print(f"{name:>14} {r['pss']:9.1f} {r['rss']:9.1f}")
+    print("baseline: a bare process that imports the framework and builds the same model")
+    print("RLlib 2.60: not installed on this machine (no side venv); not measured")
+    out = Path(__file__).parent / "results" / "memory.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"machine": platform.platform(), "framework": args.framework,
+                               "iterations": args.iterations, "mb": rows, "total_mb": total, "baseline_mb": base},
+                              indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
