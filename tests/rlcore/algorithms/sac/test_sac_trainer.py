@@ -99,7 +99,7 @@ def test_cli_runs_the_tuned_pendulum_example(tmp_path, capsys):
     argv = ["train", "-f", str(spec), "--torch", "--local-dir", str(tmp_path),
             "--config", '{"timesteps_per_iteration": 100, "learning_starts": 50, "train_batch_size": 32, '
                         '"Q_model": {"fcnet_hiddens": [16]}, "policy_model": {"fcnet_hiddens": [16]}, '
-                        '"seed": 0, "log_sys_usage": false}']
+                        '"min_iter_time_s": 0, "seed": 0, "log_sys_usage": false}']
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "iter    2" in out and "timesteps       200" in out
