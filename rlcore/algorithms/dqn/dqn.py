@@ -41,7 +41,7 @@ from rlcore.trainer_config import deep_update
 logger = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_CONFIG", "DQNTrainer", "execution_plan", "get_policy_class", "validate_config",
-           "calculate_rr_weights", "UpdatePriorities", "AnnealPrioritizedReplayBeta"]
+           "calculate_rr_weights", "UpdatePriorities", "td_error_priorities", "AnnealPrioritizedReplayBeta"]
 
 # fmt: off
 #: DQN's defaults: SimpleQ's plus the Rainbow options (RLlib 1.x values).
@@ -164,6 +164,43 @@ def get_policy_class(config: Dict[str, Any]) -> Any:
     return DQNTorchPolicy if config.get("framework") == "torch" else DQNTFPolicy
 
 
+def td_error_priorities(samples: Any, info_dict: Dict[str, Any], replay_sequence_length: int = 1) -> Dict[str, Any]:
+    """``{policy_id: (batch_indexes, td_error)}`` for ``update_priorities`` from a replayed batch and
+    the learner's fetches (``info[pid]["td_error"]``, or the learner stats' ``td_error`` as RLlib 1.x).
+
+    With sequences (``replay_sequence_length > 1``) and one TD error per sequence, the first row's
+    index of each sequence stands for it.
+
+    Raises:
+        ValueError: When a trained policy reported no ``td_error``, or one of another length
+            than its batch.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rlcore.data import MultiAgentBatch, SampleBatch
+        >>> b = MultiAgentBatch({"p": SampleBatch({"batch_indexes": np.array([4, 7])})}, 2)
+        >>> td_error_priorities(b, {"p": {"td_error": np.array([0.5, -1.0])}})
+        {'p': (array([4, 7]), array([ 0.5, -1. ]))}
+    """
+    from rlcore.policy.policy import LEARNER_STATS_KEY
+
+    prio_dict = {}
+    for policy_id, info in info_dict.items():
+        td_error = info.get("td_error", info.get(LEARNER_STATS_KEY, {}).get("td_error"))
+        if td_error is None:
+            raise ValueError(f"UpdatePriorities: policy {policy_id!r} reported no 'td_error' "
+                             f"(fetches: {sorted(info)}); expected a Q-learning policy")
+        batch_indexes = samples.policy_batches[policy_id]["batch_indexes"]
+        if len(batch_indexes) != len(td_error):
+            seq = replay_sequence_length
+            if len(batch_indexes) % seq or len(batch_indexes) // seq != len(td_error):
+                raise ValueError(f"UpdatePriorities: policy {policy_id!r} has {len(td_error)} TD errors for "
+                                 f"{len(batch_indexes)} replayed rows; expected one per row or per sequence")
+            batch_indexes = batch_indexes.reshape(-1, seq)[:, 0]
+        prio_dict[policy_id] = (batch_indexes, td_error)
+    return prio_dict
+
+
 class UpdatePriorities:
     """Sets the replayed rows' priorities from the learner's TD errors (``.for_each()`` after
     ``TrainOneStep``): ``buffer.update_priorities({pid: (batch_indexes, td_error)})``, so each
@@ -184,24 +221,9 @@ class UpdatePriorities:
         self.local_buffer = local_buffer
 
     def __call__(self, item: Any) -> Dict[str, Any]:
-        from rlcore.policy.policy import LEARNER_STATS_KEY
-
         samples, info_dict = item
-        prio_dict = {}
-        for policy_id, info in info_dict.items():
-            td_error = info.get("td_error", info.get(LEARNER_STATS_KEY, {}).get("td_error"))
-            if td_error is None:
-                raise ValueError(f"UpdatePriorities: policy {policy_id!r} reported no 'td_error' "
-                                 f"(fetches: {sorted(info)}); expected a Q-learning policy")
-            batch_indexes = samples.policy_batches[policy_id]["batch_indexes"]
-            if len(batch_indexes) != len(td_error):
-                seq = self.local_buffer.replay_sequence_length
-                if len(batch_indexes) % seq or len(batch_indexes) // seq != len(td_error):
-                    raise ValueError(f"UpdatePriorities: policy {policy_id!r} has {len(td_error)} TD errors for "
-                                     f"{len(batch_indexes)} replayed rows; expected one per row or per sequence")
-                batch_indexes = batch_indexes.reshape(-1, seq)[:, 0]
-            prio_dict[policy_id] = (batch_indexes, td_error)
-        self.local_buffer.update_priorities(prio_dict)
+        self.local_buffer.update_priorities(
+            td_error_priorities(samples, info_dict, self.local_buffer.replay_sequence_length))
         return info_dict
 
 
