@@ -217,6 +217,27 @@ class MultiAgentReplayBuffer:
             self.replay_buffers[pid].update_td_errors(batch_indexes, td_errors)
         self._timers["update_priorities"].add(time.perf_counter() - t0)
 
+    def priorities(self, policy_id: Any, batch_indexes: Any) -> np.ndarray:
+        """The current priorities of one policy's replayed units (their ``batch_indexes``).
+
+        Raises:
+            ValueError: for an unknown policy id, or in lockstep mode (no priorities there).
+
+        Examples:
+            >>> import numpy as np
+            >>> from rlcore.data.sample_batch import SampleBatch
+            >>> buf = MultiAgentReplayBuffer(10, learning_starts=1, replay_batch_size=2, alpha=1.0, seed=0)
+            >>> buf.add_batch(SampleBatch({"obs": np.arange(4.0), "weights": np.full(4, 2.0)}))
+            >>> buf.update_priorities({"default_policy": (np.array([1]), np.array([-0.5]))})
+            >>> buf.priorities("default_policy", [0, 1]).round(6).tolist()
+            [2.0, 0.500001]
+        """
+        if self._lockstep:
+            raise ValueError("priorities: replay_mode='lockstep' does not use priorities")
+        if policy_id not in self.replay_buffers:
+            raise ValueError(f"priorities: unknown policy id {policy_id!r}; buffers exist for {list(self.replay_buffers)}")
+        return self.replay_buffers[policy_id].priorities(batch_indexes)
+
     # --- stats and checkpoints ------------------------------------------------------------------
 
     def stats(self, debug: bool = False) -> dict[str, Any]:
