@@ -5,8 +5,12 @@ Examples:
     >>> import rlcore.algorithms.dqn.dqn
     >>> DQNTrainer is rlcore.algorithms.dqn.dqn.DQNTrainer, SimpleQTrainer.__name__, DEFAULT_CONFIG["n_step"]
     (True, 'SimpleQ', 1)
+    >>> from rllib_compat.agents.dqn import ApexTrainer, APEX_DEFAULT_CONFIG
+    >>> ApexTrainer.__name__, APEX_DEFAULT_CONFIG["n_step"]
+    ('APEX', 3)
 """
 
+from rlcore.algorithms.apex.apex import APEX_DEFAULT_CONFIG, ApexTrainer
 from rlcore.algorithms.dqn.dqn import DEFAULT_CONFIG, DQNTrainer
 from rlcore.algorithms.dqn.dqn_tf_policy import DQNTFPolicy
 from rlcore.algorithms.dqn.dqn_torch_policy import DQNTorchPolicy
@@ -15,5 +19,5 @@ from rlcore.algorithms.dqn.simple_q import SimpleQTrainer
 from rlcore.algorithms.dqn.simple_q_tf_policy import SimpleQTFPolicy
 from rlcore.algorithms.dqn.simple_q_torch_policy import SimpleQTorchPolicy
 
-__all__ = ["DEFAULT_CONFIG", "SIMPLE_Q_DEFAULT_CONFIG", "DQNTrainer", "SimpleQTrainer", "DQNTFPolicy",
-           "DQNTorchPolicy", "SimpleQTFPolicy", "SimpleQTorchPolicy"]
+__all__ = ["DEFAULT_CONFIG", "SIMPLE_Q_DEFAULT_CONFIG", "APEX_DEFAULT_CONFIG", "DQNTrainer", "SimpleQTrainer",
+           "ApexTrainer", "DQNTFPolicy", "DQNTorchPolicy", "SimpleQTFPolicy", "SimpleQTorchPolicy"]
