@@ -95,6 +95,26 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def _read_parquet_files(paths: Any) -> Any:
+    """Ray Data task: the rows of the Parquet files named in a batch of paths (a pyarrow table)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(p) for p in paths.column("path").to_pylist()]
+    return pa.concat_tables([t.replace_schema_metadata(None) for t in tables])
+
+
+def _read_text_files(paths: Any) -> Any:
+    """Ray Data task: the lines of the text files named in a batch of paths (a ``text`` column)."""
+    import pyarrow as pa
+
+    lines: List[str] = []
+    for p in paths.column("path").to_pylist():
+        with open(p, encoding="utf-8") as f:
+            lines.extend(line.rstrip("\n") for line in f)
+    return pa.table({"text": lines})
+
+
 def _expand(paths: Any, fmt: str) -> List[str]:
     entries = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths or [])
     ext = "*.json" if fmt == "json" else "*.parquet"
@@ -146,28 +166,34 @@ class DatasetReader(InputReader):
         opts = dict(ioctx.config.get("input_config") or {})
         fmt = opts.get("format")
         files = _expand(opts.get("paths"), fmt)
-        worker = ioctx.worker
-        n = int(getattr(worker, "num_workers", 0) or 0)
+        n = int(ioctx.config.get("num_workers") or 0)
         if n > 0 and ioctx.worker_index > 0:
             share = files[ioctx.worker_index - 1::n]
             files = share or files  # fewer files than workers: read them all
         return cls(files, fmt, ioctx)
 
     def _dataset(self) -> Any:
+        """A dataset of the files' rows: a dataset of paths mapped to their contents, one block per
+        file, read in Ray Data's tasks and streamed (Ray Data's own path listing is not used: it
+        imports fsspec's HTTP filesystem from several threads, which fails in this stack)."""
         import ray.data
 
-        if self.fmt == "json":
-            return ray.data.read_text(self.files, ray_remote_args=self._remote_args)
-        import pyarrow.parquet as pq
+        # Rows in file order, so episodes stay contiguous (Ray Data reorders blocks by default). This
+        # sets the option on the process's current DataContext, which the datasets made here copy.
+        ray.data.DataContext.get_current().execution_options.preserve_order = True
+        if self.fmt == "parquet":
+            import pyarrow.parquet as pq
 
-        meta = pq.read_schema(self.files[0]).metadata or {}
-        self._shapes = json.loads(meta.get(SHAPES_KEY, b"{}"))
-        return ray.data.read_parquet(self.files, ray_remote_args=self._remote_args)
+            meta = pq.read_schema(self.files[0]).metadata or {}
+            self._shapes = json.loads(meta.get(SHAPES_KEY, b"{}"))
+        paths = ray.data.from_items([{"path": f} for f in self.files])
+        return paths.map_batches(_read_parquet_files if self.fmt == "parquet" else _read_text_files,
+                                 batch_size=1, batch_format="pyarrow", **self._remote_args)
 
     def _batches(self) -> Iterator[SampleBatch]:
         ds = self._dataset()
         if self.fmt == "json":
-            for i, row in enumerate(ds.iter_rows(), 1):
+            for i, row in enumerate(ds.iter_rows(), 1):  # one row per line
                 line = row["text"]
                 if not line.strip():
                     continue
@@ -211,6 +237,12 @@ class DatasetReader(InputReader):
 
         worker = self.ioctx.worker
         return postprocess_batch(batch, worker.get_policy(DEFAULT_POLICY_ID) if worker is not None else None)
+
+    def stop(self) -> None:
+        """Closes the running iteration (its Ray Data executor)."""
+        if self._it is not None:
+            self._it.close()
+            self._it = None
 
     def __repr__(self) -> str:
         return f"DatasetReader({self.fmt}, {len(self.files)} files)"
