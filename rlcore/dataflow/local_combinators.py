@@ -116,6 +116,9 @@ def union(
     active = list(zip(weights, children))
 
     def build_union(timeout: Any = None) -> Iterator[Any]:
+        # A shard failure queued by a child (its gather dropped the shard) goes up as NOT_READY even
+        # when blocking, so the consumer's next() raises it instead of this loop spinning on the
+        # other children (e.g. a queue no one feeds any more).
         while active:
             for weight, child in list(active):
                 max_pull = STAR_MAX_PULL if weight == "*" else _randomized_int_cast(weight)
@@ -124,12 +127,14 @@ def union(
                     for _ in range(max_pull):
                         item = next(raw)
                         if item is NOT_READY:
-                            if timeout is not None:
+                            if timeout is not None or shared.get()._faults:
                                 yield item
                             break
                         yield item
                 except StopIteration:
                     active.remove((weight, child))
+                    if shared.get()._faults:
+                        yield NOT_READY
 
     if round_robin_weights:
         how = f"round_robin_weights={list(round_robin_weights)}"

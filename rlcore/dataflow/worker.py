@@ -51,6 +51,8 @@ class ParallelIteratorWorker:
         [1, 2, 1, 2, 1]
     """
 
+    _failure: BaseException | None = None  # what broke the shard's iterator (see par_iter_next)
+
     def __init__(self, item_generator: Iterable[Any] | Callable[[], Iterable[Any]], repeat: bool):
         def make_iterator() -> Iterable[Any]:
             return item_generator() if callable(item_generator) else item_generator
@@ -85,6 +87,7 @@ class ParallelIteratorWorker:
         self.transforms = list(transforms)
         self.local_it = iter(it)
         self._next_item = self.local_it.__next__
+        self._failure = None
         self.next_ith_buffer = None
 
     def _require_init(self) -> LocalIterator[Any]:
@@ -96,8 +99,41 @@ class ParallelIteratorWorker:
         return next(self._require_init())
 
     def par_iter_next(self) -> Any:
-        """Returns the next item; raises ``StopIteration`` when the shard is exhausted."""
-        return self._next_item()
+        """Returns the next item; raises ``StopIteration`` when the shard is exhausted.
+
+        Once the shard's iterator has raised, every later call raises again (a ``RuntimeError``
+        naming the first error) until ``par_iter_init`` rebuilds it: a Python generator that
+        raised only ever stops after that, and a gatherer must not read a failed shard as an
+        exhausted one.
+
+        Examples:
+            >>> def gen():
+            ...     yield 1
+            ...     raise ValueError("env broke")
+            >>> w = ParallelIteratorWorker(gen, repeat=False)
+            >>> w.par_iter_init([])
+            >>> w.par_iter_next()
+            1
+            >>> w.par_iter_next()
+            Traceback (most recent call last):
+            ...
+            ValueError: env broke
+            (raised in dataflow stage 'source')
+            >>> w.par_iter_next()
+            Traceback (most recent call last):
+            ...
+            RuntimeError: this shard's iterator failed earlier (ValueError: env broke); call par_iter_init() to rebuild it
+        """
+        if self._failure is not None:
+            raise RuntimeError(f"this shard's iterator failed earlier ({type(self._failure).__name__}: "
+                               f"{self._failure}); call par_iter_init() to rebuild it") from self._failure
+        try:
+            return self._next_item()
+        except StopIteration:
+            raise
+        except Exception as err:
+            self._failure = err
+            raise
 
     def par_iter_next_batch(self, batch_ms: float) -> list[Any]:
         """Returns the items produced within ``batch_ms`` milliseconds (one item if ``0``)."""
