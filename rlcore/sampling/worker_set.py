@@ -5,10 +5,20 @@ workers are created first so their observation/action spaces can be asked for; t
 then builds its policies from those spaces without an env of its own.
 
 Failures: with ``recreate_failed_workers`` (or ``ignore_worker_failures``) a remote worker whose
-actor died is replaced (same index, current weights) or dropped; :meth:`WorkerSet.sample`
-keeps every fragment the healthy workers completed and resamples only from the replacements.
-For failures elsewhere (async plans), :meth:`WorkerSet.recover_failed_workers` health-checks every
-worker and replaces or drops the failing ones; the Trainer then rebuilds its execution plan.
+actor died, or whose ``sample`` raised (its env or policy failed), is replaced (same index,
+current weights) or dropped; :meth:`WorkerSet.sample` keeps every fragment the healthy workers
+completed and resamples only from the replacements. For failures elsewhere (async plans),
+:meth:`WorkerSet.recover_failed_workers` replaces or drops the worker the error came from and
+any other that is dead; the Trainer then rebuilds its execution plan. Without either setting the
+error is a :class:`WorkerFailure` naming the worker's index, its host and both settings. Each
+remote worker keeps its 1-based index for life (:meth:`WorkerSet.remote_worker_indices`).
+
+Placement: with ``placement_strategy`` set (``"PACK"``, ``"SPREAD"``, ``"STRICT_PACK"``,
+``"STRICT_SPREAD"``) and no placement group around the trainer already (Tune makes one per
+trial), the remote workers are placed in a placement group of their own, one bundle per worker
+(``num_cpus_per_worker``, ``num_gpus_per_worker``, ``custom_resources_per_worker``); a recreated worker goes back to its bundle, which Ray moves to
+another node when its node is lost. ``None`` (the default) places workers as Ray's scheduler
+does, as RLlib 1.x did outside Tune.
 
 Examples:
     >>> from rlcore.sampling.worker_set import WorkerSet
@@ -22,6 +32,9 @@ Examples:
 from __future__ import annotations
 
 import logging
+import os
+import re
+import socket
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from rlcore.sampling.rollout_worker import RolloutWorker
@@ -29,6 +42,63 @@ from rlcore.sampling.rollout_worker import RolloutWorker
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 300.0
+
+#: The values of config key ``placement_strategy`` (None: no placement group of the worker set's own).
+PLACEMENT_STRATEGIES = ("PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD")
+
+
+class WorkerFailure(RuntimeError):
+    """A remote rollout worker failed and the config says neither to recreate nor to drop it.
+
+    Attributes:
+        index: The worker's 1-based index.
+        host: ``"hostname (ip, pid n)"`` where the worker ran, or ``"unknown host"``.
+    """
+
+    def __init__(self, message: str, index: int, host: str):
+        super().__init__(message)
+        self.index, self.host = index, host
+
+    def __reduce__(self):
+        return type(self), (str(self), self.index, self.host)
+
+
+def whereabouts(worker: Any = None) -> Dict[str, Any]:
+    """Where this process runs: ``{"host", "ip", "pid", "node_id"}`` (``node_id`` None without Ray).
+
+    Examples:
+        >>> sorted(whereabouts())
+        ['host', 'ip', 'node_id', 'pid']
+    """
+    import sys
+
+    ip, node_id = "127.0.0.1", None
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ip = ray.util.get_node_ip_address()
+        node_id = ray.get_runtime_context().get_node_id()
+    return {"host": socket.gethostname(), "ip": ip, "pid": os.getpid(), "node_id": node_id}
+
+
+def check_placement_strategy(config: Mapping[str, Any]) -> Optional[str]:
+    """The config's ``placement_strategy`` (None or one of :data:`PLACEMENT_STRATEGIES`).
+
+    Raises:
+        ValueError: For any other value, naming the key, the value and the choices.
+
+    Examples:
+        >>> check_placement_strategy({"placement_strategy": "SPREAD"}), check_placement_strategy({})
+        ('SPREAD', None)
+        >>> check_placement_strategy({"placement_strategy": "spread"})
+        Traceback (most recent call last):
+        ...
+        ValueError: config key 'placement_strategy' = 'spread': expected None or one of ['PACK', 'SPREAD', 'STRICT_PACK', 'STRICT_SPREAD']
+    """
+    value = config.get("placement_strategy")
+    if value is not None and value not in PLACEMENT_STRATEGIES:
+        raise ValueError(f"config key 'placement_strategy' = {value!r}: expected None or one of "
+                         f"{list(PLACEMENT_STRATEGIES)}")
+    return value
 
 
 def worker_kwargs(config: Mapping[str, Any], env_creator: Callable, validate_env: Optional[Callable],
@@ -119,10 +189,15 @@ class WorkerSet:
         self._config = dict(trainer_config or {})
         self._logdir = logdir
         self._remote: List[Any] = []
+        self._indices: List[int] = []  # the 1-based index of each remote worker, aligned with _remote
+        self._where: Dict[int, Any] = {}  # index -> ref of the worker's whereabouts() (asked at creation)
+        self._placement_group: Any = None
         self._local: Optional[RolloutWorker] = None
         if _setup:
+            check_placement_strategy(self._config)
             spaces = None
             if num_workers > 0:
+                self._placement_group = self._make_placement_group(num_workers)
                 self.add_workers(num_workers)
                 spaces = self._get(self._remote[0].get_spaces.remote())
             kwargs = worker_kwargs(self._config, env_creator, validate_env, policy_class, 0, num_workers)
@@ -132,7 +207,8 @@ class WorkerSet:
     @classmethod
     def _from_existing(cls, local_worker: RolloutWorker, remote_workers: Optional[List[Any]] = None) -> "WorkerSet":
         ws = cls(_setup=False)
-        ws._local, ws._remote = local_worker, list(remote_workers or [])
+        ws._local = local_worker
+        ws.reset(list(remote_workers or []))
         return ws
 
     def _timeout(self) -> float:
@@ -151,25 +227,86 @@ class WorkerSet:
     def remote_workers(self) -> List[Any]:
         return list(self._remote)
 
+    def remote_worker_indices(self) -> List[int]:
+        """The 1-based index of each remote worker, in :meth:`remote_workers` order. An index
+        stays with its worker: after worker 1 is dropped, ``[2, 3]``; a recreated one keeps it."""
+        return list(self._indices)
+
+    def placement_group(self) -> Any:
+        """The remote workers' own placement group (``placement_strategy``), or None."""
+        return self._placement_group
+
+    def whereabouts(self) -> Dict[int, Dict[str, Any]]:
+        """``{index: {"host", "ip", "pid", "node_id"}}`` of every remote worker (one Ray call each
+        at creation; answered from the stored results afterwards)."""
+        for i, w in zip(self._indices, self._remote):
+            if i not in self._where:  # workers given to reset()
+                self._where[i] = w.apply.remote(whereabouts)
+        return {i: self._get(self._where[i]) for i in self._indices}
+
+    def _worker_resources(self) -> Dict[str, Any]:
+        cfg = self._config
+        return {"num_cpus": cfg.get("num_cpus_per_worker", 1), "num_gpus": cfg.get("num_gpus_per_worker", 0),
+                "resources": cfg.get("custom_resources_per_worker") or None}
+
+    def _make_placement_group(self, num_workers: int) -> Any:
+        """A placement group of one bundle per worker with the config's ``placement_strategy`` (None
+        when unset, when a placement group already captures this process's actors, e.g. a Tune
+        trial's, or when workers ask for no resources)."""
+        strategy = check_placement_strategy(self._config)
+        if strategy is None:
+            return None
+        import ray
+        from ray.util.placement_group import get_current_placement_group, placement_group
+
+        if get_current_placement_group() is not None:
+            return None
+        res = self._worker_resources()
+        bundle = {k: float(v) for k, v in (("CPU", res["num_cpus"]), ("GPU", res["num_gpus"])) if v}
+        bundle.update({k: float(v) for k, v in (res["resources"] or {}).items() if v})
+        if not bundle:
+            return None
+        pg = placement_group([dict(bundle) for _ in range(num_workers)], strategy=strategy)
+        ready, _ = ray.wait([pg.ready()], timeout=self._timeout())
+        if not ready:
+            ray.util.remove_placement_group(pg)
+            raise TimeoutError(f"placement group for {num_workers} rollout workers ({bundle} each, strategy "
+                               f"{strategy!r}) not placed within worker_timeout_s={self._timeout()} s: the cluster "
+                               f"has {ray.available_resources()} free")
+        return pg
+
     def _make_remote(self, index: int) -> Any:
         cfg = self._config
         environs = {str(k): str(v) for k, v in (cfg.get("extra_python_environs_for_worker") or {}).items()}
-        cls = RolloutWorker.as_remote(
-            num_cpus=cfg.get("num_cpus_per_worker", 1), num_gpus=cfg.get("num_gpus_per_worker", 0),
-            resources=cfg.get("custom_resources_per_worker") or None,
-            # set before the worker process starts, as RLlib 1.x's extra_python_environs_for_worker
-            **({"runtime_env": {"env_vars": environs}} if environs else {}))
+        options: Dict[str, Any] = {}
+        if environs:  # set before the worker process starts, as RLlib 1.x's extra_python_environs_for_worker
+            options["runtime_env"] = {"env_vars": environs}
+        pg = self._placement_group
+        if pg is not None and index <= len(pg.bundle_specs):
+            from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
+
+            options["scheduling_strategy"] = PlacementGroupSchedulingStrategy(
+                placement_group=pg, placement_group_bundle_index=index - 1)
+        res = self._worker_resources()
+        cls = RolloutWorker.as_remote(num_cpus=res["num_cpus"], num_gpus=res["num_gpus"], resources=res["resources"],
+                                      **options)
         n = max(len(self._remote), index)
-        return cls.remote(**worker_kwargs(cfg, self._env_creator, self._validate_env, self._policy_class, index, n),
-                          log_dir=self._logdir)
+        worker = cls.remote(**worker_kwargs(cfg, self._env_creator, self._validate_env, self._policy_class, index, n),
+                            log_dir=self._logdir)
+        self._where[index] = worker.apply.remote(whereabouts)
+        return worker
 
     def add_workers(self, num_workers: int) -> None:
-        """Starts ``num_workers`` more remote workers (indices continue from the last one)."""
-        start = len(self._remote)
-        self._remote.extend(self._make_remote(start + i + 1) for i in range(num_workers))
+        """Starts ``num_workers`` more remote workers (indices continue from the highest one)."""
+        start = max(self._indices, default=0)
+        for i in range(start + 1, start + num_workers + 1):
+            self._remote.append(self._make_remote(i))
+            self._indices.append(i)
 
     def reset(self, new_remote_workers: List[Any]) -> None:
+        """Replaces the remote workers (indexed 1..n in the given order)."""
         self._remote = list(new_remote_workers)
+        self._indices = list(range(1, len(self._remote) + 1))
 
     # -- weights and fan-out --------------------------------------------------------------------
 
@@ -237,76 +374,149 @@ class WorkerSet:
     def sample(self) -> List[Any]:
         """One ``sample()`` from every remote worker (or the local one when there are none).
 
-        A worker that dies is replaced or dropped (``recreate_failed_workers`` /
-        ``ignore_worker_failures``); the fragments of the others are kept and the replacement
-        samples again, so no completed fragment is lost. Without either setting, the error
-        (naming the worker) is raised.
+        A worker that dies, or whose ``sample`` raises, is replaced or dropped
+        (``recreate_failed_workers`` / ``ignore_worker_failures``); the fragments of the others
+        are kept and the replacement samples again, so no completed fragment is lost and no
+        fragment of a failed call is counted. A replacement that fails again in the same call
+        is a persistent failure: :class:`WorkerFailure`. Without either setting, the
+        :class:`WorkerFailure` names the worker, its host and both settings.
         """
         if not self._remote:
             return [self._local.sample()]
         import ray
 
         pending = {w.sample.remote(): w for w in self._remote}
+        recreated: set = set()
         batches = []
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1, timeout=self._timeout())
             if not ready:
-                raise TimeoutError(f"no remote rollout worker returned a sample within {self._timeout()} s")
+                late = sorted(self._index_of(w) for w in pending.values())
+                raise TimeoutError(f"rollout workers {late} returned no sample within worker_timeout_s="
+                                   f"{self._timeout()} s")
             ref = ready[0]
             worker = pending.pop(ref)
             try:
                 batches.append(ray.get(ref, timeout=self._timeout()))
-            except ray.exceptions.RayActorError as err:
+            except ray.exceptions.RayError as err:  # a dead actor, or its sample raised
+                index = self._index_of(worker)
+                if index in recreated:
+                    host = self.host_of(index)
+                    raise WorkerFailure(f"rollout worker {index} on {host} failed again right after being recreated "
+                                        f"({_one_line(err)}): a persistent failure, not retried", index, host) from err
                 replacement = self._handle_failure(worker, err)
                 if replacement is not None:
+                    recreated.add(index)
                     pending[replacement.sample.remote()] = replacement
         return batches
 
-    def recover_failed_workers(self) -> List[int]:
-        """Health-checks every remote worker and replaces or drops the ones that fail (RLlib's
-        ``Trainer._try_recover``): for a failure outside :meth:`sample`, e.g. in an async plan.
+    def recover_failed_workers(self, err: Optional[BaseException] = None) -> List[int]:
+        """Replaces or drops the remote workers that failed (RLlib's ``Trainer._try_recover``):
+        for a failure outside :meth:`sample`, e.g. in an async plan.
 
-        Each remote worker is asked for one ``sample_with_count``; a worker whose call raises (a
-        dead actor, or an env that keeps failing) is recreated with ``recreate_failed_workers``,
-        or dropped with ``ignore_worker_failures``.
+        The worker ``err`` came from (a Ray error naming its actor, perhaps wrapped in a
+        ``ShardError``) counts as failed even if it is alive (its env or policy raised); every
+        other worker is pinged (no sampling, so nothing is sampled that no learner will see), and
+        a dead one counts as failed too. Each failed worker is recreated with
+        ``recreate_failed_workers``, or dropped with ``ignore_worker_failures``.
+
+        Args:
+            err: The error that stopped the plan, or None to only ping.
 
         Returns:
-            The 1-based indices of the workers that failed the check.
+            The 1-based indices of the failed workers.
 
         Raises:
-            RuntimeError: When a worker failed and neither setting is on, or no worker is left.
+            WorkerFailure: When a worker failed and neither setting is on, or no worker is left.
         """
         import ray
 
-        checks = [(w, w.sample_with_count.remote()) for w in list(self._remote)]
+        culprit = self.index_of_error(err)
+        checks = [(w, w.apply.remote(whereabouts)) for w in list(self._remote)]
         failed = []
         for worker, ref in checks:
-            try:
-                ray.get(ref, timeout=self._timeout())
-            except (ray.exceptions.RayError, TimeoutError) as err:
-                failed.append(self._remote.index(worker) + 1)
+            failure: Optional[BaseException] = err if culprit is not None and self._index_of(worker) == culprit else None
+            if failure is None:
                 try:
-                    ray.kill(worker)
-                except ray.exceptions.RayError:  # a handle from an ended Ray session: nothing to kill
-                    pass
-                self._handle_failure(worker, err)
+                    ray.get(ref, timeout=self._timeout())
+                except (ray.exceptions.RayError, TimeoutError) as ping_err:
+                    failure = ping_err
+            if failure is not None:
+                failed.append(self._index_of(worker))
+                self._handle_failure(worker, failure)
         return failed
 
-    def _handle_failure(self, worker: Any, err: Exception) -> Optional[Any]:
-        index = self._remote.index(worker) + 1
-        if self._config.get("recreate_failed_workers"):
-            logger.warning("rollout worker %d died (%s); recreating it", index, type(err).__name__)
+    def _index_of(self, worker: Any) -> int:
+        return self._indices[self._remote.index(worker)]
+
+    def host_of(self, index: int) -> str:
+        """``"hostname (ip, pid n)"`` of worker ``index`` from its creation-time answer."""
+        where = self._known_whereabouts(index)
+        if where is None:
+            return "unknown host"
+        return f"{where['host']} ({where['ip']}, pid {where['pid']})"
+
+    def index_of_error(self, err: Optional[BaseException]) -> Optional[int]:
+        """The index of the remote worker a Ray error (perhaps wrapped, e.g. in a ``ShardError``)
+        came from, or None: a dead actor's error names the actor, a raised task's error the
+        process (ip and pid) it ran in."""
+        actor, process = _origin_of(err)
+        for index, worker in zip(self._indices, self._remote):
+            if actor is not None and _actor_hex(worker) == actor:
+                return index
+        if process is not None:
+            for index in self._indices:
+                where = self._known_whereabouts(index)
+                if where is not None and (where["ip"], where["pid"]) == process:
+                    return index
+        return None
+
+    def _known_whereabouts(self, index: int) -> Optional[Dict[str, Any]]:
+        import ray
+
+        ref = self._where.get(index)
+        if ref is None:
+            return None
+        try:
+            return ray.get(ref, timeout=min(5.0, self._timeout()))
+        except (ray.exceptions.RayError, TimeoutError):  # died before it answered
+            return None
+
+    def failure_message(self, index: int, err: BaseException) -> str:
+        """What a failed worker's error says: index, host, the error and both settings."""
+        cfg = self._config
+        return (f"rollout worker {index} on {self.host_of(index)} failed ({_one_line(err)}); "
+                f"config['recreate_failed_workers']={bool(cfg.get('recreate_failed_workers'))} and "
+                f"config['ignore_worker_failures']={bool(cfg.get('ignore_worker_failures'))}: set "
+                "recreate_failed_workers=True to replace the worker, or ignore_worker_failures=True to go on "
+                "without it")
+
+    def _handle_failure(self, worker: Any, err: BaseException) -> Optional[Any]:
+        import ray
+
+        pos = self._remote.index(worker)
+        index = self._indices[pos]
+        recreate, ignore = self._config.get("recreate_failed_workers"), self._config.get("ignore_worker_failures")
+        if not (recreate or ignore):
+            raise WorkerFailure(self.failure_message(index, err), index, self.host_of(index)) from err
+        host = self.host_of(index)
+        try:  # a worker whose call raised is alive, its env perhaps broken: end it either way
+            ray.kill(worker, no_restart=True)
+        except ray.exceptions.RayError:  # a handle from an ended Ray session: nothing to kill
+            pass
+        if recreate:
+            logger.warning("rollout worker %d on %s failed (%s); recreating it", index, host, _one_line(err))
             new = self._make_remote(index)
             self._get(new.set_weights.remote(self._local.get_weights(), self._local.global_vars))
-            self._remote[index - 1] = new
+            self._remote[pos] = new
             return new
-        if self._config.get("ignore_worker_failures"):
-            logger.warning("rollout worker %d died (%s); going on without it", index, type(err).__name__)
-            self._remote.remove(worker)
-            if not self._remote:
-                raise RuntimeError("every remote rollout worker has died") from err
-            return None
-        raise RuntimeError(f"rollout worker {index} died: {err}") from err
+        logger.warning("rollout worker %d on %s failed (%s); going on without it", index, host, _one_line(err))
+        del self._remote[pos], self._indices[pos]
+        self._where.pop(index, None)
+        if not self._remote:
+            raise WorkerFailure(f"every remote rollout worker has failed; the last, worker {index} on {host}: "
+                                f"{_one_line(err)}", index, host) from err
+        return None
 
     def stop(self) -> None:
         """Stops the local worker and kills the remote actors."""
@@ -320,4 +530,54 @@ class WorkerSet:
                     ray.kill(w)
                 except ray.exceptions.RayError:  # a handle from an ended Ray session: nothing to kill
                     pass
-            self._remote = []
+            self._remote, self._indices = [], []
+        if self._placement_group is not None:
+            from ray.util import remove_placement_group
+
+            remove_placement_group(self._placement_group)
+            self._placement_group = None
+
+
+def _one_line(err: BaseException) -> str:
+    """``"Type: first line"`` of an error (a remote error's own type and message, not Ray's wrapping)."""
+    cause = getattr(err, "cause", None)
+    shown = cause if isinstance(cause, BaseException) else err
+    text = str(shown).strip().splitlines()
+    return f"{type(shown).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def _actor_hex(worker: Any) -> Optional[str]:
+    actor_id = getattr(worker, "_actor_id", None)
+    return actor_id.hex() if actor_id is not None else None
+
+
+_RAY_TASK_ORIGIN = re.compile(r"\(pid=(\d+), ip=([^,\s)]+)(?:, actor_id=([0-9a-f]+))?")
+
+
+def _origin_of(err: Optional[BaseException]) -> tuple:
+    """``(actor hex id, (ip, pid))`` of the first Ray error in ``err``'s chain (either may be None).
+
+    A dead actor's error carries ``actor_id``; a task that raised arrives as Ray's
+    ``RayTaskError(<cause>)``, whose only record of where it ran is its message header
+    ``ray::Class.method() (pid=.., ip=.., actor_id=..)``.
+
+    Examples:
+        >>> _origin_of(RuntimeError("ray::RolloutWorker.sample() (pid=12, ip=10.0.0.3, actor_id=ab12cd)"))
+        ('ab12cd', ('10.0.0.3', 12))
+        >>> _origin_of(ValueError("no origin"))
+        (None, None)
+    """
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        for candidate in (err, getattr(err, "original", None)):
+            if candidate is None:
+                continue
+            actor_id = getattr(candidate, "actor_id", None)
+            if isinstance(actor_id, str):
+                return actor_id, None
+            found = _RAY_TASK_ORIGIN.search(str(candidate))
+            if found:
+                return found.group(3), (found.group(2), int(found.group(1)))
+        err = err.__cause__ or err.__context__
+    return None, None
