@@ -285,11 +285,25 @@ class Trainer(Trainable):
             err = err.__cause__ or err.__context__
         return False
 
+    def _failed_worker_error(self, err: BaseException) -> Optional[BaseException]:
+        """For a worker failure raised by the plan itself (e.g. an async plan's ``ShardError``): a
+        ``WorkerFailure`` naming the worker's index, its host and both settings (None when the
+        error already is one, or names no current worker)."""
+        from rlcore.sampling.worker_set import WorkerFailure
+
+        index = None if isinstance(err, WorkerFailure) else self.workers.index_of_error(err)
+        if index is None:
+            return None
+        failure = WorkerFailure(self.workers.failure_message(index, err), index, self.workers.host_of(index))
+        failure.add_note("A remote rollout worker failed. Set config['recreate_failed_workers'] (replace it) "
+                         "or config['ignore_worker_failures'] (go on without it) to continue training.")
+        return failure
+
     def _try_recover(self, err: BaseException) -> None:
         """Drops or recreates the failing remote workers and rebuilds the execution plan."""
         logger.warning("%s: a rollout worker failed (%s: %s); health-checking the workers", self._name,
                        type(err).__name__, err)
-        failed = self.workers.recover_failed_workers()
+        failed = self.workers.recover_failed_workers(err)
         logger.warning("%s: workers %s failed the check; %d remote workers left; rebuilding the execution plan",
                        self._name, failed, len(self.workers.remote_workers()))
         self.train_exec_impl.shared_metrics.get().stop()  # what the old plan owns (e.g. a learner thread)
@@ -303,6 +317,9 @@ class Trainer(Trainable):
             result = super().train()
         except Exception as err:
             if not self._recovers_workers() and self._worker_failure(err):
+                named = self._failed_worker_error(err)
+                if named is not None:
+                    raise named from err
                 err.add_note("A remote rollout worker failed. Set config['recreate_failed_workers'] (replace it) "
                              "or config['ignore_worker_failures'] (go on without it) to continue training.")
             raise

@@ -175,6 +175,11 @@ COMMON_CONFIG: Dict[str, Any] = {
     "recreate_failed_workers": False,
     # Seconds any Ray call of the WorkerSet may wait.
     "worker_timeout_s": 300.0,
+    # Placement of the remote rollout workers (RLlib 1.x's key): "PACK", "SPREAD", "STRICT_PACK" or
+    # "STRICT_SPREAD". Under Tune, the strategy of the trial's placement group (None = "PACK", as
+    # 1.x); outside Tune, set it to place the workers in a placement group of their own (one
+    # bundle per worker); None = Ray's scheduler places them.
+    "placement_strategy": None,
     # torch / TensorFlow threads of the driver (trainer + local worker) and of each remote rollout
     # worker (rlcore.threads): "auto" = the process's CPUs (num_cpus_for_driver /
     # num_cpus_per_worker, at least 1) capped by (local_)tf_session_args; an int n = n intra- and
@@ -197,6 +202,7 @@ TYPE_UNIONS: Dict[str, tuple] = {
     "input_evaluation": (list, tuple), "monitor": (bool, str), "record_env": (bool, str),
     "shuffle_buffer_size": _NUMBER, "output_max_file_size": _NUMBER,
     "framework_threads_for_driver": (str, int, type(None)), "framework_threads_per_worker": (str, int, type(None)),
+    "placement_strategy": (str, type(None)),
 }
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL")
