@@ -1,0 +1,178 @@
+"""Benchmark: offline I/O (issue #16): JsonWriter / JsonReader rows per second, and what ``output``
+costs the sampler.
+
+1. Rows/s written by :class:`~rlcore.offline.JsonWriter` and read by
+   :class:`~rlcore.offline.JsonReader` (``read_all_files``), with ``obs``/``new_obs`` compressed
+   (the default) and uncompressed, against a plain line loop over the same batches: ``json.dumps``
+   of ``{col: array.tolist()}`` per line to write, ``json.loads`` plus ``np.asarray`` per column
+   to read (the uncompressed file). Two datasets: CartPole batches (a PG worker's real samples,
+   4 floats of obs per row among 19 columns) and the same rows with 84x84 uint8 frames as obs
+   (Atari-sized observations, where compression matters). Goal: JsonReader >= 3x the plain loop.
+2. ``output`` overhead: env steps/s of a PG torch rollout worker (CartPole-v1, 8 envs, 250-step
+   fragments) with ``output`` off and on (compressed, a temporary directory). Goal: <= 10%.
+
+RLlib 2.60's offline reader is not measured: ``ray.rllib`` 2.60 ships in the Ray wheel here but
+does not import (its ``dm-tree`` dependency is not installed), and no side venv exists.
+
+Prints a table and writes ``bench/results/offline.json``.
+
+Usage: ``python bench/offline.py [--batches 40] [--repeats 3] [--samples 40]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+import numpy as np  # noqa: E402
+
+
+def _cartpole_batches(n: int) -> list:
+    import gymnasium as gym
+
+    from rlcore.algorithms.pg import PGTorchPolicy
+    from rlcore.sampling.rollout_worker import RolloutWorker
+
+    w = RolloutWorker(env_creator=lambda ctx: gym.make("CartPole-v1"), policy_spec=PGTorchPolicy,
+                      policy_config={"framework": "torch", "gamma": 0.99, "lr": 1e-3}, rollout_fragment_length=200,
+                      seed=0)
+    out = [w.sample() for _ in range(n)]
+    w.stop()
+    return out
+
+
+def _with_frames(batches: list) -> list:
+    rng = np.random.default_rng(0)
+    out = []
+    for b in batches:
+        c = b.copy()
+        frames = np.zeros((b.count, 84, 84), np.uint8)
+        frames[:, 20:60, 20:60] = rng.integers(0, 4, (b.count, 40, 40), dtype=np.uint8) * 60  # sparse, like a game
+        c["obs"], c["new_obs"] = frames, np.roll(frames, -1, axis=0)
+        out.append(c)
+    return out
+
+
+def _best(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def _plain_write(batches: list, path: str) -> None:
+    with open(path, "w") as f:
+        for b in batches:
+            f.write(json.dumps({"type": "SampleBatch", **{k: np.asarray(v).tolist() for k, v in b.items()}}) + "\n")
+
+
+def _plain_read(path: str) -> int:
+    rows = 0
+    with open(path) as f:
+        for line in f:
+            d = json.loads(line)
+            d.pop("type")
+            cols = {k: np.asarray(v) for k, v in d.items() if k != "infos"}
+            rows += len(cols["t"])
+    return rows
+
+
+def _io_rows(name: str, batches: list, repeats: int) -> list:
+    from rlcore.offline import JsonReader, JsonWriter
+
+    rows = sum(b.count for b in batches)
+    out = []
+    with tempfile.TemporaryDirectory(prefix="bench_offline") as tmp:
+        plain = os.path.join(tmp, "plain.json")
+        w_plain = _best(lambda: _plain_write(batches, plain), repeats)
+        r_plain = _best(lambda: _plain_read(plain), repeats)
+        out.append({"data": name, "codec": "plain json loop", "write_rows_s": rows / w_plain,
+                    "read_rows_s": rows / r_plain, "bytes": os.path.getsize(plain)})
+        for codec, cols in (("JsonWriter/Reader uncompressed", []), ("JsonWriter/Reader compressed", ["obs", "new_obs"])):
+            dirs = []
+
+            def write():
+                dirs.append(os.path.join(tmp, f"{codec.split()[-1]}_{len(dirs)}"))  # a fresh directory each time
+                w = JsonWriter(dirs[-1], compress_columns=cols)
+                for b in batches:
+                    w.write(b)
+                w.close()
+
+            w_time = _best(write, repeats)
+            reader = JsonReader(dirs[-1])
+            r_time = _best(lambda: sum(b.count for b in reader.read_all_files()), repeats)
+            size = sum(os.path.getsize(f) for f in reader.files)
+            out.append({"data": name, "codec": codec, "write_rows_s": rows / w_time, "read_rows_s": rows / r_time,
+                        "bytes": size, "read_vs_plain": r_plain / r_time, "write_vs_plain": w_plain / w_time})
+    return out
+
+
+def _output_overhead(samples: int) -> dict:
+    import gymnasium as gym
+
+    from rlcore.algorithms.pg import PGTorchPolicy
+    from rlcore.offline.io_config import output_creator
+    from rlcore.sampling.rollout_worker import RolloutWorker
+
+    rates = {}
+    with tempfile.TemporaryDirectory(prefix="bench_offline_out") as tmp:
+        for label, creator in (("off", None), ("on", output_creator({"output": tmp,
+                                                                       "output_compress_columns": ["obs", "new_obs"]}))):
+            w = RolloutWorker(env_creator=lambda ctx: gym.make("CartPole-v1"), policy_spec=PGTorchPolicy,
+                              policy_config={"framework": "torch", "gamma": 0.99, "lr": 1e-3}, num_envs=8,
+                              rollout_fragment_length=250, seed=0, output_creator=creator)
+            w.sample()  # warm up
+            best = 0.0
+            for _ in range(3):
+                t = time.perf_counter()
+                steps = sum(w.sample().count for _ in range(samples // 3))
+                best = max(best, steps / (time.perf_counter() - t))
+            rates[label] = best
+            w.stop()
+    return {"steps_s_output_off": rates["off"], "steps_s_output_on": rates["on"],
+            "overhead": 1.0 - rates["on"] / rates["off"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=40)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=30)
+    args = parser.parse_args()
+
+    cartpole = _cartpole_batches(args.batches)
+    rows = _io_rows("CartPole", cartpole, args.repeats) + _io_rows("84x84 frames", _with_frames(cartpole[:10]),
+                                                                     args.repeats)
+    overhead = _output_overhead(args.samples)
+    try:
+        import ray.rllib  # noqa: F401
+        rllib = "importable (not benchmarked)"
+    except ImportError as err:
+        rllib = f"not available: import ray.rllib fails ({type(err).__name__}: {err})"
+
+    print(f"{'data':<14} {'codec':<32} {'write rows/s':>13} {'read rows/s':>12} {'read x plain':>12} {'MB':>7}")
+    for r in rows:
+        print(f"{r['data']:<14} {r['codec']:<32} {r['write_rows_s']:>13,.0f} {r['read_rows_s']:>12,.0f} "
+              f"{r.get('read_vs_plain', 1.0):>12.2f} {r['bytes'] / 1e6:>7.2f}")
+    print(f"output overhead on sampling: {overhead['steps_s_output_off']:,.0f} -> {overhead['steps_s_output_on']:,.0f} "
+          f"steps/s ({100 * overhead['overhead']:.1f}%)")
+    print(f"RLlib 2.60: {rllib}")
+    results = {"io": rows, "output_overhead": overhead, "rllib_2_60": rllib,
+               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                           "load_avg_1m": os.getloadavg()[0]}, "args": vars(args)}
+    out = Path(__file__).parent / "results" / "offline.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
