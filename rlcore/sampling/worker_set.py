@@ -275,7 +275,9 @@ class WorkerSet:
                                f"has {ray.available_resources()} free")
         return pg
 
-    def _make_remote(self, index: int) -> Any:
+    def _make_remote(self, index: int, num_workers: Optional[int] = None) -> Any:
+        """Remote worker ``index``; its ``num_workers`` (EnvContext, IOContext) is ``num_workers``,
+        else the current count of remote workers (a recreated one takes its predecessor's)."""
         cfg = self._config
         environs = {str(k): str(v) for k, v in (cfg.get("extra_python_environs_for_worker") or {}).items()}
         options: Dict[str, Any] = {}
@@ -290,7 +292,7 @@ class WorkerSet:
         res = self._worker_resources()
         cls = RolloutWorker.as_remote(num_cpus=res["num_cpus"], num_gpus=res["num_gpus"], resources=res["resources"],
                                       **options)
-        n = max(len(self._remote), index)
+        n = num_workers if num_workers is not None else max(len(self._remote), index)
         worker = cls.remote(**worker_kwargs(cfg, self._env_creator, self._validate_env, self._policy_class, index, n),
                             log_dir=self._logdir)
         self._where[index] = worker.apply.remote(whereabouts)
@@ -299,8 +301,9 @@ class WorkerSet:
     def add_workers(self, num_workers: int) -> None:
         """Starts ``num_workers`` more remote workers (indices continue from the highest one)."""
         start = max(self._indices, default=0)
+        total = len(self._remote) + num_workers  # each new worker's num_workers is the final count
         for i in range(start + 1, start + num_workers + 1):
-            self._remote.append(self._make_remote(i))
+            self._remote.append(self._make_remote(i, total))
             self._indices.append(i)
 
     def reset(self, new_remote_workers: List[Any]) -> None:

@@ -122,3 +122,18 @@ def test_two_remote_workers_results_come_local_first_then_by_index(ray_session):
         ws.stop()
         for module in (support, this_module):
             ray_session.cloudpickle.unregister_pickle_by_value(module)
+
+
+@pytest.mark.ray
+def test_every_remote_worker_knows_the_worker_count(ray_session):
+    """Each remote worker's env context says how many remote workers there are (RLlib 1.x's
+    ``num_workers``), the first one too (it was told 1 while the others were still being made)."""
+    from rlcore.policy.random_policy import RandomPolicy
+
+    ws = WorkerSet(env_creator=lambda ctx: gym.make("CartPole-v1"), policy_class=RandomPolicy,
+                   trainer_config={"rollout_fragment_length": 5, "num_cpus_per_worker": 0}, num_workers=2)
+    try:
+        counts = ws.foreach_worker(lambda w: (w.worker_index, w.env_context.num_workers))
+    finally:
+        ws.stop()
+    assert counts == [(0, 2), (1, 2), (2, 2)]
