@@ -222,8 +222,9 @@ class UpdatePriorities:
 
     def __call__(self, item: Any) -> Dict[str, Any]:
         samples, info_dict = item
-        self.local_buffer.update_priorities(
-            td_error_priorities(samples, info_dict, self.local_buffer.replay_sequence_length))
+        seq = getattr(self.local_buffer, "replay_sequence_length", 1)  # a user's buffer may have no sequences
+        prio_dict = td_error_priorities(samples, info_dict, seq)
+        self.local_buffer.update_priorities(prio_dict)
         return info_dict
 
 
