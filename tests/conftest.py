@@ -47,6 +47,7 @@ def ray_session():
     import ray
 
     ray.init(
+        address="local",  # a new cluster of this session's own, never one another process started
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,
