@@ -1,0 +1,160 @@
+"""Benchmark (not in CI): memory over a long run, PPO with 2 Ray workers and IMPALA (issue #18).
+
+Each algorithm trains CartPole-v1 (torch, 2 Ray rollout workers) for ``--minutes``; every
+``--interval`` seconds the resident memory of the driver and of each rollout worker process is
+sampled: RSS from ``/proc/<pid>/status`` and PSS from ``/proc/<pid>/smaps_rollup`` when it is
+readable. Per process, the slope of a least-squares line through the samples after the first
+(warm-up) one, in MiB per hour and in % of the mean RSS per hour (goal: under 1% per hour).
+Processes found by pid (``whereabouts()`` of the worker set); a worker recreated mid-run starts a
+new series.
+
+Prints a table and writes ``bench/results/soak.json``.
+
+Usage: ``python bench/soak.py [--minutes 30] [--interval 60] [--algos PPO IMPALA]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+CONFIGS = {
+    "PPO": {"num_workers": 2, "rollout_fragment_length": 200, "train_batch_size": 400, "sgd_minibatch_size": 128,
+            "num_sgd_iter": 4},
+    "IMPALA": {"num_workers": 2, "rollout_fragment_length": 50, "train_batch_size": 500},
+}
+
+
+def memory_kib(pid: int) -> dict:
+    """``{"rss": KiB, "pss": KiB or None}`` of process ``pid`` (None when it is gone).
+
+    Examples:
+        >>> m = memory_kib(os.getpid())
+        >>> m["rss"] > 0
+        True
+    """
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    except (FileNotFoundError, ProcessLookupError, StopIteration):
+        return {"rss": None, "pss": None}
+    pss = None
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            pss = next((int(line.split()[1]) for line in f if line.startswith("Pss:")), None)
+    except (FileNotFoundError, PermissionError, ProcessLookupError):
+        pass
+    return {"rss": rss, "pss": pss}
+
+
+def slope_per_hour(times_s: list, values: list) -> float:
+    """The least-squares slope of ``values`` over ``times_s``, per hour (0 for fewer than 2 points).
+
+    Examples:
+        >>> slope_per_hour([0, 1800, 3600], [100, 101, 102])
+        2.0
+    """
+    n = len(times_s)
+    if n < 2:
+        return 0.0
+    mt, mv = sum(times_s) / n, sum(values) / n
+    var = sum((t - mt) ** 2 for t in times_s)
+    if var == 0:
+        return 0.0
+    return sum((t - mt) * (v - mv) for t, v in zip(times_s, values)) / var * 3600.0
+
+
+def summarize(series: dict) -> list:
+    """One row per process: samples, mean RSS/PSS (MiB), slope (MiB/h and % of RSS per hour), the
+    first sample left out as warm-up when there are more than 2."""
+    rows = []
+    for name, samples in series.items():
+        kept = samples[1:] if len(samples) > 2 else samples
+        t = [s["t"] for s in kept]
+        rss = [s["rss"] / 1024 for s in kept]
+        mean_rss = sum(rss) / len(rss)
+        slope = slope_per_hour(t, rss)
+        pss = [s["pss"] / 1024 for s in kept if s["pss"] is not None]
+        pss_slope = slope_per_hour([s["t"] for s in kept if s["pss"] is not None], pss) if len(pss) == len(kept) else None
+        rows.append({"process": name, "samples": len(samples), "rss_mib": round(mean_rss, 1),
+                     "pss_mib": round(sum(pss) / len(pss), 1) if pss else None,
+                     "rss_slope_mib_per_h": round(slope, 2), "rss_slope_pct_per_h": round(100 * slope / mean_rss, 2),
+                     "pss_slope_mib_per_h": round(pss_slope, 2) if pss_slope is not None else None})
+    return rows
+
+
+def soak(algo: str, minutes: float, interval: float) -> dict:
+    from rlcore.registry import get_trainer_class
+
+    config = {"env": "CartPole-v1", "framework": "torch", "model": {"fcnet_hiddens": [64, 64]}, "seed": 0,
+              "log_sys_usage": False, "recreate_failed_workers": True, **CONFIGS[algo]}
+    logdir = tempfile.mkdtemp(prefix=f"soak-{algo}-")
+
+    class DirLogger:
+        def __init__(self, _config):
+            self.logdir = logdir
+
+    trainer = get_trainer_class(algo)(config=config, logger_creator=DirLogger)
+    series: dict = {}
+    start = time.perf_counter()
+    next_sample, iterations, result = start, 0, {}
+    try:
+        while True:
+            now = time.perf_counter()
+            if now >= next_sample:
+                pids = {"driver": os.getpid()}
+                pids.update({f"worker {i} (pid {w['pid']})": w["pid"] for i, w in trainer.workers.whereabouts().items()})
+                for name, pid in pids.items():
+                    mem = memory_kib(pid)
+                    if mem["rss"] is not None:
+                        series.setdefault(name, []).append({"t": now - start, **mem})
+                next_sample += interval
+            if now - start >= minutes * 60:
+                break
+            result = trainer.train()
+            iterations += 1
+    finally:
+        trainer.stop()
+    return {"algo": algo, "minutes": minutes, "interval_s": interval, "iterations": iterations,
+            "timesteps_total": result.get("timesteps_total"), "processes": summarize(series), "series": series}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0, help="run length per algorithm")
+    parser.add_argument("--interval", type=float, default=60.0, help="seconds between memory samples")
+    parser.add_argument("--algos", nargs="+", default=["PPO", "IMPALA"], choices=sorted(CONFIGS))
+    parser.add_argument("--out", default=str(Path(__file__).with_name("results") / "soak.json"))
+    args = parser.parse_args()
+
+    import ray
+
+    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)
+    runs = [soak(algo, args.minutes, args.interval) for algo in args.algos]
+    ray.shutdown()
+
+    print(f"{'algo':7} {'process':24} {'n':>3} {'RSS MiB':>8} {'PSS MiB':>8} {'MiB/h':>7} {'%RSS/h':>7}")
+    for run in runs:
+        for row in run["processes"]:
+            pss = f"{row['pss_mib']:8.1f}" if row["pss_mib"] is not None else f"{'-':>8}"
+            print(f"{run['algo']:7} {row['process']:24} {row['samples']:3d} {row['rss_mib']:8.1f} {pss} "
+                  f"{row['rss_slope_mib_per_h']:7.2f} {row['rss_slope_pct_per_h']:7.2f}")
+        print(f"{run['algo']:7} {run['iterations']} iterations, {run['timesteps_total']} env steps in "
+              f"{run['minutes']} min")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"machine": platform.platform(), "cpus": os.cpu_count(), "runs": runs}, indent=1))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
