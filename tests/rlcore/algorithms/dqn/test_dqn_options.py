@@ -1,21 +1,13 @@
 """Every RLlib 1.x DQN option combination trains: dueling x double_q x n_step x prioritized_replay x noisy
-x num_atoms > 1, covered pairwise (every pair of settings of any two options appears in some row; the
-last row switches everything on), each for 2 iterations in torch and in TF2 (traced); explorations too."""
+x num_atoms > 1, all 64 of them, each for 2 iterations in torch and in TF2 (traced); explorations too."""
 
+import itertools
 import math
 
 import pytest
 
-#            dueling double_q n_step prioritized noisy num_atoms
-COMBOS = [(False, False, 1, False, False, 1),
-          (False, False, 3, True, True, 11),
-          (False, True, 1, False, True, 11),
-          (False, True, 3, True, False, 11),
-          (True, False, 1, True, True, 1),
-          (True, False, 3, False, True, 1),
-          (True, True, 1, True, False, 11),
-          (True, True, 3, False, False, 1),
-          (True, True, 3, True, True, 11)]
+#           dueling double_q n_step prioritized noisy num_atoms
+COMBOS = list(itertools.product((False, True), (False, True), (1, 3), (False, True), (False, True), (1, 11)))
 
 
 def _ids(c):
