@@ -261,7 +261,7 @@ class TorchPolicy(Policy):
         if prev_reward_batch is not None:
             input_dict[Columns.PREV_REWARDS] = self._tensor(np.asarray(prev_reward_batch, dtype=np.float32))
         if self._state_struct is not None and state_batches:
-            return input_dict, self._model_state([self._tensor(s) for s in self._state_struct.to_leaves(state_batches)])
+            return input_dict, self._state_struct.nest([self._tensor(s) for s in self._state_struct.to_leaves(state_batches)])
         return input_dict, [self._tensor(s) for s in (state_batches or [])]
 
     def _model_state(self, state: List[Any]) -> List[Any]:

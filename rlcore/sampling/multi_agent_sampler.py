@@ -421,7 +421,7 @@ class MultiAgentSampler:
                 self._reset_env(i)
             self._started = True
         truncate = w.batch_mode == "truncate_episodes"
-        target = w.fragment_length_per_env * (self.num_envs if isinstance(self._envs, _EnvCopies) else w.num_envs)
+        target = w.fragment_length_per_env * w.num_envs
         env_steps = 0
         if truncate:  # exactly the target in env steps, or at least it in agent steps (count_steps_by)
             by_agent = w.count_steps_by == "agent_steps"
@@ -512,8 +512,9 @@ class MultiAgentSampler:
             return 0
         idx = np.fromiter((i for i, _ in stepped), np.int64, len(stepped))
         self._ep_len[idx] += 1
-        limits = self._limits.apply(np.array([bool(r[2].get(_ALL)) for _, r in stepped]),
-                                    np.array([bool(r[3].get(_ALL)) for _, r in stepped]), self._ep_len[idx])
+        term_all = np.array([bool(r[2].get(_ALL)) for _, r in stepped])
+        trunc_all = np.array([bool(r[3].get(_ALL)) for _, r in stepped])
+        limits = self._limits.apply(term_all, trunc_all, self._ep_len[idx])
         completions: Dict[str, list] = defaultdict(list)
         starts: Dict[str, list] = defaultdict(list)
         for k, (i, result) in enumerate(stepped):
@@ -525,9 +526,8 @@ class MultiAgentSampler:
             self._book.step(self._episodes[i], self._envs.ids[i])
         for k in np.flatnonzero(limits.done).tolist():
             i, result = stepped[k]
-            own_end = bool(result[2].get(_ALL)) or bool(result[3].get(_ALL))
             self._end_episode(i, soft=limits.soft is not None and bool(limits.soft[k]), obs=result[0],
-                              cut=not own_end)
+                              cut=not (term_all[k] or trunc_all[k]))
         return len(stepped)
 
     def _add_envs(self, n: int) -> None:
