@@ -393,20 +393,15 @@ class RolloutWorker(ParallelIteratorWorker):
     def sample(self) -> SampleBatch | MultiAgentBatch:
         """Collects ``rollout_fragment_length * num_envs`` rows (truncate mode) and postprocesses them;
         with an input reader, returns what it reads instead (:meth:`_read_input`)."""
+        batch = self._read_input() if self.input_reader is not None else self.sample_env()
+        self.callbacks.on_sample_end(worker=self, samples=batch)
+        if self.output_writer is not None:
+            self.output_writer.write(batch)
         if self.input_reader is not None:
-            batch = self._read_input()
-            self.callbacks.on_sample_end(worker=self, samples=batch)
-            if self.output_writer is not None:
-                self.output_writer.write(batch)
             for estimator in self.reward_estimators:
                 estimator.process(batch)
             if self._simulate:
                 self.sample_env()  # "simulation": only the episode metrics of the env are kept
-            return batch
-        batch = self.sample_env()
-        self.callbacks.on_sample_end(worker=self, samples=batch)
-        if self.output_writer is not None:
-            self.output_writer.write(batch)
         return batch
 
     def sample_env(self) -> SampleBatch | MultiAgentBatch:
