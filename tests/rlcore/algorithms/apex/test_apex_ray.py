@@ -4,6 +4,7 @@ come back to it, weights are pushed every max_weight_sync_delay steps, per-worke
 exact |td_error| + eps on a Ray shard, stop() leaves no actor or thread; and a learning run."""
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -26,6 +27,16 @@ class DirLogger:
 
 def live_actor_classes(ray):
     return sorted(a["ActorClassName"] for a in ray._private.state.actors().values() if a["State"] == "ALIVE")
+
+
+def settled_actor_classes(ray, expected, timeout_s=15.0):
+    """The live actor classes, once they equal ``expected`` or ``timeout_s`` has passed."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        classes = live_actor_classes(ray)
+        if classes == expected or time.monotonic() > deadline:
+            return classes
+        time.sleep(0.1)
 
 
 def apex_threads():
@@ -54,7 +65,8 @@ def run(ray_mod, tmp_path_factory):
         out["threads_running"] = len(apex_threads())
     finally:
         trainer.stop()
-    out["actors_after"] = live_actor_classes(ray_mod)
+    # ray.kill is asynchronous: the killed actors leave Ray's actor table shortly after stop() returns
+    out["actors_after"] = settled_actor_classes(ray_mod, actors_before)
     out["threads_after"] = len(apex_threads())
     return out
 
