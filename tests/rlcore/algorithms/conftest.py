@@ -42,3 +42,20 @@ def small_config():
 def train_until():
     """``train_until(trainer, reward, max_seconds) -> last result`` (stops the trainer)."""
     return _train_until
+
+
+def _settled_actor_classes(ray, expected, timeout_s=15.0):
+    """Ray's live actor class names, once they equal ``expected`` (sorted) or ``timeout_s`` passed:
+    ``ray.kill`` is asynchronous, so killed actors leave the actor table shortly after ``stop()``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        classes = sorted(a["ActorClassName"] for a in ray._private.state.actors().values() if a["State"] == "ALIVE")
+        if classes == expected or time.monotonic() > deadline:
+            return classes
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def settled_actor_classes():
+    """``settled_actor_classes(ray, expected) -> live actor classes`` (see ``_settled_actor_classes``)."""
+    return _settled_actor_classes

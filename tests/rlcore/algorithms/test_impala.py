@@ -183,7 +183,7 @@ def test_two_workers_broadcast_weights_every_broadcast_interval_batches(ray_sess
 
 
 @pytest.mark.ray
-def test_tree_aggregation_gathers_through_an_aggregation_actor(ray_session, small_config):
+def test_tree_aggregation_gathers_through_an_aggregation_actor(ray_session, small_config, settled_actor_classes):
     config = plan_config(small_config, num_workers=2, num_cpus_per_worker=0.5, num_aggregation_workers=1)
     trainer = ImpalaTrainer(config=config)
     try:
@@ -194,25 +194,27 @@ def test_tree_aggregation_gathers_through_an_aggregation_actor(ray_session, smal
     info = result["info"]
     assert info["num_steps_sampled"] >= 500 and 0 < info["num_steps_trained"] <= info["num_steps_sampled"]
     assert info["num_weight_broadcasts"] > 0
-    assert "AggregatorWorker" not in live_actor_classes(ray_session)
+    assert "AggregatorWorker" not in settled_actor_classes(ray_session, [c for c in live_actor_classes(ray_session)
+                                                                         if c != "AggregatorWorker"])
 
 
 @pytest.mark.ray
-def test_stop_leaves_no_thread_or_actor_behind(ray_session, small_config, tmp_path):
+def test_stop_leaves_no_thread_or_actor_behind(ray_session, small_config, tmp_path, settled_actor_classes):
     def make():
         return ImpalaTrainer(config=plan_config(small_config, num_workers=2),
                              logger_creator=lambda config: DirLogger(tmp_path))
 
+    initial = live_actor_classes(ray_session)
     warmup = make()  # Ray's own client threads start with the first remote call
     warmup.train()
     warmup.stop()
-    threads_before, actors_before = threading.active_count(), live_actor_classes(ray_session)
+    threads_before, actors_before = threading.active_count(), settled_actor_classes(ray_session, initial)
     trainer = make()
     trainer.train()
     assert len(live_actor_classes(ray_session)) == len(actors_before) + 2
     trainer.stop()
     assert threading.active_count() == threads_before
-    assert live_actor_classes(ray_session) == actors_before
+    assert settled_actor_classes(ray_session, actors_before) == actors_before
 
 
 @pytest.mark.ray

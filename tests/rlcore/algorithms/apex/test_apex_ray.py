@@ -4,7 +4,6 @@ come back to it, weights are pushed every max_weight_sync_delay steps, per-worke
 exact |td_error| + eps on a Ray shard, stop() leaves no actor or thread; and a learning run."""
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -29,22 +28,12 @@ def live_actor_classes(ray):
     return sorted(a["ActorClassName"] for a in ray._private.state.actors().values() if a["State"] == "ALIVE")
 
 
-def settled_actor_classes(ray, expected, timeout_s=15.0):
-    """The live actor classes, once they equal ``expected`` or ``timeout_s`` has passed."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        classes = live_actor_classes(ray)
-        if classes == expected or time.monotonic() > deadline:
-            return classes
-        time.sleep(0.1)
-
-
 def apex_threads():
     return [t for t in threading.enumerate() if t.name == "rlcore-apex-learner" and t.is_alive()]
 
 
 @pytest.fixture(scope="module")
-def run(ray_mod, tmp_path_factory):
+def run(ray_mod, tmp_path_factory, settled_actor_classes):
     """Two iterations of a small Ape-X, everything read before and after stop()."""
     config = dict(env="CartPole-v1", framework="torch", num_workers=2, seed=0, min_iter_time_s=0,
                   timesteps_per_iteration=300, learning_starts=100, train_batch_size=32, buffer_size=2000,
