@@ -71,7 +71,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["APEX_DEFAULT_CONFIG", "ApexTrainer", "ApexLearnerThread", "ApexReplayActor", "ApexMetrics",
            "UpdateWorkerWeights", "UpdateReplayPriorities", "create_replay_actors", "execution_plan",
-           "merge_apex_config", "validate_config", "LEARNER_QUEUE_MAX_SIZE", "NUM_WEIGHT_SYNCS"]
+           "merge_apex_config", "validate_config", "validate_apex_keys", "LEARNER_QUEUE_MAX_SIZE", "NUM_WEIGHT_SYNCS"]
 
 #: In-queue capacity of the Ape-X learner thread (RLlib 1.x's ``LEARNER_QUEUE_MAX_SIZE``).
 LEARNER_QUEUE_MAX_SIZE = 16
@@ -133,7 +133,18 @@ def _check_positive_int(name: str, value: Any) -> None:
 
 
 def validate_config(config: Dict[str, Any]) -> None:
-    """DQN's checks plus Ape-X's: ``num_gpus <= 1`` (RLlib 1.x), the ``optimizer`` sharding keys.
+    """DQN's checks plus Ape-X's (:func:`validate_apex_keys`).
+
+    Raises:
+        ValueError: Naming the key, its value and what was expected.
+    """
+    validate_apex_keys(config)
+    validate_dqn_config(config)
+
+
+def validate_apex_keys(config: Dict[str, Any]) -> None:
+    """Ape-X's own checks, whatever the policy (DQN, or DDPG for Ape-X DDPG): ``num_gpus <= 1``
+    (RLlib 1.x) and the ``optimizer`` sharding keys.
 
     Raises:
         ValueError: Naming the key, its value and what was expected.
@@ -146,7 +157,6 @@ def validate_config(config: Dict[str, Any]) -> None:
         if key not in optimizer:
             raise ValueError(f"optimizer.{key} is missing: expected an int >= 1 (optimizer={optimizer!r})")
         _check_positive_int(f"optimizer.{key}", optimizer[key])
-    validate_dqn_config(config)
 
 
 class ApexReplayActor(QReplayBuffer, ReplayActor):
