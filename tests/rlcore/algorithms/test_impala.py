@@ -7,6 +7,7 @@ import pytest
 
 from rlcore.algorithms.impala import DEFAULT_CONFIG, ImpalaTrainer, get_policy_class, validate_config
 from rlcore.ops.learner_thread import LearnerThreadError
+from tests.rlcore.algorithms.conftest import _small_config
 
 WAIT_S = 60
 
@@ -161,30 +162,79 @@ def test_stop_joins_the_learner_thread(small_config, tmp_path):
 
 
 # -- remote workers (Ray) --------------------------------------------------------------------------
+#
+# Each 2-worker trainer costs two worker processes (several seconds each on a loaded 2-core box), so
+# the 2-worker checks share two runs, made once per module and stopped before any test reads them:
+# - ``ignore_run``: broadcast_interval=3 and ignore_worker_failures; two iterations (the broadcast
+#   checks), then one worker is killed and two more iterations run (the failure checks);
+# - ``recreate_run``: recreate_failed_workers, made after ``ignore_run`` stopped (so Ray's client
+#   threads already exist); the same kill, then ``stop()``, with Python threads and Ray actors
+#   counted before the trainer was made and after it stopped (a recreated worker must go too).
+
+
+def _kill_one_worker_and_train(ray, trainer, run):
+    """Records ``first`` (already in ``run``), kills a remote worker, records ``second`` and ``third``."""
+    run["victim"] = trainer.workers.remote_workers()[0]
+    ray.kill(run["victim"])
+    run["second"] = trainer.train()
+    run["third"] = trainer.train()
+    run["learners"] = [t for t in threading.enumerate() if t.name == "rlcore-learner" and t.is_alive()]
+    run["remote_workers_after"] = list(trainer.workers.remote_workers())
+
+
+@pytest.fixture(scope="module")
+def ignore_run(ray_session):
+    config = plan_config(_small_config, num_workers=2, broadcast_interval=3, timesteps_per_iteration=1000,
+                         ignore_worker_failures=True)
+    trainer = ImpalaTrainer(config=config)
+    run = {}
+    try:
+        run["broadcast_results"] = [trainer.train() for _ in range(2)]
+        run["remote_timesteps"] = ray_session.get(
+            [w.apply.remote(lambda w: w.global_vars["timestep"]) for w in trainer.workers.remote_workers()],
+            timeout=WAIT_S)
+        run["first"] = run["broadcast_results"][-1]
+        _kill_one_worker_and_train(ray_session, trainer, run)
+    finally:
+        trainer.stop()
+    return run
+
+
+@pytest.fixture(scope="module")
+def recreate_run(ray_session, ignore_run, tmp_path_factory, settled_actor_classes):
+    # ignore_run (made and stopped first) is the warm-up: Ray's client threads start with the first remote call.
+    run = {"threads_before": threading.active_count(),
+           "actors_before": settled_actor_classes(ray_session, live_actor_classes(ray_session))}
+    logdir = tmp_path_factory.mktemp("impala_recreate")
+    trainer = ImpalaTrainer(config=plan_config(_small_config, num_workers=2, recreate_failed_workers=True),
+                            logger_creator=lambda config: DirLogger(logdir))
+    try:
+        run["first"] = trainer.train()
+        run["actors_while_training"] = live_actor_classes(ray_session)
+        _kill_one_worker_and_train(ray_session, trainer, run)
+        run["actors_after_recreation"] = live_actor_classes(ray_session)
+    finally:
+        trainer.stop()
+    run["threads_after"] = threading.active_count()
+    run["actors_after"] = settled_actor_classes(ray_session, run["actors_before"])
+    return run
 
 
 @pytest.mark.ray
-def test_two_workers_broadcast_weights_every_broadcast_interval_batches(ray_session, small_config):
-    config = plan_config(small_config, num_workers=2, broadcast_interval=3, timesteps_per_iteration=1000)
-    trainer = ImpalaTrainer(config=config)
-    try:
-        results = [trainer.train() for _ in range(2)]
-        remote_timesteps = ray_session.get(
-            [w.apply.remote(lambda w: w.global_vars["timestep"]) for w in trainer.workers.remote_workers()],
-            timeout=WAIT_S)
-    finally:
-        trainer.stop()
+def test_two_workers_broadcast_weights_every_broadcast_interval_batches(ignore_run):
+    results = ignore_run["broadcast_results"]
     info = results[-1]["info"]
     batches_enqueued = info["num_steps_sampled"] // 100
     assert 0 < info["num_weight_broadcasts"] <= batches_enqueued // 3 + 1
     assert info["num_steps_trained"] <= info["num_steps_sampled"]
     assert results[-1]["num_healthy_workers"] == 2
-    assert all(0 < t <= info["num_steps_sampled"] for t in remote_timesteps)
+    assert all(0 < t <= info["num_steps_sampled"] for t in ignore_run["remote_timesteps"])
 
 
 @pytest.mark.ray
 def test_tree_aggregation_gathers_through_an_aggregation_actor(ray_session, small_config, settled_actor_classes):
-    config = plan_config(small_config, num_workers=2, num_cpus_per_worker=0.5, num_aggregation_workers=1)
+    # One rollout worker behind the one aggregation actor: the aggregation path without a second worker process.
+    config = plan_config(small_config, num_workers=1, num_cpus_per_worker=0.5, num_aggregation_workers=1)
     trainer = ImpalaTrainer(config=config)
     try:
         assert "AggregatorWorker" in live_actor_classes(ray_session)
@@ -199,43 +249,24 @@ def test_tree_aggregation_gathers_through_an_aggregation_actor(ray_session, smal
 
 
 @pytest.mark.ray
-def test_stop_leaves_no_thread_or_actor_behind(ray_session, small_config, tmp_path, settled_actor_classes):
-    def make():
-        return ImpalaTrainer(config=plan_config(small_config, num_workers=2),
-                             logger_creator=lambda config: DirLogger(tmp_path))
-
-    initial = live_actor_classes(ray_session)
-    warmup = make()  # Ray's own client threads start with the first remote call
-    warmup.train()
-    warmup.stop()
-    threads_before, actors_before = threading.active_count(), settled_actor_classes(ray_session, initial)
-    trainer = make()
-    trainer.train()
-    assert len(live_actor_classes(ray_session)) == len(actors_before) + 2
-    trainer.stop()
-    assert threading.active_count() == threads_before
-    assert settled_actor_classes(ray_session, actors_before) == actors_before
+def test_stop_leaves_no_thread_or_actor_behind(recreate_run):
+    # Two more actors while training, also after one was killed and recreated; none and no thread after stop().
+    assert len(recreate_run["actors_while_training"]) == len(recreate_run["actors_before"]) + 2
+    assert len(recreate_run["actors_after_recreation"]) == len(recreate_run["actors_before"]) + 2
+    assert recreate_run["threads_after"] == recreate_run["threads_before"]
+    assert recreate_run["actors_after"] == recreate_run["actors_before"]
 
 
 @pytest.mark.ray
 @pytest.mark.parametrize("setting", ["ignore_worker_failures", "recreate_failed_workers"])
-def test_a_dead_worker_is_dropped_or_recreated_and_counters_go_on(ray_session, small_config, setting):
-    config = plan_config(small_config, num_workers=2, **{setting: True})
-    trainer = ImpalaTrainer(config=config)
-    try:
-        first = trainer.train()
-        victim = trainer.workers.remote_workers()[0]
-        ray_session.kill(victim)
-        second = trainer.train()
-        third = trainer.train()
-        learners = [t for t in threading.enumerate() if t.name == "rlcore-learner" and t.is_alive()]
-    finally:
-        trainer.stop()
-    assert victim not in trainer.workers.remote_workers() or not trainer.workers.remote_workers()
+def test_a_dead_worker_is_dropped_or_recreated_and_counters_go_on(request, setting):
+    run = request.getfixturevalue("ignore_run" if setting == "ignore_worker_failures" else "recreate_run")
+    first, second, third = run["first"], run["second"], run["third"]
+    assert run["victim"] not in run["remote_workers_after"] or not run["remote_workers_after"]
     assert second["num_healthy_workers"] == (1 if setting == "ignore_worker_failures" else 2)
     for before, after in ((first, second), (second, third)):
         assert after["info"]["num_steps_sampled"] > before["info"]["num_steps_sampled"]
         assert after["info"]["num_steps_trained"] >= before["info"]["num_steps_trained"]
         assert after["info"]["num_steps_trained"] <= after["info"]["num_steps_sampled"]
         assert after["info"]["num_steps_sampled"] % 50 == 0  # whole fragments: health-check samples not counted
-    assert len(learners) == 1  # the old plan's learner was stopped when the plan was rebuilt
+    assert len(run["learners"]) == 1  # the old plan's learner was stopped when the plan was rebuilt
