@@ -1,8 +1,6 @@
 """The Ray Data reader (issue #16): Parquet and JSON lines give the batches JsonReader gives, each
 worker streams its share of the files, and MARWIL fed by 2 Ray workers from Parquet learns."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -12,31 +10,9 @@ from rlcore.offline.dataset_reader import DatasetReader, write_parquet
 
 
 @pytest.fixture(scope="module")
-def expert_json(tmp_path_factory):
-    """PPO (torch) trained to 150, then a PPO run with ``output`` writes its complete episodes."""
-    from rlcore.algorithms.ppo import PPOTrainer
-
-    base = dict(env="CartPole-v1", framework="torch", num_workers=0, seed=0, min_iter_time_s=0, log_sys_usage=False,
-                model={"fcnet_hiddens": [64, 64]}, num_envs_per_worker=8, rollout_fragment_length=250,
-                train_batch_size=2000, sgd_minibatch_size=128, num_sgd_iter=6, lr=3e-4, vf_loss_coeff=0.01)
-    trainer = PPOTrainer(config=base)
-    start = time.perf_counter()
-    try:
-        while trainer.train()["episode_reward_mean"] < 150 and time.perf_counter() - start < 120:
-            pass
-        weights = trainer.get_weights()
-    finally:
-        trainer.stop()
-    out = tmp_path_factory.mktemp("ppo_json")
-    writer = PPOTrainer(config=dict(base, output=str(out), lr=0.0, batch_mode="complete_episodes",
-                                    rollout_fragment_length=100, output_max_file_size=200_000))
-    try:
-        writer.set_weights(weights)
-        for _ in range(2):
-            writer.train()
-    finally:
-        writer.stop()
-    return str(out)
+def expert_json(ppo_expert_json):
+    """The session's PPO expert data (tests/rlcore/conftest.py): several JSON-lines files."""
+    return ppo_expert_json
 
 
 @pytest.fixture(scope="module")

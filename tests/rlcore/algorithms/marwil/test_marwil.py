@@ -13,32 +13,9 @@ MIN_REWARD = 70.0
 
 
 @pytest.fixture(scope="module")
-def expert_data(tmp_path_factory):
-    """PPO trained to a return of 150 (torch), then a PPO run with ``output`` writes ~5000 steps of
-    complete episodes with its weights."""
-    from rlcore.algorithms.ppo import PPOTrainer
-
-    base = dict(env="CartPole-v1", framework="torch", num_workers=0, seed=0, min_iter_time_s=0, log_sys_usage=False,
-                model={"fcnet_hiddens": [64, 64]}, num_envs_per_worker=8, rollout_fragment_length=250,
-                train_batch_size=2000, sgd_minibatch_size=128, num_sgd_iter=6, lr=3e-4, vf_loss_coeff=0.01)
-    trainer = PPOTrainer(config=base)
-    start = time.perf_counter()
-    try:
-        while trainer.train()["episode_reward_mean"] < 150 and time.perf_counter() - start < 120:
-            pass
-        weights = trainer.get_weights()
-    finally:
-        trainer.stop()
-    out = tmp_path_factory.mktemp("cartpole_ppo_out")
-    writer = PPOTrainer(config=dict(base, output=str(out), lr=0.0, batch_mode="complete_episodes",
-                                    rollout_fragment_length=100))
-    try:
-        writer.set_weights(weights)
-        for _ in range(2):
-            writer.train()
-    finally:
-        writer.stop()
-    return str(out)
+def expert_data(ppo_expert_json):
+    """~4000 steps of complete episodes a PPO expert (return >= 150) wrote (tests/rlcore/conftest.py)."""
+    return ppo_expert_json
 
 
 def _learns(cls, framework, data, **extra):
