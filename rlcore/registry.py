@@ -6,7 +6,7 @@ algorithm under a name. An unknown name is an error naming the closest known one
 
 Examples:
     >>> sorted(n for n in trainer_names() if n in BUILTIN_TRAINERS)
-    ['A2C', 'A3C', 'APEX', 'APPO', 'BC', 'DDPG', 'DQN', 'IMPALA', 'MARWIL', 'PG', 'PPO', 'SAC', 'SimpleQ', 'TD3']
+    ['A2C', 'A3C', 'APEX', 'APEX_DDPG', 'APPO', 'BC', 'DDPG', 'DQN', 'IMPALA', 'MARWIL', 'PG', 'PPO', 'SAC', 'SimpleQ', 'TD3']
     >>> get_trainer_class("PP0")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -33,6 +33,7 @@ BUILTIN_TRAINERS: Dict[str, Tuple[str, str]] = {
     "SAC": ("rlcore.algorithms.sac", "SACTrainer"),
     "DDPG": ("rlcore.algorithms.ddpg", "DDPGTrainer"),
     "TD3": ("rlcore.algorithms.ddpg", "TD3Trainer"),
+    "APEX_DDPG": ("rlcore.algorithms.ddpg", "ApexDDPGTrainer"),
     "MARWIL": ("rlcore.algorithms.marwil", "MARWILTrainer"),
     "BC": ("rlcore.algorithms.marwil", "BCTrainer"),
 }
