@@ -13,7 +13,8 @@ import numpy as np
 cimport cython
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from libc.stdint cimport int64_t, uint8_t
-from libc.math cimport INFINITY
+from libc.math cimport INFINITY, pow
+from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memmove
 
 from c_kernels cimport (
@@ -21,10 +22,12 @@ from c_kernels cimport (
     rl_discount_cumsum,
     rl_gae,
     rl_ppo_categorical,
+    rl_is_weights,
     rl_tree_find_prefixsum,
     rl_tree_reduce,
     rl_tree_sample,
     rl_tree_update,
+    rl_tree_update_pair,
     rl_vtrace,
 )
 
@@ -32,5 +35,6 @@ include "checks.pxi"
 include "returns.pxi"
 include "segment_tree.pxi"
 include "ring.pxi"
+include "replay.pxi"
 include "collector.pxi"
 include "losses.pxi"

@@ -20,6 +20,10 @@ cdef extern from "rl_kernels.h" nogil:
                                const double *prefixsums, Py_ssize_t k, int64_t *out)
     int rl_tree_sample(const double *tree, Py_ssize_t size, Py_ssize_t capacity,
                        const double *uniforms, Py_ssize_t k, int64_t *out, double *probs)
+    int rl_tree_update_pair(double *sum, double *mn, Py_ssize_t size, const int64_t *idxs,
+                            const double *vals, Py_ssize_t k)
+    void rl_is_weights(const double *sum, const double *mn, Py_ssize_t size, const int64_t *idxs,
+                       Py_ssize_t k, double beta, float *weights)
 
 cdef extern from "loss_kernels.h" nogil:
     Py_ssize_t rl_ppo_categorical(const float *logits, const float *logits_old, const int64_t *actions,

@@ -238,4 +238,47 @@ static inline int rl_tree_sample(const double *tree, ptrdiff_t size, ptrdiff_t c
     return 0;
 }
 
+/* Sets leaf idxs[q] of a sum tree and of a min tree of the same `size` to vals[q] (the last write
+ * of a repeated index wins), then recomputes the ancestors of every written leaf one level at a
+ * time, both trees together: a prefetch pass puts a whole level's parent loads in flight, so the
+ * cache misses of the k paths overlap instead of being paid one path after another. The final
+ * trees equal those of rl_tree_update on each (every ancestor is recomputed after its children are
+ * final). Returns -1 when out of memory. */
+static inline int rl_tree_update_pair(double *sum, double *mn, ptrdiff_t size, const int64_t *idxs,
+                                      const double *vals, ptrdiff_t k) {
+    ptrdiff_t stack_nodes[256];
+    ptrdiff_t *node = k <= 256 ? stack_nodes : (ptrdiff_t *)malloc((size_t)k * sizeof(ptrdiff_t));
+    if (!node) return -1;
+    for (ptrdiff_t q = 0; q < k; ++q) {
+        node[q] = size + (ptrdiff_t)idxs[q];
+        sum[node[q]] = vals[q];
+        mn[node[q]] = vals[q];
+    }
+    for (ptrdiff_t width = size; width > 1; width >>= 1) {
+        for (ptrdiff_t q = 0; q < k; ++q) {
+            node[q] >>= 1;
+            __builtin_prefetch(&sum[node[q]], 1);
+            __builtin_prefetch(&mn[node[q]], 1);
+        }
+        for (ptrdiff_t q = 0; q < k; ++q) {
+            const ptrdiff_t n = node[q];
+            sum[n] = rl_op_sum(sum[2 * n], sum[2 * n + 1]);
+            mn[n] = rl_op_min(mn[2 * n], mn[2 * n + 1]);
+        }
+    }
+    if (node != stack_nodes) free(node);
+    return 0;
+}
+
+/* Importance weights of prioritized replay for leaves `idxs` of a sum tree and its min tree:
+ * w = (P(i) / P_min) ** -beta with P(i) = leaf / total and P_min = min leaf / total, i.e.
+ * (N P(i)) ** -beta over the largest possible weight (N P_min) ** -beta; all in (0, 1]. */
+static inline void rl_is_weights(const double *sum, const double *mn, ptrdiff_t size,
+                                 const int64_t *idxs, ptrdiff_t k, double beta, float *weights) {
+    const double total = sum[1];
+    const double p_min = mn[1] / total;
+    for (ptrdiff_t q = 0; q < k; ++q)
+        weights[q] = (float)pow((sum[size + idxs[q]] / total) / p_min, -beta);
+}
+
 #endif /* RLCORE_KERNELS_H */

@@ -44,6 +44,9 @@ adjust_nstep = impl.adjust_nstep
 SumSegmentTree = impl.SumSegmentTree
 MinSegmentTree = impl.MinSegmentTree
 ring_insert = impl.ring_insert
+replay_add = impl.replay_add
+replay_sample = impl.replay_sample
+replay_update = impl.replay_update
 ppo_categorical_loss = impl.ppo_categorical_loss
 
 

@@ -94,6 +94,36 @@ class MinSegmentTree(_SegmentTree):
     """Min tree over ``capacity`` leaves, all ``+inf`` at start."""
     def min(self, start: int = 0, end: int | None = None) -> float: ...
 
+def replay_add(
+    dests: Sequence[np.ndarray],
+    srcs: Sequence[np.ndarray],
+    start: int,
+    sum_tree: SumSegmentTree | None = None,
+    min_tree: MinSegmentTree | None = None,
+    value: float = 0.0,
+) -> int:
+    """One prioritized-replay add: ``ring_insert(dests[c], srcs[c], start)`` for every column and, when
+    the trees are given (same capacity as ``dests``' rows), every kept row's leaf set to ``value``
+    (finite, >= 0) in both. Returns the number of rows in ``srcs``, or -1 with nothing written when a
+    column does not fit as is (another dtype or row shape, not C-contiguous, unequal row counts):
+    the caller's general path then casts or raises. ``dests`` must be numeric, writable and
+    C-contiguous with equal row counts. The parent nodes of all written leaves are recomputed one
+    tree level at a time for both trees together, so their cache misses overlap."""
+
+def replay_sample(sum_tree: SumSegmentTree, min_tree: MinSegmentTree, uniforms: f64, beta: float) -> tuple[i64, NDArray[np.float32]]:
+    """Proportional sampling with importance weights in one call: for uniforms in ``[0, 1)`` the slots
+    ``find_prefixsum_idx(u * total)`` and float32 weights ``(P(i) / P_min) ** -beta`` (``P(i)`` the
+    slot's leaf over the total, ``P_min`` the min tree's minimum over the total; so in ``(0, 1]``).
+    Raises ``ValueError`` when the sum tree has no mass."""
+
+def replay_update(
+    sum_tree: SumSegmentTree, min_tree: MinSegmentTree, idxs: i64, priorities: f64, alpha: float, first: int, num: int
+) -> float:
+    """One priority update: leaves ``idxs`` of both trees set to ``priorities ** alpha``; returns the
+    largest priority (0.0 for none). Returns -1.0 with nothing written unless ``idxs`` is a 1-D int64
+    array and ``priorities`` a 1-D float64 array of its length, every priority finite and > 0 and
+    every index a live slot, ``(idx - first) % capacity < num`` (the caller then raises its error)."""
+
 # --- loss kernels ------------------------------------------------------------------------------
 
 def ppo_categorical_loss(

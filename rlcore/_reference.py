@@ -372,6 +372,104 @@ def ring_insert(dest, src, start):
     return int((start + n) % cap)
 
 
+
+# --- fused prioritized-replay steps (rlcore/_core.pyi: replay_add, replay_sample, replay_update) ---
+
+
+def _tree_pair(sum_tree, min_tree):
+    if not isinstance(sum_tree, SumSegmentTree) or not isinstance(min_tree, MinSegmentTree):
+        raise TypeError("sum_tree and min_tree must both be given")
+    if sum_tree.capacity != min_tree.capacity:
+        raise ValueError(
+            f"sum_tree has capacity {sum_tree.capacity} but min_tree has {min_tree.capacity}; they must be equal")
+
+
+def replay_add(dests, srcs, start, sum_tree=None, min_tree=None, value=0.0):
+    """Writes every column of ``srcs`` into ``dests`` from row ``start``, wrapping, and sets the trees'
+    leaves of the rows kept to ``value``; returns the rows in ``srcs``, or -1 (nothing written)
+    when a column does not fit as is."""
+    if len(srcs) != len(dests):
+        raise ValueError(f"srcs has {len(srcs)} columns, expected {len(dests)} (as dests)")
+    if len(dests) == 0:
+        raise ValueError("dests must hold at least one column")
+    for c, dest in enumerate(dests):
+        if not isinstance(dest, np.ndarray) or dest.dtype.hasobject or dest.ndim < 1:
+            raise TypeError(f"dests[{c}] must be a numeric numpy array with at least one dimension")
+        if not dest.flags.c_contiguous or not dest.flags.writeable:
+            raise ValueError(f"dests[{c}] must be a writable C-contiguous array")
+        if c == 0 and len(dest) == 0:
+            raise ValueError("dests must have at least one row")
+        if len(dest) != len(dests[0]):
+            raise ValueError(f"dests[{c}] has {len(dest)} rows, expected {len(dests[0])} (as dests[0])")
+    cap = len(dests[0])
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < cap:
+        raise ValueError(f"start must be an int in [0, {cap}), got {start!r}")
+    trees = sum_tree is not None or min_tree is not None
+    if trees:
+        _tree_pair(sum_tree, min_tree)
+        if sum_tree.capacity != cap:
+            raise ValueError(f"the trees have capacity {sum_tree.capacity}, expected {cap} (the rows of dests)")
+        if not (0.0 <= value < math.inf):
+            raise ValueError(f"value must be finite and >= 0, got {value!r}")
+    fits = all(isinstance(s, np.ndarray) and s.dtype == d.dtype and s.shape[1:] == d.shape[1:]
+               and s.ndim == d.ndim and s.flags.c_contiguous for d, s in zip(dests, srcs))
+    if not fits or len({len(s) for s in srcs}) != 1:
+        return -1
+    n = len(srcs[0])
+    kept = range(max(0, n - cap), n)  # only the last `cap` rows survive
+    slots = [(start + j) % cap for j in kept]
+    for dest, src in zip(dests, srcs):
+        for slot, j in zip(slots, kept):
+            dest[slot] = src[j]
+    if trees and slots:
+        slots = np.array(slots, np.int64)
+        sum_tree.update(slots, np.full(len(slots), float(value)))
+        min_tree.update(slots, np.full(len(slots), float(value)))
+    return n
+
+
+def replay_sample(sum_tree, min_tree, uniforms, beta):
+    """Proportional sampling with importance weights: for each uniform ``u`` the slot
+    ``find_prefixsum_idx(u * total)`` and its weight ``(P(i) / P_min) ** -beta`` (float32), where
+    ``P(i)`` is the slot's leaf over the total and ``P_min`` the min tree's minimum over the total."""
+    _tree_pair(sum_tree, min_tree)
+    if not (0.0 <= beta < math.inf):
+        raise ValueError(f"beta must be finite and >= 0, got {beta!r}")
+    uniforms = _array("uniforms", uniforms, (np.dtype(np.float64),), 1)
+    if not ((uniforms >= 0.0) & (uniforms < 1.0)).all():
+        raise ValueError("uniforms must be in [0, 1)")
+    total = sum_tree.sum()
+    if not total > 0.0:
+        raise ValueError("cannot sample: the sum tree has no mass (every leaf is 0)")
+    slots = sum_tree.find_prefixsum_idx(uniforms * total)
+    p = sum_tree.get(slots) / total
+    p_min = min_tree.min() / total
+    return slots, ((p / p_min) ** -float(beta)).astype(np.float32)
+
+
+def replay_update(sum_tree, min_tree, idxs, priorities, alpha, first, num):
+    """Sets leaves ``idxs`` of both trees to ``priorities ** alpha`` and returns the largest priority
+    (0.0 for none), or -1.0 (nothing written) unless ``idxs`` is a 1-D int64 array, ``priorities`` a
+    1-D float64 array of its length with every entry finite and > 0, and every index a live slot:
+    ``(idx - first) % capacity < num``."""
+    _tree_pair(sum_tree, min_tree)
+    if not (0.0 <= alpha < math.inf):
+        raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
+    cap = sum_tree.capacity
+    if not (0 <= first < cap and 0 <= num <= cap):
+        raise ValueError(f"first must be in [0, {cap}) and num in [0, {cap}], got {first} and {num}")
+    if not (isinstance(idxs, np.ndarray) and idxs.ndim == 1 and idxs.dtype == np.int64 and idxs.flags.c_contiguous
+            and isinstance(priorities, np.ndarray) and priorities.ndim == 1 and priorities.dtype == np.float64
+            and priorities.flags.c_contiguous and len(priorities) == len(idxs)):
+        return -1.0
+    valid = np.isfinite(priorities) & (priorities > 0) & (idxs >= 0) & (idxs < cap)
+    if not valid.all() or ((idxs - first) % cap >= num).any():
+        return -1.0
+    leaves = priorities ** float(alpha)
+    sum_tree.update(idxs, leaves)
+    min_tree.update(idxs, leaves)
+    return float(priorities.max(initial=0.0))
+
 # --- trajectory collection -----------------------------------------------------------------------
 
 class TrajectoryCollector:

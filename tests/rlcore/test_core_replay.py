@@ -322,3 +322,164 @@ def test_proportional_sample_parity(impl, capacity):
     np.testing.assert_allclose(got_p, masses[got_i] / masses.sum())
     with pytest.raises(ValueError, match="uniforms"):
         trees[0].sample(np.array([1.0]))
+
+
+# --- fused prioritized-replay steps: replay_add, replay_sample, replay_update -------------------
+
+
+def _pair(m, capacity):
+    return m.SumSegmentTree(capacity), m.MinSegmentTree(capacity)
+
+
+def _leaves(tree):
+    return tree.get(np.arange(tree.capacity, dtype=np.int64))
+
+
+def _columns(rng, n):
+    return [rng.standard_normal((n, 4)).astype(np.float32), rng.integers(0, 9, n).astype(np.int64),
+            rng.random(n) < 0.5]
+
+
+@pytest.mark.parametrize("cap,start,n", [(1, 0, 1), (7, 5, 4), (7, 0, 7), (7, 3, 20), (64, 60, 0), (1000, 998, 33)])
+def test_replay_add_parity_and_expected_rows(impl, cap, start, n):
+    rng = np.random.default_rng(cap * 100 + n)
+    src = _columns(rng, n)
+    out = []
+    for m in (impl, _reference):
+        dests = [np.zeros((cap, 4), np.float32), np.zeros(cap, np.int64), np.zeros(cap, bool)]
+        s, mn = _pair(m, cap)
+        s.update(np.arange(cap, dtype=np.int64), np.full(cap, 0.25))
+        mn.update(np.arange(cap, dtype=np.int64), np.full(cap, 0.25))
+        assert m.replay_add(dests, src, start, s, mn, 2.0) == n
+        out.append((dests, _leaves(s), _leaves(mn), s.sum(), mn.min()))
+    (got, got_s, got_m, got_total, got_min), (want, want_s, want_m, want_total, want_min) = out
+    kept = range(max(0, n - cap), n)
+    slots = [(start + j) % cap for j in kept]
+    expected_leaves = np.full(cap, 0.25)
+    expected_leaves[slots] = 2.0
+    for g, w, column in zip(got, want, src):
+        np.testing.assert_array_equal(g, w)
+        np.testing.assert_array_equal(g[slots], column[list(kept)])
+    for leaves in (got_s, got_m, want_s, want_m):
+        np.testing.assert_array_equal(leaves, expected_leaves)
+    np.testing.assert_allclose(got_total, expected_leaves.sum())
+    np.testing.assert_allclose(want_total, expected_leaves.sum())
+    assert got_min == want_min == expected_leaves.min()
+
+
+def test_replay_add_without_trees_is_a_multi_column_ring_insert(impl):
+    rng = np.random.default_rng(3)
+    src = _columns(rng, 5)
+    dests = [np.zeros((4, 4), np.float32), np.zeros(4, np.int64), np.zeros(4, bool)]
+    want = [d.copy() for d in dests]
+    assert impl.replay_add(dests, src, 2) == 5
+    for w, s in zip(want, src):
+        impl.ring_insert(w, s, 2)
+    for g, w in zip(dests, want):
+        np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("bad_src", [
+    lambda c: [c[0].astype(np.float64), c[1], c[2]],        # another dtype: the caller casts
+    lambda c: [c[0][:, :2], c[1], c[2]],                    # another row shape
+    lambda c: [c[0][::-1], c[1], c[2]],                     # not C-contiguous
+    lambda c: [c[0], c[1][:4], c[2]],                       # unequal row counts
+    lambda c: [c[0].tolist(), c[1], c[2]],                  # not an array
+])
+def test_replay_add_declines_what_does_not_fit_and_writes_nothing(impl, bad_src):
+    rng = np.random.default_rng(4)
+    src = bad_src(_columns(rng, 5))
+    dests = [np.zeros((8, 4), np.float32), np.zeros(8, np.int64), np.zeros(8, bool)]
+    s, mn = _pair(impl, 8)
+    assert impl.replay_add(dests, src, 0, s, mn, 1.0) == -1
+    assert all(not d.any() for d in dests)
+    assert s.sum() == 0.0 and mn.min() == np.inf
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda m: m.replay_add([np.zeros(4)], [np.ones(2)], 4), ValueError, "start"),
+    (lambda m: m.replay_add([np.zeros(4)], [np.ones(2), np.ones(2)], 0), ValueError, "srcs"),
+    (lambda m: m.replay_add([], [], 0), ValueError, "dests"),
+    (lambda m: m.replay_add([np.zeros(4, object)], [np.ones(2)], 0), TypeError, "dests"),
+    (lambda m: m.replay_add([np.zeros(4), np.zeros(3)], [np.ones(2), np.ones(2)], 0), ValueError, "dests"),
+    (lambda m: m.replay_add([np.zeros(4)], [np.ones(2)], 0, *_pair(m, 5), 1.0), ValueError, "capacity"),
+    (lambda m: m.replay_add([np.zeros(4)], [np.ones(2)], 0, *_pair(m, 4), np.nan), ValueError, "value"),
+    (lambda m: m.replay_add([np.zeros(4)], [np.ones(2)], 0, m.SumSegmentTree(4), None, 1.0), TypeError, "min_tree"),
+    (lambda m: m.replay_sample(m.SumSegmentTree(4), m.MinSegmentTree(4), np.array([0.5]), 0.4), ValueError, "mass"),
+    (lambda m: m.replay_sample(*_pair(m, 4), np.array([1.0]), 0.4), ValueError, "uniforms"),
+    (lambda m: m.replay_sample(*_pair(m, 4), np.array([0.5]), -1.0), ValueError, "beta"),
+    (lambda m: m.replay_sample(m.SumSegmentTree(4), m.MinSegmentTree(5), np.array([0.5]), 0.4), ValueError, "capacity"),
+    (lambda m: m.replay_update(*_pair(m, 4), np.array([0]), np.array([1.0]), -0.5, 0, 4), ValueError, "alpha"),
+    (lambda m: m.replay_update(*_pair(m, 4), np.array([0]), np.array([1.0]), 0.5, 4, 4), ValueError, "first"),
+])
+def test_fused_replay_bad_input_raises(impl, call, exc, match):
+    with pytest.raises(exc, match=match):
+        call(impl)
+
+
+@pytest.mark.parametrize("capacity,beta", [(1, 0.4), (9, 0.0), (1000, 0.4), (1000, 1.0)])
+def test_replay_sample_parity_and_weights(impl, capacity, beta):
+    rng = np.random.default_rng(capacity)
+    leaves = rng.random(capacity) + 0.01
+    out = []
+    for m in (impl, _reference):
+        s, mn = _pair(m, capacity)
+        s.update(np.arange(capacity, dtype=np.int64), leaves)
+        mn.update(np.arange(capacity, dtype=np.int64), leaves)
+        u = np.random.default_rng(7).random(64)
+        out.append(m.replay_sample(s, mn, u, beta))
+        np.testing.assert_array_equal(out[-1][0], s.find_prefixsum_idx(u * s.sum()))
+    (got_i, got_w), (want_i, want_w) = out
+    np.testing.assert_array_equal(got_i, want_i)
+    assert got_w.dtype == want_w.dtype == np.float32
+    np.testing.assert_allclose(got_w, want_w, rtol=1e-6)
+    # written out here: (N P(i))^-beta / max_j (N P(j))^-beta = (leaf_i / min leaf)^-beta
+    np.testing.assert_allclose(got_w, (leaves[got_i] / leaves.min()) ** -beta, rtol=1e-6)
+    assert (got_w > 0).all() and (got_w <= 1).all()
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.6, 1.0])
+def test_replay_update_parity_and_expected_leaves(impl, alpha):
+    rng = np.random.default_rng(int(alpha * 10))
+    cap = 50
+    idxs = rng.integers(0, 30, 40).astype(np.int64)  # repeats: the last write wins
+    prios = rng.random(40) * 3 + 1e-3
+    out = []
+    for m in (impl, _reference):
+        s, mn = _pair(m, cap)
+        top = m.replay_update(s, mn, idxs, prios, alpha, 0, 30)
+        out.append((top, _leaves(s), _leaves(mn), mn.min()))
+    want_leaves = np.zeros(cap)
+    for i, p in zip(idxs, prios):
+        want_leaves[i] = p ** alpha
+    for top, s_leaves, m_leaves, mn_min in out:
+        assert top == prios.max()
+        np.testing.assert_allclose(s_leaves, want_leaves, rtol=1e-12)
+        touched = np.unique(idxs)
+        np.testing.assert_allclose(m_leaves[touched], want_leaves[touched], rtol=1e-12)
+        np.testing.assert_allclose(mn_min, want_leaves[touched].min(), rtol=1e-12)
+    assert out[0][0] == out[1][0]
+
+
+@pytest.mark.parametrize("idxs,prios,first,num", [
+    (np.array([0, 5]), np.array([1.0, 0.0]), 0, 10),           # priority 0
+    (np.array([0, 5]), np.array([1.0, np.nan]), 0, 10),        # NaN
+    (np.array([0, 5]), np.array([1.0, np.inf]), 0, 10),        # inf
+    (np.array([0, 10]), np.array([1.0, 1.0]), 0, 10),          # not live (slot >= num)
+    (np.array([0, 16]), np.array([1.0, 1.0]), 0, 16),          # out of capacity
+    (np.array([-1, 0]), np.array([1.0, 1.0]), 0, 16),          # negative
+    (np.array([2, 3]), np.array([1.0, 1.0]), 4, 14),           # live items are 4..15, 0, 1
+    (np.array([0, 1], np.int32), np.array([1.0, 1.0]), 0, 16),  # not int64: the caller converts
+    (np.array([0, 1]), np.array([1.0]), 0, 16),                # unequal lengths
+])
+def test_replay_update_declines_invalid_and_writes_nothing(impl, idxs, prios, first, num):
+    s, mn = _pair(impl, 16)
+    assert impl.replay_update(s, mn, idxs, prios, 0.6, first, num) == -1.0
+    assert s.sum() == 0.0 and mn.min() == np.inf
+
+
+def test_replay_update_live_window_wraps(impl):
+    s, mn = _pair(impl, 16)
+    top = impl.replay_update(s, mn, np.array([14, 15, 0, 1]), np.array([1.0, 2.0, 3.0, 4.0]), 1.0, 14, 4)
+    assert top == 4.0
+    assert s.get(np.array([14, 15, 0, 1])).tolist() == [1.0, 2.0, 3.0, 4.0]

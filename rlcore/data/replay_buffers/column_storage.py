@@ -9,7 +9,10 @@ stored. Reading gathers rows with fancy indexing, which copies them out, so a sa
 batch never aliases the storage.
 
 The storage knows nothing about sampling: it holds ``size`` valid rows at positions
-``0 .. size-1`` (all ``capacity`` rows once it has wrapped) and a write position ``pos``.
+``0 .. size-1`` (all ``capacity`` rows once it has wrapped) and a write position ``pos``. A batch
+whose columns are exactly the stored ones (same names, dtypes and row shapes, C order, no object
+column) is written by one ``replay_add`` call; :meth:`ColumnStorage.write_exact` also sets the
+leaves of a prioritized buffer's trees in that same call.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from rlcore._backend import ring_insert
+from rlcore._backend import replay_add, ring_insert
 from rlcore.data.replay_buffers._validation import check_int
 
 _NUMERIC_KINDS = frozenset("biufc")
@@ -63,6 +66,8 @@ class ColumnStorage:
         self.capacity = check_int("capacity", capacity, 1)
         self.name = name
         self._columns: dict[str, np.ndarray] = {}
+        self._dests: list[np.ndarray] = []  # the column arrays in name order, for replay_add
+        self._numeric = False  # every stored column is numeric (so write_exact may apply)
         self.pos = 0
         self.size = 0
 
@@ -121,8 +126,38 @@ class ColumnStorage:
                 self._columns[k] = np.zeros((self.capacity,) + v.shape[1:], v.dtype)
             else:
                 self._columns[k] = np.empty((self.capacity,) + v.shape[1:], object)
+        self._dests = list(self._columns.values())
+        self._numeric = not any(v.dtype.hasobject for v in self._dests)
 
     # --- writing --------------------------------------------------------------------------------
+
+    def write_exact(self, batch: Mapping[str, Any], sum_tree=None, min_tree=None, leaf: float = 0.0) -> tuple[int, int]:
+        """:meth:`write` in one native call, for a batch that fits the stored columns exactly.
+
+        Args:
+            batch: A mapping whose keys are the stored column names and whose values are C-contiguous
+                arrays of the stored dtypes and row shapes, all of one length.
+            sum_tree: With ``min_tree``: prioritized replay trees of ``capacity`` leaves, whose leaves
+                of the rows kept are set to ``leaf`` in the same call.
+            min_tree: See ``sum_tree``.
+            leaf: The leaf value (finite, >= 0).
+
+        Returns:
+            ``(start, n)`` as :meth:`write`, or ``(start, -1)`` with nothing written (and no leaf
+            set) when the batch does not fit exactly; :meth:`write` handles any batch.
+        """
+        start = self.pos
+        if not self._numeric or not isinstance(batch, Mapping) or batch.keys() != self._columns.keys():
+            return start, -1
+        try:
+            srcs = [batch[k] for k in self._columns]
+        except KeyError:  # a Mapping whose keys() and [] disagree: the general path reports it
+            return start, -1
+        n = replay_add(self._dests, srcs, start, sum_tree, min_tree, leaf)
+        if n > 0:
+            self.pos = (start + n) % self.capacity
+            self.size = min(self.capacity, self.size + n)
+        return start, n
 
     def write(self, batch: Mapping[str, Any]) -> tuple[int, int]:
         """Appends the rows of ``batch`` at ``pos``, wrapping around.
@@ -133,6 +168,9 @@ class ColumnStorage:
             ``(start, n)``: the position of the batch's first row and its number of rows; the
             rows kept are ``(start + j) % capacity`` for ``j`` in ``range(max(0, n - capacity), n)``.
         """
+        start, n = self.write_exact(batch)
+        if n >= 0:
+            return start, n
         cols, n = self._prepare(batch)
         start = self.pos
         if n == 0:
@@ -195,7 +233,7 @@ class ColumnStorage:
             raise ValueError(f"{self.name}: state has capacity {capacity}, expected {self.capacity}")
         if not (0 <= size <= capacity and 0 <= pos < capacity):
             raise ValueError(f"{self.name}: state has pos {pos} / size {size} outside capacity {capacity}")
-        self._columns = {}
+        self._columns, self._dests, self._numeric = {}, [], False
         if columns:
             cols = {k: np.asarray(v) for k, v in columns.items()}
             for k, v in cols.items():

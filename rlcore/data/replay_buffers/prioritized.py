@@ -11,6 +11,11 @@ leaf per slot. New units get the largest priority seen so far. ``sample(n, beta)
   :meth:`PrioritizedReplayBuffer.update_priorities`.
 
 For items, both are repeated over the item's rows.
+
+Each operation's hot path is one call of the compiled core: ``replay_add`` (all columns and both
+trees' leaves), ``replay_sample`` (prefix-sum search, min tree, importance weights) and
+``replay_update`` (checks, ``priority ** alpha``, both trees). Input they do not take as is (a
+dtype to cast, an invalid priority) goes through the general path, which casts or raises.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from rlcore._backend import MinSegmentTree, SumSegmentTree
+from rlcore._backend import MinSegmentTree, SumSegmentTree, replay_sample, replay_update
 from rlcore.data.replay_buffers._validation import check_nonneg_float, check_positive_float
 from rlcore.data.replay_buffers.uniform import ReplayBuffer, StorageUnit, _count, _sample_batch
 
@@ -87,6 +92,12 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                 raise ValueError(
                     f"{self.name}: priorities has {len(priorities)} entries, expected one per unit ({expected})"
                 )
+        if priorities is None and unit_lens is None and not self._items:
+            start, n = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
+            if n >= 0:
+                self._added_count += n
+                keep = min(n, self.capacity)
+                return (start + np.arange(n - keep, n, dtype=np.int64)) % self.capacity
         slots = super().add(batch, unit_lens=unit_lens)
         if priorities is None:
             prios = np.full(len(slots), self.max_priority)
@@ -118,9 +129,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         """
         n = self._check_sample(n)
         beta = self.beta if beta is None else check_nonneg_float("beta", beta)
-        slots, p = self._sum.sample(self._rng.random(n))
-        p_min = self._min.min() / self._sum.sum()
-        weights = ((p / p_min) ** (-beta)).astype(np.float32)  # (N p)^-beta over its max (N p_min)^-beta
+        # (N p)^-beta over its largest possible value (N p_min)^-beta, as float32
+        slots, weights = replay_sample(self._sum, self._min, self._rng.random(n), beta)
         rows = self._rows_of(slots)
         if self._items:
             lens = self._item_len[slots]
@@ -151,6 +161,12 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         """
         idxes = np.asarray(idxes)
         priorities = np.asarray(priorities, np.float64).reshape(-1)
+        first, live = (self._first_item, self._num_items) if self._items else (0, self._storage.size)
+        top = replay_update(self._sum, self._min, idxes, priorities, self.alpha, first, live)
+        if top >= 0.0:
+            self.max_priority = max(self.max_priority, top)
+            self._num_updates += len(idxes)
+            return
         if idxes.ndim != 1 or (len(idxes) and idxes.dtype.kind not in "iu"):
             raise TypeError(f"{self.name}: idxes must be a 1-D array of ints, got {idxes.dtype} of shape {idxes.shape}")
         if len(idxes) != len(priorities):

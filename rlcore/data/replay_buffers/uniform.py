@@ -34,9 +34,10 @@ class StorageUnit(str, enum.Enum):
 
 
 def _sample_batch(columns: dict[str, np.ndarray]):
+    """The SampleBatch of gathered columns (all of one length by construction: not re-checked)."""
     from rlcore.data.sample_batch import SampleBatch
 
-    return SampleBatch(columns)
+    return SampleBatch(columns, _dont_check_lens=True)
 
 
 class ReplayBuffer:

@@ -1,0 +1,182 @@
+# Fused prioritized-replay steps: one call per buffer operation instead of one per column and tree.
+#
+# A prioritized buffer's add, sample and priority update each touched the column storage and two
+# segment trees through several kernel calls, each with its own argument intake; these do each
+# operation in one call. Inputs that do not fit the fast path exactly (a dtype to cast, an invalid
+# priority or slot) are answered with -1 and nothing is written, so the caller's general path
+# handles them and raises its own errors.
+
+
+cdef int _check_pair(SumSegmentTree sum_tree, MinSegmentTree min_tree) except -1:
+    if sum_tree is None or min_tree is None:
+        raise TypeError("sum_tree and min_tree must both be given")
+    if sum_tree._capacity != min_tree._capacity:
+        raise ValueError(
+            f"sum_tree has capacity {sum_tree._capacity} but min_tree has {min_tree._capacity}; they must be equal")
+    return 0
+
+
+cdef int _set_leaves(SumSegmentTree sum_tree, MinSegmentTree min_tree, const int64_t* idxs,
+                     const double* vals, Py_ssize_t k) except -1:
+    cdef int status
+    with nogil:
+        status = rl_tree_update_pair(&sum_tree._t[0], &min_tree._t[0], sum_tree._size, idxs, vals, k)
+    if status:
+        raise MemoryError()
+    return 0
+
+
+cdef bint _fits(object dest, object src):
+    """Whether ``src`` can be memcpy'd into ``dest`` rows as is (same dtype and row shape, C order)."""
+    return (isinstance(src, np.ndarray) and src.dtype == dest.dtype and src.ndim == dest.ndim
+            and src.shape[1:] == dest.shape[1:] and src.flags.c_contiguous)
+
+
+def replay_add(dests, srcs, start, SumSegmentTree sum_tree=None, MinSegmentTree min_tree=None, value=0.0):
+    """Ring-inserts every column and sets the priority leaves of the rows kept (see ``rlcore/_core.pyi``)."""
+    cdef Py_ssize_t ncol = len(dests), c, n = -1, cap = 0, row, keep, j, pos, chunk, first
+    if len(srcs) != ncol:
+        raise ValueError(f"srcs has {len(srcs)} columns, expected {ncol} (as dests)")
+    if ncol == 0:
+        raise ValueError("dests must hold at least one column")
+    for c in range(ncol):
+        dest = dests[c]
+        if not isinstance(dest, np.ndarray) or dest.dtype.hasobject or dest.ndim < 1:
+            raise TypeError(f"dests[{c}] must be a numeric numpy array with at least one dimension")
+        if not dest.flags.c_contiguous or not dest.flags.writeable:
+            raise ValueError(f"dests[{c}] must be a writable C-contiguous array")
+        if c == 0:
+            cap = dest.shape[0]
+            if cap == 0:
+                raise ValueError("dests must have at least one row")
+        elif dest.shape[0] != cap:
+            raise ValueError(f"dests[{c}] has {dest.shape[0]} rows, expected {cap} (as dests[0])")
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < cap:
+        raise ValueError(f"start must be an int in [0, {cap}), got {start!r}")
+    cdef double leaf = value
+    cdef bint trees = sum_tree is not None or min_tree is not None
+    if trees:
+        _check_pair(sum_tree, min_tree)
+        if sum_tree._capacity != cap:
+            raise ValueError(f"the trees have capacity {sum_tree._capacity}, expected {cap} (the rows of dests)")
+        if not (leaf >= 0.0 and leaf < INFINITY):
+            raise ValueError(f"value must be finite and >= 0, got {value!r}")
+    for c in range(ncol):
+        src = srcs[c]
+        if not _fits(dests[c], src):
+            return -1
+        if c == 0:
+            n = src.shape[0]
+        elif src.shape[0] != n:
+            return -1
+    if n == 0:
+        return 0
+    cdef _Buffers bufs
+    cdef unsigned char* t
+    cdef const unsigned char* s
+    keep = n if n < cap else cap
+    first = n - keep  # only the last `cap` rows survive
+    for c in range(ncol):
+        dest = dests[c]
+        bufs = _Buffers()
+        t = <unsigned char*>bufs.take(dest, "dest", True)
+        s = <const unsigned char*>bufs.take(srcs[c], "src")
+        row = dest.nbytes // cap
+        if row == 0:
+            continue
+        pos = (start + first) % cap
+        j = first
+        with nogil:
+            while j < n:
+                chunk = min(cap - pos, n - j)
+                memcpy(t + pos * row, s + j * row, chunk * row)
+                j += chunk
+                pos = (pos + chunk) % cap
+    if not trees:
+        return n
+    cdef int64_t* sv = <int64_t*>malloc(keep * sizeof(int64_t))
+    cdef double* vv = <double*>malloc(keep * sizeof(double))
+    try:
+        if sv == NULL or vv == NULL:
+            raise MemoryError()
+        for j in range(keep):
+            sv[j] = (start + first + j) % cap
+            vv[j] = leaf
+        _set_leaves(sum_tree, min_tree, sv, vv, keep)
+    finally:
+        free(sv)
+        free(vv)
+    return n
+
+
+def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, beta):
+    """Proportional sampling with importance weights in one call (see ``rlcore/_core.pyi``)."""
+    _check_pair(sum_tree, min_tree)
+    cdef double b = beta
+    if not (b >= 0.0 and b < INFINITY):
+        raise ValueError(f"beta must be finite and >= 0, got {beta!r}")
+    cdef _Buffers bufs = _Buffers()
+    cdef const double* up = <const double*>bufs.vec(uniforms, "uniforms", _F64s)
+    cdef Py_ssize_t q, k = uniforms.shape[0]
+    for q in range(k):
+        if not (up[q] >= 0.0 and up[q] < 1.0):
+            raise ValueError("uniforms must be in [0, 1)")
+    cdef double total = sum_tree._t[1]
+    if not total > 0.0:
+        raise ValueError("cannot sample: the sum tree has no mass (every leaf is 0)")
+    slots = np.empty(k, np.int64)
+    weights = np.empty(k, np.float32)
+    prefix = np.empty(k, np.float64)
+    cdef int64_t* op = <int64_t*>bufs.take(slots, "slots", True)
+    cdef float* wp = <float*>bufs.take(weights, "weights", True)
+    cdef double* pp = <double*>bufs.take(prefix, "prefix", True)
+    cdef int status
+    with nogil:
+        for q in range(k):
+            pp[q] = up[q] * total
+        status = rl_tree_find_prefixsum(&sum_tree._t[0], sum_tree._size, sum_tree._capacity, pp, k, op)
+        if not status:
+            rl_is_weights(&sum_tree._t[0], &min_tree._t[0], sum_tree._size, op, k, b, wp)
+    if status:
+        raise MemoryError()
+    return slots, weights
+
+
+def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priorities, alpha,
+                  Py_ssize_t first, Py_ssize_t num):
+    """Sets ``priorities ** alpha`` at live slots ``idxs`` in both trees (see ``rlcore/_core.pyi``)."""
+    _check_pair(sum_tree, min_tree)
+    cdef double a = alpha
+    if not (a >= 0.0 and a < INFINITY):
+        raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
+    cdef Py_ssize_t cap = sum_tree._capacity
+    if not (0 <= first < cap and 0 <= num <= cap):
+        raise ValueError(f"first must be in [0, {cap}) and num in [0, {cap}], got {first} and {num}")
+    if not (isinstance(idxs, np.ndarray) and idxs.ndim == 1 and idxs.dtype == _I64 and idxs.flags.c_contiguous
+            and isinstance(priorities, np.ndarray) and priorities.ndim == 1 and priorities.dtype == _F64
+            and priorities.flags.c_contiguous and priorities.shape[0] == idxs.shape[0]):
+        return -1.0
+    cdef _Buffers bufs = _Buffers()
+    cdef const int64_t* ip = <const int64_t*>bufs.take(idxs, "idxs")
+    cdef const double* pp = <const double*>bufs.take(priorities, "priorities")
+    cdef Py_ssize_t q, k = idxs.shape[0]
+    cdef double top = 0.0, p
+    cdef int64_t i
+    for q in range(k):
+        p, i = pp[q], ip[q]
+        if not (p > 0.0 and p < INFINITY) or i < 0 or i >= cap or (i - first + cap) % cap >= num:
+            return -1.0
+        if p > top:
+            top = p
+    if k == 0:
+        return top
+    cdef double* lv = <double*>malloc(k * sizeof(double))
+    if lv == NULL:
+        raise MemoryError()
+    try:
+        for q in range(k):
+            lv[q] = pow(pp[q], a)
+        _set_leaves(sum_tree, min_tree, ip, lv, k)
+    finally:
+        free(lv)
+    return top
