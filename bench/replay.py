@@ -1,20 +1,31 @@
 """Benchmark: prioritized replay (add + sample + priority update at batch 32 from a 1M buffer) and
 the resident memory of a 1M-transition CartPole buffer with and without ``compress_observations``.
 
-Throughput: each buffer is filled with 1,000,000 CartPole transitions (``obs``/``new_obs`` 4 x
-float32, ``actions`` int64, ``rewards`` float32, ``dones`` bool), then one *cycle* is: add 32 new
+Throughput: each buffer is filled with CartPole transitions (``obs``/``new_obs`` 4 x float32,
+``actions`` int64, ``rewards`` float32, ``dones`` bool), then one *cycle* is: add 32 new
 transitions, sample 32 with priorities (alpha 0.6, beta 0.4, importance weights), set the 32
-sampled rows' priorities from random TD errors. Cycles per second are measured over ``--seconds``
-for
+sampled rows' priorities from random TD errors. Contenders:
 
-- ``rlcore``: :class:`rlcore.data.replay_buffers.PrioritizedReplayBuffer` (native sum/min trees);
+- ``rlcore``: :class:`rlcore.data.replay_buffers.PrioritizedReplayBuffer` (fused native add,
+  sample and update over the sum/min trees);
 - ``rlcore multi-agent``: :class:`rlcore.algorithms.dqn.QReplayBuffer` (what DQN's plan and the
   Ape-X shards use: per-policy buffers, MultiAgentBatch in and out);
 - ``pure Python``: :class:`PySumTreeBuffer` below, a textbook prioritized buffer whose sum and min
   trees are Python lists walked in Python loops (columns in numpy arrays, as any such buffer would);
-- RLlib 2.60's ``PrioritizedReplayBuffer`` and SB3's buffers when importable: not here (``ray.rllib``
-  fails to import: its dependencies such as ``dm-tree`` are not installed; ``stable_baselines3`` is not
-  installed; no side venv on this machine); the table says so.
+- ``RLlib 2.60``: ``ray.rllib.utils.replay_buffers.PrioritizedReplayBuffer`` (the old API stack's
+  buffer; RLlib 2.x names the done column ``terminateds``), ``add`` / ``sample(32, beta)`` /
+  ``update_priorities``. Its storage keeps one SampleBatch object per timestep (about 2 KB and
+  80 us each to add), so it is filled with ``--peer-fill`` rows (default 100,000) inside its
+  1,000,000-slot trees: its cycle cost is set by the capacity (tree depth) and the batch, not by
+  the rows held, and a smaller fill only helps it (a smaller working set);
+- ``SB3``: ``stable_baselines3.common.buffers.ReplayBuffer``, uniform only (SB3 has no prioritized
+  buffer): its cycle is add 32 + sample 32 (no priorities), with ``n_envs=32`` so one ``add`` call
+  takes the 32 transitions (its fastest use), filled to the capacity.
+
+RLlib and SB3 run in subprocesses of the side venv ``.venv-peers`` (``bench/peers_venv.sh`` makes
+it); without it their rows say "not installed". Every contender is filled once, then measured for
+``--seconds`` in each of ``--rounds`` rounds, taking turns (ours, pure Python, RLlib, SB3, ours,
+...), so machine load hits all of them alike; the table shows each one's median round.
 
 Goal (issue #14): rlcore >= 10x the best of the others.
 
@@ -24,15 +35,15 @@ transitions (in batches of 1000) and reports its resident set size growth (``VmR
 
 Prints tables and writes ``bench/results/replay.json``.
 
-Usage: ``python bench/replay.py [--seconds 5] [--capacity 1000000]``
+Usage: ``python bench/replay.py [--seconds 2] [--rounds 3] [--capacity 1000000] [--peer-fill 100000]``
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import importlib
 import json
+import statistics
 import os
 import platform
 import random
@@ -45,6 +56,9 @@ import numpy as np
 
 BATCH = 32
 ALPHA, BETA, EPS = 0.6, 0.4, 1e-6
+ROOT = Path(__file__).resolve().parents[1]
+PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
+PEERS = {"RLlib 2.60": "rllib", "SB3 (uniform)": "sb3"}
 
 
 def cartpole_columns(n: int, rng: np.random.Generator) -> dict:
@@ -138,10 +152,10 @@ class PySumTreeBuffer:
             self.max_priority = max(self.max_priority, p)
 
 
-def cycles_per_second(name: str, capacity: int, seconds: float) -> dict:
-    """Fills one buffer, then runs add + sample + update cycles for ``seconds``."""
+def make_contender(name: str, capacity: int, fill_rows: int):
+    """Builds and fills one buffer; returns ``(cycle, fill_seconds)``, ``cycle(i)`` doing one cycle."""
     rng = np.random.default_rng(0)
-    fill = cartpole_columns(capacity, rng)
+    fill = cartpole_columns(fill_rows, rng)
     new = [cartpole_columns(BATCH, rng) for _ in range(64)]
     tds = [rng.standard_normal(BATCH) for _ in range(64)]
     t0 = time.perf_counter()
@@ -150,7 +164,7 @@ def cycles_per_second(name: str, capacity: int, seconds: float) -> dict:
         from rlcore.data.replay_buffers.prioritized import PrioritizedReplayBuffer
 
         buf = PrioritizedReplayBuffer(capacity, alpha=ALPHA, beta=BETA, eps=EPS, seed=0)
-        for start in range(0, capacity, 100000):
+        for start in range(0, fill_rows, 100000):
             buf.add(SampleBatch({k: v[start:start + 100000] for k, v in fill.items()}))
         new = [SampleBatch(b) for b in new]
 
@@ -164,7 +178,7 @@ def cycles_per_second(name: str, capacity: int, seconds: float) -> dict:
 
         buf = QReplayBuffer(capacity, learning_starts=0, replay_batch_size=BATCH, alpha=ALPHA, beta=BETA, eps=EPS,
                             seed=0)
-        for start in range(0, capacity, 100000):
+        for start in range(0, fill_rows, 100000):
             buf.add_batch(SampleBatch({k: v[start:start + 100000] for k, v in fill.items()}))
         new = [SampleBatch(b) for b in new]
 
@@ -172,7 +186,7 @@ def cycles_per_second(name: str, capacity: int, seconds: float) -> dict:
             buf.add_batch(new[i % 64])
             b = buf.replay().policy_batches["default_policy"]
             buf.update_priorities({"default_policy": (b["batch_indexes"], tds[i % 64])})
-    else:
+    elif name == "pure Python":
         buf = PySumTreeBuffer(capacity, ALPHA)
         buf.bulk_fill(fill)
 
@@ -180,34 +194,156 @@ def cycles_per_second(name: str, capacity: int, seconds: float) -> dict:
             buf.add(new[i % 64])
             b = buf.sample(BATCH, BETA)
             buf.update_priorities(b["batch_indexes"], np.abs(tds[i % 64]) + EPS)
+    elif name == "rllib":  # in .venv-peers
+        from ray.rllib.policy.sample_batch import SampleBatch
+        from ray.rllib.utils.replay_buffers import PrioritizedReplayBuffer
+
+        def rllib_batch(cols: dict):
+            cols = dict(cols)
+            cols["terminateds"] = cols.pop("dones")  # RLlib 2.x's name of the done column
+            return SampleBatch(cols)
+
+        buf = PrioritizedReplayBuffer(capacity, storage_unit="timesteps", alpha=ALPHA)
+        for start in range(0, fill_rows, 1000):
+            buf.add(rllib_batch({k: v[start:start + 1000] for k, v in fill.items()}))
+        new = [rllib_batch(b) for b in new]
+
+        def cycle(i: int) -> None:
+            buf.add(new[i % 64])
+            b = buf.sample(BATCH, beta=BETA)
+            buf.update_priorities(b["batch_indexes"], np.abs(tds[i % 64]) + EPS)
+    elif name == "sb3":  # in .venv-peers
+        import torch
+        from gymnasium import spaces
+        from stable_baselines3.common.buffers import ReplayBuffer as SB3ReplayBuffer
+
+        torch.set_num_threads(1)
+        buf = SB3ReplayBuffer(capacity, spaces.Box(-np.inf, np.inf, (4,), np.float32), spaces.Discrete(2),
+                              device="cpu", n_envs=BATCH)
+        infos = [{} for _ in range(BATCH)]
+
+        def sb3_add(cols: dict) -> None:
+            buf.add(cols["obs"], cols["new_obs"], cols["actions"].reshape(-1, 1), cols["rewards"], cols["dones"],
+                    infos)
+
+        for start in range(0, fill_rows - fill_rows % BATCH, BATCH):
+            sb3_add({k: v[start:start + BATCH] for k, v in fill.items()})
+
+        def cycle(i: int) -> None:
+            sb3_add(new[i % 64])
+            buf.sample(BATCH)
+    else:
+        raise ValueError(f"unknown contender {name!r}")
     fill_s = time.perf_counter() - t0
     del fill
     gc.collect()
     for i in range(20):  # warm up
         cycle(i)
+    return cycle, fill_s
+
+
+def run_cycles(cycle, seconds: float, offset: int) -> tuple[int, float]:
+    """Runs ``cycle`` for about ``seconds``; returns ``(cycles, elapsed)``."""
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
-        for _ in range(50):
-            cycle(n)
+        for _ in range(10):
+            cycle(offset + n)
             n += 1
-    elapsed = time.perf_counter() - t0
-    return {"buffer": name, "cycles_per_s": n / elapsed, "us_per_cycle": 1e6 * elapsed / n, "fill_s": fill_s}
+    return n, time.perf_counter() - t0
 
 
-def other_buffers() -> list:
-    """RLlib 2.60's and SB3's buffers: why each one is or is not measured here."""
-    notes = []
-    for label, module in (("RLlib 2.60 PrioritizedReplayBuffer", "ray.rllib.utils.replay_buffers"),
-                          ("SB3 ReplayBuffer (no prioritized buffer in SB3)", "stable_baselines3.common.buffers")):
-        try:
-            importlib.import_module(module)
-        except ImportError as err:  # noqa: PERF203 - reported, not swallowed
-            notes.append({"buffer": label, "measured": False,
-                          "why": f"not importable here ({type(err).__name__}: {err}); no side venv on this machine"})
-        else:
-            notes.append({"buffer": label, "measured": False,
-                          "why": "importable, but this bench has no adapter for it yet"})
-    return notes
+def peer_child(kind: str, capacity: int, fill_rows: int) -> None:
+    """The loop of a peer subprocess: fill, say ``READY``, then answer ``run <seconds>`` lines."""
+    cycle, fill_s = make_contender(kind, capacity, fill_rows)
+    print("READY " + json.dumps({"fill_s": fill_s}), flush=True)
+    done = 20
+    for line in sys.stdin:
+        cmd = line.split()
+        if cmd[:1] != ["run"]:
+            break
+        n, elapsed = run_cycles(cycle, float(cmd[1]), done)
+        done += n
+        print("RESULT " + json.dumps({"cycles": n, "elapsed": elapsed}), flush=True)
+
+
+class PeerProcess:
+    """A peer buffer living in a ``.venv-peers`` subprocess (this script with ``--peer-child``)."""
+
+    def __init__(self, kind: str, capacity: int, fill_rows: int) -> None:
+        self.proc = subprocess.Popen(
+            [str(PEERS_PYTHON), str(Path(__file__).resolve()), "--peer-child", kind, "--capacity", str(capacity),
+             "--peer-fill", str(fill_rows)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        self.fill_s = self._reply("READY")["fill_s"]
+
+    def _reply(self, tag: str) -> dict:
+        for line in self.proc.stdout:
+            if line.startswith(tag + " "):
+                return json.loads(line[len(tag) + 1:])
+        self.proc.wait(timeout=60)
+        raise RuntimeError(f"peer child failed (rc={self.proc.returncode}): {self.proc.stderr.read()[-2000:]}")
+
+    def run(self, seconds: float) -> tuple[int, float]:
+        self.proc.stdin.write(f"run {seconds}\n")
+        self.proc.stdin.flush()
+        r = self._reply("RESULT")
+        return r["cycles"], r["elapsed"]
+
+    def close(self) -> None:
+        self.proc.stdin.write("quit\n")
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def peer_missing(kind: str) -> str | None:
+    """Why the peer ``kind`` cannot run here, or None when it can."""
+    if not PEERS_PYTHON.exists():
+        return f"not installed (no {PEERS_PYTHON.relative_to(ROOT)}; bench/peers_venv.sh creates it)"
+    module = {"rllib": "ray.rllib.utils.replay_buffers", "sb3": "stable_baselines3.common.buffers"}[kind]
+    probe = subprocess.run([str(PEERS_PYTHON), "-c", f"import {module}"], capture_output=True, text=True, timeout=300)
+    if probe.returncode != 0:
+        return f"not installed ({module} does not import in .venv-peers: {probe.stderr.strip().splitlines()[-1]})"
+    return None
+
+
+def throughput(capacity: int, peer_fill: int, seconds: float, rounds: int) -> tuple[list, list]:
+    """Fills every contender, then measures them in turn for ``rounds`` rounds; median per contender."""
+    runners, rows, missing = {}, {}, []
+    for name in ("rlcore", "rlcore multi-agent", "pure Python"):
+        cycle, fill_s = make_contender(name, capacity, capacity)
+        offset = [20]
+
+        def run(seconds: float, cycle=cycle, offset=offset) -> tuple[int, float]:
+            n, elapsed = run_cycles(cycle, seconds, offset[0])
+            offset[0] += n
+            return n, elapsed
+
+        runners[name] = run
+        rows[name] = {"buffer": name, "fill_rows": capacity, "fill_s": fill_s, "rounds": []}
+    peers = []
+    for label, kind in PEERS.items():
+        why = peer_missing(kind)
+        if why:
+            missing.append({"buffer": label, "measured": False, "why": why})
+            continue
+        fill_rows = peer_fill if kind == "rllib" else capacity
+        peer = PeerProcess(kind, capacity, fill_rows)
+        peers.append(peer)
+        runners[label] = peer.run
+        rows[label] = {"buffer": label, "fill_rows": fill_rows, "fill_s": peer.fill_s, "rounds": []}
+    try:
+        for _ in range(rounds):
+            for name, run in runners.items():
+                n, elapsed = run(seconds)
+                rows[name]["rounds"].append(n / elapsed)
+    finally:
+        for peer in peers:
+            peer.close()
+    for r in rows.values():
+        r["cycles_per_s"] = statistics.median(r["rounds"])
+        r["us_per_cycle"] = 1e6 / r["cycles_per_s"]
+        r["prioritized"] = not r["buffer"].startswith("SB3")
+    return list(rows.values()), missing
 
 
 MEMORY_CHILD = r"""
@@ -241,7 +377,7 @@ def memory(capacity: int, compress: bool) -> dict:
     """RSS growth of a fresh process filling a ``capacity``-row QReplayBuffer."""
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(capacity), "1" if compress else "0"],
-                         check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+                         check=True, capture_output=True, text=True, cwd=ROOT)
     row = json.loads(out.stdout.strip().splitlines()[-1])
     row["fill_s"] = time.perf_counter() - t0
     return row
@@ -249,22 +385,34 @@ def memory(capacity: int, compress: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=2.0, help="measured seconds per contender and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--capacity", type=int, default=1_000_000)
+    parser.add_argument("--peer-fill", type=int, default=100_000, help="rows added to RLlib's buffer before timing")
+    parser.add_argument("--peer-child", choices=sorted(PEERS.values()), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.peer_child:
+        peer_child(args.peer_child, args.capacity, args.peer_fill)
+        return
     load = os.getloadavg()[0]
-    rows = [cycles_per_second(name, args.capacity, args.seconds)
-            for name in ("rlcore", "rlcore multi-agent", "pure Python")]
-    others = other_buffers()
-    best_other = max(r["cycles_per_s"] for r in rows if not r["buffer"].startswith("rlcore"))
-    print(f"Prioritized replay, batch {BATCH}, {args.capacity:,} CartPole transitions held; one cycle = add {BATCH} "
-          f"+ sample {BATCH} + update {BATCH} priorities (load average at start {load:.2f})")
-    print(f"{'buffer':22} {'cycles/s':>10} {'us/cycle':>10} {'x best other':>13} {'fill s':>8}")
+    rows, missing = throughput(args.capacity, args.peer_fill, args.seconds, args.rounds)
+    others = [r for r in rows if not r["buffer"].startswith("rlcore")]
+    best = max(others, key=lambda r: r["cycles_per_s"])
+    pure = next(r for r in rows if r["buffer"] == "pure Python")
     for r in rows:
-        print(f"{r['buffer']:22} {r['cycles_per_s']:10.0f} {r['us_per_cycle']:10.1f} "
-              f"{r['cycles_per_s'] / best_other:13.1f} {r['fill_s']:8.1f}")
-    for note in others:
-        print(f"{note['buffer']}: not measured: {note['why']}")
+        r["x_best_other"] = r["cycles_per_s"] / best["cycles_per_s"]
+        r["x_pure_python"] = r["cycles_per_s"] / pure["cycles_per_s"]
+    print(f"Prioritized replay, batch {BATCH}, capacity {args.capacity:,} CartPole transitions; one cycle = add {BATCH} "
+          f"+ sample {BATCH} + update {BATCH} priorities (SB3: add + sample, uniform); median of {args.rounds} rounds "
+          f"of {args.seconds:g} s, taken in turns (load average at start {load:.2f})")
+    print(f"{'buffer':20} {'rows held':>10} {'cycles/s':>10} {'us/cycle':>10} {'x pure Py':>10} "
+          f"{'x best other':>13} {'fill s':>7}")
+    for r in rows:
+        print(f"{r['buffer']:20} {r['fill_rows']:10,} {r['cycles_per_s']:10.0f} {r['us_per_cycle']:10.1f} "
+              f"{r['x_pure_python']:10.1f} {r['x_best_other']:13.2f} {r['fill_s']:7.1f}")
+    for note in missing:
+        print(f"{note['buffer']:20} {note['why']}")
+    print(f"best other: {best['buffer']}")
     mem = [memory(args.capacity, compress) for compress in (False, True)]
     print(f"\nResident memory of a {args.capacity:,}-transition CartPole QReplayBuffer (fresh process, RSS growth)")
     print(f"{'compress_observations':22} {'RSS MB':>8} {'est. size MB':>13} {'fill s':>8}")
@@ -273,8 +421,9 @@ def main() -> None:
     out = Path(__file__).parent / "results" / "replay.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"machine": platform.platform(), "load_average": load, "batch": BATCH,
-                               "capacity": args.capacity, "throughput": rows, "not_measured": others,
-                               "memory": mem}, indent=2))
+                               "capacity": args.capacity, "peer_fill": args.peer_fill, "seconds": args.seconds,
+                               "rounds": args.rounds, "throughput": rows, "best_other": best["buffer"],
+                               "not_measured": missing, "memory": mem}, indent=2))
     print(f"wrote {out}")
 
 
