@@ -11,9 +11,17 @@ A single-agent line is ``{"type": "SampleBatch", <column>: <value>, ...}``; a mu
   ``base64(lz4.frame(pickle(array)))``. The latter is unpickled only when the reader is told
   ``allow_pickled_columns=True`` (with a warning): unpickling runs code from the file.
 
-Reading turns JSON lists into arrays: integers as int64, booleans as bool, numbers with a
-fraction as float32 (the dtype rlcore's and 1.x's samplers write; float32 values survive the
-trip exactly), anything ragged or non-numeric as an object column.
+Writing (:func:`to_json_bytes`, what ``JsonWriter`` uses) serialises with orjson straight from
+the arrays (compact separators; float32 values in their shortest form that reads back to the
+same float32); a batch holding something orjson would write differently from :func:`json.dumps`
+(NaN and infinities, which orjson turns into ``null``) is written by :func:`json.dumps`
+(:func:`to_json_line`), as 1.x wrote it. Both kinds are plain JSON lines that 1.x reads.
+
+Reading parses with orjson, or the standard library for what orjson refuses (``NaN``, integers
+beyond 64 bits; a line neither reads is reported with the standard library's message), and turns
+JSON lists into arrays: integers as int64, booleans as bool, numbers with a fraction as float32
+(the dtype rlcore's and 1.x's samplers write; float32 values survive the trip exactly), anything
+ragged or non-numeric as an object column.
 
 Examples:
     >>> import numpy as np
@@ -36,16 +44,18 @@ import base64
 import binascii
 import json
 import logging
+import math
 import struct
 from typing import Any, Collection, Dict
 
 import numpy as np
+import orjson
 
 from rlcore.data.compression import MAGIC, compress_rows, decompress_rows
 from rlcore.data.multi_agent_batch import MultiAgentBatch
 from rlcore.data.sample_batch import SampleBatch
 
-__all__ = ["to_json_line", "to_json_dict", "from_json_line", "from_json_dict", "encode_column", "decode_column",
+__all__ = ["to_json_line", "to_json_bytes", "to_json_dict", "from_json_line", "from_json_dict", "encode_column", "decode_column",
            "OfflineDataError", "PickledColumnError"]
 
 logger = logging.getLogger(__name__)
@@ -116,8 +126,97 @@ def to_json_dict(batch: SampleBatch | MultiAgentBatch, compress_columns: Collect
                     "MultiAgentBatch")
 
 
+class _NeedsStdlib(Exception):
+    """A value orjson would write differently from :func:`json.dumps` (a non-finite float: orjson
+    writes ``null``, ``json.dumps`` and RLlib 1.x write ``NaN``/``Infinity``)."""
+
+
+#: orjson options: values json.dumps refuses (datetimes, dataclasses) are refused too.
+_STRICT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _orjson_value(value: Any, compress: bool) -> Any:
+    """A column as orjson serialises it: numeric arrays as they are (orjson writes their numbers
+    itself, float32 in their shortest round-trip form), other values as plain Python objects."""
+    if isinstance(value, np.ndarray):
+        kind = value.dtype.kind
+        if compress and kind in "biuf" and value.ndim >= 1:
+            return base64.b64encode(compress_rows(value[None])[0]).decode("ascii")
+        if kind in "biuf" and value.ndim >= 1 and value.dtype.isnative:
+            if kind == "f" and not np.isfinite(value).all():
+                raise _NeedsStdlib
+            return np.ascontiguousarray(value)
+        if value.dtype == object:
+            items = value.tolist()
+            try:  # most object columns (infos dicts) orjson writes as they are
+                raw = orjson.dumps(items, option=_STRICT)
+            except orjson.JSONEncodeError:  # numpy scalars, non-str keys, ...: made plain below
+                raw = b"null"
+            if b"null" not in raw:  # a null may have been a NaN (orjson writes NaN as null)
+                return orjson.Fragment(raw)
+            return [_plain_value(v) for v in items]
+        return _plain_value(value.tolist())
+    return _plain_value(value)
+
+
+def _plain_value(v: Any) -> Any:
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise _NeedsStdlib
+        return v
+    if isinstance(v, (str, int, bool)) or v is None:
+        return v
+    if isinstance(v, np.ndarray):
+        return _plain_value(v.tolist())
+    if isinstance(v, np.generic):
+        return _plain_value(v.item())
+    if isinstance(v, dict):
+        return {str(k): _plain_value(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain_value(x) for x in v]
+    return v  # orjson refuses what it cannot hold; the json.dumps path then names the column
+
+
+def _orjson_columns(batch: SampleBatch, compress_columns: Collection[str]) -> Dict[str, Any]:
+    return {k: _orjson_value(v, k in compress_columns) for k, v in batch.items()}
+
+
+def to_json_bytes(batch: SampleBatch | MultiAgentBatch, compress_columns: Collection[str] = ("obs", "new_obs")) -> bytes:
+    """One line (UTF-8, without the newline) holding ``batch``: the line :func:`to_json_line`
+    returns, written by orjson (compact separators; float32 values in their shortest form that
+    reads back to the same float32).
+
+    Values orjson cannot write as :func:`json.dumps` would (non-finite floats, integers beyond 64
+    bits) go through :func:`to_json_line`'s standard-library path instead.
+
+    Raises:
+        TypeError: ``batch`` is neither a ``SampleBatch`` nor a ``MultiAgentBatch``, or a value
+            JSON cannot hold (naming its column).
+
+    Examples:
+        >>> b = SampleBatch({"obs": np.array([[0.1, 2.0]], np.float32), "dones": np.array([True])})
+        >>> to_json_bytes(b, compress_columns=())
+        b'{"type":"SampleBatch","obs":[[0.1,2.0]],"dones":[true]}'
+        >>> to_json_bytes(SampleBatch({"rewards": np.array([np.nan], np.float32)}))
+        b'{"type": "SampleBatch", "rewards": [NaN]}'
+    """
+    try:
+        if isinstance(batch, MultiAgentBatch):
+            out: Dict[str, Any] = {"type": "MultiAgentBatch", "count": int(batch.count),
+                                   "policy_batches": {str(pid): _orjson_columns(b, compress_columns)
+                                                      for pid, b in batch.policy_batches.items()}}
+        elif isinstance(batch, SampleBatch):
+            out = {"type": "SampleBatch", **_orjson_columns(batch, compress_columns)}
+        else:
+            return to_json_line(batch, compress_columns).encode()  # raises the TypeError
+        return orjson.dumps(out, option=orjson.OPT_SERIALIZE_NUMPY | _STRICT)
+    except (_NeedsStdlib, orjson.JSONEncodeError):
+        return to_json_line(batch, compress_columns).encode("utf-8")
+
+
 def to_json_line(batch: SampleBatch | MultiAgentBatch, compress_columns: Collection[str] = ("obs", "new_obs")) -> str:
-    """One line (without the newline) holding ``batch``.
+    """One line (without the newline) holding ``batch``, written by :func:`json.dumps` (see
+    :func:`to_json_bytes` for the faster writer ``JsonWriter`` uses).
 
     Raises:
         TypeError: For a value JSON cannot hold, naming its column.
@@ -206,10 +305,18 @@ def _lz4_block_error() -> type:
     return lz4.block.LZ4BlockError
 
 
-def _batch(columns: Any, allow: bool, where: str) -> SampleBatch:
+def _decode(name: str, value: Any, allow: bool, where: str) -> Any:
+    # Plain lists go straight to arrays; only strings (compressed columns) need the column's place
+    # for their errors, so it is formatted for them alone.
+    if isinstance(value, list):
+        return _list_column(value)
+    return decode_column(value, allow, f"{where} column {name!r}")
+
+
+def _batch(columns: Any, allow: bool, where: str, skip: str = "") -> SampleBatch:
     if not isinstance(columns, dict):
         raise OfflineDataError(f"{where}: expected an object of columns, got {type(columns).__name__}")
-    data = {k: decode_column(v, allow, f"{where} column {k!r}") for k, v in columns.items()}
+    data = {k: _decode(k, v, allow, where) for k, v in columns.items() if k != skip}
     try:
         return SampleBatch(data)
     except (ValueError, TypeError) as err:
@@ -222,7 +329,7 @@ def from_json_dict(data: Any, allow_pickled_columns: bool = False, where: str = 
         raise OfflineDataError(f"{where}: expected a JSON object, got {type(data).__name__}")
     kind = data.get("type")
     if kind == "SampleBatch":
-        return _batch({k: v for k, v in data.items() if k != "type"}, allow_pickled_columns, where)
+        return _batch(data, allow_pickled_columns, where, skip="type")
     if kind == "MultiAgentBatch":
         pbs, count = data.get("policy_batches"), data.get("count")
         if not isinstance(pbs, dict) or not isinstance(count, int):
@@ -230,6 +337,19 @@ def from_json_dict(data: Any, allow_pickled_columns: bool = False, where: str = 
         return MultiAgentBatch({pid: _batch(cols, allow_pickled_columns, f"{where} policy {pid!r}")
                                 for pid, cols in pbs.items()}, count)
     raise OfflineDataError(f"{where}: 'type' is {kind!r}; expected 'SampleBatch' or 'MultiAgentBatch'")
+
+
+def _loads(line: str | bytes) -> Any:
+    """One parsed line: orjson, or the standard library's parser for what orjson refuses.
+
+    orjson refuses ``NaN``/``Infinity`` (``json.dumps`` writes them, and so did RLlib 1.x) and
+    integers beyond 64 bits; :func:`json.loads` reads those. A line neither reads raises the
+    standard library's error (its message and character position name what is wrong).
+    """
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
 
 
 def from_json_line(line: str | bytes, allow_pickled_columns: bool = False,
@@ -253,7 +373,7 @@ def from_json_line(line: str | bytes, allow_pickled_columns: bool = False,
         rlcore.offline.json_format.OfflineDataError: out.json line 7: not valid JSON (truncated or corrupt): Expecting ',' delimiter at char 36
     """
     try:
-        data = json.loads(line)
+        data = _loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         msg = f"{err.msg} at char {err.pos}" if isinstance(err, json.JSONDecodeError) else str(err)
         raise OfflineDataError(f"{where}: not valid JSON (truncated or corrupt): {msg}") from None

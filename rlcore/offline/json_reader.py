@@ -160,13 +160,13 @@ class JsonReader(InputReader):
     def read_all_files(self) -> Iterator[SampleBatch | MultiAgentBatch]:
         """Every batch of every file once, in file order (not postprocessed)."""
         for path in self.files:
-            with open(path, encoding="utf-8") as f:
+            with open(path, "rb") as f:  # bytes: the JSON parser decodes UTF-8 itself
                 for i, line in enumerate(f, 1):
                     batch = self._parse(line, path, i)
                     if batch is not None:
                         yield batch
 
-    def _parse(self, line: str, path: str, line_no: int) -> Optional[SampleBatch | MultiAgentBatch]:
+    def _parse(self, line: bytes, path: str, line_no: int) -> Optional[SampleBatch | MultiAgentBatch]:
         if not line.strip():
             return None
         try:
@@ -187,7 +187,7 @@ class JsonReader(InputReader):
         policy = worker.get_policy(DEFAULT_POLICY_ID) if worker is not None else None
         return postprocess_batch(batch, policy)
 
-    def _next_line(self) -> str:
+    def _next_line(self) -> bytes:
         if self._file is None:
             self._open(self._first_file())
         line = self._file.readline()
@@ -208,7 +208,7 @@ class JsonReader(InputReader):
         return self.files[round((len(self.files) - 1) * (self.ioctx.worker_index / total))]
 
     def _open(self, path: str) -> None:
-        self._file = open(path, encoding="utf-8")
+        self._file = open(path, "rb")
         self._path, self._line_no = path, 0
 
     def stop(self) -> None:

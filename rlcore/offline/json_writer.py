@@ -12,7 +12,7 @@ Examples:
     >>> import numpy as np
     >>> from rlcore.data.sample_batch import SampleBatch
     >>> d = tempfile.mkdtemp()
-    >>> w = JsonWriter(d, max_file_size=100)
+    >>> w = JsonWriter(d, max_file_size=90)
     >>> for i in range(3):
     ...     w.write(SampleBatch({"obs": np.zeros((2, 4), np.float32), "t": np.arange(2) + i}))
     >>> w.close()
@@ -29,7 +29,7 @@ import os
 from typing import Any, Collection, List, Optional
 
 from rlcore.offline.io_context import IOContext
-from rlcore.offline.json_format import to_json_line
+from rlcore.offline.json_format import to_json_bytes
 from rlcore.offline.output_writer import OutputWriter
 
 __all__ = ["JsonWriter"]
@@ -74,7 +74,7 @@ class JsonWriter(OutputWriter):
 
     def write(self, sample_batch: Any) -> None:
         """Appends ``sample_batch`` as one line and flushes the file."""
-        line = to_json_line(sample_batch, self.compress_columns) + "\n"
+        line = to_json_bytes(sample_batch, self.compress_columns) + b"\n"
         f = self._current_file()
         f.write(line)
         f.flush()
@@ -88,7 +88,7 @@ class JsonWriter(OutputWriter):
                 name = f"output-{self._stamp}_worker-{self.ioctx.worker_index}_{self.file_index}.json"
                 path = os.path.join(self.path, name)
                 try:
-                    self._file = open(path, "x", encoding="utf-8")
+                    self._file = open(path, "xb")
                     break
                 except FileExistsError:
                     self.file_index += 1

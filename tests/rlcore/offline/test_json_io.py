@@ -154,3 +154,38 @@ def test_missing_inputs_and_uris_are_errors():
         JsonReader("/nonexistent/dir/*.json")
     with pytest.raises(ValueError, match="smart_open"):
         JsonWriter("s3://bucket/out")
+
+
+def test_written_lines_are_plain_json_and_read_back_exactly(tmp_path):
+    """orjson writes the lines; the standard library reads them as RLlib 1.x would, float32 values
+    come back bit-exact, info values (numpy scalars too) as json.dumps would have written them,
+    and non-finite floats (which orjson would turn into null) survive as NaN/Infinity."""
+    rng = np.random.default_rng(0)
+    infos = np.empty(3, object)
+    infos[:] = [{}, {"x": np.float32(0.1), 7: (1, 2)}, {"s": "null", "n": None}]
+    batch = SampleBatch({"obs": rng.standard_normal((3, 4)).astype(np.float32) * 1e-7,
+                         "actions": np.array([0, 1, 1]), "dones": np.array([False, False, True]),
+                         "vf_preds": rng.standard_normal(3), "infos": infos})
+    odd = SampleBatch({"rewards": np.array([1.0, np.nan, -np.inf], np.float32), "t": np.arange(3)})
+    w = JsonWriter(str(tmp_path), compress_columns=[])
+    w.write(batch)
+    w.write(odd)
+    w.close()
+    lines = open(w.files[0]).read().splitlines()
+    first = json.loads(lines[0])
+    assert first["type"] == "SampleBatch" and first["dones"] == [False, False, True]
+    assert first["infos"] == [{}, {"x": float(np.float32(0.1)), "7": [1, 2]}, {"s": "null", "n": None}]
+    assert "NaN" in lines[1] and "-Infinity" in lines[1]
+    a, b = JsonReader(w.files[0]).read_all_files()
+    assert a["obs"].dtype == np.float32 and np.array_equal(a["obs"], batch["obs"])
+    assert np.array_equal(a["vf_preds"], batch["vf_preds"].astype(np.float32))
+    assert a["actions"].dtype == np.int64 and a["dones"].dtype == bool
+    assert a["infos"][1] == {"x": np.float32(0.1), "7": [1, 2]}
+    assert np.array_equal(b["rewards"], odd["rewards"], equal_nan=True)
+
+
+def test_an_rllib_1x_line_with_nan_is_read(tmp_path):
+    line = json.dumps({"type": "SampleBatch", "rewards": [1.0, float("nan"), float("inf")], "t": [0, 1, 2]})
+    assert "NaN" in line
+    b = JsonReader(_write_lines(tmp_path / "nan.json", [line])).next()
+    assert b["rewards"].dtype == np.float32 and np.isnan(b["rewards"][1]) and np.isinf(b["rewards"][2])
