@@ -79,4 +79,62 @@ def test_dqn_trains_with_compressed_observations(tiny_config):
     finally:
         trainer.stop()
     assert result["info"]["num_steps_trained"] > 0
-    assert stored["obs"].dtype == object and stored["obs"][0].startswith(MAGIC)  # kept compressed inside
+    # the env's small observations are kept raw inside (compressing them would cost memory)
+    assert trainer.local_replay_buffer.compressed_columns[("default_policy", "obs")] is False
+    assert stored["obs"].dtype == np.float32
+
+
+def _cartpole(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return SampleBatch({"obs": rng.standard_normal((n, 4)).astype(np.float32),
+                        "new_obs": rng.standard_normal((n, 4)).astype(np.float32),
+                        "actions": np.arange(n), "rewards": np.ones(n, np.float32)})
+
+
+def test_small_observations_stay_raw_so_compression_never_costs_memory():
+    """CartPole rows (16 bytes) would cost several times more as compressed bytes objects: the
+    buffer keeps them raw, holds no more than without compression, and replays the same rows."""
+    plain = QReplayBuffer(1000, learning_starts=1, replay_batch_size=32, compress_observations=False, seed=3)
+    packed = QReplayBuffer(1000, learning_starts=1, replay_batch_size=32, compress_observations=True, seed=3)
+    for i in range(5):
+        plain.add_batch(_cartpole(200, i))
+        packed.add_batch(_cartpole(200, i))
+    assert packed.compressed_columns == {("default_policy", "obs"): False, ("default_policy", "new_obs"): False}
+    size = lambda b: b.stats()["policy_default_policy"]["est_size_bytes"]  # noqa: E731
+    assert size(packed) <= size(plain)
+    a, b = plain.replay().policy_batches["default_policy"], packed.replay().policy_batches["default_policy"]
+    for k in ("obs", "new_obs", "actions"):
+        assert a[k].dtype == b[k].dtype
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_stored_bytes_counts_what_an_object_column_holds():
+    from rlcore.algorithms.dqn.replay_buffer import stored_bytes
+
+    small = np.zeros((10, 4), np.float32)
+    cells = compress_rows(small)
+    assert stored_bytes(small) == 160
+    assert stored_bytes(cells) == sum(len(c) + 33 for c in cells) + 80  # bytes header 33, pointer 8
+    assert stored_bytes(cells) > stored_bytes(small)
+    frames = _frames(10)
+    assert stored_bytes(compress_rows(frames)) < stored_bytes(frames) / 5
+
+
+def test_compression_choice_is_per_policy_and_survives_a_checkpoint():
+    from rlcore.data.multi_agent_batch import MultiAgentBatch
+
+    frames = _frames(20)
+    ma = MultiAgentBatch({"img": SampleBatch({"obs": frames, "new_obs": frames, "rewards": np.zeros(20, np.float32)}),
+                          "vec": _cartpole(20)}, 20)
+    buf = QReplayBuffer(100, learning_starts=1, replay_batch_size=4, compress_observations=True, seed=0)
+    buf.add_batch(ma)
+    assert buf.compressed_columns == {("img", "obs"): True, ("img", "new_obs"): True,
+                                      ("vec", "obs"): False, ("vec", "new_obs"): False}
+    assert buf.replay_buffers["img"].sample(1)["obs"].dtype == object
+    assert buf.replay_buffers["vec"].sample(1)["obs"].dtype == np.float32
+    restored = QReplayBuffer(100, learning_starts=1, replay_batch_size=4, compress_observations=True, seed=0)
+    restored.set_state(buf.get_state())
+    assert restored.compressed_columns == buf.compressed_columns
+    restored.add_batch(ma)  # new rows take the stored layout of each column
+    out = restored.replay().policy_batches
+    assert out["img"]["obs"].dtype == np.uint8 and out["vec"]["obs"].dtype == np.float32
