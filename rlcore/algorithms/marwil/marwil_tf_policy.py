@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from rlcore.algorithms.marwil.postprocessing import MARWILPostprocessing, postprocess_advantages
+from rlcore.algorithms.marwil.postprocessing import STATE_KEY, MARWILPostprocessing, postprocess_advantages
 from rlcore.algorithms.tf_mixins import TFValueNetworkMixin, explained_variance
 from rlcore.data.columns import Columns
 from rlcore.policy.tf_policy_template import build_tf_policy
 
-__all__ = ["MARWILTFPolicy", "marwil_loss", "stats", "setup_mixins"]
+__all__ = ["MARWILTFPolicy", "MovingAverageSqdAdvNormState", "marwil_loss", "stats", "setup_mixins",
+           "reset_moving_average"]
 
 
 def marwil_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any) -> Any:
@@ -69,6 +70,27 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
                                                       name="moving_average_of_advantage_norm")
 
 
+class MovingAverageSqdAdvNormState:
+    """Policy mixin: the ``c^2`` variable is part of the policy state, so a checkpoint restores it
+    with the weights (a state without it, from before it was saved, leaves the current value)."""
+
+    def get_state(self) -> Dict[str, Any]:
+        state = super().get_state()
+        state[STATE_KEY] = float(self._moving_average_sqd_adv_norm.numpy())
+        return state
+
+    def set_state(self, state: Dict[str, Any]) -> None:
+        super().set_state(state)
+        if STATE_KEY in state:
+            self._moving_average_sqd_adv_norm.assign(float(state[STATE_KEY]))
+
+
+def reset_moving_average(policy: Any, obs_space: Any, action_space: Any, config: Dict[str, Any]) -> None:
+    """``after_init``: ``c^2`` back to ``moving_average_sqd_adv_norm_start`` (the loss pass on the
+    dummy batch at construction moved it)."""
+    policy._moving_average_sqd_adv_norm.assign(float(config["moving_average_sqd_adv_norm_start"]))
+
+
 def _default_config() -> Dict[str, Any]:
     from rlcore.algorithms.marwil.marwil import DEFAULT_CONFIG
 
@@ -82,5 +104,6 @@ MARWILTFPolicy = build_tf_policy(
     stats_fn=stats,
     postprocess_fn=postprocess_advantages,
     before_init=setup_mixins,
-    mixins=[MARWILPostprocessing, TFValueNetworkMixin],
+    after_init=reset_moving_average,
+    mixins=[MARWILPostprocessing, TFValueNetworkMixin, MovingAverageSqdAdvNormState],
 )

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from rlcore.algorithms.marwil.postprocessing import MARWILPostprocessing, postprocess_advantages
+from rlcore.algorithms.marwil.postprocessing import STATE_KEY, MARWILPostprocessing, postprocess_advantages
 from rlcore.algorithms.torch_mixins import TorchValueNetworkMixin, adam_optimizer, explained_variance
 from rlcore.data.columns import Columns
 from rlcore.policy.torch_policy_template import build_torch_policy
 
-__all__ = ["MARWILTorchPolicy", "marwil_loss", "stats", "setup_mixins"]
+__all__ = ["MARWILTorchPolicy", "MovingAverageSqdAdvNormState", "marwil_loss", "stats", "setup_mixins",
+           "reset_moving_average"]
 
 
 def marwil_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any) -> Any:
@@ -72,6 +73,28 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     policy._vf_explained_var = 0.0
 
 
+class MovingAverageSqdAdvNormState:
+    """Policy mixin: ``c^2`` (the moving average of ``mean(adv^2)``) is part of the policy state,
+    so a checkpoint restores it with the weights (a state without it, from before it was saved,
+    leaves the current value)."""
+
+    def get_state(self) -> Dict[str, Any]:
+        state = super().get_state()
+        state[STATE_KEY] = float(self._moving_average_sqd_adv_norm)
+        return state
+
+    def set_state(self, state: Dict[str, Any]) -> None:
+        super().set_state(state)
+        if STATE_KEY in state:
+            self._moving_average_sqd_adv_norm.fill_(float(state[STATE_KEY]))
+
+
+def reset_moving_average(policy: Any, obs_space: Any, action_space: Any, config: Dict[str, Any]) -> None:
+    """``after_init``: ``c^2`` back to ``moving_average_sqd_adv_norm_start`` (the loss pass on the
+    dummy batch at construction moved it)."""
+    policy._moving_average_sqd_adv_norm.fill_(float(config["moving_average_sqd_adv_norm_start"]))
+
+
 def _default_config() -> Dict[str, Any]:
     from rlcore.algorithms.marwil.marwil import DEFAULT_CONFIG
 
@@ -86,5 +109,6 @@ MARWILTorchPolicy = build_torch_policy(
     stats_fn=stats,
     postprocess_fn=postprocess_advantages,
     before_init=setup_mixins,
-    mixins=[MARWILPostprocessing, TorchValueNetworkMixin],
+    after_init=reset_moving_average,
+    mixins=[MARWILPostprocessing, TorchValueNetworkMixin, MovingAverageSqdAdvNormState],
 )

@@ -26,7 +26,10 @@ import numpy as np
 from rlcore.data.columns import Columns
 from rlcore.sampling.postprocessing import compute_advantages_segments
 
-__all__ = ["postprocess_advantages", "MARWILPostprocessing"]
+__all__ = ["postprocess_advantages", "MARWILPostprocessing", "STATE_KEY"]
+
+#: The policy-state key of MARWIL's ``c^2`` moving average (torch and TF policies alike).
+STATE_KEY = "moving_average_sqd_adv_norm"
 
 
 def _bootstrap_values(policy: Any, batch: Any, seg_lens: np.ndarray) -> np.ndarray:

@@ -107,3 +107,32 @@ def test_config_checks():
     with pytest.raises(ValueError, match="config key 'postprocess_inputs' = False"):
         MARWILTrainer(config={"env": "CartPole-v1", "framework": "torch", "input": "x.json",
                               "postprocess_inputs": False})
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf2"])
+def test_the_moving_average_is_saved_and_restored_with_the_policy(expert_data, tmp_path, framework):
+    """``c^2`` moves while learning; a checkpoint holds it and a new trainer restored from it starts
+    from the learned value, not from moving_average_sqd_adv_norm_start."""
+    from rlcore.algorithms.marwil import MARWILTrainer
+
+    config = dict(env="CartPole-v1", framework=framework, num_workers=0, seed=0, min_iter_time_s=0,
+                  log_sys_usage=False, input=expert_data, train_batch_size=500, rollout_fragment_length=500,
+                  moving_average_sqd_adv_norm_start=100.0, moving_average_sqd_adv_norm_update_rate=0.05)
+    trainer = MARWILTrainer(config=config)
+    try:
+        for _ in range(2):
+            trainer.train()
+        learned = trainer.get_policy().get_state()["moving_average_sqd_adv_norm"]
+        checkpoint = trainer.save(str(tmp_path / "ckpt"))
+    finally:
+        trainer.stop()
+    assert abs(learned - 100.0) > 1.0, learned
+    restored = MARWILTrainer(config=config)
+    try:
+        policy = restored.get_policy()
+        assert np.isclose(float(policy._moving_average_sqd_adv_norm), 100.0)
+        restored.restore(checkpoint)
+        assert np.isclose(float(policy._moving_average_sqd_adv_norm), learned, rtol=1e-6)
+        assert np.isclose(policy.get_state()["moving_average_sqd_adv_norm"], learned, rtol=1e-6)
+    finally:
+        restored.stop()
