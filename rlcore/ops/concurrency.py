@@ -153,7 +153,8 @@ def _check_failure(check: Callable[[], bool]) -> Optional[BaseException]:
     return None
 
 
-def dequeue(input_queue: queue.Queue, check: Callable[[], bool] = lambda: True) -> LocalIterator[Any]:
+def dequeue(input_queue: queue.Queue, check: Callable[[], bool] = lambda: True, *,
+            poll_s: Optional[float] = None) -> LocalIterator[Any]:
     """A stream of the items another thread puts on ``input_queue`` (``NOT_READY`` while empty).
 
     Args:
@@ -163,9 +164,14 @@ def dequeue(input_queue: queue.Queue, check: Callable[[], bool] = lambda: True) 
             method whose object has an ``error`` (or ``exception``) attribute holding an
             exception, that exception is chained as the cause, so a dead learner's real error
             is not hidden.
+        poll_s: Seconds each read waits on an empty queue before answering ``NOT_READY``
+            (None: ``QUEUE_POLL_S``). In an async ``concurrently`` merge this is how long the
+            driver sleeps between polls of the other sub-plans when nothing is ready; a longer
+            wait means fewer polls (less driver CPU) and a later look at the other sub-plans.
 
     Raises:
         TypeError: When ``input_queue`` is not a ``queue.Queue``.
+        ValueError: When ``poll_s`` is neither None nor a number >= 0.
 
     Examples:
         >>> import queue
@@ -178,11 +184,14 @@ def dequeue(input_queue: queue.Queue, check: Callable[[], bool] = lambda: True) 
         raise TypeError(f"input_queue={input_queue!r}: expected a queue.Queue, got {type(input_queue).__name__}")
     if not callable(check):
         raise TypeError(f"check={check!r}: expected a callable returning bool")
+    if poll_s is not None and (isinstance(poll_s, bool) or not isinstance(poll_s, (int, float)) or poll_s < 0):
+        raise ValueError(f"poll_s={poll_s!r}: expected None or seconds >= 0")
 
     def read_queue(timeout: Any = None) -> Iterator[Any]:
         while check():
+            wait_s = QUEUE_POLL_S if poll_s is None else poll_s
             try:
-                yield input_queue.get(timeout=QUEUE_POLL_S)
+                yield input_queue.get(timeout=wait_s) if wait_s > 0 else input_queue.get_nowait()
             except queue.Empty:
                 yield NOT_READY
         raise RuntimeError(

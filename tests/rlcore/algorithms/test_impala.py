@@ -3,9 +3,11 @@ mix-in replay, tree aggregation), learner failures, worker failures and stop()."
 
 import threading
 
+import numpy as np
 import pytest
 
-from rlcore.algorithms.impala import DEFAULT_CONFIG, ImpalaTrainer, get_policy_class, validate_config
+from rlcore.algorithms.impala import (DEFAULT_CONFIG, BroadcastUpdateLearnerWeights, ImpalaTrainer,
+                                      get_policy_class, validate_config)
 from rlcore.ops.learner_thread import LearnerThreadError
 from tests.rlcore.algorithms.conftest import _small_config
 
@@ -125,6 +127,70 @@ def test_multi_gpu_learner_is_used_with_several_tower_stacks(small_config):
     assert {"rlcore-multi-gpu-learner", "rlcore-learner-loader"} <= names
     assert result["info"]["timing_breakdown"]["learner_load_wait_time_ms"] >= 0
     assert result["info"]["num_steps_trained"] > 0
+
+
+class _FakeActor:
+    """Records the arguments of ``set_weights.remote`` calls."""
+
+    def __init__(self):
+        self.sent = []
+        self.set_weights = self
+
+    def remote(self, weights, global_vars):
+        self.sent.append((weights, global_vars))
+
+
+def _broadcast(weights, calls, updated_each_call):
+    """Runs ``BroadcastUpdateLearnerWeights`` (interval 1) over ``calls`` batches of one fake worker."""
+    from rlcore.dataflow import LocalIterator, SharedMetrics
+
+    class Learner:
+        weights_updated = True
+
+    class Local:
+        global_vars = None
+
+        def get_weights(self):
+            return weights
+
+        def set_global_vars(self, global_vars):
+            self.global_vars = global_vars
+
+    class Workers:
+        local = Local()
+
+        def local_worker(self):
+            return self.local
+
+    learner, actor = Learner(), _FakeActor()
+    op = BroadcastUpdateLearnerWeights(learner, Workers(), broadcast_interval=1)
+
+    def mark(item):
+        learner.weights_updated = updated_each_call
+        return item
+
+    stream = LocalIterator(lambda timeout: iter([(actor, None)] * calls), SharedMetrics())
+    stream.for_each(op).for_each(mark).take(calls)
+    return actor.sent
+
+
+def test_small_weights_are_sent_by_value_with_each_call():
+    weights = {"default_policy": {"w": np.ones((32, 4), np.float32), "b": np.zeros(32, np.float32)}}
+    sent = _broadcast(weights, calls=3, updated_each_call=True)
+    assert len(sent) == 3 and all(w is weights for w, _ in sent)
+    assert all(g == {"timestep": 0} for _, g in sent)
+
+
+@pytest.mark.ray
+def test_large_weights_are_put_once_per_refresh_and_sent_by_reference(ray_session):
+    weights = {"default_policy": {"w": np.arange(100_000, dtype=np.float32)}}  # 400 kB > INLINE_WEIGHTS_BYTES
+    sent = _broadcast(weights, calls=3, updated_each_call=False)  # one refresh: the first call's
+    refs = [w for w, _ in sent]
+    assert all(isinstance(r, ray_session.ObjectRef) for r in refs) and len(set(refs)) == 1
+    np.testing.assert_array_equal(ray_session.get(refs[0], timeout=WAIT_S)["default_policy"]["w"],
+                                  weights["default_policy"]["w"])
+    refreshed = _broadcast(weights, calls=3, updated_each_call=True)
+    assert len({w for w, _ in refreshed}) == 3  # a new put per refresh, one per broadcast
 
 
 # -- failures and stop() --------------------------------------------------------------------------

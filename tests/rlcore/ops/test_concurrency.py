@@ -127,3 +127,18 @@ def test_dequeue_yields_not_ready_while_empty():
     assert time.perf_counter() - t0 < 1.0
     q.put("x")
     assert next(it) == "x"
+
+
+def test_dequeue_poll_s_sets_the_wait_on_an_empty_queue():
+    t0 = time.perf_counter()
+    assert dequeue(queue.Queue(), poll_s=0.05).take(2) == [NOT_READY, NOT_READY]
+    assert time.perf_counter() - t0 >= 0.09  # two waits of 50 ms (the default is 1 ms)
+    q = queue.Queue()
+    q.put("x")
+    assert dequeue(q, poll_s=0).take(2) == ["x", NOT_READY]  # 0: no wait at all
+
+
+@pytest.mark.parametrize("poll_s", [-0.1, True, "1"])
+def test_dequeue_rejects_a_bad_poll_s(poll_s):
+    with pytest.raises(ValueError, match="poll_s="):
+        dequeue(queue.Queue(), poll_s=poll_s)
