@@ -39,3 +39,20 @@ def test_every_native_name_has_a_twin():
 
     assert public(_core) - public(_reference) == set()
     assert {"ppo_categorical_loss", "compute_gae", "TrajectoryCollector"} <= public(_core)
+
+
+#: The policy modules a rollout worker imports when it unpickles its policy class.
+WORKER_POLICY_MODULES = [
+    "rlcore.algorithms.ppo.ppo_torch_policy", "rlcore.algorithms.ppo.ppo_tf_policy",
+    "rlcore.algorithms.pg.pg_torch_policy", "rlcore.algorithms.pg.pg_tf_policy",
+    "rlcore.algorithms.a3c.a3c_torch_policy", "rlcore.algorithms.a3c.a3c_tf_policy",
+]
+
+
+@pytest.mark.parametrize("module", WORKER_POLICY_MODULES)
+def test_policy_modules_do_not_import_the_trainer(module):
+    """A worker building its policy loads neither the trainer nor Ray Tune (and its pandas/pyarrow)."""
+    code = (f"import sys, {module}; heavy = [m for m in ('rlcore.trainer', 'ray.tune', 'pandas') "
+            "if m in sys.modules]; print(','.join(heavy)); sys.exit(1 if heavy else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"importing {module} imported {done.stdout.strip()}: {done.stderr[-500:]}"

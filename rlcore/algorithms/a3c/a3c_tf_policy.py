@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.a3c.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.tf_mixins import TFEntropyCoeffSchedule, TFValueNetworkMixin, explained_variance, masked_sum_fn
 from rlcore.data.columns import Columns
 from rlcore.policy.schedule_mixins import LearningRateSchedule, start_schedules
@@ -68,15 +69,9 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     TFEntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.a3c.a3c import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 A3CTFPolicy = build_tf_policy(
     "A3CTFPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     loss_fn=actor_critic_loss,
     stats_fn=stats,
     grad_stats_fn=grad_stats,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.a3c.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.torch_mixins import TorchValueNetworkMixin, adam_optimizer, explained_variance, masked_sum_fn
 from rlcore.data.columns import Columns
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule, start_schedules
@@ -56,15 +57,9 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     EntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.a3c.a3c import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 A3CTorchPolicy = build_torch_policy(
     "A3CTorchPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     optimizer_fn=adam_optimizer,
     loss_fn=actor_critic_loss,
     stats_fn=loss_and_entropy_stats,

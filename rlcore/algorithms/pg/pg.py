@@ -14,22 +14,12 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.pg.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.pg.pg_tf_policy import PGTFPolicy
 from rlcore.algorithms.pg.pg_torch_policy import PGTorchPolicy
 from rlcore.trainer import build_trainer
-from rlcore.trainer_config import with_common_config
 
 __all__ = ["DEFAULT_CONFIG", "PGTrainer", "get_policy_class"]
-
-# fmt: off
-#: PG's defaults over ``COMMON_CONFIG``.
-DEFAULT_CONFIG: Dict[str, Any] = with_common_config({
-    # No remote workers by default.
-    "num_workers": 0,
-    # Learning rate.
-    "lr": 0.0004,
-})
-# fmt: on
 
 
 def get_policy_class(config: Dict[str, Any]) -> Any:

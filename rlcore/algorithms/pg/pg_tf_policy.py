@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.pg.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.pg.utils import ReturnsPostprocessingMixin, post_process_advantages
 from rlcore.data.columns import Columns
 from rlcore.policy.tf_policy_template import build_tf_policy
@@ -32,15 +33,9 @@ def pg_loss_stats(policy: Any, train_batch: Any) -> Dict[str, Any]:
     return {"policy_loss": policy.pi_err}
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.pg.pg import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 PGTFPolicy = build_tf_policy(
     "PGTFPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     loss_fn=pg_tf_loss,
     stats_fn=pg_loss_stats,
     postprocess_fn=post_process_advantages,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.pg.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.pg.utils import ReturnsPostprocessingMixin, post_process_advantages
 from rlcore.algorithms.torch_mixins import adam_optimizer
 from rlcore.data.columns import Columns
@@ -33,15 +34,9 @@ def pg_loss_stats(policy: Any, train_batch: Any) -> Dict[str, Any]:
     return {"policy_loss": policy.pi_err}
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.pg.pg import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 PGTorchPolicy = build_torch_policy(
     "PGTorchPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     optimizer_fn=adam_optimizer,
     loss_fn=pg_torch_loss,
     stats_fn=pg_loss_stats,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.ppo.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.ppo.kl_coeff import TFKLCoeffMixin
 from rlcore.algorithms.tf_mixins import TFEntropyCoeffSchedule, TFValueNetworkMixin, explained_variance, masked_mean_fn
 from rlcore.data.columns import Columns
@@ -86,15 +87,9 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     TFEntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.ppo.ppo import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 PPOTFPolicy = build_tf_policy(
     "PPOTFPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     loss_fn=ppo_surrogate_loss,
     stats_fn=kl_and_loss_stats,
     postprocess_fn=compute_gae_for_sample_batch,

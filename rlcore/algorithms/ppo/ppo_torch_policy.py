@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.ppo.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.ppo.kl_coeff import KLCoeffMixin
 from rlcore.algorithms.torch_mixins import (TorchValueNetworkMixin, adam_optimizer, explained_variance,
                                            masked_mean_fn, sequence_mask)
@@ -131,15 +132,9 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     EntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.ppo.ppo import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 PPOTorchPolicy = build_torch_policy(
     "PPOTorchPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     optimizer_fn=adam_optimizer,
     loss_fn=ppo_surrogate_loss,
     stats_fn=kl_and_loss_stats,
