@@ -129,13 +129,30 @@ def test_td3_defaults_are_1x():
 
 
 def _pendulum(framework, tmp_path, **overrides):
+    # CI-sized DDPG/TD3: [64, 64] networks, batch 64, lr 3e-3, gamma 0.95, tau 0.02, 500 random
+    # steps (learns within ~2500 steps); one torch / TF thread so that a seeded run is the same run
+    # whatever the machine's load.
     config = {"env": "Pendulum-v1", "framework": framework, "eager_tracing": framework != "torch", "seed": 0,
               "no_done_at_end": True, "min_iter_time_s": 0, "metrics_smoothing_episodes": 5,
-              "actor_hiddens": [64, 64], "critic_hiddens": [64, 64], "learning_starts": 1000,
-              "timesteps_per_iteration": 1000, "exploration_config": {"random_timesteps": 1000},
-              "logger_config": {"logdir": str(tmp_path)}}
+              "framework_threads_for_driver": 1, "log_sys_usage": False, "gamma": 0.95, "tau": 0.02,
+              "actor_hiddens": [64, 64], "critic_hiddens": [64, 64], "actor_lr": 3e-3, "critic_lr": 3e-3,
+              "train_batch_size": 64, "learning_starts": 500, "timesteps_per_iteration": 250,
+              "exploration_config": {"random_timesteps": 500}, "logger_config": {"logdir": str(tmp_path)}}
     config.update(overrides)
     return config
+
+
+def train_for(trainer, reward, max_timesteps):
+    """Trains until ``episode_reward_mean > reward`` or ``max_timesteps`` were sampled, then stops
+    the trainer; returns the last result. A step budget, not a clock: the outcome of a seeded run
+    does not depend on the machine's load."""
+    try:
+        while True:
+            result = trainer.train()
+            if result["episode_reward_mean"] > reward or result["timesteps_total"] >= max_timesteps:
+                return result
+    finally:
+        trainer.stop()
 
 
 @pytest.mark.parametrize("framework", ["torch"])
@@ -154,11 +171,17 @@ def test_ddpg_trainer_runs_its_plan(framework, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("algo", ["DDPG", "TD3"])
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_td3_pendulum_reaches_minus_600(framework, tmp_path, train_until):
-    # RLlib's criterion is -900 within 100k steps (tuned_examples/ddpg/pendulum-td3.yaml, run by the
-    # benchmark); CI: seeded, 1000 random steps instead of 5000, > -600 within 60 s.
-    from rlcore.algorithms.ddpg import TD3Trainer
+def test_pendulum_beats_random_within_3000_steps(algo, framework, tmp_path):
+    # RLlib's criteria are -320 within 30k steps (DDPG) and -900 within 100k steps (TD3)
+    # (tuned_examples/ddpg/pendulum-{ddpg,td3}.yaml, run by the benchmark). CI: the small config
+    # above with each algorithm's defaults otherwise (DDPG: OU noise, prioritized replay; TD3: twin
+    # Q, delayed actor, target smoothing, Gaussian noise), a 5-episode mean > -700 within 3000
+    # steps; random actions score -1256 +- 120 over 5 episodes. Seeded, single-threaded: reached
+    # at about 2000 (DDPG) and 2500 (TD3) steps in both frameworks.
+    from rlcore.algorithms.ddpg import DDPGTrainer, TD3Trainer
 
-    result = train_until(TD3Trainer(config=_pendulum(framework, tmp_path)), -600, 60)
-    assert result["episode_reward_mean"] > -600, result["episode_reward_mean"]
+    trainer_cls = {"DDPG": DDPGTrainer, "TD3": TD3Trainer}[algo]
+    result = train_for(trainer_cls(config=_pendulum(framework, tmp_path)), -700, 3000)
+    assert result["episode_reward_mean"] > -700, (result["episode_reward_mean"], result["timesteps_total"])

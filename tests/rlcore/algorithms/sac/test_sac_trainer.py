@@ -34,15 +34,36 @@ def test_validate_config_raises_fragments_to_n_step():
     assert config["rollout_fragment_length"] == 3
 
 
+#: Random actions on Pendulum-v1 (200 seeded episodes): mean return -1256, 5-episode means -1256 +- 120
+#: (best of 40: -1057). The CI criteria below are a 5-episode mean above -700, over 4 sd above that.
+RANDOM_PENDULUM_5_EPISODE_MEAN = -1256.0
+
+
 def _pendulum(framework, tmp_path, **overrides):
+    # CI-sized SAC: [64, 64] networks, batch 64, lr 3e-3, gamma 0.95, tau 0.02 (learns within ~2000
+    # steps); one torch / TF thread so that a seeded run is the same run whatever the machine's load.
     config = {"env": "Pendulum-v1", "framework": framework, "eager_tracing": framework != "torch", "seed": 0,
               "no_done_at_end": True, "min_iter_time_s": 0, "metrics_smoothing_episodes": 5,
+              "framework_threads_for_driver": 1, "log_sys_usage": False, "gamma": 0.95, "tau": 0.02,
               "Q_model": {"fcnet_hiddens": [64, 64]}, "policy_model": {"fcnet_hiddens": [64, 64]},
-              "learning_starts": 256, "timesteps_per_iteration": 1000, "train_batch_size": 128,
-              "optimization": {"actor_learning_rate": 1e-3, "critic_learning_rate": 1e-3, "entropy_learning_rate": 1e-3},
+              "learning_starts": 256, "timesteps_per_iteration": 250, "train_batch_size": 64,
+              "optimization": {"actor_learning_rate": 3e-3, "critic_learning_rate": 3e-3, "entropy_learning_rate": 3e-3},
               "logger_config": {"logdir": str(tmp_path)}}
     config.update(overrides)
     return config
+
+
+def train_for(trainer, reward, max_timesteps):
+    """Trains until ``episode_reward_mean > reward`` or ``max_timesteps`` were sampled, then stops
+    the trainer; returns the last result. A step budget, not a clock: the outcome of a seeded run
+    does not depend on the machine's load."""
+    try:
+        while True:
+            result = trainer.train()
+            if result["episode_reward_mean"] > reward or result["timesteps_total"] >= max_timesteps:
+                return result
+    finally:
+        trainer.stop()
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
@@ -65,26 +86,30 @@ def test_plan_trains_with_soft_target_updates_and_priorities(framework, tmp_path
 
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_sac_pendulum_reaches_minus_600(framework, tmp_path, train_until):
-    # RLlib's criterion is -250 within 10k steps (tuned_examples/sac/pendulum-sac.yaml, run by the
-    # benchmark); CI: smaller networks, batch 128, lr 1e-3, seeded, > -600 within 60 s.
-    result = train_until(SACTrainer(config=_pendulum(framework, tmp_path)), -600, 60)
-    assert result["episode_reward_mean"] > -600, result["episode_reward_mean"]
+def test_sac_pendulum_beats_random_within_2500_steps(framework, tmp_path):
+    # RLlib's criterion is -250 within 10k steps (tuned_examples/sac/pendulum-sac.yaml, run by
+    # bench/continuous.py); CI: the small config above, a 5-episode mean > -700 within 2500 steps
+    # (random: -1256 +- 120). Seeded, single-threaded: reached at about 2000 steps in both frameworks.
+    result = train_for(SACTrainer(config=_pendulum(framework, tmp_path)), -700, 2500)
+    assert result["episode_reward_mean"] > -700, (result["episode_reward_mean"], result["timesteps_total"])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_discrete_sac_cartpole_reaches_100(framework, tmp_path, small_config, train_until):
-    # RLlib's criterion is 150 within 100k steps (tuned_examples/sac/cartpole-sac.yaml).
+def test_discrete_sac_cartpole_beats_random_within_3000_steps(framework, tmp_path, small_config):
+    # RLlib's criterion is 150 within 100k steps (tuned_examples/sac/cartpole-sac.yaml). CI: a
+    # 10-episode mean > 75 within 3000 steps (random actions: about 22). Seeded, single-threaded:
+    # reached at about 2000 steps in both frameworks.
     config = small_config(framework, gamma=0.95, target_network_update_freq=32, tau=1.0, train_batch_size=32,
-                          learning_starts=500, timesteps_per_iteration=1000, metrics_smoothing_episodes=10,
+                          learning_starts=500, timesteps_per_iteration=500, metrics_smoothing_episodes=10,
+                          framework_threads_for_driver=1, log_sys_usage=False,
                           Q_model={"fcnet_hiddens": [64, 64]}, policy_model={"fcnet_hiddens": [64, 64]},
                           optimization={"actor_learning_rate": 0.005, "critic_learning_rate": 0.005,
                                         "entropy_learning_rate": 0.0001},
                           logger_config={"logdir": str(tmp_path)})
     config.pop("model")
-    result = train_until(SACTrainer(config=config), 100, 60)
-    assert result["episode_reward_mean"] >= 100, result["episode_reward_mean"]
+    result = train_for(SACTrainer(config=config), 75, 3000)
+    assert result["episode_reward_mean"] > 75, (result["episode_reward_mean"], result["timesteps_total"])
 
 
 def test_cli_runs_the_tuned_pendulum_example(tmp_path, capsys):
