@@ -112,7 +112,9 @@ def _io_rows(name: str, batches: list, repeats: int) -> list:
         plain = os.path.join(tmp, "plain.json")
         w_plain = _best(lambda: _plain_write(batches, plain), repeats)
         plain_row = {"data": name, "codec": "plain json loop", "write_rows_s": rows / w_plain,
-                     "bytes": os.path.getsize(plain)}
+                     "bytes": os.path.getsize(plain),
+                     # the plain loop over its own json.dumps file (float32 values as 17-digit doubles)
+                     "read_rows_s_own_file": rows / _best(lambda: _plain_read([plain]), repeats)}
         out.append(plain_row)
         r_plain = 0.0
         for codec, cols in (("JsonWriter/Reader uncompressed", []), ("JsonWriter/Reader compressed", ["obs", "new_obs"])):
@@ -190,6 +192,10 @@ def main() -> None:
     for r in rows:
         print(f"{r['data']:<14} {r['codec']:<32} {r['write_rows_s']:>13,.0f} {r['read_rows_s']:>12,.0f} "
               f"{r.get('write_vs_plain', 1.0):>13.2f} {r.get('read_vs_plain', 1.0):>12.2f} {r['bytes'] / 1e6:>7.2f}")
+    for r in rows:
+        if "read_rows_s_own_file" in r:
+            print(f"{r['data']}: the plain loop reading its own json.dumps file (17-digit floats): "
+                  f"{r['read_rows_s_own_file']:,.0f} rows/s")
     print(f"output overhead on sampling: {overhead['steps_s_output_off']:,.0f} -> {overhead['steps_s_output_on']:,.0f} "
           f"steps per CPU-second ({100 * overhead['overhead']:.1f}%)")
     print(f"RLlib 2.60: {rllib}")

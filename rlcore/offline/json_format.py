@@ -238,10 +238,13 @@ def to_json_line(batch: SampleBatch | MultiAgentBatch, compress_columns: Collect
 
 # ------------------------------------------------------------------------------------ reading
 def _list_column(value: list) -> np.ndarray:
-    try:
-        arr = np.asarray(value)
-    except ValueError:  # ragged
+    if value and type(value[0]) is dict:  # infos: objects, never numbers (no numpy inference)
         arr = None
+    else:
+        try:
+            arr = np.asarray(value)
+        except ValueError:  # ragged
+            arr = None
     if arr is None or arr.dtype.kind not in "biuf":
         out = np.empty(len(value), dtype=object)
         out[:] = [v for v in value] if value else []
