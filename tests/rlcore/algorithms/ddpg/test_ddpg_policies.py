@@ -1,5 +1,6 @@
 """DDPG/TD3 policies (issue #15): action bounds with exploration noise, soft target updates,
-torch/TF loss parity, policy_delay, smooth_target_policy, config validation."""
+torch/TF loss parity, policy_delay, smooth_target_policy, config validation; the trainer's plan and
+seeded DDPG and TD3 learning tests on Pendulum (torch, TF2) with step budgets."""
 
 import gymnasium as gym
 import numpy as np

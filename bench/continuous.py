@@ -1,0 +1,318 @@
+"""Benchmark: SAC wall time to Pendulum-v1 -250 vs Stable-Baselines3's SAC, and learner updates/s.
+
+1. SAC to ``--target`` (default -250, RLlib's ``tuned_examples/sac/pendulum-sac.yaml``
+   criterion): Pendulum-v1, torch, one process, one torch thread, seeded, at the tuned example's
+   hyper-parameters for both contenders: [256, 256] ReLU actor and twin critics, Adam 3e-4 for
+   actor, critics and entropy, ``tau`` 0.005, ``gamma`` 0.99, batch 256, 256 random warm-up steps,
+   one update per env step, automatic entropy (initial alpha 1.0, target ``-dim(A)``), actions
+   squashed to [-1, 1] and scaled to the Box. Replay is uniform for both (the tuned example turns
+   ``prioritized_replay`` on; SB3 has no prioritized replay, so rlcore runs it off here). The
+   criterion for both is the mean return of the last 5 finished episodes (the example's
+   ``metrics_smoothing_episodes: 5``), checked after every episode (rlcore: one 200-step
+   iteration = one Pendulum episode). The clock starts before the trainer / model is built and
+   stops when the criterion is met; each contender is cut off after ``--max-seconds`` (reported
+   as "not reached").
+2. Learner updates/s at batch 256: the same networks, single-threaded torch; rlcore's
+   ``SACTorchPolicy.learn_on_batch`` on a batch drawn from its replay buffer each update vs SB3's
+   ``SAC.train(gradient_steps=N, batch_size=256)`` (which samples its own buffer each step), after
+   warm-up updates, both buffers filled with 10000 random Pendulum transitions. ``--rounds``
+   rounds alternate between the two (the load of a shared machine drifts); the best round of
+   each is compared, and all rounds are in the JSON.
+
+SB3 runs in a subprocess of the side venv ``.venv-peers`` (``stable_baselines3`` there, with its
+own torch); when that venv or SB3 is missing the row says "not installed". rlcore runs in this
+process. Runs 2 contenders one after the other on a shared machine: the load average at the start
+is printed.
+
+3. ``--criteria`` (a separate run): RLlib's tuned DDPG and TD3 Pendulum examples
+   (``tuned_examples/ddpg/pendulum-{ddpg,td3}.yaml``, torch, one thread) until their ``stop``
+   criteria (-320 within 30k steps, -900 within 100k steps) or ``--max-seconds``; the rows are
+   added to the JSON under ``tuned_criteria``.
+
+Prints a table and writes ``bench/results/continuous.json``.
+
+Usage: ``python bench/continuous.py [--target -250] [--max-seconds 600] [--updates 300] [--rounds 3] [--seed 0]``
+and ``python bench/continuous.py --criteria [--max-seconds 900]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+ROOT = Path(__file__).resolve().parents[1]
+PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
+WINDOW = 5  # episodes in the reward mean (the tuned example's metrics_smoothing_episodes)
+HIDDEN = [256, 256]
+LR = 3e-4
+BATCH = 256
+WARMUP = 256
+
+#: rlcore's SAC config: tuned_examples/sac/pendulum-sac.yaml with uniform replay (see the docstring).
+RLCORE_SAC = {
+    "env": "Pendulum-v1", "framework": "torch", "num_workers": 0, "framework_threads_for_driver": 1,
+    "horizon": 200, "soft_horizon": False, "no_done_at_end": True, "normalize_actions": True,
+    "clip_actions": False, "Q_model": {"fcnet_activation": "relu", "fcnet_hiddens": HIDDEN},
+    "policy_model": {"fcnet_activation": "relu", "fcnet_hiddens": HIDDEN}, "tau": 0.005, "gamma": 0.99,
+    "target_entropy": "auto", "initial_alpha": 1.0, "n_step": 1, "rollout_fragment_length": 1,
+    "prioritized_replay": False, "train_batch_size": BATCH, "target_network_update_freq": 1,
+    "timesteps_per_iteration": 200, "learning_starts": WARMUP, "buffer_size": 1000000,
+    "optimization": {"actor_learning_rate": LR, "critic_learning_rate": LR, "entropy_learning_rate": LR},
+    "metrics_smoothing_episodes": WINDOW, "min_iter_time_s": 0, "log_sys_usage": False,
+}
+
+# The SB3 child: prints one JSON line. argv: mode ("target" or "updates"), seed, target, max_seconds, updates.
+SB3_CHILD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import numpy as np, torch
+torch.set_num_threads(1)
+import gymnasium as gym
+from stable_baselines3 import SAC
+from stable_baselines3.common.callbacks import BaseCallback
+import stable_baselines3
+mode, seed, target, max_seconds, updates = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+HIDDEN, LR, BATCH, WARMUP, WINDOW = %(hidden)r, %(lr)r, %(batch)r, %(warmup)r, %(window)r
+env = gym.make("Pendulum-v1")
+model = SAC("MlpPolicy", env, learning_rate=LR, buffer_size=1000000, learning_starts=WARMUP, batch_size=BATCH,
+            tau=0.005, gamma=0.99, train_freq=1, gradient_steps=1, ent_coef="auto_1.0", target_entropy="auto",
+            policy_kwargs={"net_arch": HIDDEN}, seed=seed, device="cpu", verbose=0)
+out = {"sb3_version": stable_baselines3.__version__, "torch_version": torch.__version__}
+if mode == "target":
+    class Stop(BaseCallback):
+        def __init__(self):
+            super().__init__()
+            self.reached, self.returns, self.final = None, [], None
+        def _on_step(self):
+            for info in self.locals.get("infos", []):
+                if "episode" in info:
+                    self.returns.append(float(info["episode"]["r"]))
+                    if len(self.returns) >= WINDOW:
+                        self.final = float(np.mean(self.returns[-WINDOW:]))
+                        if self.final >= target:
+                            self.reached = time.perf_counter() - t0
+                            return False
+            return time.perf_counter() - t0 < max_seconds
+    cb = Stop()
+    model.learn(total_timesteps=10_000_000, callback=cb)
+    out.update(seconds_to_target=cb.reached, timesteps=int(model.num_timesteps), final_reward=cb.final,
+               wall_s=time.perf_counter() - t0)
+else:
+    rng = np.random.default_rng(seed)
+    obs, _ = env.reset(seed=seed)
+    for _ in range(10000):
+        action = env.action_space.sample()
+        nxt, reward, term, trunc, _ = env.step(action)
+        model.replay_buffer.add(obs[None], nxt[None], (action / 2.0)[None], np.array([reward]), np.array([term]),
+                                [{"TimeLimit.truncated": trunc}])
+        obs = env.reset()[0] if (term or trunc) else nxt
+    model._setup_learn(total_timesteps=1)
+    model.train(gradient_steps=20, batch_size=BATCH)
+    t = time.perf_counter()
+    model.train(gradient_steps=updates, batch_size=BATCH)
+    out.update(updates_per_s=updates / (time.perf_counter() - t))
+print("RESULT " + json.dumps(out))
+""" % {"hidden": HIDDEN, "lr": LR, "batch": BATCH, "warmup": WARMUP, "window": WINDOW}
+
+
+def _logger_creator(results_dir: str):
+    """Trial folders in a temporary directory, without TensorBoard files (not ~/ray_results)."""
+    def make(config):
+        from rlcore.trial_logger import TrialLogger
+
+        return TrialLogger(results_dir, tensorboard=False)
+
+    return make
+
+
+def rlcore_to_target(target: float, max_seconds: float, seed: int, results_dir: str) -> Dict[str, Any]:
+    """rlcore's SAC until the 5-episode mean reaches ``target`` or ``max_seconds`` pass."""
+    t0 = time.perf_counter()
+    from rlcore.algorithms.sac import SACTrainer
+
+    trainer = SACTrainer(config=dict(RLCORE_SAC, seed=seed), logger_creator=_logger_creator(results_dir))
+    reached, result = None, {}
+    try:
+        while time.perf_counter() - t0 < max_seconds:
+            result = trainer.train()
+            if result["episodes_total"] >= WINDOW and result["episode_reward_mean"] >= target:
+                reached = time.perf_counter() - t0
+                break
+    finally:
+        wall = time.perf_counter() - t0
+        trainer.stop()
+    return {"seconds_to_target": reached, "timesteps": result.get("timesteps_total"),
+            "final_reward": result.get("episode_reward_mean"), "wall_s": wall}
+
+
+def rlcore_updates_per_s(updates: int, seed: int) -> Dict[str, Any]:
+    """``SACTorchPolicy.learn_on_batch`` at batch 256, one replay sample per update."""
+    import gymnasium as gym
+    import numpy as np
+
+    from rlcore.algorithms.sac import DEFAULT_CONFIG, SACTorchPolicy
+    from rlcore.data import SampleBatch
+    from rlcore.data.replay_buffers import ReplayBuffer
+    from rlcore.threads import apply_thread_config
+    from rlcore.trainer_config import deep_update
+
+    apply_thread_config({"framework": "torch", "framework_threads_for_driver": 1})
+    env = gym.make("Pendulum-v1")
+    config = deep_update(dict(DEFAULT_CONFIG), {k: v for k, v in RLCORE_SAC.items() if k != "env"}, True,
+                         ["Q_model", "policy_model", "optimization"])
+    config["seed"] = seed
+    policy = SACTorchPolicy(env.observation_space, env.action_space, config)
+    rng = np.random.default_rng(seed)
+    n = 10000
+    obs = rng.uniform(-1, 1, (n, 3)).astype(np.float32)
+    buffer = ReplayBuffer(n, seed=seed)
+    buffer.add(SampleBatch({"obs": obs, "new_obs": np.roll(obs, -1, 0), "actions": rng.uniform(-1, 1, (n, 1)).astype(np.float32),
+                            "rewards": rng.uniform(-16, 0, n).astype(np.float32), "dones": np.zeros(n, bool),
+                            "weights": np.ones(n, np.float32)}))
+    for _ in range(20):
+        policy.learn_on_batch(buffer.sample(BATCH))
+    t = time.perf_counter()
+    for _ in range(updates):
+        policy.learn_on_batch(buffer.sample(BATCH))
+    return {"updates_per_s": updates / (time.perf_counter() - t)}
+
+
+def tuned_criterion(name: str, framework: str, max_seconds: float, seed: int, results_dir: str) -> Dict[str, Any]:
+    """rlcore on a tuned example (``tuned_examples/ddpg/<name>.yaml``) until its ``stop`` criterion
+    (``episode_reward_mean`` reached, or ``timesteps_total`` spent: "not reached") or ``max_seconds``."""
+    import yaml
+
+    from rlcore.registry import get_trainer_class
+
+    (exp,) = yaml.safe_load((ROOT / "tuned_examples" / "ddpg" / f"{name}.yaml").read_text()).values()
+    stop = exp["stop"]
+    config = dict(exp["config"], framework=framework, seed=seed, framework_threads_for_driver=1,
+                  log_sys_usage=False, eager_tracing=framework != "torch")
+    t0 = time.perf_counter()
+    trainer = get_trainer_class(exp["run"])(config=config, logger_creator=_logger_creator(results_dir))
+    reached, result = None, {}
+    try:
+        while time.perf_counter() - t0 < max_seconds:
+            result = trainer.train()
+            if result["episode_reward_mean"] >= stop["episode_reward_mean"]:
+                reached = time.perf_counter() - t0
+                break
+            if result["timesteps_total"] >= stop["timesteps_total"]:
+                break
+    finally:
+        wall = time.perf_counter() - t0
+        trainer.stop()
+    return {"example": name, "framework": framework, "criterion": stop, "seconds_to_target": reached,
+            "timesteps": result.get("timesteps_total"), "final_reward": result.get("episode_reward_mean"),
+            "wall_s": wall}
+
+
+def sb3(mode: str, seed: int, target: float, max_seconds: float, updates: int) -> Optional[Dict[str, Any]]:
+    """Runs the SB3 child in ``.venv-peers``; ``None`` when that venv or SB3 is missing."""
+    if not PEERS_PYTHON.exists():
+        return None
+    probe = subprocess.run([str(PEERS_PYTHON), "-c", "import stable_baselines3"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return None
+    proc = subprocess.run([str(PEERS_PYTHON), "-c", SB3_CHILD, mode, str(seed), str(target), str(max_seconds),
+                           str(updates)], capture_output=True, text=True, timeout=max_seconds + 300)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"SB3 child failed (rc={proc.returncode}): {proc.stderr[-2000:]}")
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def _fmt(value: Optional[float], spec: str, missing: str) -> str:
+    return missing if value is None else format(value, spec)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", type=float, default=-250.0)
+    parser.add_argument("--max-seconds", type=float, default=600.0, help="wall-clock cap per contender")
+    parser.add_argument("--updates", type=int, default=300, help="timed learner updates per contender")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating updates/s rounds (best one reported)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--criteria", action="store_true",
+                        help="only the tuned DDPG/TD3 Pendulum criteria rows (torch), added to the JSON")
+    args = parser.parse_args()
+    if args.criteria:
+        criteria_main(args)
+        return
+
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as results_dir:
+        ours = rlcore_to_target(args.target, args.max_seconds, args.seed, results_dir)
+    theirs = sb3("target", args.seed, args.target, args.max_seconds, args.updates)
+    # Updates/s: rounds alternate between the contenders (the machine's load drifts); best round each.
+    ours_rounds, theirs_rounds = [], []
+    for _ in range(args.rounds):
+        ours_rounds.append(rlcore_updates_per_s(args.updates, args.seed)["updates_per_s"])
+        run = sb3("updates", args.seed, args.target, args.max_seconds, args.updates)
+        if run is not None:
+            theirs_rounds.append(run["updates_per_s"])
+    ours_ups = {"updates_per_s": max(ours_rounds), "updates_per_s_rounds": ours_rounds}
+    theirs_ups = {"updates_per_s": max(theirs_rounds), "updates_per_s_rounds": theirs_rounds} if theirs_rounds else None
+
+    print(f"SAC to Pendulum-v1 {args.target:g} ({WINDOW}-episode mean), torch, 1 thread, seed {args.seed}, "
+          f"cap {args.max_seconds:.0f} s each (load average at start {load:.2f})")
+    print(f"{'contender':22} {'s to target':>12} {'timesteps':>10} {'final reward':>13} {'updates/s @256':>15}")
+    rows = [("rlcore SAC", ours, ours_ups),
+            ("SB3 SAC (.venv-peers)", theirs, theirs_ups)]
+    for name, run, ups in rows:
+        if run is None or ups is None:
+            print(f"{name:22} {'not installed':>12}")
+            continue
+        secs = _fmt(run["seconds_to_target"], ".1f", f"not reached in {args.max_seconds:.0f}")
+        print(f"{name:22} {secs:>12} {run['timesteps'] or 0:10d} {_fmt(run['final_reward'], '.1f', 'n/a'):>13} "
+              f"{ups['updates_per_s']:15.1f}")
+    ratios = {}
+    if theirs is not None and theirs_ups is not None:
+        if ours["seconds_to_target"] and theirs["seconds_to_target"]:
+            ratios["time_to_target_sb3_over_rlcore"] = theirs["seconds_to_target"] / ours["seconds_to_target"]
+        ratios["updates_per_s_rlcore_over_sb3"] = ours_ups["updates_per_s"] / theirs_ups["updates_per_s"]
+        print("ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
+    out = ROOT / "bench" / "results" / "continuous.json"
+    out.parent.mkdir(exist_ok=True)
+    sb3_row = None if theirs is None or theirs_ups is None else {**theirs, **theirs_ups}
+    out.write_text(json.dumps({"machine": platform.platform(), "python": sys.version.split()[0], "load_average": load,
+                               "target": args.target, "max_seconds": args.max_seconds, "seed": args.seed,
+                               "rlcore": {**ours, **ours_ups}, "sb3": sb3_row, "sb3_installed": theirs is not None,
+                               "ratios": ratios}, indent=2))
+    print(f"wrote {out}")
+
+
+def criteria_main(args: argparse.Namespace) -> None:
+    """``--criteria``: RLlib's tuned DDPG and TD3 Pendulum criteria, rlcore torch, one thread."""
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as results_dir:
+        rows = [tuned_criterion(name, "torch", args.max_seconds, args.seed, results_dir)
+                for name in ("pendulum-ddpg", "pendulum-td3")]
+    print(f"RLlib's tuned Pendulum-v1 criteria, rlcore torch, 1 thread, seed {args.seed}, cap {args.max_seconds:.0f} s "
+          f"each (load average at start {load:.2f})")
+    print(f"{'example':14} {'criterion':>24} {'s to target':>12} {'timesteps':>10} {'final reward':>13}")
+    for r in rows:
+        crit = f"{r['criterion']['episode_reward_mean']:g} in {r['criterion']['timesteps_total']}"
+        secs = _fmt(r["seconds_to_target"], ".1f", "not reached")
+        print(f"{r['example']:14} {crit:>24} {secs:>12} {r['timesteps'] or 0:10d} "
+              f"{_fmt(r['final_reward'], '.1f', 'n/a'):>13}")
+    out = ROOT / "bench" / "results" / "continuous.json"
+    data = json.loads(out.read_text()) if out.exists() else {}
+    data["tuned_criteria"] = {"load_average": load, "max_seconds": args.max_seconds, "rows": rows}
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(data, indent=2))
+    print(f"updated {out}")
+
+
+if __name__ == "__main__":
+    main()
