@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import threading
+from typing import Iterator
 
 import gymnasium as gym
 
@@ -17,13 +18,13 @@ from rlcore.env.policy_client import PolicyClient
 
 
 def play(client: PolicyClient, seed: int = 0, stop: threading.Event | None = None, max_episodes: int | None = None,
-         off_policy_every: int = 0) -> list:
-    """Plays CartPole episodes through ``client`` until ``stop`` is set (or ``max_episodes``);
-    returns the episode rewards. ``off_policy_every``: log a random action every n-th step."""
+         off_policy_every: int = 0) -> Iterator[float]:
+    """Plays CartPole episodes through ``client`` until ``stop`` is set (or ``max_episodes``),
+    yielding each episode's reward. ``off_policy_every``: log a random action every n-th step."""
     env = gym.make("CartPole-v1")
-    rewards = []
-    while (stop is None or not stop.is_set()) and (max_episodes is None or len(rewards) < max_episodes):
-        obs, _ = env.reset(seed=seed + len(rewards))
+    episodes = 0
+    while (stop is None or not stop.is_set()) and (max_episodes is None or episodes < max_episodes):
+        obs, _ = env.reset(seed=seed + episodes)
         eid = client.start_episode()
         total, done, t = 0.0, False, 0
         while not done:
@@ -36,8 +37,8 @@ def play(client: PolicyClient, seed: int = 0, stop: threading.Event | None = Non
             client.log_returns(eid, reward)
             total, done, t = total + reward, terminated or truncated, t + 1
         client.end_episode(eid, obs)
-        rewards.append(total)
-    return rewards
+        episodes += 1
+        yield total
 
 
 def main(argv=None) -> None:

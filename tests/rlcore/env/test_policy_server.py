@@ -361,10 +361,14 @@ def test_stop_leaves_no_thread_and_answers_waiting_calls():
 # -- a trainer fed by clients -------------------------------------------------------------------------
 
 
-def test_ppo_learns_cartpole_from_a_local_and_a_remote_client_and_stops_cleanly():
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", "serving"))
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", "serving")
+
+
+def test_ppo_learns_cartpole_from_a_local_and_a_remote_client_process_and_stops_cleanly():
+    """The README's serving example as three processes: this one trains (the server), one client
+    process keeps a policy copy (local inference) and one asks for every action (remote)."""
+    sys.path.insert(0, EXAMPLES)
     try:
-        from cartpole_client import play
         from cartpole_server import make_config
     finally:
         sys.path.pop(0)
@@ -375,26 +379,22 @@ def test_ppo_learns_cartpole_from_a_local_and_a_remote_client_and_stops_cleanly(
     server = trainer.workers.local_worker().input_reader
     assert isinstance(server, PolicyServerInput) and server.address == "127.0.0.1"
     url = f"http://127.0.0.1:{server.port}"
-    stop = threading.Event()
-    clients = [PolicyClient(url, "local", update_interval=1.0), PolicyClient(url, "remote")]
-    played = [[], []]
-    threads = [threading.Thread(target=lambda i=i: played[i].extend(play(clients[i], 1000 * i, stop)))
-               for i in range(2)]
-    for t in threads:
-        t.start()
-    best, deadline = 0.0, time.monotonic() + 60
+    clients = [subprocess.Popen([sys.executable, os.path.join(EXAMPLES, "cartpole_client.py"), "--address", url,
+                                 "--inference-mode", mode, "--seed", str(1000 * i)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for i, mode in enumerate(["local", "remote"])]
+    best, deadline = 0.0, time.monotonic() + 120
     try:
-        while best < 100 and time.monotonic() < deadline:
+        while best < 150 and time.monotonic() < deadline and all(c.poll() is None for c in clients):
             best = max(best, trainer.train()["episode_reward_mean"])
     finally:
-        stop.set()
-        for t in threads:
-            t.join(TIMEOUT)  # each client finishes its episode
         for c in clients:
-            c.close()
+            c.terminate()
+        outputs = [c.communicate(timeout=TIMEOUT) for c in clients]
         trainer.stop()
-    assert best >= 100
-    assert played[0] and played[1]  # both inference modes played episodes
+    assert best >= 150, (best, [err[-2000:] for _, err in outputs])
+    for out, _ in outputs:  # both inference modes played whole episodes
+        assert "episode 0: reward" in out
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.port), timeout=1.0)  # trainer.stop() stopped the server
     assert _wait(lambda: {t.ident for t in threading.enumerate()} <= before), threading.enumerate()
