@@ -11,7 +11,9 @@
    ``metrics_smoothing_episodes: 5``), checked after every episode (rlcore: one 200-step
    iteration = one Pendulum episode). The clock starts before the trainer / model is built and
    stops when the criterion is met; each contender is cut off after ``--max-seconds`` (reported
-   as "not reached").
+   as "not reached"). With ``--repeats N`` each contender runs N times, the order alternating
+   (the load of a shared machine drifts), and the median run of each is compared (all runs, with
+   the load average at their start, are in the JSON).
 2. Learner updates/s at batch 256: the same networks, single-threaded torch; rlcore's
    ``SACTorchPolicy.learn_on_batch`` on a batch drawn from its replay buffer each update vs SB3's
    ``SAC.train(gradient_steps=N, batch_size=256)`` (which samples its own buffer each step), after
@@ -31,7 +33,7 @@ is printed.
 
 Prints a table and writes ``bench/results/continuous.json``.
 
-Usage: ``python bench/continuous.py [--target -250] [--max-seconds 600] [--updates 300] [--rounds 3] [--seed 0]``
+Usage: ``python bench/continuous.py [--target -250] [--max-seconds 600] [--updates 300] [--rounds 3] [--repeats 1] [--seed 0]``
 and ``python bench/continuous.py --criteria [--max-seconds 900]``
 """
 
@@ -232,6 +234,12 @@ def sb3(mode: str, seed: int, target: float, max_seconds: float, updates: int) -
     return json.loads(lines[-1][len("RESULT "):])
 
 
+def _median_run(runs: list, max_seconds: float) -> Dict[str, Any]:
+    """The run with the median time to target (a run that did not reach it counts as ``inf``)."""
+    ordered = sorted(runs, key=lambda r: r["seconds_to_target"] if r["seconds_to_target"] is not None else float("inf"))
+    return dict(ordered[(len(ordered) - 1) // 2])
+
+
 def _fmt(value: Optional[float], spec: str, missing: str) -> str:
     return missing if value is None else format(value, spec)
 
@@ -241,6 +249,7 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=-250.0)
     parser.add_argument("--max-seconds", type=float, default=600.0, help="wall-clock cap per contender")
     parser.add_argument("--updates", type=int, default=300, help="timed learner updates per contender")
+    parser.add_argument("--repeats", type=int, default=1, help="time-to-target runs per contender (order alternates)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating updates/s rounds (best one reported)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--criteria", action="store_true",
@@ -251,9 +260,22 @@ def main() -> None:
         return
 
     load = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory() as results_dir:
-        ours = rlcore_to_target(args.target, args.max_seconds, args.seed, results_dir)
-    theirs = sb3("target", args.seed, args.target, args.max_seconds, args.updates)
+    # Time to target: --repeats runs each, the order alternating (rlcore first, then SB3 first, ...)
+    # so that neither always meets the same load; the median run of each is compared.
+    ours_runs, theirs_runs = [], []
+    for r in range(args.repeats):
+        for who in (("ours", "theirs") if r % 2 == 0 else ("theirs", "ours")):
+            start_load = os.getloadavg()[0]
+            if who == "ours":
+                with tempfile.TemporaryDirectory() as results_dir:
+                    ours_runs.append(dict(rlcore_to_target(args.target, args.max_seconds, args.seed, results_dir),
+                                          load_average=start_load))
+            else:
+                run = sb3("target", args.seed, args.target, args.max_seconds, args.updates)
+                if run is not None:
+                    theirs_runs.append(dict(run, load_average=start_load))
+    ours = dict(_median_run(ours_runs, args.max_seconds), runs=ours_runs)
+    theirs = dict(_median_run(theirs_runs, args.max_seconds), runs=theirs_runs) if theirs_runs else None
     # Updates/s: rounds alternate between the contenders (the machine's load drifts); best round each.
     ours_rounds, theirs_rounds = [], []
     for _ in range(args.rounds):
@@ -265,7 +287,8 @@ def main() -> None:
     theirs_ups = {"updates_per_s": max(theirs_rounds), "updates_per_s_rounds": theirs_rounds} if theirs_rounds else None
 
     print(f"SAC to Pendulum-v1 {args.target:g} ({WINDOW}-episode mean), torch, 1 thread, seed {args.seed}, "
-          f"cap {args.max_seconds:.0f} s each (load average at start {load:.2f})")
+          f"cap {args.max_seconds:.0f} s each, median of {args.repeats} alternating run(s) "
+          f"(load average at start {load:.2f})")
     print(f"{'contender':22} {'s to target':>12} {'timesteps':>10} {'final reward':>13} {'updates/s @256':>15}")
     rows = [("rlcore SAC", ours, ours_ups),
             ("SB3 SAC (.venv-peers)", theirs, theirs_ups)]
