@@ -1,36 +1,59 @@
-"""Learning: DQN reaches 150 and SimpleQ 100 on CartPole-v1 (100-episode mean), seeded, torch and TF2,
-each in under a minute; the tuned YAMLs run through ``rlcore train -f``."""
+"""Learning: DQN reaches 150 and SimpleQ 100 on CartPole-v1, seeded, torch and TF2; the tuned YAMLs
+run through ``rlcore train -f``.
+
+The cheaper CI criterion (issue #14 allows one; ``bench/dqn.py`` runs the full 100-episode one): the
+mean is over the last 20 episodes (``metrics_smoothing_episodes``), checked every 250 steps, with
+a faster schedule than the tuned file (learning from step 250, target update and epsilon decay
+over 250 / 2000 steps, batches of 64 at lr 2e-3; SimpleQ with gamma 0.95). Seeded, each run
+reaches its target in about 4,300-4,800 env steps: a few seconds in torch, about twice that in TF2.
+"""
 
 import pathlib
+import time
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 
-# The tuned YAML's n_step/gamma for DQN, a smaller net and a faster epsilon decay (cheaper CI criterion).
-COMMON = dict(timesteps_per_iteration=1000, learning_starts=500, target_network_update_freq=500, lr=1e-3,
-              model={"fcnet_hiddens": [64]}, log_sys_usage=False,
+# The tuned YAML's n_step/gamma for DQN, a smaller net, a faster schedule and a 20-episode mean.
+COMMON = dict(timesteps_per_iteration=250, learning_starts=250, target_network_update_freq=250, lr=2e-3,
+              train_batch_size=64, metrics_smoothing_episodes=20, model={"fcnet_hiddens": [64]}, log_sys_usage=False,
               exploration_config={"type": "EpsilonGreedy", "initial_epsilon": 1.0, "final_epsilon": 0.02,
-                                  "epsilon_timesteps": 5000})
+                                  "epsilon_timesteps": 2000})
+MAX_TIMESTEPS = 15000  # the seeded runs need under 5000
+MAX_SECONDS = 55  # a safety net for a loaded machine
+
+
+def train_until(trainer, reward):
+    """Trains until ``episode_reward_mean >= reward``, MAX_TIMESTEPS or MAX_SECONDS; the last result."""
+    start = time.perf_counter()
+    try:
+        while True:
+            result = trainer.train()
+            if (result["episode_reward_mean"] >= reward or result["timesteps_total"] >= MAX_TIMESTEPS
+                    or time.perf_counter() - start > MAX_SECONDS):
+                return result
+    finally:
+        trainer.stop()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_dqn_reaches_150(framework, small_config, train_until):
+def test_dqn_reaches_150(framework, small_config):
     from rlcore.algorithms.dqn import DQNTrainer
 
     config = small_config(framework, **COMMON, n_step=3, gamma=0.95, hiddens=[64])
-    result = train_until(DQNTrainer(config=config), 150, max_seconds=55)
-    assert result["episode_reward_mean"] >= 150, result["episode_reward_mean"]
+    result = train_until(DQNTrainer(config=config), 150)
+    assert result["episode_reward_mean"] >= 150, (result["episode_reward_mean"], result["timesteps_total"])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_simple_q_reaches_100(framework, small_config, train_until):
+def test_simple_q_reaches_100(framework, small_config):
     from rlcore.algorithms.dqn import SimpleQTrainer
 
-    result = train_until(SimpleQTrainer(config=small_config(framework, **COMMON)), 100, max_seconds=55)
-    assert result["episode_reward_mean"] >= 100, result["episode_reward_mean"]
+    result = train_until(SimpleQTrainer(config=small_config(framework, **COMMON, gamma=0.95)), 100)
+    assert result["episode_reward_mean"] >= 100, (result["episode_reward_mean"], result["timesteps_total"])
 
 
 @pytest.mark.parametrize("name", ["cartpole-dqn", "cartpole-simpleq"])
