@@ -7,9 +7,11 @@ over processes is what the run costs the machine) and the RSS of the driver and 
 worker process. The framework's own share is shown by the same figures for a bare process that
 only imports torch and builds the same model (``baseline``).
 
-The issue's goal compares with RLlib 2.60 in the same run (<= 0.7x); RLlib 2.60 is not
-installed on this machine (``ray.rllib`` does not import: ``ray[rllib]`` is not a dependency and
-there is no side venv), so only rlcore's figures are measured.
+The peer is RLlib 2.60's PPO at the same settings (its default new API stack: 2 remote env
+runners, the learner in the driver), run afterwards in a subprocess with the side venv's Python
+(``.venv-peers``, made by ``bench/peers_venv.sh``; ``ray[rllib]`` is never a project dependency)
+and measured the same way. The issue's goal: rlcore's total PSS <= 0.7x RLlib's. Without the side
+venv the peer row says "not installed".
 
 Prints a table and writes ``bench/results/memory.json``.
 
@@ -57,6 +59,45 @@ def _parse_rollup(text: str) -> dict:
     return out
 
 
+PEERS_PYTHON = Path(__file__).resolve().parent.parent / ".venv-peers" / "bin" / "python"
+
+#: RLlib 2.60's PPO at the settings of rlcore's run below; prints the smaps_rollup texts as JSON.
+RLLIB_PEER = r"""
+import json, sys
+import ray
+from ray.rllib.algorithms.ppo import PPOConfig
+iterations, framework = int(sys.argv[1]), sys.argv[2]
+ray.init(num_cpus=3, include_dashboard=False, log_to_driver=False)
+config = (PPOConfig().environment("CartPole-v1").framework(framework)
+          .env_runners(num_env_runners=2, observation_filter="MeanStdFilter")
+          .training(lr=3e-4, num_epochs=6, vf_loss_coeff=0.01,
+                    model={"fcnet_hiddens": [32], "fcnet_activation": "linear", "vf_share_layers": True})
+          .debugging(seed=0, log_sys_usage=False))
+algo = config.build_algo()
+for _ in range(iterations):
+    algo.train()
+pids = algo.env_runner_group.foreach_env_runner(lambda r: __import__("os").getpid(), local_env_runner=False)
+texts = {"driver": open("/proc/self/smaps_rollup").read()}
+for i, pid in enumerate(pids, 1):
+    texts[f"worker {i}"] = open(f"/proc/{pid}/smaps_rollup").read()
+print("ROLLUPS " + json.dumps(texts))
+algo.stop()
+ray.shutdown()
+"""
+
+
+def rllib_peer(iterations: int, framework: str) -> dict | None:
+    """RLlib 2.60's per-process memory at the same settings, or None when the side venv is missing."""
+    if not PEERS_PYTHON.exists():
+        return None
+    done = subprocess.run([str(PEERS_PYTHON), "-c", RLLIB_PEER, str(iterations), framework], capture_output=True,
+                          text=True, timeout=900, env={**os.environ, "PYTHONPATH": ""})
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("ROLLUPS ")), None)
+    if line is None:
+        raise RuntimeError(f"the RLlib 2.60 peer failed (exit {done.returncode}): {done.stderr[-3000:]}")
+    return {name: _parse_rollup(text) for name, text in json.loads(line[len("ROLLUPS "):]).items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=5)
@@ -90,11 +131,22 @@ def main() -> None:
     for name, r in {**rows, "total": total, "baseline": base}.items():
         print(f"{name:>14} {r['pss']:9.1f} {r['rss']:9.1f}")
     print("baseline: a bare process that imports the framework and builds the same model")
-    print("RLlib 2.60: not installed on this machine (no side venv); not measured")
+    peer = rllib_peer(args.iterations, args.framework)
+    peer_total = None
+    if peer is None:
+        print(f"RLlib 2.60: not installed ({PEERS_PYTHON} missing: run bench/peers_venv.sh); not measured")
+    else:
+        peer_total = {k: sum(r[k] for r in peer.values()) for k in ("pss", "rss")}
+        print("RLlib 2.60 PPO, same settings (MB)")
+        for name, r in {**peer, "total": peer_total}.items():
+            print(f"{name:>14} {r['pss']:9.1f} {r['rss']:9.1f}")
+        print(f"rlcore / RLlib 2.60 total PSS: {total['pss'] / peer_total['pss']:.2f}x (goal <= 0.7x)")
     out = Path(__file__).parent / "results" / "memory.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"machine": platform.platform(), "framework": args.framework,
-                               "iterations": args.iterations, "mb": rows, "total_mb": total, "baseline_mb": base},
+                               "iterations": args.iterations, "mb": rows, "total_mb": total, "baseline_mb": base,
+                               "rllib_2_60_mb": peer, "rllib_2_60_total_mb": peer_total,
+                               "pss_ratio_vs_rllib": total["pss"] / peer_total["pss"] if peer_total else None},
                               indent=2))
     print(f"wrote {out}")
 
