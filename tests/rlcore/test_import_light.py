@@ -46,6 +46,7 @@ WORKER_POLICY_MODULES = [
     "rlcore.algorithms.ppo.ppo_torch_policy", "rlcore.algorithms.ppo.ppo_tf_policy",
     "rlcore.algorithms.pg.pg_torch_policy", "rlcore.algorithms.pg.pg_tf_policy",
     "rlcore.algorithms.a3c.a3c_torch_policy", "rlcore.algorithms.a3c.a3c_tf_policy",
+    "rlcore.algorithms.marwil.marwil_torch_policy", "rlcore.algorithms.marwil.marwil_tf_policy",
 ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.marwil.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.marwil.postprocessing import STATE_KEY, MARWILPostprocessing, postprocess_advantages
 from rlcore.algorithms.tf_mixins import TFValueNetworkMixin, explained_variance
 from rlcore.data.columns import Columns
@@ -91,15 +92,9 @@ def reset_moving_average(policy: Any, obs_space: Any, action_space: Any, config:
     policy._moving_average_sqd_adv_norm.assign(float(config["moving_average_sqd_adv_norm_start"]))
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.marwil.marwil import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 MARWILTFPolicy = build_tf_policy(
     "MARWILTFPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     loss_fn=marwil_loss,
     stats_fn=stats,
     postprocess_fn=postprocess_advantages,

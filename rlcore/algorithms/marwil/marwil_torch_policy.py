@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.marwil.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.marwil.postprocessing import STATE_KEY, MARWILPostprocessing, postprocess_advantages
 from rlcore.algorithms.torch_mixins import TorchValueNetworkMixin, adam_optimizer, explained_variance
 from rlcore.data.columns import Columns
@@ -95,15 +96,9 @@ def reset_moving_average(policy: Any, obs_space: Any, action_space: Any, config:
     policy._moving_average_sqd_adv_norm.fill_(float(config["moving_average_sqd_adv_norm_start"]))
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.marwil.marwil import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 MARWILTorchPolicy = build_torch_policy(
     "MARWILTorchPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     optimizer_fn=adam_optimizer,
     loss_fn=marwil_loss,
     stats_fn=stats,
