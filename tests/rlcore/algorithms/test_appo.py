@@ -106,14 +106,17 @@ def test_plan_without_workers_updates_the_target_after_learner_steps(small_confi
 
 
 @pytest.mark.ray
-def test_plan_with_two_workers(ray_session, small_config):
-    trainer = APPOTrainer(config=plan_config(small_config, num_workers=2, vtrace=True))
+def test_plan_with_a_remote_worker(ray_session, small_config):
+    # One remote worker (one process to start, not two): the APPO parts (target and KL updates
+    # after learner steps, weight broadcast) do not depend on the worker count; gathering from
+    # two workers through the same plan is covered by test_impala.py's 2-worker runs.
+    trainer = APPOTrainer(config=plan_config(small_config, num_workers=1, vtrace=True))
     try:
         results = [trainer.train() for _ in range(2)]
     finally:
         trainer.stop()
     info = results[-1]["info"]
-    assert results[-1]["num_healthy_workers"] == 2
+    assert results[-1]["num_healthy_workers"] == 1
     assert 0 < info["num_steps_trained"] <= info["num_steps_sampled"]
     assert info["num_target_updates"] == info["num_steps_trained"] // 100
     assert info["num_weight_broadcasts"] > 0
