@@ -306,7 +306,9 @@ class Trainer(Trainable):
         failed = self.workers.recover_failed_workers(err)
         logger.warning("%s: workers %s failed the check; %d remote workers left; rebuilding the execution plan",
                        self._name, failed, len(self.workers.remote_workers()))
-        self.train_exec_impl.shared_metrics.get().stop()  # what the old plan owns (e.g. a learner thread)
+        # what the old plan owns (a learner thread; what it keeps for the next plan stays, see
+        # WorkerSet.plan_resources)
+        self.train_exec_impl.shared_metrics.get().stop(rebuilding=True)
         metrics = self.train_exec_impl.shared_metrics.get().save()
         self.train_exec_impl = type(self)._execution_plan(self.workers, self.config)
         self.train_exec_impl.shared_metrics.get().restore(metrics)

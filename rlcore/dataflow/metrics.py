@@ -155,11 +155,15 @@ class MetricsContext:
         #: ``fn(context)`` run once by :meth:`stop`: releases what the plan owns (a learner
         #: thread, aggregation actors). ``union`` carries them into the merged context.
         self.stop_hooks: list[Callable[[MetricsContext], None]] = []
+        #: True while :meth:`stop` runs for a plan rebuild (a hook may then hand what it owns to the
+        #: next plan instead of releasing it: Ape-X's replay shards).
+        self.rebuilding = False
 
-    def stop(self) -> None:
+    def stop(self, rebuilding: bool = False) -> None:
         """Runs the stop hooks, last added first, each once; the first error is raised after all ran.
 
-        The Trainer calls this at ``stop()`` and before it rebuilds a plan after a worker failure.
+        The Trainer calls this at ``stop()`` and, with ``rebuilding=True``, before it rebuilds a plan
+        after a worker failure.
 
         Examples:
             >>> m = MetricsContext()
@@ -167,6 +171,7 @@ class MetricsContext:
             >>> m.stop(); m.stop(); m.counters["stopped"], m.stop_hooks
             (1, [])
         """
+        self.rebuilding = rebuilding
         hooks, self.stop_hooks = self.stop_hooks, []
         first_error: BaseException | None = None
         for hook in reversed(hooks):

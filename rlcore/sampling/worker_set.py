@@ -193,6 +193,10 @@ class WorkerSet:
         self._where: Dict[int, Any] = {}  # index -> ref of the worker's whereabouts() (asked at creation)
         self._placement_group: Any = None
         self._local: Optional[RolloutWorker] = None
+        #: What an execution plan keeps across the rebuilds that follow worker failures, by name
+        #: (Ape-X's replay shards: a worker failure must not empty the replay buffer). The plan
+        #: takes it from here instead of creating it; its stop hook releases it on the final stop.
+        self.plan_resources: Dict[str, Any] = {}
         if _setup:
             check_placement_strategy(self._config)
             spaces = None

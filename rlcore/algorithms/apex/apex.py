@@ -175,8 +175,8 @@ class ApexReplayActor(QReplayBuffer, ReplayActor):
     """
 
 
-def create_replay_actors(config: Dict[str, Any], remote: bool) -> List[Any]:
-    """The ``optimizer.num_replay_buffer_shards`` replay shards of a config.
+def create_replay_actors(config: Dict[str, Any], remote: bool, indices: Optional[List[int]] = None) -> List[Any]:
+    """The ``optimizer.num_replay_buffer_shards`` replay shards of a config (or those at ``indices``).
 
     Each holds ``buffer_size / shards`` rows and starts replaying after ``learning_starts /
     shards`` steps. As Ray actors (``remote``) they ask for 0 CPUs (RLlib 1.x's ``ReplayActor``),
@@ -185,8 +185,10 @@ def create_replay_actors(config: Dict[str, Any], remote: bool) -> List[Any]:
     Args:
         config: A merged Ape-X config.
         remote: Ray actors (True) or in-process objects (False, for ``num_workers: 0``).
+        indices: The shards to create (default: all); a shard's seed is ``seed + index``.
     """
     n = config["optimizer"]["num_replay_buffer_shards"]
+    indices = list(range(n)) if indices is None else indices
     seed = config.get("seed")
     kwargs = dict(num_shards=n, learning_starts=config["learning_starts"],
                   replay_batch_size=config["train_batch_size"], alpha=config["prioritized_replay_alpha"],
@@ -198,7 +200,7 @@ def create_replay_actors(config: Dict[str, Any], remote: bool) -> List[Any]:
         kwargs["alpha"] = 0.0  # uniform sampling, all weights 1
     if not remote:
         return [ApexReplayActor(config["buffer_size"], seed=None if seed is None else seed + i, **kwargs)
-                for i in range(n)]
+                for i in indices]
     import ray
 
     options: Dict[str, Any] = {}
@@ -208,7 +210,43 @@ def create_replay_actors(config: Dict[str, Any], remote: bool) -> List[Any]:
         options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(
             node_id=ray.get_runtime_context().get_node_id(), soft=False)
     cls = ApexReplayActor.as_remote(num_cpus=0, **options)
-    return [cls.remote(config["buffer_size"], seed=None if seed is None else seed + i, **kwargs) for i in range(n)]
+    return [cls.remote(config["buffer_size"], seed=None if seed is None else seed + i, **kwargs) for i in indices]
+
+
+def _replay_actors_for(workers: Any, config: Dict[str, Any]) -> List[Any]:
+    """A plan's replay shards: new ones, or after a worker failure those of the plan it replaces
+    (their buffers kept), any shard that died meanwhile recreated empty when
+    ``recreate_failed_workers`` is set.
+
+    Raises:
+        RuntimeError: A kept shard died and ``recreate_failed_workers`` is off: names the shard.
+    """
+    kept = workers.plan_resources.get(REPLAY_ACTORS)
+    if not kept:
+        return create_replay_actors(config, remote=bool(workers.remote_workers()))
+    remote = [i for i, actor in enumerate(kept) if is_actor_handle(actor)]
+    if not remote:
+        return kept
+    import ray
+
+    dead = {}
+    for i in remote:
+        try:
+            ray.get(kept[i].stats.remote(), timeout=STATS_TIMEOUT_S)
+        except ray.exceptions.RayActorError as err:
+            dead[i] = err
+    if not dead:
+        return kept
+    if not config["recreate_failed_workers"]:
+        i, err = next(iter(dead.items()))
+        raise RuntimeError(f"replay shard {i} of {len(kept)} died ({type(err).__name__}); with "
+                           "config['recreate_failed_workers']=False it is not replaced. Set it to go on with "
+                           "an empty shard in its place.") from err
+    logger.warning("replay shards %s died; recreating them empty (recreate_failed_workers)", sorted(dead))
+    kept = list(kept)
+    for i, actor in zip(sorted(dead), create_replay_actors(config, remote=True, indices=sorted(dead))):
+        kept[i] = actor
+    return kept
 
 
 class ApexLearnerThread(LearnerThread):
@@ -390,8 +428,9 @@ class ApexMetrics:
         return result
 
 
-def _stop_learner_and_shards(learner: ApexLearnerThread, replay_actors: List[Any]) -> Any:
-    """The stop hook: joins the learner, counts what it trained that the plan had not read, kills the shards."""
+def _stop_learner_and_shards(learner: ApexLearnerThread, replay_actors: List[Any], workers: Any) -> Any:
+    """The stop hook: joins the learner, counts what it trained that the plan had not read, kills the
+    shards (kept for the next plan when the plan is rebuilt after a worker failure)."""
 
     def stop(metrics: MetricsContext) -> None:
         try:
@@ -401,12 +440,14 @@ def _stop_learner_and_shards(learner: ApexLearnerThread, replay_actors: List[Any
                 metrics.counters[AGENT_STEPS_TRAINED_COUNTER] += agent_steps_
                 metrics.info[LEARNER_INFO] = stats
         finally:
-            remote = [a for a in replay_actors if is_actor_handle(a)]
-            if remote:
-                import ray
+            if not metrics.rebuilding:
+                workers.plan_resources.pop(REPLAY_ACTORS, None)
+                remote = [a for a in replay_actors if is_actor_handle(a)]
+                if remote:
+                    import ray
 
-                for actor in remote:
-                    ray.kill(actor)
+                    for actor in remote:
+                        ray.kill(actor)
 
     return stop
 
@@ -421,6 +462,10 @@ def _set_local_global_vars(workers: Any) -> Any:
     return set_global_vars
 
 
+#: The name of the replay shards in ``WorkerSet.plan_resources``.
+REPLAY_ACTORS = "apex_replay_actors"
+
+
 def execution_plan(workers: Any, config: Dict[str, Any]) -> LocalIterator[Dict[str, Any]]:
     """Ape-X's plan (see the module docstring). The result iterator has ``replay_actors`` and
     ``learner_thread`` attributes."""
@@ -431,12 +476,14 @@ def execution_plan(workers: Any, config: Dict[str, Any]) -> LocalIterator[Dict[s
     from rlcore.ops.train import UpdateTargetNetwork
 
     remote = workers.remote_workers()
-    replay_actors = create_replay_actors(config, remote=bool(remote))
+    # the shards outlive plan rebuilds after worker failures (their buffers are kept)
+    replay_actors = _replay_actors_for(workers, config)
+    workers.plan_resources[REPLAY_ACTORS] = replay_actors
     prioritized = bool(config["prioritized_replay"])
     learner = ApexLearnerThread(workers.local_worker(), prioritized=prioritized,
                                 replay_sequence_length=config.get("replay_sequence_length") or 1)
     learner.start()
-    stop_hook = _stop_learner_and_shards(learner, replay_actors)
+    stop_hook = _stop_learner_and_shards(learner, replay_actors, workers)
     try:
         # (1) Sample, store in a random shard, push weights to workers that sampled enough.
         store_op = (parallel_rollouts(workers, mode="async", num_async=2)

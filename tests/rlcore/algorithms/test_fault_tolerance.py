@@ -212,3 +212,56 @@ def test_impala_finishes_with_workers_killed(ray_mod, small_config, setting):
     assert trained == LearnedRows.rows
     assert last["timesteps_total"] >= last["info"]["num_steps_trained"]
     assert last["timesteps_total"] % 20 == 0  # whole fragments only: nothing sampled by a health check
+
+
+@pytest.mark.ray
+@pytest.mark.timeout(240)
+def test_apex_finishes_with_workers_killed_and_counts_what_reached_the_replay_shard(ray_mod, small_config):
+    from rlcore.algorithms.apex import ApexTrainer
+
+    trainer = ApexTrainer(config=faulty_config(
+        small_config, "recreate_failed_workers", timesteps_per_iteration=100, learning_starts=40,
+        train_batch_size=16, buffer_size=1000, target_network_update_freq=100, hiddens=[8],
+        optimizer={"num_replay_buffer_shards": 1, "max_weight_sync_delay": 40}))
+    try:
+        results = run_with_kills(trainer, 4)
+        shard, = trainer.replay_actors
+        stats = ray_mod.get(shard.stats.remote(), timeout=60)
+    finally:
+        trainer.stop()
+    last = results[-1]
+    assert last["training_iteration"] == 4 and last["num_healthy_workers"] == 2
+    # every sampled batch that reached the replay shard is counted, and nothing else
+    assert last["info"]["num_steps_sampled"] == stats["num_added"] == last["timesteps_total"]
+    assert last["info"]["num_steps_trained"] > 0
+
+
+@pytest.mark.ray
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("setting", ["recreate_failed_workers", "ignore_worker_failures"])
+def test_apex_with_its_replay_shard_killed(ray_mod, small_config, setting):
+    """recreate_failed_workers: an empty shard replaces it and training goes on; otherwise the error
+    names the shard."""
+    from rlcore.algorithms.apex import ApexTrainer
+
+    config = faulty_config(small_config, setting, timesteps_per_iteration=100, learning_starts=40,
+                           train_batch_size=16, buffer_size=1000, target_network_update_freq=100, hiddens=[8],
+                           optimizer={"num_replay_buffer_shards": 1})
+    config.update(env="CartPole-v1", env_config={})  # no env faults: only the shard dies
+    trainer = ApexTrainer(config=config)
+    try:
+        first = trainer.train()
+        shard, = trainer.replay_actors
+        ray_mod.kill(shard)
+        if setting != "recreate_failed_workers":
+            with pytest.raises(Exception, match=r"ApexReplayActor|replay shard 0 of 1 died"):
+                trainer.train()
+            return
+        results = [trainer.train() for _ in range(3)]
+        new_shard, = trainer.replay_actors
+        stats = ray_mod.get(new_shard.stats.remote(), timeout=60)
+    finally:
+        trainer.stop()
+    assert new_shard != shard and results[-1]["num_healthy_workers"] == 2
+    assert results[-1]["timesteps_total"] > first["timesteps_total"] and stats["num_added"] > 0
+    assert results[-1]["info"]["num_steps_trained"] > first["info"]["num_steps_trained"]
