@@ -119,16 +119,25 @@ def test_before_learn_on_batch_sees_every_replayed_batch(tiny_config):
     assert len(seen) * 8 == info["num_steps_trained"]
 
 
-def test_worker_side_prioritization_stores_initial_priorities(tiny_config):
-    trainer = _trainer("DQNTrainer", "torch", tiny_config, worker_side_prioritization=True, learning_starts=10 ** 4,
+@pytest.mark.parametrize("worker_side", [True, False])
+def test_worker_side_prioritization_stores_initial_priorities(tiny_config, worker_side):
+    # One iteration ends at the first learn step (at 64 stored rows), so all but the rows that step
+    # updated keep the priority they were stored with: |td| + eps from the worker (distinct per row)
+    # with worker_side_prioritization, else the buffer's max priority (one value).
+    trainer = _trainer("DQNTrainer", "torch", tiny_config, worker_side_prioritization=worker_side, learning_starts=64,
                        prioritized_replay_alpha=1.0)
     try:
         trainer.train()
         buf = trainer.local_replay_buffer.replay_buffers["default_policy"]
         prios = buf.priorities(buf.live_slots())
+        updated = buf.stats(debug=True)["num_priority_updates"]
     finally:
         trainer.stop()
-    assert len(prios) >= 32 and np.all(prios > 0) and np.ptp(prios) > 0  # |td| + eps per row, not all 1
+    assert len(prios) >= 64 and np.all(prios > 0) and 0 < updated <= 16
+    if worker_side:
+        assert len(np.unique(prios)) > updated + 1  # |td| + eps per row, not one shared initial value
+    else:
+        assert len(np.unique(prios)) <= updated + 1
 
 
 def test_beta_is_annealed_over_the_sampled_steps(tiny_config):
