@@ -47,6 +47,8 @@ WORKER_POLICY_MODULES = [
     "rlcore.algorithms.pg.pg_torch_policy", "rlcore.algorithms.pg.pg_tf_policy",
     "rlcore.algorithms.a3c.a3c_torch_policy", "rlcore.algorithms.a3c.a3c_tf_policy",
     "rlcore.algorithms.marwil.marwil_torch_policy", "rlcore.algorithms.marwil.marwil_tf_policy",
+    "rlcore.algorithms.impala.vtrace_torch_policy", "rlcore.algorithms.impala.vtrace_tf_policy",
+    "rlcore.algorithms.appo.appo_torch_policy", "rlcore.algorithms.appo.appo_tf_policy",
 ]
 
 

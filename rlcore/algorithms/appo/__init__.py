@@ -1,7 +1,7 @@
 """APPO: asynchronous PPO on IMPALA's data flow; defaults, policies, execution plan, trainer.
 
-The policies (``AsyncPPOTorchPolicy``, ``AsyncPPOTFPolicy``) import their framework, so they are
-loaded on first access (``from rlcore.algorithms.appo import AsyncPPOTorchPolicy``).
+Names are imported on first use (:func:`rlcore.algorithms.lazy_exports`): the policies
+(``AsyncPPOTorchPolicy``, ``AsyncPPOTFPolicy``) import their framework, the trainer Ray Tune.
 
 Examples:
     >>> from rlcore.algorithms.appo import APPOTrainer, DEFAULT_CONFIG
@@ -9,22 +9,14 @@ Examples:
     ('APPO', 0.4)
 """
 
-import importlib
-from typing import Any
+from rlcore.algorithms import lazy_exports
 
-from rlcore.algorithms.appo.appo import (DEFAULT_CONFIG, APPOTrainer, UpdateTargetAndKL, execution_plan,
-                                         get_policy_class, initialize_target, validate_config)
-
-_POLICIES = {
-    "AsyncPPOTorchPolicy": "rlcore.algorithms.appo.appo_torch_policy",
-    "AsyncPPOTFPolicy": "rlcore.algorithms.appo.appo_tf_policy",
+_EXPORTS = {
+    "DEFAULT_CONFIG": "defaults",
+    **dict.fromkeys(["APPOTrainer", "UpdateTargetAndKL", "execution_plan", "get_policy_class", "initialize_target",
+                     "validate_config"], "appo"),
+    "AsyncPPOTorchPolicy": "appo_torch_policy",
+    "AsyncPPOTFPolicy": "appo_tf_policy",
 }
-
-__all__ = ["DEFAULT_CONFIG", "APPOTrainer", "UpdateTargetAndKL", "execution_plan", "get_policy_class",
-           "initialize_target", "validate_config", *_POLICIES]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _POLICIES:
-        return getattr(importlib.import_module(_POLICIES[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = list(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

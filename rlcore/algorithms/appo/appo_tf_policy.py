@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.appo.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.impala.vtrace import VTracePostprocessing, postprocess_vtrace_or_gae
 from rlcore.algorithms.impala.vtrace_tf_policy import choose_optimizer, grad_stats, layout_and_bootstrap, vtrace_returns
 from rlcore.algorithms.ppo.kl_coeff import TFKLCoeffMixin
@@ -114,15 +115,9 @@ def init_target(policy: Any, obs_space: Any, action_space: Any, config: Dict[str
     policy.update_target()
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.appo.appo import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 AsyncPPOTFPolicy = build_tf_policy(
     "AsyncPPOTFPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     loss_fn=appo_surrogate_loss,
     stats_fn=stats,
     grad_stats_fn=grad_stats,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.appo.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.impala.vtrace import VTracePostprocessing, check_opt_type, postprocess_vtrace_or_gae
 from rlcore.algorithms.impala.vtrace_torch_policy import (choose_optimizer, clip_gradients, layout_and_bootstrap,
                                                           vtrace_returns)
@@ -131,15 +132,9 @@ def init_target(policy: Any, obs_space: Any, action_space: Any, config: Dict[str
     policy.update_target()
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.appo.appo import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 AsyncPPOTorchPolicy = build_torch_policy(
     "AsyncPPOTorchPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     loss_fn=appo_surrogate_loss,
     stats_fn=stats,
     postprocess_fn=postprocess_vtrace_or_gae,

@@ -1,7 +1,7 @@
 """IMPALA: importance-weighted actor-learner architecture; defaults, V-trace policies, async plan, trainer.
 
-The policies (``VTraceTorchPolicy``, ``VTraceTFPolicy``) import their framework, so they are
-loaded on first access (``from rlcore.algorithms.impala import VTraceTorchPolicy``).
+Names are imported on first use (:func:`rlcore.algorithms.lazy_exports`): the policies
+(``VTraceTorchPolicy``, ``VTraceTFPolicy``) import their framework, the trainer Ray Tune.
 
 Examples:
     >>> from rlcore.algorithms.impala import ImpalaTrainer, DEFAULT_CONFIG
@@ -9,23 +9,14 @@ Examples:
     ('IMPALA', 1)
 """
 
-import importlib
-from typing import Any
+from rlcore.algorithms import lazy_exports
 
-from rlcore.algorithms.impala.impala import (DEFAULT_CONFIG, BroadcastUpdateLearnerWeights, ImpalaTrainer,
-                                             execution_plan, get_policy_class, make_learner_thread,
-                                             validate_config)
-
-_POLICIES = {
-    "VTraceTorchPolicy": "rlcore.algorithms.impala.vtrace_torch_policy",
-    "VTraceTFPolicy": "rlcore.algorithms.impala.vtrace_tf_policy",
+_EXPORTS = {
+    "DEFAULT_CONFIG": "defaults",
+    **dict.fromkeys(["ImpalaTrainer", "BroadcastUpdateLearnerWeights", "execution_plan", "get_policy_class",
+                     "make_learner_thread", "validate_config"], "impala"),
+    "VTraceTorchPolicy": "vtrace_torch_policy",
+    "VTraceTFPolicy": "vtrace_tf_policy",
 }
-
-__all__ = ["DEFAULT_CONFIG", "ImpalaTrainer", "BroadcastUpdateLearnerWeights", "execution_plan", "get_policy_class",
-           "make_learner_thread", "validate_config", *_POLICIES]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _POLICIES:
-        return getattr(importlib.import_module(_POLICIES[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = list(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.impala.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.impala.vtrace import (VTracePostprocessing, check_not_recurrent, layout_columns,
                                              postprocess_vtrace_or_gae, segment_layout, vtrace_targets)
 from rlcore.algorithms.tf_mixins import TFEntropyCoeffSchedule, TFValueNetworkMixin, explained_variance, masked_sum_fn
@@ -142,15 +143,9 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     TFEntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.impala.impala import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 VTraceTFPolicy = build_tf_policy(
     "VTraceTFPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     loss_fn=build_vtrace_loss,
     stats_fn=stats,
     grad_stats_fn=grad_stats,

@@ -27,6 +27,7 @@ from typing import Any, Dict
 
 import numpy as np
 
+from rlcore.algorithms.impala.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.impala.vtrace import (VTracePostprocessing, check_not_recurrent, check_opt_type,
                                              layout_columns, postprocess_vtrace_or_gae, segment_layout,
                                              vtrace_targets)
@@ -185,15 +186,9 @@ def setup_mixins(policy: Any, obs_space: Any, action_space: Any, config: Dict[st
     EntropyCoeffSchedule.__init__(policy, config["entropy_coeff"], config["entropy_coeff_schedule"])
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.impala.impala import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 VTraceTorchPolicy = build_torch_policy(
     "VTraceTorchPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     loss_fn=build_vtrace_loss,
     stats_fn=stats,
     postprocess_fn=postprocess_vtrace_or_gae,
