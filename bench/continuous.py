@@ -12,8 +12,9 @@
    iteration = one Pendulum episode). The clock starts before the trainer / model is built and
    stops when the criterion is met; each contender is cut off after ``--max-seconds`` (reported
    as "not reached"). With ``--repeats N`` each contender runs N times, the order alternating
-   (the load of a shared machine drifts), and the median run of each is compared (all runs, with
-   the load average at their start, are in the JSON).
+   (the load of a shared machine drifts), and the median run of each (the lower median for an
+   even N) is compared (all runs, with the load average at their start, are in the JSON and the
+   table).
 2. Learner updates/s at batch 256: the same networks, single-threaded torch; rlcore's
    ``SACTorchPolicy.learn_on_batch`` on a batch drawn from its replay buffer each update vs SB3's
    ``SAC.train(gradient_steps=N, batch_size=256)`` (which samples its own buffer each step), after
@@ -40,6 +41,7 @@ and ``python bench/continuous.py --criteria [--max-seconds 900]``
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -140,6 +142,7 @@ def _logger_creator(results_dir: str):
 def rlcore_to_target(target: float, max_seconds: float, seed: int, results_dir: str) -> Dict[str, Any]:
     """rlcore's SAC until the 5-episode mean reaches ``target`` or ``max_seconds`` pass."""
     t0 = time.perf_counter()
+    import torch  # noqa: F401  (the worker seeds torch only when it is already imported)
     from rlcore.algorithms.sac import SACTrainer
 
     trainer = SACTrainer(config=dict(RLCORE_SAC, seed=seed), logger_creator=_logger_creator(results_dir))
@@ -198,7 +201,8 @@ def tuned_criterion(name: str, framework: str, max_seconds: float, seed: int, re
 
     (exp,) = yaml.safe_load((ROOT / "tuned_examples" / "ddpg" / f"{name}.yaml").read_text()).values()
     stop = exp["stop"]
-    config = dict(exp["config"], framework=framework, seed=seed, framework_threads_for_driver=1,
+    importlib.import_module(framework if framework == "torch" else "tensorflow")  # seeded by the worker only if imported
+    config = dict(exp["config"], env=exp["env"], framework=framework, seed=seed, framework_threads_for_driver=1,
                   log_sys_usage=False, eager_tracing=framework != "torch")
     t0 = time.perf_counter()
     trainer = get_trainer_class(exp["run"])(config=config, logger_creator=_logger_creator(results_dir))
@@ -235,7 +239,8 @@ def sb3(mode: str, seed: int, target: float, max_seconds: float, updates: int) -
 
 
 def _median_run(runs: list, max_seconds: float) -> Dict[str, Any]:
-    """The run with the median time to target (a run that did not reach it counts as ``inf``)."""
+    """The run with the median time to target, the lower one for an even count (a run that did not
+    reach the target counts as ``inf``)."""
     ordered = sorted(runs, key=lambda r: r["seconds_to_target"] if r["seconds_to_target"] is not None else float("inf"))
     return dict(ordered[(len(ordered) - 1) // 2])
 
@@ -287,7 +292,7 @@ def main() -> None:
     theirs_ups = {"updates_per_s": max(theirs_rounds), "updates_per_s_rounds": theirs_rounds} if theirs_rounds else None
 
     print(f"SAC to Pendulum-v1 {args.target:g} ({WINDOW}-episode mean), torch, 1 thread, seed {args.seed}, "
-          f"cap {args.max_seconds:.0f} s each, median of {args.repeats} alternating run(s) "
+          f"cap {args.max_seconds:.0f} s each, (lower) median of {args.repeats} alternating run(s) "
           f"(load average at start {load:.2f})")
     print(f"{'contender':22} {'s to target':>12} {'timesteps':>10} {'final reward':>13} {'updates/s @256':>15}")
     rows = [("rlcore SAC", ours, ours_ups),
@@ -299,6 +304,10 @@ def main() -> None:
         secs = _fmt(run["seconds_to_target"], ".1f", f"not reached in {args.max_seconds:.0f}")
         print(f"{name:22} {secs:>12} {run['timesteps'] or 0:10d} {_fmt(run['final_reward'], '.1f', 'n/a'):>13} "
               f"{ups['updates_per_s']:15.1f}")
+    for name, run, _ in rows:
+        if run is not None and len(run.get("runs", [])) > 1:
+            print(f"  {name} runs (s to target @ load): " + ", ".join(
+                f"{_fmt(r['seconds_to_target'], '.1f', 'not reached')} @ {r['load_average']:.1f}" for r in run["runs"]))
     ratios = {}
     if theirs is not None and theirs_ups is not None:
         if ours["seconds_to_target"] and theirs["seconds_to_target"]:
@@ -308,7 +317,9 @@ def main() -> None:
     out = ROOT / "bench" / "results" / "continuous.json"
     out.parent.mkdir(exist_ok=True)
     sb3_row = None if theirs is None or theirs_ups is None else {**theirs, **theirs_ups}
-    out.write_text(json.dumps({"machine": platform.platform(), "python": sys.version.split()[0], "load_average": load,
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    kept = {"tuned_criteria": previous["tuned_criteria"]} if "tuned_criteria" in previous else {}  # a --criteria run
+    out.write_text(json.dumps({**kept, "machine": platform.platform(), "python": sys.version.split()[0], "load_average": load,
                                "target": args.target, "max_seconds": args.max_seconds, "seed": args.seed,
                                "rlcore": {**ours, **ours_ups}, "sb3": sb3_row, "sb3_installed": theirs is not None,
                                "ratios": ratios}, indent=2))
