@@ -49,6 +49,8 @@ WORKER_POLICY_MODULES = [
     "rlcore.algorithms.marwil.marwil_torch_policy", "rlcore.algorithms.marwil.marwil_tf_policy",
     "rlcore.algorithms.impala.vtrace_torch_policy", "rlcore.algorithms.impala.vtrace_tf_policy",
     "rlcore.algorithms.appo.appo_torch_policy", "rlcore.algorithms.appo.appo_tf_policy",
+    "rlcore.algorithms.dqn.dqn_torch_policy", "rlcore.algorithms.dqn.dqn_tf_policy",
+    "rlcore.algorithms.dqn.simple_q_torch_policy", "rlcore.algorithms.dqn.simple_q_tf_policy",
 ]
 
 

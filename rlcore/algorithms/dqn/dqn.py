@@ -27,68 +27,19 @@ Examples:
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any, Dict, List
 
+from rlcore.algorithms.dqn.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.dqn.dqn_tf_policy import DQNTFPolicy
 from rlcore.algorithms.dqn.dqn_torch_policy import DQNTorchPolicy
-from rlcore.algorithms.dqn.simple_q import DEFAULT_CONFIG as SIMPLEQ_DEFAULT_CONFIG
 from rlcore.algorithms.dqn.simple_q import ReplayBufferAccess, check_common_q_config
 from rlcore.trainer import build_trainer
-from rlcore.trainer_config import deep_update
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_CONFIG", "DQNTrainer", "execution_plan", "get_policy_class", "validate_config",
            "calculate_rr_weights", "UpdatePriorities", "td_error_priorities", "AnnealPrioritizedReplayBeta"]
-
-# fmt: off
-#: DQN's defaults: SimpleQ's plus the Rainbow options (RLlib 1.x values).
-DEFAULT_CONFIG: Dict[str, Any] = deep_update(copy.deepcopy(SIMPLEQ_DEFAULT_CONFIG), {
-    # === Model ===
-    # Number of atoms for representing the distribution of return. When this is greater than 1,
-    # distributional Q-learning is used; the discrete supports are bounded by v_min and v_max.
-    "num_atoms": 1,
-    "v_min": -10.0,
-    "v_max": 10.0,
-    # Whether to use noisy network.
-    "noisy": False,
-    # Control the initial value of noisy nets.
-    "sigma0": 0.5,
-    # Whether to use dueling dqn.
-    "dueling": True,
-    # Dense-layer setup for each the advantage branch and the value branch in a dueling architecture.
-    "hiddens": [256],
-    # Whether to use double dqn.
-    "double_q": True,
-    # N-step Q learning.
-    "n_step": 1,
-    # === Prioritized replay buffer ===
-    # If True prioritized replay buffer will be used.
-    "prioritized_replay": True,
-    # Alpha parameter for prioritized replay buffer.
-    "prioritized_replay_alpha": 0.6,
-    # Beta parameter for sampling from prioritized replay buffer.
-    "prioritized_replay_beta": 0.4,
-    # Final value of beta (by default, we use constant beta=0.4).
-    "final_prioritized_replay_beta": 0.4,
-    # Time steps over which the beta parameter is annealed.
-    "prioritized_replay_beta_annealing_timesteps": 20000,
-    # Epsilon to add to the TD errors when updating priorities.
-    "prioritized_replay_eps": 1e-6,
-    # Callback to run before learning on a multi-agent batch of experiences:
-    # fn(batch, workers, config) -> batch.
-    "before_learn_on_batch": None,
-    # The intensity with which to update the model (vs collecting samples from the env). If None,
-    # uses the "natural" value of train_batch_size / rollout_fragment_length. If provided, the
-    # ratio of timesteps replayed to timesteps sampled matches it (see calculate_rr_weights).
-    "training_intensity": None,
-    # === Parallelism ===
-    # Whether to compute priorities on workers.
-    "worker_side_prioritization": False,
-}, True)
-# fmt: on
 
 
 def _check_number(config: Dict[str, Any], key: str, low: float, *, strict: bool = False) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Dict, Tuple
 
 from rlcore.algorithms.dqn.common import PRIO_WEIGHTS, NStepPostprocessing, TDErrorFetches, build_q_model, \
     done_column, postprocess_nstep_and_prio, q_options
+from rlcore.algorithms.dqn.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.tf_mixins import TFTargetNetworkMixin
 from rlcore.data.columns import Columns
 from rlcore.policy.exploration.epsilon_greedy import FLOAT_MIN
@@ -241,15 +242,9 @@ def init_target_and_schedules(policy: Any, obs_space: Any, action_space: Any, co
     policy.update_target()
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.dqn.dqn import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 DQNTFPolicy = build_tf_policy(
     "DQNTFPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     make_model_and_action_dist=build_q_model_and_distribution,
     action_distribution_fn=get_distribution_inputs_and_class,
     loss_fn=build_q_losses,

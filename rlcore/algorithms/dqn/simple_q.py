@@ -24,64 +24,13 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from rlcore.algorithms.dqn.defaults import SIMPLE_Q_DEFAULT_CONFIG as DEFAULT_CONFIG
 from rlcore.algorithms.dqn.simple_q_tf_policy import SimpleQTFPolicy
 from rlcore.algorithms.dqn.simple_q_torch_policy import SimpleQTorchPolicy
 from rlcore.trainer import build_trainer
-from rlcore.trainer_config import with_common_config
 
 __all__ = ["DEFAULT_CONFIG", "SimpleQTrainer", "execution_plan", "get_policy_class", "validate_config",
            "ReplayBufferAccess", "check_common_q_config"]
-
-# fmt: off
-#: SimpleQ's defaults over ``COMMON_CONFIG`` (RLlib 1.x values).
-DEFAULT_CONFIG: Dict[str, Any] = with_common_config({
-    # === Exploration Settings ===
-    "exploration_config": {
-        # The Exploration class to use.
-        "type": "EpsilonGreedy",
-        # Config for the Exploration class' constructor:
-        "initial_epsilon": 1.0,
-        "final_epsilon": 0.02,
-        "epsilon_timesteps": 10000,  # Timesteps over which to anneal epsilon.
-        # For soft_q, use: {"type": "SoftQ", "temperature": 1.0}
-    },
-    # Switch to greedy actions in evaluation workers.
-    "evaluation_config": {
-        "explore": False,
-    },
-    # Minimum env steps to optimize for per train call. This value does not affect learning, only
-    # the length of iterations.
-    "timesteps_per_iteration": 1000,
-    # Update the target network every `target_network_update_freq` steps.
-    "target_network_update_freq": 500,
-    # === Replay buffer ===
-    # Size of the replay buffer (rows per policy).
-    "buffer_size": 50000,
-    # Whether to LZ4-compress observations in the replay buffer.
-    "compress_observations": False,
-    # === Optimization ===
-    # Learning rate for adam optimizer.
-    "lr": 5e-4,
-    # Learning rate schedule: [[timestep, value], ...].
-    "lr_schedule": None,
-    # Adam epsilon hyper parameter.
-    "adam_epsilon": 1e-8,
-    # If not None, clip gradients during optimization at this value.
-    "grad_clip": 40,
-    # How many steps of the model to sample before learning starts.
-    "learning_starts": 1000,
-    # Update the replay buffer with this many samples at once. Note that this setting applies
-    # per-worker if num_workers > 1.
-    "rollout_fragment_length": 4,
-    # Size of a batch sampled from replay buffer for training.
-    "train_batch_size": 32,
-    # === Parallelism ===
-    # Number of workers for collecting samples with.
-    "num_workers": 0,
-    # Prevent iterations from going lower than this time span.
-    "min_iter_time_s": 1,
-})
-# fmt: on
 
 
 def _check_int(config: Dict[str, Any], key: str, minimum: int) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from rlcore.algorithms.dqn.common import TDErrorFetches
+from rlcore.algorithms.dqn.defaults import SIMPLE_Q_DEFAULT_CONFIG
 from rlcore.algorithms.dqn.dqn_tf_policy import (TFComputeTDErrorMixin, adam_optimizer, build_q_losses,
                                                  build_q_model_and_distribution, build_q_stats,
                                                  get_distribution_inputs_and_class, init_target_and_schedules,
@@ -25,15 +26,9 @@ from rlcore.policy.tf_policy_template import build_tf_policy
 __all__ = ["SimpleQTFPolicy"]
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.dqn.simple_q import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 SimpleQTFPolicy = build_tf_policy(
     "SimpleQTFPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: SIMPLE_Q_DEFAULT_CONFIG,
     make_model_and_action_dist=build_q_model_and_distribution,
     action_distribution_fn=get_distribution_inputs_and_class,
     loss_fn=build_q_losses,

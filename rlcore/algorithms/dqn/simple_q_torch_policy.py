@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from rlcore.algorithms.dqn.common import TDErrorFetches
+from rlcore.algorithms.dqn.defaults import SIMPLE_Q_DEFAULT_CONFIG
 from rlcore.algorithms.dqn.dqn_torch_policy import (ComputeTDErrorMixin, adam_optimizer, build_q_losses,
                                                     build_q_model_and_distribution, build_q_stats,
                                                     get_distribution_inputs_and_class, init_target_and_schedules,
@@ -27,15 +28,9 @@ from rlcore.policy.torch_policy_template import build_torch_policy
 __all__ = ["SimpleQTorchPolicy"]
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.dqn.simple_q import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 SimpleQTorchPolicy = build_torch_policy(
     "SimpleQTorchPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: SIMPLE_Q_DEFAULT_CONFIG,
     make_model_and_action_dist=build_q_model_and_distribution,
     action_distribution_fn=get_distribution_inputs_and_class,
     loss_fn=build_q_losses,
