@@ -385,7 +385,7 @@ class TFPolicy(Policy):
             self.build_apply_op(self._optimizer, grads_and_vars)
         return grads, stats
 
-    def _run_learn(self, postprocessed_batch: Any, apply: bool):
+    def _run_learn(self, postprocessed_batch: Any, apply: bool, traced: bool = True):
         if self._loss is None:
             raise ValueError(f"{type(self).__name__} has no loss function (built with loss=None); it cannot learn")
         with self._lock:
@@ -395,7 +395,7 @@ class TFPolicy(Policy):
                     # Lazily built Keras layers: one eager forward creates the variables.
                     self.model.from_batch(TrainBatch(self._nested_columns(columns), count=0), is_training=False)
                 self._ensure_optimizer_built()
-            grads, stats = self._learn_fn(columns, apply)
+            grads, stats = (self._learn_fn if traced else self._learn_graph)(columns, apply)
             self._loss_initialized = True
             fetches = dict(self.extra_compute_grad_fetches())
             learner = dict(fetches.get(LEARNER_STATS_KEY, {}))
@@ -412,8 +412,9 @@ class TFPolicy(Policy):
         return self._loss is not None and self._loss_initialized
 
     def _dummy_loss_check(self, batch: Any) -> None:
-        """Runs the loss and stats once on a batch without applying gradients (template init)."""
-        self._run_learn(batch, apply=False)
+        """Runs the loss and stats once on a batch without applying gradients (template init),
+        eagerly: a traced policy would otherwise trace a graph (``apply=False``) used only here."""
+        self._run_learn(batch, apply=False, traced=False)
 
     def learn_on_batch(self, postprocessed_batch):
         """One optimizer step on the whole batch; returns ``{"learner_stats": {...}, ...}``."""
