@@ -182,7 +182,7 @@ class RolloutWorker(ParallelIteratorWorker):
         self._observation_filter = observation_filter
         self.global_vars: Dict[str, Any] = {"timestep": 0}
         if self._seed is not None:
-            _seed_frameworks(self._seed)
+            _seed_frameworks(self._seed, self.policy_config.get("framework"))
         apply_thread_config(self.policy_config, worker_index)  # torch/TF threads, before the policies exist
 
         from rlcore.env import EnvContext
@@ -681,14 +681,17 @@ def _drain_extra(episode: Any) -> list:
     return extra
 
 
-def _seed_frameworks(seed: int) -> None:
-    """Seeds numpy's global RNG, and torch / tensorflow when they are already imported."""
+def _seed_frameworks(seed: int, framework: Optional[str]) -> None:
+    """Seeds Python's and numpy's global RNGs, and the global RNGs of the config's framework (imported
+    here: its policies would import it a moment later, and their first draws must be seeded) and of
+    any other framework already imported."""
+    import importlib
     import random
     import sys
 
     random.seed(seed)
     np.random.seed(seed % (2**32))
-    if "torch" in sys.modules:
-        sys.modules["torch"].manual_seed(seed)
-    if "tensorflow" in sys.modules:
-        sys.modules["tensorflow"].random.set_seed(seed)
+    if framework == "torch" or "torch" in sys.modules:
+        importlib.import_module("torch").manual_seed(seed)
+    if framework in ("tf", "tf2", "tfe") or "tensorflow" in sys.modules:
+        importlib.import_module("tensorflow").random.set_seed(seed)

@@ -399,3 +399,27 @@ def test_bootstrap_truncated_false_is_rllib_1x_rule():
     trunc = worker.sample()
     assert trunc["truncateds"].tolist() == [False, False, True]
     np.testing.assert_allclose(trunc["advantages"], _hand_gae([1] * 3, [10, 11, 12], 0.0, 0.9, 0.8), rtol=1e-5)
+
+
+def test_a_seeded_worker_samples_the_same_actions_in_a_fresh_process():
+    """The seed reaches the framework's RNG even when the worker is the first to import torch: two
+    workers seeded alike, built one after the other in a new interpreter, draw the same actions."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import gymnasium as gym
+        from rlcore.algorithms.ppo.ppo_torch_policy import PPOTorchPolicy
+        from rlcore.sampling.rollout_worker import RolloutWorker
+
+        def actions():
+            worker = RolloutWorker(env_creator=lambda ctx: gym.make("CartPole-v1"), policy_spec=PPOTorchPolicy,
+                                   policy_config={"framework": "torch"}, rollout_fragment_length=40, seed=0)
+            return worker.sample()["actions"].tolist()
+
+        assert "torch" not in __import__("sys").modules
+        print(actions() == actions())
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "True", done.stderr[-2000:]
