@@ -1,8 +1,6 @@
-"""SimpleQ's and DQN's defaults, in a module of their own.
+"""SimpleQ's and DQN's defaults.
 
-Policies read them at construction time (their ``get_default_config``); keeping them apart from
-the trainer modules lets a rollout worker build its policy without importing the trainer (and with
-it Ray Tune, pandas and pyarrow: about 100 MB and 0.7 s per worker process).
+Apart from the trainer module: a worker's policy loads without it (:mod:`rlcore.algorithms`).
 """
 
 from __future__ import annotations
