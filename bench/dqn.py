@@ -1,30 +1,71 @@
 """Benchmark: DQN wall time to CartPole 150, and Ape-X vs DQN env steps/s with 2 Ray workers.
 
-1. DQN to 150: CartPole-v1, torch, one process (``num_workers: 0``), seeded, the tuned example's
-   ``n_step: 3`` and ``gamma: 0.95`` with a [64] network (``fcnet_hiddens [64]``, ``hiddens [64]``),
-   ``lr`` 1e-3, ``train_batch_size`` 32, ``learning_starts`` 500, target update every 500 steps,
-   epsilon 1.0 -> 0.02 over 5000 steps, buffer 50000; until the 100-episode mean reaches
-   ``--target`` or ``--max-seconds`` pass. SB3's DQN at these settings would run in the same
-   process for comparison, but ``stable_baselines3`` is not installed on this machine (no side
-   venv), so only rlcore's time is printed.
+1. DQN to 150: CartPole-v1, torch, one process, one torch thread in every contender
+   (``torch.set_num_threads(1)``; rlcore's ``framework_threads_for_driver: 1``), ``--seeds`` seeds,
+   each contender run until the 100-episode mean reward reaches ``--target`` or ``--max-seconds``
+   pass (then "not reached"; medians count a miss as infinite). The clock starts before the
+   trainer / model (and env) is built and after the imports. Runs alternate per seed: even seeds
+   rlcore default, rlcore matched, SB3; odd seeds the reverse order. Three rows:
+
+   - ``rlcore DQN (default opts)``: the tuned example: DQN's defaults (dueling, double Q,
+     prioritized replay) with ``n_step: 3``, ``gamma: 0.95``, a [64] network (``fcnet_hiddens
+     [64]`` with RLlib's default tanh, ``hiddens [64]`` relu), ``lr`` 1e-3, ``train_batch_size`` 32,
+     ``learning_starts`` 500, target update every 500 steps, epsilon 1.0 -> 0.02 over 5000 steps,
+     buffer 50000.
+   - ``rlcore DQN (matched)``: the same with ``prioritized_replay: False``, ``n_step: 1``,
+     ``dueling: False``, ``double_q: False`` and ``fcnet_activation: relu``, i.e. the plain DQN
+     SB3 implements.
+   - ``SB3 DQN (matched)``: stable-baselines3's ``DQN("MlpPolicy")`` on gymnasium's CartPole-v1,
+     run in a subprocess of the side venv ``.venv-peers`` (``bench/peers_venv.sh``; the row says
+     "not installed" without it). The mapping, rlcore -> SB3:
+
+     * network: ``fcnet_hiddens [64]`` + ``hiddens [64]`` (both relu here), linear Q output ->
+       ``policy_kwargs net_arch=[64, 64], activation_fn=ReLU`` (4-64-64-2 in both; the weight
+       initialisation differs: RLlib's normc vs torch's default);
+     * ``lr`` 1e-3 Adam, ``adam_epsilon`` 1e-8 -> ``learning_rate`` 1e-3,
+       ``optimizer_kwargs eps=1e-8``;
+     * ``grad_clip`` 40 (global norm) -> ``max_grad_norm`` 40; Huber loss in both
+       (``smooth_l1_loss``);
+     * ``buffer_size`` 50000 -> ``buffer_size`` 50000; ``learning_starts`` 500 -> 500 (SB3 acts
+       uniformly at random before it; rlcore epsilon-greedy with epsilon near 1.0);
+     * ``train_batch_size`` 32 -> ``batch_size`` 32; ``gamma`` 0.95 -> 0.95;
+     * training intensity: ``num_workers: 0``, ``rollout_fragment_length`` 4 and
+       ``training_intensity: None`` give round-robin weights [1, 1] (store 4 env steps, then
+       one SGD step on 32 replayed rows; natural ratio ``train_batch_size / rollout_fragment_length``
+       = 8 replayed rows per sampled step) -> ``train_freq=4`` (steps), ``gradient_steps=1``;
+     * ``target_network_update_freq`` 500 (env steps) -> ``target_update_interval`` 500,
+       ``tau`` 1.0 (hard copy);
+     * epsilon 1.0 -> 0.02 over 5000 steps (``EpsilonGreedy``) -> ``exploration_initial_eps`` 1.0,
+       ``exploration_final_eps`` 0.02, ``exploration_fraction`` 5000 / ``total_timesteps``;
+     * no n-step, no dueling, no double Q, uniform replay in both;
+     * reward window: rlcore's 100-episode ``episode_reward_mean`` checked after each
+       1000-step iteration (``timesteps_per_iteration``) -> SB3's ``ep_info_buffer``
+       (``stats_window_size`` 100), checked by a callback every 1000 env steps;
+     * left unmatched: SB3 bootstraps through the 500-step time limit (``TimeLimit`` truncation),
+       rlcore (RLlib 1.x) treats it as a terminal.
+
 2. Throughput: Ape-X (2 workers, 1 replay shard, async plan) and DQN (2 workers, bulk-sync
    round-robin plan), the same CartPole network and batch sizes (``rollout_fragment_length`` 4,
    ``train_batch_size`` 32, ``learning_starts`` 1000), each for ``--seconds`` after construction:
    env steps sampled / s and rows trained / s (``num_steps_sampled`` / ``num_steps_trained``).
    Ray gets 2 CPUs (the workers take one each; Ape-X's shard is a 0-CPU actor as in RLlib 1.x).
 
-Prints tables and writes ``bench/results/dqn.json``.
+Prints tables (per contender: median seconds to target, SB3's median / this row's, median env
+steps / s of a run with learning included, and each seed's seconds, timesteps and final mean) with
+the load average, and writes ``bench/results/dqn.json`` (configs, every run, load averages).
 
-Usage: ``python bench/dqn.py [--target 150] [--max-seconds 180] [--seconds 30] [--seed 0]``
+Usage: ``python bench/dqn.py [--target 150] [--max-seconds 120] [--seeds 3] [--seconds 30] [--seed 0]
+[--skip-throughput]``
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
+import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -34,13 +75,20 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 NET = {"model": {"fcnet_hiddens": [64]}, "hiddens": [64], "framework": "torch", "env": "CartPole-v1",
        "log_sys_usage": False, "min_iter_time_s": 0}
-TO_TARGET = dict(NET, num_workers=0, n_step=3, gamma=0.95, lr=1e-3, train_batch_size=32, learning_starts=500,
+TO_TARGET = dict(NET, num_workers=0, framework_threads_for_driver=1, rollout_fragment_length=4, n_step=3, gamma=0.95,
+                 lr=1e-3, train_batch_size=32, learning_starts=500,
                  target_network_update_freq=500, buffer_size=50000, timesteps_per_iteration=1000,
                  exploration_config={"type": "EpsilonGreedy", "initial_epsilon": 1.0, "final_epsilon": 0.02,
                                      "epsilon_timesteps": 5000})
 THROUGHPUT = dict(NET, num_workers=2, rollout_fragment_length=4, train_batch_size=32, learning_starts=1000,
                   buffer_size=50000, target_network_update_freq=500, timesteps_per_iteration=1000, n_step=3,
                   gamma=0.95, lr=1e-3)
+MATCHED = dict(TO_TARGET, prioritized_replay=False, n_step=1, dueling=False, double_q=False, grad_clip=40,
+               adam_epsilon=1e-8,
+               model={"fcnet_hiddens": [64], "fcnet_activation": "relu"})
+ROOT = Path(__file__).resolve().parent.parent
+PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
+SB3_TOTAL_TIMESTEPS = 1_000_000  # only sets exploration_fraction; runs stop at the target or the cap
 APEX_EXTRA = {"optimizer": {"num_replay_buffer_shards": 1, "max_weight_sync_delay": 100}}
 
 
@@ -54,11 +102,14 @@ def _logger_creator(results_dir: str):
     return make
 
 
-def dqn_to_target(target: float, max_seconds: float, seed: int, results_dir: str) -> dict:
+def dqn_to_target(label: str, config: dict, target: float, max_seconds: float, seed: int, results_dir: str) -> dict:
+    import torch
+
     from rlcore.algorithms.dqn import DQNTrainer
 
+    torch.set_num_threads(1)
     t0 = time.perf_counter()
-    trainer = DQNTrainer(config=dict(TO_TARGET, seed=seed), logger_creator=_logger_creator(results_dir))
+    trainer = DQNTrainer(config=dict(config, seed=seed), logger_creator=_logger_creator(results_dir))
     reached, result = None, {}
     try:
         while time.perf_counter() - t0 < max_seconds:
@@ -68,8 +119,80 @@ def dqn_to_target(target: float, max_seconds: float, seed: int, results_dir: str
                 break
     finally:
         trainer.stop()
-    return {"algo": "DQN (rlcore)", "seconds_to_target": reached, "timesteps": result.get("timesteps_total"),
-            "final_reward": result.get("episode_reward_mean")}
+    return {"algo": label, "seed": seed, "seconds_to_target": reached, "timesteps": result.get("timesteps_total"),
+            "final_reward": result.get("episode_reward_mean"), "wall_s": time.perf_counter() - t0}
+
+
+def sb3_child(target: float, max_seconds: float, seed: int) -> None:
+    """In ``.venv-peers``: SB3's DQN at the matched settings; prints one JSON line."""
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(1)
+    import gymnasium as gym
+    from stable_baselines3 import DQN
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    class StopAtTarget(BaseCallback):
+        def __init__(self):
+            super().__init__()
+            self.reached = None
+            self.mean = None
+
+        def _on_step(self) -> bool:
+            if self.num_timesteps % TO_TARGET["timesteps_per_iteration"]:
+                return True
+            buf = self.model.ep_info_buffer
+            if buf:
+                self.mean = float(np.mean([info["r"] for info in buf]))
+                if self.mean >= target:
+                    self.reached = time.perf_counter() - t0
+                    return False
+            return time.perf_counter() - t0 < max_seconds
+
+    c = MATCHED
+    eps = c["exploration_config"]
+    t0 = time.perf_counter()
+    model = DQN("MlpPolicy", gym.make(c["env"]), learning_rate=c["lr"], buffer_size=c["buffer_size"],
+                learning_starts=c["learning_starts"], batch_size=c["train_batch_size"], tau=1.0, gamma=c["gamma"],
+                train_freq=c["rollout_fragment_length"], gradient_steps=1,
+                target_update_interval=c["target_network_update_freq"],
+                exploration_fraction=eps["epsilon_timesteps"] / SB3_TOTAL_TIMESTEPS,
+                exploration_initial_eps=eps["initial_epsilon"], exploration_final_eps=eps["final_epsilon"],
+                max_grad_norm=c["grad_clip"], stats_window_size=100, seed=seed, device="cpu", verbose=0,
+                policy_kwargs={"net_arch": [64, 64], "activation_fn": torch.nn.ReLU,
+                               "optimizer_kwargs": {"eps": c["adam_epsilon"]}})
+    callback = StopAtTarget()
+    model.learn(total_timesteps=SB3_TOTAL_TIMESTEPS, callback=callback)
+    import stable_baselines3
+
+    print(json.dumps({"algo": "SB3 DQN (matched)", "seed": seed, "seconds_to_target": callback.reached,
+                      "timesteps": int(model.num_timesteps), "final_reward": callback.mean,
+                      "wall_s": time.perf_counter() - t0, "version": stable_baselines3.__version__,
+                      "torch_threads": torch.get_num_threads()}))
+
+
+def sb3_to_target(target: float, max_seconds: float, seed: int) -> dict:
+    """SB3's run in a ``.venv-peers`` subprocess (this script with ``--sb3-child``)."""
+    row = {"algo": "SB3 DQN (matched)", "seed": seed, "seconds_to_target": None, "timesteps": None,
+           "final_reward": None}
+    if not PEERS_PYTHON.exists():
+        return dict(row, missing=f"not installed (no {PEERS_PYTHON.relative_to(ROOT)}; bench/peers_venv.sh creates it)")
+    out = subprocess.run([str(PEERS_PYTHON), str(Path(__file__).resolve()), "--sb3-child", "--target", str(target),
+                          "--max-seconds", str(max_seconds), "--seed", str(seed)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=max_seconds + 300)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode or not lines:
+        tail = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        return dict(row, missing=("not installed: " if "ModuleNotFoundError" in tail else "failed: ") + tail)
+    return json.loads(lines[-1])
+
+
+def _median(runs: list) -> float | None:
+    """Median seconds to target over seeds, a miss counting as infinite (None if the median is a miss)."""
+    med = statistics.median([r["seconds_to_target"] if r["seconds_to_target"] is not None else float("inf")
+                             for r in runs])
+    return None if med == float("inf") else med
 
 
 def throughput(algo: str, seconds: float, seed: int, results_dir: str) -> dict:
@@ -93,35 +216,83 @@ def throughput(algo: str, seconds: float, seed: int, results_dir: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", type=float, default=150.0)
-    parser.add_argument("--max-seconds", type=float, default=180.0)
+    parser.add_argument("--max-seconds", type=float, default=120.0)
+    parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-throughput", action="store_true", help="only the time-to-target table")
+    parser.add_argument("--sb3-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sb3_child:
+        sb3_child(args.target, args.max_seconds, args.seed)
+        return
     import ray
 
-    load = os.getloadavg()[0]
-    sb3 = importlib.util.find_spec("stable_baselines3") is not None
+    load = os.getloadavg()
+    contenders = [("rlcore DQN (default opts)", "ours", TO_TARGET), ("rlcore DQN (matched)", "ours", MATCHED),
+                  ("SB3 DQN (matched)", "sb3", None)]
+    runs = {label: [] for label, _, _ in contenders}
+    rows = []
     with tempfile.TemporaryDirectory() as results_dir:
-        ours = dqn_to_target(args.target, args.max_seconds, args.seed, results_dir)
-        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
-        rows = [throughput(algo, args.seconds, args.seed, results_dir) for algo in ("APEX", "DQN")]
-        ray.shutdown()
-    secs = f"{ours['seconds_to_target']:.1f}" if ours["seconds_to_target"] is not None else "not reached"
-    print(f"DQN to CartPole-v1 {args.target} (100-episode mean), torch, 1 process (load average at start {load:.2f})")
-    print(f"{'algo':14} {'s to target':>12} {'timesteps':>10} {'final reward':>13}")
-    print(f"{ours['algo']:14} {secs:>12} {ours['timesteps'] or 0:10d} {ours['final_reward'] or float('nan'):13.1f}")
-    print("SB3 DQN: " + ("installed but not wired into this bench" if sb3 else
-                         "not measured: stable_baselines3 is not installed on this machine (no side venv)"))
-    dqn = next(r for r in rows if r["algo"] == "DQN")
-    print(f"\nEnv steps/s, 2 Ray workers (2 CPUs), CartPole-v1, torch, {args.seconds:.0f} s each")
-    print(f"{'algo':8} {'sampled/s':>10} {'x DQN':>6} {'trained/s':>10} {'final reward':>13}")
-    for r in rows:
-        print(f"{r['algo']:8} {r['sampled_per_s']:10.0f} {r['sampled_per_s'] / dqn['sampled_per_s']:6.2f} "
-              f"{r['trained_per_s']:10.0f} {r['final_reward'] or float('nan'):13.1f}")
+        for seed in range(args.seed, args.seed + args.seeds):
+            order = contenders if (seed - args.seed) % 2 == 0 else contenders[::-1]
+            for label, kind, config in order:
+                r = (dqn_to_target(label, config, args.target, args.max_seconds, seed, results_dir) if kind == "ours"
+                     else sb3_to_target(args.target, args.max_seconds, seed))
+                runs[label].append(r)
+                s = f"{r['seconds_to_target']:.1f} s" if r["seconds_to_target"] is not None else "not reached"
+                print(f"  seed {seed} {label:26} {s:>12} {r.get('missing', '')}", flush=True)
+        load_mid = os.getloadavg()
+        if not args.skip_throughput:
+            ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+            rows = [throughput(algo, args.seconds, args.seed, results_dir) for algo in ("APEX", "DQN")]
+            ray.shutdown()
+    load_end = os.getloadavg()
+
+    def fmt(x):
+        return f"{x:.1f}" if x is not None else "not reached"
+
+    print(f"\nDQN to CartPole-v1 {args.target} (100-episode mean), torch, 1 thread, seeds {args.seed}.."
+          f"{args.seed + args.seeds - 1}, cap {args.max_seconds:.0f} s (load average 1/5/15 min at start "
+          f"{load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}, after this table {load_mid[0]:.2f}, 2 cores shared)")
+    summary = {}
+    sb3_med = _median(runs["SB3 DQN (matched)"]) if not any("missing" in r for r in runs["SB3 DQN (matched)"]) else None
+    print(f"{'algo':26} {'median s':>11} {'SB3/ours':>9} {'steps/s':>8} {'per seed s':>34} {'timesteps':>34} "
+          f"{'final reward':>28}")
+    for label, runs_ in runs.items():
+        missing = next((r["missing"] for r in runs_ if "missing" in r), None)
+        if missing:
+            print(f"{label:26} {missing}")
+            summary[label] = {"median_seconds_to_target": None, "missing": missing}
+            continue
+        med = _median(runs_)
+        ratio = sb3_med / med if med and sb3_med else None
+        per = "/".join(fmt(r["seconds_to_target"]) for r in runs_)
+        steps = "/".join(str(r["timesteps"]) for r in runs_)
+        rew = "/".join(f"{r['final_reward']:.0f}" if r["final_reward"] is not None else "-" for r in runs_)
+        rate = statistics.median(r["timesteps"] / r["wall_s"] for r in runs_)
+        print(f"{label:26} {fmt(med):>11} {(f'{ratio:.2f}' if ratio else '-'):>9} {rate:8.0f} {per:>34} {steps:>34} "
+              f"{rew:>28}")
+        summary[label] = {"median_seconds_to_target": med, "sb3_over_ours": ratio, "median_env_steps_per_s": rate,
+                          "reached": sum(r["seconds_to_target"] is not None for r in runs_), "runs": len(runs_)}
+    print("(SB3/ours > 1: rlcore reaches the target faster; a miss counts as infinite in the median; steps/s: "
+          "median env steps / wall s of a run, learning included)")
+    if rows:
+        dqn = next(r for r in rows if r["algo"] == "DQN")
+        print(f"\nEnv steps/s, 2 Ray workers (2 CPUs), CartPole-v1, torch, {args.seconds:.0f} s each "
+              f"(load average at end {load_end[0]:.2f})")
+        print(f"{'algo':8} {'sampled/s':>10} {'x DQN':>6} {'trained/s':>10} {'final reward':>13}")
+        for r in rows:
+            print(f"{r['algo']:8} {r['sampled_per_s']:10.0f} {r['sampled_per_s'] / dqn['sampled_per_s']:6.2f} "
+                  f"{r['trained_per_s']:10.0f} {r['final_reward'] or float('nan'):13.1f}")
     out = Path(__file__).parent / "results" / "dqn.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"machine": platform.platform(), "load_average": load, "target": args.target,
-                               "dqn_to_target": ours, "sb3_installed": sb3, "throughput": rows}, indent=2))
+    out.write_text(json.dumps({"machine": platform.platform(), "cpus": os.cpu_count(),
+                               "load_average": {"start": load, "after_to_target": load_mid, "end": load_end},
+                               "target": args.target, "max_seconds": args.max_seconds,
+                               "seeds": list(range(args.seed, args.seed + args.seeds)),
+                               "configs": {"rlcore DQN (default opts)": TO_TARGET, "rlcore DQN (matched)": MATCHED},
+                               "dqn_to_target": summary, "runs": runs, "throughput": rows}, indent=2))
     print(f"wrote {out}")
 
 
