@@ -51,6 +51,8 @@ WORKER_POLICY_MODULES = [
     "rlcore.algorithms.appo.appo_torch_policy", "rlcore.algorithms.appo.appo_tf_policy",
     "rlcore.algorithms.dqn.dqn_torch_policy", "rlcore.algorithms.dqn.dqn_tf_policy",
     "rlcore.algorithms.dqn.simple_q_torch_policy", "rlcore.algorithms.dqn.simple_q_tf_policy",
+    "rlcore.algorithms.sac.sac_torch_policy", "rlcore.algorithms.sac.sac_tf_policy",
+    "rlcore.algorithms.ddpg.ddpg_torch_policy", "rlcore.algorithms.ddpg.ddpg_tf_policy",
 ]
 
 

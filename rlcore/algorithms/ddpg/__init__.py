@@ -3,6 +3,8 @@ Gaussian exploration, Q network(s) with soft target updates; TD3 adds twin Q, de
 updates and target policy smoothing. Torch and TF2 policies, on DQN's replay plan. Ape-X DDPG
 (:mod:`rlcore.algorithms.ddpg.apex`) runs DDPG's policies on Ape-X's distributed plan.
 
+Names are imported on first use (:func:`rlcore.algorithms.lazy_exports`).
+
 Examples:
     >>> from rlcore.algorithms.ddpg import DDPGTrainer, TD3Trainer
     >>> from rlcore.algorithms.ddpg import ApexDDPGTrainer
@@ -10,12 +12,19 @@ Examples:
     ('DDPG', 'TD3', 'APEX_DDPG')
 """
 
-from rlcore.algorithms.ddpg.apex import APEX_DDPG_DEFAULT_CONFIG, ApexDDPGTrainer
-from rlcore.algorithms.ddpg.ddpg import DEFAULT_CONFIG, DDPGTrainer, get_policy_class, validate_config
-from rlcore.algorithms.ddpg.ddpg_tf_policy import DDPGTFPolicy
-from rlcore.algorithms.ddpg.ddpg_torch_policy import DDPGTorchPolicy
-from rlcore.algorithms.ddpg.td3 import TD3_DEFAULT_CONFIG, TD3Trainer
+from rlcore.algorithms import lazy_exports
 
-__all__ = ["DEFAULT_CONFIG", "TD3_DEFAULT_CONFIG", "APEX_DDPG_DEFAULT_CONFIG", "DDPGTrainer", "TD3Trainer",
-           "ApexDDPGTrainer", "DDPGTFPolicy", "DDPGTorchPolicy",
-           "get_policy_class", "validate_config"]
+_EXPORTS = {
+    "DEFAULT_CONFIG": "defaults",
+    "TD3_DEFAULT_CONFIG": "td3",
+    "APEX_DDPG_DEFAULT_CONFIG": "apex",
+    "DDPGTrainer": "ddpg",
+    "TD3Trainer": "td3",
+    "ApexDDPGTrainer": "apex",
+    "DDPGTFPolicy": "ddpg_tf_policy",
+    "DDPGTorchPolicy": "ddpg_torch_policy",
+    "get_policy_class": "ddpg",
+    "validate_config": "ddpg",
+}
+__all__ = list(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Tuple
 
 from rlcore.algorithms.ddpg.ddpg_torch_policy import ADAM_EPS, ddpg_model_kwargs, validate_spaces
+from rlcore.algorithms.ddpg.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.dqn.common import PRIO_WEIGHTS, NStepPostprocessing, TDErrorFetches, done_column, \
     postprocess_nstep_and_prio
 from rlcore.algorithms.dqn.dqn_tf_policy import TFComputeTDErrorMixin, huber_loss
@@ -159,12 +160,6 @@ def init_target_and_step(policy: Any, obs_space: Any, action_space: Any, config:
     policy.global_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.ddpg.ddpg import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 def _gradients(policy: Any, optimizer: Any, losses: List[Any]) -> List[Tuple[Any, Any]]:
     return tf_group_gradients(policy, optimizer.tape, losses)
 
@@ -175,7 +170,7 @@ def _apply(policy: Any, optimizer: Any, grads_and_vars: List[Tuple[Any, Any]]) -
 
 DDPGTFPolicy = build_tf_policy(
     "DDPGTFPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     validate_spaces=validate_spaces,
     make_model_and_action_dist=build_ddpg_model,
     action_distribution_fn=action_distribution_fn,

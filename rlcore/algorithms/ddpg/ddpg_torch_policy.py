@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Tuple
 
 import numpy as np
 
+from rlcore.algorithms.ddpg.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.dqn.common import PRIO_WEIGHTS, NStepPostprocessing, TDErrorFetches, done_column, \
     postprocess_nstep_and_prio
 from rlcore.algorithms.dqn.dqn_torch_policy import ComputeTDErrorMixin, huber_loss
@@ -198,15 +199,9 @@ def init_target(policy: Any, obs_space: Any, action_space: Any, config: Dict[str
     policy.update_target(tau=1.0)
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.ddpg.ddpg import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 DDPGTorchPolicy = build_torch_policy(
     "DDPGTorchPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     validate_spaces=validate_spaces,
     make_model_and_action_dist=build_ddpg_model,
     action_distribution_fn=action_distribution_fn,

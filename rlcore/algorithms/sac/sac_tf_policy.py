@@ -19,6 +19,7 @@ from rlcore.algorithms.dqn.common import PRIO_WEIGHTS, NStepPostprocessing, TDEr
 from rlcore.algorithms.dqn.dqn_tf_policy import TFComputeTDErrorMixin, huber_loss
 from rlcore.algorithms.off_policy_ac import BoundedExploration, SoftTargetUpdate, TFOptimizerGroups, \
     tf_apply_groups, tf_group_gradients
+from rlcore.algorithms.sac.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.sac.sac_torch_policy import ADAM_EPS, sac_dist_class, sac_model_kwargs, validate_spaces
 from rlcore.algorithms.tf_mixins import TFTargetNetworkMixin
 from rlcore.data.columns import Columns
@@ -163,15 +164,9 @@ def init_target(policy: Any, obs_space: Any, action_space: Any, config: Dict[str
     policy.update_target(tau=1.0)
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.sac.sac import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 SACTFPolicy = build_tf_policy(
     "SACTFPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     validate_spaces=validate_spaces,
     make_model_and_action_dist=build_sac_model,
     action_distribution_fn=action_distribution_fn,

@@ -30,6 +30,7 @@ from rlcore.algorithms.dqn.common import PRIO_WEIGHTS, NStepPostprocessing, TDEr
     postprocess_nstep_and_prio
 from rlcore.algorithms.dqn.dqn_torch_policy import ComputeTDErrorMixin, huber_loss
 from rlcore.algorithms.off_policy_ac import BoundedExploration, SoftTargetUpdate, actor_bounds, check_continuous_space
+from rlcore.algorithms.sac.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.torch_mixins import TorchTargetNetworkMixin
 from rlcore.data.columns import Columns
 from rlcore.policy.torch_policy_template import build_torch_policy
@@ -210,15 +211,9 @@ def init_target(policy: Any, obs_space: Any, action_space: Any, config: Dict[str
     policy.update_target(tau=1.0)
 
 
-def _default_config() -> Dict[str, Any]:
-    from rlcore.algorithms.sac.sac import DEFAULT_CONFIG
-
-    return DEFAULT_CONFIG
-
-
 SACTorchPolicy = build_torch_policy(
     "SACTorchPolicy",
-    get_default_config=_default_config,
+    get_default_config=lambda: DEFAULT_CONFIG,
     validate_spaces=validate_spaces,
     make_model_and_action_dist=build_sac_model,
     action_distribution_fn=action_distribution_fn,
