@@ -41,7 +41,6 @@ and ``python bench/continuous.py --criteria [--max-seconds 900]``
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform
@@ -142,7 +141,6 @@ def _logger_creator(results_dir: str):
 def rlcore_to_target(target: float, max_seconds: float, seed: int, results_dir: str) -> Dict[str, Any]:
     """rlcore's SAC until the 5-episode mean reaches ``target`` or ``max_seconds`` pass."""
     t0 = time.perf_counter()
-    import torch  # noqa: F401  (the worker seeds torch only when it is already imported)
     from rlcore.algorithms.sac import SACTrainer
 
     trainer = SACTrainer(config=dict(RLCORE_SAC, seed=seed), logger_creator=_logger_creator(results_dir))
@@ -201,7 +199,6 @@ def tuned_criterion(name: str, framework: str, max_seconds: float, seed: int, re
 
     (exp,) = yaml.safe_load((ROOT / "tuned_examples" / "ddpg" / f"{name}.yaml").read_text()).values()
     stop = exp["stop"]
-    importlib.import_module(framework if framework == "torch" else "tensorflow")  # seeded by the worker only if imported
     config = dict(exp["config"], env=exp["env"], framework=framework, seed=seed, framework_threads_for_driver=1,
                   log_sys_usage=False, eager_tracing=framework != "torch")
     t0 = time.perf_counter()

@@ -2,7 +2,6 @@
 torch/TF loss parity, policy_delay, smooth_target_policy, config validation; the trainer's plan and
 seeded DDPG and TD3 learning tests on Pendulum (torch, TF2) with step budgets."""
 
-import importlib
 
 import gymnasium as gym
 import numpy as np
@@ -131,15 +130,7 @@ def test_td3_defaults_are_1x():
     assert DEFAULT_CONFIG["exploration_config"]["type"] == "OrnsteinUhlenbeckNoise"
 
 
-def seeded_framework(framework):
-    """Imports the framework before the trainer exists: a rollout worker seeds torch / TF only when
-    they are already imported, and the policies are built after the worker's seeding, so without
-    this the network initialisation (hence the whole run) would differ from process to process."""
-    importlib.import_module("torch" if framework == "torch" else "tensorflow")
-
-
 def _pendulum(framework, tmp_path, **overrides):
-    seeded_framework(framework)
     # CI-sized DDPG/TD3: [64, 64] networks, batch 64, lr 3e-3, gamma 0.95, tau 0.02, 500 random
     # steps (learns within ~2500 steps); one torch / TF thread so that a seeded run is the same run
     # whatever the machine's load.

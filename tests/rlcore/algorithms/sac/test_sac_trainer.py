@@ -1,7 +1,6 @@
 """SACTrainer (issue #15): config validation, the replay plan, seeded learning tests (Pendulum,
 discrete CartPole, torch and TF2) and a CLI ``-f`` run of the tuned Pendulum example."""
 
-import importlib
 import pathlib
 
 import numpy as np
@@ -40,15 +39,7 @@ def test_validate_config_raises_fragments_to_n_step():
 RANDOM_PENDULUM_5_EPISODE_MEAN = -1256.0
 
 
-def seeded_framework(framework):
-    """Imports the framework before the trainer exists: a rollout worker seeds torch / TF only when
-    they are already imported, and the policies are built after the worker's seeding, so without
-    this the network initialisation (hence the whole run) would differ from process to process."""
-    importlib.import_module("torch" if framework == "torch" else "tensorflow")
-
-
 def _pendulum(framework, tmp_path, **overrides):
-    seeded_framework(framework)
     # CI-sized SAC: [64, 64] networks, batch 64, lr 3e-3, gamma 0.95, tau 0.02 (learns within ~2000
     # steps); one torch / TF thread so that a seeded run is the same run whatever the machine's load.
     config = {"env": "Pendulum-v1", "framework": framework, "eager_tracing": framework != "torch", "seed": 0,
@@ -117,7 +108,6 @@ def test_discrete_sac_cartpole_beats_random_within_3000_steps(framework, tmp_pat
                                         "entropy_learning_rate": 0.0001},
                           logger_config={"logdir": str(tmp_path)})
     config.pop("model")
-    seeded_framework(framework)
     result = train_for(SACTrainer(config=config), 75, 3000)
     assert result["episode_reward_mean"] > 75, (result["episode_reward_mean"], result["timesteps_total"])
 
