@@ -3,7 +3,6 @@ the shard is a 0-CPU actor as in RLlib 1.x): batches reach the shard, the learne
 come back to it, weights are pushed every max_weight_sync_delay steps, per-worker epsilons, the
 exact |td_error| + eps on a Ray shard, stop() leaves no actor or thread; and a learning run."""
 
-import threading
 
 import numpy as np
 import pytest
@@ -17,31 +16,17 @@ WAIT_S = 60
 FRAGMENT, DELAY = 4, 20
 
 
-class DirLogger:
-    """A logger_creator result that only names the trial folder."""
-
-    def __init__(self, logdir):
-        self.logdir = str(logdir)
-
-
-def live_actor_classes(ray):
-    return sorted(a["ActorClassName"] for a in ray._private.state.actors().values() if a["State"] == "ALIVE")
-
-
-def apex_threads():
-    return [t for t in threading.enumerate() if t.name == "rlcore-apex-learner" and t.is_alive()]
-
-
 @pytest.fixture(scope="module")
-def run(ray_mod, tmp_path_factory, settled_actor_classes):
+def run(ray_mod, tmp_path_factory, settled_actor_classes, apex_probes):
     """Two iterations of a small Ape-X, everything read before and after stop()."""
     config = dict(env="CartPole-v1", framework="torch", num_workers=2, seed=0, min_iter_time_s=0,
                   timesteps_per_iteration=300, learning_starts=100, train_batch_size=32, buffer_size=2000,
                   rollout_fragment_length=FRAGMENT, target_network_update_freq=100, model={"fcnet_hiddens": [16]},
                   hiddens=[16], log_sys_usage=False,
                   optimizer={"num_replay_buffer_shards": 1, "max_weight_sync_delay": DELAY, "debug": True})
-    actors_before = live_actor_classes(ray_mod)
-    trainer = ApexTrainer(config=config, logger_creator=lambda c: DirLogger(tmp_path_factory.mktemp("apex")))
+    actors_before = apex_probes.live_actor_classes(ray_mod)
+    trainer = ApexTrainer(config=config,
+                          logger_creator=lambda c: apex_probes.DirLogger(tmp_path_factory.mktemp("apex")))
     out = {"actors_before": actors_before}
     try:
         out["results"] = [trainer.train() for _ in range(2)]
@@ -50,13 +35,13 @@ def run(ray_mod, tmp_path_factory, settled_actor_classes):
         out["remote_timesteps"] = ray_mod.get(
             [w.apply.remote(lambda w: w.global_vars["timestep"]) for w in trainer.workers.remote_workers()],
             timeout=WAIT_S)
-        out["actors_running"] = live_actor_classes(ray_mod)
-        out["threads_running"] = len(apex_threads())
+        out["actors_running"] = apex_probes.live_actor_classes(ray_mod)
+        out["threads_running"] = len(apex_probes.learner_threads())
     finally:
         trainer.stop()
     # ray.kill is asynchronous: the killed actors leave Ray's actor table shortly after stop() returns
     out["actors_after"] = settled_actor_classes(ray_mod, actors_before)
-    out["threads_after"] = len(apex_threads())
+    out["threads_after"] = len(apex_probes.learner_threads())
     return out
 
 

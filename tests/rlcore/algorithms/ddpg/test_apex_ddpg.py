@@ -2,7 +2,6 @@
 1 replay shard): batches reach the shard, DDPG's TD errors come back as priorities, each worker
 explores with its own OU scale, and stop() leaves no actor or learner thread."""
 
-import threading
 
 import numpy as np
 import pytest
@@ -57,31 +56,17 @@ def test_tune_request_puts_one_cpu_per_replay_shard_in_the_driver_bundle():
     assert request.bundles[0]["CPU"] == 4.0 and len(request.bundles) == 3
 
 
-class DirLogger:
-    """A logger_creator result that only names the trial folder."""
-
-    def __init__(self, logdir):
-        self.logdir = str(logdir)
-
-
-def live_actor_classes(ray):
-    return sorted(a["ActorClassName"] for a in ray._private.state.actors().values() if a["State"] == "ALIVE")
-
-
-def apex_threads():
-    return [t for t in threading.enumerate() if t.name == "rlcore-apex-learner" and t.is_alive()]
-
-
 @pytest.fixture(scope="module")
-def run(ray_mod, tmp_path_factory, settled_actor_classes):
+def run(ray_mod, tmp_path_factory, settled_actor_classes, apex_probes):
     """Two iterations of a small Ape-X DDPG on Pendulum, everything read before and after stop()."""
     config = dict(env="Pendulum-v1", framework="torch", num_workers=2, seed=0, min_iter_time_s=0,
                   timesteps_per_iteration=100, learning_starts=50, train_batch_size=32, buffer_size=5000,
                   rollout_fragment_length=FRAGMENT, target_network_update_freq=100, actor_hiddens=[16],
                   critic_hiddens=[16], log_sys_usage=False, no_done_at_end=True,
                   optimizer={"num_replay_buffer_shards": 1, "max_weight_sync_delay": DELAY, "debug": True})
-    actors_before = live_actor_classes(ray_mod)
-    trainer = ApexDDPGTrainer(config=config, logger_creator=lambda c: DirLogger(tmp_path_factory.mktemp("apex_ddpg")))
+    actors_before = apex_probes.live_actor_classes(ray_mod)
+    trainer = ApexDDPGTrainer(config=config,
+                              logger_creator=lambda c: apex_probes.DirLogger(tmp_path_factory.mktemp("apex_ddpg")))
     out = {"actors_before": actors_before}
     try:
         out["results"] = [trainer.train() for _ in range(2)]
@@ -90,14 +75,14 @@ def run(ray_mod, tmp_path_factory, settled_actor_classes):
         out["remote_scales"] = ray_mod.get(
             [w.apply.remote(lambda w: w.get_policy().exploration.get_state()["cur_scale"])
              for w in trainer.workers.remote_workers()], timeout=WAIT_S)
-        out["actors_running"] = live_actor_classes(ray_mod)
-        out["threads_running"] = len(apex_threads())
+        out["actors_running"] = apex_probes.live_actor_classes(ray_mod)
+        out["threads_running"] = len(apex_probes.learner_threads())
         out["policy_class"] = type(trainer.get_policy()).__name__
     finally:
         trainer.stop()
     # ray.kill is asynchronous: the killed actors leave Ray's actor table shortly after stop() returns
     out["actors_after"] = settled_actor_classes(ray_mod, actors_before)
-    out["threads_after"] = len(apex_threads())
+    out["threads_after"] = len(apex_probes.learner_threads())
     return out
 
 

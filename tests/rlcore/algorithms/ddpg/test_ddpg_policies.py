@@ -144,19 +144,6 @@ def _pendulum(framework, tmp_path, **overrides):
     return config
 
 
-def train_for(trainer, reward, max_timesteps):
-    """Trains until ``episode_reward_mean > reward`` or ``max_timesteps`` were sampled, then stops
-    the trainer; returns the last result. A step budget, not a clock: the outcome of a seeded run
-    does not depend on the machine's load."""
-    try:
-        while True:
-            result = trainer.train()
-            if result["episode_reward_mean"] > reward or result["timesteps_total"] >= max_timesteps:
-                return result
-    finally:
-        trainer.stop()
-
-
 @pytest.mark.parametrize("framework", ["torch"])
 def test_ddpg_trainer_runs_its_plan(framework, tmp_path):
     from rlcore.algorithms.ddpg import DDPGTrainer
@@ -175,7 +162,7 @@ def test_ddpg_trainer_runs_its_plan(framework, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("algo", ["DDPG", "TD3"])
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_pendulum_beats_random_within_3000_steps(algo, framework, tmp_path):
+def test_pendulum_beats_random_within_3000_steps(algo, framework, tmp_path, train_for):
     # RLlib's criteria are -320 within 30k steps (DDPG) and -900 within 100k steps (TD3)
     # (tuned_examples/ddpg/pendulum-{ddpg,td3}.yaml, run by the benchmark). CI: the small config
     # above with each algorithm's defaults otherwise (DDPG: OU noise, prioritized replay; TD3: twin

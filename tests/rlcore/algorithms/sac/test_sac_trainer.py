@@ -53,19 +53,6 @@ def _pendulum(framework, tmp_path, **overrides):
     return config
 
 
-def train_for(trainer, reward, max_timesteps):
-    """Trains until ``episode_reward_mean > reward`` or ``max_timesteps`` were sampled, then stops
-    the trainer; returns the last result. A step budget, not a clock: the outcome of a seeded run
-    does not depend on the machine's load."""
-    try:
-        while True:
-            result = trainer.train()
-            if result["episode_reward_mean"] > reward or result["timesteps_total"] >= max_timesteps:
-                return result
-    finally:
-        trainer.stop()
-
-
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
 def test_plan_trains_with_soft_target_updates_and_priorities(framework, tmp_path):
     trainer = SACTrainer(config=_pendulum(framework, tmp_path, learning_starts=32, timesteps_per_iteration=64,
@@ -86,7 +73,7 @@ def test_plan_trains_with_soft_target_updates_and_priorities(framework, tmp_path
 
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_sac_pendulum_beats_random_within_2500_steps(framework, tmp_path):
+def test_sac_pendulum_beats_random_within_2500_steps(framework, tmp_path, train_for):
     # RLlib's criterion is -250 within 10k steps (tuned_examples/sac/pendulum-sac.yaml, run by
     # bench/continuous.py); CI: the small config above, a 5-episode mean > -700 within 2500 steps
     # (random: -1256 +- 120). Seeded, single-threaded: reached at about 2000 steps in both frameworks.
@@ -96,7 +83,7 @@ def test_sac_pendulum_beats_random_within_2500_steps(framework, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_discrete_sac_cartpole_beats_random_within_3000_steps(framework, tmp_path, small_config):
+def test_discrete_sac_cartpole_beats_random_within_3000_steps(framework, tmp_path, small_config, train_for):
     # RLlib's criterion is 150 within 100k steps (tuned_examples/sac/cartpole-sac.yaml). CI: a
     # 10-episode mean > 75 within 3000 steps (random actions: about 22). Seeded, single-threaded:
     # reached at about 2000 steps in both frameworks.
