@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["compress_rows", "decompress_rows", "is_compressed_column", "MAGIC"]
+__all__ = ["compress_rows", "decompress_rows", "decompress_row", "is_compressed_column", "MAGIC"]
 
 #: The first bytes of every compressed row.
 MAGIC = b"RLZ4"
@@ -101,6 +101,23 @@ def decompress_rows(cells: Sequence[bytes]) -> np.ndarray:
         if out.size:
             flat[i] = np.frombuffer(raw, np.uint8)
     return out
+
+
+def decompress_row(cell: bytes) -> np.ndarray:
+    """One row made by :func:`compress_rows`, decompressed straight into a new writable array.
+
+    Raises:
+        ValueError: For a cell that is not a compressed row, or a payload whose size does not
+            match its dtype and shape.
+
+    Examples:
+        >>> import numpy as np
+        >>> decompress_row(compress_rows(np.arange(6.0).reshape(1, 2, 3))[0]).tolist()
+        [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    """
+    dtype, shape, start = _parse_header(cell)
+    data = _lz4_block().decompress(memoryview(cell)[start:], return_bytearray=True)
+    return np.frombuffer(data, dtype).reshape(shape)
 
 
 def is_compressed_column(column: Any) -> bool:

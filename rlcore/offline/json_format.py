@@ -51,7 +51,7 @@ from typing import Any, Collection, Dict
 import numpy as np
 import orjson
 
-from rlcore.data.compression import MAGIC, _parse_header, compress_rows
+from rlcore.data.compression import MAGIC, compress_rows, decompress_row
 from rlcore.data.multi_agent_batch import MultiAgentBatch
 from rlcore.data.sample_batch import SampleBatch
 
@@ -282,7 +282,7 @@ def decode_column(value: Any, allow_pickled_columns: bool = False, where: str = 
         raw = b""
     if raw[:4] == MAGIC:
         try:
-            return _decompress_column(raw)
+            return decompress_row(raw)  # one row holding the whole column
         except (ValueError, struct.error, _lz4_block_error()) as err:
             raise OfflineDataError(f"{where}: a damaged compressed column ({err})") from None
     if raw[:4] == _LZ4_FRAME_MAGIC:
@@ -300,20 +300,6 @@ def decode_column(value: Any, allow_pickled_columns: bool = False, where: str = 
         return pickle.loads(lz4.frame.decompress(raw))  # noqa: S301 - explicit opt-in above
     raise OfflineDataError(f"{where}: a string that is not a compressed column (expected base64 of an rlcore RLZ4 "
                            "block or of RLlib 1.x's LZ4 frame)")
-
-
-def _decompress_column(raw: bytes) -> np.ndarray:
-    """A column :func:`encode_column` compressed (one RLZ4 row holding the whole column), LZ4
-    decompressed straight into the array's (writable) memory.
-
-    Raises:
-        ValueError: A damaged header, or a payload whose size does not match dtype and shape.
-    """
-    import lz4.block
-
-    dtype, shape, start = _parse_header(raw)
-    data = lz4.block.decompress(memoryview(raw)[start:], return_bytearray=True)
-    return np.frombuffer(data, dtype).reshape(shape)
 
 
 def _lz4_block_error() -> type:

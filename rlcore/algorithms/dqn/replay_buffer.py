@@ -126,7 +126,6 @@ def _decompress(pid: Any, batch: Any) -> Any:
 
 def _map_policy_batches(batch: Any, fn: Any) -> Any:
     from rlcore.data.multi_agent_batch import MultiAgentBatch
-
     from rlcore.data.sample_batch import DEFAULT_POLICY_ID
 
     if isinstance(batch, MultiAgentBatch):
