@@ -372,7 +372,6 @@ def ring_insert(dest, src, start):
     return int((start + n) % cap)
 
 
-
 # --- fused prioritized-replay steps (rlcore/_core.pyi: replay_add, replay_sample, replay_update) ---
 
 
@@ -416,13 +415,11 @@ def replay_add(dests, srcs, start, sum_tree=None, min_tree=None, value=0.0):
     if not fits or len({len(s) for s in srcs}) != 1:
         return -1
     n = len(srcs[0])
-    kept = range(max(0, n - cap), n)  # only the last `cap` rows survive
-    slots = [(start + j) % cap for j in kept]
+    kept = np.arange(max(0, n - cap), n, dtype=np.int64)  # only the last `cap` rows survive
+    slots = (start + kept) % cap
     for dest, src in zip(dests, srcs):
-        for slot, j in zip(slots, kept):
-            dest[slot] = src[j]
-    if trees and slots:
-        slots = np.array(slots, np.int64)
+        dest[slots] = src[kept]
+    if trees and len(slots):
         sum_tree.update(slots, np.full(len(slots), float(value)))
         min_tree.update(slots, np.full(len(slots), float(value)))
     return n
@@ -469,6 +466,7 @@ def replay_update(sum_tree, min_tree, idxs, priorities, alpha, first, num):
     sum_tree.update(idxs, leaves)
     min_tree.update(idxs, leaves)
     return float(priorities.max(initial=0.0))
+
 
 # --- trajectory collection -----------------------------------------------------------------------
 

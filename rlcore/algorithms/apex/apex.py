@@ -73,6 +73,10 @@ __all__ = ["APEX_DEFAULT_CONFIG", "ApexTrainer", "ApexLearnerThread", "ApexRepla
            "UpdateWorkerWeights", "UpdateReplayPriorities", "create_replay_actors", "execution_plan",
            "merge_apex_config", "validate_config", "validate_apex_keys", "LEARNER_QUEUE_MAX_SIZE", "NUM_WEIGHT_SYNCS"]
 
+#: The name of the replay shards in ``WorkerSet.plan_resources``.
+REPLAY_ACTORS = "apex_replay_actors"
+
+
 #: In-queue capacity of the Ape-X learner thread (RLlib 1.x's ``LEARNER_QUEUE_MAX_SIZE``).
 LEARNER_QUEUE_MAX_SIZE = 16
 
@@ -460,10 +464,6 @@ def _set_local_global_vars(workers: Any) -> Any:
         return batch
 
     return set_global_vars
-
-
-#: The name of the replay shards in ``WorkerSet.plan_resources``.
-REPLAY_ACTORS = "apex_replay_actors"
 
 
 def execution_plan(workers: Any, config: Dict[str, Any]) -> LocalIterator[Dict[str, Any]]:
