@@ -10,6 +10,12 @@ The application drives its own loop and calls, per episode, ``start_episode``, `
   without a round trip, a background thread ships each sampled (postprocessed) batch with its
   episode metrics (``REPORT_SAMPLES``), and the weights are refreshed (``GET_WEIGHTS``) every
   ``update_interval`` seconds (None: only on :meth:`PolicyClient.update_policy_weights`).
+  Observation filters with running statistics (``observation_filter: "MeanStdFilter"``) are
+  kept in step with the server's as RLlib's FilterManager keeps workers': each report carries
+  what the client's filter saw since the last one (its buffer), the server adds that to its
+  worker's filter and answers with the merged statistics, which the client filters with from then
+  on (RLlib 1.x's client never synced them: its filter only ever saw its own observations, and the
+  trainer's never saw any).
 
 The wire is msgpack over HTTP/1.1 keep-alive (stdlib ``http.client``, one connection per
 thread), never pickle (:mod:`rlcore.env.serving_protocol`). A local-inference client imports the
@@ -42,8 +48,8 @@ from typing import Any, Callable, Dict, Optional
 
 from rlcore.env.external_env import ExternalEnv, ExternalMultiAgentEnv
 from rlcore.env.serving_protocol import (
-    CONTENT_TYPE, Commands, config_from_wire, decode_message, encode_message, import_class, metrics_to_wire,
-    space_from_wire, WireError,
+    CONTENT_TYPE, Commands, config_from_wire, decode_message, encode_message, filter_buffers_to_wire,
+    import_class, metrics_to_wire, running_stat_from_wire, space_from_wire, WireError,
 )
 
 __all__ = ["PolicyClient", "PolicyClientError"]
@@ -229,14 +235,34 @@ class PolicyClient:
             policies, config, policy_mapping_fn, multiagent=args["multiagent"],
             worker_index=int(args.get("worker_index", 0)), callbacks=None)
         self._loop = SamplingLoop(self.rollout_worker, self.env, self._report, name="rlcore-policy-client-sampler")
+        answer = self._send({"command": Commands.GET_WEIGHTS})
+        self.rollout_worker.set_weights(answer["weights"], answer.get("global_vars") or None)
+        self._sync_filters(answer.get("filters"))  # before sampling starts; later syncs come with the reports
+        self._last_updated = time.monotonic()
         self._loop.start()
-        self._update_local_policy(force=True)
 
     def _report(self, batch: Any, metrics: list) -> None:
+        """Ships a sampled batch (on the sampling thread, which is also the one that filters
+        observations) with what the running-statistics filters saw since the last report, and
+        filters from then on with the server's merged statistics."""
         from rlcore.data.codec import to_bytes
 
-        self._send({"command": Commands.REPORT_SAMPLES, "samples": to_bytes(batch),
-                    "metrics": metrics_to_wire(metrics)})
+        buffers = filter_buffers_to_wire(self.rollout_worker.get_filters(flush_after=True))
+        answer = self._send({"command": Commands.REPORT_SAMPLES, "samples": to_bytes(batch),
+                             "metrics": metrics_to_wire(metrics), "filters": buffers})
+        self._sync_filters(answer.get("filters"))
+
+    def _sync_filters(self, stats: Any) -> None:
+        """Sets the running statistics of the filters to the server's (their buffers stay)."""
+        for pid, state in (stats or {}).items():
+            f = self.rollout_worker.filters.get(pid)
+            if f is None or not hasattr(f, "rs"):
+                raise PolicyClientError(200, f"the server sent running statistics for filter {pid!r}, but the "
+                                             f"local policies' filters are {dict(self.rollout_worker.filters)}")
+            try:
+                f.rs = running_stat_from_wire(state, f.rs.shape, f"filter statistics of {pid!r}")
+            except WireError as err:
+                raise PolicyClientError(200, str(err)) from None
 
     def _update_local_policy(self, force: bool = False) -> None:
         if self._loop is None:

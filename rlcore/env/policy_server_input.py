@@ -62,8 +62,8 @@ import numpy as np
 from rlcore.env.external_env import ExternalEnvStopped, ExternalMultiAgentEnv
 from rlcore.env.policy_client import SamplingLoop, build_embedded_worker
 from rlcore.env.serving_protocol import (
-    CONTENT_TYPE, Commands, data_only, decode_message, encode_message, metrics_from_wire, space_to_wire,
-    class_path, WireError,
+    CONTENT_TYPE, Commands, data_only, decode_message, encode_message, filter_stats_to_wire, metrics_from_wire,
+    running_stat_from_wire, space_to_wire, class_path, WireError,
 )
 from rlcore.offline.input_reader import InputReader
 
@@ -139,6 +139,7 @@ class PolicyServerInput(InputReader):
         self.samples_queue: "queue.Queue[Any]" = queue.Queue(maxsize=int(max_queued_batches))
         self.metrics_queue: "queue.Queue[Any]" = queue.Queue()
         self._lock = threading.Lock()
+        self._filter_lock = threading.Lock()
         self._embedded: Optional[SamplingLoop] = None
         self._episodes: Dict[str, list] = {}  # remote episode id -> [last request time, last observation]
         #: Counters: requests answered by status, remote episodes ended for want of requests.
@@ -200,10 +201,12 @@ class PolicyServerInput(InputReader):
         if command is Commands.GET_WORKER_ARGS:
             return {"worker_args": self._worker_args()}
         if command is Commands.GET_WEIGHTS:
-            return {"weights": self.worker.get_weights(), "global_vars": _plain_vars(self.worker.global_vars)}
+            with self._filter_lock:
+                stats = filter_stats_to_wire(self.worker.filters)
+            return {"weights": self.worker.get_weights(), "global_vars": _plain_vars(self.worker.global_vars),
+                    "filters": stats}
         if command is Commands.REPORT_SAMPLES:
-            self._report_samples(message)
-            return {}
+            return {"filters": self._report_samples(message)}
         if command in (Commands.ACTION_SPACE, Commands.OBSERVATION_SPACE):
             obs_space, act_space = next(iter(self.worker.get_spaces().values()))
             space = act_space if command is Commands.ACTION_SPACE else obs_space
@@ -227,7 +230,8 @@ class PolicyServerInput(InputReader):
                 "multiagent": bool(self.worker.multiagent or len(policies) > 1),
                 "worker_index": self.ioctx.worker_index}
 
-    def _report_samples(self, message: Dict[str, Any]) -> None:
+    def _report_samples(self, message: Dict[str, Any]) -> Dict[str, Any]:
+        """Queues a client's batch and merges its filters' buffers; returns the merged statistics."""
         from rlcore.data.codec import from_bytes
 
         samples = message.get("samples")
@@ -237,9 +241,46 @@ class PolicyServerInput(InputReader):
         try:
             batch = from_bytes(samples)
             metrics = metrics_from_wire(message.get("metrics", []))
+            buffers = self._checked_filter_buffers(message.get("filters"))
         except ValueError as err:
             raise _RequestError(400, f"REPORT_SAMPLES: {err}") from None
         self._enqueue(batch, metrics)
+        return self._merge_filter_buffers(buffers)
+
+    def _checked_filter_buffers(self, data: Any) -> Dict[str, Any]:
+        """A report's filter buffers, each checked against the worker's filter of that policy."""
+        from rlcore.sampling.filters import MeanStdFilter
+
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise WireError(f"'filters' must be a map policy id -> running statistics, got {type(data).__name__}")
+        out = {}
+        for pid, state in data.items():
+            f = self.worker.filters.get(pid)
+            if not isinstance(f, MeanStdFilter):
+                raise WireError(f"'filters' has {pid!r:.40}, which is not a policy with a running-statistics "
+                                f"filter here (those are {sorted(filter_stats_to_wire(self.worker.filters))})")
+            out[pid] = running_stat_from_wire(state, f.rs.shape, f"filter buffer of {pid!r}")
+        return out
+
+    def _merge_filter_buffers(self, buffers: Dict[str, Any]) -> Dict[str, Any]:
+        """Adds what clients' filters saw to the worker's filters: to their running statistics and
+        to their buffers (which the trainer's FilterManager collects from a remote worker)."""
+        with self._filter_lock:
+            for pid, rs in buffers.items():
+                f = self.worker.filters[pid]
+                f.rs.update(rs)
+                f.buffer.update(rs)
+            return filter_stats_to_wire(self.worker.filters)
+
+    def _sync_embedded_filters(self, child: Any, stats: Dict[str, Any]) -> None:
+        from rlcore.sampling.filters import MeanStdFilter
+
+        for pid, state in stats.items():
+            f = child.filters.get(pid)
+            if isinstance(f, MeanStdFilter):
+                f.rs = running_stat_from_wire(state, f.rs.shape, f"filter statistics of {pid!r}")
 
     def _enqueue(self, batch: Any, metrics: list) -> None:
         try:
@@ -262,6 +303,8 @@ class PolicyServerInput(InputReader):
                     worker_index=self.ioctx.worker_index, callbacks=w.policy_config.get("callbacks"),
                     max_concurrent=self.max_concurrent_episodes)
                 child.set_weights(w.get_weights(), w.global_vars)
+                with self._filter_lock:
+                    self._sync_embedded_filters(child, filter_stats_to_wire(w.filters))
                 self._embedded = SamplingLoop(child, env, self._from_embedded,
                                               name=f"rlcore-policy-server-sampler-{self.port}")
                 self._embedded.start()
@@ -277,8 +320,15 @@ class PolicyServerInput(InputReader):
                 break
             except _RequestError:  # the trainer is behind: wait for room (remote clients wait with it)
                 continue
+        from rlcore.sampling.filters import MeanStdFilter
+
         loop = self._embedded
         loop.worker.set_weights(self.worker.get_weights(), self.worker.global_vars)
+        # the remote episodes' observations went through the embedded worker's filters (on this,
+        # the sampling thread): merge them like a client's report, then filter with the merged stats
+        buffers = {pid: f.buffer for pid, f in loop.worker.get_filters(flush_after=True).items()
+                   if isinstance(f, MeanStdFilter) and isinstance(self.worker.filters.get(pid), MeanStdFilter)}
+        self._sync_embedded_filters(loop.worker, self._merge_filter_buffers(buffers))
 
     def _remote(self, command: Commands, message: Dict[str, Any]) -> Dict[str, Any]:
         env = self._embedded_env()

@@ -34,6 +34,7 @@ from rlcore.data.codec import pack_values, unpack_values
 __all__ = [
     "Commands", "WireError", "encode_message", "decode_message", "space_to_wire", "space_from_wire",
     "metrics_to_wire", "metrics_from_wire", "data_only", "class_path", "import_class", "CONTENT_TYPE",
+    "filter_buffers_to_wire", "filter_stats_to_wire", "running_stat_from_wire",
 ]
 
 #: The Content-Type of requests and successful answers.
@@ -176,6 +177,64 @@ def metrics_from_wire(data: Any) -> list:
         except (TypeError, ValueError) as err:
             raise WireError(f"malformed metrics entry {item!r:.80}: {err}") from None
     return out
+
+
+# ---------------------------------------------------------------------------------- filters
+# Observation filters with running statistics (``observation_filter: "MeanStdFilter"``) travel as
+# FilterManager moves them between workers: a client sends what it pushed since its last report
+# (the filter's buffer) with REPORT_SAMPLES; the server adds it to its worker's filter and answers
+# with the merged running statistics, which the client then filters with.
+
+
+def filter_buffers_to_wire(filters: Mapping[str, Any]) -> Dict[str, Dict[str, Any]]:
+    """The buffers (pushed since the last flush) of the running-statistics filters, by policy id."""
+    from rlcore.sampling.filters import MeanStdFilter
+
+    return {str(pid): f.buffer.get_state() for pid, f in filters.items() if isinstance(f, MeanStdFilter)}
+
+
+def filter_stats_to_wire(filters: Mapping[str, Any]) -> Dict[str, Dict[str, Any]]:
+    """The running statistics of the running-statistics filters, by policy id."""
+    from rlcore.sampling.filters import MeanStdFilter
+
+    return {str(pid): f.rs.get_state() for pid, f in filters.items() if isinstance(f, MeanStdFilter)}
+
+
+def running_stat_from_wire(data: Any, shape: Tuple[int, ...], name: str) -> Any:
+    """A :class:`~rlcore.sampling.filters.RunningStat` of ``shape`` from its state, checked.
+
+    Raises:
+        WireError: Not a ``{"n", "mean", "sum_sq"}`` map of that shape with ``n >= 0`` and finite
+            values (``name`` says whose).
+
+    Examples:
+        >>> rs = running_stat_from_wire({"n": 2, "mean": np.ones(3), "sum_sq": np.zeros(3)}, (3,), "f")
+        >>> rs.n, rs.mean.tolist()
+        (2, [1.0, 1.0, 1.0])
+        >>> running_stat_from_wire({"n": -1, "mean": np.ones(3), "sum_sq": np.zeros(3)}, (3,), "f")
+        Traceback (most recent call last):
+        ...
+        rlcore.env.serving_protocol.WireError: malformed f: n=-1 mean shape (3,) (expected an int n >= 0, finite arrays of shape (3,) and sum_sq >= 0)
+    """
+    from rlcore.sampling.filters import RunningStat
+
+    if not isinstance(data, dict) or set(data) != {"n", "mean", "sum_sq"}:
+        raise WireError(f"malformed {name}: expected a map with keys n, mean, sum_sq, got {data!r:.80}")
+    n = data["n"]
+    try:
+        mean = np.asarray(data["mean"], dtype=np.float64)
+        sum_sq = np.asarray(data["sum_sq"], dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise WireError(f"malformed {name}: {err}") from None
+    ok = (isinstance(n, int) and not isinstance(n, bool) and n >= 0 and mean.shape == tuple(shape)
+          and sum_sq.shape == tuple(shape) and bool(np.all(np.isfinite(mean))) and bool(np.all(np.isfinite(sum_sq)))
+          and bool(np.all(sum_sq >= 0)))
+    if not ok:
+        raise WireError(f"malformed {name}: n={n!r:.20} mean shape {mean.shape} (expected an int n >= 0, finite "
+                        f"arrays of shape {tuple(shape)} and sum_sq >= 0)")
+    rs = RunningStat(tuple(shape))
+    rs.set_state({"n": n, "mean": mean, "sum_sq": sum_sq})
+    return rs
 
 
 def _plain(value: Any) -> Any:
