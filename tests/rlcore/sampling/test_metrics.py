@@ -5,6 +5,7 @@ workers and Ray actors (timeouts carry refs over), and the smoothing window."""
 from __future__ import annotations
 
 import math
+import os
 import pickle
 import time
 from collections import namedtuple
@@ -127,12 +128,18 @@ def test_rollout_metrics_defaults_are_fresh_and_it_pickles():
 class LocalWorker:
     """A worker that hands over its finished episodes once (as RolloutWorker.get_metrics)."""
 
-    def __init__(self, rewards, delay=0.0):
+    def __init__(self, rewards, release=None):
         self.pending = [RolloutMetrics(1, r) for r in rewards]
-        self.delay = delay
+        self.release = release
 
     def get_metrics(self):
-        time.sleep(self.delay)
+        # With ``release`` (a file path), answers only once that file exists (at most 60 s): the
+        # test decides when the late answer arrives instead of sleeping for a fixed time.
+        deadline = time.monotonic() + 60.0
+        while self.release is not None and not os.path.exists(self.release):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"release file {self.release} did not appear within 60 s")
+            time.sleep(0.02)
         out, self.pending = self.pending, []
         return out
 
@@ -151,15 +158,17 @@ def test_collect_metrics_local_only():
 
 
 @pytest.mark.ray
-def test_collect_episodes_from_ray_actors_carries_late_refs_over(ray_mod):
+def test_collect_episodes_from_ray_actors_carries_late_refs_over(ray_mod, tmp_path):
     ray = ray_mod
     Remote = ray.remote(num_cpus=0)(LocalWorker)
-    fast, slow = Remote.remote([1.0, 2.0]), Remote.remote([10.0], delay=6.0)
+    release = tmp_path / "release"
+    fast, slow = Remote.remote([1.0, 2.0]), Remote.remote([10.0], release=str(release))
     try:
         ray.get([fast.__ray_ready__.remote(), slow.__ray_ready__.remote()], timeout=60)
         eps, left = collect_episodes(LocalWorker([5.0]), [fast, slow], timeout_seconds=2.0)
         assert [e.episode_reward for e in eps] == [1.0, 2.0, 5.0]  # remote ones first, then local
-        assert len(left) == 1
+        assert len(left) == 1  # slow answers only once released
+        release.touch()
         eps, left = collect_episodes(None, [], left, timeout_seconds=30)
         assert [e.episode_reward for e in eps] == [10.0] and left == []
         r = collect_metrics(None, [fast], timeout_seconds=30)  # fast already handed its episodes over
