@@ -18,8 +18,11 @@ Times are CPU seconds of the bench process (``time.process_time``), the best of 
 machines this runs on are shared, and wall-clock rates there swing with other processes' load
 (a run once showed ``output`` *speeding up* sampling by 46%), while CPU time per row does not.
 
-RLlib 2.60's offline reader is not measured: ``ray.rllib`` 2.60 ships in the Ray wheel here but
-does not import (its ``dm-tree`` dependency is not installed), and no side venv exists.
+RLlib 2.60's ``JsonReader`` (``ray.rllib.offline.json_reader``, its old-API-stack reader of the
+same line format) reads the same uncompressed files in a subprocess of the side venv
+``.venv-peers`` (``bench/peers_venv.sh``; the row says "not installed" without it), timed the same
+way. It cannot read the compressed files: RLlib compresses a column as a pickle, which rlcore
+never writes.
 
 Prints a table and writes ``bench/results/offline.json``.
 
@@ -39,6 +42,20 @@ from pathlib import Path
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 import numpy as np  # noqa: E402
+from _peers import peer_missing, run_peer  # noqa: E402
+
+#: In .venv-peers: RLlib 2.60's JsonReader over the files given, best CPU time of the repeats.
+RLLIB_READER = r"""
+import json, sys, time
+from ray.rllib.offline.json_reader import JsonReader
+files, repeats = sys.argv[1:-1], int(sys.argv[-1])
+reader, best, rows = JsonReader(files), None, 0
+for _ in range(repeats):
+    t = time.process_time()
+    rows = sum(b.count for b in reader.read_all_files())
+    best = min(best or 1e9, time.process_time() - t)
+print(json.dumps({"rows": rows, "cpu_s": best}))
+"""
 
 
 def _cartpole_batches(n: int) -> list:
@@ -137,7 +154,21 @@ def _io_rows(name: str, batches: list, repeats: int) -> list:
             size = sum(os.path.getsize(f) for f in reader.files)
             out.append({"data": name, "codec": codec, "write_rows_s": rows / w_time, "read_rows_s": rows / r_time,
                         "bytes": size, "read_vs_plain": r_plain / r_time, "write_vs_plain": w_plain / w_time})
+            if not cols:
+                out.append(_rllib_row(name, reader.files, rows, r_plain, repeats))
     return out
+
+
+def _rllib_row(name: str, files: list, rows: int, r_plain: float, repeats: int) -> dict:
+    """RLlib 2.60's JsonReader over JsonWriter's uncompressed files, or why it is missing."""
+    row = {"data": name, "codec": "RLlib 2.60 JsonReader (uncompressed)"}
+    missing = peer_missing("ray.rllib.offline.json_reader")
+    if missing:
+        return dict(row, status=missing)
+    got = run_peer(RLLIB_READER, [*files, repeats])
+    if got["rows"] != rows:
+        raise RuntimeError(f"RLlib's JsonReader read {got['rows']} rows of {rows}")
+    return dict(row, read_rows_s=rows / got["cpu_s"], read_vs_plain=r_plain / got["cpu_s"])
 
 
 def _output_overhead(samples: int) -> dict:
@@ -180,29 +211,29 @@ def main() -> None:
     rows = _io_rows("CartPole", cartpole, args.repeats) + _io_rows("84x84 frames", _with_frames(cartpole[:10]),
                                                                      args.repeats)
     overhead = _output_overhead(args.samples)
-    try:
-        import ray.rllib  # noqa: F401
-        rllib = "importable (not benchmarked)"
-    except ImportError as err:
-        rllib = f"not available: import ray.rllib fails ({type(err).__name__}: {err})"
-
     print("rows per CPU-second (best of the repeats)")
     print(f"{'data':<14} {'codec':<32} {'write rows/s':>13} {'read rows/s':>12} {'write x plain':>13} "
           f"{'read x plain':>12} {'MB':>7}")
     for r in rows:
-        print(f"{r['data']:<14} {r['codec']:<32} {r['write_rows_s']:>13,.0f} {r['read_rows_s']:>12,.0f} "
-              f"{r.get('write_vs_plain', 1.0):>13.2f} {r.get('read_vs_plain', 1.0):>12.2f} {r['bytes'] / 1e6:>7.2f}")
+        if "status" in r:
+            print(f"{r['data']:<14} {r['codec']:<32} {r['status']}")
+        elif "write_rows_s" not in r:  # a reader only
+            print(f"{r['data']:<14} {r['codec']:<32} {'-':>13} {r['read_rows_s']:>12,.0f} {'-':>13} "
+                  f"{r['read_vs_plain']:>12.2f} {'-':>7}")
+        else:
+            print(f"{r['data']:<14} {r['codec']:<32} {r['write_rows_s']:>13,.0f} {r['read_rows_s']:>12,.0f} "
+                  f"{r.get('write_vs_plain', 1.0):>13.2f} {r.get('read_vs_plain', 1.0):>12.2f} {r['bytes'] / 1e6:>7.2f}")
     for r in rows:
         if "read_rows_s_own_file" in r:
             print(f"{r['data']}: the plain loop reading its own json.dumps file (17-digit floats): "
                   f"{r['read_rows_s_own_file']:,.0f} rows/s")
     print(f"output overhead on sampling: {overhead['steps_s_output_off']:,.0f} -> {overhead['steps_s_output_on']:,.0f} "
           f"steps per CPU-second ({100 * overhead['overhead']:.1f}%)")
-    print(f"RLlib 2.60: {rllib}")
-    results = {"io": rows, "output_overhead": overhead, "rllib_2_60": rllib,
+    results = {"io": rows, "output_overhead": overhead,
                "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                            "load_avg_1m": os.getloadavg()[0]}, "args": vars(args)}
     out = Path(__file__).parent / "results" / "offline.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(f"wrote {out}")
 

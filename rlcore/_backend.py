@@ -48,6 +48,7 @@ replay_add = impl.replay_add
 replay_sample = impl.replay_sample
 replay_update = impl.replay_update
 ppo_categorical_loss = impl.ppo_categorical_loss
+json_line_arrays = impl.json_line_arrays
 
 
 def native_available() -> bool:

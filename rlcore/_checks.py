@@ -152,3 +152,33 @@ COLLECTOR_COLUMNS = (
     "obs", "new_obs", "actions", "rewards", "terminateds", "truncateds", "dones",
     "eps_id", "t", "env_id", "unroll_id",
 )  # fmt: skip
+
+
+#: How deep the JSON line parsers nest lists and objects into arrays and dicts (deeper stays as parsed).
+JSON_MAX_DEPTH = 32
+
+
+def _json_number(x) -> bool:
+    return type(x) is bool or type(x) is float or (type(x) is int and -10**18 < x < 10**18)
+
+
+def json_numbers(value: list):
+    """``np.asarray(value)`` when ``value`` nests lists of one length per level (at most
+    ``JSON_MAX_DEPTH`` deep) down to leaves that are all bools, floats or integers of at most 18
+    digits (so a bool, int64 or float64 array); otherwise ``value`` itself.
+
+    Examples:
+        >>> json_numbers([[1, 2.5], [True, 4]])
+        array([[1. , 2.5],
+               [1. , 4. ]])
+        >>> json_numbers([[1], [2, 3]])
+        [[1], [2, 3]]
+    """
+    level, depth = [value], 0
+    while all(type(x) is list for x in level):
+        if depth == JSON_MAX_DEPTH or len({len(x) for x in level}) > 1:
+            return value
+        level, depth = [y for x in level for y in x], depth + 1
+        if not level:
+            return np.asarray(value)
+    return np.asarray(value) if all(_json_number(x) for x in level) else value

@@ -6,7 +6,7 @@ shape, a non-contiguous array or mismatched lengths raise ``TypeError``/``ValueE
 argument; nothing is silently cast or copied.
 """
 
-from typing import Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -123,6 +123,16 @@ def replay_update(
     largest priority (0.0 for none). Returns -1.0 with nothing written unless ``idxs`` is a 1-D int64
     array and ``priorities`` a 1-D float64 array of its length, every priority finite and > 0 and
     every index a live slot, ``(idx - first) % capacity < num`` (the caller then raises its error)."""
+
+def json_line_arrays(line: bytes, loads: Callable[[bytes], Any]) -> dict | None:
+    """The JSON object on one line (UTF-8 bytes; whitespace around it is fine) as ``loads`` would
+    return it, except that every list value, at any depth of objects up to ``JSON_MAX_DEPTH``, is
+    ``rlcore._checks.json_numbers`` of it: the numpy array (bool, int64 or float64) of a rectangular
+    list of numbers and booleans, else the list. ``NaN``, ``Infinity`` and ``-Infinity`` read as
+    floats, as ``json.loads`` reads them. None when the line is not one JSON object (or ``loads``
+    raises ``ValueError`` on a part of it): the caller then parses it with ``loads`` for the error.
+    The compiled kernel reads those lists of numbers itself, straight into their arrays, and hands
+    only the other values' text to ``loads``."""
 
 # --- loss kernels ------------------------------------------------------------------------------
 

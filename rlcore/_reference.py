@@ -23,6 +23,7 @@ import numpy as np
 
 from rlcore._checks import (
     COLLECTOR_COLUMNS,
+    JSON_MAX_DEPTH,
     _array,
     _collector_args,
     _collector_spec,
@@ -34,6 +35,7 @@ from rlcore._checks import (
     _ppo_shapes,
     _rows,
     _segments,
+    json_numbers,
 )
 
 
@@ -631,3 +633,30 @@ class TrajectoryCollector:
         return out, seg_lens
 
 
+
+
+# --- JSON lines -----------------------------------------------------------------------------------
+
+
+def json_line_arrays(line, loads):
+    """One JSON object line with its rectangular lists of numbers as arrays; see ``rlcore/_core.pyi``."""
+    if not isinstance(line, bytes):
+        raise TypeError(f"line must be bytes, got {type(line).__name__}")
+    if not line.lstrip(b" \t\r\n").startswith(b"{"):
+        return None
+    try:
+        data = loads(line.decode("utf-8"))
+    except ValueError:
+        return None
+    return _json_arrays(data, 0) if isinstance(data, dict) else None
+
+
+def _json_arrays(obj, depth):
+    out = {}
+    for key, value in obj.items():
+        if isinstance(value, list):
+            value = json_numbers(value)
+        elif isinstance(value, dict) and depth + 1 < JSON_MAX_DEPTH:
+            value = _json_arrays(value, depth + 1)
+        out[key] = value
+    return out

@@ -17,9 +17,10 @@ same float32); a batch holding something orjson would write differently from :fu
 (NaN and infinities, which orjson turns into ``null``) is written by :func:`json.dumps`
 (:func:`to_json_line`), as 1.x wrote it. Both kinds are plain JSON lines that 1.x reads.
 
-Reading parses with orjson, or the standard library for what orjson refuses (``NaN``, integers
-beyond 64 bits; a line neither reads is reported with the standard library's message), and turns
-JSON lists into arrays: integers as int64, booleans as bool, numbers with a fraction as float32
+Reading goes through the compiled core's ``json_line_arrays``, which reads every rectangular list
+of numbers straight into its array and hands the other values' text to orjson, or to the standard
+library for what orjson refuses (``NaN``, integers beyond 64 bits; a line neither reads is
+reported with the standard library's message). JSON lists become arrays: integers as int64, booleans as bool, numbers with a fraction as float32
 (the dtype rlcore's and 1.x's samplers write; float32 values survive the trip exactly), anything
 ragged or non-numeric as an object column.
 
@@ -51,6 +52,7 @@ from typing import Any, Collection, Dict
 import numpy as np
 import orjson
 
+from rlcore._backend import json_line_arrays
 from rlcore.data.compression import MAGIC, compress_rows, decompress_row
 from rlcore.data.multi_agent_batch import MultiAgentBatch
 from rlcore.data.sample_batch import SampleBatch
@@ -309,8 +311,10 @@ def _lz4_block_error() -> type:
 
 
 def _decode(name: str, value: Any, allow: bool, where: str) -> Any:
-    # Plain lists go straight to arrays; only strings (compressed columns) need the column's place
-    # for their errors, so it is formatted for them alone.
+    # Numbers come as arrays (json_line_arrays) and other lists go straight to arrays; only strings
+    # (compressed columns) need the column's place for their errors, so it is formatted for them alone.
+    if isinstance(value, np.ndarray):
+        return value.astype(np.float32) if value.dtype == np.float64 else value
     if isinstance(value, list):
         return _list_column(value)
     return decode_column(value, allow, f"{where} column {name!r}")
@@ -375,7 +379,10 @@ def from_json_line(line: str | bytes, allow_pickled_columns: bool = False,
         ...
         rlcore.offline.json_format.OfflineDataError: out.json line 7: not valid JSON (truncated or corrupt): Expecting ',' delimiter at char 36
     """
-    try:
+    data = json_line_arrays(line if isinstance(line, bytes) else line.encode("utf-8", "surrogatepass"), _loads)
+    if data is not None:
+        return from_json_dict(data, allow_pickled_columns, where)
+    try:  # not one JSON object: the parser says what is wrong
         data = _loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         msg = f"{err.msg} at char {err.pos}" if isinstance(err, json.JSONDecodeError) else str(err)
