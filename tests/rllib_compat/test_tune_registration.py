@@ -108,46 +108,50 @@ STANDIN_RLLIB = """
             register_trainable(name, standin)
 """
 
-STANDIN_PROGRAM = """
-    import os, sys, importlib.util
-    import ray
-    ray.__path__.insert(0, os.environ["STANDIN_DIR"])  # our ray/rllib comes before the installed one
-    assert importlib.util.find_spec("ray.rllib").origin.startswith(os.environ["STANDIN_DIR"])
-
-    import rllib_compat
-    from ray import tune
-    from ray.tune.registry import get_trainable_cls
-    from rlcore.registry import get_trainer_class
-
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    trial = tune.run("PPO", config={config}, stop={{"training_iteration": 1}}, storage_path={storage!r}, verbose=0).trials[0]
-    print("RESULT", trial.status, trial.get_trainable_cls() is get_trainer_class("PPO"), "default_policy" in trial.last_result["info"]["learner"])
-    try:
-        get_trainable_cls("ES")  # an RLlib algorithm rlcore does not have
-    except tune.TuneError as err:
-        print("RESULT ES:", "RLlib 2.x's ray.rllib is not consulted" in str(err))
-    ray.shutdown()
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)  # a new Ray session: Tune's registry is empty
-    print("RESULT after re-init:", get_trainable_cls("PPO") is get_trainer_class("PPO"))
-    ray.shutdown()
-    print("RESULT ray.rllib imported:", "ray.rllib" in sys.modules)
-"""
-
-
-def test_a_standin_ray_rllib_on_the_path_is_never_used(tmp_path):
+@pytest.mark.ray
+def test_a_standin_ray_rllib_on_the_path_is_never_used(ray_session, tmp_path, monkeypatch):
     """A package that stands for an RLlib 2.x installed in the same env (``ray.rllib`` is a
     subpackage, so it goes on ``ray.__path__``): it records any import. tune.run("PPO"), an unknown
-    name and a new Ray session must all be answered by rlcore without importing it."""
+    name and an emptied registry (what a new Ray session starts with: Tune's registry lives in the
+    cluster's key-value store) must all be answered by rlcore without importing it. Runs on the
+    session's cluster; each lookup is a real miss of Tune's registry (``PPO`` is removed from it
+    first), so each goes through the fallback that would import ``ray.rllib``."""
+    import importlib.util
+
+    import ray
+    from ray import tune
+    from ray.tune.registry import TRAINABLE_CLASS, _global_registry, _has_trainable, get_trainable_cls
+
     standin = tmp_path / "standin" / "rllib"
     standin.mkdir(parents=True)
     (standin / "__init__.py").write_text(textwrap.dedent(STANDIN_RLLIB))
     marker = tmp_path / "standin_used.txt"
-    program = STANDIN_PROGRAM.format(config=PPO_CONFIG, storage=str(tmp_path / "results"))
-    lines = run_python(program, env={"STANDIN_DIR": str(tmp_path / "standin"), "STANDIN_MARKER": str(marker),
-                                     "RAY_USAGE_STATS_ENABLED": "0"}, timeout=280)
-    assert not marker.exists(), marker.read_text()
-    results = [line[len("RESULT "):] for line in lines if line.startswith("RESULT ")]  # Tune prints tables too
-    assert results == ["TERMINATED True True", "ES: True", "after re-init: True", "ray.rllib imported: False"]
+    monkeypatch.setenv("STANDIN_MARKER", str(marker))
+    assert "ray.rllib" not in sys.modules
+    monkeypatch.setattr(ray, "__path__", [str(tmp_path / "standin"), *ray.__path__])  # ours comes first
+    try:
+        assert importlib.util.find_spec("ray.rllib").origin.startswith(str(tmp_path / "standin"))
+
+        _global_registry.unregister(TRAINABLE_CLASS, "PPO")  # left there by earlier tests of the session
+        assert not _has_trainable("PPO")
+        trial = tune.run("PPO", config=PPO_CONFIG, stop={"training_iteration": 1},
+                         storage_path=str(tmp_path / "results"), verbose=0).trials[0]
+        assert trial.status == "TERMINATED" and trial.get_trainable_cls() is get_trainer_class("PPO")
+        assert "default_policy" in trial.last_result["info"]["learner"]
+
+        with pytest.raises(tune.TuneError, match="RLlib 2.x's ray.rllib is not consulted"):
+            get_trainable_cls("ES")  # an RLlib algorithm rlcore does not have
+
+        _global_registry.unregister(TRAINABLE_CLASS, "PPO")  # as after ray.shutdown() + ray.init()
+        assert not _has_trainable("PPO")
+        assert get_trainable_cls("PPO") is get_trainer_class("PPO")
+
+        assert not marker.exists(), marker.read_text()
+        assert "ray.rllib" not in sys.modules
+    finally:
+        sys.modules.pop("ray.rllib", None)
+        for name in ("PPO", "PG", "DQN"):  # what a standin that did run would have left for later tests
+            _global_registry.unregister(TRAINABLE_CLASS, name)
 
 
 def test_a_name_registered_with_rlcore_that_is_not_a_trainable_is_a_tune_error(monkeypatch):
