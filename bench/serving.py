@@ -1,4 +1,4 @@
-"""Benchmark: the policy server and client (issue #17), on loopback.
+"""Benchmark: the policy server and client (issue #17) against RLlib's, on loopback, in one run.
 
 - Remote inference: 1, 4 and 16 client processes each play CartPole through
   ``PolicyClient(inference_mode="remote")`` for ``--seconds``; every step is two requests
@@ -7,14 +7,30 @@
 - Local inference: one client process with ``inference_mode="local"`` (its own policy copy,
   batches shipped to the server): env steps/s, the CartPole step included.
 
-The server is a ``PolicyServerInput`` over a rollout worker with PPO's torch policy (fcnet
-[64, 64]); a thread plays the trainer and drains ``next()``. Clients start first and begin
-together, so their start-up is not timed. RLlib 2.60 (its PolicyServerInput/PolicyClient) is not
-installed here, so there is no side-by-side column; the output says so.
+Ours: a ``PolicyServerInput`` over a rollout worker with PPO's torch policy (fcnet [64, 64],
+one torch thread), in this process; a thread plays the trainer and drains ``next()``.
 
-Prints a table and writes ``bench/results/serving.json``.
+The peer: RLlib 2.38.0's ``PolicyServerInput``/``PolicyClient`` (old API stack), run by
+``.venv-peers-serving/bin/python`` (``bench/peers_serving_venv.sh``). RLlib 2.60 (``.venv-peers``)
+no longer ships ``PolicyServerInput`` (2.50.0 removed it); 2.39.0 to 2.49.2 ship it but cannot
+serve (their only sampler refuses the ExternalEnv both inference modes run on), so 2.38.0, the
+newest release whose PolicyServerInput/PolicyClient work, is the peer. Its server runs in
+a child process: a PPO algorithm (torch, fcnet [64, 64], ``num_env_runners=0``, one torch
+thread) whose ``input`` is a ``PolicyServerInput``; as for ours, a thread drains its local
+worker's input reader instead of training, so both servers do the same work (serve, sample,
+queue batches). Its clients run the same client loop with ``ray.rllib.env.policy_client``.
+Ratio columns: ours / RLlib's (actions/s: higher is better; latency: lower is better).
 
-Usage: ``python bench/serving.py [--seconds 4] [--clients 1 4 16]``
+RLlib 2.60's replacement, ``EnvRunnerServerForExternalInference`` (the RLlink TCP protocol), is
+not benchmarked: it serves one client per env runner, has no remote inference and no
+PolicyClient-like client (RLlib ships only an example loop, ``dummy_external_client.py``, that
+runs the RLModule itself and blocks on every fragment until the server sends new weights), so
+its steps/s would measure PPO's training step, not serving.
+
+Clients start first and begin together, so their start-up is not timed. Prints a table and
+writes ``bench/results/serving.json``.
+
+Usage: ``python bench/serving.py [--seconds 4] [--clients 1 4 16] [--no-peer]``
 """
 
 from __future__ import annotations
@@ -25,15 +41,25 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+PEER_PYTHON = ROOT / ".venv-peers-serving" / "bin" / "python"
+
 CLIENT = r"""
 import json, sys, time
+impl, url, mode, seconds, seed = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
+if mode == "local":
+    import torch
+    torch.set_num_threads(1)
 import gymnasium as gym
-from rlcore.env.policy_client import PolicyClient
-url, mode, seconds, seed = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+if impl == "rllib":
+    from ray.rllib.env.policy_client import PolicyClient
+else:
+    from rlcore.env.policy_client import PolicyClient
 client = PolicyClient(url, inference_mode=mode, update_interval=5.0)
 env = gym.make("CartPole-v1")
 print("ready", flush=True)
@@ -54,8 +80,41 @@ while time.perf_counter() - t0 < seconds:
         done = term or trunc
     client.end_episode(eid, obs)
 elapsed = time.perf_counter() - t0
-client.close()
+if hasattr(client, "close"):
+    client.close()
 print(json.dumps({"steps": steps, "elapsed": elapsed, "lat": lat}), flush=True)
+"""
+
+PEER_SERVER = r"""
+import json, logging, sys, threading
+import gymnasium as gym, numpy as np, torch
+import ray
+from ray.rllib.algorithms.ppo import PPOConfig
+from ray.rllib.env.policy_server_input import PolicyServerInput
+torch.set_num_threads(1)
+port = int(sys.argv[1])
+ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+config = (
+    PPOConfig()
+    .api_stack(enable_rl_module_and_learner=False, enable_env_runner_and_connector_v2=False)
+    .environment(env=None, observation_space=gym.spaces.Box(-np.inf, np.inf, (4,), np.float32),
+                 action_space=gym.spaces.Discrete(2))
+    .framework("torch")
+    .env_runners(num_env_runners=0, rollout_fragment_length=200, enable_connectors=False)
+    .training(model={"fcnet_hiddens": [64, 64]}, train_batch_size=1000)
+    .offline_data(input_=lambda ioctx: PolicyServerInput(ioctx, "127.0.0.1", port, idle_timeout=0.1))
+    .evaluation(off_policy_estimation_methods={})
+)
+algo = config.build()
+reader = algo.env_runner.input_reader
+drained = [0]
+def drain():
+    while True:
+        drained[0] += reader.next().count
+threading.Thread(target=drain, daemon=True).start()
+print("ready", flush=True)
+sys.stdin.readline()  # stop
+print(json.dumps({"drained": drained[0]}), flush=True)
 """
 
 
@@ -77,11 +136,14 @@ def _server():
                              max_connections=64)
 
 
-def _run(url: str, mode: str, n: int, seconds: float) -> dict:
-    procs = [subprocess.Popen([sys.executable, "-c", CLIENT, url, mode, str(seconds), str(1000 * i)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for i in range(n)]
+def _run(python: str, impl: str, url: str, mode: str, n: int, seconds: float) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)} if impl == "rlcore" else {**os.environ, "PYTHONWARNINGS": "ignore"}
+    procs = [subprocess.Popen([python, "-c", CLIENT, impl, url, mode, str(seconds), str(1000 * i)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env) for i in range(n)]
     for p in procs:
-        assert p.stdout.readline().strip() == "ready"
+        line = p.stdout.readline().strip()
+        if line != "ready":
+            raise RuntimeError(f"{impl} {mode} client did not start (said {line!r})")
     for p in procs:
         p.stdin.write("go\n")
         p.stdin.flush()
@@ -90,26 +152,13 @@ def _run(url: str, mode: str, n: int, seconds: float) -> dict:
     steps = sum(r["steps"] for r in results)
     wall = max(r["elapsed"] for r in results)
     pick = lambda q: 1000 * lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
-    return {"mode": mode, "clients": n, "steps": steps, "steps_per_s": steps / wall,
-            "p50_ms": pick(0.50), "p99_ms": pick(0.99)}
+    row = {"impl": impl, "mode": mode, "clients": n, "steps": steps, "steps_per_s": steps / wall}
+    if mode == "remote":
+        row.update(p50_ms=pick(0.50), p99_ms=pick(0.99))
+    return row
 
 
-def _rllib_note() -> str:
-    """Why there is no RLlib column: ray 2.60 ships ``ray.rllib``'s sources, but ``ray[rllib]``
-    (dm-tree, its pinned gymnasium, ...) is not installed, so its policy server cannot be imported."""
-    try:
-        from ray.rllib.env.policy_server_input import PolicyServerInput  # noqa: F401
-    except ImportError as err:
-        return (f"RLlib 2.60's PolicyServerInput/PolicyClient: not installed here (ray[rllib] is not a "
-                f"dependency; importing it fails: {err}), so no side-by-side figures")
-    return "ray.rllib imports here, but this bench does not run it side by side"
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
-    args = parser.parse_args()
+def _ours(clients: list, seconds: float) -> tuple:
     server = _server()
     stop = threading.Event()
     drained = [0]
@@ -121,21 +170,102 @@ def main() -> None:
     drain = threading.Thread(target=trainer, daemon=True)
     drain.start()
     url = f"http://127.0.0.1:{server.port}"
-    rows = [_run(url, "remote", n, args.seconds) for n in args.clients]
-    rows.append(_run(url, "local", 1, args.seconds))
-    stop.set()
-    drain.join(5)
-    server.stop()
-    note = _rllib_note()
-    print(f"{'mode':8} {'clients':>7} {'steps/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    try:
+        rows = [_run(sys.executable, "rlcore", url, "remote", n, seconds) for n in clients]
+        rows.append(_run(sys.executable, "rlcore", url, "local", 1, seconds))
+    finally:
+        stop.set()
+        drain.join(5)
+        server.stop()
+    return rows, drained[0]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _peer(clients: list, seconds: float) -> tuple:
+    port = _free_port()
+    log = tempfile.TemporaryFile("w+")  # its request log and warnings (shown if it fails)
+    server = subprocess.Popen([str(PEER_PYTHON), "-c", PEER_SERVER, str(port)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=log, text=True,
+                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    try:
+        line = server.stdout.readline().strip()
+        if line != "ready":
+            log.seek(0)
+            raise RuntimeError(f"RLlib's policy server did not start (said {line!r}): {log.read()[-3000:]}")
+        url = f"http://127.0.0.1:{port}"
+        rows = [_run(str(PEER_PYTHON), "rllib", url, "remote", n, seconds) for n in clients]
+        rows.append(_run(str(PEER_PYTHON), "rllib", url, "local", 1, seconds))
+        out, _ = server.communicate("stop\n", timeout=60)
+        drained = json.loads(out.strip().splitlines()[-1])["drained"]
+    except BaseException:
+        log.seek(0)
+        print(f"RLlib's policy server log (tail):\n{log.read()[-3000:]}", file=sys.stderr)
+        raise
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(10)
+        log.close()
+    return rows, drained
+
+
+def _fmt(x, spec):
+    return format(x, spec) if x is not None else format("-", spec.rstrip("f").split(".")[0] + "s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--no-peer", action="store_true", help="skip RLlib's server and clients")
+    args = parser.parse_args()
+    rows, drained = _ours(args.clients, args.seconds)
+    peer_rows, peer_drained, peer_note = [], None, None
+    if args.no_peer:
+        peer_note = "not run (--no-peer)"
+    elif not PEER_PYTHON.exists():
+        peer_note = f"not run: {PEER_PYTHON} is missing (create it with bash bench/peers_serving_venv.sh)"
+    else:
+        peer_rows, peer_drained = _peer(args.clients, args.seconds)
+    peers = {(r["mode"], r["clients"]): r for r in peer_rows}
+    header = (f"{'mode':7} {'clients':>7} | {'ours/s':>8} {'p50 ms':>7} {'p99 ms':>7} | {'rllib/s':>8} {'p50 ms':>7} "
+              f"{'p99 ms':>7} | {'x act/s':>7} {'x p50':>6} {'x p99':>6} {'our p99 < its p50':>17}")
+    print(header)
+    print("-" * len(header))
+    table = []
     for r in rows:
-        lat = (f"{r['p50_ms']:8.2f} {r['p99_ms']:8.2f}" if r["mode"] == "remote" else f"{'-':>8} {'-':>8}")
-        print(f"{r['mode']:8} {r['clients']:7d} {r['steps_per_s']:10.0f} {lat}")
-    print(f"server: stdlib ThreadingHTTPServer + http.client keep-alive, msgpack; rows drained by the trainer thread: {drained[0]}")
-    print(note)
+        p = peers.get((r["mode"], r["clients"]))
+        entry = {"mode": r["mode"], "clients": r["clients"], "ours": r, "rllib": p}
+        if p is not None:
+            entry["ratio_steps_per_s"] = r["steps_per_s"] / p["steps_per_s"]
+            if r["mode"] == "remote":
+                entry["ratio_p50"] = r["p50_ms"] / p["p50_ms"]
+                entry["ratio_p99"] = r["p99_ms"] / p["p99_ms"]
+                entry["our_p99_below_its_p50"] = r["p99_ms"] < p["p50_ms"]
+        table.append(entry)
+        g = lambda d, k: None if d is None else d.get(k)  # noqa: E731
+        below = entry.get("our_p99_below_its_p50")
+        print(f"{r['mode']:7} {r['clients']:7d} | {r['steps_per_s']:8.0f} {_fmt(r.get('p50_ms'), '7.2f')} "
+              f"{_fmt(r.get('p99_ms'), '7.2f')} | {_fmt(g(p, 'steps_per_s'), '8.0f')} {_fmt(g(p, 'p50_ms'), '7.2f')} "
+              f"{_fmt(g(p, 'p99_ms'), '7.2f')} | {_fmt(entry.get('ratio_steps_per_s'), '7.2f')} "
+              f"{_fmt(entry.get('ratio_p50'), '6.2f')} {_fmt(entry.get('ratio_p99'), '6.2f')} "
+              f"{'-' if below is None else ('yes' if below else 'no'):>17}")
+    print(f"ours: stdlib ThreadingHTTPServer + http.client keep-alive, msgpack; rows drained: {drained}")
+    print("rllib 2.38.0: " + (peer_note or f"http.server (HTTP/1.0, a connection per request) + requests, "
+                                            f"cloudpickle; rows drained: {peer_drained}"))
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     out = Path(__file__).parent / "results" / "serving.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"rows": rows, "seconds": args.seconds, "rllib_2_60": note,
+    out.write_text(json.dumps({"table": table, "seconds": args.seconds, "drained": {"ours": drained,
+                               "rllib": peer_drained}, "peer": "ray[rllib]==2.38.0 (.venv-peers-serving)",
+                               "peer_note": peer_note,
                                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                            "loadavg": os.getloadavg()},
                                "date": time.strftime("%Y-%m-%d %H:%M:%S")}, indent=1) + "\n")

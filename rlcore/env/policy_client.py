@@ -3,7 +3,8 @@
 The application drives its own loop and calls, per episode, ``start_episode``, ``get_action`` (or
 ``log_action``), ``log_returns`` and ``end_episode``, as on an :class:`~rlcore.env.ExternalEnv`.
 
-- ``inference_mode="remote"``: every call is one HTTP round trip; the server's policy answers.
+- ``inference_mode="remote"``: every call is one HTTP round trip (``log_returns`` travels with
+  the episode's next call); the server's policy answers.
 - ``inference_mode="local"``: the client asks the server once for the policy's class, spaces and
   config (``GET_WORKER_ARGS``) and builds a :class:`~rlcore.sampling.rollout_worker.RolloutWorker`
   of its own over an internal ExternalEnv that the calls feed; actions come from that policy copy
@@ -109,6 +110,8 @@ class PolicyClient:
         self.rollout_worker: Any = None
         self._loop: Optional[SamplingLoop] = None
         self._last_updated = 0.0
+        self._pending_returns: Dict[str, list] = {}  # remote mode: episode id -> [reward, info, done] entries
+        self._pending_lock = threading.Lock()
         if self.local:
             self._setup_local_rollout_worker(policy_class, policy_mapping_fn)
 
@@ -127,8 +130,8 @@ class PolicyClient:
         if self.local:
             self._update_local_policy()
             return self.env.get_action(episode_id, observation)
-        return self._send({"command": Commands.GET_ACTION, "episode_id": episode_id,
-                           "observation": observation})["action"]
+        return self._send(self._with_returns({"command": Commands.GET_ACTION, "episode_id": episode_id,
+                                              "observation": observation}))["action"]
 
     def log_action(self, episode_id: str, observation: Any, action: Any) -> None:
         """Records ``observation`` and the action the application took itself (off-policy)."""
@@ -136,12 +139,17 @@ class PolicyClient:
             self._update_local_policy()
             self.env.log_action(episode_id, observation, action)
             return
-        self._send({"command": Commands.LOG_ACTION, "episode_id": episode_id, "observation": observation,
-                    "action": action})
+        self._send(self._with_returns({"command": Commands.LOG_ACTION, "episode_id": episode_id,
+                                       "observation": observation, "action": action}))
 
     def log_returns(self, episode_id: str, reward: Any, info: Optional[dict] = None,
                     multiagent_done_dict: Optional[dict] = None) -> None:
-        """Adds ``reward`` to the last action's; rewards add up until the next action."""
+        """Adds ``reward`` to the last action's; rewards add up until the next action.
+
+        Remote mode: the returns travel with the episode's next request (``get_action``,
+        ``log_action`` or ``end_episode``), which the server logs them before; a bad reward is
+        refused (:class:`PolicyClientError`, 400) by that request.
+        """
         if self.local:
             self._update_local_policy()
             if multiagent_done_dict is not None:
@@ -149,8 +157,8 @@ class PolicyClient:
             else:
                 self.env.log_returns(episode_id, reward, info)
             return
-        self._send({"command": Commands.LOG_RETURNS, "episode_id": episode_id, "reward": reward, "info": info,
-                    "done": multiagent_done_dict})
+        with self._pending_lock:
+            self._pending_returns.setdefault(episode_id, []).append([reward, info, multiagent_done_dict])
 
     def end_episode(self, episode_id: str, observation: Any) -> None:
         """Ends the episode with its last observation."""
@@ -158,7 +166,8 @@ class PolicyClient:
             self._update_local_policy()
             self.env.end_episode(episode_id, observation)
             return
-        self._send({"command": Commands.END_EPISODE, "episode_id": episode_id, "observation": observation})
+        self._send(self._with_returns({"command": Commands.END_EPISODE, "episode_id": episode_id,
+                                       "observation": observation}))
 
     def update_policy_weights(self) -> None:
         """Local mode: fetches the server's current weights now."""
@@ -181,6 +190,14 @@ class PolicyClient:
         self.close()
 
     # -- HTTP -----------------------------------------------------------------------------------
+
+    def _with_returns(self, message: Dict[str, Any]) -> Dict[str, Any]:
+        """``message`` with the episode's returns logged since its last request (remote mode)."""
+        with self._pending_lock:
+            returns = self._pending_returns.pop(message["episode_id"], None)
+        if returns:
+            message["returns"] = returns
+        return message
 
     def _connection(self) -> http.client.HTTPConnection:
         conn = getattr(self._local_conn, "conn", None)

@@ -9,6 +9,17 @@ Configure a trainer with ``{"input": lambda ioctx: PolicyServerInput(ioctx, "127
 - remote-inference clients play episodes here (``START_EPISODE``, ``GET_ACTION``, ``LOG_ACTION``,
   ``LOG_RETURNS``, ``END_EPISODE``) on an ExternalEnv sampled by an embedded rollout worker
   (built on the first ``START_EPISODE``; its weights follow the trainer's after every batch).
+  ``GET_ACTION``, ``LOG_ACTION`` and ``END_EPISODE`` may carry ``returns``, the
+  ``[reward, info, done]`` of the episode's ``log_returns`` calls since the client's last
+  request, which are logged first (:class:`~rlcore.env.policy_client.PolicyClient` sends them so,
+  one round trip per step instead of two).
+
+With ``observation_filter: "MeanStdFilter"`` the worker's filters follow the clients': a
+``REPORT_SAMPLES`` may carry what a client's filter saw since its last report (``filters``: the
+buffers' count, mean and sum of squares by policy), which is added to the worker's filter (to its
+running statistics, and to its buffer for a trainer's FilterManager to collect from a remote
+worker); the answer carries the merged statistics, as does ``GET_WEIGHTS``. The remote episodes'
+observations, filtered by the embedded worker, are merged the same way after every batch.
 
 :meth:`PolicyServerInput.next` returns the next batch from either, or an empty batch after
 ``idle_timeout`` seconds without one (so a trainer with several servers never hangs on an idle
@@ -344,19 +355,20 @@ class PolicyServerInput(InputReader):
         if not isinstance(eid, str):
             raise _RequestError(400, f"{command.value}: episode_id={eid!r:.60}; expected the str START_EPISODE returned")
         if command is Commands.LOG_RETURNS:
-            reward = message.get("reward")
-            info, done = message.get("info"), message.get("done")
-            if not isinstance(reward, (int, float, np.number, dict)) or isinstance(reward, bool):
-                raise _RequestError(400, f"LOG_RETURNS: reward={reward!r:.60}; expected a number (a dict by agent)")
-            if not isinstance(info, (dict, type(None))) or not isinstance(done, (dict, type(None))):
-                raise _RequestError(400, "LOG_RETURNS: info and done must be maps or nil")
             self._touch(eid, None)
-            if done is not None:
-                env.log_returns(eid, reward, info, done)
-            else:
-                env.log_returns(eid, reward, info)
+            self._log_returns(env, eid, command.value, message.get("reward"), message.get("info"),
+                              message.get("done"))
             return {}
         obs = self._checked_obs(env, command, message)
+        returns = message.get("returns")
+        if returns is not None:  # the client's log_returns since its last request for this episode
+            if not isinstance(returns, list) or not all(isinstance(r, list) and len(r) == 3 for r in returns):
+                raise _RequestError(400, f"{command.value}: 'returns' must be a list of [reward, info, done] "
+                                         f"lists, got {returns!r:.60}")
+            for reward, info, done in returns:
+                self._check_returns(f"{command.value} returns", reward, info, done)
+            for reward, info, done in returns:
+                self._log_returns(env, eid, f"{command.value} returns", reward, info, done)
         self._touch(eid, obs)
         if command is Commands.GET_ACTION:
             return {"action": env.get_action(eid, obs)}
@@ -369,6 +381,21 @@ class PolicyServerInput(InputReader):
         with self._lock:
             self._episodes.pop(eid, None)
         return {}
+
+    @staticmethod
+    def _check_returns(what: str, reward: Any, info: Any, done: Any) -> None:
+        if not isinstance(reward, (int, float, np.number, dict)) or isinstance(reward, bool):
+            raise _RequestError(400, f"{what}: reward={reward!r:.60}; expected a number (a dict by agent)")
+        if not isinstance(info, (dict, type(None))) or not isinstance(done, (dict, type(None))):
+            raise _RequestError(400, f"{what}: info and done must be maps or nil")
+
+    @classmethod
+    def _log_returns(cls, env: Any, eid: str, what: str, reward: Any, info: Any, done: Any) -> None:
+        cls._check_returns(what, reward, info, done)
+        if done is not None:
+            env.log_returns(eid, reward, info, done)
+        else:
+            env.log_returns(eid, reward, info)
 
     def _checked_obs(self, env: Any, command: Commands, message: Dict[str, Any]) -> Any:
         """The request's observation, checked against the space so a bad one cannot reach (and

@@ -165,6 +165,25 @@ def test_an_unknown_command_and_bad_arguments(server):
     assert _still_serves(server)
 
 
+def test_returns_travel_with_the_next_request_and_bad_ones_are_400(server):
+    with PolicyClient(_url(server), "remote") as client:
+        eid = client.start_episode()
+        client.get_action(eid, np.zeros(4, np.float32))
+        client.log_returns(eid, "lots")
+        with pytest.raises(PolicyClientError, match="400.*GET_ACTION returns: reward='lots'"):
+            client.get_action(eid, np.zeros(4, np.float32))
+    obs = np.zeros(4, np.float32)
+    with PolicyClient(_url(server), "remote") as client:
+        for returns, needle in ((5, "'returns' must be a list"), ([[1.0, None]], "'returns' must be a list"),
+                                ([[1.0, {}, None], [2.0, [], None]], "info and done must be maps")):
+            eid = client.start_episode()
+            status, reason = _post(server, encode_message({"command": "END_EPISODE", "episode_id": eid,
+                                                           "observation": obs, "returns": returns}))
+            assert status == 400 and needle in reason
+            client.end_episode(eid, obs)  # nothing was logged by the refused request: the episode is still open
+    assert _still_serves(server)
+
+
 def test_a_bad_observation_is_refused_before_it_reaches_the_shared_sampler(server):
     with PolicyClient(_url(server), "remote") as client:
         eid = client.start_episode()
