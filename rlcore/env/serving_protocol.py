@@ -320,6 +320,18 @@ def class_path(cls: type) -> str:
         module = sys.modules.get(module_name)
         if module is not None and getattr(module, name, None) is cls:
             return f"{module_name}:{name}"
+    # A template-made class that reached this process pickled by value (a rollout worker actor's
+    # policy class) is a copy: the rlcore module exporting the original (same module and
+    # qualified name) names it too.
+    for module_name in sorted(m for m in list(sys.modules) if m.startswith("rlcore.")):
+        module = sys.modules.get(module_name)
+        try:
+            found = getattr(module, name, None)
+        except ImportError:  # a lazy package export that cannot load here
+            continue
+        if (isinstance(found, type) and found.__module__ == cls.__module__
+                and found.__qualname__ == cls.__qualname__):
+            return f"{module_name}:{name}"
     raise ValueError(f"policy class {cls!r} is exported by no loaded module under the name {name!r}; a local-inference "
                      "client cannot build it: pass PolicyClient(policy_class=...)")
 
