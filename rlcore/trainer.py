@@ -55,7 +55,7 @@ from rlcore.checkpoints import (CheckpointError, find_checkpoint_file, framework
                                 read_checkpoint, write_checkpoint)
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID
 from rlcore.sampling.callbacks import make_callbacks
-from rlcore.sampling.worker_set import WorkerSet
+from rlcore.sampling.worker_set import WorkerFailure, WorkerSet
 from rlcore.trainer_config import (
     ALLOW_UNKNOWN_SUBKEYS,
     COMMON_CONFIG,
@@ -73,6 +73,12 @@ logger = logging.getLogger(__name__)
 
 #: Times one training iteration is retried after recovering from a remote worker failure (RLlib 1.x).
 MAX_WORKER_FAILURE_RETRIES = 3
+
+_UNNAMED_FAILURE_NOTE = (
+    "A Ray actor or task of the trainer failed, and the error names none of its rollout workers or "
+    "execution-plan actors (config['recreate_failed_workers']=False and config['ignore_worker_failures']"
+    "=False). Set recreate_failed_workers=True (replace failed workers, rebuild the plan) or "
+    "ignore_worker_failures=True (go on without failed workers) to continue training.")
 
 __all__ = ["Trainer", "build_trainer", "default_execution_plan", "with_common_config", "COMMON_CONFIG"]
 
@@ -287,21 +293,18 @@ class Trainer(Trainable):
 
     def _failed_worker_error(self, err: BaseException) -> Optional[BaseException]:
         """For a worker failure raised by the plan itself (e.g. an async plan's ``ShardError``): a
-        ``WorkerFailure`` naming the worker's index, its host and both settings (None when the
-        error already is one, or names no current worker)."""
-        from rlcore.sampling.worker_set import WorkerFailure
-
-        index = None if isinstance(err, WorkerFailure) else self.workers.index_of_error(err)
-        if index is None:
+        ``WorkerFailure`` naming the actor's kind (rollout worker, or the plan's replay shard,
+        aggregation actor, ...), its index, its host and both settings (None when the error
+        already is one, or names none of the trainer's actors)."""
+        if isinstance(err, WorkerFailure):
             return None
-        failure = WorkerFailure(self.workers.failure_message(index, err), index, self.workers.host_of(index))
-        failure.add_note("A remote rollout worker failed. Set config['recreate_failed_workers'] (replace it) "
-                         "or config['ignore_worker_failures'] (go on without it) to continue training.")
-        return failure
+        return self.workers.failure_of(err)
 
     def _try_recover(self, err: BaseException) -> None:
         """Drops or recreates the failing remote workers and rebuilds the execution plan."""
-        logger.warning("%s: a rollout worker failed (%s: %s); health-checking the workers", self._name,
+        failure = self.workers.failure_of(err)
+        logger.warning("%s: %s failed (%s: %s); health-checking the rollout workers", self._name,
+                       f"{failure.kind} {failure.index}" if failure is not None else "a remote actor",
                        type(err).__name__, err)
         failed = self.workers.recover_failed_workers(err)
         logger.warning("%s: workers %s failed the check; %d remote workers left; rebuilding the execution plan",
@@ -321,9 +324,12 @@ class Trainer(Trainable):
             if not self._recovers_workers() and self._worker_failure(err):
                 named = self._failed_worker_error(err)
                 if named is not None:
+                    named.add_note(f"A remote {named.kind} of {self._name} failed ({named.kind} {named.index} on "
+                                   f"{named.host}) with config['recreate_failed_workers'] and "
+                                   "config['ignore_worker_failures'] both off.")
                     raise named from err
-                err.add_note("A remote rollout worker failed. Set config['recreate_failed_workers'] (replace it) "
-                             "or config['ignore_worker_failures'] (go on without it) to continue training.")
+                if not isinstance(err, WorkerFailure):
+                    err.add_note(_UNNAMED_FAILURE_NOTE)
             raise
         if self.workers is not None and self.workers.remote_workers():
             from rlcore.sampling.filter_manager import FilterManager

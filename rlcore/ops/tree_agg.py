@@ -35,7 +35,15 @@ from rlcore.ops.common import AGENT_STEPS_SAMPLED_COUNTER, STEPS_SAMPLED_COUNTER
 from rlcore.ops.mix_in_replay import MixInReplay
 from rlcore.ops.rollout import ConcatBatches
 
-__all__ = ["AggregatorWorker", "gather_experiences_tree_aggregation", "AGGREGATOR_KEYS"]
+__all__ = ["AggregatorWorker", "gather_experiences_tree_aggregation", "AGGREGATOR_KEYS", "AGGREGATION_ACTOR"]
+
+AGGREGATION_ACTOR = "aggregation actor"
+"""What a failure of an aggregator calls it (``WorkerSet.register_plan_actors``)."""
+
+AGGREGATOR_FAILURE_REMEDY = (
+    "set recreate_failed_workers=True or ignore_worker_failures=True to go on: the trainer then rebuilds its "
+    "execution plan with new aggregation actors (the rows the dead one had not handed on are lost, never counted)")
+"""What the two settings do when an aggregation actor dies (the end of its error message)."""
 
 #: The config keys an aggregator reads (only these are sent to the actors).
 AGGREGATOR_KEYS = ("max_sample_requests_in_flight_per_worker", "replay_buffer_num_slots", "replay_proportion",
@@ -110,6 +118,12 @@ class AggregatorWorker(ParallelIteratorWorker):
     def get_host(self) -> str:
         return platform.node()
 
+    def whereabouts(self) -> Dict[str, Any]:
+        """Where this actor runs: ``{"host", "ip", "pid", "node_id"}`` (named in a failure)."""
+        from rlcore.sampling.worker_set import whereabouts
+
+        return whereabouts()
+
 
 def record_steps_sampled(item: Tuple[Any, int, int]) -> Any:
     """Counts an aggregator's ``(train_batch, env_steps, agent_steps)`` and passes the batch on."""
@@ -124,7 +138,11 @@ def gather_experiences_tree_aggregation(workers: Any, config: Mapping[str, Any])
     """Train batches from ``num_aggregation_workers`` aggregation actors over the remote workers.
 
     The actors are killed by the pipeline's stop hook (``Trainer.stop()``, or a plan rebuild
-    after a worker failure).
+    after a worker failure) and registered with the worker set (kind ``"aggregation actor"``), so
+    that the error of a dead one names it. When one dies, the run goes on only with
+    ``recreate_failed_workers`` or ``ignore_worker_failures``: the Trainer rebuilds the plan,
+    and with it new aggregators over the rollout workers left (as RLlib 1.x's plan rebuild
+    did); the batches the dead one held were never handed on, so never counted as sampled.
 
     Args:
         workers: The ``WorkerSet`` (it must have remote workers).
@@ -158,6 +176,7 @@ def gather_experiences_tree_aggregation(workers: Any, config: Mapping[str, Any])
         raise TimeoutError(f"{len(refs) - len(ready)} of num_aggregation_workers={n} aggregation actors did not start "
                            f"within {INIT_TIMEOUT_S} s; each reserves 1 CPU (Ray has {ray.available_resources()} free)")
     ray.get(refs, timeout=INIT_TIMEOUT_S)
+    workers.register_plan_actors(AGGREGATION_ACTOR, aggregators, AGGREGATOR_FAILURE_REMEDY)
     train_batches = (from_actors(aggregators, name=f"tree_aggregation[aggregators={n}]")
                      .gather_async(num_async=config["max_sample_requests_in_flight_per_worker"])
                      .for_each(record_steps_sampled))

@@ -12,6 +12,10 @@ completed and resamples only from the replacements. For failures elsewhere (asyn
 any other that is dead; the Trainer then rebuilds its execution plan. Without either setting the
 error is a :class:`WorkerFailure` naming the worker's index, its host and both settings. Each
 remote worker keeps its 1-based index for life (:meth:`WorkerSet.remote_worker_indices`).
+An execution plan's own actors (Ape-X's replay shards, IMPALA's aggregation actors) are
+registered with :meth:`WorkerSet.register_plan_actors`, so that the failure of one is reported
+as what it is (:meth:`WorkerSet.failure_of`): its kind, index, host, and what each setting does
+for it.
 
 Placement: with ``placement_strategy`` set (``"PACK"``, ``"SPREAD"``, ``"STRICT_PACK"``,
 ``"STRICT_SPREAD"``) and no placement group around the trainer already (Tune makes one per
@@ -47,20 +51,27 @@ DEFAULT_TIMEOUT_S = 300.0
 PLACEMENT_STRATEGIES = ("PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD")
 
 
+ROLLOUT_WORKER = "rollout worker"
+"""The ``kind`` of a :class:`WorkerFailure` of a remote rollout worker."""
+
+
 class WorkerFailure(RuntimeError):
-    """A remote rollout worker failed and the config says neither to recreate nor to drop it.
+    """A remote actor of the trainer failed and the config says neither to recreate nor to drop it:
+    a rollout worker, or an actor of the execution plan (a replay shard, an aggregation actor).
 
     Attributes:
-        index: The worker's 1-based index.
-        host: ``"hostname (ip, pid n)"`` where the worker ran, or ``"unknown host"``.
+        index: The worker's 1-based index; for a plan actor its 0-based position among its kind.
+        host: ``"hostname (ip, pid n)"`` where the actor ran, or ``"unknown host"``.
+        kind: ``"rollout worker"`` (:data:`ROLLOUT_WORKER`) or the kind a plan registered
+            (:meth:`WorkerSet.register_plan_actors`), e.g. ``"replay shard"``.
     """
 
-    def __init__(self, message: str, index: int, host: str):
+    def __init__(self, message: str, index: int, host: str, kind: str = ROLLOUT_WORKER):
         super().__init__(message)
-        self.index, self.host = index, host
+        self.index, self.host, self.kind = index, host, kind
 
     def __reduce__(self):
-        return type(self), (str(self), self.index, self.host)
+        return type(self), (str(self), self.index, self.host, self.kind)
 
 
 def whereabouts(worker: Any = None) -> Dict[str, Any]:
@@ -197,6 +208,8 @@ class WorkerSet:
         #: (Ape-X's replay shards: a worker failure must not empty the replay buffer). The plan
         #: takes it from here instead of creating it; its stop hook releases it on the final stop.
         self.plan_resources: Dict[str, Any] = {}
+        # kind -> ([(actor, ref of its whereabouts())], what the two settings do for that kind)
+        self._plan_actors: Dict[str, Any] = {}
         if _setup:
             check_placement_strategy(self._config)
             spaces = None
@@ -458,32 +471,38 @@ class WorkerSet:
 
     def host_of(self, index: int) -> str:
         """``"hostname (ip, pid n)"`` of worker ``index`` from its creation-time answer."""
-        where = self._known_whereabouts(index)
-        if where is None:
-            return "unknown host"
-        return f"{where['host']} ({where['ip']}, pid {where['pid']})"
+        return _host_text(self._known_whereabouts(index))
 
     def index_of_error(self, err: Optional[BaseException]) -> Optional[int]:
         """The index of the remote worker a Ray error (perhaps wrapped, e.g. in a ``ShardError``)
         came from, or None: a dead actor's error names the actor, a raised task's error the
         process (ip and pid) it ran in."""
-        actor, process = _origin_of(err)
+        origins = _origins_of(err)
         for index, worker in zip(self._indices, self._remote):
-            if actor is not None and _actor_hex(worker) == actor:
+            if self._came_from(origins, _actor_hex(worker), self._where.get(index)):
                 return index
-        if process is not None:
-            for index in self._indices:
-                where = self._known_whereabouts(index)
-                if where is not None and (where["ip"], where["pid"]) == process:
-                    return index
         return None
 
-    def _known_whereabouts(self, index: int) -> Optional[Dict[str, Any]]:
-        import ray
+    def _came_from(self, origins: List[tuple], actor_hex: Optional[str], where_ref: Any) -> bool:
+        """Whether one of an error's ``(actor id, (ip, pid))`` origins is this actor (by id, else by
+        the process its creation-time whereabouts named)."""
+        if any(actor is not None and actor == actor_hex for actor, _ in origins):
+            return True
+        processes = {process for _, process in origins if process is not None}
+        if not processes:
+            return False
+        where = self._answer(where_ref)
+        return where is not None and (where["ip"], where["pid"]) in processes
 
-        ref = self._where.get(index)
+    def _known_whereabouts(self, index: int) -> Optional[Dict[str, Any]]:
+        return self._answer(self._where.get(index))
+
+    def _answer(self, ref: Any) -> Optional[Dict[str, Any]]:
+        """The whereabouts a creation-time call answered, or None (no call, or died before it answered)."""
         if ref is None:
             return None
+        import ray
+
         try:
             return ray.get(ref, timeout=min(5.0, self._timeout()))
         except (ray.exceptions.RayError, TimeoutError):  # died before it answered
@@ -491,12 +510,67 @@ class WorkerSet:
 
     def failure_message(self, index: int, err: BaseException) -> str:
         """What a failed worker's error says: index, host, the error and both settings."""
-        cfg = self._config
         return (f"rollout worker {index} on {self.host_of(index)} failed ({_one_line(err)}); "
-                f"config['recreate_failed_workers']={bool(cfg.get('recreate_failed_workers'))} and "
-                f"config['ignore_worker_failures']={bool(cfg.get('ignore_worker_failures'))}: set "
-                "recreate_failed_workers=True to replace the worker, or ignore_worker_failures=True to go on "
-                "without it")
+                f"{self._settings()}: set recreate_failed_workers=True to replace the worker, or "
+                "ignore_worker_failures=True to go on without it")
+
+    def _settings(self) -> str:
+        cfg = self._config
+        return (f"config['recreate_failed_workers']={bool(cfg.get('recreate_failed_workers'))} and "
+                f"config['ignore_worker_failures']={bool(cfg.get('ignore_worker_failures'))}")
+
+    def register_plan_actors(self, kind: str, actors: List[Any], remedy: str) -> None:
+        """Names the execution plan's own Ray actors of one ``kind`` (e.g. ``"replay shard"``), so a
+        failure of one is reported as that kind, with its 0-based index among ``actors`` and its
+        host (:meth:`failure_of`). A later call for the same kind (a rebuilt plan) replaces the
+        earlier one; objects that are not Ray actors (in-process shards) are skipped.
+
+        Each actor is asked once, now, where it runs (its ``whereabouts()`` method, when it has
+        one; else its host is reported as unknown).
+
+        Args:
+            kind: What the actors are, as the error will name them.
+            actors: The actors, in index order.
+            remedy: What ``recreate_failed_workers`` and ``ignore_worker_failures`` do for this kind
+                (ends the error message after both settings' values).
+        """
+        from rlcore.dataflow.shard_backend import is_actor_handle
+
+        entries = []
+        for actor in actors:
+            if not is_actor_handle(actor):
+                continue
+            try:
+                where = actor.whereabouts.remote()
+            except AttributeError:  # an actor without whereabouts(): its host stays unknown
+                where = None
+            entries.append((actor, where))
+        self._plan_actors[kind] = (entries, remedy)
+
+    def plan_actors(self, kind: str) -> List[Any]:
+        """The plan's actors of ``kind`` last registered (:meth:`register_plan_actors`), in index order."""
+        entries, _ = self._plan_actors.get(kind, ([], ""))
+        return [actor for actor, _ in entries]
+
+    def failure_of(self, err: Optional[BaseException]) -> Optional[WorkerFailure]:
+        """A :class:`WorkerFailure` for a Ray error (perhaps wrapped) from one of this set's actors:
+        a remote rollout worker (looked for first: an actor of the plan that gathers from it
+        fails with it), else an actor a plan registered (:meth:`register_plan_actors`). It names
+        the actor's kind, index and host, the error and both settings; None when ``err`` names
+        none of them."""
+        index = self.index_of_error(err)
+        if index is not None:
+            return WorkerFailure(self.failure_message(index, err), index, self.host_of(index))
+        origins = _origins_of(err)
+        for kind, (entries, remedy) in self._plan_actors.items():
+            for i, (actor, where_ref) in enumerate(entries):
+                if not self._came_from(origins, _actor_hex(actor), where_ref):
+                    continue
+                host = _host_text(self._answer(where_ref))
+                message = (f"{kind} {i} of {len(entries)} on {host} failed ({_one_line(err)}); "
+                           f"{self._settings()}: {remedy}")
+                return WorkerFailure(message, i, host, kind)
+        return None
 
     def _handle_failure(self, worker: Any, err: BaseException) -> Optional[Any]:
         import ray
@@ -545,6 +619,13 @@ class WorkerSet:
             self._placement_group = None
 
 
+def _host_text(where: Optional[Mapping[str, Any]]) -> str:
+    """``"hostname (ip, pid n)"`` of a :func:`whereabouts` answer, ``"unknown host"`` for None."""
+    if where is None:
+        return "unknown host"
+    return f"{where['host']} ({where['ip']}, pid {where['pid']})"
+
+
 def _one_line(err: BaseException) -> str:
     """``"Type: first line"`` of an error (a remote error's own type and message, not Ray's wrapping)."""
     cause = getattr(err, "cause", None)
@@ -561,30 +642,33 @@ def _actor_hex(worker: Any) -> Optional[str]:
 _RAY_TASK_ORIGIN = re.compile(r"\(pid=(\d+), ip=([^,\s)]+)(?:, actor_id=([0-9a-f]+))?")
 
 
-def _origin_of(err: Optional[BaseException]) -> tuple:
-    """``(actor hex id, (ip, pid))`` of the first Ray error in ``err``'s chain (either may be None).
+def _origins_of(err: Optional[BaseException]) -> List[tuple]:
+    """Every ``(actor hex id, (ip, pid))`` a Ray error in ``err``'s chain names (either may be None),
+    outermost first.
 
     A dead actor's error carries ``actor_id``; a task that raised arrives as Ray's
     ``RayTaskError(<cause>)``, whose only record of where it ran is its message header
-    ``ray::Class.method() (pid=.., ip=.., actor_id=..)``.
+    ``ray::Class.method() (pid=.., ip=.., actor_id=..)``; a task that failed because another actor
+    did (an aggregation actor whose rollout worker died) names both, its own header first.
 
     Examples:
-        >>> _origin_of(RuntimeError("ray::RolloutWorker.sample() (pid=12, ip=10.0.0.3, actor_id=ab12cd)"))
-        ('ab12cd', ('10.0.0.3', 12))
-        >>> _origin_of(ValueError("no origin"))
-        (None, None)
+        >>> _origins_of(RuntimeError("ray::RolloutWorker.sample() (pid=12, ip=10.0.0.3, actor_id=ab12cd)"))
+        [('ab12cd', ('10.0.0.3', 12))]
+        >>> _origins_of(ValueError("no origin"))
+        []
     """
+    origins: List[tuple] = []
     seen = set()
-    while err is not None and id(err) not in seen:
+    pending = [err]
+    while pending:
+        err = pending.pop(0)
+        if err is None or id(err) in seen:
+            continue
         seen.add(id(err))
-        for candidate in (err, getattr(err, "original", None)):
-            if candidate is None:
-                continue
-            actor_id = getattr(candidate, "actor_id", None)
-            if isinstance(actor_id, str):
-                return actor_id, None
-            found = _RAY_TASK_ORIGIN.search(str(candidate))
-            if found:
-                return found.group(3), (found.group(2), int(found.group(1)))
-        err = err.__cause__ or err.__context__
-    return None, None
+        actor_id = getattr(err, "actor_id", None)
+        if isinstance(actor_id, str):
+            origins.append((actor_id, None))
+        for found in _RAY_TASK_ORIGIN.finditer(str(err)):
+            origins.append((found.group(3), (found.group(2), int(found.group(1)))))
+        pending += [getattr(err, name, None) for name in ("original", "cause", "__cause__", "__context__")]
+    return [o for i, o in enumerate(origins) if o not in origins[:i]]

@@ -76,6 +76,13 @@ __all__ = ["APEX_DEFAULT_CONFIG", "ApexTrainer", "ApexLearnerThread", "ApexRepla
 #: The name of the replay shards in ``WorkerSet.plan_resources``.
 REPLAY_ACTORS = "apex_replay_actors"
 
+#: What a failure of a replay shard calls it (``WorkerSet.register_plan_actors``).
+REPLAY_SHARD = "replay shard"
+
+#: What the two settings do when a replay shard dies (the end of its error message).
+REPLAY_SHARD_REMEDY = ("set recreate_failed_workers=True to go on with an empty shard in its place (its rows are "
+                       "lost); ignore_worker_failures=True does not replace a replay shard")
+
 
 #: In-queue capacity of the Ape-X learner thread (RLlib 1.x's ``LEARNER_QUEUE_MAX_SIZE``).
 LEARNER_QUEUE_MAX_SIZE = 16
@@ -178,6 +185,12 @@ class ApexReplayActor(QReplayBuffer, ReplayActor):
         (2, 2)
     """
 
+    def whereabouts(self) -> Dict[str, Any]:
+        """Where this shard runs: ``{"host", "ip", "pid", "node_id"}`` (named in a failure)."""
+        from rlcore.sampling.worker_set import whereabouts
+
+        return whereabouts()
+
 
 def create_replay_actors(config: Dict[str, Any], remote: bool, indices: Optional[List[int]] = None) -> List[Any]:
     """The ``optimizer.num_replay_buffer_shards`` replay shards of a config (or those at ``indices``).
@@ -223,7 +236,8 @@ def _replay_actors_for(workers: Any, config: Dict[str, Any]) -> List[Any]:
     ``recreate_failed_workers`` is set.
 
     Raises:
-        RuntimeError: A kept shard died and ``recreate_failed_workers`` is off: names the shard.
+        WorkerFailure: A kept shard died and ``recreate_failed_workers`` is off: names the shard,
+            its host and both settings.
     """
     kept = workers.plan_resources.get(REPLAY_ACTORS)
     if not kept:
@@ -243,9 +257,15 @@ def _replay_actors_for(workers: Any, config: Dict[str, Any]) -> List[Any]:
         return kept
     if not config["recreate_failed_workers"]:
         i, err = next(iter(dead.items()))
-        raise RuntimeError(f"replay shard {i} of {len(kept)} died ({type(err).__name__}); with "
-                           "config['recreate_failed_workers']=False it is not replaced. Set it to go on with "
-                           "an empty shard in its place.") from err
+        failure = workers.failure_of(err)
+        if failure is None:  # a shard list given to plan_resources by hand, never registered
+            from rlcore.sampling.worker_set import WorkerFailure
+
+            failure = WorkerFailure(f"{REPLAY_SHARD} {i} of {len(kept)} on unknown host failed ({type(err).__name__}); "
+                                    "config['recreate_failed_workers']=False and config['ignore_worker_failures']="
+                                    f"{bool(config['ignore_worker_failures'])}: {REPLAY_SHARD_REMEDY}",
+                                    i, "unknown host", REPLAY_SHARD)
+        raise failure from err
     logger.warning("replay shards %s died; recreating them empty (recreate_failed_workers)", sorted(dead))
     kept = list(kept)
     for i, actor in zip(sorted(dead), create_replay_actors(config, remote=True, indices=sorted(dead))):
@@ -479,6 +499,7 @@ def execution_plan(workers: Any, config: Dict[str, Any]) -> LocalIterator[Dict[s
     # the shards outlive plan rebuilds after worker failures (their buffers are kept)
     replay_actors = _replay_actors_for(workers, config)
     workers.plan_resources[REPLAY_ACTORS] = replay_actors
+    workers.register_plan_actors(REPLAY_SHARD, replay_actors, REPLAY_SHARD_REMEDY)
     prioritized = bool(config["prioritized_replay"])
     learner = ApexLearnerThread(workers.local_worker(), prioritized=prioritized,
                                 replay_sequence_length=config.get("replay_sequence_length") or 1)

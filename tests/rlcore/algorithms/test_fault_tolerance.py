@@ -5,7 +5,9 @@ fails again 60 steps later: a fault every couple of iterations; with ``recreate_
 worker 2 is also ``ray.kill``\ ed after the second iteration and the run finishes at full
 strength. With ``ignore_worker_failures`` the run loses worker 1 and goes on with worker 2;
 with neither, the error names the worker, its host and both settings. Counters are checked
-against what the learner saw.
+against what the learner saw. The execution plans' own actors (an Ape-X replay shard, an IMPALA
+aggregation actor) are killed too: the error names the actor's kind, index and host. A slow
+worker (every env step sleeps) holds up the synchronous PPO plan but not IMPALA's.
 """
 
 import numpy as np
@@ -16,6 +18,9 @@ from rlcore.env.fault_injection import FaultInjectionEnv, FaultSpec, InjectedFau
 from rlcore.sampling.callbacks import DefaultCallbacks
 
 FAULT_STEP = 60
+SLOW_DELAY_S = 0.05
+#: Worker 2 sleeps SLOW_DELAY_S in every env step (at most 20 steps/s; CartPole's worker 1 does hundreds).
+SLOW_WORKER_2 = {"at_step": 1, "kind": "slow", "delay_s": SLOW_DELAY_S, "worker_indices": [2]}
 
 
 class LearnedRows(DefaultCallbacks):
@@ -33,12 +38,12 @@ class LearnedRows(DefaultCallbacks):
         type(self).episode_ends += int(np.sum(train_batch["terminateds"] | train_batch["truncateds"]))
 
 
-def faulty_config(small_config, setting, kind="exception", **overrides):
+def faulty_config(small_config, setting, kind="exception", fault=None, **overrides):
+    """2 workers on CartPole; worker 1's env fails at FAULT_STEP (``kind``), or ``fault`` if given."""
+    fault = fault or {"at_step": FAULT_STEP, "worker_indices": [1], "kind": kind}
     config = small_config("torch", env=FaultInjectionEnv, num_workers=2, rollout_fragment_length=20,
                           model={"fcnet_hiddens": [8]}, callbacks=LearnedRows, log_sys_usage=False,
-                          env_config={"env": "CartPole-v1",
-                                      "fault": {"at_step": FAULT_STEP, "worker_indices": [1], "kind": kind}},
-                          **overrides)
+                          env_config={"env": "CartPole-v1", "fault": fault}, **overrides)
     if setting:
         config[setting] = True
     return config
@@ -147,6 +152,35 @@ def test_ppo_without_either_setting_names_the_worker_the_host_and_both_settings(
     assert "config['recreate_failed_workers']=False" in text and "config['ignore_worker_failures']=False" in text
 
 
+def env_steps_by_worker(trainer):
+    """``{worker index: env steps its FaultInjectionEnv took}`` of the remote workers."""
+    steps = trainer.workers.foreach_worker_with_index(lambda w, i: (i, sum(w.foreach_env(lambda env: env.steps))))
+    return dict(steps[1:])
+
+
+@pytest.mark.ray
+@pytest.mark.timeout(120)
+def test_ppo_waits_for_a_slow_worker_and_counts_exactly(ray_mod, small_config):
+    """The synchronous plan waits for the slow worker in every iteration: both workers sample the
+    same number of steps, and the counters are those of a run without the slow worker."""
+    from rlcore.algorithms.ppo import PPOTrainer
+
+    LearnedRows.reset()
+    trainer = PPOTrainer(config=faulty_config(small_config, None, fault=SLOW_WORKER_2, train_batch_size=40,
+                                              sgd_minibatch_size=20, num_sgd_iter=1))
+    try:
+        results = [trainer.train() for _ in range(2)]
+        steps = env_steps_by_worker(trainer)
+    finally:
+        trainer.stop()
+    last = results[-1]
+    assert steps == {1: 40, 2: 40}  # one 20-step fragment of each worker per iteration: the slow one waited for
+    assert all(r["time_this_iter_s"] >= 20 * SLOW_DELAY_S for r in results)
+    assert last["training_iteration"] == 2 and last["num_healthy_workers"] == 2
+    assert last["timesteps_total"] == last["info"]["num_steps_trained"] == LearnedRows.rows == 2 * 40
+    assert last["episodes_total"] == LearnedRows.episode_ends
+
+
 # -- A3C and IMPALA (asynchronous plans) ---------------------------------------------------------
 
 
@@ -236,13 +270,24 @@ def test_apex_finishes_with_workers_killed_and_counts_what_reached_the_replay_sh
     assert last["info"]["num_steps_trained"] > 0
 
 
+def assert_names_the_actor(failure, kind, index, count, setting):
+    """The error of a dead plan actor names its kind, index, host and both settings."""
+    text = str(failure.value)
+    assert failure.value.kind == kind and failure.value.index == index
+    assert text.startswith(f"{kind} {index} of {count} on {failure.value.host} failed (")
+    assert failure.value.host != "unknown host" and "rollout worker" not in text
+    assert f"config['recreate_failed_workers']={setting == 'recreate_failed_workers'}" in text
+    assert f"config['ignore_worker_failures']={setting == 'ignore_worker_failures'}" in text
+
+
 @pytest.mark.ray
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize("setting", ["recreate_failed_workers", "ignore_worker_failures"])
+@pytest.mark.parametrize("setting", ["recreate_failed_workers", "ignore_worker_failures", None])
 def test_apex_with_its_replay_shard_killed(ray_mod, small_config, setting):
     """recreate_failed_workers: an empty shard replaces it and training goes on; otherwise the error
-    names the shard."""
+    names the shard (ignore_worker_failures does not replace a replay shard: its rows are gone)."""
     from rlcore.algorithms.apex import ApexTrainer
+    from rlcore.sampling.worker_set import WorkerFailure
 
     config = faulty_config(small_config, setting, timesteps_per_iteration=100, learning_starts=40,
                            train_batch_size=16, buffer_size=1000, target_network_update_freq=100, hiddens=[8],
@@ -252,10 +297,13 @@ def test_apex_with_its_replay_shard_killed(ray_mod, small_config, setting):
     try:
         first = trainer.train()
         shard, = trainer.replay_actors
+        assert trainer.workers.plan_actors("replay shard") == [shard]
         ray_mod.kill(shard)
         if setting != "recreate_failed_workers":
-            with pytest.raises(Exception, match=r"ApexReplayActor|replay shard 0 of 1 died"):
+            with pytest.raises(WorkerFailure) as failure:
                 trainer.train()
+            assert_names_the_actor(failure, "replay shard", 0, 1, setting)
+            assert "ignore_worker_failures=True does not replace a replay shard" in str(failure.value)
             return
         results = [trainer.train() for _ in range(3)]
         new_shard, = trainer.replay_actors
@@ -265,3 +313,73 @@ def test_apex_with_its_replay_shard_killed(ray_mod, small_config, setting):
     assert new_shard != shard and results[-1]["num_healthy_workers"] == 2
     assert results[-1]["timesteps_total"] > first["timesteps_total"] and stats["num_added"] > 0
     assert results[-1]["info"]["num_steps_trained"] > first["info"]["num_steps_trained"]
+
+
+@pytest.mark.ray
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("setting", ["recreate_failed_workers", "ignore_worker_failures", None])
+def test_impala_with_its_aggregation_actor_killed(ray_mod, small_config, setting):
+    """With either setting the plan is rebuilt with a new aggregation actor (RLlib 1.x's plan
+    rebuild did the same with ignore_worker_failures) and the run finishes with both rollout
+    workers; without, the error names the aggregation actor. Counted: only what reached the learner."""
+    from rlcore.algorithms.impala import ImpalaTrainer
+    from rlcore.sampling.worker_set import WorkerFailure
+
+    LearnedRows.reset()
+    config = faulty_config(small_config, setting, train_batch_size=40, timesteps_per_iteration=80,
+                           replay_proportion=0.0, num_aggregation_workers=1, num_cpus_per_worker=0.5)
+    config.update(env="CartPole-v1", env_config={})  # no env faults: only the aggregation actor dies
+    trainer = ImpalaTrainer(config=config)
+    try:
+        first = trainer.train()
+        aggregator, = trainer.workers.plan_actors("aggregation actor")
+        ray_mod.kill(aggregator)
+        if setting is None:
+            with pytest.raises(WorkerFailure) as failure:
+                for _ in range(3):  # an iteration may still end on batches that arrived before the kill
+                    trainer.train()
+            assert_names_the_actor(failure, "aggregation actor", 0, 1, setting)
+            return
+        results = [trainer.train() for _ in range(3)]
+        new_aggregator, = trainer.workers.plan_actors("aggregation actor")
+    finally:
+        trainer.stop()
+    last = results[-1]
+    assert new_aggregator != aggregator
+    assert last["training_iteration"] == 4 and last["num_healthy_workers"] == 2
+    assert last["timesteps_total"] > first["timesteps_total"]
+    trained = trainer.train_exec_impl.shared_metrics.get().counters["num_steps_trained"]
+    assert trained == LearnedRows.rows > first["info"]["num_steps_trained"]
+    assert last["timesteps_total"] >= last["info"]["num_steps_trained"]
+    assert last["timesteps_total"] % 20 == 0  # whole fragments only: what the dead aggregator held is not counted
+
+
+@pytest.mark.ray
+@pytest.mark.timeout(120)
+def test_impala_keeps_learning_from_the_fast_worker_while_one_is_slow(ray_mod, small_config):
+    """The asynchronous plan does not wait: the slow worker's share of the sampled steps falls far
+    below the half it has in the synchronous plan, and the run ends sooner than any plan that
+    waited for the slow worker could (half the steps at SLOW_DELAY_S each). Counters as above."""
+    import time
+
+    from rlcore.algorithms.impala import ImpalaTrainer
+
+    LearnedRows.reset()
+    trainer = ImpalaTrainer(config=faulty_config(small_config, None, fault=SLOW_WORKER_2, train_batch_size=40,
+                                                 timesteps_per_iteration=200, replay_proportion=0.0))
+    try:
+        start = time.perf_counter()
+        results = [trainer.train() for _ in range(4)]
+        elapsed = time.perf_counter() - start
+        steps = env_steps_by_worker(trainer)
+    finally:
+        trainer.stop()
+    last = results[-1]
+    slow_share = steps[2] / (steps[1] + steps[2])
+    assert last["training_iteration"] == 4 and last["num_healthy_workers"] == 2
+    assert last["timesteps_total"] >= 800 and slow_share < 0.25, (steps, elapsed)
+    assert elapsed < last["timesteps_total"] / 2 * SLOW_DELAY_S, (steps, elapsed)
+    trained = trainer.train_exec_impl.shared_metrics.get().counters["num_steps_trained"]
+    assert trained == LearnedRows.rows > 0
+    assert last["timesteps_total"] >= last["info"]["num_steps_trained"]
+    assert last["timesteps_total"] % 20 == 0
