@@ -1,9 +1,11 @@
 """Benchmark: the policy server and client (issue #17) against RLlib's, on loopback, in one run.
 
 - Remote inference: 1, 4 and 16 client processes each play CartPole through
-  ``PolicyClient(inference_mode="remote")`` for ``--seconds``; every step is two requests
-  (``GET_ACTION`` and ``LOG_RETURNS``). Reported: actions/s over all clients, and the p50/p99
-  latency of ``GET_ACTION`` (the round trip including the server's policy forward pass).
+  ``PolicyClient(inference_mode="remote")`` for ``--seconds``, calling ``get_action`` and
+  ``log_returns`` every step. RLlib's client sends each call (two requests a step); ours sends
+  the returns with the episode's next request (one a step). Reported: actions/s over all
+  clients, and the p50/p99 latency of ``get_action`` (the round trip including the server's
+  policy forward pass).
 - Local inference: one client process with ``inference_mode="local"`` (its own policy copy,
   batches shipped to the server): env steps/s, the CartPole step included.
 

@@ -9,6 +9,11 @@ Run it, then one or more clients (``examples/serving/cartpole_client.py``) in ot
 The trainer has no env (``env: None``): its spaces come from the config, its experiences from
 :class:`~rlcore.env.policy_server_input.PolicyServerInput` (``input``). The server binds loopback;
 to serve other hosts bind another address with ``--auth-token`` (clients pass the same token).
+
+Every rollout worker serves on ``port + worker_index``. With ``--num-workers 0`` the trainer's
+own (local) worker samples its server on ``port``; with ``--num-workers n`` the trainer samples
+the n remote workers, so clients connect to ``port + 1`` ... ``port + n`` (the local worker's
+server on ``port`` then feeds nothing).
 """
 
 from __future__ import annotations
@@ -64,9 +69,13 @@ def main(argv=None) -> None:
     parser.add_argument("--framework", default="torch", choices=["torch", "tf2"])
     parser.add_argument("--stop-reward", type=float, default=150.0)
     parser.add_argument("--stop-iters", type=int, default=200)
+    parser.add_argument("--num-workers", type=int, default=0)
     args = parser.parse_args(argv)
-    trainer = PPOTrainer(config=make_config(args.address, args.port, args.auth_token, args.framework))
-    print(f"serving on http://{args.address}:{args.port}", flush=True)
+    trainer = PPOTrainer(config=make_config(args.address, args.port, args.auth_token, args.framework,
+                                            num_workers=args.num_workers))
+    first = 1 if args.num_workers else 0
+    ports = ", ".join(str(args.port + i) for i in range(first, args.num_workers + 1))
+    print(f"serving on http://{args.address} port(s) {ports}", flush=True)
     try:
         for _ in range(args.stop_iters):
             result = trainer.train()
