@@ -490,6 +490,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     default_request_version = "HTTP/1.1"  # errors on garbage request lines still get a status line
+    # a buffered writer: an answer's headers and body leave in one send (http.server flushes it
+    # after each request, and when the connection ends), so the client wakes once per answer
+    wbufsize = 64 * 1024
     server_version = "rlcore-policy-server"
     sys_version = ""
     server: "_Server"
