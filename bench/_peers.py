@@ -34,18 +34,20 @@ def peer_missing(module: str) -> Optional[str]:
     return None
 
 
-def run_peer(code: str, args: Sequence[str] = (), timeout: float = 1800) -> Dict[str, Any]:
-    """Runs ``code`` (a Python program) in ``.venv-peers`` with ``args`` and returns the JSON object
-    on the last line it prints.
+def run_peer(argv: Sequence[Any], timeout: float = 1800, env: Optional[Dict[str, str]] = None,
+             cwd: Optional[Path] = None) -> Dict[str, Any]:
+    """Runs ``.venv-peers``' Python with ``argv`` (``["-c", code, *args]`` or a script and its
+    arguments) and returns the JSON object on the last line it prints that holds one.
 
     Raises:
         RuntimeError: The program failed or printed no JSON object; the message ends with the
             last lines of its stderr.
+        subprocess.TimeoutExpired: It ran longer than ``timeout`` seconds.
     """
-    done = subprocess.run([str(PEERS_PYTHON), "-c", code, *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
-    lines: List[str] = done.stdout.strip().splitlines()
-    if done.returncode == 0 and lines and lines[-1].startswith("{"):
+    done = subprocess.run([str(PEERS_PYTHON), *map(str, argv)], capture_output=True, text=True, timeout=timeout,
+                          cwd=cwd or ROOT, env=env)
+    lines: List[str] = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode == 0 and lines:
         return json.loads(lines[-1])
-    tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+    tail = "\n".join(done.stderr.strip().splitlines()[-5:]) or "(no error output)"
     raise RuntimeError(f"the peer program exited with {done.returncode} and no JSON result:\n{tail}")

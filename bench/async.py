@@ -54,6 +54,8 @@ import threading
 import time
 from pathlib import Path
 
+from _peers import peer_missing, run_peer
+
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -63,7 +65,6 @@ COMMON = {"env": "CartPole-v1", "framework": "torch", "num_workers": 2, "num_env
           "model": {"fcnet_hiddens": [32], "fcnet_activation": "linear", "vf_share_layers": True}}
 EXTRA = {"PPO": {"lr": 3e-4, "num_sgd_iter": 6}, "IMPALA": {"min_iter_time_s": 2},
          "APPO": {"num_sgd_iter": 1, "vtrace": True, "min_iter_time_s": 2}}
-PEER_PYTHON = Path(__file__).resolve().parent.parent / ".venv-peers" / "bin" / "python"
 CEILING_SECONDS = 3.0
 """How long the learner is timed on a pre-filled queue for its ceiling."""
 
@@ -259,21 +260,19 @@ def run_rllib260(target: float, max_seconds: float, seed: int, stack: str) -> di
     row = {"algo": f"RLlib 2.60 IMPALA ({stack} API stack)", "sampled_per_s": None, "trained_per_s": None,
            "seconds_to_target": None, "steps_to_target": None, "final_reward": None,
            "load_at_start": os.getloadavg()[0]}
-    if not PEER_PYTHON.exists():
-        return dict(row, status="not installed")
-    cmd = [str(PEER_PYTHON), str(Path(__file__).resolve()), _PEER_CHILD, "--target", str(target),
-           "--max-seconds", str(max_seconds), "--seed", str(seed), "--peer-stack", stack]
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    missing = peer_missing("ray.rllib.algorithms.impala")
+    if missing:
+        return dict(row, status=missing)
+    here = Path(__file__).resolve()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=max_seconds + 300, env=env,
-                              cwd=str(Path(__file__).resolve().parent))
+        got = run_peer([here, _PEER_CHILD, "--target", target, "--max-seconds", max_seconds, "--seed", seed,
+                        "--peer-stack", stack], timeout=max_seconds + 300,
+                       env=dict(os.environ, PYTHONWARNINGS="ignore"), cwd=here.parent)
     except subprocess.TimeoutExpired:
         return dict(row, status=f"timed out after {max_seconds + 300:.0f} s")
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-        return dict(row, status=f"failed (exit {proc.returncode}): {tail}")
-    return dict(row, **json.loads(lines[-1]))
+    except RuntimeError as err:
+        return dict(row, status=f"failed: {str(err).splitlines()[-1]}")
+    return dict(row, **got)
 
 
 def _fmt(value, spec: str, none: str = "-") -> str:

@@ -44,17 +44,17 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+from _peers import peer_missing, run_peer
+
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
-PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
 WINDOW = 5  # episodes in the reward mean (the tuned example's metrics_smoothing_episodes)
 HIDDEN = [256, 256]
 LR = 3e-4
@@ -124,7 +124,7 @@ else:
     t = time.perf_counter()
     model.train(gradient_steps=updates, batch_size=BATCH)
     out.update(updates_per_s=updates / (time.perf_counter() - t))
-print("RESULT " + json.dumps(out))
+print(json.dumps(out))
 """ % {"hidden": HIDDEN, "lr": LR, "batch": BATCH, "warmup": WARMUP, "window": WINDOW}
 
 
@@ -222,17 +222,9 @@ def tuned_criterion(name: str, framework: str, max_seconds: float, seed: int, re
 
 def sb3(mode: str, seed: int, target: float, max_seconds: float, updates: int) -> Optional[Dict[str, Any]]:
     """Runs the SB3 child in ``.venv-peers``; ``None`` when that venv or SB3 is missing."""
-    if not PEERS_PYTHON.exists():
+    if peer_missing("stable_baselines3"):
         return None
-    probe = subprocess.run([str(PEERS_PYTHON), "-c", "import stable_baselines3"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        return None
-    proc = subprocess.run([str(PEERS_PYTHON), "-c", SB3_CHILD, mode, str(seed), str(target), str(max_seconds),
-                           str(updates)], capture_output=True, text=True, timeout=max_seconds + 300)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"SB3 child failed (rc={proc.returncode}): {proc.stderr[-2000:]}")
-    return json.loads(lines[-1][len("RESULT "):])
+    return run_peer(["-c", SB3_CHILD, mode, seed, target, max_seconds, updates], timeout=max_seconds + 300)
 
 
 def _median_run(runs: list, max_seconds: float) -> Dict[str, Any]:

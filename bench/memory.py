@@ -29,6 +29,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _peers import peer_missing, run_peer
+
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -59,8 +61,6 @@ def _parse_rollup(text: str) -> dict:
     return out
 
 
-PEERS_PYTHON = Path(__file__).resolve().parent.parent / ".venv-peers" / "bin" / "python"
-
 #: RLlib 2.60's PPO at the settings of rlcore's run below; prints the smaps_rollup texts as JSON.
 RLLIB_PEER = r"""
 import json, sys
@@ -80,22 +80,19 @@ pids = algo.env_runner_group.foreach_env_runner(lambda r: __import__("os").getpi
 texts = {"driver": open("/proc/self/smaps_rollup").read()}
 for i, pid in enumerate(pids, 1):
     texts[f"worker {i}"] = open(f"/proc/{pid}/smaps_rollup").read()
-print("ROLLUPS " + json.dumps(texts))
+print(json.dumps(texts))
 algo.stop()
 ray.shutdown()
 """
 
 
-def rllib_peer(iterations: int, framework: str) -> dict | None:
-    """RLlib 2.60's per-process memory at the same settings, or None when the side venv is missing."""
-    if not PEERS_PYTHON.exists():
-        return None
-    done = subprocess.run([str(PEERS_PYTHON), "-c", RLLIB_PEER, str(iterations), framework], capture_output=True,
-                          text=True, timeout=900, env={**os.environ, "PYTHONPATH": ""})
-    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("ROLLUPS ")), None)
-    if line is None:
-        raise RuntimeError(f"the RLlib 2.60 peer failed (exit {done.returncode}): {done.stderr[-3000:]}")
-    return {name: _parse_rollup(text) for name, text in json.loads(line[len("ROLLUPS "):]).items()}
+def rllib_peer(iterations: int, framework: str) -> dict | str:
+    """RLlib 2.60's per-process memory at the same settings, or why it is not measured."""
+    missing = peer_missing("ray.rllib.algorithms.ppo")
+    if missing:
+        return missing
+    texts = run_peer(["-c", RLLIB_PEER, iterations, framework], timeout=900, env={**os.environ, "PYTHONPATH": ""})
+    return {name: _parse_rollup(text) for name, text in texts.items()}
 
 
 def main() -> None:
@@ -133,8 +130,9 @@ def main() -> None:
     print("baseline: a bare process that imports the framework and builds the same model")
     peer = rllib_peer(args.iterations, args.framework)
     peer_total = None
-    if peer is None:
-        print(f"RLlib 2.60: not installed ({PEERS_PYTHON} missing: run bench/peers_venv.sh); not measured")
+    if isinstance(peer, str):
+        print(f"RLlib 2.60: {peer}; not measured")
+        peer = None
     else:
         peer_total = {k: sum(r[k] for r in peer.values()) for k in ("pss", "rss")}
         print("RLlib 2.60 PPO, same settings (MB)")

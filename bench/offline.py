@@ -165,7 +165,7 @@ def _rllib_row(name: str, files: list, rows: int, r_plain: float, repeats: int) 
     missing = peer_missing("ray.rllib.offline.json_reader")
     if missing:
         return dict(row, status=missing)
-    got = run_peer(RLLIB_READER, [*files, repeats])
+    got = run_peer(["-c", RLLIB_READER, *files, repeats])
     if got["rows"] != rows:
         raise RuntimeError(f"RLlib's JsonReader read {got['rows']} rows of {rows}")
     return dict(row, read_rows_s=rows / got["cpu_s"], read_vs_plain=r_plain / got["cpu_s"])

@@ -54,11 +54,13 @@ from pathlib import Path
 
 import numpy as np
 
+from _peers import PEERS_PYTHON, peer_missing
+
 BATCH = 32
 ALPHA, BETA, EPS = 0.6, 0.4, 1e-6
 ROOT = Path(__file__).resolve().parents[1]
-PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
 PEERS = {"RLlib 2.60": "rllib", "SB3 (uniform)": "sb3"}
+PEER_MODULES = {"rllib": "ray.rllib.utils.replay_buffers", "sb3": "stable_baselines3.common.buffers"}
 
 
 def cartpole_columns(n: int, rng: np.random.Generator) -> dict:
@@ -295,17 +297,6 @@ class PeerProcess:
         self.proc.wait(timeout=60)
 
 
-def peer_missing(kind: str) -> str | None:
-    """Why the peer ``kind`` cannot run here, or None when it can."""
-    if not PEERS_PYTHON.exists():
-        return f"not installed (no {PEERS_PYTHON.relative_to(ROOT)}; bench/peers_venv.sh creates it)"
-    module = {"rllib": "ray.rllib.utils.replay_buffers", "sb3": "stable_baselines3.common.buffers"}[kind]
-    probe = subprocess.run([str(PEERS_PYTHON), "-c", f"import {module}"], capture_output=True, text=True, timeout=300)
-    if probe.returncode != 0:
-        return f"not installed ({module} does not import in .venv-peers: {probe.stderr.strip().splitlines()[-1]})"
-    return None
-
-
 def throughput(capacity: int, peer_fill: int, seconds: float, rounds: int) -> tuple[list, list]:
     """Fills every contender, then measures them in turn for ``rounds`` rounds; median per contender."""
     runners, rows, missing = {}, {}, []
@@ -322,7 +313,7 @@ def throughput(capacity: int, peer_fill: int, seconds: float, rounds: int) -> tu
         rows[name] = {"buffer": name, "fill_rows": capacity, "fill_s": fill_s, "rounds": []}
     peers = []
     for label, kind in PEERS.items():
-        why = peer_missing(kind)
+        why = peer_missing(PEER_MODULES[kind])
         if why:
             missing.append({"buffer": label, "measured": False, "why": why})
             continue
