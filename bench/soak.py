@@ -75,7 +75,9 @@ def slope_per_hour(times_s: list, values: list) -> float:
 
 def summarize(series: dict) -> list:
     """One row per process: samples, mean RSS/PSS (MiB), slope (MiB/h and % of RSS per hour), the
-    first sample left out as warm-up when there are more than 2."""
+    first sample left out as warm-up when there are more than 2; and the slope over the second half
+    of the run alone (% of RSS per hour), which a one-off step early in the run (an allocator arena,
+    a buffer sized on first use) does not tilt, while a steady leak shows in both."""
     rows = []
     for name, samples in series.items():
         kept = samples[1:] if len(samples) > 2 else samples
@@ -85,9 +87,12 @@ def summarize(series: dict) -> list:
         slope = slope_per_hour(t, rss)
         pss = [s["pss"] / 1024 for s in kept if s["pss"] is not None]
         pss_slope = slope_per_hour([s["t"] for s in kept if s["pss"] is not None], pss) if len(pss) == len(kept) else None
+        half = [(ti, r) for ti, r in zip(t, rss) if ti >= (t[0] + t[-1]) / 2]
+        late = slope_per_hour([ti for ti, _ in half], [r for _, r in half])
         rows.append({"process": name, "samples": len(samples), "rss_mib": round(mean_rss, 1),
                      "pss_mib": round(sum(pss) / len(pss), 1) if pss else None,
                      "rss_slope_mib_per_h": round(slope, 2), "rss_slope_pct_per_h": round(100 * slope / mean_rss, 2),
+                     "rss_slope_2nd_half_pct_per_h": round(100 * late / mean_rss, 2),
                      "pss_slope_mib_per_h": round(pss_slope, 2) if pss_slope is not None else None})
     return rows
 
@@ -142,12 +147,14 @@ def main() -> None:
     runs = [soak(algo, args.minutes, args.interval) for algo in args.algos]
     ray.shutdown()
 
-    print(f"{'algo':7} {'process':24} {'n':>3} {'RSS MiB':>8} {'PSS MiB':>8} {'MiB/h':>7} {'%RSS/h':>7}")
+    print(f"{'algo':7} {'process':24} {'n':>3} {'RSS MiB':>8} {'PSS MiB':>8} {'MiB/h':>7} {'%RSS/h':>7} "
+          f"{'2nd half %RSS/h':>16}")
     for run in runs:
         for row in run["processes"]:
             pss = f"{row['pss_mib']:8.1f}" if row["pss_mib"] is not None else f"{'-':>8}"
             print(f"{run['algo']:7} {row['process']:24} {row['samples']:3d} {row['rss_mib']:8.1f} {pss} "
-                  f"{row['rss_slope_mib_per_h']:7.2f} {row['rss_slope_pct_per_h']:7.2f}")
+                  f"{row['rss_slope_mib_per_h']:7.2f} {row['rss_slope_pct_per_h']:7.2f} "
+                  f"{row['rss_slope_2nd_half_pct_per_h']:16.2f}")
         print(f"{run['algo']:7} {run['iterations']} iterations, {run['timesteps_total']} env steps in "
               f"{run['minutes']} min")
     out = Path(args.out)
