@@ -10,9 +10,10 @@ batch never aliases the storage.
 
 The storage knows nothing about sampling: it holds ``size`` valid rows at positions
 ``0 .. size-1`` (all ``capacity`` rows once it has wrapped) and a write position ``pos``. A batch
-whose columns are exactly the stored ones (same names, dtypes and row shapes, C order, no object
-column) is written by one ``replay_add`` call; :meth:`ColumnStorage.write_exact` also sets the
-leaves of a prioritized buffer's trees in that same call.
+whose columns are exactly the stored ones (same names, dtypes and row shapes, C order; object
+columns as object arrays) is written by one ``replay_add`` call, plus a numpy assignment per object
+column; :meth:`ColumnStorage.write_exact` also sets the leaves of a prioritized buffer's trees in
+that same call.
 """
 
 from __future__ import annotations
@@ -66,8 +67,10 @@ class ColumnStorage:
         self.capacity = check_int("capacity", capacity, 1)
         self.name = name
         self._columns: dict[str, np.ndarray] = {}
-        self._dests: list[np.ndarray] = []  # the column arrays in name order, for replay_add
-        self._numeric = False  # every stored column is numeric (so write_exact may apply)
+        self._dests: list[np.ndarray] = []  # the numeric column arrays in name order, for replay_add
+        self._dest_names: list[str] = []  # their names
+        self._objects: list[tuple[str, np.ndarray]] = []  # the object columns (name, array)
+        self._numeric = False  # at least one stored column is numeric (so write_exact may apply)
         self.pos = 0
         self.size = 0
 
@@ -126,17 +129,23 @@ class ColumnStorage:
                 self._columns[k] = np.zeros((self.capacity,) + v.shape[1:], v.dtype)
             else:
                 self._columns[k] = np.empty((self.capacity,) + v.shape[1:], object)
-        self._dests = list(self._columns.values())
-        self._numeric = not any(v.dtype.hasobject for v in self._dests)
+        self._dest_names = [k for k, v in self._columns.items() if not v.dtype.hasobject]
+        self._dests = [self._columns[k] for k in self._dest_names]
+        self._objects = [(k, v) for k, v in self._columns.items() if v.dtype.hasobject]
+        self._numeric = bool(self._dests)
 
     # --- writing --------------------------------------------------------------------------------
 
     def write_exact(self, batch: Mapping[str, Any], sum_tree=None, min_tree=None, leaf: float = 0.0) -> tuple[int, int]:
         """:meth:`write` in one native call, for a batch that fits the stored columns exactly.
 
+        Object columns (``infos``...), if stored, are assigned with numpy after the native call
+        writes the numeric ones.
+
         Args:
             batch: A mapping whose keys are the stored column names and whose values are C-contiguous
-                arrays of the stored dtypes and row shapes, all of one length.
+                arrays of the stored dtypes and row shapes (object arrays for the object
+                columns), all of one length.
             sum_tree: With ``min_tree``: prioritized replay trees of ``capacity`` leaves, whose leaves
                 of the rows kept are set to ``leaf`` in the same call.
             min_tree: See ``sum_tree``.
@@ -150,10 +159,22 @@ class ColumnStorage:
         if not self._numeric or not isinstance(batch, Mapping) or batch.keys() != self._columns.keys():
             return start, -1
         try:
-            srcs = [batch[k] for k in self._columns]
+            srcs = [batch[k] for k in self._dest_names]
+            objs = [(dest, batch[k]) for k, dest in self._objects]
         except KeyError:  # a Mapping whose keys() and [] disagree: the general path reports it
             return start, -1
+        if objs:  # checked before anything is written: a misfit leaves the batch to the general path
+            n = len(srcs[0]) if isinstance(srcs[0], np.ndarray) and srcs[0].ndim else -1
+            for dest, v in objs:
+                if type(v) is not np.ndarray or v.dtype != dest.dtype or v.shape[1:] != dest.shape[1:] or len(v) != n:
+                    return start, -1
         n = replay_add(self._dests, srcs, start, sum_tree, min_tree, leaf)
+        if n > 0 and objs:
+            cap = self.capacity
+            keep = min(n, cap)
+            rows = (start + np.arange(n - keep, n)) % cap
+            for dest, v in objs:
+                dest[rows] = v[n - keep:]
         if n > 0:
             self.pos = (start + n) % self.capacity
             self.size = min(self.capacity, self.size + n)
@@ -233,7 +254,7 @@ class ColumnStorage:
             raise ValueError(f"{self.name}: state has capacity {capacity}, expected {self.capacity}")
         if not (0 <= size <= capacity and 0 <= pos < capacity):
             raise ValueError(f"{self.name}: state has pos {pos} / size {size} outside capacity {capacity}")
-        self._columns, self._dests, self._numeric = {}, [], False
+        self._columns, self._dests, self._dest_names, self._objects, self._numeric = {}, [], [], [], False
         if columns:
             cols = {k: np.asarray(v) for k, v in columns.items()}
             for k, v in cols.items():

@@ -92,9 +92,19 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                 raise ValueError(
                     f"{self.name}: priorities has {len(priorities)} entries, expected one per unit ({expected})"
                 )
-        if priorities is None and unit_lens is None and not self._items:
-            start, n = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
+        # One native call when every unit gets the same priority: the max so far, or one given
+        # priority for all (the usual ``weights`` column of ones, RLlib 1.x's priority of a batch).
+        same = None
+        if unit_lens is None and not self._items:
+            if priorities is None:
+                same = self.max_priority
+            elif len(priorities) and priorities[0] == priorities.min() == priorities.max():
+                same = float(priorities[0])
+        if same is not None:
+            start, n = self._storage.write_exact(batch, self._sum, self._min, same ** self.alpha)
             if n >= 0:
+                if priorities is not None and n > 0:
+                    self.max_priority = max(self.max_priority, same)
                 self._added_count += n
                 keep = min(n, self.capacity)
                 return (start + np.arange(n - keep, n, dtype=np.int64)) % self.capacity

@@ -193,3 +193,44 @@ def test_fused_and_general_paths_leave_the_same_buffer():
     np.testing.assert_allclose(fast.priorities(slots), general.priorities(slots), rtol=1e-12)
     assert fast.max_priority == general.max_priority
     assert fast.stats(debug=True) == general.stats(debug=True)
+
+
+def test_equal_given_priorities_and_object_columns_take_the_fused_path():
+    """A batch with an ``infos`` object column and one priority for every row (DQN's ``weights``
+    of ones) is written by the one native call plus the object assignment, and leaves the buffer
+    as the general path does (which a Fortran-ordered obs column forces)."""
+    rng = np.random.default_rng(3)
+
+    def batch(lo, n, fortran=False):
+        obs = rng.standard_normal((n, 2)).astype(np.float32)
+        infos = np.array([{"i": lo + j} for j in range(n)], dtype=object)
+        return SampleBatch({"obs": np.asfortranarray(obs) if fortran else obs, "infos": infos,
+                            "a": np.arange(lo, lo + n)})
+
+    fast = PrioritizedReplayBuffer(10, alpha=0.5, seed=1)
+    general = PrioritizedReplayBuffer(10, alpha=0.5, seed=1)
+    for buf in (fast, general):
+        buf.add(batch(0, 3), priorities=[1.0, 2.0, 3.0])
+
+    def no_general_path(*args, **kwargs):
+        raise AssertionError("the general write path ran")
+
+    fast._storage._prepare = no_general_path
+    lo = 3
+    for n, prio in [(4, 2.5), (1, 0.5), (12, 4.0), (3, 1.0)]:  # wraps; 12 rows > capacity 10
+        b = batch(lo, n)
+        slots_fast = fast.add(b, priorities=np.full(n, prio, np.float32))
+        slots_general = general.add(SampleBatch({**b, "obs": np.asfortranarray(b["obs"])}), priorities=[prio] * n)
+        assert slots_fast.tolist() == slots_general.tolist()
+        lo += n
+    slots = fast.live_slots()
+    np.testing.assert_allclose(fast.priorities(slots), general.priorities(slots), rtol=1e-12)
+    assert fast.max_priority == general.max_priority == 4.0
+    got, want = fast._storage.gather(slots), general._storage.gather(slots)
+    for k in ("obs", "a"):
+        np.testing.assert_array_equal(got[k], want[k])
+    assert [d["i"] for d in got["infos"]] == [d["i"] for d in want["infos"]] == got["a"].tolist()
+    assert fast.stats(debug=True) == general.stats(debug=True)
+    slots = fast.add(batch(lo, 2), priorities=[1.0, 9.0])  # unequal priorities: one leaf per row
+    np.testing.assert_allclose(fast.priorities(slots), [1.0, 9.0])
+    assert fast.max_priority == 9.0
