@@ -59,20 +59,46 @@ class EpsilonGreedy(Exploration):
                  (warmup_timesteps + epsilon_timesteps, final_epsilon)],
                 outside_value=final_epsilon, framework=self.framework)
 
+    #: Uniforms drawn from torch's generator per refill of the pool the torch path reads its
+    #: coin flips and random actions from (one ``torch.rand`` per this many draws, not per call).
+    UNIFORM_POOL = 4096
+
+    def _uniforms(self, n: int) -> np.ndarray:
+        """The next ``n`` iid U[0, 1) float32 draws of torch's (seeded) generator, from the pool."""
+        import torch
+
+        pool, pos = self.__dict__.get("_pool"), self.__dict__.get("_pool_pos", 0)
+        if pool is None or pos + n > len(pool):
+            pool, pos = torch.rand(max(self.UNIFORM_POOL, n)).numpy(), 0
+            self.__dict__["_pool"] = pool
+        self.__dict__["_pool_pos"] = pos + n
+        return pool[pos:pos + n]
+
     def _torch_action(self, action_distribution, timestep, explore):
         import torch
 
         q = action_distribution.inputs
-        greedy = torch.argmax(q, dim=1)
+        if q.dtype == torch.bfloat16:  # no numpy dtype
+            q = q.float()
         logp = zeros_logp(action_distribution, "torch")
-        if not explore:
-            return greedy, logp
-        ts = self.last_timestep if timestep is None else int(timestep)
-        eps = self.epsilon_schedule.value(ts)
-        allowed = (q > FLOAT_MIN / 2).to(torch.float32)
-        rand = torch.multinomial(allowed, 1).squeeze(1)
-        take_random = torch.rand(q.shape[0]) < eps
-        return torch.where(take_random, rand, greedy), logp
+        # In numpy (views of CPU tensors): for the few rows of an action call each torch op costs
+        # several microseconds, each numpy one well under one. Ties: the first max, as torch.argmax.
+        q_np = q.numpy() if q.device.type == "cpu" and not q.requires_grad else q.detach().cpu().numpy()
+        actions = q_np.argmax(axis=1)
+        if explore:
+            ts = self.last_timestep if timestep is None else int(timestep)
+            eps = self.epsilon_schedule.value(ts)
+            # The coin flips and random actions are torch-drawn uniforms (see _uniforms).
+            take_random = self._uniforms(len(q_np)) < eps
+            if take_random.any():  # rare once epsilon is small
+                rows = np.flatnonzero(take_random)
+                q_rows = q_np[rows]
+                # Uniform over the allowed actions: the argmax of iid uniforms, masked ones below them.
+                u = self._uniforms(q_rows.size).reshape(q_rows.shape).copy()
+                u[q_rows <= FLOAT_MIN / 2] = -1.0
+                actions[rows] = u.argmax(axis=1)
+        actions = torch.from_numpy(actions.astype(np.int64, copy=False))
+        return (actions if q.device.type == "cpu" else actions.to(q.device)), logp
 
     def _tf_action(self, action_distribution, timestep, explore):
         import tensorflow as tf

@@ -79,6 +79,32 @@ def test_epsilon_greedy_never_picks_masked_actions(framework):
     assert set(acts) == {0, 2}
 
 
+def test_epsilon_greedy_torch_one_row_at_a_time():
+    """The sampler's case: one row per call, thousands of calls (the torch path reads its draws
+    from a pool of torch uniforms, refilled as it runs out): the non-greedy frequency matches
+    epsilon, a masked action is never drawn, actions are int64 tensors, and torch's seed fixes
+    the sequence."""
+    import torch
+
+    q = dist("torch", "cat", [[0.0, np.finfo(np.float32).min, 1.0]])
+
+    def actions(seed, n):
+        torch.manual_seed(seed)
+        e = EpsilonGreedy(DISCRETE, framework="torch", initial_epsilon=0.4, final_epsilon=0.4)
+        out = [run_torch(e, q) for _ in range(n)]
+        assert all(a.dtype == torch.int64 and a.shape == (1,) for a in out)
+        return np.concatenate([a.numpy() for a in out])
+
+    def run_torch(e, d):
+        return e.get_exploration_action(action_distribution=d, timestep=0, explore=True)[0]
+
+    acts = actions(0, 6000)  # > UNIFORM_POOL draws: the pool is refilled on the way
+    assert set(acts) == {0, 2}
+    assert (acts == 0).mean() == pytest.approx(0.2, abs=0.03)  # epsilon / 2 allowed actions
+    np.testing.assert_array_equal(actions(0, 500), acts[:500])
+    assert not np.array_equal(actions(1, 500), acts[:500])
+
+
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_random(framework):
     acts, logp = run(Random(DISCRETE, framework=framework), dist(framework, "cat", Q), 0)
