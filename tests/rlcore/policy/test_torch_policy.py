@@ -417,3 +417,68 @@ def test_learning_runs_in_train_mode_and_acting_in_eval_mode():
         np.testing.assert_array_equal(e1["action_dist_inputs"], e2["action_dist_inputs"])
     p.compute_gradients(batch)
     assert modes[-3:] == [True, True, True]  # (an earlier call: the loss check at construction)
+
+
+def test_mode_switch_reaches_every_submodule_and_custom_train_overrides():
+    """The policy's train/eval switch sets every submodule's flag as nn.Module.train does, and a
+    submodule whose class overrides ``train`` has its own ``train`` called for its subtree."""
+    calls = []
+
+    class Frozen(torch.nn.Module):  # e.g. a frozen encoder that stays in eval mode
+        def __init__(self):
+            super().__init__()
+            self.inner = torch.nn.Dropout(0.5)
+
+        def train(self, mode=True):
+            calls.append(mode)
+            return super().train(False)
+
+    class Holder:
+        model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Sequential(torch.nn.Dropout(0.5)), Frozen())
+
+    h = Holder()
+    TorchPolicy.set_training(h, False)
+    assert [m.training for m in h.model.modules()] == [False] * 6 and calls == [False]
+    TorchPolicy.set_training(h, True)
+    assert [m.training for m in h.model.modules()] == [True, True, True, True, False, False] and calls == [False, True]
+
+
+@pytest.mark.parametrize("max_norm", [0.01, 1.0, 1e6])
+def test_grad_clip_matches_torch_clip_grad_norm(max_norm):
+    torch.manual_seed(0)
+    params = [torch.nn.Parameter(torch.zeros(s)) for s in [(4, 3), (3,), (2, 2)]]
+    grads = [torch.randn(p.shape) for p in params]
+    twins = [torch.nn.Parameter(torch.zeros(p.shape)) for p in params]
+    for p, t, g in zip(params, twins, grads):
+        p.grad, t.grad = g.clone(), g.clone()
+    from rlcore.policy.torch_policy import _clip_grad_norm
+
+    norm = _clip_grad_norm(params, max_norm)
+    assert norm == pytest.approx(float(torch.nn.utils.clip_grad_norm_(twins, max_norm)), rel=1e-6)
+    for p, t in zip(params, twins):
+        torch.testing.assert_close(p.grad, t.grad)
+    mixed = [torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(2, dtype=torch.float64))]
+    mixed[0].grad, mixed[1].grad = torch.tensor([3.0, 0.0]), torch.tensor([0.0, 4.0], dtype=torch.float64)
+    assert _clip_grad_norm(mixed, 1.0) == pytest.approx(5.0)  # dtypes differ: torch's own clip
+    assert mixed[1].grad.tolist() == pytest.approx([0.0, 0.8])
+
+
+def test_hook_keywords_are_looked_up_once_per_function(batch, monkeypatch):
+    """``action_distribution_fn`` gets only the keywords it accepts, its signature read once."""
+    import inspect
+
+    seen = []
+
+    def dist_fn(policy, model, obs_batch, explore=True, is_training=False):
+        seen.append((explore, is_training))
+        logits, _ = model({"obs": obs_batch})
+        return logits, TorchCategorical, []
+
+    p = make(cls=build_torch_policy("DistFnPG", loss_fn=torch_pg_loss, action_distribution_fn=dist_fn))
+    p.compute_actions(batch["obs"][:2], explore=False)
+    counted = []
+    real = inspect.signature
+    monkeypatch.setattr(inspect, "signature", lambda fn, *a, **k: counted.append(fn) or real(fn, *a, **k))
+    for _ in range(3):
+        p.compute_actions(batch["obs"][:2], explore=True)
+    assert counted == [] and seen[-3:] == [(True, False)] * 3
