@@ -48,7 +48,8 @@ def huber_loss(x: Any, delta: float = 1.0) -> Any:
     """
     import torch
 
-    return torch.where(torch.abs(x) < delta, 0.5 * x * x, delta * (torch.abs(x) - 0.5 * delta))
+    # torch's fused Huber (the same two pieces, one kernel instead of five) against a zero target
+    return torch.nn.functional.huber_loss(x, torch.zeros_like(x), reduction="none", delta=float(delta))
 
 
 def reduce_mean_ignore_inf(x: Any, axis: int) -> Any:
@@ -123,7 +124,7 @@ def compute_q_values(policy: Any, model: Any, input_dict: Dict[str, Any], state_
     """``(q_values [B, A], logits [B, A, atoms], probs [B, A, atoms], state_out)`` of ``model``."""
     import torch
 
-    opts = q_options(policy.config)
+    opts = _q_options(policy)
     model_out, state = model(dict(input_dict, is_training=is_training), state_batches or [], seq_lens)
     if opts["num_atoms"] > 1:
         action_scores, z, support_logits_per_action, logits, dist = model.get_q_value_distributions(model_out)
@@ -155,29 +156,47 @@ def get_distribution_inputs_and_class(policy: Any, model: Any, obs_batch: Any, *
     return q_vals, TorchCategorical, []
 
 
-def _select(q: Any, one_hot: Any) -> Any:
-    """``sum(q * one_hot, 1)`` with masked (``<= FLOAT_MIN``) entries read as 0."""
+def _q_options(policy: Any) -> Dict[str, Any]:
+    """:func:`q_options` of the policy's config, computed once per policy (read on every forward)."""
+    opts = policy.__dict__.get("_q_opts")
+    if opts is None:
+        opts = policy.__dict__["_q_opts"] = q_options(policy.config)
+    return opts
+
+
+def _select(q: Any, actions: Any) -> Any:
+    """``q[i, actions[i]]``, a masked (``<= FLOAT_MIN``) entry read as 0 (a gather: no one-hot).
+
+    Examples:
+        >>> import torch
+        >>> _select(torch.tensor([[1.0, 2.0], [FLOAT_MIN, 4.0]]), torch.tensor([1, 0])).tolist()
+        [2.0, 0.0]
+    """
     import torch
 
-    return torch.sum(torch.where(q > FLOAT_MIN, q, torch.zeros_like(q)) * one_hot, 1)
+    picked = q.gather(1, actions[:, None]).squeeze(1)
+    return torch.where(picked > FLOAT_MIN, picked, 0.0)
+
+
+def _select_atoms(x: Any, actions: Any) -> Any:
+    """``x[i, actions[i], :]`` of a ``[B, A, atoms]`` tensor."""
+    return x.gather(1, actions[:, None, None].expand(-1, 1, x.shape[2])).squeeze(1)
 
 
 def build_q_losses(policy: Any, model: Any, dist_class: Any, train_batch: Any) -> Any:
     """The DQN loss (see the module docstring); keeps ``td_error`` and the Q stats on the policy."""
     import torch
-    import torch.nn.functional as F
 
     cfg = policy.config
-    opts = q_options(cfg)
-    n_actions = policy.action_space.n
+    opts = _q_options(policy)
+    distributional = opts["num_atoms"] > 1
+    actions = train_batch[Columns.ACTIONS].long()
     q_t, q_logits_t, _, _ = compute_q_values(policy, model, {Columns.OBS: train_batch[Columns.OBS]},
                                               explore=False, is_training=True)
     with torch.no_grad():
         q_tp1, _, q_probs_tp1, _ = compute_q_values(policy, policy.target_model,
                                                     {Columns.OBS: train_batch[Columns.NEXT_OBS]}, explore=False)
-    one_hot_selection = F.one_hot(train_batch[Columns.ACTIONS].long(), n_actions).to(q_t.dtype)
-    q_t_selected = _select(q_t, one_hot_selection)
-    q_logits_t_selected = torch.sum(q_logits_t * one_hot_selection[..., None], 1)
+    q_t_selected = _select(q_t, actions)
     with torch.no_grad():
         if opts["double_q"]:
             q_tp1_online, _, _, _ = compute_q_values(policy, model, {Columns.OBS: train_batch[Columns.NEXT_OBS]},
@@ -185,20 +204,20 @@ def build_q_losses(policy: Any, model: Any, dist_class: Any, train_batch: Any) -
             best = torch.argmax(q_tp1_online, 1)
         else:
             best = torch.argmax(q_tp1, 1)
-        best_one_hot = F.one_hot(best, n_actions).to(q_t.dtype)
-        q_tp1_best = _select(q_tp1, best_one_hot)
-        q_probs_tp1_best = torch.sum(q_probs_tp1 * best_one_hot[..., None], 1)
+        q_tp1_best = _select(q_tp1, best)
     rewards = train_batch[Columns.REWARDS].to(q_t.dtype)
     done_mask = train_batch[done_column(cfg, train_batch)].to(q_t.dtype)
     weights = train_batch[PRIO_WEIGHTS].to(q_t.dtype) if PRIO_WEIGHTS in train_batch else torch.ones_like(rewards)
     gamma_n = cfg["gamma"] ** opts["n_step"]
-    if opts["num_atoms"] > 1:
+    if distributional:
+        q_logits_t_selected = _select_atoms(q_logits_t, actions)
+        q_probs_tp1_best = _select_atoms(q_probs_tp1, best)
         z = torch.linspace(opts["v_min"], opts["v_max"], opts["num_atoms"])
         m = project_distribution(rewards, done_mask, q_probs_tp1_best, z, gamma_n, opts["v_min"], opts["v_max"])
         td_error = -torch.sum(m * torch.log_softmax(q_logits_t_selected, dim=-1), dim=-1)
         loss = torch.mean(td_error * weights)
     else:
-        target = rewards + gamma_n * (1.0 - done_mask) * q_tp1_best
+        target = rewards + gamma_n * torch.rsub(done_mask, 1.0) * q_tp1_best  # rsub: 1 - done, no Python wrapper
         td_error = q_t_selected - target
         loss = torch.mean(weights * huber_loss(td_error))
     policy._td_error = td_error.detach()
@@ -207,16 +226,23 @@ def build_q_losses(policy: Any, model: Any, dist_class: Any, train_batch: Any) -
     return loss
 
 
+def _mean(x: Any) -> float:
+    """The mean of a numpy array as a float (sum / size: ``np.mean``'s Python layer costs more than
+    the sum at train-batch sizes); NaN when empty."""
+    return float(x.sum()) / x.size if x.size else float("nan")
+
+
 def build_q_stats(policy: Any, train_batch: Any) -> Dict[str, Any]:
     """``cur_lr``, ``mean_q``, ``min_q``, ``max_q``, ``mean_td_error`` and the per-row ``td_error``."""
-    q = policy._q_t_selected
+    q = policy._q_t_selected.numpy()  # CPU tensors without grad: views; numpy's reductions of a
+    td = policy._td_error.numpy()       # train batch cost less than torch's plus .item()
     return {
         "cur_lr": float(policy.cur_lr),
-        "mean_q": float(q.mean()),
+        "mean_q": _mean(q),
         "min_q": float(q.min()),
         "max_q": float(q.max()),
-        "mean_td_error": float(policy._td_error.mean()),
-        "td_error": policy._td_error.numpy(),
+        "mean_td_error": _mean(td),
+        "td_error": td,
     }
 
 
