@@ -8,10 +8,12 @@ accept new sub-keys, and a dict in ``override_all_subkeys_if_type_changes``
 (``exploration_config``) is replaced as a whole when its ``"type"`` changes.
 
 After merging, :func:`validate_config_types` checks every value against its default's type
-(``None`` defaults and documented unions accept more) and :func:`normalize_config` maps the
-framework names (``"tf"``, ``"tfe"`` -> ``"tf2"``), turns an ``input_evaluation`` tuple into a list
-and checks ``batch_mode``, ``log_level`` and the thread keys. Every error is one line naming the
-key, the value and what was expected, with the closest valid key for a typo.
+(:data:`TYPE_UNIONS` lists the keys that accept more, e.g. ``env``: an id, a class, a creator
+or None) and :func:`normalize_config` maps the framework names (``"tf"``, ``"tfe"`` ->
+``"tf2"``), turns an ``input_evaluation`` tuple into a list and checks ``batch_mode``,
+``log_level``, the thread keys and the ranges of ``horizon``, ``evaluation_interval`` and
+``clip_rewards``. Every error is one line naming the key, the value and what was expected, with
+the closest valid key for a typo.
 
 Threads: ``framework_threads_for_driver`` and ``framework_threads_per_worker`` (rlcore's keys,
 default ``"auto"``) choose torch's and TensorFlow's thread counts in the driver and in each remote
@@ -34,6 +36,8 @@ from __future__ import annotations
 import copy
 import difflib
 import logging
+import numbers
+import os
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 
 from rlcore.framework import normalize_framework
@@ -190,7 +194,23 @@ COMMON_CONFIG: Dict[str, Any] = {
 # fmt: on
 
 _NUMBER = (int, float)
-#: Keys that accept more than their default's type (``None`` defaults accept anything).
+
+
+class _SpaceType(type):
+    """``isinstance(x, _Space)`` is ``isinstance(x, gymnasium.spaces.Space)``, importing gymnasium only then."""
+
+    def __instancecheck__(cls, value: Any) -> bool:
+        import gymnasium
+
+        return isinstance(value, gymnasium.spaces.Space)
+
+
+class _Space(metaclass=_SpaceType):
+    """Stands for ``gymnasium.spaces.Space`` in :data:`TYPE_UNIONS` (rlcore's import stays light)."""
+
+
+#: Keys that accept more than their default's type. Every None-default key of COMMON_CONFIG has its
+#: union here (from RLlib 1.x's COMMON_CONFIG comments); other ``None`` defaults accept anything.
 TYPE_UNIONS: Dict[str, tuple] = {
     "num_gpus": _NUMBER, "num_cpus_per_worker": _NUMBER, "num_gpus_per_worker": _NUMBER,
     "num_cpus_for_driver": _NUMBER, "min_iter_time_s": _NUMBER, "collect_metrics_timeout": _NUMBER,
@@ -203,6 +223,18 @@ TYPE_UNIONS: Dict[str, tuple] = {
     "shuffle_buffer_size": _NUMBER, "output_max_file_size": _NUMBER,
     "framework_threads_for_driver": (str, int, type(None)), "framework_threads_per_worker": (str, int, type(None)),
     "placement_strategy": (str, type(None)),
+    # The None-default keys (RLlib 1.x's comments): a wrong type is refused here, before any worker exists.
+    "env": (str, Callable, type(None)),  # an env id / registered name, an env class or creator fn(env_config)
+    "observation_space": (_Space, type(None)), "action_space": (_Space, type(None)),
+    "clip_rewards": (bool, int, float, type(None)),  # None/False: off, True: sign, x > 0: [-x, x]
+    "horizon": (numbers.Integral, type(None)), "evaluation_interval": (numbers.Integral, type(None)),
+    "seed": (numbers.Integral, type(None)),
+    "custom_eval_function": (Callable, type(None)),  # fn(trainer, eval_workers) -> metrics dict
+    "logger_config": (dict, type(None)),
+    "output": (str, os.PathLike, Callable, type(None)),  # "logdir", a directory, fn(ioctx) -> OutputWriter
+    "ray_address": (str, type(None)),
+    "sample_collector": (type, type(None)),  # a trajectory collector class
+    "simple_optimizer": (bool, type(None)),
 }
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL")
@@ -316,10 +348,14 @@ def with_common_config(extra_config: Mapping[str, Any]) -> Dict[str, Any]:
     return merge_config(COMMON_CONFIG, extra_config, allow_unknown_configs=True)
 
 
+_TYPE_NAMES = {Callable: "callable", type(None): "None", type: "a class", _Space: "a gymnasium Space",
+               numbers.Integral: "int", os.PathLike: "a path"}
+
+
 def _type_name(types: tuple) -> str:
     names = []
     for t in types:
-        names.append("callable" if t is Callable else getattr(t, "__name__", str(t)))
+        names.append(_TYPE_NAMES.get(t) or getattr(t, "__name__", str(t)))
     return " or ".join(names)
 
 
@@ -350,7 +386,7 @@ def _matches(value: Any, types: tuple) -> bool:
         if t is Callable:
             if callable(value):
                 return True
-        elif t in (int, float) and isinstance(value, bool):
+        elif t in (int, float, numbers.Integral) and isinstance(value, bool):
             continue
         elif isinstance(value, t):
             return True
@@ -372,6 +408,10 @@ def validate_config_types(config: Mapping[str, Any], defaults: Mapping[str, Any]
         Traceback (most recent call last):
         ...
         TypeError: config key 'num_workers' = '2' has type str; expected int
+        >>> validate_config_types({"seed": "42"}, COMMON_CONFIG)
+        Traceback (most recent call last):
+        ...
+        TypeError: config key 'seed' = '42' has type str; expected int or None
     """
     for key, value in config.items():
         if key not in defaults:
@@ -384,6 +424,13 @@ def validate_config_types(config: Mapping[str, Any], defaults: Mapping[str, Any]
             continue
         if value is None and _path:
             continue
+        if key == "env" and not _path:  # what an env spec may be is the registry's: its own words
+            from rlcore.env.registry import env_spec_name
+
+            try:
+                env_spec_name(value)
+            except TypeError as err:
+                raise TypeError(f"config key 'env': {err}") from None
         raise TypeError(f"config key {_path + key!r} = {value!r:.80} has type {type(value).__name__}; "
                         f"expected {_type_name(types)}")
 
@@ -460,12 +507,28 @@ def normalize_config(config: Dict[str, Any], implemented: Tuple[str, ...] = ()) 
         raise ValueError(f"config key 'log_level' = {level!r}; expected one of {list(_LOG_LEVELS)}")
     check_thread_config(config)
     check_not_yet_implemented(config, implemented)
+    _check_none_default_values(config)
     for key in ("num_workers", "evaluation_num_workers", "num_envs_per_worker", "rollout_fragment_length"):
         v = config.get(key)
         if isinstance(v, int) and v < (1 if key in ("num_envs_per_worker", "rollout_fragment_length") else 0):
             raise ValueError(f"config key {key!r} = {v!r}; expected a "
                              f"{'positive' if key in ('num_envs_per_worker', 'rollout_fragment_length') else 'non-negative'} int")
     return config
+
+
+def _check_none_default_values(config: Mapping[str, Any]) -> None:
+    """The value ranges of the None-default keys whose types :func:`validate_config_types` checked."""
+    horizon = config.get("horizon")
+    if isinstance(horizon, numbers.Integral) and not isinstance(horizon, bool) and horizon < 1:
+        raise ValueError(f"config key 'horizon' = {horizon!r}; expected None (the env's own time limit) or an int > 0")
+    interval = config.get("evaluation_interval")
+    if isinstance(interval, numbers.Integral) and not isinstance(interval, bool) and interval < 0:
+        raise ValueError(f"config key 'evaluation_interval' = {interval!r}; expected None or 0 (no evaluation) or "
+                         "an int >= 1 (evaluate every that many iterations)")
+    clip = config.get("clip_rewards")
+    if isinstance(clip, (int, float)) and not isinstance(clip, bool) and not clip > 0:
+        raise ValueError(f"config key 'clip_rewards' = {clip!r}; expected None, False, True (clip to the sign) or a "
+                         "number > 0 (clip to [-x, x])")
 
 
 def log_level_number(level: str) -> int:
