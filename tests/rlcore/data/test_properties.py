@@ -1,6 +1,8 @@
-"""Property tests (Hypothesis, bounded example counts): SampleBatch / MultiAgentBatch invariants,
-the wire codec on random dtypes and shapes (and clean errors on random bytes), and the prioritized
-replay buffer's sampling distribution (issue #18)."""
+"""Property tests (Hypothesis, bounded example counts): SampleBatch invariants (concat/slice,
+timeslices, split_by_episode, shuffle), MultiAgentBatch invariants (concat per policy, timeslices,
+copy independence), the wire codec on random dtypes and shapes (and clean errors on random bytes),
+and the prioritized replay buffer's sampling distribution (issue #18; the uniform and reservoir
+buffers' distributions are in test_replay_distribution_properties.py)."""
 
 import numpy as np
 import pytest
@@ -137,3 +139,103 @@ def test_prioritized_sampling_follows_priority_to_the_alpha(priorities, alpha, s
     # chi-square against the exact distribution, far beyond chance only if the sampling is wrong
     chi2 = float(((counts - expected) ** 2 / expected).sum())
     assert chi2 < 40.0, (counts.tolist(), expected.round(1).tolist())
+
+
+# --- MultiAgentBatch ------------------------------------------------------------------------------
+
+POLICIES = ["p0", "p1", "p2"]
+
+
+@st.composite
+def multi_agent_batches(draw, max_steps=8):
+    """A MultiAgentBatch over 1-3 policies (some may be absent) whose agents act at some of the env
+    steps of a few episodes: every policy batch has eps_id, t, agent_index and a float column."""
+    n_steps = draw(st.integers(1, max_steps))
+    eps = np.sort(draw(hnp.arrays(np.int64, (n_steps,), elements=st.integers(0, 2))))
+    t = np.concatenate([np.arange(np.count_nonzero(eps == e)) for e in np.unique(eps)]).astype(np.int64)
+    batches = {}
+    for pid in draw(st.lists(st.sampled_from(POLICIES), min_size=1, max_size=3, unique=True)):
+        rows, agents = [], []
+        for agent in range(draw(st.integers(1, 2))):
+            acts = draw(hnp.arrays(np.bool_, (n_steps,)))
+            rows.append(np.flatnonzero(acts))
+            agents.append(np.full(int(acts.sum()), agent, np.int64))
+        r, a = np.concatenate(rows), np.concatenate(agents)
+        order = np.lexsort((a, t[r], eps[r]))
+        r, a = r[order], a[order]
+        batches[pid] = SampleBatch({"eps_id": eps[r], "t": t[r], "agent_index": a,
+                                    "obs": draw(hnp.arrays(np.float32, (len(r), 2),
+                                                           elements=st.floats(-9, 9, width=32)))})
+    return MultiAgentBatch(batches, n_steps)
+
+
+def _steps_of(ma: MultiAgentBatch) -> set:
+    """The distinct (eps_id, t) env steps at which some agent of ``ma`` acted."""
+    return {(int(e), int(s)) for b in ma.policy_batches.values() for e, s in zip(b["eps_id"], b["t"])}
+
+
+def _rows_of(ma: MultiAgentBatch, pid) -> list:
+    """The rows of policy ``pid`` as sorted (eps_id, t, agent_index, obs) tuples."""
+    b = ma.policy_batches.get(pid)
+    if b is None:
+        return []
+    return sorted((int(e), int(s), int(a), tuple(o.tolist())) for e, s, a, o in
+                  zip(b["eps_id"], b["t"], b["agent_index"], b["obs"]))
+
+
+@BOUNDED
+@given(st.lists(multi_agent_batches(), min_size=1, max_size=4), st.booleans())
+def test_multi_agent_concat_adds_counts_and_concatenates_per_policy(parts, through_module_function):
+    both = concat_samples(parts) if through_module_function else MultiAgentBatch.concat_samples(parts)
+    assert isinstance(both, MultiAgentBatch)
+    assert both.env_steps() == sum(p.env_steps() for p in parts)
+    assert both.agent_steps() == sum(p.agent_steps() for p in parts)
+    assert set(both.policy_batches) == {pid for p in parts for pid in p.policy_batches}
+    for pid, batch in both.policy_batches.items():
+        having = [p.policy_batches[pid] for p in parts if pid in p.policy_batches]
+        _same(batch, concat_samples(having))  # the parts' rows, in order
+
+
+@BOUNDED
+@given(multi_agent_batches(), st.integers(1, 4))
+def test_multi_agent_timeslices_partition_the_env_steps(ma, k):
+    parts = ma.timeslices(k)
+    steps = sorted(_steps_of(ma))
+    assert sum(p.env_steps() for p in parts) == len(steps)
+    assert sum(p.agent_steps() for p in parts) == ma.agent_steps()
+    seen = []
+    for p in parts:
+        own = sorted(_steps_of(p))
+        assert p.env_steps() == len(own) and 0 < len(own) <= k
+        seen.extend(own)
+    assert seen == steps  # consecutive env steps, each in exactly one slice, in order
+    assert all(p.env_steps() == k for p in parts[:-1])
+    for pid in ma.policy_batches:
+        assert sorted(r for p in parts for r in _rows_of(p, pid)) == _rows_of(ma, pid)
+
+
+@BOUNDED
+@given(multi_agent_batches())
+def test_multi_agent_copy_is_independent(ma):
+    dup = ma.copy()
+    assert dup.env_steps() == ma.env_steps() and set(dup.policy_batches) == set(ma.policy_batches)
+    before = {pid: b.copy() for pid, b in ma.policy_batches.items()}
+    for pid, b in dup.policy_batches.items():
+        _same(b, before[pid])
+        b["obs"][...] = 1e6  # write through the copy's arrays in place
+        b["extra"] = np.zeros(b.count)
+    for pid, b in ma.policy_batches.items():
+        _same(b, before[pid])  # the original is untouched
+    dup.policy_batches.pop(next(iter(dup.policy_batches)))
+    assert set(ma.policy_batches) == set(before)
+
+
+@BOUNDED
+@given(st.lists(multi_agent_batches(), min_size=2, max_size=3))
+def test_multi_agent_concat_survives_the_codec(parts):
+    both = concat_samples(parts)
+    back = from_bytes(to_bytes(both))
+    assert isinstance(back, MultiAgentBatch) and back.env_steps() == both.env_steps()
+    assert set(back.policy_batches) == set(both.policy_batches)
+    for pid in both.policy_batches:
+        _same(back.policy_batches[pid], both.policy_batches[pid], exact_byteorder=True)
