@@ -9,7 +9,7 @@
 #
 # Numbers are read as JSON defines them (strictly: no leading zeros, a digit after '.' and 'e'),
 # plus the ``NaN``/``Infinity``/``-Infinity`` that ``json.dumps`` (and so RLlib 1.x) writes. A
-# decimal with at most 19 significant digits whose mantissa is below 2**53 and whose power of ten
+# decimal of at most 19 digits whose digits as an integer are at most 2**53 and whose power of ten
 # is within 1e22 is one exact IEEE multiply or divide (Clinger's fast path, correctly rounded);
 # any other goes through CPython's own correctly rounded ``PyOS_string_to_double``.
 
@@ -125,9 +125,9 @@ cdef Py_ssize_t _number(const char* s, Py_ssize_t p, Py_ssize_t n, _Numbers* a) 
     """Appends the JSON number at ``p``; returns the position after it, -1 for text that is not a
     number, -2 for an integer of more than 18 digits (left to the caller's parser)."""
     cdef Py_ssize_t start = p
-    cdef bint neg = False, is_float = False, exact = True, eneg = False
-    cdef uint64_t m = 0
-    cdef int sig = 0, dropped = 0, frac = 0, digit
+    cdef bint neg = False, is_float = False, eneg = False
+    cdef uint64_t m = 0  # the digits (wrapped when more than 19: those take the slow path)
+    cdef int nd = 0, frac = 0
     cdef long ex = 0, e10
     cdef double d
     if s[p] == 45:
@@ -139,31 +139,22 @@ cdef Py_ssize_t _number(const char* s, Py_ssize_t p, Py_ssize_t n, _Numbers* a) 
         p += 1
     elif _is_digit(s[p]):
         while p < n and _is_digit(s[p]):
-            if sig < 19:
-                m = m * 10 + <uint64_t>(s[p] - 48)
-                sig += 1
-            else:
-                dropped += 1
-                exact = False
+            m = m * 10 + <uint64_t>(s[p] - 48)
             p += 1
+        nd = <int>(p - start - neg)
     else:
         return -1
     if p < n and s[p] == 46:
         is_float = True
         p += 1
-        if p >= n or not _is_digit(s[p]):
-            return -1
+        frac = <int>p
         while p < n and _is_digit(s[p]):
-            digit = s[p] - 48
-            if m == 0 and digit == 0:
-                frac += 1
-            elif sig < 19:
-                m = m * 10 + <uint64_t>digit
-                sig += 1
-                frac += 1
-            else:
-                exact = False
+            m = m * 10 + <uint64_t>(s[p] - 48)
             p += 1
+        frac = <int>p - frac
+        if frac == 0:
+            return -1
+        nd += frac
     if p < n and (s[p] == 101 or s[p] == 69):
         is_float = True
         p += 1
@@ -181,17 +172,15 @@ cdef Py_ssize_t _number(const char* s, Py_ssize_t p, Py_ssize_t n, _Numbers* a) 
     if a.n == a.cap:
         _grow(a)
     if not is_float:
-        if sig + dropped > 18:
+        if nd > 18:
             return -2
         a.leaves[a.n].i = -<int64_t>m if neg else <int64_t>m
         a.kinds[a.n] = _LEAF_INT
         a.any_int = True
         a.n += 1
         return p
-    e10 = ex - frac + dropped
-    if m == 0:
-        d = 0.0
-    elif exact and m <= (<uint64_t>1 << 53) and -22 <= e10 <= 22:
+    e10 = ex - frac
+    if nd <= 19 and m <= (<uint64_t>1 << 53) and -22 <= e10 <= 22:
         d = <double>m
         d = d * _POW10[e10] if e10 >= 0 else d / _POW10[-e10]
     else:

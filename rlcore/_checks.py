@@ -174,11 +174,9 @@ def json_numbers(value: list):
         >>> json_numbers([[1], [2, 3]])
         [[1], [2, 3]]
     """
-    level, depth = [value], 0
-    while all(type(x) is list for x in level):
+    level, depth = value, 1  # the items of the lists at depth ``depth - 1``
+    while level and all(type(x) is list for x in level):
         if depth == JSON_MAX_DEPTH or len({len(x) for x in level}) > 1:
             return value
         level, depth = [y for x in level for y in x], depth + 1
-        if not level:
-            return np.asarray(value)
     return np.asarray(value) if all(_json_number(x) for x in level) else value

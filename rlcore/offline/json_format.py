@@ -248,9 +248,7 @@ def _list_column(value: list) -> np.ndarray:
         except ValueError:  # ragged
             arr = None
     if arr is None or arr.dtype.kind not in "biuf":
-        out = np.empty(len(value), dtype=object)
-        out[:] = [v for v in value] if value else []
-        return out
+        return np.fromiter(value, dtype=object, count=len(value))  # one object per row
     return arr.astype(np.float32) if arr.dtype == np.float64 else arr
 
 
