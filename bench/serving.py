@@ -29,7 +29,8 @@ PolicyClient-like client (RLlib ships only an example loop, ``dummy_external_cli
 runs the RLModule itself and blocks on every fragment until the server sends new weights), so
 its steps/s would measure PPO's training step, not serving.
 
-Clients start first and begin together, so their start-up is not timed. Prints a table and
+Clients start first and begin together, so their start-up is not timed. A client whose request
+fails stops there (its steps so far count) and the failure is printed under the table. Prints a table and
 writes ``bench/results/serving.json``.
 
 Usage: ``python bench/serving.py [--seconds 4] [--clients 1 4 16] [--no-peer]``
@@ -66,25 +67,28 @@ client = PolicyClient(url, inference_mode=mode, update_interval=5.0)
 env = gym.make("CartPole-v1")
 print("ready", flush=True)
 sys.stdin.readline()  # go
-lat, steps = [], 0
+lat, steps, error = [], 0, None
 t0 = time.perf_counter()
-while time.perf_counter() - t0 < seconds:
-    obs, _ = env.reset(seed=seed + steps)
-    eid = client.start_episode()
-    done = False
-    while not done:
-        s = time.perf_counter()
-        action = client.get_action(eid, obs)
-        lat.append(time.perf_counter() - s)
-        obs, r, term, trunc, _ = env.step(action)
-        client.log_returns(eid, r)
-        steps += 1
-        done = term or trunc
-    client.end_episode(eid, obs)
+try:
+    while time.perf_counter() - t0 < seconds:
+        obs, _ = env.reset(seed=seed + steps)
+        eid = client.start_episode()
+        done = False
+        while not done:
+            s = time.perf_counter()
+            action = client.get_action(eid, obs)
+            lat.append(time.perf_counter() - s)
+            obs, r, term, trunc, _ = env.step(action)
+            client.log_returns(eid, r)
+            steps += 1
+            done = term or trunc
+        client.end_episode(eid, obs)
+except Exception as err:  # a failed request ends this client; its steps so far count, the error is reported
+    error = f"{type(err).__name__}: {err}"[:200]
 elapsed = time.perf_counter() - t0
 if hasattr(client, "close"):
     client.close()
-print(json.dumps({"steps": steps, "elapsed": elapsed, "lat": lat}), flush=True)
+print(json.dumps({"steps": steps, "elapsed": elapsed, "lat": lat, "error": error}), flush=True)
 """
 
 PEER_SERVER = r"""
@@ -154,7 +158,9 @@ def _run(python: str, impl: str, url: str, mode: str, n: int, seconds: float) ->
     steps = sum(r["steps"] for r in results)
     wall = max(r["elapsed"] for r in results)
     pick = lambda q: 1000 * lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
-    row = {"impl": impl, "mode": mode, "clients": n, "steps": steps, "steps_per_s": steps / wall}
+    errors = [r["error"] for r in results if r["error"]]
+    row = {"impl": impl, "mode": mode, "clients": n, "steps": steps, "steps_per_s": steps / wall,
+           "failed_clients": len(errors), "errors": errors[:3]}
     if mode == "remote":
         row.update(p50_ms=pick(0.50), p99_ms=pick(0.99))
     return row
@@ -259,6 +265,9 @@ def main() -> None:
               f"{_fmt(g(p, 'p99_ms'), '7.2f')} | {_fmt(entry.get('ratio_steps_per_s'), '7.2f')} "
               f"{_fmt(entry.get('ratio_p50'), '6.2f')} {_fmt(entry.get('ratio_p99'), '6.2f')} "
               f"{'-' if below is None else ('yes' if below else 'no'):>17}")
+    for r in rows + peer_rows:
+        if r["failed_clients"]:
+            print(f"{r['impl']} {r['mode']} x{r['clients']}: {r['failed_clients']} client(s) failed, e.g. {r['errors'][0]}")
     print(f"ours: stdlib ThreadingHTTPServer + http.client keep-alive, msgpack; rows drained: {drained}")
     print("rllib 2.38.0: " + (peer_note or f"http.server (HTTP/1.0, a connection per request) + requests, "
                                             f"cloudpickle; rows drained: {peer_drained}"))
