@@ -603,6 +603,7 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = 128  # listen backlog: many clients connecting at once wait, not refused (socketserver: 5)
 
     def __init__(self, address: tuple, policy_server: PolicyServerInput, max_connections: int):
         self.policy_server = policy_server
