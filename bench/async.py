@@ -289,7 +289,7 @@ def _print_table(rows: list, peers: list, target: float) -> None:
           f" {'final reward':>13}")
     for r in rows + peers:
         sampled = r["sampled_per_s"]
-        ratio = sampled / ppo["sampled_per_s"] if ppo and sampled is not None else None
+        ratio = sampled / ppo["sampled_per_s"] if ppo and ppo["sampled_per_s"] and sampled is not None else None
         busy = _fmt(r.get("learner_busy") and 100 * r["learner_busy"], ".0f")
         over = _fmt(r.get("trained_over_ceiling") and 100 * r["trained_over_ceiling"], ".0f")
         cpu = r.get("cpu_per_wall_s")
