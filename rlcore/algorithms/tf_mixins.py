@@ -174,8 +174,21 @@ class TFTargetNetworkMixin:
             raise ValueError(f"update_target: tau={tau!r}: expected None or a value in (0, 1]")
         import tensorflow as tf
 
-        for t, v in zip(target, own):
-            t.assign(tau * v + (1.0 - tau) * t if tf.as_dtype(t.dtype).is_floating else v)
+        # One traced function for all the variables: eager, each assign is a separate op dispatch,
+        # which costs more than a learn step for SAC's networks. tau and 1 - tau come in as float64
+        # tensors, cast to each variable's dtype (as eager arithmetic converts the Python floats), so
+        # a new tau does not retrace.
+        key = (tuple(map(id, own)), tuple(map(id, target)))
+        fn = self.__dict__.get("_soft_update")
+        if fn is None or fn[0] != key:
+            pairs = [(t, v, tf.as_dtype(t.dtype)) for t, v in zip(target, own)]  # Keras 3 dtypes are names
+
+            def soft_update(a: Any, b: Any) -> None:
+                for t, v, dtype in pairs:
+                    t.assign(tf.cast(a, dtype) * v + tf.cast(b, dtype) * t if dtype.is_floating else v)
+
+            fn = self.__dict__["_soft_update"] = (key, tf.function(soft_update, autograph=False))
+        fn[1](tf.constant(tau, tf.float64), tf.constant(1.0 - tau, tf.float64))
 
     def set_weights(self, weights: Dict[str, np.ndarray]) -> None:
         super().set_weights(weights)
