@@ -150,7 +150,9 @@ class PolicyServerInput(InputReader):
         self.samples_queue: "queue.Queue[Any]" = queue.Queue(maxsize=int(max_queued_batches))
         self.metrics_queue: "queue.Queue[Any]" = queue.Queue()
         self._lock = threading.Lock()
-        self._filter_lock = threading.Lock()
+        # the worker's own filter lock, so the trainer's flush of the filter buffers (FilterManager,
+        # through get_filters) never falls between a merge's two updates or drops a merge
+        self._filter_lock = getattr(worker, "filters_lock", None) or threading.Lock()
         self._embedded: Optional[SamplingLoop] = None
         self._episodes: Dict[str, list] = {}  # remote episode id -> [last request time, last observation]
         #: Counters: requests answered by status, remote episodes ended for want of requests.

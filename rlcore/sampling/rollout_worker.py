@@ -38,6 +38,7 @@ Examples:
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -203,6 +204,10 @@ class RolloutWorker(ParallelIteratorWorker):
                              "wrap the env (gymnasium.ObservationWrapper) instead")
         self.policy_mapping_fn = policy_mapping_fn or (lambda agent_id: DEFAULT_POLICY_ID)
         self.policy_map, self.preprocessors, self.filters = self._build_policies(policy_spec or policy, spaces)
+        #: Held while the filters are read and flushed or synced (``get_filters``, ``sync_filters``);
+        #: another thread that adds to them (a policy server merging its clients' filter buffers)
+        #: holds it too, so a flush never drops what it added between the copy and the clear.
+        self.filters_lock = threading.RLock()
         self.policies_to_train = list(policies_to_train) if policies_to_train is not None else list(self.policy_map)
         self.sampler = None
         self._deferred_values = False  # vf_preds filled per sample (set with the sampler)
@@ -565,15 +570,17 @@ class RolloutWorker(ParallelIteratorWorker):
         return [func(env, self.env_context.copy_with_overrides(vector_index=i)) for i, env in enumerate(self._sub_envs())]
 
     def get_filters(self, flush_after: bool = False) -> Dict[str, Any]:
-        out = {pid: f.copy() for pid, f in self.filters.items()}
-        if flush_after:
-            for f in self.filters.values():
-                f.clear_buffer()
+        with self.filters_lock:
+            out = {pid: f.copy() for pid, f in self.filters.items()}
+            if flush_after:
+                for f in self.filters.values():
+                    f.clear_buffer()
         return out
 
     def sync_filters(self, new_filters: Mapping[str, Any]) -> None:
-        for pid, f in new_filters.items():
-            self.filters[pid].sync(f)
+        with self.filters_lock:
+            for pid, f in new_filters.items():
+                self.filters[pid].sync(f)
 
     def save(self) -> bytes:
         """Filters and policy states as msgpack bytes (no pickle)."""

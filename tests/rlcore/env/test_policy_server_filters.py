@@ -140,3 +140,37 @@ def test_a_malformed_filter_report_is_400_and_changes_nothing(server, filters, n
     assert needle in str(err.value)
     client.close()
     assert server.worker.filters[PID].rs.n == 0 and server.next().count == 0
+
+
+def test_a_flush_by_the_trainer_never_drops_a_clients_merge(server):
+    """The trainer's FilterManager flushes a remote worker's filter buffers (``get_filters(
+    flush_after=True)``) while the server's threads merge client buffers into them: every merged
+    observation ends up in exactly one flush or in the buffer left at the end."""
+    import threading
+
+    from rlcore.sampling.filters import RunningStat
+
+    one = RunningStat((4,))
+    one.push(np.ones(4))
+    merges, flushed, stop = 4000, [], threading.Event()
+
+    def merge(n):
+        for _ in range(n):
+            server._merge_filter_buffers({PID: one})
+
+    def flush():
+        while not stop.is_set():
+            flushed.append(server.worker.get_filters(flush_after=True)[PID].buffer.n)
+
+    flusher = threading.Thread(target=flush)
+    mergers = [threading.Thread(target=merge, args=(merges // 4,)) for _ in range(4)]
+    flusher.start()
+    for t in mergers:
+        t.start()
+    for t in mergers:
+        t.join(TIMEOUT)
+    stop.set()
+    flusher.join(TIMEOUT)
+    left = server.worker.filters[PID].buffer.n
+    assert sum(flushed) + left == merges
+    assert server.worker.filters[PID].rs.n == merges
