@@ -10,10 +10,10 @@ The trainer has no env (``env: None``): its spaces come from the config, its exp
 :class:`~rlcore.env.policy_server_input.PolicyServerInput` (``input``). The server binds loopback;
 to serve other hosts bind another address with ``--auth-token`` (clients pass the same token).
 
-Every rollout worker serves on ``port + worker_index``. With ``--num-workers 0`` the trainer's
-own (local) worker samples its server on ``port``; with ``--num-workers n`` the trainer samples
-the n remote workers, so clients connect to ``port + 1`` ... ``port + n`` (the local worker's
-server on ``port`` then feeds nothing).
+With ``--num-workers 0`` the trainer's own (local) worker serves on ``port``. With
+``--num-workers n`` the n remote workers serve, worker i on ``port + i - 1``, so clients connect
+to ``port`` ... ``port + n - 1``, and the input creator returns None for the local worker, which
+the trainer does not sample (RLlib 1.x's ``cartpole_server.py`` convention).
 """
 
 from __future__ import annotations
@@ -32,11 +32,15 @@ SERVER_BASE_PORT = 9900
 
 def make_config(address: str = SERVER_ADDRESS, port: int = SERVER_BASE_PORT, auth_token: str | None = None,
                 framework: str = "torch", seed: int | None = 0, **overrides) -> dict:
-    """The trainer config: ``env: None``, CartPole's spaces, and a policy server per worker at
-    ``port + worker_index`` (RLlib 1.x's convention). ``overrides`` update it."""
+    """The trainer config: ``env: None``, CartPole's spaces, and a policy server on each worker the
+    trainer samples: the local one on ``port`` with no remote workers, else remote worker i on
+    ``port + i - 1`` (RLlib 1.x's convention; ``port=0``: any free port). ``overrides`` update it."""
 
     def _input(ioctx):
-        return PolicyServerInput(ioctx, address, port + ioctx.worker_index if port else 0, auth_token=auth_token)
+        if ioctx.worker_index > 0 or ioctx.worker.num_workers == 0:
+            offset = ioctx.worker_index - (1 if ioctx.worker_index > 0 else 0)
+            return PolicyServerInput(ioctx, address, port + offset if port else 0, auth_token=auth_token)
+        return None  # the local worker of a trainer with remote workers: nothing to read
 
     config = {
         "env": None,
@@ -73,8 +77,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     trainer = PPOTrainer(config=make_config(args.address, args.port, args.auth_token, args.framework,
                                             num_workers=args.num_workers))
-    first = 1 if args.num_workers else 0
-    ports = ", ".join(str(args.port + i) for i in range(first, args.num_workers + 1))
+    ports = ", ".join(str(args.port + i) for i in range(max(args.num_workers, 1)))
     print(f"serving on http://{args.address} port(s) {ports}", flush=True)
     try:
         for _ in range(args.stop_iters):

@@ -225,7 +225,12 @@ class RolloutWorker(ParallelIteratorWorker):
         ParallelIteratorWorker.__init__(self, self._sample_forever, False)
 
     def _make_input_reader(self, input_creator: Optional[Callable[[Any], Any]], log_dir: Optional[str]) -> Any:
-        """The ``input`` reader (RLlib 1.x's ``input_creator(IOContext)``), or None: the sampler."""
+        """The ``input`` reader (RLlib 1.x's ``input_creator(IOContext)``), or None: the sampler.
+
+        A creator may return None for a worker that reads nothing, as RLlib 1.x's serving example
+        does for the local worker when remote workers run the policy servers; that worker then
+        samples its env, if it has one (:meth:`sample` says so if it has none).
+        """
         if input_creator is None:
             return None
         if not callable(input_creator):
@@ -233,9 +238,9 @@ class RolloutWorker(ParallelIteratorWorker):
         from rlcore.offline import InputReader
 
         reader = input_creator(self.io_context)
-        if not isinstance(reader, InputReader):
+        if reader is not None and not isinstance(reader, InputReader):
             raise TypeError(f"config key 'input': the input creator returned {reader!r:.80}; expected an "
-                            "InputReader (a subclass of rlcore.offline.InputReader)")
+                            "InputReader (a subclass of rlcore.offline.InputReader) or None")
         return reader
 
     # -- construction ---------------------------------------------------------------------------
@@ -413,6 +418,10 @@ class RolloutWorker(ParallelIteratorWorker):
         """One postprocessed batch sampled from the worker's envs, whatever its input (the
         ``"sampler"`` source of an input mix, ``ioctx.default_sampler_input()``)."""
         if self.sampler is None:
+            if self.env is None:
+                raise RuntimeError(f"rollout worker {self.worker_index} has nothing to sample: its env creator "
+                                   "returned None (config key 'env') and it has no input reader (config key "
+                                   "'input', or the input creator returned None for this worker)")
             self.sampler = self._make_sampler()
         if self._sample_async and self._async is None:
             from rlcore.sampling.async_sampler import AsyncSampler

@@ -90,10 +90,18 @@ def test_empty_batches_are_dropped_when_others_came_too():
 
 
 def test_a_creator_that_returns_no_input_reader_is_a_type_error():
-    with pytest.raises(TypeError, match="config key 'input': the input creator returned 42; expected an InputReader"):
+    with pytest.raises(TypeError, match="config key .input.: the input creator returned 42; expected an InputReader .* or None"):
         _worker(input_creator=lambda ioctx: 42)
     with pytest.raises(TypeError, match="input_creator='nope'"):
         _worker(input_creator="nope")
+
+
+def test_a_creator_may_return_none_for_a_worker_that_reads_nothing():
+    """RLlib 1.x's serving example returns None for the local worker when remote workers serve."""
+    w = _worker(input_creator=lambda ioctx: None if ioctx.worker_index == 0 else 42)
+    assert w.input_reader is None
+    with pytest.raises(RuntimeError, match="rollout worker 0 has nothing to sample: its env creator returned None"):
+        w.sample()
 
 
 def test_no_env_and_no_spaces_is_an_error_naming_the_need():
