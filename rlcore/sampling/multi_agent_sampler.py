@@ -413,7 +413,9 @@ class MultiAgentSampler:
             ``({policy_id: FragmentBatch}, {eps_id: Episode}, env_steps)``: each policy's raw rows
             (to be postprocessed), the episodes they belong to, and the env steps they hold.
             ``truncate_episodes``: ``rollout_fragment_length`` steps of every env, counted in env
-            steps, or (``count_steps_by="agent_steps"``) until as many agent steps are stored.
+            steps, or (``count_steps_by="agent_steps"``) until as many agent steps are stored. A
+            poll of asynchronous (remote) envs may bring several envs' steps at once, so then the
+            batch can hold up to ``num_envs - 1`` env steps more, as RLlib 1.x's sampler's can.
         """
         w = self.worker
         if not self._started:
@@ -423,7 +425,7 @@ class MultiAgentSampler:
         truncate = w.batch_mode == "truncate_episodes"
         target = w.fragment_length_per_env * w.num_envs
         env_steps = 0
-        if truncate:  # exactly the target in env steps, or at least it in agent steps (count_steps_by)
+        if truncate:  # the target in env steps (a poll may overshoot it), or at least it in agent steps
             by_agent = w.count_steps_by == "agent_steps"
             rows_before = self._rows_appended
             while (self._rows_appended - rows_before if by_agent else env_steps) < target:

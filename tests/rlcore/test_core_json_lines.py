@@ -147,7 +147,7 @@ _value = st.recursive(
 )
 
 
-@settings(max_examples=150)
+@settings(max_examples=60)
 @given(data=st.dictionaries(st.text(max_size=6), _value, max_size=6), compact=st.booleans())
 def test_parity_with_the_twin_and_json_loads_on_random_lines(data, compact):
     line = json.dumps(data, separators=(",", ":") if compact else (", ", ": ")).encode()
@@ -156,7 +156,7 @@ def test_parity_with_the_twin_and_json_loads_on_random_lines(data, compact):
         assert _same(impl.json_line_arrays(line, json.loads), want), impl.__name__
 
 
-@settings(max_examples=150)
+@settings(max_examples=60)
 @given(data=st.dictionaries(st.text(max_size=6), _value, max_size=6), cut=st.integers(0, 10_000),
        junk=st.binary(max_size=3))
 def test_damaged_lines_agree_with_the_twin(data, cut, junk):
@@ -166,7 +166,7 @@ def test_damaged_lines_agree_with_the_twin(data, cut, junk):
     assert all(_same(g, got[0]) if got[0] is not None else g is None for g in got)
 
 
-@settings(max_examples=100)
+@settings(max_examples=50)
 @given(values=st.lists(st.floats(width=32, allow_nan=False, allow_infinity=False), min_size=1, max_size=50))
 def test_float32_columns_written_by_orjson_read_back_exactly(values):
     col = np.asarray(values, np.float32)

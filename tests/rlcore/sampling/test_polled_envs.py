@@ -244,7 +244,8 @@ def test_remote_envs_with_a_batch_wait_do_not_wait_for_a_slow_sub_env(ray_mod):
                       remote_worker_envs=True, remote_env_batch_wait_ms=1)
     try:
         batch = w.sample()
-        assert isinstance(batch, SampleBatch) and batch.count == 100
+        # 50 steps of 2 envs; a poll that brings both envs' steps at once may overshoot by one
+        assert isinstance(batch, SampleBatch) and 100 <= batch.count <= 101
         fast, slow = np.bincount(batch["env_id"], minlength=2).tolist()
         assert fast > 2 * slow  # the fast sub-env kept stepping while the slow one worked
         assert type(w.env).__name__ == "RemoteAsyncEnv"
