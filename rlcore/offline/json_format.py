@@ -256,7 +256,7 @@ def decode_column(value: Any, allow_pickled_columns: bool = False, where: str = 
     """A column's array from its JSON value (see the module docstring).
 
     Args:
-        value: A JSON list, or a compressed string.
+        value: A JSON list, the array json_line_arrays made of one, or a compressed string.
         allow_pickled_columns: Unpickle RLlib 1.x's compressed columns (runs code from the file).
         where: Names the file, line and column in errors.
 
@@ -272,6 +272,8 @@ def decode_column(value: Any, allow_pickled_columns: bool = False, where: str = 
         ...
         rlcore.offline.json_format.OfflineDataError: f.json line 3 column 'obs': a string that is not a compressed column (expected base64 of an rlcore RLZ4 block or of RLlib 1.x's LZ4 frame)
     """
+    if isinstance(value, np.ndarray):  # a list of numbers json_line_arrays read already
+        return value.astype(np.float32) if value.dtype == np.float64 else value
     if isinstance(value, list):
         return _list_column(value)
     if not isinstance(value, str):
@@ -309,13 +311,11 @@ def _lz4_block_error() -> type:
 
 
 def _decode(name: str, value: Any, allow: bool, where: str) -> Any:
-    # Numbers come as arrays (json_line_arrays) and other lists go straight to arrays; only strings
-    # (compressed columns) need the column's place for their errors, so it is formatted for them alone.
-    if isinstance(value, np.ndarray):
-        return value.astype(np.float32) if value.dtype == np.float64 else value
-    if isinstance(value, list):
-        return _list_column(value)
-    return decode_column(value, allow, f"{where} column {name!r}")
+    # only strings (compressed columns) need the column's place for their errors, so it is
+    # formatted for them alone
+    if isinstance(value, str):
+        return decode_column(value, allow, f"{where} column {name!r}")
+    return decode_column(value)
 
 
 def _batch(columns: Any, allow: bool, where: str, skip: str = "") -> SampleBatch:
