@@ -6,12 +6,20 @@ them, the median taken), which time their phases with ``time.perf_counter``:
 1. ``interpreter``: an empty ``python -c pass`` (measured separately, same repeats);
 2. ``import rlcore``: ``import rlcore.algorithms.ppo`` (imports neither torch nor TF);
 3. ``import framework``: ``import torch`` / ``import tensorflow`` (the framework's own cost);
-4. ``build trainer``: ``PPOTrainer(config)`` (policy, model, optimizer, worker, first trace);
-5. ``first train()``: one iteration of a small batch (200 steps, one SGD pass): the fixed cost of
+4. ``framework first use``: the first optimizer the framework builds, on one scalar variable
+   (``torch.optim.Adam``: torch imports ``torch._dynamo`` there, about 1 s, in any torch program
+   that trains; ``tf.keras.optimizers.Adam``: Keras), which otherwise lands in whichever phase
+   builds the first optimizer;
+5. ``import ray.tune``: Ray and Tune's own import (``Trainer`` is a Tune ``Trainable``, as in
+   RLlib 1.x), about 0.8 s of which pandas and ``ray.data`` are most;
+6. ``build trainer``: ``PPOTrainer(config)`` (policy, model, optimizer, worker, first trace);
+7. ``first train()``: one iteration of a small batch (200 steps, one SGD pass): the fixed cost of
    an iteration (sampler set-up, first calls of the loss), not training work.
 
-"Our time" is everything but the interpreter and the framework import: the issue's goal is < 2 s
-for torch. The ratio column divides our time by the framework import measured in the same run.
+"Our time" is ``import rlcore`` + ``build trainer`` + ``first train()``, the issue's goal being
+< 2 s for torch beyond the framework's import; "with ray.tune" adds Ray's import, which an
+embedded run pays too. The ratio column divides our time by the framework import measured in the
+same run.
 Also listed: rlcore's slowest own modules under ``python -X importtime`` (cumulative microseconds).
 
 Prints a table and writes ``bench/results/startup.json``. Run on a quiet machine; the load average
@@ -45,6 +53,13 @@ if fw == "torch":
 else:
     import tensorflow
 t2 = time.perf_counter()
+if fw == "torch":
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+else:
+    tensorflow.keras.optimizers.Adam(1e-3).build([tensorflow.Variable(0.0)])
+t2a = time.perf_counter()
+import ray.tune
+t2b = time.perf_counter()
 config = {"env": "CartPole-v1", "num_workers": 0, "train_batch_size": 200, "rollout_fragment_length": 200,
           "sgd_minibatch_size": 200, "num_sgd_iter": 1, "seed": 0,
           "framework": "torch" if fw == "torch" else "tf2", "eager_tracing": fw == "tf2"}
@@ -57,11 +72,13 @@ result = trainer.train()
 t4 = time.perf_counter()
 assert result["timesteps_total"] >= 200
 trainer.stop()
-print(json.dumps({"import rlcore": t1 - t0, "import framework": t2 - t1, "build trainer": t3 - t2,
+print(json.dumps({"import rlcore": t1 - t0, "import framework": t2 - t1, "framework first use": t2a - t2,
+                  "import ray.tune": t2b - t2a, "build trainer": t3 - t2b,
                   "first train()": t4 - t3}))
 """
 
-PHASES = ["interpreter", "import rlcore", "import framework", "build trainer", "first train()"]
+PHASES = ["interpreter", "import rlcore", "import framework", "framework first use", "import ray.tune",
+          "build trainer", "first train()"]
 
 
 def _run(args: list, env: dict) -> subprocess.CompletedProcess:
@@ -109,16 +126,18 @@ def main() -> None:
     for fw in args.frameworks:
         p = phases(fw, args.repeats, env)
         own = p["import rlcore"] + p["build trainer"] + p["first train()"]
-        table[fw] = {"interpreter": interp, **p, "our time": own, "total": interp + own + p["import framework"],
+        framework = p["import framework"] + p["framework first use"]
+        table[fw] = {"interpreter": interp, **p, "our time": own, "with ray.tune": own + p["import ray.tune"],
+                     "total": interp + framework + own + p["import ray.tune"],
                      "our time / framework import": own / p["import framework"]}
     imports = own_slowest_imports(env)
 
-    cols = PHASES + ["our time", "total", "our time / framework import"]
+    cols = PHASES + ["our time", "with ray.tune", "total", "our time / framework import"]
     width = max(map(len, cols)) + 2
     print(f"start-up to the first train() (s, median of {args.repeats} processes; load average {load:.2f})")
-    print(f"{'':>11}" + "".join(f"{c:>{width}}" for c in cols))
-    for fw, row in table.items():
-        print(f"{fw:>11}" + "".join(f"{row[c]:>{width}.3f}" for c in cols))
+    print(f"{'':>{width}}" + "".join(f"{fw:>11}" for fw in table))
+    for c in cols:
+        print(f"{c:>{width}}" + "".join(f"{row[c]:>11.3f}" for row in table.values()))
     print("\nrlcore's slowest own imports (cumulative us, import rlcore.algorithms.ppo):")
     for name, us in imports:
         print(f"  {us:>9}  {name}")
