@@ -210,7 +210,7 @@ def _rllib260_child(target: float, max_seconds: float, seed: int, stack: str) ->
     import ray
     from ray.rllib.algorithms.impala import IMPALAConfig
 
-    ray.init(num_cpus=3, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=3, include_dashboard=False, log_to_driver=False)
     config = IMPALAConfig().environment("CartPole-v1").framework("torch")
     if stack == "new":
         from ray.rllib.connectors.env_to_module import MeanStdFilter
@@ -325,7 +325,7 @@ def main() -> None:
 
     import ray
 
-    ray.init(num_cpus=3, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=3, include_dashboard=False, log_to_driver=False)
     load = os.getloadavg()[0]
     rows = []
     with tempfile.TemporaryDirectory() as results_dir:

@@ -117,7 +117,8 @@ def bench_ray(quick):
 
     from rlcore.dataflow import ParallelIteratorWorker
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024 * 1024)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+             object_store_memory=200 * 1024 * 1024)
     try:
         worker_cls = ray.remote(ParallelIteratorWorker)
         actors = [worker_cls.remote(lambda: iter(int, 1), False) for _ in range(2)]  # endless zeros

@@ -67,7 +67,7 @@ import json, sys
 import ray
 from ray.rllib.algorithms.ppo import PPOConfig
 iterations, framework = int(sys.argv[1]), sys.argv[2]
-ray.init(num_cpus=3, include_dashboard=False, log_to_driver=False)
+ray.init(address="local", num_cpus=3, include_dashboard=False, log_to_driver=False)
 config = (PPOConfig().environment("CartPole-v1").framework(framework)
           .env_runners(num_env_runners=2, observation_filter="MeanStdFilter")
           .training(lr=3e-4, num_epochs=6, vf_loss_coeff=0.01,
@@ -105,7 +105,7 @@ def main() -> None:
     from rlcore.algorithms.ppo import PPOTrainer
     from rlcore.trial_logger import TrialLogger
 
-    ray.init(num_cpus=3, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=3, include_dashboard=False, log_to_driver=False)
     logdir = tempfile.mkdtemp(prefix="rlcore-memory-")
     trainer = PPOTrainer(config={
         "env": "CartPole-v1", "framework": args.framework, "num_workers": 2, "seed": 0, "lr": 3e-4,

@@ -1,7 +1,7 @@
 """Benchmark: driver cost per worker, 1 to 32 Ray rollout workers (issue #18).
 
-A local Ray with 32 logical CPUs (``ray.init(num_cpus=32)``; on a 2-core machine the workers
-share the cores, so samples/s is not a scaling result, but the driver's work per item is), a
+A local Ray with 32 logical CPUs (``ray.init(num_cpus=32)``, a cluster of its own even when
+another Ray runs on the machine; on a 2-core machine the workers share the cores, so samples/s is not a scaling result, but the driver's work per item is), a
 tiny env (CartPole-v1, a random policy: no model) and, per worker count N:
 
 - ``gather_async``: ``parallel_rollouts(mode="async")`` over N workers, fragments of 50 steps,
@@ -128,7 +128,7 @@ def main() -> None:
 
     import ray
 
-    ray.init(num_cpus=max(32, max(args.workers)), include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=max(32, max(args.workers)), include_dashboard=False, log_to_driver=False)
     rows = []
     for n in args.workers:
         for kind, result in (("gather_async", bench_gather(n, args.seconds)), ("ppo_iteration", bench_ppo(n, args.iterations))):

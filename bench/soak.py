@@ -143,7 +143,7 @@ def main() -> None:
 
     import ray
 
-    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
     runs = [soak(algo, args.minutes, args.interval) for algo in args.algos]
     ray.shutdown()
 
