@@ -1,8 +1,8 @@
 """Benchmark: driver cost per worker, 1 to 32 Ray rollout workers (issue #18).
 
 A local Ray with 32 logical CPUs (``ray.init(num_cpus=32)``, a cluster of its own even when
-another Ray runs on the machine; on a 2-core machine the workers share the cores, so samples/s is not a scaling result, but the driver's work per item is), a
-tiny env (CartPole-v1, a random policy: no model) and, per worker count N:
+another Ray runs on the machine; on a 2-core machine the workers share the cores, so samples/s is
+not a scaling result, but the driver's work per item is), a tiny env (CartPole-v1, a random policy: no model) and, per worker count N:
 
 - ``gather_async``: ``parallel_rollouts(mode="async")`` over N workers, fragments of 50 steps,
   for ``--seconds``;
