@@ -64,3 +64,49 @@ def ray_mod(ray_session, request):
     ray_session.cloudpickle.register_pickle_by_value(request.module)
     yield ray_session
     ray_session.cloudpickle.unregister_pickle_by_value(request.module)
+
+
+class ImportProbe:
+    """Which heavy modules (frameworks, Ray, the trainer...) importing a module loads, in fresh processes.
+
+    ``after_each`` imports many modules one after another in one fresh interpreter and records, after
+    each, which of ``heavy`` are in ``sys.modules``: one interpreter start (and one torch/TF import)
+    for all of them instead of one each. Imports only add modules, so an empty record for a module
+    means importing it alone loads none of ``heavy`` either; a non-empty one may come from a module
+    imported before it, and ``alone`` then answers for that module in a process of its own.
+    """
+
+    @staticmethod
+    def _run(code: str) -> list:
+        import json
+        import subprocess
+        import sys
+
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240)
+        assert done.returncode == 0, f"import probe failed ({done.returncode}): {done.stderr[-2000:]}"
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def after_each(self, modules, heavy) -> dict:
+        """``{module: [the names of heavy in sys.modules once it and those before it are imported]}``."""
+        return dict(self._run(
+            "import importlib, json, sys\n"
+            f"heavy, seen = {tuple(heavy)!r}, []\n"
+            f"for name in {list(modules)!r}:\n"
+            "    importlib.import_module(name)\n"
+            "    seen.append([name, [h for h in heavy if h in sys.modules]])\n"
+            "print(json.dumps(seen))"))
+
+    def alone(self, module, heavy) -> list:
+        """The names of ``heavy`` in ``sys.modules`` after importing only ``module`` in a fresh process."""
+        return self._run(f"import json, sys, {module}\n"
+                         f"print(json.dumps([h for h in {tuple(heavy)!r} if h in sys.modules]))")
+
+    def loaded_by(self, module, record, heavy) -> list:
+        """What importing ``module`` alone loads of ``heavy``, given its ``after_each`` record."""
+        return record[module] and self.alone(module, heavy)
+
+
+@pytest.fixture(scope="session")
+def import_probe():
+    """An :class:`ImportProbe`: checks of what an import loads, many modules to a process."""
+    return ImportProbe()

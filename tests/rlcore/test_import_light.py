@@ -10,15 +10,20 @@ from rlcore import _backend
 HEAVY = ("torch", "tensorflow", "ray")
 
 
-@pytest.mark.parametrize("module", [
-    "rlcore", "rlcore.core", "rlcore.data", "rlcore.dataflow", "rlcore.env", "rlcore.sampling",
-    "rlcore.policy", "rlcore.models", "rlcore.trial_logger",
-])
-def test_import_is_light(module):
-    code = (f"import sys, {module}; heavy = [m for m in {HEAVY!r} if m in sys.modules]; "
-            "print(','.join(heavy)); sys.exit(1 if heavy else 0)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"importing {module} imported {done.stdout.strip()}: {done.stderr[-500:]}"
+LIGHT_MODULES = ["rlcore", "rlcore.core", "rlcore.data", "rlcore.dataflow", "rlcore.env", "rlcore.sampling",
+                 "rlcore.policy", "rlcore.models", "rlcore.trial_logger"]
+
+
+@pytest.fixture(scope="module")
+def light_imports(import_probe):
+    """What each light module (and those before it) loaded of HEAVY, all imported in one fresh process."""
+    return import_probe.after_each(LIGHT_MODULES, HEAVY)
+
+
+@pytest.mark.parametrize("module", LIGHT_MODULES)
+def test_import_is_light(module, import_probe, light_imports):
+    loaded = import_probe.loaded_by(module, light_imports, HEAVY)
+    assert loaded == [], f"importing {module} imported {loaded}"
 
 
 def test_pure_python_switch_selects_the_twins():
@@ -56,10 +61,29 @@ WORKER_POLICY_MODULES = [
 ]
 
 
+#: What a rollout worker must not load to build its policy.
+TRAINER_SIDE = ("rlcore.trainer", "ray.tune", "pandas")
+
+
+@pytest.fixture(scope="module")
+def policy_imports(import_probe):
+    """What each policy module (and those before it) loaded of TRAINER_SIDE, all in one fresh process
+    (one torch and one TF import for the 20 modules)."""
+    return import_probe.after_each(WORKER_POLICY_MODULES, TRAINER_SIDE)
+
+
 @pytest.mark.parametrize("module", WORKER_POLICY_MODULES)
-def test_policy_modules_do_not_import_the_trainer(module):
+def test_policy_modules_do_not_import_the_trainer(module, import_probe, policy_imports):
     """A worker building its policy loads neither the trainer nor Ray Tune (and its pandas/pyarrow)."""
-    code = (f"import sys, {module}; heavy = [m for m in ('rlcore.trainer', 'ray.tune', 'pandas') "
-            "if m in sys.modules]; print(','.join(heavy)); sys.exit(1 if heavy else 0)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"importing {module} imported {done.stdout.strip()}: {done.stderr[-500:]}"
+    loaded = import_probe.loaded_by(module, policy_imports, TRAINER_SIDE)
+    assert loaded == [], f"importing {module} imported {loaded}"
+
+
+def test_the_import_probe_blames_only_the_module_that_loads_a_heavy_one(import_probe):
+    """After a module that loads one of ``heavy``, every later record shows it too; each is then
+    asked alone: only the one that loads it is blamed."""
+    record = import_probe.after_each(["email.mime.text", "json"], ("email",))
+    assert record == {"email.mime.text": ["email"], "json": ["email"]}
+    assert import_probe.loaded_by("email.mime.text", record, ("email",)) == ["email"]
+    assert import_probe.loaded_by("json", record, ("email",)) == []
+    assert import_probe.loaded_by("json", {"json": []}, ("email",)) == []
