@@ -15,10 +15,12 @@ CartPole-v1, a torch MLP 64-64 (tanh) policy, torch threads as the product sets 
   overhead over env + forward + the cheapest exact sample;
 - ``vector_entry_point`` rows: the same at 8 and 64 envs with ``gym_env_vectorize_mode:
   vector_entry_point`` (gymnasium's ``CartPoleVectorEnv``), against ceilings over that same env;
-- algorithm rows: the local worker of ``PPOTrainer``, ``A2CTrainer`` (and ``DQNTrainer`` when it
-  exists) with ``fcnet_hiddens [64, 64]`` at 1, 8 and 64 envs: the algorithm's real policy (value
+- algorithm rows: the local worker of ``PPOTrainer``, ``A2CTrainer`` and ``DQNTrainer`` with
+  ``fcnet_hiddens [64, 64]`` at 1, 8 and 64 envs: the algorithm's real policy (value
   predictions, logp, distribution inputs, exploration) against the tight ceiling over that policy's
-  own model, median ratio of ``--pairs`` alternating measurements (the machine is noisy);
+  own model, median ratio of ``--pairs`` alternating measurements (the machine is noisy); DQN's
+  tight ceiling is its model's forward, its Q head and an argmax, with the worker's current
+  epsilon applied in numpy (the cheapest exact epsilon-greedy action);
 - multi-agent rows: ``RolloutWorker.sample()`` on ``make_multi_agent("CartPole-v1")`` with 8
   agents on 2 policies (agent i -> policy i % 2), 1 and 8 envs, in agent steps per second, against
   a bare loop over the same envs (per step: one forward + Gumbel draw per policy over its agents,
@@ -27,7 +29,11 @@ CartPole-v1, a torch MLP 64-64 (tanh) policy, torch threads as the product sets 
 Prints a table and writes ``bench/results/sampling.json``. Goals: >= 0.8x the ceiling at 8 and 64
 envs, >= 0.7x at 1 env, and 2 workers >= 1.6x the one-process ceiling at 8 envs.
 
-Usage: ``python bench/sampling.py [--seconds 3] [--no-ray] [--cases single,vep,ma,ray]``
+``--clock cpu`` times every case in this thread's CPU time instead of wall time: on a loaded
+machine the ratios then do not depend on how the other processes' load falls on the two halves of
+a pair (the 2 Ray workers row measures the driver's thread only: use wall time for it).
+
+Usage: ``python bench/sampling.py [--seconds 3] [--no-ray] [--cases single,vep,ma,ray] [--clock wall|cpu]``
 """
 
 from __future__ import annotations
@@ -61,13 +67,19 @@ def _pg_loss(policy, model, dist_class, train_batch):
 BenchPolicy = build_torch_policy(name="BenchPolicy", loss_fn=_pg_loss)
 
 
+#: The clock of every measurement (``--clock``): wall time, or this thread's CPU time (torch runs
+#: one intra-op thread here), which a loaded machine's time slicing does not stretch.
+CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
+_clock = CLOCKS["wall"]
+
+
 def _timed(fn, seconds: float) -> float:
-    """Steps per second of ``fn() -> steps`` over about ``seconds`` (after one warm-up call)."""
+    """Steps per second of ``fn() -> steps`` over about ``seconds`` of the clock (after one warm-up call)."""
     fn()
-    steps, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
+    steps, t0 = 0, _clock()
+    while _clock() - t0 < seconds:
         steps += fn()
-    return steps / (time.perf_counter() - t0)
+    return steps / (_clock() - t0)
 
 
 def dist_sample(logits: torch.Tensor) -> torch.Tensor:
@@ -81,8 +93,30 @@ def gumbel_sample(logits: torch.Tensor) -> torch.Tensor:
     return torch.argmax(logits - e.log_(), dim=-1)
 
 
+def greedy_q_draw(model: torch.nn.Module, epsilon: float, seed: int = 0):
+    """DQN's cheapest exact action from the Q model's output: its Q head, argmax, and with
+    probability ``epsilon`` a uniformly random action (drawn in numpy).
+
+    The head's action scores have the greedy action's argmax: with ``dueling`` the Q-values are
+    the state value plus the centred scores (the same argmax per row); with ``num_atoms > 1`` the
+    scores are already the expected Q-values.
+    """
+    rng = np.random.default_rng(seed)
+    n_actions = int(model.action_space.n)
+
+    def draw(model_out: torch.Tensor) -> torch.Tensor:
+        actions = torch.argmax(model.get_q_value_distributions(model_out)[0], dim=-1).numpy()
+        if epsilon > 0:
+            rand = rng.random(len(actions)) < epsilon
+            if rand.any():
+                actions = np.where(rand, rng.integers(0, n_actions, len(actions)), actions)
+        return torch.from_numpy(actions)
+
+    return draw
+
+
 def ceiling(num_envs: int, model: torch.nn.Module, seconds: float, draw=dist_sample, mode: str = "sync") -> float:
-    """The bare loop: no collection, no bookkeeping."""
+    """The bare loop: no collection, no bookkeeping (``draw`` maps the model's output to actions)."""
     env = make_base_env(make_env_creator("CartPole-v1"), EnvContext({}), num_envs, seed=0, vectorize_mode=mode)
     obs, _ = env.reset(seed=0)
     state = {"obs": obs}
@@ -215,11 +249,16 @@ def algorithm_rows(name: str, num_envs: int, seconds: float, pairs: int) -> dict
                                   "model": {"fcnet_hiddens": [64, 64]}, "log_sys_usage": False},
                             logger_creator=_temp_logger)
     worker = trainer.workers.local_worker()
-    model = worker.get_policy().model
+    policy = worker.get_policy()
+    model = policy.model
     rates, tights_ = [], []
     for _ in range(pairs):
         rates.append(_timed(lambda: worker.sample().count, seconds / pairs))
-        tights_.append(ceiling(num_envs, model, seconds / pairs, draw=gumbel_sample))
+        if name == "DQN":  # a Q model: its head's greedy action, epsilon-greedy at the worker's epsilon now
+            draw = greedy_q_draw(model, policy.exploration.get_state()["cur_epsilon"])
+        else:
+            draw = gumbel_sample
+        tights_.append(ceiling(num_envs, model, seconds / pairs, draw=draw))
     trainer.stop()
     ratios = [r / t for r, t in zip(rates, tights_)]
     return {"steps_per_s": statistics.median(rates), "tight": statistics.median(tights_),
@@ -252,8 +291,12 @@ def main() -> None:
                              "algo (PPO, A2C and DQN trainers' local workers; or name them: ppo, a2c, dqn), ray")
     parser.add_argument("--pairs", type=int, default=5,
                         help="algo rows: alternating worker / tight-ceiling measurements (median ratio)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall time, or this thread's CPU time (steadier ratios on a loaded machine)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "sampling.json"))
     args = parser.parse_args()
+    global _clock
+    _clock = CLOCKS[args.clock]
     from rlcore.threads import apply_thread_config
 
     apply_thread_config({"framework": "torch"})  # the product's defaults, for the bare loops too
@@ -284,10 +327,6 @@ def main() -> None:
         ceilings[key] = tights[key] = multi_agent_ceiling(n, models, args.seconds)
         rows.append(row(f"multi-agent 2 pol x 8 ag, {n} env{'s' if n > 1 else ''}", rate, key, 0.8))
     for name in [a for a in ALGORITHMS if a.lower() in cases or "algo" in cases]:  # the algorithms' own policies
-        try:
-            __import__(ALGORITHMS[name].split(":")[0])
-        except ImportError:  # DQN before it exists
-            continue
         for n in (1, 8, 64):
             r = algorithm_rows(name, n, args.seconds, args.pairs)
             rows.append({"case": f"{name} local worker, {n} envs", "steps_per_s": r["steps_per_s"],
@@ -301,7 +340,8 @@ def main() -> None:
               f" {r['tight']:10.0f} {r['ratio_tight']:7.2f} {r['goal']:6.1f}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": platform.platform(), "seconds_per_case": args.seconds, "rows": rows}, indent=2))
+    out.write_text(json.dumps({"machine": platform.platform(), "seconds_per_case": args.seconds, "clock": args.clock,
+                               "loadavg": os.getloadavg(), "rows": rows}, indent=2))
     print(f"wrote {out}")
 
 
