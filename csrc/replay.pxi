@@ -6,6 +6,10 @@
 # priority or slot) are answered with -1 and nothing is written, so the caller's general path
 # handles them and raises its own errors.
 
+from cpython.buffer cimport PyBUF_FORMAT
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.string cimport strcmp
+
 
 cdef int _check_pair(SumSegmentTree sum_tree, MinSegmentTree min_tree) except -1:
     if sum_tree is None or min_tree is None:
@@ -26,31 +30,84 @@ cdef int _set_leaves(SumSegmentTree sum_tree, MinSegmentTree min_tree, const int
     return 0
 
 
-cdef bint _fits(object dest, object src):
-    """Whether ``src`` can be memcpy'd into ``dest`` rows as is (same dtype and row shape, C order)."""
-    return (isinstance(src, np.ndarray) and src.dtype == dest.dtype and src.ndim == dest.ndim
-            and src.shape[1:] == dest.shape[1:] and src.flags.c_contiguous)
+cdef class _Views:
+    """The buffers of up to ``size`` arrays taken in one call; released when dropped."""
+
+    cdef Py_buffer* views
+    cdef Py_ssize_t n, size
+
+    def __cinit__(self, Py_ssize_t size):
+        self.views = <Py_buffer*>PyMem_Malloc((size if size > 0 else 1) * sizeof(Py_buffer))
+        if self.views == NULL:
+            raise MemoryError()
+        self.n = 0
+        self.size = size
+
+    def __dealloc__(self):
+        cdef Py_ssize_t i
+        for i in range(self.n):
+            PyBuffer_Release(&self.views[i])
+        PyMem_Free(self.views)
+
+    cdef Py_buffer* take(self, object x, int flags) except? NULL:
+        """The C-contiguous buffer of ``x`` (with its format), or NULL if ``x`` exports none such."""
+        if self.n == self.size:
+            raise RuntimeError("_Views is full")
+        try:
+            PyObject_GetBuffer(x, &self.views[self.n], flags | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
+        except (ValueError, BufferError, TypeError):
+            return NULL
+        self.n += 1
+        return &self.views[self.n - 1]
+
+
+cdef int _refuse_dest(Py_ssize_t c, object dest) except -1:
+    """Raises the error that says why ``dests[c]`` is not a writable C-contiguous numeric array."""
+    if not isinstance(dest, np.ndarray) or dest.dtype.hasobject or dest.ndim < 1:
+        raise TypeError(f"dests[{c}] must be a numeric numpy array with at least one dimension")
+    raise ValueError(f"dests[{c}] must be a writable C-contiguous array")
+
+
+cdef void _set_leaf_range(double* sm, double* mn, Py_ssize_t size, Py_ssize_t lo, Py_ssize_t hi,
+                          double leaf) noexcept nogil:
+    """Sets leaves ``[lo, hi)`` of a sum tree and a min tree to ``leaf``, then recomputes their
+    ancestors one level at a time over the contiguous range of nodes above them (consecutive
+    leaves share parents: a batch of k new rows touches about 2k + depth nodes, not k * depth)."""
+    cdef Py_ssize_t a = size + lo, b = size + hi - 1, j
+    for j in range(a, b + 1):
+        sm[j] = leaf
+        mn[j] = leaf
+    while a > 1:
+        a >>= 1
+        b >>= 1
+        for j in range(a, b + 1):
+            sm[j] = sm[2 * j] + sm[2 * j + 1]
+            mn[j] = mn[2 * j] if mn[2 * j] < mn[2 * j + 1] else mn[2 * j + 1]
 
 
 def replay_add(dests, srcs, start, SumSegmentTree sum_tree=None, MinSegmentTree min_tree=None, value=0.0):
     """Ring-inserts every column and sets the priority leaves of the rows kept (see ``rlcore/_core.pyi``)."""
-    cdef Py_ssize_t ncol = len(dests), c, n = -1, cap = 0, row, keep, j, pos, chunk, first
+    cdef Py_ssize_t ncol = len(dests), c, d, n = -1, cap = 0, row, keep, j, pos, chunk, first
     if len(srcs) != ncol:
         raise ValueError(f"srcs has {len(srcs)} columns, expected {ncol} (as dests)")
     if ncol == 0:
         raise ValueError("dests must hold at least one column")
+    # One buffer request per array checks dtype, shape and layout in C: views[c] is dests[c] and
+    # views[ncol + c] srcs[c].
+    cdef _Views views = _Views(2 * ncol)
+    cdef Py_buffer* dv
+    cdef Py_buffer* sv
     for c in range(ncol):
         dest = dests[c]
-        if not isinstance(dest, np.ndarray) or dest.dtype.hasobject or dest.ndim < 1:
-            raise TypeError(f"dests[{c}] must be a numeric numpy array with at least one dimension")
-        if not dest.flags.c_contiguous or not dest.flags.writeable:
-            raise ValueError(f"dests[{c}] must be a writable C-contiguous array")
+        dv = views.take(dest, PyBUF_WRITABLE) if isinstance(dest, np.ndarray) else NULL
+        if dv == NULL or dv.ndim < 1 or dv.format[0] == b'O':
+            _refuse_dest(c, dest)
         if c == 0:
-            cap = dest.shape[0]
+            cap = dv.shape[0]
             if cap == 0:
                 raise ValueError("dests must have at least one row")
-        elif dest.shape[0] != cap:
-            raise ValueError(f"dests[{c}] has {dest.shape[0]} rows, expected {cap} (as dests[0])")
+        elif dv.shape[0] != cap:
+            raise ValueError(f"dests[{c}] has {dv.shape[0]} rows, expected {cap} (as dests[0])")
     if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < cap:
         raise ValueError(f"start must be an int in [0, {cap}), got {start!r}")
     cdef double leaf = value
@@ -61,51 +118,51 @@ def replay_add(dests, srcs, start, SumSegmentTree sum_tree=None, MinSegmentTree 
             raise ValueError(f"the trees have capacity {sum_tree._capacity}, expected {cap} (the rows of dests)")
         if not (leaf >= 0.0 and leaf < INFINITY):
             raise ValueError(f"value must be finite and >= 0, got {value!r}")
-    for c in range(ncol):
+    for c in range(ncol):  # a column that does not fit as is: -1, nothing written
         src = srcs[c]
-        if not _fits(dests[c], src):
+        sv = views.take(src, 0) if isinstance(src, np.ndarray) else NULL
+        if sv == NULL:
+            return -1
+        dv = &views.views[c]
+        if sv.ndim != dv.ndim or sv.itemsize != dv.itemsize:
+            return -1
+        for d in range(1, dv.ndim):
+            if sv.shape[d] != dv.shape[d]:
+                return -1
+        if strcmp(sv.format, dv.format) != 0 and src.dtype != dests[c].dtype:
             return -1
         if c == 0:
-            n = src.shape[0]
-        elif src.shape[0] != n:
+            n = sv.shape[0]
+        elif sv.shape[0] != n:
             return -1
     if n == 0:
         return 0
-    cdef _Buffers bufs
     cdef unsigned char* t
     cdef const unsigned char* s
     keep = n if n < cap else cap
     first = n - keep  # only the last `cap` rows survive
-    for c in range(ncol):
-        dest = dests[c]
-        bufs = _Buffers()
-        t = <unsigned char*>bufs.take(dest, "dest", True)
-        s = <const unsigned char*>bufs.take(srcs[c], "src")
-        row = dest.nbytes // cap
-        if row == 0:
-            continue
-        pos = (start + first) % cap
-        j = first
-        with nogil:
+    pos = (start + first) % cap
+    with nogil:
+        for c in range(ncol):
+            dv = &views.views[c]
+            row = dv.len // cap
+            if row == 0:
+                continue
+            t = <unsigned char*>dv.buf
+            s = <const unsigned char*>views.views[ncol + c].buf
+            j = first
+            d = pos
             while j < n:
-                chunk = min(cap - pos, n - j)
-                memcpy(t + pos * row, s + j * row, chunk * row)
+                chunk = min(cap - d, n - j)
+                memcpy(t + d * row, s + j * row, chunk * row)
                 j += chunk
-                pos = (pos + chunk) % cap
-    if not trees:
-        return n
-    cdef int64_t* sv = <int64_t*>malloc(keep * sizeof(int64_t))
-    cdef double* vv = <double*>malloc(keep * sizeof(double))
-    try:
-        if sv == NULL or vv == NULL:
-            raise MemoryError()
-        for j in range(keep):
-            sv[j] = (start + first + j) % cap
-            vv[j] = leaf
-        _set_leaves(sum_tree, min_tree, sv, vv, keep)
-    finally:
-        free(sv)
-        free(vv)
+                d = (d + chunk) % cap
+        if trees:
+            if pos + keep <= cap:
+                _set_leaf_range(&sum_tree._t[0], &min_tree._t[0], sum_tree._size, pos, pos + keep, leaf)
+            else:
+                _set_leaf_range(&sum_tree._t[0], &min_tree._t[0], sum_tree._size, pos, cap, leaf)
+                _set_leaf_range(&sum_tree._t[0], &min_tree._t[0], sum_tree._size, 0, pos + keep - cap, leaf)
     return n
 
 

@@ -379,6 +379,48 @@ def test_replay_add_without_trees_is_a_multi_column_ring_insert(impl):
         np.testing.assert_array_equal(g, w)
 
 
+@pytest.mark.parametrize("cap", [1, 7, 64, 1000])
+def test_replay_add_sequence_keeps_every_tree_node_as_the_twin(impl, cap):
+    # Adds of random sizes (some wrapping, some larger than the capacity) at random leaf values; the
+    # trees' inner nodes are checked through range sums and minima and prefix searches.
+    rng = np.random.default_rng(cap)
+    trees = []
+    for m in (impl, _reference):
+        s, mn = _pair(m, cap)
+        dests = [np.zeros((cap, 4), np.float32), np.zeros(cap, np.int64), np.zeros(cap, bool)]
+        pos, draw = 0, np.random.default_rng(cap + 1)
+        for _ in range(12):
+            n = int(draw.integers(0, 2 * cap + 2))
+            assert m.replay_add(dests, _columns(draw, n), pos, s, mn, float(draw.random() * 3)) == n
+            pos = (pos + n) % cap
+        trees.append((s, mn, dests))
+    (s, mn, got), (ws, wmn, want) = trees
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    np.testing.assert_array_equal(_leaves(s), _leaves(ws))
+    np.testing.assert_array_equal(_leaves(mn), _leaves(wmn))
+    # Inner nodes: equal to those of trees of the same implementation given the leaves in one update.
+    fs, fmn = _pair(impl, cap)
+    fs.update(np.arange(cap, dtype=np.int64), _leaves(s))
+    fmn.update(np.arange(cap, dtype=np.int64), _leaves(mn))
+    for a, b in rng.integers(0, cap + 1, (200, 2)):
+        a, b = min(a, b), max(a, b)
+        assert s.sum(a, b) == fs.sum(a, b) == pytest.approx(ws.sum(a, b), rel=1e-12, abs=1e-12)
+        assert mn.min(a, b) == fmn.min(a, b) == wmn.min(a, b)
+    p = np.linspace(0.0, s.sum(), 257)[:-1]
+    np.testing.assert_array_equal(s.find_prefixsum_idx(p), fs.find_prefixsum_idx(p))
+
+
+def test_replay_add_takes_equal_dtypes_of_other_buffer_formats_and_empty_rows(impl):
+    # np.longlong and np.int64 are equal dtypes with different buffer formats ('q', 'l') on Linux.
+    dests = [np.zeros(4, np.int64), np.zeros((4, 0), np.float32)]
+    s, mn = _pair(impl, 4)
+    src = [np.array([5, 6, 7], np.longlong), np.zeros((3, 0), np.float32)]
+    assert impl.replay_add(dests, src, 3, s, mn, 2.0) == 3
+    assert dests[0].tolist() == [6, 7, 0, 5]
+    assert _leaves(s).tolist() == [2.0, 2.0, 0.0, 2.0] and s.sum() == 6.0 and mn.min() == 2.0
+
+
 @pytest.mark.parametrize("bad_src", [
     lambda c: [c[0].astype(np.float64), c[1], c[2]],        # another dtype: the caller casts
     lambda c: [c[0][:, :2], c[1], c[2]],                    # another row shape
