@@ -288,11 +288,12 @@ class TorchPolicy(Policy):
 
         self.exploration.before_compute_actions(timestep=timestep, explore=explore)
         obs = input_dict[Columns.OBS]
-        first = obs
-        while isinstance(first, (dict, tuple)):  # a batched Dict/Tuple observation: its first leaf
-            first = next(iter(first.values())) if isinstance(first, dict) else first[0]
-        batch_size = len(first)
-        seq_lens = torch.ones(batch_size, dtype=torch.int32) if state_batches else None
+        seq_lens = None
+        if state_batches:  # one time step per row
+            first = obs
+            while isinstance(first, (dict, tuple)):  # a batched Dict/Tuple observation: its first leaf
+                first = next(iter(first.values())) if isinstance(first, dict) else first[0]
+            seq_lens = torch.ones(first.shape[0], dtype=torch.int32)
         dist_inputs = action_dist = None
         if self.action_sampler_fn is not None:
             out = self._call_hook(self.action_sampler_fn, self, self.model, obs, state_batches,

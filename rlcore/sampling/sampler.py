@@ -428,14 +428,16 @@ class VectorSampler:
             if step.final_obs is not None:  # same-step auto-reset: the episodes' last observations
                 env_ended = np.flatnonzero(done & (np.asarray(step.terminateds) | np.asarray(step.truncateds)))
                 if len(env_ended):
-                    finals = [step.final_obs[i] for i in env_ended]
-                    if isinstance(step.final_obs, np.ndarray):
-                        finals = np.asarray(finals)
+                    batched = isinstance(step.final_obs, np.ndarray)  # rows of the ended envs, no per-env loop
+                    finals = step.final_obs[env_ended] if batched else [step.final_obs[i] for i in env_ended]
                     new_obs = next_obs.copy()
                     new_obs[env_ended] = self._process(finals)
                     last_raw = step.obs.copy() if isinstance(step.obs, np.ndarray) else list(step.obs)
-                    for k, i in enumerate(env_ended.tolist()):
-                        last_raw[i] = finals[k]
+                    if batched and isinstance(last_raw, np.ndarray):
+                        last_raw[env_ended] = finals
+                    else:
+                        for k, i in enumerate(env_ended.tolist()):
+                            last_raw[i] = finals[k]
             if limits.reset.any():  # the horizon cut these episodes: the sampler resets the envs
                 next_raw, next_obs = self._reset_envs(limits.reset, next_raw, next_obs)
         if waiting is None:

@@ -15,7 +15,7 @@ Examples:
 from __future__ import annotations
 
 import math
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 import torch
@@ -31,6 +31,17 @@ SMALL_NUMBER = 1e-6
 GH_NODES = 64
 LAGUERRE_NODES = 48
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+_TINY: Dict[torch.dtype, float] = {}
+
+
+def _tiny(dtype: torch.dtype) -> float:
+    """``torch.finfo(dtype).tiny``, looked up once per dtype (it is read on every sample)."""
+    tiny = _TINY.get(dtype)
+    if tiny is None:
+        tiny = _TINY[dtype] = torch.finfo(dtype).tiny
+    return tiny
 
 
 def _as_tensor(x: Any, dtype: Optional[torch.dtype] = None) -> torch.Tensor:
@@ -116,13 +127,27 @@ class TorchCategorical(TorchDistributionWrapper):
         # sample, ~8x cheaper on CPU than torch.distributions.Categorical(...).sample() (no
         # argument validation, no multinomial). E is kept >= the smallest normal so G is finite
         # and a masked (-inf or FLOAT_MIN) logit can never win.
-        e = torch.empty_like(self.logits).exponential_().clamp_min_(torch.finfo(self.logits.dtype).tiny)
-        self.last_sample = torch.argmax(self.logits - e.log_(), dim=-1) + self.low
-        return self.last_sample
+        e = torch.empty_like(self.logits).exponential_().clamp_min_(_tiny(self.logits.dtype))
+        return self._set_sample(torch.argmax(self.logits - e.log_(), dim=-1))
 
     def deterministic_sample(self):
-        self.last_sample = self.logits.argmax(dim=-1) + self.low
+        return self._set_sample(self.logits.argmax(dim=-1))
+
+    def _set_sample(self, index: torch.Tensor) -> torch.Tensor:
+        """Keeps the drawn ``index`` (for :meth:`sampled_action_logp`) and returns the action."""
+        self.last_sample = index + self.low if self.low else index
+        self._sampled = (self.last_sample, index)
         return self.last_sample
+
+    def sampled_action_logp(self) -> torch.Tensor:
+        # The drawn index of the last sample, gathered as is (no cast, shift or reshape), unless
+        # ``last_sample`` was replaced since, the logits have extra batch dimensions, or a
+        # subclass has its own ``logp``.
+        sample, index = getattr(self, "_sampled", (None, None))
+        if (sample is not self.last_sample or sample is None or index.dim() != 1
+                or type(self).logp is not TorchCategorical.logp):
+            return super().sampled_action_logp()
+        return self.log_probs.gather(-1, index.unsqueeze(-1)).squeeze(-1)
 
     def logp(self, x):
         x = _as_tensor(x).long()
