@@ -33,6 +33,10 @@ Memory: a fresh subprocess per setting fills a :class:`QReplayBuffer` with 1,000
 transitions (in batches of 1000) and reports its resident set size growth (``VmRSS`` of
 ``/proc/self/status`` after filling minus before creating the buffer).
 
+Besides wall time, each round records the process CPU time per cycle (``cpu_us_per_cycle``; on a
+loaded machine wall time also counts the time the process waited for a core, CPU time much less
+so) and each operation's wall time (``op_us``: add, sample, update; SB3 has no update).
+
 Prints tables and writes ``bench/results/replay.json``.
 
 Usage: ``python bench/replay.py [--seconds 2] [--rounds 3] [--capacity 1000000] [--peer-fill 100000]``
@@ -169,11 +173,8 @@ def make_contender(name: str, capacity: int, fill_rows: int):
         for start in range(0, fill_rows, 100000):
             buf.add(SampleBatch({k: v[start:start + 100000] for k, v in fill.items()}))
         new = [SampleBatch(b) for b in new]
-
-        def cycle(i: int) -> None:
-            buf.add(new[i % 64])
-            b = buf.sample(BATCH)
-            buf.update_td_errors(b["batch_indexes"], tds[i % 64])
+        ops = (lambda i: buf.add(new[i % 64]), lambda: buf.sample(BATCH),
+               lambda i, b: buf.update_td_errors(b["batch_indexes"], tds[i % 64]))
     elif name == "rlcore multi-agent":
         from rlcore.algorithms.dqn.replay_buffer import QReplayBuffer
         from rlcore.data import SampleBatch
@@ -183,19 +184,13 @@ def make_contender(name: str, capacity: int, fill_rows: int):
         for start in range(0, fill_rows, 100000):
             buf.add_batch(SampleBatch({k: v[start:start + 100000] for k, v in fill.items()}))
         new = [SampleBatch(b) for b in new]
-
-        def cycle(i: int) -> None:
-            buf.add_batch(new[i % 64])
-            b = buf.replay().policy_batches["default_policy"]
-            buf.update_priorities({"default_policy": (b["batch_indexes"], tds[i % 64])})
+        ops = (lambda i: buf.add_batch(new[i % 64]), lambda: buf.replay().policy_batches["default_policy"],
+               lambda i, b: buf.update_priorities({"default_policy": (b["batch_indexes"], tds[i % 64])}))
     elif name == "pure Python":
         buf = PySumTreeBuffer(capacity, ALPHA)
         buf.bulk_fill(fill)
-
-        def cycle(i: int) -> None:
-            buf.add(new[i % 64])
-            b = buf.sample(BATCH, BETA)
-            buf.update_priorities(b["batch_indexes"], np.abs(tds[i % 64]) + EPS)
+        ops = (lambda i: buf.add(new[i % 64]), lambda: buf.sample(BATCH, BETA),
+               lambda i, b: buf.update_priorities(b["batch_indexes"], np.abs(tds[i % 64]) + EPS))
     elif name == "rllib":  # in .venv-peers
         from ray.rllib.policy.sample_batch import SampleBatch
         from ray.rllib.utils.replay_buffers import PrioritizedReplayBuffer
@@ -209,11 +204,8 @@ def make_contender(name: str, capacity: int, fill_rows: int):
         for start in range(0, fill_rows, 1000):
             buf.add(rllib_batch({k: v[start:start + 1000] for k, v in fill.items()}))
         new = [rllib_batch(b) for b in new]
-
-        def cycle(i: int) -> None:
-            buf.add(new[i % 64])
-            b = buf.sample(BATCH, beta=BETA)
-            buf.update_priorities(b["batch_indexes"], np.abs(tds[i % 64]) + EPS)
+        ops = (lambda i: buf.add(new[i % 64]), lambda: buf.sample(BATCH, beta=BETA),
+               lambda i, b: buf.update_priorities(b["batch_indexes"], np.abs(tds[i % 64]) + EPS))
     elif name == "sb3":  # in .venv-peers
         import torch
         from gymnasium import spaces
@@ -230,28 +222,55 @@ def make_contender(name: str, capacity: int, fill_rows: int):
 
         for start in range(0, fill_rows - fill_rows % BATCH, BATCH):
             sb3_add({k: v[start:start + BATCH] for k, v in fill.items()})
-
-        def cycle(i: int) -> None:
-            sb3_add(new[i % 64])
-            buf.sample(BATCH)
+        ops = (lambda i: sb3_add(new[i % 64]), lambda: buf.sample(BATCH), None)
     else:
         raise ValueError(f"unknown contender {name!r}")
     fill_s = time.perf_counter() - t0
     del fill
     gc.collect()
+    cycle = timed_cycle(*ops)
     for i in range(20):  # warm up
         cycle(i)
     return cycle, fill_s
 
 
-def run_cycles(cycle, seconds: float, offset: int) -> tuple[int, float]:
-    """Runs ``cycle`` for about ``seconds``; returns ``(cycles, elapsed)``."""
-    n, t0 = 0, time.perf_counter()
+OPS = ("add", "sample", "update")
+
+
+def timed_cycle(add, sample, update):
+    """One cycle (``add(i)``, ``b = sample()``, ``update(i, b)`` unless None) that adds each operation's
+    wall seconds to ``cycle.op_seconds`` (three perf_counter reads per operation boundary, alike for all)."""
+    perf = time.perf_counter
+    acc = [0.0, 0.0, 0.0]
+
+    def cycle(i: int) -> None:
+        t0 = perf()
+        add(i)
+        t1 = perf()
+        b = sample()
+        t2 = perf()
+        if update is not None:
+            update(i, b)
+        t3 = perf()
+        acc[0] += t1 - t0
+        acc[1] += t2 - t1
+        acc[2] += t3 - t2
+
+    cycle.op_seconds = acc
+    return cycle
+
+
+def run_cycles(cycle, seconds: float, offset: int) -> dict:
+    """Runs ``cycle`` for about ``seconds``: cycles, wall and CPU seconds, per-operation wall seconds."""
+    ops0 = list(cycle.op_seconds)
+    n, t0, c0 = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - t0 < seconds:
         for _ in range(10):
             cycle(offset + n)
             n += 1
-    return n, time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"cycles": n, "elapsed": elapsed, "cpu": cpu,
+            "ops": [b - a for a, b in zip(ops0, cycle.op_seconds)]}
 
 
 def peer_child(kind: str, capacity: int, fill_rows: int) -> None:
@@ -263,9 +282,9 @@ def peer_child(kind: str, capacity: int, fill_rows: int) -> None:
         cmd = line.split()
         if cmd[:1] != ["run"]:
             break
-        n, elapsed = run_cycles(cycle, float(cmd[1]), done)
-        done += n
-        print("RESULT " + json.dumps({"cycles": n, "elapsed": elapsed}), flush=True)
+        r = run_cycles(cycle, float(cmd[1]), done)
+        done += r["cycles"]
+        print("RESULT " + json.dumps(r), flush=True)
 
 
 class PeerProcess:
@@ -285,11 +304,10 @@ class PeerProcess:
         self.proc.wait(timeout=60)
         raise RuntimeError(f"peer child failed (rc={self.proc.returncode}): {self.proc.stderr.read()[-2000:]}")
 
-    def run(self, seconds: float) -> tuple[int, float]:
+    def run(self, seconds: float) -> dict:
         self.proc.stdin.write(f"run {seconds}\n")
         self.proc.stdin.flush()
-        r = self._reply("RESULT")
-        return r["cycles"], r["elapsed"]
+        return self._reply("RESULT")
 
     def close(self) -> None:
         self.proc.stdin.write("quit\n")
@@ -304,10 +322,10 @@ def throughput(capacity: int, peer_fill: int, seconds: float, rounds: int) -> tu
         cycle, fill_s = make_contender(name, capacity, capacity)
         offset = [20]
 
-        def run(seconds: float, cycle=cycle, offset=offset) -> tuple[int, float]:
-            n, elapsed = run_cycles(cycle, seconds, offset[0])
-            offset[0] += n
-            return n, elapsed
+        def run(seconds: float, cycle=cycle, offset=offset) -> dict:
+            r = run_cycles(cycle, seconds, offset[0])
+            offset[0] += r["cycles"]
+            return r
 
         runners[name] = run
         rows[name] = {"buffer": name, "fill_rows": capacity, "fill_s": fill_s, "rounds": []}
@@ -325,14 +343,20 @@ def throughput(capacity: int, peer_fill: int, seconds: float, rounds: int) -> tu
     try:
         for _ in range(rounds):
             for name, run in runners.items():
-                n, elapsed = run(seconds)
-                rows[name]["rounds"].append(n / elapsed)
+                m = run(seconds)
+                row = rows[name]
+                row["rounds"].append(m["cycles"] / m["elapsed"])
+                row.setdefault("cpu_rounds", []).append(1e6 * m["cpu"] / m["cycles"])
+                for op, sec in zip(OPS, m["ops"]):
+                    row.setdefault("op_rounds", {}).setdefault(op, []).append(1e6 * sec / m["cycles"])
     finally:
         for peer in peers:
             peer.close()
     for r in rows.values():
         r["cycles_per_s"] = statistics.median(r["rounds"])
         r["us_per_cycle"] = 1e6 / r["cycles_per_s"]
+        r["cpu_us_per_cycle"] = statistics.median(r["cpu_rounds"])
+        r["op_us"] = {op: statistics.median(v) for op, v in r["op_rounds"].items()}
         r["prioritized"] = not r["buffer"].startswith("SB3")
     return list(rows.values()), missing
 
@@ -390,20 +414,27 @@ def main() -> None:
     others = [r for r in rows if not r["buffer"].startswith("rlcore")]
     best = max(others, key=lambda r: r["cycles_per_s"])
     pure = next(r for r in rows if r["buffer"] == "pure Python")
+    best_cpu = min(others, key=lambda r: r["cpu_us_per_cycle"])
     for r in rows:
         r["x_best_other"] = r["cycles_per_s"] / best["cycles_per_s"]
         r["x_pure_python"] = r["cycles_per_s"] / pure["cycles_per_s"]
+        r["x_best_other_cpu"] = best_cpu["cpu_us_per_cycle"] / r["cpu_us_per_cycle"]
     print(f"Prioritized replay, batch {BATCH}, capacity {args.capacity:,} CartPole transitions; one cycle = add {BATCH} "
           f"+ sample {BATCH} + update {BATCH} priorities (SB3: add + sample, uniform); median of {args.rounds} rounds "
           f"of {args.seconds:g} s, taken in turns (load average at start {load:.2f})")
+    print("wall: us/cycle and ratios from elapsed time; cpu: process CPU time per cycle (less sensitive to the "
+          "machine's load); add/sample/update: wall us per operation")
     print(f"{'buffer':20} {'rows held':>10} {'cycles/s':>10} {'us/cycle':>10} {'x pure Py':>10} "
-          f"{'x best other':>13} {'fill s':>7}")
+          f"{'x best other':>13} {'cpu us':>8} {'x best cpu':>11} {'add':>8} {'sample':>8} {'update':>8} {'fill s':>7}")
     for r in rows:
+        op = r["op_us"]
         print(f"{r['buffer']:20} {r['fill_rows']:10,} {r['cycles_per_s']:10.0f} {r['us_per_cycle']:10.1f} "
-              f"{r['x_pure_python']:10.1f} {r['x_best_other']:13.2f} {r['fill_s']:7.1f}")
+              f"{r['x_pure_python']:10.1f} {r['x_best_other']:13.2f} {r['cpu_us_per_cycle']:8.1f} "
+              f"{r['x_best_other_cpu']:11.2f} {op['add']:8.1f} {op['sample']:8.1f} {op['update']:8.1f} "
+              f"{r['fill_s']:7.1f}")
     for note in missing:
         print(f"{note['buffer']:20} {note['why']}")
-    print(f"best other: {best['buffer']}")
+    print(f"best other: {best['buffer']} (wall), {best_cpu['buffer']} (cpu)")
     mem = [memory(args.capacity, compress) for compress in (False, True)]
     print(f"\nResident memory of a {args.capacity:,}-transition CartPole QReplayBuffer (fresh process, RSS growth)")
     print(f"{'compress_observations':22} {'RSS MB':>8} {'est. size MB':>13} {'fill s':>8}")
@@ -414,6 +445,7 @@ def main() -> None:
     out.write_text(json.dumps({"machine": platform.platform(), "load_average": load, "batch": BATCH,
                                "capacity": args.capacity, "peer_fill": args.peer_fill, "seconds": args.seconds,
                                "rounds": args.rounds, "throughput": rows, "best_other": best["buffer"],
+                               "best_other_cpu": best_cpu["buffer"], "load_average_end": os.getloadavg()[0],
                                "not_measured": missing, "memory": mem}, indent=2))
     print(f"wrote {out}")
 

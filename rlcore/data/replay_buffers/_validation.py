@@ -35,6 +35,8 @@ def check_nonneg_float(name: str, value) -> float:
         ...
         ValueError: beta must be a finite number >= 0, got -1
     """
+    if type(value) is float and 0.0 <= value < math.inf:  # the common case, without the ABC check below
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a finite number >= 0, got {value!r} ({type(value).__name__})")
     if not math.isfinite(value) or value < 0:

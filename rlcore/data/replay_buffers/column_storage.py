@@ -24,8 +24,10 @@ import numpy as np
 
 from rlcore._backend import replay_add, ring_insert
 from rlcore.data.replay_buffers._validation import check_int
+from rlcore.data.sample_batch import SampleBatch
 
 _NUMERIC_KINDS = frozenset("biufc")
+_PLAIN_DICTS = (dict, SampleBatch)  # their values are what [] returns for str keys
 
 
 def _as_column(name: str, value: Any) -> np.ndarray:
@@ -36,6 +38,20 @@ def _as_column(name: str, value: Any) -> np.ndarray:
     except ValueError as err:  # ragged lists
         raise ValueError(f"column {name!r} cannot be made into an array: {err}") from None
     return arr
+
+
+def ring_rows(start: int, n: int, capacity: int) -> np.ndarray:
+    """The ring positions (int64) of the rows kept when ``n`` rows are written from ``start``: the last
+    ``min(n, capacity)`` of them.
+
+    Examples:
+        >>> ring_rows(2, 3, 8).tolist(), ring_rows(6, 3, 8).tolist(), ring_rows(1, 5, 3).tolist()
+        ([2, 3, 4], [6, 7, 0], [0, 1, 2])
+    """
+    keep = n if n < capacity else capacity
+    if start + n <= capacity:
+        return np.arange(start + n - keep, start + n, dtype=np.int64)
+    return (start + np.arange(n - keep, n, dtype=np.int64)) % capacity
 
 
 def _is_extra(value: Any) -> bool:
@@ -156,12 +172,21 @@ class ColumnStorage:
             set) when the batch does not fit exactly; :meth:`write` handles any batch.
         """
         start = self.pos
-        if not self._numeric or not isinstance(batch, Mapping) or batch.keys() != self._columns.keys():
+        if not self._numeric:
             return start, -1
-        try:
-            srcs = [batch[k] for k in self._dest_names]
-            objs = [(dest, batch[k]) for k, dest in self._objects]
-        except KeyError:  # a Mapping whose keys() and [] disagree: the general path reports it
+        if type(batch) in _PLAIN_DICTS:  # read the values without a Python-level __getitem__
+            if batch.keys() != self._columns.keys():
+                return start, -1
+            values = dict(batch)
+            srcs = [values[k] for k in self._dest_names]
+            objs = [(dest, values[k]) for k, dest in self._objects]
+        elif isinstance(batch, Mapping) and batch.keys() == self._columns.keys():
+            try:
+                srcs = [batch[k] for k in self._dest_names]
+                objs = [(dest, batch[k]) for k, dest in self._objects]
+            except KeyError:  # a Mapping whose keys() and [] disagree: the general path reports it
+                return start, -1
+        else:
             return start, -1
         if objs:  # checked before anything is written: a misfit leaves the batch to the general path
             n = len(srcs[0]) if isinstance(srcs[0], np.ndarray) and srcs[0].ndim else -1
@@ -169,13 +194,11 @@ class ColumnStorage:
                 if type(v) is not np.ndarray or v.dtype != dest.dtype or v.shape[1:] != dest.shape[1:] or len(v) != n:
                     return start, -1
         n = replay_add(self._dests, srcs, start, sum_tree, min_tree, leaf)
-        if n > 0 and objs:
-            cap = self.capacity
-            keep = min(n, cap)
-            rows = (start + np.arange(n - keep, n)) % cap
-            for dest, v in objs:
-                dest[rows] = v[n - keep:]
         if n > 0:
+            if objs:
+                rows = ring_rows(start, n, self.capacity)
+                for dest, v in objs:
+                    dest[rows] = v[n - len(rows):]
             self.pos = (start + n) % self.capacity
             self.size = min(self.capacity, self.size + n)
         return start, n
@@ -205,8 +228,7 @@ class ColumnStorage:
             dest = self._columns[k]
             if dest.dtype.hasobject:
                 if obj_rows is None:
-                    keep = min(n, cap)
-                    obj_rows = (start + np.arange(n - keep, n)) % cap
+                    obj_rows = ring_rows(start, n, cap)
                 dest[obj_rows] = v[n - len(obj_rows):]
             else:
                 ring_insert(dest, v, start)
@@ -222,9 +244,10 @@ class ColumnStorage:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def gather(self, rows: np.ndarray) -> dict[str, np.ndarray]:
-        """Copies rows ``rows`` (int64 positions in ``[0, size)``) out of every column."""
-        return {k: v.take(rows, axis=0) for k, v in self._columns.items()}  # as v[rows], without its overhead
+    def gather(self, rows: np.ndarray, skip: Any = ()) -> dict[str, np.ndarray]:
+        """Copies rows ``rows`` (int64 positions in ``[0, size)``) out of every column but those named in
+        ``skip`` (columns the caller replaces anyway)."""
+        return {k: v.take(rows, axis=0) for k, v in self._columns.items() if k not in skip}  # as v[rows], faster
 
     def nbytes(self) -> int:
         """Bytes held by the preallocated numeric arrays plus an estimate for object cells."""

@@ -29,6 +29,8 @@ from rlcore.data.replay_buffers._validation import check_int, check_nonneg_float
 from rlcore.data.replay_buffers.lockstep import LockstepReplayBuffer
 from rlcore.data.replay_buffers.prioritized import PrioritizedReplayBuffer
 from rlcore.data.replay_buffers.uniform import StorageUnit, _rng_state, _rng_unstate
+from rlcore.data.multi_agent_batch import MultiAgentBatch
+from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
 
 _SEQ_LENS = "seq_lens"
 _WEIGHTS = "weights"
@@ -113,6 +115,7 @@ class MultiAgentReplayBuffer:
             raise ValueError(
                 f"replay_mode must be one of {[m.value for m in ReplayMode]}, got {replay_mode!r}"
             ) from None
+        self._lockstep = self.replay_mode is ReplayMode.LOCKSTEP
         self._rng = np.random.default_rng(seed)
         self.replay_buffers: dict[Any, PrioritizedReplayBuffer] = {}
         self.lockstep_buffer = (
@@ -120,10 +123,6 @@ class MultiAgentReplayBuffer:
         )
         self.num_added = 0
         self._timers = {k: _MeanTimer() for k in ("add_batch", "replay", "update_priorities")}
-
-    @property
-    def _lockstep(self) -> bool:
-        return self.replay_mode is ReplayMode.LOCKSTEP
 
     def _child_seed(self) -> int:
         return int(self._rng.integers(0, 2**63 - 1))
@@ -141,28 +140,39 @@ class MultiAgentReplayBuffer:
 
     def add_batch(self, batch) -> None:
         """Stores a SampleBatch (as the default policy) or a MultiAgentBatch; counts its env steps."""
-        from rlcore.data.multi_agent_batch import MultiAgentBatch
-        from rlcore.data.sample_batch import SampleBatch
-
+        t0 = time.perf_counter()
         if isinstance(batch, SampleBatch):
-            batch = batch.as_multi_agent()
+            if self._lockstep:
+                batch = batch.as_multi_agent()
+            else:  # the default policy's batch: stored as is, its env steps are its count
+                count = batch.count
+                if count > 0:
+                    self._add_policy(DEFAULT_POLICY_ID, batch, count)
+                self._timers["add_batch"].add(time.perf_counter() - t0)
+                self.num_added += count
+                return
         if not isinstance(batch, MultiAgentBatch):
             raise TypeError(f"add_batch: batch must be a SampleBatch or MultiAgentBatch, got {type(batch).__name__}")
-        t0 = time.perf_counter()
         if self._lockstep:
             self.lockstep_buffer.add(batch, self.replay_sequence_length)
         else:
             for pid, b in batch.policy_batches.items():
-                if b.count > 0:
-                    self._add_policy(pid, b)
+                count = b.count
+                if count > 0:
+                    self._add_policy(pid, b, count)
         self._timers["add_batch"].add(time.perf_counter() - t0)
         self.num_added += batch.env_steps()
 
-    def _add_policy(self, pid: Any, b) -> None:
-        cols = {k: v for k, v in b.items() if k != _SEQ_LENS}
-        n, k = b.count, self.replay_sequence_length
+    def _add_policy(self, pid: Any, b, n: int) -> None:
+        buf = self.replay_buffers.get(pid)
+        if buf is None:
+            buf = self._buffer(pid)
+        k = self.replay_sequence_length
+        if k == 1 and _WEIGHTS not in b and _SEQ_LENS not in b:  # every row at the max priority
+            buf.add(b)
+            return
+        cols = {key: v for key, v in b.items() if key != _SEQ_LENS}
         weights = np.asarray(cols[_WEIGHTS], np.float64) if _WEIGHTS in cols else None
-        buf = self._buffer(pid)
         if k == 1:
             buf.add(cols, priorities=weights)
             return
@@ -179,8 +189,6 @@ class MultiAgentReplayBuffer:
     def replay(self):
         """A MultiAgentBatch of ``replay_batch_size`` units per policy, or None before
         ``learning_starts`` env steps were added."""
-        from rlcore.data.multi_agent_batch import MultiAgentBatch
-
         if self.num_added < self.replay_starts:
             return None
         t0 = time.perf_counter()

@@ -26,7 +26,10 @@ import numpy as np
 
 from rlcore._backend import MinSegmentTree, SumSegmentTree, replay_sample, replay_update
 from rlcore.data.replay_buffers._validation import check_nonneg_float, check_positive_float
+from rlcore.data.replay_buffers.column_storage import ring_rows
 from rlcore.data.replay_buffers.uniform import ReplayBuffer, StorageUnit, _count, _sample_batch
+
+_ADDED = frozenset(("weights", "batch_indexes"))  # the columns sample() sets on every batch
 
 
 class PrioritizedReplayBuffer(ReplayBuffer):
@@ -82,6 +85,11 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         Returns:
             The slots of the units added (int64), as :meth:`ReplayBuffer.add`.
         """
+        if priorities is None and unit_lens is None and not self._items:  # the usual add: one native call
+            start, n = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
+            if n >= 0:
+                self._added_count += n
+                return ring_rows(start, n, self.capacity)
         if priorities is not None:
             priorities = self._check_priorities(np.asarray(priorities, np.float64).reshape(-1))
             if self._items:
@@ -92,22 +100,18 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                 raise ValueError(
                     f"{self.name}: priorities has {len(priorities)} entries, expected one per unit ({expected})"
                 )
-        # One native call when every unit gets the same priority: the max so far, or one given
-        # priority for all (the usual ``weights`` column of ones, RLlib 1.x's priority of a batch).
-        same = None
-        if unit_lens is None and not self._items:
-            if priorities is None:
-                same = self.max_priority
-            elif len(priorities) and priorities[0] == priorities.min() == priorities.max():
-                same = float(priorities[0])
-        if same is not None:
-            start, n = self._storage.write_exact(batch, self._sum, self._min, same ** self.alpha)
-            if n >= 0:
-                if priorities is not None and n > 0:
-                    self.max_priority = max(self.max_priority, same)
-                self._added_count += n
-                keep = min(n, self.capacity)
-                return (start + np.arange(n - keep, n, dtype=np.int64)) % self.capacity
+            # One native call when every row gets the same given priority (the usual ``weights``
+            # column of ones, RLlib 1.x's priority of a batch).
+            if unit_lens is None and not self._items and len(priorities):
+                same = priorities[0]
+                if priorities.min() == same == priorities.max():
+                    same = float(same)
+                    start, n = self._storage.write_exact(batch, self._sum, self._min, same ** self.alpha)
+                    if n >= 0:
+                        if n > 0:
+                            self.max_priority = max(self.max_priority, same)
+                        self._added_count += n
+                        return ring_rows(start, n, self.capacity)
         slots = super().add(batch, unit_lens=unit_lens)
         if priorities is None:
             prios = np.full(len(slots), self.max_priority)
@@ -137,15 +141,18 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             n: Number of units (an int >= 1).
             beta: Importance-weight exponent (>= 0); defaults to the buffer's ``beta``.
         """
-        n = self._check_sample(n)
+        if type(n) is not int or n < 1 or not len(self):
+            n = self._check_sample(n)
         beta = self.beta if beta is None else check_nonneg_float("beta", beta)
         # (N p)^-beta over its largest possible value (N p_min)^-beta, as float32
         slots, weights = replay_sample(self._sum, self._min, self._rng.random(n), beta)
-        rows = self._rows_of(slots)
         if self._items:
+            rows = self._rows_of(slots)
             lens = self._item_len[slots]
             weights, slots = np.repeat(weights, lens), np.repeat(slots, lens)
-        cols = self._storage.gather(rows)
+        else:
+            rows = slots
+        cols = self._storage.gather(rows, _ADDED)  # a stored ``weights`` column is replaced below
         cols["weights"] = weights
         cols["batch_indexes"] = slots
         self._sampled_count += len(rows)
@@ -169,8 +176,10 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             ValueError: on mismatched lengths, a priority that is not finite and > 0, or an index
                 that is not a slot currently held.
         """
-        idxes = np.asarray(idxes)
-        priorities = np.asarray(priorities, np.float64).reshape(-1)
+        if type(idxes) is not np.ndarray:
+            idxes = np.asarray(idxes)
+        if type(priorities) is not np.ndarray or priorities.dtype != np.float64 or priorities.ndim != 1:
+            priorities = np.asarray(priorities, np.float64).reshape(-1)
         first, live = (self._first_item, self._num_items) if self._items else (0, self._storage.size)
         top = replay_update(self._sum, self._min, idxes, priorities, self.alpha, first, live)
         if top >= 0.0:
@@ -197,8 +206,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
     def update_td_errors(self, idxes, td_errors) -> None:
         """Sets priorities to ``|td_errors| + eps`` (what RLlib's replay actor did)."""
-        td = np.asarray(td_errors, np.float64).reshape(-1)
-        self.update_priorities(idxes, np.abs(td) + self.eps)
+        td = np.abs(np.asarray(td_errors, np.float64).reshape(-1))
+        td += self.eps
+        self.update_priorities(idxes, td)
 
     def priorities(self, idxes) -> np.ndarray:
         """Current priorities (``leaf ** (1 / alpha)``; the leaf itself when ``alpha == 0``) of slots."""

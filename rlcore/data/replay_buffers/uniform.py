@@ -22,8 +22,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from rlcore.data.columns import Columns
 from rlcore.data.replay_buffers._validation import check_int
-from rlcore.data.replay_buffers.column_storage import ColumnStorage
+from rlcore.data.replay_buffers.column_storage import ColumnStorage, ring_rows
+from rlcore.data.sample_batch import SampleBatch
 
 
 class StorageUnit(str, enum.Enum):
@@ -33,11 +35,18 @@ class StorageUnit(str, enum.Enum):
     ITEMS = "items"
 
 
-def _sample_batch(columns: dict[str, np.ndarray]):
-    """The SampleBatch of gathered columns (all of one length by construction: not re-checked)."""
-    from rlcore.data.sample_batch import SampleBatch
+_PLAIN = SampleBatch()  # flags of a batch built from columns alone, for SampleBatch._like
 
-    return SampleBatch(columns, _dont_check_lens=True)
+
+def _sample_batch(columns: dict[str, np.ndarray]) -> SampleBatch:
+    """The SampleBatch of gathered columns (all of one length by construction: not re-checked).
+
+    Without a ``seq_lens`` column that is ``SampleBatch(columns)`` with default flags, made without
+    the constructor's per-column work.
+    """
+    if Columns.SEQ_LENS in columns:
+        return SampleBatch(columns, _dont_check_lens=True)
+    return _PLAIN._like(columns)
 
 
 class ReplayBuffer:
@@ -125,8 +134,7 @@ class ReplayBuffer:
             raise ValueError(f"{self.name}: unit_lens is only meaningful with storage_unit='items'")
         start, n = self._storage.write(batch)
         self._added_count += n
-        keep = min(n, self.capacity)
-        return (start + np.arange(n - keep, n, dtype=np.int64)) % self.capacity
+        return ring_rows(start, n, self.capacity)
 
     def _add_items(self, batch: Mapping[str, Any], unit_lens) -> np.ndarray:
         count = _count(batch, self.name)

@@ -234,3 +234,25 @@ def test_equal_given_priorities_and_object_columns_take_the_fused_path():
     slots = fast.add(batch(lo, 2), priorities=[1.0, 9.0])  # unequal priorities: one leaf per row
     np.testing.assert_allclose(fast.priorities(slots), [1.0, 9.0])
     assert fast.max_priority == 9.0
+
+
+def test_sampled_batch_replaces_a_stored_weights_column_and_copies_rows():
+    buf = PrioritizedReplayBuffer(8, alpha=1.0, beta=1.0, seed=4)
+    stored = SampleBatch({"x": np.arange(6), "weights": np.full(6, 7.0), "r": np.ones(6, np.float32)})
+    buf.add(stored, priorities=np.arange(1.0, 7.0))
+    b = buf.sample(5)
+    assert type(b) is SampleBatch and b.count == 5
+    assert sorted(b) == ["batch_indexes", "r", "weights", "x"]
+    assert (b.time_major, b.zero_padded, b.is_training, b.max_seq_len) == (None, False, None, None)
+    np.testing.assert_array_equal(b["x"], b["batch_indexes"])  # row i of the buffer holds x == i
+    assert b["weights"].dtype == np.float32 and (b["weights"] <= 1.0).all() and (b["weights"] < 7.0).all()
+    b["x"][:] = -1  # the rows are copies: the storage keeps its values
+    np.testing.assert_array_equal(buf.sample(8)["x"] >= 0, True)
+
+
+def test_add_returns_the_slots_of_the_rows_kept_across_the_wrap():
+    buf = PrioritizedReplayBuffer(5, seed=0)
+    assert buf.add(_rows(0, 3)).tolist() == [0, 1, 2]
+    assert buf.add(_rows(3, 7)).tolist() == [3, 4, 0, 1]
+    assert buf.add(_rows(7, 19)).tolist() == [4, 0, 1, 2, 3]  # more rows than capacity: the last 5
+    np.testing.assert_array_equal(buf._storage.gather(np.arange(5))["x"], [15, 16, 17, 18, 14])
