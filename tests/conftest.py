@@ -76,6 +76,9 @@ class ImportProbe:
     imported before it, and ``alone`` then answers for that module in a process of its own.
     """
 
+    def __init__(self):
+        self._records = {}
+
     @staticmethod
     def _run(code: str) -> list:
         import json
@@ -104,6 +107,14 @@ class ImportProbe:
     def loaded_by(self, module, record, heavy) -> list:
         """What importing ``module`` alone loads of ``heavy``, given its ``after_each`` record."""
         return record[module] and self.alone(module, heavy)
+
+    def assert_loads_none(self, module, modules, heavy):
+        """Importing ``module`` (one of ``modules``, probed together once per session) loads none of ``heavy``."""
+        key = (tuple(modules), tuple(heavy))
+        if key not in self._records:
+            self._records[key] = self.after_each(modules, heavy)
+        loaded = self.loaded_by(module, self._records[key], heavy)
+        assert loaded == [], f"importing {module} imported {loaded}"
 
 
 @pytest.fixture(scope="session")

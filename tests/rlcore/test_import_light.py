@@ -14,16 +14,9 @@ LIGHT_MODULES = ["rlcore", "rlcore.core", "rlcore.data", "rlcore.dataflow", "rlc
                  "rlcore.policy", "rlcore.models", "rlcore.trial_logger"]
 
 
-@pytest.fixture(scope="module")
-def light_imports(import_probe):
-    """What each light module (and those before it) loaded of HEAVY, all imported in one fresh process."""
-    return import_probe.after_each(LIGHT_MODULES, HEAVY)
-
-
 @pytest.mark.parametrize("module", LIGHT_MODULES)
-def test_import_is_light(module, import_probe, light_imports):
-    loaded = import_probe.loaded_by(module, light_imports, HEAVY)
-    assert loaded == [], f"importing {module} imported {loaded}"
+def test_import_is_light(module, import_probe):
+    import_probe.assert_loads_none(module, LIGHT_MODULES, HEAVY)  # all of them imported in one fresh process
 
 
 def test_pure_python_switch_selects_the_twins():
@@ -65,18 +58,11 @@ WORKER_POLICY_MODULES = [
 TRAINER_SIDE = ("rlcore.trainer", "ray.tune", "pandas")
 
 
-@pytest.fixture(scope="module")
-def policy_imports(import_probe):
-    """What each policy module (and those before it) loaded of TRAINER_SIDE, all in one fresh process
-    (one torch and one TF import for the 20 modules)."""
-    return import_probe.after_each(WORKER_POLICY_MODULES, TRAINER_SIDE)
-
-
 @pytest.mark.parametrize("module", WORKER_POLICY_MODULES)
-def test_policy_modules_do_not_import_the_trainer(module, import_probe, policy_imports):
-    """A worker building its policy loads neither the trainer nor Ray Tune (and its pandas/pyarrow)."""
-    loaded = import_probe.loaded_by(module, policy_imports, TRAINER_SIDE)
-    assert loaded == [], f"importing {module} imported {loaded}"
+def test_policy_modules_do_not_import_the_trainer(module, import_probe):
+    """A worker building its policy loads neither the trainer nor Ray Tune (and its pandas/pyarrow);
+    the 20 modules are imported in one fresh process (one torch and one TF import)."""
+    import_probe.assert_loads_none(module, WORKER_POLICY_MODULES, TRAINER_SIDE)
 
 
 def test_the_import_probe_blames_only_the_module_that_loads_a_heavy_one(import_probe):
@@ -87,3 +73,5 @@ def test_the_import_probe_blames_only_the_module_that_loads_a_heavy_one(import_p
     assert import_probe.loaded_by("email.mime.text", record, ("email",)) == ["email"]
     assert import_probe.loaded_by("json", record, ("email",)) == []
     assert import_probe.loaded_by("json", {"json": []}, ("email",)) == []
+    with pytest.raises(AssertionError, match=r"importing email.mime.text imported \['email'\]"):
+        import_probe.assert_loads_none("email.mime.text", ["json", "email.mime.text"], ("email",))

@@ -16,13 +16,6 @@ MODULES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def imports(import_probe):
-    """What each module (and those before it) loaded of HEAVY, all imported in one fresh process."""
-    return import_probe.after_each(MODULES, HEAVY)
-
-
 @pytest.mark.parametrize("module", MODULES)
-def test_import_is_light(module, import_probe, imports):
-    loaded = import_probe.loaded_by(module, imports, HEAVY)
-    assert loaded == [], f"importing {module} imported {loaded}"
+def test_import_is_light(module, import_probe):
+    import_probe.assert_loads_none(module, MODULES, HEAVY)  # all of them imported in one fresh process
