@@ -36,6 +36,7 @@ from rlcore.policy.policy import LEARNER_STATS_KEY, Policy, known_postprocessing
 from rlcore.policy.rnn_sequencing import pad_batch_to_sequences_of_same_size
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
 from rlcore.policy.tf_dispatch import ConcreteDispatch
+from rlcore.policy.tf_eager_adam import apply_adam_eagerly
 from rlcore.policy.train_batch import TrainBatch, UsageTrackingTrainBatch
 from rlcore.policy.utils import call_with_accepted_kwargs, force_list, to_numpy, to_python_stats
 
@@ -187,8 +188,15 @@ class TFPolicy(Policy):
         return list(zip(grads, variables))
 
     def build_apply_op(self, optimizer: Any, grads_and_vars: List[tuple]) -> Any:
-        """Applies the gradients (the template's ``apply_gradients_fn``)."""
-        return optimizer.apply_gradients([(g, v) for g, v in grads_and_vars if g is not None])
+        """Applies the gradients (the template's ``apply_gradients_fn``).
+
+        Eagerly, a stock Keras ``Adam`` steps through :func:`~rlcore.policy.tf_eager_adam.apply_adam_eagerly`
+        (Keras' ops without Keras' per-op overhead; the same values); otherwise Keras applies them.
+        """
+        pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        if apply_adam_eagerly(optimizer, pairs):
+            return optimizer.iterations
+        return optimizer.apply_gradients(pairs)
 
     def extra_compute_grad_fetches(self) -> Dict[str, Any]:
         """Extra fetches returned next to ``learner_stats``."""

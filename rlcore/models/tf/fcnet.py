@@ -45,6 +45,41 @@ class AppendBiasLayer(keras.layers.Layer):
         return (input_shape[0], input_shape[1] + self.num_bias_vars)
 
 
+def _eager_layer(layer: Any) -> Any:
+    """``(kernel, bias, activation)`` tf.Variables of a plain float32 Dense layer, the layer itself for
+    an :class:`AppendBiasLayer`, ``None`` for any other layer (LoRA, quantized, mixed precision, ...)."""
+    if isinstance(layer, AppendBiasLayer):
+        return layer
+    if type(layer) is not keras.layers.Dense or layer.lora_enabled or layer.quantization_mode is not None:
+        return None
+    if layer.dtype_policy.name != "float32" or not layer.built:
+        return None
+    kernel, bias = layer.kernel.value, None if layer.bias is None else layer.bias.value
+    if not isinstance(kernel, tf.Variable) or (bias is not None and not isinstance(bias, tf.Variable)):
+        return None
+    activation = None if layer.activation is keras.activations.linear else layer.activation
+    return kernel, bias, activation
+
+
+def _run_eager_plan(plan: Any, obs_flat: Any) -> tuple:
+    """Runs the layers eagerly with the ops Keras' Dense.call issues (MatMul, BiasAdd, activation)
+    but without Keras' per-call layer and functional-graph machinery: the same values and
+    gradients, each op still an eager op (Python breakpoints in a model's code keep working)."""
+    steps, model_out = plan
+    t = {"in": obs_flat, "last": obs_flat}
+    for out, fn, inp in steps:
+        x = t[inp]
+        if isinstance(fn, tuple):
+            kernel, bias, activation = fn
+            x = tf.linalg.matmul(x, kernel)
+            if bias is not None:
+                x = tf.nn.bias_add(x, bias)
+            t[out] = x if activation is None else activation(x)
+        else:
+            t[out] = fn.call(x)
+    return t[model_out], t["value"]
+
+
 def _resolve_hiddens(model_config: Dict[str, Any]) -> tuple:
     hiddens = list(model_config.get("fcnet_hiddens", [])) + list(model_config.get("post_fcnet_hiddens", []))
     activation = model_config.get("fcnet_activation", "tanh")
@@ -75,37 +110,76 @@ class FullyConnectedNetwork(TFModelV2):
 
         in_size = int(np.prod(flat_obs_shape(obs_space, model_config)))
         inputs = keras.layers.Input(shape=(in_size,), name="observations")
-        last = inputs
+        # The layers in call order, as (output name, layer, input name): the eager forward runs them
+        # itself (see _eager_forward). Names: "in" (obs_flat), "last", "logits", "vf".
+        steps = []
+
+        def add(out: str, layer: Any, inp: str, tensors: Dict[str, Any]) -> Any:
+            steps.append((out, layer, inp))
+            tensors[out] = layer(tensors[inp])
+            return tensors[out]
+
+        t: Dict[str, Any] = {"in": inputs, "last": inputs}
         logits_out = None
         i = 1
         for size in hiddens[:-1]:
-            last = keras.layers.Dense(size, name=f"fc_{i}", activation=activation, kernel_initializer=normc_initializer(1.0))(last)
+            add("last", keras.layers.Dense(size, name=f"fc_{i}", activation=activation, kernel_initializer=normc_initializer(1.0)), "last", t)
             i += 1
         if no_final_linear and num_outputs:
-            logits_out = keras.layers.Dense(num_outputs, name="fc_out", activation=activation, kernel_initializer=normc_initializer(1.0))(last)
+            logits_out = add("logits", keras.layers.Dense(num_outputs, name="fc_out", activation=activation,
+                                                          kernel_initializer=normc_initializer(1.0)), "last", t)
         else:
             if hiddens:
-                last = keras.layers.Dense(hiddens[-1], name=f"fc_{i}", activation=activation, kernel_initializer=normc_initializer(1.0))(last)
+                add("last", keras.layers.Dense(hiddens[-1], name=f"fc_{i}", activation=activation,
+                                               kernel_initializer=normc_initializer(1.0)), "last", t)
             if num_outputs:
-                logits_out = keras.layers.Dense(num_outputs, name="fc_out", activation=None, kernel_initializer=normc_initializer(0.01))(last)
+                logits_out = add("logits", keras.layers.Dense(num_outputs, name="fc_out", activation=None,
+                                                              kernel_initializer=normc_initializer(0.01)), "last", t)
             else:
                 self.num_outputs = ([in_size] + hiddens[-1:])[-1]
         if free_log_std and logits_out is not None and not no_final_linear:
-            logits_out = AppendBiasLayer(num_outputs, name="append_log_std")(logits_out)
+            logits_out = add("logits", AppendBiasLayer(num_outputs, name="append_log_std"), "logits", t)
 
-        last_vf = None
+        value_from = "last"
         if not vf_share_layers:
-            last_vf = inputs
+            value_from = "in"
             for j, size in enumerate(hiddens, start=1):
-                last_vf = keras.layers.Dense(size, name=f"fc_value_{j}", activation=activation, kernel_initializer=normc_initializer(1.0))(last_vf)
-        value_in = last_vf if last_vf is not None else (logits_out if (no_final_linear and logits_out is not None) else last)
-        value_out = keras.layers.Dense(1, name="value_out", activation=None, kernel_initializer=normc_initializer(0.01))(value_in)
-        self.base_model = keras.Model(inputs, [logits_out if logits_out is not None else last, value_out], name=f"{self.name}_fc")
+                value_from = "vf"
+                add("vf", keras.layers.Dense(size, name=f"fc_value_{j}", activation=activation,
+                                             kernel_initializer=normc_initializer(1.0)), "vf" if j > 1 else "in", t)
+        elif no_final_linear and logits_out is not None:
+            value_from = "logits"
+        value_out = add("value", keras.layers.Dense(1, name="value_out", activation=None,
+                                                    kernel_initializer=normc_initializer(0.01)), value_from, t)
+        model_out = "logits" if logits_out is not None else "last"
+        self.base_model = keras.Model(inputs, [t[model_out], value_out], name=f"{self.name}_fc")
         self._value_out = None
+        # The eager plan: None until the first eager forward, False where it cannot be used.
+        self.__dict__["_eager_steps"] = (self.base_model, steps, model_out)
+        self.__dict__["_eager_plan"] = None
 
     def forward(self, input_dict, state, seq_lens):
-        model_out, self._value_out = self.base_model(input_dict["obs_flat"])
+        obs_flat = input_dict["obs_flat"]
+        if tf.executing_eagerly():
+            plan = self._eager_plan if self._eager_plan is not None else self._make_eager_plan()
+            if plan and getattr(obs_flat, "dtype", None) == tf.float32:
+                model_out, self._value_out = _run_eager_plan(plan, obs_flat)
+                return model_out, state
+        model_out, self._value_out = self.base_model(obs_flat)
         return model_out, state
+
+    def _make_eager_plan(self) -> Any:
+        """The eager forward's plan: ``(steps, model output name)`` with each Dense layer as its
+        variables and activation; ``False`` (the Keras call is used) when ``base_model`` is no
+        longer the one built here or a layer is not a plain float32 Dense / :class:`AppendBiasLayer`."""
+        model, steps, model_out = self.__dict__["_eager_steps"]
+        plan: Any = False
+        if self.base_model is model:
+            compiled = [(out, _eager_layer(layer), inp) for out, layer, inp in steps]
+            if all(fn is not None for _, fn, _ in compiled):
+                plan = (compiled, model_out)
+        self.__dict__["_eager_plan"] = plan
+        return plan
 
     def value_function(self):
         if self._value_out is None:

@@ -125,12 +125,15 @@ class TFModelV2(ModelV2):
         return input_dict, state, seq_lens
 
     def _flatten(self, obs: Any) -> Any:
+        if obs.shape.rank == 2 and obs.shape[1] is not None:
+            return obs  # already [B, width]: no reshape op
         if obs.shape[1:].is_fully_defined():  # keeps the static width (Keras layers need it when traced)
             return tf.reshape(obs, [-1, int(np.prod(obs.shape[1:]))])
         return tf.reshape(obs, [tf.shape(obs)[0], -1])
 
     #: Attributes that never hold variables (skipped when collecting them).
-    _NOT_VARIABLES = ("obs_space", "action_space", "model_config", "view_requirements", "_last_output")
+    _NOT_VARIABLES = ("obs_space", "action_space", "model_config", "view_requirements", "_last_output",
+                      "_eager_steps", "_eager_plan")
 
     def _held(self) -> List[Any]:
         """The Keras layers and models, ``tf.Module``s and variables this model's attributes hold,
