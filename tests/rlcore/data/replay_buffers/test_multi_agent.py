@@ -163,3 +163,21 @@ def test_state_roundtrip(mode):
     for pid in a.policy_batches:
         np.testing.assert_array_equal(a.policy_batches[pid]["obs"], b.policy_batches[pid]["obs"])
     assert other.num_added == buf.num_added == 30
+
+
+def test_plain_sample_batch_counts_and_edges():
+    buf = MultiAgentReplayBuffer(50, learning_starts=0, replay_batch_size=4, seed=0)
+    buf.add_batch(SampleBatch({"obs": np.zeros(0, np.float32)}))  # empty: counted as 0, no buffer made
+    assert buf.num_added == 0 and buf.replay_buffers == {} and buf.replay() is None
+    rows = _policy_rows(0, np.arange(6), 0)
+    rows["seq_lens"] = np.array([2, 4], np.int32)  # not stored; the count is sum(seq_lens)
+    buf.add_batch(rows)
+    assert buf.num_added == 6 and buf.replay_buffers[DEFAULT_POLICY_ID].column_names == ("eps_id", "t", "obs")
+    buf.add_batch(_policy_rows(1, np.arange(70), 0))  # more rows than capacity: the last 50 kept
+    assert buf.num_added == 76 and len(buf.replay_buffers[DEFAULT_POLICY_ID]) == 50
+    assert (buf.replay().policy_batches[DEFAULT_POLICY_ID]["t"] >= 20).all()
+    lock = MultiAgentReplayBuffer(50, learning_starts=0, replay_batch_size=2, replay_mode="lockstep", seed=0)
+    lock.add_batch(_policy_rows(0, np.arange(4), 0))
+    assert lock.num_added == 4 and list(lock.replay().policy_batches) == [DEFAULT_POLICY_ID]
+    with pytest.raises(TypeError, match="add_batch: batch must be a SampleBatch or MultiAgentBatch, got dict"):
+        buf.add_batch({"obs": np.zeros(3)})
