@@ -22,7 +22,7 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from rlcore.models.modelv2 import flat_obs_shape
-from rlcore.models.tf.tf_modelv2 import TFModelV2, get_activation_fn, keras, normc_initializer, tf
+from rlcore.models.tf.tf_modelv2 import FLAT_SHAPE, TFModelV2, get_activation_fn, keras, normc_initializer, tf
 
 
 class AppendBiasLayer(keras.layers.Layer):
@@ -184,7 +184,7 @@ class FullyConnectedNetwork(TFModelV2):
     def value_function(self):
         if self._value_out is None:
             raise ValueError("value_function() called before the model's first forward pass")
-        return tf.reshape(self._value_out, [-1])
+        return tf.reshape(self._value_out, FLAT_SHAPE)
 
 
 __all__ = ["AppendBiasLayer", "FullyConnectedNetwork"]

@@ -19,6 +19,7 @@ import numpy as np
 
 from rlcore.framework import try_import_tf
 from rlcore.models.action_dist import ActionDistribution, flat_action_size, flatten_space, flatten_struct, squash_bounds, unflatten_struct
+from rlcore.models.tf.tf_modelv2 import FLAT_SHAPE
 
 tf1, tf, tfv = try_import_tf()
 
@@ -149,7 +150,7 @@ class Categorical(TFActionDistribution):
             draw = tf.random.categorical(self.logits, 1)
         else:
             draw = tf.random.stateless_categorical(self.logits, 1, seed, dtype=tf.int64)
-        self.last_sample = tf.reshape(draw, [-1])
+        self.last_sample = tf.reshape(draw, FLAT_SHAPE)
         if self.low:
             self.last_sample = self.last_sample + self.low
         return self.last_sample
@@ -160,10 +161,18 @@ class Categorical(TFActionDistribution):
             self.last_sample = self.last_sample + self.low
         return self.last_sample
 
+    def sampled_action_logp(self):
+        # At sampling time no gradient is taken: one gather op (logp's one-hot select gives the
+        # same values, and is the cheaper one to differentiate eagerly).
+        if self.last_sample is None:
+            raise ValueError("sampled_action_logp() needs a sample() or deterministic_sample() first")
+        x = self.last_sample - self.low if self.low else self.last_sample
+        return tf.gather(self.log_probs, x, axis=1, batch_dims=1)
+
     def logp(self, x):
         x = tf.cast(_as_tensor(x), tf.int64)
         if x.shape.rank != 1:
-            x = tf.reshape(x, [-1])
+            x = tf.reshape(x, FLAT_SHAPE)
         if self.low:
             x = x - self.low
         # The row's log-prob picked with a one-hot select: the value tf.gather(batch_dims=1) gives,

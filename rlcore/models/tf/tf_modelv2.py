@@ -37,6 +37,8 @@ from rlcore.models.state_structure import map_state_leaves
 
 tf1, tf, tfv = try_import_tf()
 keras = tf.keras
+#: The shape ``[-1]`` as a tensor: eagerly, a Python list shape takes tf.reshape's slower fallback path.
+FLAT_SHAPE = tf.constant([-1], dtype=tf.int32)
 
 
 def get_activation_fn(name: Optional[str]) -> Any:
@@ -245,4 +247,4 @@ class TFModelV2(ModelV2):
         return self._as_dict(found) if as_dict else found
 
 
-__all__ = ["NormcInitializer", "TFModelV2", "get_activation_fn", "normc_initializer"]
+__all__ = ["FLAT_SHAPE", "NormcInitializer", "TFModelV2", "get_activation_fn", "normc_initializer"]
