@@ -194,3 +194,36 @@ def test_state_round_trip_keeps_every_optimizer(framework):
     for k, v in policy.get_weights().items():
         np.testing.assert_array_equal(v, fresh.get_weights()[k])
     assert len(state["_optimizer_variables"]) == len(fresh.get_state()["_optimizer_variables"])
+
+
+@pytest.mark.parametrize("twin_q", [True, False])
+def test_torch_frozen_critics_in_the_actor_loss_change_no_bit_of_the_update(twin_q, monkeypatch):
+    # The actor loss reads the critics with their weights frozen (no weight gradients recorded);
+    # the critic optimizers drop those gradients anyway, so the step equals plain autograd's.
+    import contextlib
+
+    import torch
+
+    from rlcore.algorithms.sac import sac_torch_policy
+
+    fast, plain = _policy("torch", twin_q=twin_q), _policy("torch", twin_q=twin_q)
+    plain.set_weights(fast.get_weights())
+    plain_weights = {k: v.copy() for k, v in plain.get_weights().items()}
+    for step in range(3):
+        batch = _batch(BOX, seed=step)
+        torch.manual_seed(step)
+        fast.learn_on_batch(batch)
+        fast.update_target()
+        with monkeypatch.context() as m:
+            m.setattr(sac_torch_policy, "frozen", lambda params: contextlib.nullcontext())
+            torch.manual_seed(step)
+            plain.learn_on_batch(batch)
+        plain.update_target()
+    assert all(p.requires_grad for p in fast.model.parameters())
+    moved = [k for k, v in plain.get_weights().items() if not np.array_equal(v, plain_weights[k])]
+    # the steps moved the actor and the critic(s): the comparison below has something to compare
+    assert any(k.startswith("action_model") for k in moved) and any(k.startswith("q_net") for k in moved), moved
+    for k, v in plain.get_weights().items():
+        np.testing.assert_array_equal(fast.get_weights()[k], v, err_msg=k)
+    for a, b in zip(fast.target_model.parameters(), plain.target_model.parameters()):
+        assert torch.equal(a, b)
