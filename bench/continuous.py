@@ -7,14 +7,19 @@
    one update per env step, automatic entropy (initial alpha 1.0, target ``-dim(A)``), actions
    squashed to [-1, 1] and scaled to the Box. Replay is uniform for both (the tuned example turns
    ``prioritized_replay`` on; SB3 has no prioritized replay, so rlcore runs it off here). The
+   target networks move by ``tau`` after every sampled step for both: SB3's
+   ``target_update_interval=1``; rlcore's ``target_network_update_freq=0`` (RLlib 1.x's
+   ``UpdateTargetNetwork`` updates once *more than* ``freq`` steps have passed since the last
+   update, so the tuned example's ``1`` updates every second step, half SB3's rate). The
    criterion for both is the mean return of the last 5 finished episodes (the example's
-   ``metrics_smoothing_episodes: 5``), checked after every episode (rlcore: one 200-step
-   iteration = one Pendulum episode). The clock starts before the trainer / model is built and
-   stops when the criterion is met; each contender is cut off after ``--max-seconds`` (reported
-   as "not reached"). With ``--repeats N`` each contender runs N times, the order alternating
-   (the load of a shared machine drifts), and the median run of each (the lower median for an
-   even N) is compared (all runs, with the load average at their start, are in the JSON and the
-   table).
+   ``metrics_smoothing_episodes: 5``), checked at every episode end (rlcore: a callback stamps
+   each finished episode; the run stops at the end of that training iteration). The clock starts
+   after the imports, before the trainer / model is built, and stops at the end of the episode
+   that meets the criterion; each contender is cut off after ``--max-seconds`` (reported as "not
+   reached"). ``--seeds`` gives the seeds (each run ``--repeats`` times); the order alternates
+   run by run (the load of a shared machine drifts), and the median run of each (the lower
+   median for an even count) is compared (all runs, with their seed, env steps and the load
+   average at their start, are in the JSON and the table).
 2. Learner updates/s at batch 256: the same networks, single-threaded torch; rlcore's
    ``SACTorchPolicy.learn_on_batch`` on a batch drawn from its replay buffer each update vs SB3's
    ``SAC.train(gradient_steps=N, batch_size=256)`` (which samples its own buffer each step), after
@@ -34,7 +39,8 @@ is printed.
 
 Prints a table and writes ``bench/results/continuous.json``.
 
-Usage: ``python bench/continuous.py [--target -250] [--max-seconds 600] [--updates 300] [--rounds 3] [--repeats 1] [--seed 0]``
+Usage: ``python bench/continuous.py [--target -250] [--max-seconds 600] [--updates 300] [--rounds 3] [--seeds 0 1 2]
+[--repeats 1] [--seed 0]``
 and ``python bench/continuous.py --criteria [--max-seconds 900]``
 """
 
@@ -61,14 +67,15 @@ LR = 3e-4
 BATCH = 256
 WARMUP = 256
 
-#: rlcore's SAC config: tuned_examples/sac/pendulum-sac.yaml with uniform replay (see the docstring).
+#: rlcore's SAC config: tuned_examples/sac/pendulum-sac.yaml with uniform replay and a target update
+#: after every sampled step (see the docstring).
 RLCORE_SAC = {
     "env": "Pendulum-v1", "framework": "torch", "num_workers": 0, "framework_threads_for_driver": 1,
     "horizon": 200, "soft_horizon": False, "no_done_at_end": True, "normalize_actions": True,
     "clip_actions": False, "Q_model": {"fcnet_activation": "relu", "fcnet_hiddens": HIDDEN},
     "policy_model": {"fcnet_activation": "relu", "fcnet_hiddens": HIDDEN}, "tau": 0.005, "gamma": 0.99,
     "target_entropy": "auto", "initial_alpha": 1.0, "n_step": 1, "rollout_fragment_length": 1,
-    "prioritized_replay": False, "train_batch_size": BATCH, "target_network_update_freq": 1,
+    "prioritized_replay": False, "train_batch_size": BATCH, "target_network_update_freq": 0,
     "timesteps_per_iteration": 200, "learning_starts": WARMUP, "buffer_size": 1000000,
     "optimization": {"actor_learning_rate": LR, "critic_learning_rate": LR, "entropy_learning_rate": LR},
     "metrics_smoothing_episodes": WINDOW, "min_iter_time_s": 0, "log_sys_usage": False,
@@ -86,6 +93,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 import stable_baselines3
 mode, seed, target, max_seconds, updates = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 HIDDEN, LR, BATCH, WARMUP, WINDOW = %(hidden)r, %(lr)r, %(batch)r, %(warmup)r, %(window)r
+t0 = time.perf_counter()  # after the imports, as rlcore's clock
 env = gym.make("Pendulum-v1")
 model = SAC("MlpPolicy", env, learning_rate=LR, buffer_size=1000000, learning_starts=WARMUP, batch_size=BATCH,
             tau=0.005, gamma=0.99, train_freq=1, gradient_steps=1, ent_coef="auto_1.0", target_entropy="auto",
@@ -138,24 +146,59 @@ def _logger_creator(results_dir: str):
     return make
 
 
+def _episode_clock(episodes: list):
+    """A callbacks class that appends ``(perf_counter, env steps so far, return)`` to ``episodes``
+    at every episode end (one env: the steps so far are the summed episode lengths)."""
+    from rlcore.sampling.callbacks import DefaultCallbacks
+
+    class EpisodeClock(DefaultCallbacks):
+        def on_episode_end(self, *, episode, **kwargs):
+            steps = (episodes[-1][1] if episodes else 0) + episode.length
+            episodes.append((time.perf_counter(), steps, float(episode.total_reward)))
+
+    return EpisodeClock
+
+
+def _first_reach(episodes: list, target: float) -> Optional[int]:
+    """Index of the first episode whose ``WINDOW``-episode mean return (itself and the ones
+    before) is at least ``target``, or None.
+
+    Examples:
+        >>> _first_reach([(0, 200, r) for r in (-900, -200, -100, -100, -100, -100)], -250)
+        5
+    """
+    for i in range(WINDOW - 1, len(episodes)):
+        if sum(e[2] for e in episodes[i - WINDOW + 1:i + 1]) / WINDOW >= target:
+            return i
+    return None
+
+
 def rlcore_to_target(target: float, max_seconds: float, seed: int, results_dir: str) -> Dict[str, Any]:
-    """rlcore's SAC until the 5-episode mean reaches ``target`` or ``max_seconds`` pass."""
-    t0 = time.perf_counter()
+    """rlcore's SAC until the 5-episode mean reaches ``target`` or ``max_seconds`` pass.
+
+    The criterion is checked at every episode end, as SB3's callback does: a callback stamps each
+    finished episode, and the time to target is the stamp of the first episode whose 5-episode
+    mean reaches it (``train()`` returns a few steps later, at the end of its iteration)."""
     from rlcore.algorithms.sac import SACTrainer
 
-    trainer = SACTrainer(config=dict(RLCORE_SAC, seed=seed), logger_creator=_logger_creator(results_dir))
-    reached, result = None, {}
+    t0 = time.perf_counter()  # after the imports, as SB3's clock
+    episodes: list = []
+    trainer = SACTrainer(config=dict(RLCORE_SAC, seed=seed, callbacks=_episode_clock(episodes)),
+                         logger_creator=_logger_creator(results_dir))
+    reached = None
     try:
         while time.perf_counter() - t0 < max_seconds:
-            result = trainer.train()
-            if result["episodes_total"] >= WINDOW and result["episode_reward_mean"] >= target:
-                reached = time.perf_counter() - t0
+            trainer.train()
+            reached = _first_reach(episodes, target)
+            if reached is not None:
                 break
     finally:
         wall = time.perf_counter() - t0
         trainer.stop()
-    return {"seconds_to_target": reached, "timesteps": result.get("timesteps_total"),
-            "final_reward": result.get("episode_reward_mean"), "wall_s": wall}
+    last = reached if reached is not None else len(episodes) - 1
+    final = sum(e[2] for e in episodes[last - WINDOW + 1:last + 1]) / WINDOW if last >= WINDOW - 1 else None
+    return {"seconds_to_target": None if reached is None else episodes[reached][0] - t0,
+            "timesteps": episodes[last][1] if episodes else 0, "final_reward": final, "wall_s": wall}
 
 
 def rlcore_updates_per_s(updates: int, seed: int) -> Dict[str, Any]:
@@ -245,7 +288,9 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=300, help="timed learner updates per contender")
     parser.add_argument("--repeats", type=int, default=1, help="time-to-target runs per contender (order alternates)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating updates/s rounds (best one reported)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the updates/s rounds (and of --criteria)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None,
+                        help="seeds of the time-to-target runs (default: --seed); each seed runs --repeats times")
     parser.add_argument("--criteria", action="store_true",
                         help="only the tuned DDPG/TD3 Pendulum criteria rows (torch), added to the JSON")
     args = parser.parse_args()
@@ -254,20 +299,23 @@ def main() -> None:
         return
 
     load = os.getloadavg()[0]
-    # Time to target: --repeats runs each, the order alternating (rlcore first, then SB3 first, ...)
-    # so that neither always meets the same load; the median run of each is compared.
+    seeds = args.seeds if args.seeds is not None else [args.seed]
+    # Time to target: each seed --repeats times, the order alternating run by run (rlcore first,
+    # then SB3 first, ...) so that neither always meets the same load; the median run of each is
+    # compared.
     ours_runs, theirs_runs = [], []
-    for r in range(args.repeats):
+    for r, seed in enumerate(s for s in seeds for _ in range(args.repeats)):
         for who in (("ours", "theirs") if r % 2 == 0 else ("theirs", "ours")):
             start_load = os.getloadavg()[0]
             if who == "ours":
                 with tempfile.TemporaryDirectory() as results_dir:
-                    ours_runs.append(dict(rlcore_to_target(args.target, args.max_seconds, args.seed, results_dir),
-                                          load_average=start_load))
+                    ours_runs.append(dict(rlcore_to_target(args.target, args.max_seconds, seed, results_dir),
+                                          seed=seed, load_average=start_load))
             else:
-                run = sb3("target", args.seed, args.target, args.max_seconds, args.updates)
+                run = sb3("target", seed, args.target, args.max_seconds, args.updates)
                 if run is not None:
-                    theirs_runs.append(dict(run, load_average=start_load))
+                    theirs_runs.append(dict(run, seed=seed, load_average=start_load))
+            print(f"  {who} seed {seed}: {(ours_runs if who == 'ours' else theirs_runs)[-1]}", flush=True)
     ours = dict(_median_run(ours_runs, args.max_seconds), runs=ours_runs)
     theirs = dict(_median_run(theirs_runs, args.max_seconds), runs=theirs_runs) if theirs_runs else None
     # Updates/s: rounds alternate between the contenders (the machine's load drifts); best round each.
@@ -280,8 +328,8 @@ def main() -> None:
     ours_ups = {"updates_per_s": max(ours_rounds), "updates_per_s_rounds": ours_rounds}
     theirs_ups = {"updates_per_s": max(theirs_rounds), "updates_per_s_rounds": theirs_rounds} if theirs_rounds else None
 
-    print(f"SAC to Pendulum-v1 {args.target:g} ({WINDOW}-episode mean), torch, 1 thread, seed {args.seed}, "
-          f"cap {args.max_seconds:.0f} s each, (lower) median of {args.repeats} alternating run(s) "
+    print(f"SAC to Pendulum-v1 {args.target:g} ({WINDOW}-episode mean), torch, 1 thread, seeds {seeds} x "
+          f"{args.repeats}, cap {args.max_seconds:.0f} s each, (lower) median of {len(ours_runs)} alternating run(s) "
           f"(load average at start {load:.2f})")
     print(f"{'contender':22} {'s to target':>12} {'timesteps':>10} {'final reward':>13} {'updates/s @256':>15}")
     rows = [("rlcore SAC", ours, ours_ups),
@@ -295,8 +343,9 @@ def main() -> None:
               f"{ups['updates_per_s']:15.1f}")
     for name, run, _ in rows:
         if run is not None and len(run.get("runs", [])) > 1:
-            print(f"  {name} runs (s to target @ load): " + ", ".join(
-                f"{_fmt(r['seconds_to_target'], '.1f', 'not reached')} @ {r['load_average']:.1f}" for r in run["runs"]))
+            print(f"  {name} runs (seed: s to target / env steps @ load): " + ", ".join(
+                f"{r['seed']}: {_fmt(r['seconds_to_target'], '.1f', 'not reached')} / {r['timesteps'] or 0} "
+                f"@ {r['load_average']:.1f}" for r in run["runs"]))
     ratios = {}
     if theirs is not None and theirs_ups is not None:
         if ours["seconds_to_target"] and theirs["seconds_to_target"]:
@@ -310,6 +359,7 @@ def main() -> None:
     kept = {"tuned_criteria": previous["tuned_criteria"]} if "tuned_criteria" in previous else {}  # a --criteria run
     out.write_text(json.dumps({**kept, "machine": platform.platform(), "python": sys.version.split()[0], "load_average": load,
                                "target": args.target, "max_seconds": args.max_seconds, "seed": args.seed,
+                               "seeds": seeds, "repeats": args.repeats,
                                "rlcore": {**ours, **ours_ups}, "sb3": sb3_row, "sb3_installed": theirs is not None,
                                "ratios": ratios}, indent=2))
     print(f"wrote {out}")
