@@ -239,7 +239,7 @@ def main() -> None:
         if mode == "ray2":
             import ray
 
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+            ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
         try:
             for seed in args.seeds:
                 run = run_once(mode, seed, args.target, args.max_steps, args.vectorize)

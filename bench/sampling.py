@@ -268,7 +268,7 @@ def algorithm_rows(name: str, num_envs: int, seconds: float, pairs: int) -> dict
 def ray_workers(num_envs: int, seconds: float) -> float:
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
              object_store_memory=200 * 1024 * 1024)
     try:
         ws = WorkerSet(env_creator=make_env_creator("CartPole-v1"), policy_class=BenchPolicy,
