@@ -272,13 +272,22 @@ def build_policy_class(
             methods["learn_on_batch"] = Policy.learn_on_batch
     else:
         if gradients_fn is not None:
-            methods["gradients"] = lambda self, optimizer, loss: gradients_fn(self, optimizer, loss)
+            def gradients(self, optimizer, loss):
+                return gradients_fn(self, optimizer, loss)
+
+            methods["gradients"] = gradients
         if apply_gradients_fn is not None:
-            methods["build_apply_op"] = lambda self, optimizer, grads_and_vars: apply_gradients_fn(
-                self, optimizer, grads_and_vars)
+            def build_apply_op(self, optimizer, grads_and_vars):
+                return apply_gradients_fn(self, optimizer, grads_and_vars)
+
+            methods["build_apply_op"] = build_apply_op
         if grad_stats_fn is not None:
-            methods["grad_stats"] = lambda self, train_batch, grads: call_with_accepted_kwargs(
-                grad_stats_fn, self, train_batch, grads) or {}
+            # a def, not a lambda: AutoGraph cannot convert a lambda assigned to a subscript and warns
+            # ("Unknown node type gast.Assign") each time a traced learn step calls it
+            def grad_stats(self, train_batch, grads):
+                return call_with_accepted_kwargs(grad_stats_fn, self, train_batch, grads) or {}
+
+            methods["grad_stats"] = grad_stats
 
     def with_updates(**overrides):
         """A new class built with these builder arguments replaced."""
