@@ -133,11 +133,6 @@ class EpisodeLimits:
         self.no_done_at_end = bool(no_done_at_end)
 
     @property
-    def trivial(self) -> bool:
-        """Whether :meth:`apply` only passes the envs' own flags on (no horizon, no ``no_done_at_end``)."""
-        return self.horizon is None and not self.no_done_at_end
-
-    @property
     def needs_reset(self) -> bool:
         """Whether the sampler may have to reset envs itself (a hard horizon)."""
         return self.horizon is not None and not self.soft_horizon
