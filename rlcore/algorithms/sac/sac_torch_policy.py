@@ -248,60 +248,6 @@ def optimizer_fn(policy: Any, config: Dict[str, Any]) -> List[Any]:
             + [adam([model.log_alpha], lr=opt["entropy_learning_rate"], eps=ADAM_EPS)])
 
 
-class FusedSoftTargetUpdate:
-    """Policy mixin (ahead of :class:`~rlcore.algorithms.torch_mixins.TorchTargetNetworkMixin`):
-    a soft update (``0 < tau < 1``) as three ``torch._foreach_*`` calls over every floating-point
-    parameter and buffer (``target = tau * model + (1 - tau) * target``, the same float32 products
-    and sum as the mixin's per-tensor loop, so the same bits; other buffers are copied).
-
-    The (target, model) tensor lists are gathered once per pair of models (``state_dict(keep_vars=
-    True)``: the tensors themselves, which ``load_state_dict`` / ``set_weights`` update in place) and
-    checked to have the same names; a hard copy (``tau`` of ``None`` or 1) goes to the mixin.
-    SAC updates its target after every sampled step, and rebuilding both state dicts per update
-    cost more than the arithmetic.
-
-    Examples:
-        >>> import torch
-        >>> from rlcore.algorithms.torch_mixins import TorchTargetNetworkMixin
-        >>> class P(FusedSoftTargetUpdate, TorchTargetNetworkMixin):
-        ...     model, target_model = torch.nn.Linear(2, 1), torch.nn.Linear(2, 1)
-        >>> p = P(); p.update_target(tau=1.0)
-        >>> with torch.no_grad(): _ = p.model.bias.fill_(1.0), p.target_model.bias.fill_(0.0)
-        >>> p.update_target(tau=0.25); float(p.target_model.bias[0])
-        0.25
-    """
-
-    def update_target(self, tau: Any = None) -> None:
-        if tau is None or tau == 1.0 or not 0.0 < tau < 1.0:
-            super().update_target(tau=tau)  # a hard copy, or the mixin's error for a bad tau
-            return
-        import torch
-
-        targets, owns, copy_targets, copy_owns = self._soft_update_lists()
-        with torch.no_grad():
-            scaled = torch._foreach_mul(owns, float(tau))
-            torch._foreach_mul_(targets, 1.0 - float(tau))
-            torch._foreach_add_(targets, scaled)
-            for t, v in zip(copy_targets, copy_owns):
-                t.copy_(v)
-
-    def _soft_update_lists(self) -> Tuple[List[Any], List[Any], List[Any], List[Any]]:
-        key = (id(self.model), id(self.target_model))
-        cached = getattr(self, "_soft_update_cache", None)
-        if cached is None or cached[0] != key:
-            own = self.model.state_dict(keep_vars=True)
-            target = self.target_model.state_dict(keep_vars=True)
-            if own.keys() != target.keys():
-                raise ValueError(f"update_target: the model and the target model differ in their weights "
-                                 f"({sorted(set(own) ^ set(target))}); expected the same architecture")
-            floats = [k for k in own if target[k].is_floating_point()]
-            others = [k for k in own if not target[k].is_floating_point()]
-            lists = ([target[k] for k in floats], [own[k] for k in floats],
-                     [target[k] for k in others], [own[k] for k in others])
-            cached = self._soft_update_cache = (key, lists)
-        return cached[1]
-
-
 def init_target(policy: Any, obs_space: Any, action_space: Any, config: Dict[str, Any]) -> None:
     """``after_init``: the target networks start equal to the model."""
     policy.update_target(tau=1.0)
@@ -319,5 +265,5 @@ SACTorchPolicy = build_torch_policy(
     optimizer_fn=optimizer_fn,
     after_init=init_target,
     mixins=[TDErrorFetches, NStepPostprocessing, ComputeTDErrorMixin, BoundedExploration, SoftTargetUpdate,
-            FusedSoftTargetUpdate, TorchTargetNetworkMixin],
+            TorchTargetNetworkMixin],
 )
