@@ -401,3 +401,33 @@ def test_skip_rows_are_not_appended_and_errors(impl):
     with pytest.raises(ValueError, match="skip has 3 rows, expected 2"):
         c.append(np.zeros(2, np.int64), np.ones(2), np.zeros(2, bool), np.zeros(2, bool), np.zeros((2, 1), np.float32),
                  skip=np.zeros(3, bool))
+
+
+@pytest.mark.parametrize("num_envs,frag", [(1, 50), (3, 7), (4, 1)])
+def test_truncate_mode_buffers_double_at_most_once_however_long_the_run(impl, num_envs, frag):
+    """truncate_episodes: a fragment of F rows spans at most 2F slots (each row may end an episode
+    and leave a gap for its final observation), and pop() moves the pending slots to the front, so
+    the buffers (F + 4 slots per env) double at most once, early, however many episodes and
+    fragments follow; rows ending episodes at random (never, sometimes, always) as the sampler
+    pops every F rows per env (the soak's IMPALA worker: one doubling in its first 0.1 s)."""
+    if impl is _reference:
+        pytest.skip("the numpy twin keeps Python lists, not fixed-capacity buffers")
+    caps = []
+
+    class Recording(impl.TrajectoryCollector):
+        def _grow(self, cap):
+            caps.append(cap)
+            super()._grow(cap)
+
+    rng = np.random.default_rng(frag)
+    c = Recording(num_envs, (4,), fragment_length=frag)
+    c.reset(np.zeros((num_envs, 4), np.float32))
+    obs, no = np.ones((num_envs, 4), np.float32), np.zeros(num_envs, bool)
+    rows = 0
+    for p_end in (0.0, 0.3, 1.0, 0.05):
+        for _ in range(40 * frag):
+            c.append(np.zeros(num_envs, np.int64), np.ones(num_envs), rng.random(num_envs) < p_end, no, obs, next_obs=obs)
+            if c.ready_rows >= frag * num_envs:
+                rows += len(c.pop()[0]["t"])
+    assert rows == 160 * frag * num_envs
+    assert caps[0] == frag + 4 and len(caps) <= 2 and max(caps) == caps[0] * (len(caps))
