@@ -29,6 +29,13 @@ PolicyClient-like client (RLlib ships only an example loop, ``dummy_external_cli
 runs the RLModule itself and blocks on every fragment until the server sends new weights), so
 its steps/s would measure PPO's training step, not serving.
 
+- Paced remote inference, at equal offered load: the unpaced rows let each implementation set
+  its own load (ours serves about ten times the requests, so at 16 clients the 2 cores are busy
+  with our own 16 client processes and latency is mostly waiting for a core). The paced row gives
+  both servers the same load: ``max(--clients)`` clients, each asking for at most the per-client
+  rate RLlib's server sustained unpaced at that client count (measured just before, in this run),
+  and compares latency there.
+
 Clients start first and begin together, so their start-up is not timed. A client whose request
 fails stops there (its steps so far count) and the failure is printed under the table. Prints a table and
 writes ``bench/results/serving.json``.
@@ -55,6 +62,7 @@ PEER_PYTHON = ROOT / ".venv-peers-serving" / "bin" / "python"
 CLIENT = r"""
 import json, sys, time
 impl, url, mode, seconds, seed = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
+rate = float(sys.argv[6])  # get_action calls per second at most (0: as fast as the server answers)
 if mode == "local":
     import torch
     torch.set_num_threads(1)
@@ -69,12 +77,16 @@ print("ready", flush=True)
 sys.stdin.readline()  # go
 lat, steps, error = [], 0, None
 t0 = time.perf_counter()
+next_t = t0
 try:
     while time.perf_counter() - t0 < seconds:
         obs, _ = env.reset(seed=seed + steps)
         eid = client.start_episode()
         done = False
         while not done:
+            if rate:
+                next_t += 1.0 / rate
+                time.sleep(max(0.0, next_t - time.perf_counter()))
             s = time.perf_counter()
             action = client.get_action(eid, obs)
             lat.append(time.perf_counter() - s)
@@ -142,9 +154,10 @@ def _server():
                              max_connections=64)
 
 
-def _run(python: str, impl: str, url: str, mode: str, n: int, seconds: float) -> dict:
+def _run(python: str, impl: str, url: str, mode: str, n: int, seconds: float, rate: float = 0.0) -> dict:
+    """``n`` client processes for ``seconds``; ``rate`` > 0 paces each to that many actions/s."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)} if impl == "rlcore" else {**os.environ, "PYTHONWARNINGS": "ignore"}
-    procs = [subprocess.Popen([python, "-c", CLIENT, impl, url, mode, str(seconds), str(1000 * i)],
+    procs = [subprocess.Popen([python, "-c", CLIENT, impl, url, mode, str(seconds), str(1000 * i), str(rate)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env) for i in range(n)]
     for p in procs:
         line = p.stdout.readline().strip()
@@ -159,14 +172,22 @@ def _run(python: str, impl: str, url: str, mode: str, n: int, seconds: float) ->
     wall = max(r["elapsed"] for r in results)
     pick = lambda q: 1000 * lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
     errors = [r["error"] for r in results if r["error"]]
-    row = {"impl": impl, "mode": mode, "clients": n, "steps": steps, "steps_per_s": steps / wall,
-           "failed_clients": len(errors), "errors": errors[:3]}
+    row = {"impl": impl, "mode": "remote-paced" if rate else mode, "clients": n, "steps": steps,
+           "steps_per_s": steps / wall, "failed_clients": len(errors), "errors": errors[:3]}
+    if rate:
+        row["paced_per_client_per_s"] = rate
     if mode == "remote":
         row.update(p50_ms=pick(0.50), p99_ms=pick(0.99))
     return row
 
 
-def _ours(clients: list, seconds: float) -> tuple:
+def _paced_rate(rows: list, clients: int) -> float:
+    """Per-client actions/s that ``rows``' unpaced remote run with ``clients`` clients sustained."""
+    row, = [r for r in rows if r["mode"] == "remote" and r["clients"] == clients]
+    return row["steps_per_s"] / clients
+
+
+def _ours(clients: list, seconds: float, paced_rate: float = 0.0) -> tuple:
     server = _server()
     stop = threading.Event()
     drained = [0]
@@ -181,6 +202,8 @@ def _ours(clients: list, seconds: float) -> tuple:
     try:
         rows = [_run(sys.executable, "rlcore", url, "remote", n, seconds) for n in clients]
         rows.append(_run(sys.executable, "rlcore", url, "local", 1, seconds))
+        if paced_rate:
+            rows.append(_run(sys.executable, "rlcore", url, "remote", max(clients), seconds, paced_rate))
     finally:
         stop.set()
         drain.join(5)
@@ -210,6 +233,8 @@ def _peer(clients: list, seconds: float) -> tuple:
         url = f"http://127.0.0.1:{port}"
         rows = [_run(str(PEER_PYTHON), "rllib", url, "remote", n, seconds) for n in clients]
         rows.append(_run(str(PEER_PYTHON), "rllib", url, "local", 1, seconds))
+        n = max(clients)
+        rows.append(_run(str(PEER_PYTHON), "rllib", url, "remote", n, seconds, _paced_rate(rows, n)))
         out, _ = server.communicate("stop\n", timeout=60)
         drained = json.loads(out.strip().splitlines()[-1])["drained"]
     except BaseException:
@@ -234,7 +259,6 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--no-peer", action="store_true", help="skip RLlib's server and clients")
     args = parser.parse_args()
-    rows, drained = _ours(args.clients, args.seconds)
     peer_rows, peer_drained, peer_note = [], None, None
     if args.no_peer:
         peer_note = "not run (--no-peer)"
@@ -242,8 +266,11 @@ def main() -> None:
         peer_note = f"not run: {PEER_PYTHON} is missing (create it with bash bench/peers_serving_venv.sh)"
     else:
         peer_rows, peer_drained = _peer(args.clients, args.seconds)
+    # the peer runs first: its unpaced rate at the most clients sets the paced row's load for both
+    paced_rate = _paced_rate(peer_rows, max(args.clients)) if peer_rows else 0.0
+    rows, drained = _ours(args.clients, args.seconds, paced_rate)
     peers = {(r["mode"], r["clients"]): r for r in peer_rows}
-    header = (f"{'mode':7} {'clients':>7} | {'ours/s':>8} {'p50 ms':>7} {'p99 ms':>7} | {'rllib/s':>8} {'p50 ms':>7} "
+    header = (f"{'mode':12} {'clients':>7} | {'ours/s':>8} {'p50 ms':>7} {'p99 ms':>7} | {'rllib/s':>8} {'p50 ms':>7} "
               f"{'p99 ms':>7} | {'x act/s':>7} {'x p50':>6} {'x p99':>6} {'our p99 < its p50':>17}")
     print(header)
     print("-" * len(header))
@@ -253,14 +280,14 @@ def main() -> None:
         entry = {"mode": r["mode"], "clients": r["clients"], "ours": r, "rllib": p}
         if p is not None:
             entry["ratio_steps_per_s"] = r["steps_per_s"] / p["steps_per_s"]
-            if r["mode"] == "remote":
+            if r["mode"] != "local":
                 entry["ratio_p50"] = r["p50_ms"] / p["p50_ms"]
                 entry["ratio_p99"] = r["p99_ms"] / p["p99_ms"]
                 entry["our_p99_below_its_p50"] = r["p99_ms"] < p["p50_ms"]
         table.append(entry)
         g = lambda d, k: None if d is None else d.get(k)  # noqa: E731
         below = entry.get("our_p99_below_its_p50")
-        print(f"{r['mode']:7} {r['clients']:7d} | {r['steps_per_s']:8.0f} {_fmt(r.get('p50_ms'), '7.2f')} "
+        print(f"{r['mode']:12} {r['clients']:7d} | {r['steps_per_s']:8.0f} {_fmt(r.get('p50_ms'), '7.2f')} "
               f"{_fmt(r.get('p99_ms'), '7.2f')} | {_fmt(g(p, 'steps_per_s'), '8.0f')} {_fmt(g(p, 'p50_ms'), '7.2f')} "
               f"{_fmt(g(p, 'p99_ms'), '7.2f')} | {_fmt(entry.get('ratio_steps_per_s'), '7.2f')} "
               f"{_fmt(entry.get('ratio_p50'), '6.2f')} {_fmt(entry.get('ratio_p99'), '6.2f')} "
