@@ -8,8 +8,8 @@ raise), so each test points that setting, and Tune's copies of it, at its own ``
 
 Each test then fails if this process wrote under the real ``~/ray_results`` while it ran (an audit
 hook sees every ``open`` for writing, ``mkdir``, rename and copy there). Entries that appear there
-from another process (a subprocess of the test, or another program of the same user) cannot be told
-apart and are reported as a :class:`ResultsDirWarning`. Nothing there is ever deleted. This file sits
+from another process (a subprocess of a test, or another program of the same user) cannot be told
+apart and are reported as a :class:`ResultsDirWarning`, per test module. Nothing there is ever deleted. This file sits
 at the root so that it covers the doctests of ``rlcore/`` and ``rllib_compat/`` too.
 """
 
@@ -82,6 +82,23 @@ def changed_entries(before: dict, after: dict) -> list:
     return sorted(name for name, mtime in after.items() if before.get(name) != mtime)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def results_dir_unchanged_by_other_processes():
+    """Warns when entries appear under the real ``~/ray_results`` while a test module runs.
+
+    Another process (a test's subprocess, or another program of the same user) cannot be audited,
+    so its writes are found by comparing the folder's entries before and after; once per module,
+    not per test: the folder can hold thousands of entries, and each test's own writes are caught
+    exactly by the audit hook (:func:`results_under_tmp_path`).
+    """
+    before = results_snapshot(REAL_RESULTS_DIR)
+    yield
+    appeared = changed_entries(before, results_snapshot(REAL_RESULTS_DIR))
+    if appeared:
+        warnings.warn(ResultsDirWarning(f"{appeared[:5]} appeared under {REAL_RESULTS_DIR} while this module ran, "
+                                        "written by another process (a subprocess of a test, or another program)"))
+
+
 @pytest.fixture(autouse=True)
 def results_under_tmp_path(tmp_path, monkeypatch):
     """Ray's default results root is ``tmp_path/ray_results`` during the test; the real one stays untouched."""
@@ -94,14 +111,9 @@ def results_under_tmp_path(tmp_path, monkeypatch):
     for name in TUNE_COPIES:
         if name in sys.modules:
             monkeypatch.setattr(sys.modules[name], "DEFAULT_STORAGE_PATH", root)
-    before = results_snapshot(REAL_RESULTS_DIR)
     del _WRITES[:]
     yield root
     written = sorted({path for _, path in _WRITES})
     if written:
         pytest.fail(f"this test wrote under the user's {REAL_RESULTS_DIR}: {written[:5]} (nothing is deleted; "
                     "tests must write under tmp_path)", pytrace=False)
-    appeared = changed_entries(before, results_snapshot(REAL_RESULTS_DIR))
-    if appeared:
-        warnings.warn(ResultsDirWarning(f"{appeared[:5]} appeared under {REAL_RESULTS_DIR} during this test, "
-                                        "written by another process (a subprocess of the test, or another program)"))
