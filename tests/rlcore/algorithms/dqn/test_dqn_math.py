@@ -125,3 +125,57 @@ def test_huber_loss_in_both_frameworks():
     ref = np.where(np.abs(x) < 1.0, 0.5 * x ** 2, np.abs(x) - 0.5)
     np.testing.assert_allclose(dqn_torch_policy.huber_loss(torch.tensor(x)).numpy(), ref)
     np.testing.assert_allclose(dqn_tf_policy.huber_loss(tf.constant(x)).numpy(), ref)
+
+
+@pytest.mark.parametrize("double_q", [False, True])
+def test_torch_q_loss_and_its_gradient_match_the_float64_reference(double_q):
+    """The loss's TD errors and loss against float64 ones computed from the policy's own Q-values
+    (target: the target net's max, or its value at the online argmax with double Q; bootstrap
+    masked by ``terminateds``), and the gradient equal to that of ``mean(w * huber_loss(td))``."""
+    import gymnasium as gym
+    import torch
+
+    from rlcore.algorithms.dqn import DQNTorchPolicy
+    from rlcore.algorithms.dqn.dqn_torch_policy import build_q_losses, huber_loss
+    from rlcore.data import SampleBatch
+
+    obs_space, act_space = gym.spaces.Box(-2.0, 2.0, (4,), np.float32), gym.spaces.Discrete(3)
+    policy = DQNTorchPolicy(obs_space, act_space, {"framework": "torch", "hiddens": [8], "dueling": False,
+                                                   "double_q": double_q, "gamma": 0.9, "n_step": 1,
+                                                   "model": {"fcnet_hiddens": [16]}})
+    rng = np.random.default_rng(3)
+    n = 40
+    cols = {"obs": rng.uniform(-1, 1, (n, 4)).astype(np.float32), "actions": rng.integers(0, 3, n),
+            "rewards": rng.normal(size=n).astype(np.float32), "new_obs": rng.uniform(-1, 1, (n, 4)).astype(np.float32),
+            "terminateds": rng.random(n) < 0.3, "dones": np.ones(n, bool),
+            "weights": rng.uniform(0.2, 1.0, n).astype(np.float32)}
+    with torch.no_grad():  # perturb the target net so that it differs from the online one
+        for p in policy.target_model.parameters():
+            p.add_(torch.from_numpy(rng.normal(0, 0.3, tuple(p.shape)).astype(np.float32)))
+    batch = policy._prepare_train_batch(SampleBatch(cols))
+
+    def q(model, x):
+        with torch.no_grad():
+            out, _ = model({"obs": torch.from_numpy(x)}, [], None)
+            return model.get_q_value_distributions(out)[0].double().numpy()
+
+    q_t, q_tp1 = q(policy.model, cols["obs"]), q(policy.target_model, cols["new_obs"])
+    best = q(policy.model, cols["new_obs"]).argmax(1) if double_q else q_tp1.argmax(1)
+    target = cols["rewards"] + 0.9 * (1.0 - cols["terminateds"]) * q_tp1[np.arange(n), best]
+    td_ref = q_t[np.arange(n), cols["actions"]] - target
+    huber_ref = np.where(np.abs(td_ref) < 1.0, 0.5 * td_ref ** 2, np.abs(td_ref) - 0.5)
+
+    policy.model.zero_grad()
+    loss = build_q_losses(policy, policy.model, None, batch)
+    loss.backward()
+    grads = [p.grad.clone() for p in policy.model.parameters() if p.grad is not None]
+    np.testing.assert_allclose(policy._td_error.numpy(), td_ref, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(float(loss.detach()), np.mean(cols["weights"] * huber_ref), rtol=1e-5, atol=1e-6)
+
+    policy.model.zero_grad()  # the same loss written with huber_loss of the TD error
+    out, _ = policy.model({"obs": batch["obs"]}, [], None)
+    q_sel = policy.model.get_q_value_distributions(out)[0].gather(1, batch["actions"][:, None]).squeeze(1)
+    td = q_sel - torch.from_numpy(target.astype(np.float32))
+    torch.mean(batch["weights"] * huber_loss(td)).backward()
+    for g, p in zip(grads, [p for p in policy.model.parameters() if p.grad is not None]):
+        torch.testing.assert_close(g, p.grad, rtol=1e-5, atol=1e-6)
