@@ -41,8 +41,10 @@
      * reward window: rlcore's 100-episode ``episode_reward_mean`` checked after each
        1000-step iteration (``timesteps_per_iteration``) -> SB3's ``ep_info_buffer``
        (``stats_window_size`` 100), checked by a callback every 1000 env steps;
-     * left unmatched: SB3 bootstraps through the 500-step time limit (``TimeLimit`` truncation),
-       rlcore (RLlib 1.x) treats it as a terminal.
+     * time limits: both bootstrap through CartPole's 500-step ``TimeLimit`` truncation (SB3 via
+       its ``TimeLimit.truncated`` handling, rlcore by masking the target with ``terminateds``
+       under its default ``bootstrap_truncated: True``);
+     * left unmatched: the weight initialisation (above) and, in the "default opts" row, the options.
 
 2. Throughput: Ape-X (2 workers, 1 replay shard, async plan) and DQN (2 workers, bulk-sync
    round-robin plan), the same CartPole network and batch sizes (``rollout_fragment_length`` 4,
