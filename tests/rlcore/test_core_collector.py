@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode
 
-from rlcore import _reference
+from rlcore import _backend, _reference
 
 MODES = ["truncate_episodes", "complete_episodes"]
 EXTRAS = {"vf_preds": ((), np.float32), "action_dist_inputs": ((2,), np.float32), "n": ((), np.int32)}
@@ -403,18 +403,20 @@ def test_skip_rows_are_not_appended_and_errors(impl):
                  skip=np.zeros(3, bool))
 
 
+@pytest.mark.skipif(not _backend.NATIVE, reason="the compiled core is not built; the numpy twin keeps Python "
+                                                 "lists, not fixed-capacity buffers")
 @pytest.mark.parametrize("num_envs,frag", [(1, 50), (3, 7), (4, 1)])
-def test_truncate_mode_buffers_double_at_most_once_however_long_the_run(impl, num_envs, frag):
+def test_truncate_mode_buffers_double_at_most_once_however_long_the_run(num_envs, frag):
     """truncate_episodes: a fragment of F rows spans at most 2F slots (each row may end an episode
     and leave a gap for its final observation), and pop() moves the pending slots to the front, so
     the buffers (F + 4 slots per env) double at most once, early, however many episodes and
     fragments follow; rows ending episodes at random (never, sometimes, always) as the sampler
     pops every F rows per env (the soak's IMPALA worker: one doubling in its first 0.1 s)."""
-    if impl is _reference:
-        pytest.skip("the numpy twin keeps Python lists, not fixed-capacity buffers")
+    from rlcore import _core
+
     caps = []
 
-    class Recording(impl.TrajectoryCollector):
+    class Recording(_core.TrajectoryCollector):
         def _grow(self, cap):
             caps.append(cap)
             super()._grow(cap)
