@@ -183,19 +183,6 @@ def _select_atoms(x: Any, actions: Any) -> Any:
     return x.gather(1, actions[:, None, None].expand(-1, 1, x.shape[2])).squeeze(1)
 
 
-def _as_dtype(x: Any, dtype: Any) -> Any:
-    """``x.to(dtype)``, skipping the call when ``x`` already has that dtype (a loss reads several
-    such columns per SGD step; ``.to`` of the same dtype returns ``x`` after a dispatch).
-
-    Examples:
-        >>> import torch
-        >>> x = torch.ones(2)
-        >>> _as_dtype(x, torch.float32) is x, _as_dtype(torch.tensor([True]), torch.float32).tolist()
-        (True, [1.0])
-    """
-    return x if x.dtype == dtype else x.to(dtype)
-
-
 def build_q_losses(policy: Any, model: Any, dist_class: Any, train_batch: Any) -> Any:
     """The DQN loss (see the module docstring); keeps ``td_error`` and the Q stats on the policy."""
     import torch
@@ -203,7 +190,7 @@ def build_q_losses(policy: Any, model: Any, dist_class: Any, train_batch: Any) -
     cfg = policy.config
     opts = _q_options(policy)
     distributional = opts["num_atoms"] > 1
-    actions = _as_dtype(train_batch[Columns.ACTIONS], torch.int64)
+    actions = train_batch[Columns.ACTIONS].long()
     q_t, q_logits_t, _, _ = compute_q_values(policy, model, {Columns.OBS: train_batch[Columns.OBS]},
                                               explore=False, is_training=True)
     with torch.no_grad():
@@ -215,14 +202,12 @@ def build_q_losses(policy: Any, model: Any, dist_class: Any, train_batch: Any) -
             q_tp1_online, _, _, _ = compute_q_values(policy, model, {Columns.OBS: train_batch[Columns.NEXT_OBS]},
                                                      explore=False)
             best = torch.argmax(q_tp1_online, 1)
-            q_tp1_best = _select(q_tp1, best)
-        else:  # the target network's own best action: its max, the value _select reads at the argmax
-            q_tp1_best, best = torch.max(q_tp1, 1)
-            q_tp1_best = torch.where(q_tp1_best > FLOAT_MIN, q_tp1_best, 0.0)
-    dtype = q_t.dtype
-    rewards = _as_dtype(train_batch[Columns.REWARDS], dtype)
-    done_mask = _as_dtype(train_batch[done_column(cfg, train_batch)], dtype)
-    weights = _as_dtype(train_batch[PRIO_WEIGHTS], dtype) if PRIO_WEIGHTS in train_batch else torch.ones_like(rewards)
+        else:
+            best = torch.argmax(q_tp1, 1)
+        q_tp1_best = _select(q_tp1, best)
+    rewards = train_batch[Columns.REWARDS].to(q_t.dtype)
+    done_mask = train_batch[done_column(cfg, train_batch)].to(q_t.dtype)
+    weights = train_batch[PRIO_WEIGHTS].to(q_t.dtype) if PRIO_WEIGHTS in train_batch else torch.ones_like(rewards)
     gamma_n = cfg["gamma"] ** opts["n_step"]
     if distributional:
         q_logits_t_selected = _select_atoms(q_logits_t, actions)
@@ -234,9 +219,7 @@ def build_q_losses(policy: Any, model: Any, dist_class: Any, train_batch: Any) -
     else:
         target = rewards + gamma_n * torch.rsub(done_mask, 1.0) * q_tp1_best  # rsub: 1 - done, no Python wrapper
         td_error = q_t_selected - target
-        # huber_loss(td_error) without its zero target: Huber of (q_t_selected - target) is the same
-        # subtraction, one tensor and one autograd node fewer
-        loss = torch.mean(weights * torch.nn.functional.huber_loss(q_t_selected, target, reduction="none"))
+        loss = torch.mean(weights * huber_loss(td_error))
     policy._td_error = td_error.detach()
     policy._q_t_selected = q_t_selected.detach()
     policy._q_loss = loss
