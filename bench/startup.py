@@ -6,10 +6,11 @@ them, the median taken), which time their phases with ``time.perf_counter``:
 1. ``interpreter``: an empty ``python -c pass`` (measured separately, same repeats);
 2. ``import rlcore``: ``import rlcore.algorithms.ppo`` (imports neither torch nor TF);
 3. ``import framework``: ``import torch`` / ``import tensorflow`` (the framework's own cost);
-4. ``framework first use``: the first optimizer the framework builds, on one scalar variable
-   (``torch.optim.Adam``: torch imports ``torch._dynamo`` there, about 1 s, in any torch program
-   that trains; ``tf.keras.optimizers.Adam``: Keras), which otherwise lands in whichever phase
-   builds the first optimizer;
+4. ``framework first use``: the first optimizer rlcore builds, on one scalar variable
+   (torch: :func:`rlcore.policy.torch_optim.adam`, a ``torch.optim.Adam`` that does not import
+   ``torch._dynamo``, which ``torch.optim.Adam`` itself does on first use, about 1 s;
+   ``tf.keras.optimizers.Adam``: Keras), which otherwise lands in whichever phase builds the
+   first optimizer;
 5. ``import ray.tune``: Ray and Tune's own import (``Trainer`` is a Tune ``Trainable``, as in
    RLlib 1.x), about 0.8 s of which pandas and ``ray.data`` are most;
 6. ``build trainer``: ``PPOTrainer(config)`` (policy, model, optimizer, worker, first trace);
@@ -54,7 +55,8 @@ else:
     import tensorflow
 t2 = time.perf_counter()
 if fw == "torch":
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+    from rlcore.policy.torch_optim import adam
+    adam([torch.zeros(1, requires_grad=True)], lr=1e-3).step()
 else:
     tensorflow.keras.optimizers.Adam(1e-3).build([tensorflow.Variable(0.0)])
 t2a = time.perf_counter()

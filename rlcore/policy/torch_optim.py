@@ -1,16 +1,21 @@
-"""The default optimizer of rlcore's torch policies: ``torch.optim.Adam``, fused where torch can.
+"""The default optimizer of rlcore's torch policies: a ``torch.optim.Adam``, fused where torch can.
 
-:func:`adam` returns a plain ``torch.optim.Adam``, so ``torch.optim.lr_scheduler``, optimizer
-hooks, ``state_dict``/``load_state_dict`` and users' ``optimizer_fn`` expectations all hold. It
-passes ``fused=True`` when every parameter is a floating-point CPU or CUDA tensor: torch's default
-for CPU tensors is a Python loop over the parameters, which PPO's hundreds of small minibatch steps
-per iteration feel (measured on PPO's two 4-64-64 networks, one thread: about 0.3-0.4 ms per step
-with the default, 0.2-0.3 ms with ``foreach=True``, 0.07 ms fused).
+:func:`adam` returns an :class:`Adam`: a ``torch.optim.Adam`` subclass that runs torch's own
+methods and update kernels, so ``torch.optim.lr_scheduler``, optimizer hooks,
+``state_dict``/``load_state_dict`` and users' ``optimizer_fn`` expectations all hold. It passes
+``fused=True`` when every parameter is a floating-point CPU or CUDA tensor: torch's default for
+CPU tensors is a Python loop over the parameters, which PPO's hundreds of small minibatch steps per
+iteration feel (measured on PPO's two 4-64-64 networks, one thread: about 0.3-0.4 ms per step with
+the default, 0.2-0.3 ms with ``foreach=True``, 0.07 ms fused).
 
-Costs kept on purpose (against rlcore's former hand-written Adam on torch's private kernel): the
-first ``torch.optim`` optimizer of a process imports ``torch._dynamo`` (0.85-1.1 s here), once in
-every process that builds a policy with a loss; and a step with its zero_grad costs about 0.05 ms
-more, about 10% of a PPO iteration of ``bench/learning.py``.
+What the subclass leaves out is torch's ``torch._dynamo`` bookkeeping while dynamo is not loaded.
+torch wraps ``Optimizer.step`` to mark graph breaks and ``zero_grad``, ``state_dict``,
+``load_state_dict`` and ``add_param_group`` to keep dynamo from tracing them; both wrappers import
+``torch._dynamo`` on their first call (with sympy and parts of inductor: about 75 MB resident and
+0.85-1.1 s on this machine) in every process that builds a learning policy, only to mark code that
+nothing traces. :class:`Adam` calls the undecorated methods until ``torch._dynamo`` is imported
+(nothing can be compiling before), and torch's decorated ones from then on, so under
+``torch.compile`` it is torch's Adam unchanged.
 
 Examples:
     >>> import torch
@@ -26,16 +31,73 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import inspect
+import sys
+from typing import Any, Callable, Iterable
 
 import torch
+from torch.optim.optimizer import _use_grad_for_differentiable
 
 #: Devices whose fused Adam kernel torch has shipped for several releases.
 _FUSED_DEVICES = ("cpu", "cuda")
 
+#: torch's Adam step without its hooks wrapper (the subclass's own step gets one from torch).
+_TORCH_STEP = _use_grad_for_differentiable(inspect.unwrap(torch.optim.Adam.step))
+_RAW_STEP = inspect.unwrap(torch.optim.Adam.step)
 
-def adam(params: Iterable[torch.Tensor], lr: float, **kwargs: Any) -> torch.optim.Adam:
-    """``torch.optim.Adam(params, lr=lr, **kwargs)``, with ``fused=True`` unless ``kwargs`` choose
+
+def _dynamo_loaded() -> bool:
+    return "torch._dynamo" in sys.modules
+
+
+def _without_dynamo_import(method: Callable) -> Callable:
+    """``method`` (a ``torch._disable_dynamo``-wrapped Optimizer method) that calls torch's
+    undecorated body while ``torch._dynamo`` is not imported."""
+    raw = inspect.unwrap(method)
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return (method if _dynamo_loaded() else raw)(self, *args, **kwargs)
+
+    call.__name__, call.__qualname__ = raw.__name__, f"Adam.{raw.__name__}"
+    call.__doc__ = f"torch's ``Optimizer.{raw.__name__}`` (its documentation applies)."
+    return call
+
+
+class Adam(torch.optim.Adam):
+    """``torch.optim.Adam`` that does not import ``torch._dynamo`` before something else does.
+
+    Same constructor, state, kernels and results as ``torch.optim.Adam`` (the module docstring
+    says what differs: only when the import happens).
+
+    Examples:
+        >>> import sys
+        >>> p = torch.nn.Parameter(torch.ones(3))
+        >>> opt = Adam([p], lr=0.5, fused=True)
+        >>> p.grad = torch.ones(3)
+        >>> opt.step()
+        >>> round(float(p.detach()[0]), 4)
+        0.5
+    """
+
+    add_param_group = _without_dynamo_import(torch.optim.Optimizer.add_param_group)
+    zero_grad = _without_dynamo_import(torch.optim.Optimizer.zero_grad)
+    state_dict = _without_dynamo_import(torch.optim.Optimizer.state_dict)
+    load_state_dict = _without_dynamo_import(torch.optim.Optimizer.load_state_dict)
+
+    def step(self, closure: Any = None) -> Any:
+        """One Adam update (torch's ``Adam.step``)."""
+        if _dynamo_loaded():
+            return _TORCH_STEP(self, closure)
+        prev = torch.is_grad_enabled()
+        torch.set_grad_enabled(self.defaults["differentiable"])
+        try:
+            return _RAW_STEP(self, closure)
+        finally:
+            torch.set_grad_enabled(prev)
+
+
+def adam(params: Iterable[torch.Tensor], lr: float, **kwargs: Any) -> Adam:
+    """``Adam(params, lr=lr, **kwargs)``, with ``fused=True`` unless ``kwargs`` choose
     ``fused``/``foreach`` or a parameter is not a floating-point CPU/CUDA tensor.
 
     Args:
@@ -53,7 +115,7 @@ def adam(params: Iterable[torch.Tensor], lr: float, **kwargs: Any) -> torch.opti
     if "fused" not in kwargs and "foreach" not in kwargs and params and all(
             p.is_floating_point() and p.device.type in _FUSED_DEVICES for p in params):
         kwargs["fused"] = True
-    return torch.optim.Adam(params, lr=lr, **kwargs)
+    return Adam(params, lr=lr, **kwargs)
 
 
-__all__ = ["adam"]
+__all__ = ["Adam", "adam"]

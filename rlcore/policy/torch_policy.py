@@ -97,10 +97,10 @@ class TorchPolicy(Policy):
         self._lock = threading.RLock()
         self._has_value_function: Optional[bool] = None
         self.exploration = self._create_exploration()
-        # rlcore's default Adam is made when first needed (a learning step, its state): the first
-        # torch.optim optimizer of a process imports torch._dynamo (~0.9 s), which a rollout worker
-        # that only samples never needs. A user's optimizer (optimizer_fn, an override) is made
-        # now, as in RLlib 1.x.
+        # rlcore's default Adam is made when first needed (a learning step, its state): a rollout
+        # worker that only samples never holds one. A user's optimizer (optimizer_fn, an
+        # override) is made now, as in RLlib 1.x (torch.optim's first optimizer of a process
+        # imports torch._dynamo, ~0.9 s; rlcore's Adam does not: rlcore.policy.torch_optim).
         self.__dict__["_built_optimizers"] = None
         if not getattr(type(self).optimizer, DEFAULT_OPTIMIZER, False):
             self._optimizers  # noqa: B018 - builds them
