@@ -227,3 +227,35 @@ def test_torch_frozen_critics_in_the_actor_loss_change_no_bit_of_the_update(twin
         np.testing.assert_array_equal(fast.get_weights()[k], v, err_msg=k)
     for a, b in zip(fast.target_model.parameters(), plain.target_model.parameters()):
         assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_torch_in_place_activations_change_no_bit_of_the_update(activation):
+    # InPlaceFC overwrites each linear output with its activation; the same policy whose layers
+    # apply the out-of-place function must step to the same weights, bit for bit.
+    import torch
+
+    from rlcore.algorithms.sac.sac_torch_model import InPlaceFC
+
+    hidden = {"fcnet_hiddens": [16, 16], "fcnet_activation": activation}
+    fast, plain = (_policy("torch", Q_model=hidden, policy_model=hidden) for _ in range(2))
+    plain.set_weights(fast.get_weights())
+    in_place, out_of_place = getattr(torch, activation + "_"), getattr(torch, activation)
+    layers = [m for model in (plain.model, plain.target_model) for m in model.modules() if isinstance(m, InPlaceFC)]
+    hidden_layers = [m for m in layers if m._act_fn is in_place]
+    assert len(hidden_layers) == 2 * 3 * 2  # model and target, 3 networks, 2 hidden layers each
+    for m in hidden_layers:
+        m.__dict__["_act_fn"] = out_of_place
+    start = {k: v.copy() for k, v in plain.get_weights().items()}
+    for step in range(3):
+        batch = _batch(BOX, seed=step)
+        for policy in (fast, plain):
+            torch.manual_seed(step)
+            policy.learn_on_batch(batch)
+            policy.update_target()
+    moved = [k for k, v in plain.get_weights().items() if not np.array_equal(v, start[k])]
+    assert any(k.startswith("action_model") for k in moved) and any(k.startswith("q_net") for k in moved), moved
+    for k, v in plain.get_weights().items():
+        np.testing.assert_array_equal(fast.get_weights()[k], v, err_msg=k)
+    for a, b in zip(fast.target_model.parameters(), plain.target_model.parameters()):
+        assert torch.equal(a, b)
