@@ -13,7 +13,7 @@ import numpy as np
 cimport cython
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from libc.stdint cimport int64_t, uint8_t
-from libc.math cimport INFINITY, pow
+from libc.math cimport INFINITY, fabs, pow
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memmove
 
@@ -22,7 +22,9 @@ from c_kernels cimport (
     rl_discount_cumsum,
     rl_gae,
     rl_ppo_categorical,
+    rl_copy_rows,
     rl_is_weights,
+    rl_prefetch_rows,
     rl_tree_find_prefixsum,
     rl_tree_reduce,
     rl_tree_sample,

@@ -24,6 +24,9 @@ cdef extern from "rl_kernels.h" nogil:
                             const double *vals, Py_ssize_t k)
     void rl_is_weights(const double *sum, const double *mn, Py_ssize_t size, const int64_t *idxs,
                        Py_ssize_t k, double beta, float *weights)
+    void rl_prefetch_rows(const unsigned char *src, Py_ssize_t row, const int64_t *idx, Py_ssize_t k)
+    void rl_copy_rows(const unsigned char *src, unsigned char *dst, Py_ssize_t row, const int64_t *idx,
+                      Py_ssize_t k)
 
 cdef extern from "loss_kernels.h" nogil:
     Py_ssize_t rl_ppo_categorical(const float *logits, const float *logits_old, const int64_t *actions,

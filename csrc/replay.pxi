@@ -166,15 +166,43 @@ def replay_add(dests, srcs, start, SumSegmentTree sum_tree=None, MinSegmentTree 
     return n
 
 
-def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, beta):
-    """Proportional sampling with importance weights in one call (see ``rlcore/_core.pyi``)."""
+cdef int _refuse_column(Py_ssize_t c, object col, Py_ssize_t cap) except -1:
+    """Raises the error that says why ``columns[c]`` cannot be gathered from."""
+    if not isinstance(col, np.ndarray) or col.dtype.hasobject or col.ndim < 1:
+        raise TypeError(f"columns[{c}] must be a numeric numpy array with at least one dimension")
+    if col.shape[0] != cap:
+        raise ValueError(f"columns[{c}] has {col.shape[0]} rows, expected {cap} (the trees' capacity)")
+    raise ValueError(f"columns[{c}] must be C-contiguous (use np.ascontiguousarray)")
+
+
+def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, beta, columns=None):
+    """Proportional sampling with importance weights, and optionally the sampled rows of ``columns``,
+    in one call (see ``rlcore/_core.pyi``)."""
     _check_pair(sum_tree, min_tree)
     cdef double b = beta
     if not (b >= 0.0 and b < INFINITY):
         raise ValueError(f"beta must be finite and >= 0, got {beta!r}")
     cdef _Buffers bufs = _Buffers()
     cdef const double* up = <const double*>bufs.vec(uniforms, "uniforms", _F64s)
-    cdef Py_ssize_t q, k = uniforms.shape[0]
+    cdef Py_ssize_t q, c, k = uniforms.shape[0], cap = sum_tree._capacity, ncol = 0
+    # columns: views[c] the column, views[ncol + c] its new output of k rows
+    cdef _Views views = None
+    cdef Py_buffer* cv
+    outs = None
+    if columns is not None:
+        ncol = len(columns)
+        views = _Views(2 * ncol)
+        outs = []
+        for c in range(ncol):
+            col = columns[c]
+            cv = views.take(col, 0) if isinstance(col, np.ndarray) else NULL
+            if cv == NULL or cv.ndim < 1 or cv.format[0] == b'O' or cv.shape[0] != cap:
+                _refuse_column(c, col, cap)
+        for c in range(ncol):
+            col = columns[c]
+            out = np.empty((k,) + col.shape[1:], col.dtype)
+            views.take(out, PyBUF_WRITABLE)
+            outs.append(out)
     for q in range(k):
         if not (up[q] >= 0.0 and up[q] < 1.0):
             raise ValueError("uniforms must be in [0, 1)")
@@ -188,51 +216,76 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
     cdef float* wp = <float*>bufs.take(weights, "weights", True)
     cdef double* pp = <double*>bufs.take(prefix, "prefix", True)
     cdef int status
+    cdef Py_ssize_t row
     with nogil:
         for q in range(k):
             pp[q] = up[q] * total
         status = rl_tree_find_prefixsum(&sum_tree._t[0], sum_tree._size, sum_tree._capacity, pp, k, op)
         if not status:
+            # the rows' lines are put in flight before the weights are computed, then copied
+            for c in range(ncol):
+                cv = &views.views[c]
+                rl_prefetch_rows(<const unsigned char*>cv.buf, cv.len // cap, op, k)
             rl_is_weights(&sum_tree._t[0], &min_tree._t[0], sum_tree._size, op, k, b, wp)
+            for c in range(ncol):
+                cv = &views.views[c]
+                row = cv.len // cap
+                if row:
+                    rl_copy_rows(<const unsigned char*>cv.buf, <unsigned char*>views.views[ncol + c].buf, row, op, k)
     if status:
         raise MemoryError()
-    return slots, weights
+    if outs is None:
+        return slots, weights
+    return slots, weights, outs
 
 
 def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priorities, alpha,
-                  Py_ssize_t first, Py_ssize_t num):
-    """Sets ``priorities ** alpha`` at live slots ``idxs`` in both trees (see ``rlcore/_core.pyi``)."""
+                  Py_ssize_t first, Py_ssize_t num, eps=None):
+    """Sets ``priorities ** alpha`` (with ``eps``: ``(|priorities| + eps) ** alpha``, priorities then
+    being TD errors) at live slots ``idxs`` in both trees (see ``rlcore/_core.pyi``)."""
     _check_pair(sum_tree, min_tree)
     cdef double a = alpha
     if not (a >= 0.0 and a < INFINITY):
         raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
+    cdef bint td = eps is not None
+    cdef double e = eps if td else 0.0
+    if td and not (e > 0.0 and e < INFINITY):
+        raise ValueError(f"eps must be finite and > 0, got {eps!r}")
     cdef Py_ssize_t cap = sum_tree._capacity
     if not (0 <= first < cap and 0 <= num <= cap):
         raise ValueError(f"first must be in [0, {cap}) and num in [0, {cap}], got {first} and {num}")
     if not (isinstance(idxs, np.ndarray) and idxs.ndim == 1 and idxs.dtype == _I64 and idxs.flags.c_contiguous
-            and isinstance(priorities, np.ndarray) and priorities.ndim == 1 and priorities.dtype == _F64
+            and isinstance(priorities, np.ndarray) and priorities.ndim == 1
+            and (priorities.dtype == _F64 or (td and priorities.dtype == _F32))
             and priorities.flags.c_contiguous and priorities.shape[0] == idxs.shape[0]):
         return -1.0
     cdef _Buffers bufs = _Buffers()
     cdef const int64_t* ip = <const int64_t*>bufs.take(idxs, "idxs")
-    cdef const double* pp = <const double*>bufs.take(priorities, "priorities")
+    cdef const void* raw = bufs.take(priorities, "priorities")
+    cdef const double* pd = <const double*>raw
+    cdef const float* pf = <const float*>raw
+    cdef bint f32 = priorities.dtype == _F32
     cdef Py_ssize_t q, k = idxs.shape[0]
     cdef double top = 0.0, p
     cdef int64_t i
-    for q in range(k):
-        p, i = pp[q], ip[q]
-        if not (p > 0.0 and p < INFINITY) or i < 0 or i >= cap or (i - first + cap) % cap >= num:
-            return -1.0
-        if p > top:
-            top = p
-    if k == 0:
+    if k <= 0:
         return top
-    cdef double* lv = <double*>malloc(k * sizeof(double))
+    cdef double* lv = <double*>malloc(<size_t>k * sizeof(double))
     if lv == NULL:
         raise MemoryError()
     try:
+        for q in range(k):  # lv holds the priorities until every one is checked
+            p = <double>pf[q] if f32 else pd[q]
+            if td:
+                p = fabs(p) + e
+            i = ip[q]
+            if not (p > 0.0 and p < INFINITY) or i < 0 or i >= cap or (i - first + cap) % cap >= num:
+                return -1.0
+            if p > top:
+                top = p
+            lv[q] = p
         for q in range(k):
-            lv[q] = pow(pp[q], a)
+            lv[q] = pow(lv[q], a)
         _set_leaves(sum_tree, min_tree, ip, lv, k)
     finally:
         free(lv)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 /* Backward discounted scan: out[t] = d[t] + (reset[t] ? 0 : c * out[t+1]), out[n] = 0.
  *
@@ -195,14 +196,15 @@ static inline int rl_tree_find_prefixsum(const double *tree, ptrdiff_t size, ptr
     for (ptrdiff_t level = 1; level < first_block; level <<= 1) {
         for (ptrdiff_t q = 0; q < k; ++q) __builtin_prefetch(&tree[2 * (ptrdiff_t)out[q]]);
         for (ptrdiff_t q = 0; q < k; ++q) {
-            ptrdiff_t node = (ptrdiff_t)out[q];
-            double left = tree[2 * node];
-            if (work[q] < left || tree[2 * node + 1] <= 0.0) {
-                out[q] = 2 * node;
-            } else {
-                work[q] -= left;
-                out[q] = 2 * node + 1;
-            }
+            /* Branch-free (a table lookup, not an `if`): which way a query goes is a coin flip the
+             * branch predictor cannot learn, and its misses cost more than the tree's cache misses.
+             * Going left subtracts 0.0, which leaves the prefix sum (finite, >= 0) unchanged. */
+            const ptrdiff_t node = (ptrdiff_t)out[q];
+            const double w = work[q], left = tree[2 * node];
+            const ptrdiff_t right = (ptrdiff_t)!(w < left) & (ptrdiff_t)!(tree[2 * node + 1] <= 0.0);
+            const double step[2] = {0.0, left};
+            work[q] = w - step[right];
+            out[q] = 2 * node + right;
         }
     }
     for (ptrdiff_t q = 0; q < k; ++q) __builtin_prefetch(&tree[size + ((ptrdiff_t)out[q] - first_block) * block]);
@@ -279,6 +281,39 @@ static inline void rl_is_weights(const double *sum, const double *mn, ptrdiff_t 
     const double p_min = mn[1] / total;
     for (ptrdiff_t q = 0; q < k; ++q)
         weights[q] = (float)pow((sum[size + idxs[q]] / total) / p_min, -beta);
+}
+
+/* Gathering rows of the columns of a replay buffer: row idx[q] of a C-contiguous column of `row`
+ * bytes per row is copied to row q of a new array. rl_prefetch_rows puts the lines of all rows in
+ * flight first (call it for every column, then do other work, then rl_copy_rows per column), so
+ * the cache misses of all rows of all columns overlap instead of being paid one row after
+ * another. The usual row sizes get a fixed-size copy. */
+static inline void rl_prefetch_rows(const unsigned char *src, ptrdiff_t row, const int64_t *idx, ptrdiff_t k) {
+    for (ptrdiff_t q = 0; q < k; ++q) {
+        const unsigned char *r = src + (ptrdiff_t)idx[q] * row;
+        __builtin_prefetch(r);
+        if (row > 1) __builtin_prefetch(r + row - 1);
+    }
+}
+
+static inline void rl_copy_rows(const unsigned char *src, unsigned char *dst, ptrdiff_t row,
+                                const int64_t *idx, ptrdiff_t k) {
+    switch (row) {
+    case 1:
+        for (ptrdiff_t q = 0; q < k; ++q) dst[q] = src[idx[q]];
+        break;
+    case 4:
+        for (ptrdiff_t q = 0; q < k; ++q) memcpy(dst + 4 * q, src + 4 * (ptrdiff_t)idx[q], 4);
+        break;
+    case 8:
+        for (ptrdiff_t q = 0; q < k; ++q) memcpy(dst + 8 * q, src + 8 * (ptrdiff_t)idx[q], 8);
+        break;
+    case 16:
+        for (ptrdiff_t q = 0; q < k; ++q) memcpy(dst + 16 * q, src + 16 * (ptrdiff_t)idx[q], 16);
+        break;
+    default:
+        for (ptrdiff_t q = 0; q < k; ++q) memcpy(dst + row * q, src + row * (ptrdiff_t)idx[q], (size_t)row);
+    }
 }
 
 #endif /* RLCORE_KERNELS_H */

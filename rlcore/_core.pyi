@@ -110,19 +110,37 @@ def replay_add(
     C-contiguous with equal row counts. The parent nodes of all written leaves are recomputed one
     tree level at a time for both trees together, so their cache misses overlap."""
 
-def replay_sample(sum_tree: SumSegmentTree, min_tree: MinSegmentTree, uniforms: f64, beta: float) -> tuple[i64, NDArray[np.float32]]:
+def replay_sample(
+    sum_tree: SumSegmentTree,
+    min_tree: MinSegmentTree,
+    uniforms: f64,
+    beta: float,
+    columns: Sequence[np.ndarray] | None = None,
+) -> tuple[i64, NDArray[np.float32]] | tuple[i64, NDArray[np.float32], list[np.ndarray]]:
     """Proportional sampling with importance weights in one call: for uniforms in ``[0, 1)`` the slots
     ``find_prefixsum_idx(u * total)`` and float32 weights ``(P(i) / P_min) ** -beta`` (``P(i)`` the
     slot's leaf over the total, ``P_min`` the min tree's minimum over the total; so in ``(0, 1]``).
+    With ``columns`` (numeric C-contiguous arrays of ``capacity`` rows; ``TypeError`` /
+    ``ValueError`` naming ``columns[c]`` otherwise) also the list of ``col[slots]`` as new arrays:
+    the lines of every column's rows are prefetched before the weights are computed, then copied.
     Raises ``ValueError`` when the sum tree has no mass."""
 
 def replay_update(
-    sum_tree: SumSegmentTree, min_tree: MinSegmentTree, idxs: i64, priorities: f64, alpha: float, first: int, num: int
+    sum_tree: SumSegmentTree,
+    min_tree: MinSegmentTree,
+    idxs: i64,
+    priorities: np.ndarray,
+    alpha: float,
+    first: int,
+    num: int,
+    eps: float | None = None,
 ) -> float:
     """One priority update: leaves ``idxs`` of both trees set to ``priorities ** alpha``; returns the
     largest priority (0.0 for none). Returns -1.0 with nothing written unless ``idxs`` is a 1-D int64
     array and ``priorities`` a 1-D float64 array of its length, every priority finite and > 0 and
-    every index a live slot, ``(idx - first) % capacity < num`` (the caller then raises its error)."""
+    every index a live slot, ``(idx - first) % capacity < num`` (the caller then raises its error).
+    With ``eps`` (finite, > 0, else ``ValueError``) ``priorities`` holds TD errors (float64 or
+    float32) and each priority is ``|td| + eps`` computed in float64."""
 
 def json_line_arrays(line: bytes, loads: Callable[[bytes], Any]) -> dict | None:
     """The JSON object on one line (UTF-8 bytes; whitespace around it is fine) as ``loads`` would

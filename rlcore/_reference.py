@@ -427,13 +427,27 @@ def replay_add(dests, srcs, start, sum_tree=None, min_tree=None, value=0.0):
     return n
 
 
-def replay_sample(sum_tree, min_tree, uniforms, beta):
+def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None):
     """Proportional sampling with importance weights: for each uniform ``u`` the slot
     ``find_prefixsum_idx(u * total)`` and its weight ``(P(i) / P_min) ** -beta`` (float32), where
-    ``P(i)`` is the slot's leaf over the total and ``P_min`` the min tree's minimum over the total."""
+    ``P(i)`` is the slot's leaf over the total and ``P_min`` the min tree's minimum over the total.
+    With ``columns`` (numeric C-contiguous arrays of ``capacity`` rows) also the list of each
+    column's rows at those slots, as new arrays."""
     _tree_pair(sum_tree, min_tree)
     if not (0.0 <= beta < math.inf):
         raise ValueError(f"beta must be finite and >= 0, got {beta!r}")
+    if columns is not None:
+        cap = sum_tree.capacity
+        for c, col in enumerate(columns):
+            if not isinstance(col, np.ndarray) or col.dtype.hasobject or col.ndim < 1:
+                raise TypeError(f"columns[{c}] must be a numeric numpy array with at least one dimension")
+            if len(col) != cap:
+                raise ValueError(f"columns[{c}] has {len(col)} rows, expected {cap} (the trees' capacity)")
+            if not col.flags.c_contiguous:
+                raise ValueError(f"columns[{c}] must be C-contiguous (use np.ascontiguousarray)")
+        slots, weights = replay_sample(sum_tree, min_tree, uniforms, beta)
+        return slots, weights, [np.array([col[i] for i in slots.tolist()], col.dtype).reshape(
+            (len(slots),) + col.shape[1:]) for col in columns]
     uniforms = _array("uniforms", uniforms, (np.dtype(np.float64),), 1)
     if not ((uniforms >= 0.0) & (uniforms < 1.0)).all():
         raise ValueError("uniforms must be in [0, 1)")
@@ -446,21 +460,27 @@ def replay_sample(sum_tree, min_tree, uniforms, beta):
     return slots, ((p / p_min) ** -float(beta)).astype(np.float32)
 
 
-def replay_update(sum_tree, min_tree, idxs, priorities, alpha, first, num):
+def replay_update(sum_tree, min_tree, idxs, priorities, alpha, first, num, eps=None):
     """Sets leaves ``idxs`` of both trees to ``priorities ** alpha`` and returns the largest priority
     (0.0 for none), or -1.0 (nothing written) unless ``idxs`` is a 1-D int64 array, ``priorities`` a
     1-D float64 array of its length with every entry finite and > 0, and every index a live slot:
-    ``(idx - first) % capacity < num``."""
+    ``(idx - first) % capacity < num``. With ``eps`` (finite, > 0) ``priorities`` are TD errors
+    (float64 or float32) and the priorities ``|td| + eps`` in float64."""
     _tree_pair(sum_tree, min_tree)
     if not (0.0 <= alpha < math.inf):
         raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
+    if eps is not None and not (0.0 < eps < math.inf):
+        raise ValueError(f"eps must be finite and > 0, got {eps!r}")
     cap = sum_tree.capacity
     if not (0 <= first < cap and 0 <= num <= cap):
         raise ValueError(f"first must be in [0, {cap}) and num in [0, {cap}], got {first} and {num}")
+    dtypes = (np.float64,) if eps is None else (np.float64, np.float32)
     if not (isinstance(idxs, np.ndarray) and idxs.ndim == 1 and idxs.dtype == np.int64 and idxs.flags.c_contiguous
-            and isinstance(priorities, np.ndarray) and priorities.ndim == 1 and priorities.dtype == np.float64
+            and isinstance(priorities, np.ndarray) and priorities.ndim == 1 and priorities.dtype in dtypes
             and priorities.flags.c_contiguous and len(priorities) == len(idxs)):
         return -1.0
+    if eps is not None:
+        priorities = np.abs(priorities.astype(np.float64)) + float(eps)
     valid = np.isfinite(priorities) & (priorities > 0) & (idxs >= 0) & (idxs < cap)
     if not valid.all() or ((idxs - first) % cap >= num).any():
         return -1.0

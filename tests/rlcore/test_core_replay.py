@@ -525,3 +525,112 @@ def test_replay_update_live_window_wraps(impl):
     top = impl.replay_update(s, mn, np.array([14, 15, 0, 1]), np.array([1.0, 2.0, 3.0, 4.0]), 1.0, 14, 4)
     assert top == 4.0
     assert s.get(np.array([14, 15, 0, 1])).tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def _gather_columns(rng, cap):
+    """Columns of every row size the gather copies specially (1, 4, 8, 16 bytes) and of others
+    (12 bytes, 2-D rows of 6 bytes, an empty row shape)."""
+    return [rng.random(cap) < 0.5, np.ones(cap, np.float32) * np.arange(cap, dtype=np.float32),
+            rng.integers(0, 9, cap).astype(np.int64), rng.standard_normal((cap, 4)).astype(np.float32),
+            rng.standard_normal((cap, 3)).astype(np.float32), rng.integers(0, 200, (cap, 2, 3)).astype(np.uint8),
+            np.zeros((cap, 0), np.float64)]
+
+
+@pytest.mark.parametrize("capacity,k", [(1, 1), (9, 5), (1000, 64), (1000, 0)])
+def test_replay_sample_with_columns_parity_and_rows(impl, capacity, k):
+    rng = np.random.default_rng(capacity + k)
+    leaves = rng.random(capacity) + 0.01
+    cols = _gather_columns(rng, capacity)
+    out = []
+    for m in (impl, _reference):
+        s, mn = _pair(m, capacity)
+        s.update(np.arange(capacity, dtype=np.int64), leaves)
+        mn.update(np.arange(capacity, dtype=np.int64), leaves)
+        u = np.random.default_rng(3).random(k)
+        slots, weights, gathered = m.replay_sample(s, mn, u, 0.4, cols)
+        plain = m.replay_sample(s, mn, u, 0.4)  # the columns change nothing else
+        np.testing.assert_array_equal(slots, plain[0])
+        np.testing.assert_array_equal(weights, plain[1])
+        out.append((slots, weights, gathered))
+    (got_i, got_w, got_c), (want_i, want_w, want_c) = out
+    np.testing.assert_array_equal(got_i, want_i)
+    np.testing.assert_allclose(got_w, want_w, rtol=1e-6)
+    assert len(got_c) == len(want_c) == len(cols)
+    for col, got, want in zip(cols, got_c, want_c):
+        assert got.dtype == want.dtype == col.dtype and got.shape == want.shape == (k,) + col.shape[1:]
+        np.testing.assert_array_equal(got, col[got_i])  # written out: the rows at the slots
+        np.testing.assert_array_equal(want, col[got_i])
+        assert got.flags.c_contiguous and got.flags.writeable and not np.shares_memory(got, col)
+
+
+def test_replay_sample_with_no_columns_and_read_only_columns(impl):
+    s, mn = _pair(impl, 4)
+    s.update(np.arange(4, dtype=np.int64), np.ones(4))
+    mn.update(np.arange(4, dtype=np.int64), np.ones(4))
+    u = np.array([0.1, 0.9])
+    assert impl.replay_sample(s, mn, u, 0.4, [])[2] == []
+    ro = np.arange(4.0)
+    ro.flags.writeable = False
+    assert impl.replay_sample(s, mn, u, 0.4, [ro])[2][0].tolist() == [0.0, 3.0]
+
+
+@pytest.mark.parametrize("columns,exc,match", [
+    ([np.zeros(4), np.zeros(4, object)], TypeError, r"columns\[1\] must be a numeric"),
+    ([[0.0, 1.0, 2.0, 3.0]], TypeError, r"columns\[0\] must be a numeric"),
+    ([np.zeros(())], TypeError, r"columns\[0\] must be a numeric"),
+    ([np.zeros(5)], ValueError, r"columns\[0\] has 5 rows, expected 4"),
+    ([np.zeros((4, 2))[:, :1]], ValueError, r"columns\[0\] must be C-contiguous"),
+])
+def test_replay_sample_refuses_bad_columns(impl, columns, exc, match):
+    s, mn = _pair(impl, 4)
+    s.update(np.arange(4, dtype=np.int64), np.ones(4))
+    mn.update(np.arange(4, dtype=np.int64), np.ones(4))
+    with pytest.raises(exc, match=match):
+        impl.replay_sample(s, mn, np.array([0.5]), 0.4, columns)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_replay_update_td_errors_parity_and_expected_leaves(impl, dtype):
+    rng = np.random.default_rng(5)
+    cap, eps, alpha = 40, 1e-3, 0.6
+    idxs = rng.integers(0, 30, 50).astype(np.int64)  # repeats: the last write wins
+    td = (rng.standard_normal(50) * 2).astype(dtype)
+    td[3] = 0.0  # priority eps
+    out = []
+    for m in (impl, _reference):
+        s, mn = _pair(m, cap)
+        top = m.replay_update(s, mn, idxs, td, alpha, 0, 30, eps)
+        out.append((top, _leaves(s), _leaves(mn)))
+    prios = np.abs(td.astype(np.float64)) + eps  # written out: |td| + eps in float64
+    want = np.zeros(cap)
+    for i, p in zip(idxs, prios):
+        want[i] = p ** alpha
+    for top, s_leaves, m_leaves in out:
+        assert top == prios.max()
+        np.testing.assert_allclose(s_leaves, want, rtol=1e-12)
+        np.testing.assert_allclose(m_leaves[np.unique(idxs)], want[np.unique(idxs)], rtol=1e-12)
+    assert out[0][0] == out[1][0]
+
+
+@pytest.mark.parametrize("idxs,td,num", [
+    (np.array([0, 5]), np.array([1.0, np.nan]), 10),            # NaN
+    (np.array([0, 5]), np.array([1.0, -np.inf]), 10),           # inf
+    (np.array([0, 10]), np.array([1.0, 1.0]), 10),              # not live
+    (np.array([0, 5]), np.array([1, 2], np.int64), 10),         # not float: the caller converts
+    (np.array([0, 5]), np.array([[1.0], [2.0]]), 10),           # not 1-D
+])
+def test_replay_update_td_errors_declines_invalid_and_writes_nothing(impl, idxs, td, num):
+    s, mn = _pair(impl, 16)
+    assert impl.replay_update(s, mn, idxs, td, 0.6, 0, num, 1e-6) == -1.0
+    assert s.sum() == 0.0 and mn.min() == np.inf
+
+
+@pytest.mark.parametrize("eps", [0.0, -1.0, np.nan, np.inf])
+def test_replay_update_refuses_bad_eps(impl, eps):
+    with pytest.raises(ValueError, match="eps must be finite and > 0"):
+        impl.replay_update(*_pair(impl, 4), np.array([0]), np.array([1.0]), 0.6, 0, 4, eps)
+
+
+def test_replay_update_without_eps_still_declines_float32(impl):
+    s, mn = _pair(impl, 4)
+    assert impl.replay_update(s, mn, np.array([0]), np.array([1.0], np.float32), 0.6, 0, 4) == -1.0

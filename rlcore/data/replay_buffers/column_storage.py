@@ -87,6 +87,7 @@ class ColumnStorage:
         self._dest_names: list[str] = []  # their names
         self._objects: list[tuple[str, np.ndarray]] = []  # the object columns (name, array)
         self._numeric = False  # at least one stored column is numeric (so write_exact may apply)
+        self._fixed: dict[Any, tuple[list[str], list[np.ndarray]] | None] = {}  # fixed_columns' answers
         self.pos = 0
         self.size = 0
 
@@ -149,6 +150,7 @@ class ColumnStorage:
         self._dests = [self._columns[k] for k in self._dest_names]
         self._objects = [(k, v) for k, v in self._columns.items() if v.dtype.hasobject]
         self._numeric = bool(self._dests)
+        self._fixed = {}
 
     # --- writing --------------------------------------------------------------------------------
 
@@ -249,6 +251,28 @@ class ColumnStorage:
         ``skip`` (columns the caller replaces anyway)."""
         return {k: v.take(rows, axis=0) for k, v in self._columns.items() if k not in skip}  # as v[rows], faster
 
+    def fixed_columns(self, skip: Any = ()) -> tuple[list[str], list[np.ndarray]] | None:
+        """The names and arrays of the stored columns not named in ``skip``, in column order, when all of
+        them are numeric (what a native gather such as ``replay_sample``'s copies); None when an
+        object column is among them or nothing is stored. ``skip`` must be hashable; the answer is
+        kept per ``skip`` until the stored columns change.
+
+        Examples:
+            >>> import numpy as np
+            >>> s = ColumnStorage(4)
+            >>> s.write({"obs": np.zeros((2, 3)), "weights": np.ones(2), "actions": np.array([1, 2])})
+            (0, 2)
+            >>> names, arrays = s.fixed_columns(frozenset({"weights"}))
+            >>> names, [a.shape for a in arrays]
+            (['obs', 'actions'], [(4, 3), (4,)])
+        """
+        if skip not in self._fixed:
+            names = [k for k in self._columns if k not in skip]
+            arrays = [self._columns[k] for k in names]
+            fits = bool(names) and not any(a.dtype.hasobject for a in arrays)
+            self._fixed[skip] = (names, arrays) if fits else None
+        return self._fixed[skip]
+
     def nbytes(self) -> int:
         """Bytes held by the preallocated numeric arrays plus an estimate for object cells."""
         total = 0
@@ -278,6 +302,7 @@ class ColumnStorage:
         if not (0 <= size <= capacity and 0 <= pos < capacity):
             raise ValueError(f"{self.name}: state has pos {pos} / size {size} outside capacity {capacity}")
         self._columns, self._dests, self._dest_names, self._objects, self._numeric = {}, [], [], [], False
+        self._fixed = {}
         if columns:
             cols = {k: np.asarray(v) for k, v in columns.items()}
             for k, v in cols.items():

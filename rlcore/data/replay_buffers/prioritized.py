@@ -13,9 +13,11 @@ leaf per slot. New units get the largest priority seen so far. ``sample(n, beta)
 For items, both are repeated over the item's rows.
 
 Each operation's hot path is one call of the compiled core: ``replay_add`` (all columns and both
-trees' leaves), ``replay_sample`` (prefix-sum search, min tree, importance weights) and
-``replay_update`` (checks, ``priority ** alpha``, both trees). Input they do not take as is (a
-dtype to cast, an invalid priority) goes through the general path, which casts or raises.
+trees' leaves), ``replay_sample`` (prefix-sum search, min tree, importance weights and, for
+timesteps with numeric columns only, the gather of every column's sampled rows) and
+``replay_update`` (checks, ``|td_error| + eps`` for :meth:`update_td_errors`, ``priority ** alpha``,
+both trees). Input they do not take as is (a dtype to cast, an invalid priority) goes through the
+general path, which casts or raises.
 """
 
 from __future__ import annotations
@@ -144,8 +146,18 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         if type(n) is not int or n < 1 or not len(self):
             n = self._check_sample(n)
         beta = self.beta if beta is None else check_nonneg_float("beta", beta)
+        uniforms = self._rng.random(n)
+        fixed = None if self._items else self._storage.fixed_columns(_ADDED)
+        if fixed is not None:  # rows are slots and every column is numeric: one native call gathers them too
+            names, arrays = fixed
+            slots, weights, gathered = replay_sample(self._sum, self._min, uniforms, beta, arrays)
+            cols = dict(zip(names, gathered))
+            cols["weights"] = weights
+            cols["batch_indexes"] = slots
+            self._sampled_count += n
+            return _sample_batch(cols)
         # (N p)^-beta over its largest possible value (N p_min)^-beta, as float32
-        slots, weights = replay_sample(self._sum, self._min, self._rng.random(n), beta)
+        slots, weights = replay_sample(self._sum, self._min, uniforms, beta)
         if self._items:
             rows = self._rows_of(slots)
             lens = self._item_len[slots]
@@ -180,11 +192,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             idxes = np.asarray(idxes)
         if type(priorities) is not np.ndarray or priorities.dtype != np.float64 or priorities.ndim != 1:
             priorities = np.asarray(priorities, np.float64).reshape(-1)
-        first, live = (self._first_item, self._num_items) if self._items else (0, self._storage.size)
-        top = replay_update(self._sum, self._min, idxes, priorities, self.alpha, first, live)
-        if top >= 0.0:
-            self.max_priority = max(self.max_priority, top)
-            self._num_updates += len(idxes)
+        if self._update_native(idxes, priorities, None):
             return
         if idxes.ndim != 1 or (len(idxes) and idxes.dtype.kind not in "iu"):
             raise TypeError(f"{self.name}: idxes must be a 1-D array of ints, got {idxes.dtype} of shape {idxes.shape}")
@@ -204,8 +212,22 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self.max_priority = max(self.max_priority, float(priorities.max(initial=0.0)))
         self._num_updates += len(idxes)
 
+    def _update_native(self, idxes, values, eps: float | None) -> bool:
+        """One ``replay_update`` call (``values`` are priorities, or TD errors with ``eps``); False, with
+        nothing written, when it declines the input (the caller's general path casts or raises)."""
+        first, live = (self._first_item, self._num_items) if self._items else (0, self._storage.size)
+        top = replay_update(self._sum, self._min, idxes, values, self.alpha, first, live, eps)
+        if top < 0.0:
+            return False
+        if top > self.max_priority:
+            self.max_priority = top
+        self._num_updates += len(idxes)
+        return True
+
     def update_td_errors(self, idxes, td_errors) -> None:
         """Sets priorities to ``|td_errors| + eps`` (what RLlib's replay actor did)."""
+        if type(idxes) is np.ndarray and type(td_errors) is np.ndarray and self._update_native(idxes, td_errors, self.eps):
+            return  # 1-D float64 or float32 TD errors: |td| + eps computed in the same native call
         td = np.abs(np.asarray(td_errors, np.float64).reshape(-1))
         td += self.eps
         self.update_priorities(idxes, td)

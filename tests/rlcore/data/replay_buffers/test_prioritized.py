@@ -256,3 +256,63 @@ def test_add_returns_the_slots_of_the_rows_kept_across_the_wrap():
     assert buf.add(_rows(3, 7)).tolist() == [3, 4, 0, 1]
     assert buf.add(_rows(7, 19)).tolist() == [4, 0, 1, 2, 3]  # more rows than capacity: the last 5
     np.testing.assert_array_equal(buf._storage.gather(np.arange(5))["x"], [15, 16, 17, 18, 14])
+
+
+def test_native_gather_samples_the_rows_the_general_path_samples():
+    """Timesteps with numeric columns only are gathered by ``replay_sample`` itself; a stored object
+    column sends sampling through the storage's gather. Same seed, same draws, same rows."""
+    rng = np.random.default_rng(8)
+    native = PrioritizedReplayBuffer(50, alpha=0.6, beta=0.4, seed=2)
+    general = PrioritizedReplayBuffer(50, alpha=0.6, beta=0.4, seed=2)
+    for _ in range(6):
+        n = int(rng.integers(5, 20))
+        cols = {"obs": rng.standard_normal((n, 4)).astype(np.float32), "a": rng.integers(0, 3, n),
+                "done": rng.random(n) < 0.3, "weights": rng.random(n) + 0.5}
+        native.add(SampleBatch(cols), priorities=cols["weights"])
+        general.add(SampleBatch({**cols, "infos": np.array([{}] * n, object)}), priorities=cols["weights"])
+        got, want = native.sample(16), general.sample(16)
+        assert list(got) == ["obs", "a", "done", "weights", "batch_indexes"]
+        assert sorted(want) == sorted([*got, "infos"])
+        for k in got:
+            assert got[k].dtype == want[k].dtype
+            np.testing.assert_array_equal(got[k], want[k])
+        np.testing.assert_array_equal(got["obs"], native._storage.gather(got["batch_indexes"])["obs"])
+        td = rng.standard_normal(16)
+        native.update_td_errors(got["batch_indexes"], td)
+        general.update_td_errors(want["batch_indexes"].tolist(), td.tolist())
+    slots = native.live_slots()
+    np.testing.assert_allclose(native.priorities(slots), general.priorities(slots), rtol=1e-12)
+    assert native.max_priority == general.max_priority
+    stats = [buf.stats(debug=True) for buf in (native, general)]
+    assert stats[0].pop("est_size_bytes") < stats[1].pop("est_size_bytes")  # the infos column
+    assert stats[0] == stats[1]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_update_td_errors_native_path_equals_the_general_path(dtype):
+    td = np.array([-2.5, 0.0, 1e-3, 4.0], dtype)
+    bufs = [PrioritizedReplayBuffer(8, alpha=0.6, eps=1e-2, seed=0) for _ in range(2)]
+    for buf in bufs:
+        buf.add(_rows(0, 6))
+    bufs[0].update_td_errors(np.array([5, 0, 2, 3]), td)  # int64 slots and a float array: one native call
+    bufs[1].update_td_errors([5, 0, 2, 3], td.astype(np.float64).reshape(4, 1))  # converted first
+    for buf in bufs:
+        np.testing.assert_allclose(buf.priorities(np.array([5, 0, 2, 3])), np.abs(td.astype(np.float64)) + 1e-2,
+                                   rtol=1e-12)
+        assert buf.max_priority == 4.0 + 1e-2 and buf.stats(debug=True)["num_priority_updates"] == 4
+    bufs[0].update_td_errors(np.array([1]), np.array([-7.0], dtype))
+    assert bufs[0].max_priority == 7.0 + 1e-2
+
+
+@pytest.mark.parametrize("idxes,td,err,match", [
+    (np.array([0, 1]), np.array([1.0, np.nan]), ValueError, "priorities must be finite and > 0, got nan at position 1"),
+    (np.array([0, 7]), np.array([1.0, 1.0], np.float32), ValueError, "index 7 at position 1 is not a slot held"),
+    (np.array([0, 1]), np.array([1.0]), ValueError, "idxes has 2 entries but priorities has 1"),
+])
+def test_update_td_errors_bad_input_keeps_its_errors_and_writes_nothing(idxes, td, err, match):
+    buf = PrioritizedReplayBuffer(8, alpha=1.0, seed=0)
+    buf.add(_rows(0, 4))
+    with pytest.raises(err, match=match):
+        buf.update_td_errors(idxes, td)
+    np.testing.assert_array_equal(buf.priorities(np.arange(4)), 1.0)
+    assert buf.stats(debug=True)["num_priority_updates"] == 0
