@@ -11,10 +11,13 @@ JSON line per scenario to stdout:
    ``recreate_failed_workers``) runs from another process at the same time;
 3. ``node_removed``: once the CLI's trial has reported an iteration, the non-head node that
    holds a worker of each run (and not the CLI trial's driver) is removed; each run's lost
-   worker is recreated on the remaining nodes and both runs train on. The ``cli`` report
-   follows when the CLI has finished: its last result, and where its rollout workers ran, read
-   from the cluster's actor table (the actors of the other job);
-4. ``pack``: 2 workers with ``PACK`` share one node.
+   worker is recreated on the remaining nodes and both runs train on;
+4. ``pack``: 2 workers with ``PACK`` share one node. This runs while the CLI's trial finishes
+   its last iterations (it holds 3 of the 6 CPUs left; the stopped spread trainer freed the
+   other 3, 2 of them on one node whatever their split), so the CLI's fixed iteration time is
+   not waited out on its own. The ``cli`` report follows when the CLI has finished: its last
+   result, and where its rollout workers ran, read from the cluster's actor table (the actors
+   of the other job).
 
 Each report carries the scenario's wall time (``seconds``); ``cluster`` reports the time to
 start the cluster. A separate process because the pytest process already holds the session's
@@ -27,6 +30,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -99,6 +103,7 @@ def main(out_dir):
 
     from rlcore.algorithms.ppo import PPOTrainer
 
+    os.makedirs(out_dir, exist_ok=True)
     start = time.perf_counter()
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 3, "resources": {"node_0": 1}})
     cli = None
@@ -112,16 +117,18 @@ def main(out_dir):
         # The CLI's trial (a driver and 2 workers, 1 CPU each, SPREAD) and the spread trainer (3
         # workers, SPREAD) run at the same time, one node removed under both: 6 of the 9 CPUs,
         # and all 6 left after the removal.
-        start = time.perf_counter()
-        cli = subprocess.Popen(cli_command(cluster.address, out_dir), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+        cli_start = time.perf_counter()
+        # to files, not pipes: nothing reads the CLI's output until it has finished
+        with open(os.path.join(out_dir, "cli_stdout.txt"), "w") as out, \
+                open(os.path.join(out_dir, "cli_stderr.txt"), "w") as err:
+            cli = subprocess.Popen(cli_command(cluster.address, out_dir), stdout=out, stderr=err, text=True)
         trainer = PPOTrainer(config=ppo_config(3, "SPREAD", recreate_failed_workers=True), **logger)
         try:
             first = trainer.train()
             placed = nodes_of(trainer)
             report("spread", nodes=len(set(placed.values())), cluster_nodes=len(node_ids),
                    on_cluster=set(placed.values()) <= node_ids, timesteps=first["timesteps_total"],
-                   seconds=round(time.perf_counter() - start, 1))
+                   seconds=round(time.perf_counter() - cli_start, 1))
 
             # mid-run for the CLI too: once its trial reported an iteration, remove a node that holds
             # a worker of each run but neither the head node nor the CLI trial's driver
@@ -143,16 +150,6 @@ def main(out_dir):
                    on_remaining=set(after.values()) <= node_ids - {victim_node},
                    timesteps=[first["timesteps_total"]] + [r["timesteps_total"] for r in results],
                    seconds=round(time.perf_counter() - removed_at, 1))
-
-            stdout, stderr = cli.communicate(timeout=150)
-            workers = [node for cls, node, _ in other_job_actors(ray) if cls == "RolloutWorker"]
-            last = (cli_results(out_dir) or [{}])[-1]
-            report("cli", returncode=cli.returncode, stdout=stdout[-3000:], stderr=stderr[-3000:],
-                   iteration_at_removal=cli_iteration_at_removal, iterations=last.get("training_iteration"),
-                   timesteps=last.get("timesteps_total"), healthy=last.get("num_healthy_workers"),
-                   trained=(last.get("info") or {}).get("num_steps_trained"),
-                   workers=len(workers), on_removed=workers.count(victim_node),
-                   on_cluster=set(workers) <= node_ids, seconds=round(time.perf_counter() - start, 1))
         finally:
             trainer.stop()
 
@@ -164,10 +161,21 @@ def main(out_dir):
                    seconds=round(time.perf_counter() - start, 1))
         finally:
             trainer.stop()
+
+        cli.wait(timeout=150)
+        stdout, stderr = (Path(out_dir, f"cli_{name}.txt").read_text() for name in ("stdout", "stderr"))
+        workers = [node for cls, node, _ in other_job_actors(ray) if cls == "RolloutWorker"]
+        last = (cli_results(out_dir) or [{}])[-1]
+        report("cli", returncode=cli.returncode, stdout=stdout[-3000:], stderr=stderr[-3000:],
+               iteration_at_removal=cli_iteration_at_removal, iterations=last.get("training_iteration"),
+               timesteps=last.get("timesteps_total"), healthy=last.get("num_healthy_workers"),
+               trained=(last.get("info") or {}).get("num_steps_trained"),
+               workers=len(workers), on_removed=workers.count(victim_node),
+               on_cluster=set(workers) <= node_ids, seconds=round(time.perf_counter() - cli_start, 1))
     finally:
         if cli is not None and cli.poll() is None:
             cli.kill()
-            cli.communicate()
+            cli.wait()
         ray.shutdown()
         cluster.shutdown()
 
