@@ -9,6 +9,7 @@ Start ``examples/serving/cartpole_server.py`` first, then::
 from __future__ import annotations
 
 import argparse
+import ssl
 import threading
 from typing import Iterator
 
@@ -48,9 +49,11 @@ def main(argv=None) -> None:
     parser.add_argument("--auth-token", default=None)
     parser.add_argument("--episodes", type=int, default=None, help="stop after this many (default: forever)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ca", default=None, help="https: the PEM certificate to trust (e.g. a self-signed server's)")
     args = parser.parse_args(argv)
+    context = ssl.create_default_context(cafile=args.ca) if args.ca else None
     with PolicyClient(args.address, inference_mode=args.inference_mode, update_interval=2.0,
-                      auth_token=args.auth_token) as client:
+                      auth_token=args.auth_token, ssl_context=context) as client:
         for i, reward in enumerate(play(client, args.seed, max_episodes=args.episodes)):
             print(f"episode {i}: reward {reward}", flush=True)
 

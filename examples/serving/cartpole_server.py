@@ -8,7 +8,9 @@ Run it, then one or more clients (``examples/serving/cartpole_client.py``) in ot
 
 The trainer has no env (``env: None``): its spaces come from the config, its experiences from
 :class:`~rlcore.env.policy_server_input.PolicyServerInput` (``input``). The server binds loopback;
-to serve other hosts bind another address with ``--auth-token`` (clients pass the same token).
+to serve other hosts bind another address with ``--auth-token`` (clients pass the same token),
+and with ``--tls-cert`` / ``--tls-key`` so that the token and the traffic are encrypted (clients
+then connect to ``https://...``; ``--ca`` names the certificate they trust if it is self-signed).
 
 With ``--num-workers 0`` the trainer's own (local) worker serves on ``port``. With
 ``--num-workers n`` the n remote workers serve, worker i on ``port + i - 1``, so clients connect
@@ -31,15 +33,18 @@ SERVER_BASE_PORT = 9900
 
 
 def make_config(address: str = SERVER_ADDRESS, port: int = SERVER_BASE_PORT, auth_token: str | None = None,
-                framework: str = "torch", seed: int | None = 0, **overrides) -> dict:
+                framework: str = "torch", seed: int | None = 0, tls_cert: str | None = None,
+                tls_key: str | None = None, **overrides) -> dict:
     """The trainer config: ``env: None``, CartPole's spaces, and a policy server on each worker the
     trainer samples: the local one on ``port`` with no remote workers, else remote worker i on
-    ``port + i - 1`` (RLlib 1.x's convention; ``port=0``: any free port). ``overrides`` update it."""
+    ``port + i - 1`` (RLlib 1.x's convention; ``port=0``: any free port), serving HTTPS with
+    ``tls_cert`` / ``tls_key``. ``overrides`` update it."""
 
     def _input(ioctx):
         if ioctx.worker_index > 0 or ioctx.worker.num_workers == 0:
             offset = ioctx.worker_index - (1 if ioctx.worker_index > 0 else 0)
-            return PolicyServerInput(ioctx, address, port + offset if port else 0, auth_token=auth_token)
+            return PolicyServerInput(ioctx, address, port + offset if port else 0, auth_token=auth_token,
+                                     tls_certfile=tls_cert, tls_keyfile=tls_key)
         return None  # the local worker of a trainer with remote workers: nothing to read
 
     config = {
@@ -74,11 +79,14 @@ def main(argv=None) -> None:
     parser.add_argument("--stop-reward", type=float, default=150.0)
     parser.add_argument("--stop-iters", type=int, default=200)
     parser.add_argument("--num-workers", type=int, default=0)
+    parser.add_argument("--tls-cert", default=None, help="PEM certificate (chain): serve HTTPS")
+    parser.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
     args = parser.parse_args(argv)
     trainer = PPOTrainer(config=make_config(args.address, args.port, args.auth_token, args.framework,
+                                            tls_cert=args.tls_cert, tls_key=args.tls_key,
                                             num_workers=args.num_workers))
     ports = ", ".join(str(args.port + i) for i in range(max(args.num_workers, 1)))
-    print(f"serving on http://{args.address} port(s) {ports}", flush=True)
+    print(f"serving on {'https' if args.tls_cert else 'http'}://{args.address} port(s) {ports}", flush=True)
     try:
         for _ in range(args.stop_iters):
             result = trainer.train()

@@ -19,7 +19,9 @@ The application drives its own loop and calls, per episode, ``start_episode``, `
   trainer's never saw any).
 
 The wire is msgpack over HTTP/1.1 keep-alive (stdlib ``http.client``, one connection per
-thread), never pickle (:mod:`rlcore.env.serving_protocol`). A local-inference client imports the
+thread), never pickle (:mod:`rlcore.env.serving_protocol`); an ``https://`` address speaks TLS,
+verifying the server's certificate against the system's CAs or ``ssl_context``'s (e.g.
+``ssl.create_default_context(cafile="server.pem")`` for a self-signed one). A local-inference client imports the
 policy class the server names only from ``rlcore``; pass ``policy_class=`` for your own.
 
 Examples:
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import ssl
 import threading
 import time
 import urllib.parse
@@ -72,7 +75,8 @@ class PolicyClient:
     """REST client of a :class:`~rlcore.env.policy_server_input.PolicyServerInput`.
 
     Args:
-        address: ``"http://host:port"`` (``"host:port"`` also works, as in 1.x's docstring).
+        address: ``"http://host:port"`` or ``"https://host:port"`` (``"host:port"`` also works, as
+            in 1.x's docstring).
         inference_mode: ``"local"`` (a policy copy here) or ``"remote"`` (the server acts).
         update_interval: Local mode: seconds between weight refreshes (None: manual only).
         auth_token: The server's shared token, sent as ``Authorization: Bearer <token>``.
@@ -83,20 +87,27 @@ class PolicyClient:
             for several policies.
         policy_mapping_fn: Local mode, several policies: ``agent_id -> policy_id`` (functions
             do not travel over the wire).
+        ssl_context: An ``https://`` address: the ``ssl.SSLContext`` that verifies the server
+            (None: ``ssl.create_default_context()``, the system's CAs).
 
     Raises:
-        ValueError: A bad ``inference_mode``, ``update_interval`` or ``address``.
+        ValueError: A bad ``inference_mode``, ``update_interval``, ``address`` or ``ssl_context``.
     """
 
     def __init__(self, address: str, inference_mode: str = "local", update_interval: Optional[float] = 10.0, *,
                  auth_token: Optional[str] = None, timeout_s: float = 120.0, policy_class: Any = None,
-                 policy_mapping_fn: Optional[Callable[[Any], str]] = None):
+                 policy_mapping_fn: Optional[Callable[[Any], str]] = None,
+                 ssl_context: Optional[ssl.SSLContext] = None):
         if inference_mode not in ("local", "remote"):
             raise ValueError(f"PolicyClient(inference_mode={inference_mode!r}): expected 'local' or 'remote'")
         if update_interval is not None and (isinstance(update_interval, bool) or not update_interval > 0):
             raise ValueError(f"PolicyClient(update_interval={update_interval!r}): expected seconds > 0 or None")
         self.address = address
         self._host, self._port, self._https = _parse_address(address)
+        if ssl_context is not None and (not isinstance(ssl_context, ssl.SSLContext) or not self._https):
+            raise ValueError(f"PolicyClient(ssl_context={ssl_context!r}): expected an ssl.SSLContext and an "
+                             f"https:// address, got address {address!r}")
+        self._ssl_context = ssl_context
         self._headers = {"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE}
         if auth_token is not None:
             self._headers["Authorization"] = f"Bearer {auth_token}"
@@ -202,8 +213,11 @@ class PolicyClient:
     def _connection(self) -> http.client.HTTPConnection:
         conn = getattr(self._local_conn, "conn", None)
         if conn is None:
-            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            conn = cls(self._host, self._port, timeout=self._timeout_s)
+            if self._https:
+                conn = http.client.HTTPSConnection(self._host, self._port, timeout=self._timeout_s,
+                                                   context=self._ssl_context)
+            else:
+                conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout_s)
             self._local_conn.conn = conn
             with self._conn_lock:
                 self._connections.append(conn)

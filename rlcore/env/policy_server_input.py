@@ -33,7 +33,11 @@ The server binds loopback unless told otherwise, and a non-loopback bind needs `
 malformed body or an unknown command is 400; each with a one-line ``text/plain`` reason. A
 connection idle for ``connection_timeout_s`` is closed, a body must arrive within
 ``request_timeout_s`` (408), at most ``max_connections`` connections are served at once (503
-beyond), and a client that disconnects mid-request only ends its own connection's thread. A
+beyond), and a client that disconnects mid-request only ends its own connection's thread. With
+``tls_certfile`` (and ``tls_keyfile``) or an ``ssl_context`` the server speaks HTTPS only (TLS
+1.2 or later; clients connect to ``https://...``), so a token and the traffic are not readable on
+the network; each connection's handshake runs on its own thread under ``connection_timeout_s``,
+and a failed one (plain HTTP, garbage, a client that stalls) ends only that connection. A
 remote episode without any request for ``episode_timeout_s`` (its client died) is ended at its
 last observation, freeing its ``max_concurrent_episodes`` slot. The server is stdlib
 ``http.server.ThreadingHTTPServer`` (HTTP/1.1 keep-alive, a thread per connection, which suits
@@ -64,6 +68,7 @@ import ipaddress
 import logging
 import queue
 import socket
+import ssl
 import threading
 import time
 from typing import Any, Dict, List, Optional
@@ -109,17 +114,23 @@ class PolicyServerInput(InputReader):
         max_queued_batches: Batches waiting for the trainer; a report beyond is answered 503.
         episode_timeout_s: A remote episode with no request for this long is ended (None: never).
         max_concurrent_episodes: Remote episodes running at once (the ExternalEnv's ``max_concurrent``).
+        tls_certfile: PEM certificate chain: serve HTTPS (TLS >= 1.2) with it.
+        tls_keyfile: PEM private key of ``tls_certfile`` (None: the key is in ``tls_certfile``).
+        ssl_context: A server-side ``ssl.SSLContext`` to serve HTTPS with, instead of the files.
 
     Raises:
-        ValueError: A non-loopback address without ``auth_token``, or a bad limit (named).
-        OSError: The address cannot be bound (e.g. the port is taken).
+        ValueError: A non-loopback address without ``auth_token``, a bad limit, or TLS arguments
+            that do not fit together (named).
+        OSError: The address cannot be bound (e.g. the port is taken), or the certificate or key
+            cannot be read.
     """
 
     def __init__(self, ioctx: Any, address: str = "127.0.0.1", port: int = 9900, idle_timeout: float = 3.0, *,
                  auth_token: Optional[str] = None, max_request_bytes: int = 64 * 1024 * 1024,
                  connection_timeout_s: float = 30.0, request_timeout_s: float = 60.0, max_connections: int = 64,
                  max_queued_batches: int = 256, episode_timeout_s: Optional[float] = 300.0,
-                 max_concurrent_episodes: int = 100):
+                 max_concurrent_episodes: int = 100, tls_certfile: Optional[str] = None,
+                 tls_keyfile: Optional[str] = None, ssl_context: Optional[ssl.SSLContext] = None):
         worker = getattr(ioctx, "worker", None)
         if worker is None:
             raise TypeError("PolicyServerInput(ioctx): ioctx.worker is None; expected the rollout worker whose "
@@ -138,6 +149,10 @@ class PolicyServerInput(InputReader):
             raise ValueError(f"PolicyServerInput(address={address!r}): a non-loopback address needs auth_token "
                              "(clients then send 'Authorization: Bearer <token>'); bind '127.0.0.1' for local "
                              "clients only")
+        context = _server_ssl_context(tls_certfile, tls_keyfile, ssl_context)
+        if context is None and not _is_loopback(address):
+            logger.warning("policy server on %r without TLS: the token and all traffic cross the network in clear "
+                           "text (pass tls_certfile/tls_keyfile or ssl_context)", address)
         self.worker = worker
         self.ioctx = ioctx
         self.idle_timeout = float(idle_timeout)
@@ -156,14 +171,16 @@ class PolicyServerInput(InputReader):
         self._embedded: Optional[SamplingLoop] = None
         self._episodes: Dict[str, list] = {}  # remote episode id -> [last request time, last observation]
         #: Counters: requests answered by status, remote episodes ended for want of requests.
-        self.stats: Dict[str, Any] = {"status": {}, "abandoned_episodes": 0}
+        self.stats: Dict[str, Any] = {"status": {}, "abandoned_episodes": 0, "failed_handshakes": 0}
         self._stopped = False
-        self._server = _Server((address, int(port)), self, int(max_connections))
+        self.tls = context is not None
+        self._server = _Server((address, int(port)), self, int(max_connections), context)
         self.address, self.port = self._server.server_address[:2]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"rlcore-policy-server-{self.port}", daemon=True)
         self._thread.start()
-        logger.info("policy server listening on %s:%d (worker %d)", self.address, self.port, ioctx.worker_index)
+        logger.info("policy server listening on %s://%s:%d (worker %d)", "https" if self.tls else "http", self.address,
+                    self.port, ioctx.worker_index)
 
     # -- InputReader ----------------------------------------------------------------------------
 
@@ -466,10 +483,34 @@ class PolicyServerInput(InputReader):
         with self._lock:
             self.stats["status"][status] = self.stats["status"].get(status, 0) + 1
 
+    def count_failed_handshake(self) -> None:
+        with self._lock:
+            self.stats["failed_handshakes"] += 1
+
 
 def _plain_vars(global_vars: Dict[str, Any]) -> Dict[str, Any]:
     return {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in global_vars.items()
             if isinstance(v, (int, float, str, bool, np.generic, type(None)))}
+
+
+def _server_ssl_context(certfile: Optional[str], keyfile: Optional[str],
+                        context: Optional[ssl.SSLContext]) -> Optional[ssl.SSLContext]:
+    """The server's TLS context from the certificate files or the given context (None: plain HTTP)."""
+    if context is not None:
+        if certfile is not None or keyfile is not None:
+            raise ValueError("PolicyServerInput: pass either ssl_context or tls_certfile/tls_keyfile, not both")
+        if not isinstance(context, ssl.SSLContext):
+            raise ValueError(f"PolicyServerInput(ssl_context={context!r}): expected an ssl.SSLContext")
+        return context
+    if certfile is None:
+        if keyfile is not None:
+            raise ValueError("PolicyServerInput(tls_keyfile=...): tls_certfile is missing (the certificate the key "
+                             "belongs to)")
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(certfile, keyfile)
+    return context
 
 
 def _is_loopback(address: str) -> bool:
@@ -501,6 +542,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         self.timeout = self.server.policy_server.connection_timeout_s
+        if isinstance(self.request, ssl.SSLSocket):  # the TLS handshake, here on the connection's thread
+            self.request.settimeout(self.timeout)
+            try:
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError):
+                self.server.policy_server.count_failed_handshake()
+                raise
         super().setup()
         # headers and body go out in two writes: without this, Nagle's algorithm and the client's
         # delayed ACK add ~40 ms to every answer
@@ -607,7 +655,8 @@ class _Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128  # listen backlog: many clients connecting at once wait, not refused (socketserver: 5)
 
-    def __init__(self, address: tuple, policy_server: PolicyServerInput, max_connections: int):
+    def __init__(self, address: tuple, policy_server: PolicyServerInput, max_connections: int,
+                 ssl_context: Optional[ssl.SSLContext] = None):
         self.policy_server = policy_server
         self.max_connections = max_connections
         self._open: Dict[socket.socket, threading.Thread] = {}
@@ -615,6 +664,9 @@ class _Server(http.server.ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+        if ssl_context is not None:
+            # accept() must not wait for a client's handshake: each connection's thread runs its own
+            self.socket = ssl_context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
 
     def process_request(self, request: socket.socket, client_address: Any) -> None:
         with self._open_lock:
