@@ -145,9 +145,16 @@ class MultiAgentReplayBuffer:
             if self._lockstep:
                 batch = batch.as_multi_agent()
             else:  # the default policy's batch: stored as is, its env steps are its count
-                count = batch.count
-                if count > 0:
-                    self._add_policy(DEFAULT_POLICY_ID, batch, count)
+                buf = self.replay_buffers.get(DEFAULT_POLICY_ID)
+                count = -1
+                if buf is not None and self.replay_sequence_length == 1 and _WEIGHTS not in batch and _SEQ_LENS not in batch:
+                    # every row at the max priority in one native call, which also counts the rows
+                    # (a batch that fits the stored columns exactly has no extras: its count)
+                    count = buf._add_exact(batch)[1]
+                if count < 0:
+                    count = batch.count
+                    if count > 0:
+                        self._add_policy(DEFAULT_POLICY_ID, batch, count)
                 self._timers["add_batch"].add(time.perf_counter() - t0)
                 self.num_added += count
                 return

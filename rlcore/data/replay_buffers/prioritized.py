@@ -88,9 +88,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             The slots of the units added (int64), as :meth:`ReplayBuffer.add`.
         """
         if priorities is None and unit_lens is None and not self._items:  # the usual add: one native call
-            start, n = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
+            start, n = self._add_exact(batch)
             if n >= 0:
-                self._added_count += n
                 return ring_rows(start, n, self.capacity)
         if priorities is not None:
             priorities = self._check_priorities(np.asarray(priorities, np.float64).reshape(-1))
@@ -122,6 +121,15 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             self.max_priority = max(self.max_priority, float(prios.max(initial=0.0)))
         self._set(slots, prios)
         return slots
+
+    def _add_exact(self, batch: Mapping[str, Any]) -> tuple[int, int]:
+        """Timesteps only: adds ``batch`` at the max priority in one native call if it fits the stored
+        columns exactly (:meth:`ColumnStorage.write_exact`); ``(start, n)`` with ``n`` its rows, or
+        ``(start, -1)`` with nothing added."""
+        start, n = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
+        if n > 0:
+            self._added_count += n
+        return start, n
 
     def _set(self, slots: np.ndarray, priorities: np.ndarray) -> None:
         values = np.ascontiguousarray(priorities ** self.alpha, np.float64)

@@ -181,3 +181,30 @@ def test_plain_sample_batch_counts_and_edges():
     assert lock.num_added == 4 and list(lock.replay().policy_batches) == [DEFAULT_POLICY_ID]
     with pytest.raises(TypeError, match="add_batch: batch must be a SampleBatch or MultiAgentBatch, got dict"):
         buf.add_batch({"obs": np.zeros(3)})
+
+
+def test_default_policy_adds_count_env_steps_on_the_native_and_the_general_path():
+    """A SampleBatch that fits the stored columns exactly is added (and its rows counted) by one
+    native call; one that needs a cast, has an extra or a ``weights`` column takes the general path."""
+    buf = MultiAgentReplayBuffer(40, learning_starts=0, replay_batch_size=4, alpha=1.0, seed=0)
+    obs = np.arange(12, dtype=np.float32).reshape(6, 2)
+    buf.add_batch(SampleBatch({"obs": obs, "t": np.arange(6)}))  # first add: the general path makes the buffer
+    inner = buf.replay_buffers[DEFAULT_POLICY_ID]
+    buf.add_batch(SampleBatch({"obs": obs, "t": np.arange(6, 12)}))  # exact fit
+    buf.add_batch(SampleBatch({"obs": obs.astype(np.float64), "t": np.arange(12, 18)}))  # cast
+    buf.add_batch(SampleBatch({"obs": obs, "t": np.arange(18, 24), "eps": np.float32(0.1)}))  # a 0-d extra
+    buf.add_batch(SampleBatch({"obs": obs[:0], "t": np.arange(0)}))  # no rows
+    assert buf.num_added == 24 and len(inner) == 24 and inner.stats()["added_count"] == 24
+    np.testing.assert_array_equal(inner._storage.gather(np.arange(24))["t"], np.arange(24))
+    np.testing.assert_array_equal(inner.priorities(np.arange(24)), 1.0)  # all at the max priority
+    buf.add_batch(SampleBatch({"obs": np.zeros((50, 2), np.float32), "t": np.arange(24, 74)}))  # > capacity
+    assert buf.num_added == 74 and len(inner) == 40
+    np.testing.assert_array_equal(inner._storage.gather(np.arange(40))["t"], np.r_[40:74, 34:40])
+    with pytest.raises(ValueError, match="batch columns differ from the stored ones"):
+        buf.add_batch(SampleBatch({"obs": obs}))
+    assert buf.num_added == 74
+    weighted = MultiAgentReplayBuffer(40, learning_starts=0, alpha=1.0, seed=0)
+    for lo in (0, 6):  # a weights column sets the priorities: the general path each time
+        weighted.add_batch(SampleBatch({"obs": obs, "t": np.arange(lo, lo + 6), "weights": np.full(6, 3.0 + lo)}))
+    np.testing.assert_array_equal(weighted.priorities(DEFAULT_POLICY_ID, np.arange(12)), np.repeat([3.0, 9.0], 6))
+    assert weighted.num_added == 12
