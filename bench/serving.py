@@ -36,6 +36,11 @@ its steps/s would measure PPO's training step, not serving.
   rate RLlib's server sustained unpaced at that client count (measured just before, in this run),
   and compares latency there.
 
+- Remote inference over TLS (ours only: RLlib's server has no TLS): the same unpaced remote
+  rows at 1 and ``max(--clients)`` clients against a second server with a self-signed EC P-256
+  certificate (made with the ``openssl`` command; the row is skipped without it), clients
+  trusting it through ``ssl_context``: what encryption costs per action.
+
 Clients start first and begin together, so their start-up is not timed. A client whose request
 fails stops there (its steps so far count) and the failure is printed under the table. Prints a table and
 writes ``bench/results/serving.json``.
@@ -63,6 +68,7 @@ CLIENT = r"""
 import json, sys, time
 impl, url, mode, seconds, seed = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
 rate = float(sys.argv[6])  # get_action calls per second at most (0: as fast as the server answers)
+ca = sys.argv[7] if len(sys.argv) > 7 else ""  # https: the certificate to trust
 if mode == "local":
     import torch
     torch.set_num_threads(1)
@@ -71,7 +77,11 @@ if impl == "rllib":
     from ray.rllib.env.policy_client import PolicyClient
 else:
     from rlcore.env.policy_client import PolicyClient
-client = PolicyClient(url, inference_mode=mode, update_interval=5.0)
+if ca:
+    import ssl
+    client = PolicyClient(url, inference_mode=mode, update_interval=5.0, ssl_context=ssl.create_default_context(cafile=ca))
+else:
+    client = PolicyClient(url, inference_mode=mode, update_interval=5.0)
 env = gym.make("CartPole-v1")
 print("ready", flush=True)
 sys.stdin.readline()  # go
@@ -136,7 +146,7 @@ print(json.dumps({"drained": drained[0]}), flush=True)
 """
 
 
-def _server():
+def _server(tls: tuple | None = None):
     import gymnasium as gym
     import numpy as np
 
@@ -150,14 +160,16 @@ def _server():
               "framework_threads_for_driver": 1}
     worker = RolloutWorker(env_creator=lambda ctx: None, policy_spec=PPOTorchPolicy, policy_config=config,
                            rollout_fragment_length=200)
+    certfile, keyfile = tls or (None, None)
     return PolicyServerInput(IOContext(config=config, worker=worker), "127.0.0.1", 0, idle_timeout=0.1,
-                             max_connections=64)
+                             max_connections=64, tls_certfile=certfile, tls_keyfile=keyfile)
 
 
-def _run(python: str, impl: str, url: str, mode: str, n: int, seconds: float, rate: float = 0.0) -> dict:
-    """``n`` client processes for ``seconds``; ``rate`` > 0 paces each to that many actions/s."""
+def _run(python: str, impl: str, url: str, mode: str, n: int, seconds: float, rate: float = 0.0, ca: str = "") -> dict:
+    """``n`` client processes for ``seconds``; ``rate`` > 0 paces each to that many actions/s; ``ca``:
+    the certificate an https ``url``'s clients trust."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)} if impl == "rlcore" else {**os.environ, "PYTHONWARNINGS": "ignore"}
-    procs = [subprocess.Popen([python, "-c", CLIENT, impl, url, mode, str(seconds), str(1000 * i), str(rate)],
+    procs = [subprocess.Popen([python, "-c", CLIENT, impl, url, mode, str(seconds), str(1000 * i), str(rate), ca],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env) for i in range(n)]
     for p in procs:
         line = p.stdout.readline().strip()
@@ -172,7 +184,7 @@ def _run(python: str, impl: str, url: str, mode: str, n: int, seconds: float, ra
     wall = max(r["elapsed"] for r in results)
     pick = lambda q: 1000 * lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
     errors = [r["error"] for r in results if r["error"]]
-    row = {"impl": impl, "mode": "remote-paced" if rate else mode, "clients": n, "steps": steps,
+    row = {"impl": impl, "mode": "remote-paced" if rate else ("remote-tls" if ca else mode), "clients": n, "steps": steps,
            "steps_per_s": steps / wall, "failed_clients": len(errors), "errors": errors[:3]}
     if rate:
         row["paced_per_client_per_s"] = rate
@@ -181,14 +193,29 @@ def _run(python: str, impl: str, url: str, mode: str, n: int, seconds: float, ra
     return row
 
 
+def _self_signed(folder: str) -> tuple | None:
+    """``(certfile, keyfile)`` of a new self-signed certificate for 127.0.0.1, or None without openssl."""
+    import shutil
+
+    if shutil.which("openssl") is None:
+        return None
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
 def _paced_rate(rows: list, clients: int) -> float:
     """Per-client actions/s that ``rows``' unpaced remote run with ``clients`` clients sustained."""
     row, = [r for r in rows if r["mode"] == "remote" and r["clients"] == clients]
     return row["steps_per_s"] / clients
 
 
-def _ours(clients: list, seconds: float, paced_rate: float = 0.0) -> tuple:
-    server = _server()
+def _ours(clients: list, seconds: float, paced_rate: float = 0.0, tls: tuple | None = None) -> tuple:
+    """Our rows (remote per client count, local, paced if ``paced_rate``) against a server, and the rows
+    it drained; with ``tls`` (cert, key) the remote rows at the fewest and most clients over HTTPS."""
+    server = _server(tls)
     stop = threading.Event()
     drained = [0]
 
@@ -198,12 +225,16 @@ def _ours(clients: list, seconds: float, paced_rate: float = 0.0) -> tuple:
 
     drain = threading.Thread(target=trainer, daemon=True)
     drain.start()
-    url = f"http://127.0.0.1:{server.port}"
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{server.port}"
     try:
-        rows = [_run(sys.executable, "rlcore", url, "remote", n, seconds) for n in clients]
-        rows.append(_run(sys.executable, "rlcore", url, "local", 1, seconds))
-        if paced_rate:
-            rows.append(_run(sys.executable, "rlcore", url, "remote", max(clients), seconds, paced_rate))
+        if tls:
+            rows = [_run(sys.executable, "rlcore", url, "remote", n, seconds, ca=tls[0])
+                    for n in sorted({min(clients), max(clients)})]
+        else:
+            rows = [_run(sys.executable, "rlcore", url, "remote", n, seconds) for n in clients]
+            rows.append(_run(sys.executable, "rlcore", url, "local", 1, seconds))
+            if paced_rate:
+                rows.append(_run(sys.executable, "rlcore", url, "remote", max(clients), seconds, paced_rate))
     finally:
         stop.set()
         drain.join(5)
@@ -269,6 +300,11 @@ def main() -> None:
     # the peer runs first: its unpaced rate at the most clients sets the paced row's load for both
     paced_rate = _paced_rate(peer_rows, max(args.clients)) if peer_rows else 0.0
     rows, drained = _ours(args.clients, args.seconds, paced_rate)
+    with tempfile.TemporaryDirectory() as folder:
+        tls = _self_signed(folder)
+        tls_note = "TLS rows: skipped (no openssl command)" if tls is None else "TLS rows: self-signed EC P-256, TLS 1.3"
+        if tls is not None:
+            rows += _ours(args.clients, args.seconds, tls=tls)[0]
     peers = {(r["mode"], r["clients"]): r for r in peer_rows}
     header = (f"{'mode':12} {'clients':>7} | {'ours/s':>8} {'p50 ms':>7} {'p99 ms':>7} | {'rllib/s':>8} {'p50 ms':>7} "
               f"{'p99 ms':>7} | {'x act/s':>7} {'x p50':>6} {'x p99':>6} {'our p99 < its p50':>17}")
@@ -295,7 +331,7 @@ def main() -> None:
     for r in rows + peer_rows:
         if r["failed_clients"]:
             print(f"{r['impl']} {r['mode']} x{r['clients']}: {r['failed_clients']} client(s) failed, e.g. {r['errors'][0]}")
-    print(f"ours: stdlib ThreadingHTTPServer + http.client keep-alive, msgpack; rows drained: {drained}")
+    print(f"ours: stdlib ThreadingHTTPServer + http.client keep-alive, msgpack; rows drained: {drained}; {tls_note}")
     print("rllib 2.38.0: " + (peer_note or f"http.server (HTTP/1.0, a connection per request) + requests, "
                                             f"cloudpickle; rows drained: {peer_drained}"))
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
