@@ -393,8 +393,12 @@ def test_impala_keeps_learning_from_the_fast_worker_while_one_is_slow(ray_mod, s
 
     LearnedRows.reset()
     ReceivedRows.install(monkeypatch)
+    # One sample request in flight per worker: each train() ends with the filter sync (RLlib 1.x),
+    # which the slow worker answers only after the requests queued before it (1 s each), so a
+    # second one in flight doubled every iteration's wall time without changing what is checked.
     trainer = ImpalaTrainer(config=faulty_config(small_config, None, fault=SLOW_WORKER_2, train_batch_size=40,
-                                                 timesteps_per_iteration=200, replay_proportion=0.0))
+                                                 timesteps_per_iteration=200, replay_proportion=0.0,
+                                                 max_sample_requests_in_flight_per_worker=1))
     try:
         start = time.perf_counter()
         results = [trainer.train() for _ in range(4)]
