@@ -30,7 +30,8 @@ from rlcore.algorithms.ddpg.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.dqn.common import PRIO_WEIGHTS, NStepPostprocessing, TDErrorFetches, done_column, \
     postprocess_nstep_and_prio
 from rlcore.algorithms.dqn.dqn_torch_policy import ComputeTDErrorMixin, huber_loss
-from rlcore.algorithms.off_policy_ac import BoundedExploration, SoftTargetUpdate, actor_bounds, check_continuous_space
+from rlcore.algorithms.off_policy_ac import BoundedExploration, SoftTargetUpdate, actor_bounds, check_continuous_space, \
+    frozen
 from rlcore.algorithms.torch_mixins import TorchTargetNetworkMixin
 from rlcore.data.columns import Columns
 from rlcore.policy.torch_policy_template import build_torch_policy
@@ -106,7 +107,8 @@ def ddpg_actor_critic_loss(policy: Any, model: Any, dist_class: Any, train_batch
         target = rewards + cfg["gamma"] ** cfg["n_step"] * (1.0 - done_mask) * q_tp1.squeeze(-1)
 
     q_t_selected = model.get_q_values(model_out_t, actions).squeeze(-1)
-    actor_loss = -torch.mean(model.get_q_values(model_out_t, policy_t))
+    with frozen(model.q_variables()):  # the actor loss needs dQ/da, not dQ/dW (see frozen())
+        actor_loss = -torch.mean(model.get_q_values(model_out_t, policy_t))
     td_error = q_t_selected - target
     threshold = cfg["huber_threshold"]
     if cfg["use_huber"]:

@@ -177,3 +177,36 @@ def test_pendulum_beats_random_within_3000_steps(algo, framework, tmp_path, trai
     trainer_cls = {"DDPG": DDPGTrainer, "TD3": TD3Trainer}[algo]
     result = train_for(trainer_cls(config=_pendulum(framework, tmp_path)), -700, 3000)
     assert result["episode_reward_mean"] > -700, (result["episode_reward_mean"], result["timesteps_total"])
+
+
+@pytest.mark.parametrize("extra", [{}, TD3, {"l2_reg": 1e-2}], ids=["ddpg", "td3", "l2_reg"])
+def test_torch_frozen_critic_in_the_actor_loss_changes_no_bit_of_the_update(extra, monkeypatch):
+    # The actor loss reads the critic with its weights frozen (no weight gradients recorded); the
+    # critic optimizer zeroes those gradients before the critic loss's backward pass anyway, so
+    # the steps equal plain autograd's.
+    import contextlib
+
+    import torch
+
+    from rlcore.algorithms.ddpg import ddpg_torch_policy
+
+    fast, plain = _policy("torch", **extra), _policy("torch", **extra)
+    plain.set_weights(fast.get_weights())
+    start = {k: v.copy() for k, v in plain.get_weights().items()}
+    for step in range(4):  # TD3's actor steps every second update
+        batch = _batch(seed=step)
+        torch.manual_seed(step)
+        fast.learn_on_batch(batch)
+        fast.update_target()
+        with monkeypatch.context() as m:
+            m.setattr(ddpg_torch_policy, "frozen", lambda params: contextlib.nullcontext())
+            torch.manual_seed(step)
+            plain.learn_on_batch(batch)
+        plain.update_target()
+    assert all(p.requires_grad for p in fast.model.parameters())
+    moved = [k for k, v in plain.get_weights().items() if not np.array_equal(v, start[k])]
+    assert any(k.startswith("policy_model") for k in moved) and any(k.startswith("q_model") for k in moved), moved
+    for k, v in plain.get_weights().items():
+        np.testing.assert_array_equal(fast.get_weights()[k], v, err_msg=k)
+    for a, b in zip(fast.target_model.parameters(), plain.target_model.parameters()):
+        assert torch.equal(a, b)
