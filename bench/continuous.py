@@ -14,8 +14,10 @@
    criterion for both is the mean return of the last 5 finished episodes (the example's
    ``metrics_smoothing_episodes: 5``), checked at every episode end (rlcore: a callback stamps
    each finished episode; the run stops at the end of that training iteration). The clock starts
-   after the imports, before the trainer / model is built, and stops at the end of the episode
-   that meets the criterion; each contender is cut off after ``--max-seconds`` (reported as "not
+   after the imports (torch's included for both: rlcore imports torch only when it builds its
+   first torch policy, ~1.2 s of the process's first run here, which SB3's child does before its
+   clock), before the trainer / model is built, and stops at the end of the episode that meets the
+   criterion; each contender is cut off after ``--max-seconds`` (reported as "not
    reached"). ``--seeds`` gives the seeds (each run ``--repeats`` times); the order alternates
    run by run (the load of a shared machine drifts), and the median run of each (the lower
    median for an even count) is compared (all runs, with their seed, env steps and the load
@@ -179,6 +181,8 @@ def rlcore_to_target(target: float, max_seconds: float, seed: int, results_dir: 
     The criterion is checked at every episode end, as SB3's callback does: a callback stamps each
     finished episode, and the time to target is the stamp of the first episode whose 5-episode
     mean reaches it (``train()`` returns a few steps later, at the end of its iteration)."""
+    import torch  # noqa: F401 - imported before the clock, as the SB3 child imports torch before its own
+
     from rlcore.algorithms.sac import SACTrainer
 
     t0 = time.perf_counter()  # after the imports, as SB3's clock
