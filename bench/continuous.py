@@ -28,13 +28,22 @@
    warm-up updates, both buffers filled with 10000 random Pendulum transitions. ``--rounds``
    rounds alternate between the two (the load of a shared machine drifts); the best round of
    each is compared, and all rounds are in the JSON.
+3. Milliseconds per env step of the whole training cycle (act, env step, store, replay sample,
+   one update, target update, the loop's own bookkeeping) at the settings of 1., timed over
+   ``--cycle-steps`` steps after ``CYCLE_WARMUP`` steps (256 random, then learning) of a fresh
+   run (rlcore: whole ``train()`` iterations of 200 steps; SB3: ``learn()`` continued). Rounds
+   alternate between the contenders as in 2. (``--rounds``; the best round of each). The env
+   steps to the target are the same for every run of a seed (both contenders are seeded and
+   deterministic), so on a loaded machine, where 1.'s wall times swing with the load, the
+   ``implied`` ratio (mean env steps to target times ms per step, SB3's over rlcore's) is the
+   steadier estimate of 1.'s ratio.
 
 SB3 runs in a subprocess of the side venv ``.venv-peers`` (``stable_baselines3`` there, with its
 own torch); when that venv or SB3 is missing the row says "not installed". rlcore runs in this
 process. Runs 2 contenders one after the other on a shared machine: the load average at the start
 is printed.
 
-3. ``--criteria`` (a separate run): RLlib's tuned DDPG and TD3 Pendulum examples
+4. ``--criteria`` (a separate run): RLlib's tuned DDPG and TD3 Pendulum examples
    (``tuned_examples/ddpg/pendulum-{ddpg,td3}.yaml``, torch, one thread) until their ``stop``
    criteria (-320 within 30k steps, -900 within 100k steps) or ``--max-seconds``; the rows are
    added to the JSON under ``tuned_criteria``.
@@ -42,7 +51,7 @@ is printed.
 Prints a table and writes ``bench/results/continuous.json``.
 
 Usage: ``python bench/continuous.py [--target -250] [--max-seconds 600] [--updates 300] [--rounds 3] [--seeds 0 1 2]
-[--repeats 1] [--seed 0]``
+[--repeats 1] [--seed 0] [--cycle-steps 400]``
 and ``python bench/continuous.py --criteria [--max-seconds 900]``
 """
 
@@ -68,6 +77,7 @@ HIDDEN = [256, 256]
 LR = 3e-4
 BATCH = 256
 WARMUP = 256
+CYCLE_WARMUP = 400  # env steps of a per-step-cycle round before its clock starts (2 rlcore iterations)
 
 #: rlcore's SAC config: tuned_examples/sac/pendulum-sac.yaml with uniform replay and a target update
 #: after every sampled step (see the docstring).
@@ -83,7 +93,8 @@ RLCORE_SAC = {
     "metrics_smoothing_episodes": WINDOW, "min_iter_time_s": 0, "log_sys_usage": False,
 }
 
-# The SB3 child: prints one JSON line. argv: mode ("target" or "updates"), seed, target, max_seconds, updates.
+# The SB3 child: prints one JSON line. argv: mode ("target", "updates" or "cycle"), seed, target, max_seconds,
+# updates (the env steps to time in "cycle" mode).
 SB3_CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
@@ -94,7 +105,7 @@ from stable_baselines3 import SAC
 from stable_baselines3.common.callbacks import BaseCallback
 import stable_baselines3
 mode, seed, target, max_seconds, updates = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-HIDDEN, LR, BATCH, WARMUP, WINDOW = %(hidden)r, %(lr)r, %(batch)r, %(warmup)r, %(window)r
+HIDDEN, LR, BATCH, WARMUP, WINDOW, CYCLE_WARMUP = %(hidden)r, %(lr)r, %(batch)r, %(warmup)r, %(window)r, %(cycle)r
 t0 = time.perf_counter()  # after the imports, as rlcore's clock
 env = gym.make("Pendulum-v1")
 model = SAC("MlpPolicy", env, learning_rate=LR, buffer_size=1000000, learning_starts=WARMUP, batch_size=BATCH,
@@ -120,6 +131,11 @@ if mode == "target":
     model.learn(total_timesteps=10_000_000, callback=cb)
     out.update(seconds_to_target=cb.reached, timesteps=int(model.num_timesteps), final_reward=cb.final,
                wall_s=time.perf_counter() - t0)
+elif mode == "cycle":  # "updates" holds the env steps to time
+    model.learn(total_timesteps=CYCLE_WARMUP)
+    t = time.perf_counter()
+    model.learn(total_timesteps=updates, reset_num_timesteps=False)
+    out.update(ms_per_step=(time.perf_counter() - t) * 1e3 / updates, steps=updates)
 else:
     rng = np.random.default_rng(seed)
     obs, _ = env.reset(seed=seed)
@@ -135,7 +151,7 @@ else:
     model.train(gradient_steps=updates, batch_size=BATCH)
     out.update(updates_per_s=updates / (time.perf_counter() - t))
 print(json.dumps(out))
-""" % {"hidden": HIDDEN, "lr": LR, "batch": BATCH, "warmup": WARMUP, "window": WINDOW}
+""" % {"hidden": HIDDEN, "lr": LR, "batch": BATCH, "warmup": WARMUP, "window": WINDOW, "cycle": CYCLE_WARMUP}
 
 
 def _logger_creator(results_dir: str):
@@ -237,6 +253,25 @@ def rlcore_updates_per_s(updates: int, seed: int) -> Dict[str, Any]:
     return {"updates_per_s": updates / (time.perf_counter() - t)}
 
 
+def rlcore_ms_per_step(steps: int, seed: int, results_dir: str) -> Dict[str, Any]:
+    """Milliseconds per env step of ``SACTrainer.train()`` at the settings of the time-to-target
+    runs, over whole iterations totalling at least ``steps`` after ``CYCLE_WARMUP`` steps."""
+    from rlcore.algorithms.sac import SACTrainer
+
+    trainer = SACTrainer(config=dict(RLCORE_SAC, seed=seed), logger_creator=_logger_creator(results_dir))
+    try:
+        start = 0
+        while start < CYCLE_WARMUP:
+            start = trainer.train()["timesteps_total"]
+        t = time.perf_counter()
+        end = start
+        while end - start < steps:
+            end = trainer.train()["timesteps_total"]
+        return {"ms_per_step": (time.perf_counter() - t) * 1e3 / (end - start), "steps": end - start}
+    finally:
+        trainer.stop()
+
+
 def tuned_criterion(name: str, framework: str, max_seconds: float, seed: int, results_dir: str) -> Dict[str, Any]:
     """rlcore on a tuned example (``tuned_examples/ddpg/<name>.yaml``) until its ``stop`` criterion
     (``episode_reward_mean`` reached, or ``timesteps_total`` spent: "not reached") or ``max_seconds``."""
@@ -295,6 +330,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the updates/s rounds (and of --criteria)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None,
                         help="seeds of the time-to-target runs (default: --seed); each seed runs --repeats times")
+    parser.add_argument("--cycle-steps", type=int, default=400,
+                        help="env steps timed per ms-per-step round (after CYCLE_WARMUP steps)")
     parser.add_argument("--criteria", action="store_true",
                         help="only the tuned DDPG/TD3 Pendulum criteria rows (torch), added to the JSON")
     args = parser.parse_args()
@@ -331,11 +368,26 @@ def main() -> None:
             theirs_rounds.append(run["updates_per_s"])
     ours_ups = {"updates_per_s": max(ours_rounds), "updates_per_s_rounds": ours_rounds}
     theirs_ups = {"updates_per_s": max(theirs_rounds), "updates_per_s_rounds": theirs_rounds} if theirs_rounds else None
+    # Ms per env step of the whole cycle: rounds alternate, and so does the order within a round.
+    ours_cycle, theirs_cycle = [], []
+    for r in range(args.rounds):
+        for who in (("ours", "theirs") if r % 2 == 0 else ("theirs", "ours")):
+            if who == "ours":
+                with tempfile.TemporaryDirectory() as results_dir:
+                    ours_cycle.append(rlcore_ms_per_step(args.cycle_steps, args.seed, results_dir)["ms_per_step"])
+            else:
+                run = sb3("cycle", args.seed, args.target, args.max_seconds, args.cycle_steps)
+                if run is not None:
+                    theirs_cycle.append(run["ms_per_step"])
+    ours_ups.update(ms_per_step=min(ours_cycle), ms_per_step_rounds=ours_cycle)
+    if theirs_ups is not None and theirs_cycle:
+        theirs_ups.update(ms_per_step=min(theirs_cycle), ms_per_step_rounds=theirs_cycle)
 
     print(f"SAC to Pendulum-v1 {args.target:g} ({WINDOW}-episode mean), torch, 1 thread, seeds {seeds} x "
           f"{args.repeats}, cap {args.max_seconds:.0f} s each, (lower) median of {len(ours_runs)} alternating run(s) "
           f"(load average at start {load:.2f})")
-    print(f"{'contender':22} {'s to target':>12} {'timesteps':>10} {'final reward':>13} {'updates/s @256':>15}")
+    print(f"{'contender':22} {'s to target':>12} {'timesteps':>10} {'final reward':>13} {'updates/s @256':>15} "
+          f"{'ms/env step':>12}")
     rows = [("rlcore SAC", ours, ours_ups),
             ("SB3 SAC (.venv-peers)", theirs, theirs_ups)]
     for name, run, ups in rows:
@@ -344,7 +396,7 @@ def main() -> None:
             continue
         secs = _fmt(run["seconds_to_target"], ".1f", f"not reached in {args.max_seconds:.0f}")
         print(f"{name:22} {secs:>12} {run['timesteps'] or 0:10d} {_fmt(run['final_reward'], '.1f', 'n/a'):>13} "
-              f"{ups['updates_per_s']:15.1f}")
+              f"{ups['updates_per_s']:15.1f} {_fmt(ups.get('ms_per_step'), '12.2f', 'n/a'):>12}")
     for name, run, _ in rows:
         if run is not None and len(run.get("runs", [])) > 1:
             print(f"  {name} runs (seed: s to target / env steps @ load): " + ", ".join(
@@ -355,6 +407,13 @@ def main() -> None:
         if ours["seconds_to_target"] and theirs["seconds_to_target"]:
             ratios["time_to_target_sb3_over_rlcore"] = theirs["seconds_to_target"] / ours["seconds_to_target"]
         ratios["updates_per_s_rlcore_over_sb3"] = ours_ups["updates_per_s"] / theirs_ups["updates_per_s"]
+        if "ms_per_step" in theirs_ups:
+            ratios["ms_per_step_sb3_over_rlcore"] = theirs_ups["ms_per_step"] / ours_ups["ms_per_step"]
+            if all(r["seconds_to_target"] is not None for r in ours_runs + theirs_runs):  # steps to the target
+                steps = {who: sum(r["timesteps"] for r in runs) / len(runs)
+                         for who, runs in (("ours", ours_runs), ("theirs", theirs_runs))}
+                ratios["implied_time_to_target_sb3_over_rlcore"] = (
+                    steps["theirs"] * theirs_ups["ms_per_step"] / (steps["ours"] * ours_ups["ms_per_step"]))
         print("ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
     out = ROOT / "bench" / "results" / "continuous.json"
     out.parent.mkdir(exist_ok=True)
