@@ -44,9 +44,9 @@ from typing import Any, Dict, List, Optional, Tuple
 from rlcore.algorithms.dqn.dqn import DEFAULT_CONFIG as DQN_DEFAULT_CONFIG
 from rlcore.algorithms.dqn.dqn import calculate_rr_weights, get_policy_class, td_error_priorities
 from rlcore.algorithms.dqn.dqn import validate_config as validate_dqn_config
-from rlcore.algorithms.dqn.replay_buffer import QReplayBuffer
 from rlcore.algorithms.dqn.simple_q import ReplayBufferAccess
 from rlcore.algorithms.dqn.dqn_tf_policy import DQNTFPolicy
+from rlcore.algorithms.apex.replay_actor import ApexReplayActor
 from rlcore.dataflow.local_iterator import LocalIterator
 from rlcore.dataflow.metrics import MetricsContext
 from rlcore.dataflow.shard_backend import is_actor_handle
@@ -63,7 +63,6 @@ from rlcore.ops.common import (
     learner_stats_by_policy,
 )
 from rlcore.ops.learner_thread import LearnerThread
-from rlcore.ops.replay import ReplayActor
 from rlcore.trainer import build_trainer
 from rlcore.trainer_config import deep_update
 
@@ -168,28 +167,6 @@ def validate_apex_keys(config: Dict[str, Any]) -> None:
         if key not in optimizer:
             raise ValueError(f"optimizer.{key} is missing: expected an int >= 1 (optimizer={optimizer!r})")
         _check_positive_int(f"optimizer.{key}", optimizer[key])
-
-
-class ApexReplayActor(QReplayBuffer, ReplayActor):
-    """A replay shard: :class:`~rlcore.ops.replay.ReplayActor` (prioritized per-policy replay on the
-    native trees, a ``ParallelIteratorWorker`` of ``replay()`` results) with DQN's
-    ``compress_observations``.
-
-    Examples:
-        >>> import numpy as np
-        >>> from rlcore.data import SampleBatch
-        >>> shard = ApexReplayActor(8, learning_starts=2, replay_batch_size=2, compress_observations=True, seed=0)
-        >>> shard.add_batch(SampleBatch({"obs": np.ones((3, 2), np.float32), "rewards": np.ones(3, np.float32)}))
-        >>> shard.par_iter_init([])
-        >>> shard.par_iter_next().policy_batches["default_policy"]["obs"].shape
-        (2, 2)
-    """
-
-    def whereabouts(self) -> Dict[str, Any]:
-        """Where this shard runs: ``{"host", "ip", "pid", "node_id"}`` (named in a failure)."""
-        from rlcore.sampling.worker_set import whereabouts
-
-        return whereabouts()
 
 
 def create_replay_actors(config: Dict[str, Any], remote: bool, indices: Optional[List[int]] = None) -> List[Any]:
