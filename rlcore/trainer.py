@@ -320,6 +320,7 @@ class Trainer(Trainable):
         """Tune's ``train()`` (one ``step`` with the counters and timing keys), then filter sync."""
         try:
             result = super().train()
+            self._synchronize_filters()
         except Exception as err:
             if not self._recovers_workers() and self._worker_failure(err):
                 named = self._failed_worker_error(err)
@@ -331,13 +332,27 @@ class Trainer(Trainable):
                 if not isinstance(err, WorkerFailure):
                     err.add_note(_UNNAMED_FAILURE_NOTE)
             raise
-        if self.workers is not None and self.workers.remote_workers():
-            from rlcore.sampling.filter_manager import FilterManager
-
-            FilterManager.synchronize(self.workers.local_worker().filters, self.workers.remote_workers(),
-                                      update_remote=self.config["synchronize_filters"],
-                                      timeout_seconds=self.config["collect_metrics_timeout"])
         return result
+
+    def _synchronize_filters(self) -> None:
+        """The remote workers' observation filters merged into the local worker's (RLlib 1.x's
+        ``_sync_filters_if_needed``). A worker that fails during it is dropped or recreated as in
+        :meth:`step` when the config says so, and the sync retried (the others' buffers are kept)."""
+        from rlcore.sampling.filter_manager import FilterManager
+
+        for attempt in range(MAX_WORKER_FAILURE_RETRIES + 1):
+            if self.workers is None or not self.workers.remote_workers():
+                return
+            try:
+                FilterManager.synchronize(self.workers.local_worker().filters, self.workers.remote_workers(),
+                                          update_remote=self.config["synchronize_filters"],
+                                          timeout_seconds=self.config["collect_metrics_timeout"])
+                return
+            except Exception as err:  # noqa: BLE001 - re-raised unless it is a worker failure to recover
+                if attempt == MAX_WORKER_FAILURE_RETRIES or not self._recovers_workers() \
+                        or not self._worker_failure(err):
+                    raise
+                self._try_recover(err)
 
     def log_result(self, result: Dict[str, Any]) -> None:
         """Runs ``callbacks.on_train_result`` (it may change ``result``), then the custom logger."""

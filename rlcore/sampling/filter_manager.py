@@ -63,9 +63,14 @@ class FilterManager:
             update_remote: Push the merged filters back to the workers.
             timeout_seconds: Bound on each Ray round trip; ``None`` waits forever.
 
+        A worker actor that fails (dies) while the filters are pulled does not cost the others'
+        buffers: theirs, already flushed, are merged into ``local_filters`` before its error is
+        raised (nothing is pushed back then; a retry after the caller's recovery pushes).
+
         Raises:
             TimeoutError: If the workers did not answer within ``timeout_seconds``.
             KeyError: If a worker has no filter for one of the local policy ids.
+            ray.exceptions.RayError: A worker actor's failure (after the others' buffers are merged).
         """
         remotes = list(remotes)
         if not remotes:
@@ -73,13 +78,18 @@ class FilterManager:
         actors = [r for r in remotes if _is_actor(r)]
         locals_ = [r for r in remotes if not _is_actor(r)]
         remote_filters = [w.get_filters(flush_after=True) for w in locals_]
+        failure = None
         if actors:
-            remote_filters += _ray_get([a.get_filters.remote(flush_after=True) for a in actors], timeout_seconds, "get_filters")
+            fetched, failure = _get_each([a.get_filters.remote(flush_after=True) for a in actors], timeout_seconds,
+                                         "get_filters")
+            remote_filters += fetched
         for i, rf in enumerate(remote_filters):
             for k, f in local_filters.items():
                 if k not in rf:
                     raise KeyError(f"FilterManager.synchronize: worker {i} has no filter for policy {k!r} (it has {sorted(map(str, rf))})")
                 f.apply_changes(rf[k], with_buffer=False)
+        if failure is not None:
+            raise failure
         if not update_remote:
             return
         copies = {k: v.as_serializable() for k, v in local_filters.items()}
@@ -90,6 +100,23 @@ class FilterManager:
 
             ref = ray.put(copies)
             _ray_get([a.sync_filters.remote(ref) for a in actors], timeout_seconds, "sync_filters")
+
+
+def _get_each(refs: list, timeout_seconds: Optional[float], what: str) -> tuple:
+    """``(values of the refs that succeeded, the first failure or None)``, once all have finished."""
+    import ray
+
+    _, pending = ray.wait(refs, num_returns=len(refs), timeout=timeout_seconds)
+    if pending:
+        raise TimeoutError(f"FilterManager.synchronize: {what} on {len(pending)} of {len(refs)} remote worker(s) did "
+                           f"not finish within {timeout_seconds} s")
+    values, failure = [], None
+    for ref in refs:
+        try:
+            values.append(ray.get(ref, timeout=timeout_seconds))  # finished: returns at once
+        except ray.exceptions.RayError as err:
+            failure = failure or err
+    return values, failure
 
 
 def _ray_get(refs: list, timeout_seconds: Optional[float], what: str) -> list:

@@ -176,6 +176,47 @@ def test_ppo_without_either_setting_names_the_worker_the_host_and_both_settings(
     assert "config['recreate_failed_workers']=False" in text and "config['ignore_worker_failures']=False" in text
 
 
+class KillWorker2AfterIteration1(DefaultCallbacks):
+    """Kills remote worker 2 at the end of iteration 1, inside ``train()``: after the plan's step,
+    before the observation filters are synchronized."""
+
+    def on_train_result(self, *, trainer, result, **kwargs):
+        if result["training_iteration"] == 1:
+            kill_worker(trainer.workers, 2)
+
+
+@pytest.mark.ray
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("setting", ["recreate_failed_workers", "ignore_worker_failures", None])
+def test_a_worker_dying_before_the_filter_sync(ray_mod, small_config, setting):
+    """The filter sync at the end of ``train()`` recovers a dead worker as the plan does (recreated
+    or dropped, the iteration's result kept), or names it with both settings off."""
+    from rlcore.algorithms.ppo import PPOTrainer
+    from rlcore.sampling.worker_set import WorkerFailure
+
+    config = small_config("torch", env="CartPole-v1", num_workers=2, rollout_fragment_length=20, train_batch_size=80,
+                          sgd_minibatch_size=40, num_sgd_iter=1, model={"fcnet_hiddens": [8]},
+                          observation_filter="MeanStdFilter", callbacks=KillWorker2AfterIteration1,
+                          log_sys_usage=False)
+    if setting:
+        config[setting] = True
+    trainer = PPOTrainer(config=config)
+    try:
+        if setting is None:
+            with pytest.raises(WorkerFailure) as failure:
+                trainer.train()
+            assert failure.value.index == 2 and "config['ignore_worker_failures']=False" in str(failure.value)
+            return
+        results = [trainer.train() for _ in range(3)]
+        filters = trainer.workers.local_worker().filters["default_policy"]
+    finally:
+        trainer.stop()
+    assert [r["training_iteration"] for r in results] == [1, 2, 3]
+    assert results[-1]["num_healthy_workers"] == (2 if setting == "recreate_failed_workers" else 1)
+    assert results[-1]["timesteps_total"] == 3 * 80
+    assert filters.rs.n >= 3 * 80 - 40  # every iteration's observations reached the driver's filter
+
+
 def env_steps_by_worker(trainer):
     """``{worker index: env steps its FaultInjectionEnv took}`` of the remote workers."""
     steps = trainer.workers.foreach_worker_with_index(lambda w, i: (i, sum(w.foreach_env(lambda env: env.steps))))

@@ -91,3 +91,26 @@ def test_filter_manager_with_ray_actors(ray_mod):
     finally:
         for a in actors:
             ray.kill(a)
+
+
+@pytest.mark.ray
+def test_a_worker_dying_in_the_pull_costs_the_others_nothing(ray_mod):
+    """The surviving worker's buffer (flushed by the pull) is merged before the failure is raised;
+    nothing is pushed back, and the next sync with the survivor alone counts nothing twice."""
+    ray = ray_mod
+    actors = [ray.remote(num_cpus=0)(Worker).remote() for _ in range(2)]
+    try:
+        x = data((2,), 5)
+        ray.get([a.observe.remote("p0", x) for a in actors], timeout=30)
+        ray.kill(actors[1], no_restart=True)
+        local = {"p0": MeanStdFilter((2,)), "p1": MeanStdFilter((2,))}
+        with pytest.raises(ray.exceptions.RayActorError):
+            FilterManager.synchronize(local, actors, timeout_seconds=30)
+        assert local["p0"].rs.n == 5
+        np.testing.assert_allclose(local["p0"].rs.mean, x.mean(axis=0), rtol=1e-10)
+        assert ray.get(actors[0].stats.remote("p0"), timeout=30)[0::2] == (5, 0)  # flushed, not yet synced
+        FilterManager.synchronize(local, actors[:1], timeout_seconds=30)
+        assert local["p0"].rs.n == 5 and ray.get(actors[0].stats.remote("p0"), timeout=30)[0::2] == (5, 0)
+    finally:
+        for a in actors:
+            ray.kill(a)
