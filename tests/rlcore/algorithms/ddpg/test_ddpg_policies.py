@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rlcore.algorithms.ddpg import DEFAULT_CONFIG, TD3_DEFAULT_CONFIG, DDPGTFPolicy, DDPGTorchPolicy, validate_config
+from tests.rlcore.algorithms.sac.lockstep import assert_lockstep_updates_equal
 
 OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 BOX = gym.spaces.Box(np.array([-2.0, 0.0], np.float32), np.array([2.0, 5.0], np.float32))
@@ -183,30 +184,18 @@ def test_pendulum_beats_random_within_3000_steps(algo, framework, tmp_path, trai
 def test_torch_frozen_critic_in_the_actor_loss_changes_no_bit_of_the_update(extra, monkeypatch):
     # The actor loss reads the critic with its weights frozen (no weight gradients recorded); the
     # critic optimizer zeroes those gradients before the critic loss's backward pass anyway, so
-    # the steps equal plain autograd's.
+    # the steps equal plain autograd's (4 steps: TD3's actor steps every second update).
     import contextlib
-
-    import torch
 
     from rlcore.algorithms.ddpg import ddpg_torch_policy
 
-    fast, plain = _policy("torch", **extra), _policy("torch", **extra)
-    plain.set_weights(fast.get_weights())
-    start = {k: v.copy() for k, v in plain.get_weights().items()}
-    for step in range(4):  # TD3's actor steps every second update
-        batch = _batch(seed=step)
-        torch.manual_seed(step)
-        fast.learn_on_batch(batch)
-        fast.update_target()
+    @contextlib.contextmanager
+    def plain_autograd():
         with monkeypatch.context() as m:
             m.setattr(ddpg_torch_policy, "frozen", lambda params: contextlib.nullcontext())
-            torch.manual_seed(step)
-            plain.learn_on_batch(batch)
-        plain.update_target()
+            yield
+
+    fast, plain = _policy("torch", **extra), _policy("torch", **extra)
+    assert_lockstep_updates_equal(fast, plain, [_batch(seed=s) for s in range(4)], "policy_model", "q_model",
+                                  plain_autograd)
     assert all(p.requires_grad for p in fast.model.parameters())
-    moved = [k for k, v in plain.get_weights().items() if not np.array_equal(v, start[k])]
-    assert any(k.startswith("policy_model") for k in moved) and any(k.startswith("q_model") for k in moved), moved
-    for k, v in plain.get_weights().items():
-        np.testing.assert_array_equal(fast.get_weights()[k], v, err_msg=k)
-    for a, b in zip(fast.target_model.parameters(), plain.target_model.parameters()):
-        assert torch.equal(a, b)

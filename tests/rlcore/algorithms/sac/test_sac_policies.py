@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rlcore.algorithms.sac import SACTFPolicy, SACTorchPolicy
+from tests.rlcore.algorithms.sac.lockstep import assert_lockstep_updates_equal
 
 OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 BOX = gym.spaces.Box(np.array([-2.0, 0.0], np.float32), np.array([2.0, 5.0], np.float32))
@@ -202,31 +203,18 @@ def test_torch_frozen_critics_in_the_actor_loss_change_no_bit_of_the_update(twin
     # the critic optimizers drop those gradients anyway, so the step equals plain autograd's.
     import contextlib
 
-    import torch
-
     from rlcore.algorithms.sac import sac_torch_policy
 
-    fast, plain = _policy("torch", twin_q=twin_q), _policy("torch", twin_q=twin_q)
-    plain.set_weights(fast.get_weights())
-    plain_weights = {k: v.copy() for k, v in plain.get_weights().items()}
-    for step in range(3):
-        batch = _batch(BOX, seed=step)
-        torch.manual_seed(step)
-        fast.learn_on_batch(batch)
-        fast.update_target()
+    @contextlib.contextmanager
+    def plain_autograd():
         with monkeypatch.context() as m:
             m.setattr(sac_torch_policy, "frozen", lambda params: contextlib.nullcontext())
-            torch.manual_seed(step)
-            plain.learn_on_batch(batch)
-        plain.update_target()
+            yield
+
+    fast, plain = _policy("torch", twin_q=twin_q), _policy("torch", twin_q=twin_q)
+    assert_lockstep_updates_equal(fast, plain, [_batch(BOX, seed=s) for s in range(3)], "action_model", "q_net",
+                                  plain_autograd)
     assert all(p.requires_grad for p in fast.model.parameters())
-    moved = [k for k, v in plain.get_weights().items() if not np.array_equal(v, plain_weights[k])]
-    # the steps moved the actor and the critic(s): the comparison below has something to compare
-    assert any(k.startswith("action_model") for k in moved) and any(k.startswith("q_net") for k in moved), moved
-    for k, v in plain.get_weights().items():
-        np.testing.assert_array_equal(fast.get_weights()[k], v, err_msg=k)
-    for a, b in zip(fast.target_model.parameters(), plain.target_model.parameters()):
-        assert torch.equal(a, b)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
@@ -239,23 +227,10 @@ def test_torch_in_place_activations_change_no_bit_of_the_update(activation):
 
     hidden = {"fcnet_hiddens": [16, 16], "fcnet_activation": activation}
     fast, plain = (_policy("torch", Q_model=hidden, policy_model=hidden) for _ in range(2))
-    plain.set_weights(fast.get_weights())
     in_place, out_of_place = getattr(torch, activation + "_"), getattr(torch, activation)
     layers = [m for model in (plain.model, plain.target_model) for m in model.modules() if isinstance(m, InPlaceFC)]
     hidden_layers = [m for m in layers if m._act_fn is in_place]
     assert len(hidden_layers) == 2 * 3 * 2  # model and target, 3 networks, 2 hidden layers each
     for m in hidden_layers:
         m.__dict__["_act_fn"] = out_of_place
-    start = {k: v.copy() for k, v in plain.get_weights().items()}
-    for step in range(3):
-        batch = _batch(BOX, seed=step)
-        for policy in (fast, plain):
-            torch.manual_seed(step)
-            policy.learn_on_batch(batch)
-            policy.update_target()
-    moved = [k for k, v in plain.get_weights().items() if not np.array_equal(v, start[k])]
-    assert any(k.startswith("action_model") for k in moved) and any(k.startswith("q_net") for k in moved), moved
-    for k, v in plain.get_weights().items():
-        np.testing.assert_array_equal(fast.get_weights()[k], v, err_msg=k)
-    for a, b in zip(fast.target_model.parameters(), plain.target_model.parameters()):
-        assert torch.equal(a, b)
+    assert_lockstep_updates_equal(fast, plain, [_batch(BOX, seed=s) for s in range(3)], "action_model", "q_net")

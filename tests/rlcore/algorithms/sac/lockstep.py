@@ -1,0 +1,36 @@
+"""Test helper for the off-policy actor-critic torch policies (SAC, DDPG/TD3): two policies with
+equal weights learn on the same batches, one of them inside a context that swaps a speed-up for
+the plain computation, and must end bit-identical."""
+
+import contextlib
+from typing import Any, Callable, ContextManager, Sequence
+
+import numpy as np
+
+
+def assert_lockstep_updates_equal(fast: Any, plain: Any, batches: Sequence[Any], actor_prefix: str, critic_prefix: str,
+                                  plain_context: Callable[[], ContextManager] = contextlib.nullcontext) -> None:
+    """Steps ``fast`` and ``plain`` (weights made equal first) through ``learn_on_batch`` and
+    ``update_target`` on ``batches`` with the same torch seed per step (``plain``'s learn step
+    inside ``plain_context()``); asserts the steps moved the weights whose names start with
+    ``actor_prefix`` and ``critic_prefix``, and that both policies' weights and target networks
+    are equal bit for bit."""
+    import torch
+
+    plain.set_weights(fast.get_weights())
+    start = {k: v.copy() for k, v in plain.get_weights().items()}
+    for step, batch in enumerate(batches):
+        torch.manual_seed(step)
+        fast.learn_on_batch(batch)
+        fast.update_target()
+        with plain_context():
+            torch.manual_seed(step)
+            plain.learn_on_batch(batch)
+        plain.update_target()
+    moved = [k for k, v in plain.get_weights().items() if not np.array_equal(v, start[k])]
+    # the steps moved the actor and the critic(s): the comparison below has something to compare
+    assert any(k.startswith(actor_prefix) for k in moved) and any(k.startswith(critic_prefix) for k in moved), moved
+    for k, v in plain.get_weights().items():
+        np.testing.assert_array_equal(fast.get_weights()[k], v, err_msg=k)
+    for a, b in zip(fast.target_model.parameters(), plain.target_model.parameters()):
+        assert torch.equal(a, b)
