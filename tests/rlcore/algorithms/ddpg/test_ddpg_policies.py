@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rlcore.algorithms.ddpg import DEFAULT_CONFIG, TD3_DEFAULT_CONFIG, DDPGTFPolicy, DDPGTorchPolicy, validate_config
-from tests.rlcore.algorithms.sac.lockstep import assert_lockstep_updates_equal
+from tests.rlcore.algorithms.sac.lockstep import assert_lockstep_updates_equal, plain_autograd
 
 OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 BOX = gym.spaces.Box(np.array([-2.0, 0.0], np.float32), np.array([2.0, 5.0], np.float32))
@@ -185,17 +185,9 @@ def test_torch_frozen_critic_in_the_actor_loss_changes_no_bit_of_the_update(extr
     # The actor loss reads the critic with its weights frozen (no weight gradients recorded); the
     # critic optimizer zeroes those gradients before the critic loss's backward pass anyway, so
     # the steps equal plain autograd's (4 steps: TD3's actor steps every second update).
-    import contextlib
-
     from rlcore.algorithms.ddpg import ddpg_torch_policy
-
-    @contextlib.contextmanager
-    def plain_autograd():
-        with monkeypatch.context() as m:
-            m.setattr(ddpg_torch_policy, "frozen", lambda params: contextlib.nullcontext())
-            yield
 
     fast, plain = _policy("torch", **extra), _policy("torch", **extra)
     assert_lockstep_updates_equal(fast, plain, [_batch(seed=s) for s in range(4)], "policy_model", "q_model",
-                                  plain_autograd)
+                                  plain_autograd(monkeypatch, ddpg_torch_policy))
     assert all(p.requires_grad for p in fast.model.parameters())

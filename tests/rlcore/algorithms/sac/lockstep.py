@@ -34,3 +34,16 @@ def assert_lockstep_updates_equal(fast: Any, plain: Any, batches: Sequence[Any],
         np.testing.assert_array_equal(fast.get_weights()[k], v, err_msg=k)
     for a, b in zip(fast.target_model.parameters(), plain.target_model.parameters()):
         assert torch.equal(a, b)
+
+
+def plain_autograd(monkeypatch: Any, module: Any) -> Callable[[], ContextManager]:
+    """A ``plain_context`` for :func:`assert_lockstep_updates_equal`: ``module.frozen`` (the
+    policy module's name for :func:`rlcore.algorithms.off_policy_ac.frozen`) freezes nothing."""
+
+    @contextlib.contextmanager
+    def context():
+        with monkeypatch.context() as m:
+            m.setattr(module, "frozen", lambda params: contextlib.nullcontext())
+            yield
+
+    return context

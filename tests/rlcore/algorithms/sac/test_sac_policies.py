@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rlcore.algorithms.sac import SACTFPolicy, SACTorchPolicy
-from tests.rlcore.algorithms.sac.lockstep import assert_lockstep_updates_equal
+from tests.rlcore.algorithms.sac.lockstep import assert_lockstep_updates_equal, plain_autograd
 
 OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 BOX = gym.spaces.Box(np.array([-2.0, 0.0], np.float32), np.array([2.0, 5.0], np.float32))
@@ -201,19 +201,11 @@ def test_state_round_trip_keeps_every_optimizer(framework):
 def test_torch_frozen_critics_in_the_actor_loss_change_no_bit_of_the_update(twin_q, monkeypatch):
     # The actor loss reads the critics with their weights frozen (no weight gradients recorded);
     # the critic optimizers drop those gradients anyway, so the step equals plain autograd's.
-    import contextlib
-
     from rlcore.algorithms.sac import sac_torch_policy
-
-    @contextlib.contextmanager
-    def plain_autograd():
-        with monkeypatch.context() as m:
-            m.setattr(sac_torch_policy, "frozen", lambda params: contextlib.nullcontext())
-            yield
 
     fast, plain = _policy("torch", twin_q=twin_q), _policy("torch", twin_q=twin_q)
     assert_lockstep_updates_equal(fast, plain, [_batch(BOX, seed=s) for s in range(3)], "action_model", "q_net",
-                                  plain_autograd)
+                                  plain_autograd(monkeypatch, sac_torch_policy))
     assert all(p.requires_grad for p in fast.model.parameters())
 
 
