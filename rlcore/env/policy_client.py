@@ -63,6 +63,33 @@ logger = logging.getLogger(__name__)
 _STALE_CONNECTION = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
+#: Request bodies up to this size are sent in the same write as the request's head.
+_ONE_WRITE_BYTES = 64 * 1024
+
+
+class _OneWrite:
+    """``http.client`` connection mixin: a request's head and a small ``bytes`` body leave in one
+    write. ``http.client`` sends them in two, so each request reached the server as two segments and
+    woke its connection thread twice (for the head, then for the body)."""
+
+    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
+        if not (isinstance(message_body, bytes) and not encode_chunked and len(message_body) <= _ONE_WRITE_BYTES):
+            super()._send_output(message_body, encode_chunked)
+            return
+        self._buffer.extend((b"", message_body))  # head lines, the blank line, the body
+        data = b"\r\n".join(self._buffer)
+        del self._buffer[:]
+        self.send(data)
+
+
+class _Connection(_OneWrite, http.client.HTTPConnection):
+    pass
+
+
+class _TLSConnection(_OneWrite, http.client.HTTPSConnection):
+    pass
+
+
 class PolicyClientError(RuntimeError):
     """The server answered a request with an error (``status``: the HTTP status; the message is its reason)."""
 
@@ -214,10 +241,9 @@ class PolicyClient:
         conn = getattr(self._local_conn, "conn", None)
         if conn is None:
             if self._https:
-                conn = http.client.HTTPSConnection(self._host, self._port, timeout=self._timeout_s,
-                                                   context=self._ssl_context)
+                conn = _TLSConnection(self._host, self._port, timeout=self._timeout_s, context=self._ssl_context)
             else:
-                conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout_s)
+                conn = _Connection(self._host, self._port, timeout=self._timeout_s)
             self._local_conn.conn = conn
             with self._conn_lock:
                 self._connections.append(conn)

@@ -607,12 +607,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         buf = bytearray(length)
         view, got = memoryview(buf), 0
         deadline = time.monotonic() + server.request_timeout_s
+        idle = timeout = server.connection_timeout_s  # the socket's timeout between requests
         while got < length:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _RequestError(408, f"the request body did not arrive within {server.request_timeout_s} s "
                                          f"({got} of {length} bytes)", close=True)
-            self.connection.settimeout(min(remaining, server.connection_timeout_s))
+            if remaining < timeout:  # the body's deadline is nearer than the idle timeout
+                timeout = remaining
+                self.connection.settimeout(timeout)
             try:
                 n = self.rfile.readinto1(view[got:])
             except TimeoutError:
@@ -621,7 +624,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if not n:
                 raise ConnectionError(f"the client closed the connection after {got} of {length} bytes")
             got += n
-        self.connection.settimeout(server.connection_timeout_s)
+        if timeout != idle:
+            self.connection.settimeout(idle)
         return bytes(buf)
 
     def _reply_error(self, status: int, reason: str, close: bool = False) -> None:

@@ -417,3 +417,27 @@ def test_ppo_learns_cartpole_from_a_local_and_a_remote_client_process_and_stops_
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.port), timeout=1.0)  # trainer.stop() stopped the server
     assert _wait(lambda: {t.ident for t in threading.enumerate()} <= before), threading.enumerate()
+
+
+def test_a_request_head_and_its_small_body_leave_in_one_write():
+    """http.client writes a request's head and body separately (two segments, two wake-ups of the
+    server's connection thread); the client's connection writes a small body with its head."""
+    from rlcore.env.policy_client import _ONE_WRITE_BYTES, _Connection
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        for size in (100, _ONE_WRITE_BYTES + 1):
+            conn = _Connection("127.0.0.1", listener.getsockname()[1], timeout=TIMEOUT)
+            writes = []
+            conn.connect()
+            real_send = conn.send
+            conn.send = lambda data: (writes.append(bytes(data)), real_send(data))[1]
+            try:
+                conn.request("POST", "/", body=b"x" * size, headers={"Content-Type": "application/msgpack"})
+            finally:
+                conn.close()
+            head = writes[0].split(b"\r\n\r\n", 1)[0]
+            assert f"Content-Length: {size}".encode() in head.split(b"\r\n")
+            if size <= _ONE_WRITE_BYTES:
+                assert len(writes) == 1 and writes[0] == head + b"\r\n\r\n" + b"x" * size
+            else:
+                assert len(writes) == 2 and writes[1] == b"x" * size
