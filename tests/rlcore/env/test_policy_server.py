@@ -227,6 +227,68 @@ def test_other_methods_and_chunked_bodies(server):
     assert _still_serves(server)
 
 
+def _answer(sock):
+    """Reads one answer from ``sock``: ``(status, body text)``."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError(f"closed after {data!r}")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    length = next((int(v) for k, _, v in (x.partition(b":") for x in lines[1:]) if k.lower() == b"content-length"), 0)
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("closed mid-body")
+        body += chunk
+    return int(lines[0].split(b" ", 2)[1]), body.decode("utf-8", "replace").strip()
+
+
+def _head(server, data):
+    """Sends raw bytes on a new connection; returns the answer's status and body text."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as sock:
+        sock.sendall(data)
+        return _answer(sock)
+
+
+def test_hostile_header_lines(server):
+    """The server's own header parser keeps http.client's limits and answers malformed lines."""
+    post = b"POST / HTTP/1.1\r\n"
+    assert _head(server, post + b"X-A: " + b"a" * 70000 + b"\r\n\r\n")[0] == 431
+    many = b"".join(b"X-%d: 1\r\n" % i for i in range(101))
+    assert _head(server, post + many + b"\r\n")[0] == 431
+    status, reason = _head(server, post + b"no colon here\r\n\r\n")
+    assert status == 400 and "malformed header line 'no colon here'" in reason
+    assert _head(server, post + b": no name\r\n\r\n")[0] == 400
+    assert _still_serves(server)
+
+
+def test_header_names_fold_case_and_the_first_of_repeats_counts():
+    s = PolicyServerInput(IOContext(worker=_worker()), "127.0.0.1", 0, auth_token="tok", idle_timeout=0.05)
+    try:
+        body = encode_message({"command": Commands.START_EPISODE, "episode_id": None, "training_enabled": True})
+        head = (b"POST / HTTP/1.1\r\nHOST: x\r\nauthorization: Bearer tok\r\nAuthorization: Bearer wrong\r\n"
+                b"content-length: %d\r\nX-Folded: a\r\n  b\r\n\r\n" % len(body))
+        assert _head(s, head + body)[0] == 200
+        assert _head(s, head.replace(b"Bearer tok", b"Bearer bad") + body)[0] == 401
+    finally:
+        s.stop()
+
+
+def test_connection_close_and_expect_100_continue(server):
+    body = encode_message({"command": Commands.START_EPISODE, "episode_id": None, "training_enabled": True})
+    with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n" % len(body))
+        assert _answer(sock)[0] == 100  # before the body is sent
+        sock.sendall(body)
+        assert _answer(sock)[0] == 200
+        sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+        assert _answer(sock)[0] == 200
+        assert sock.recv(4096) == b""  # then closed by the server
+
+
 def _open_connections(server):
     return len(server._server._open)
 
