@@ -218,7 +218,20 @@ class TorchMultiCategorical(TorchDistributionWrapper):
         return int(np.sum(action_space.nvec))
 
 
-class TorchDiagGaussian(TorchDistributionWrapper):
+class _NormalAttribute:
+    """RLlib 1.x's ``dist`` attribute (the ``torch.distributions.Normal`` of ``mean`` and ``std``),
+    built when first read: the methods here do not use it, and building it (with torch's argument
+    checks) on every action call and loss pass cost more than the rest of the constructor."""
+
+    @property
+    def dist(self) -> Any:
+        d = self.__dict__.get("_dist")
+        if d is None:
+            d = self.__dict__["_dist"] = torch.distributions.Normal(self.mean, self.std)
+        return d
+
+
+class TorchDiagGaussian(_NormalAttribute, TorchDistributionWrapper):
     """Gaussian with diagonal covariance; inputs are ``mean || log_std`` (``2 * dim`` wide).
 
     Examples:
@@ -231,7 +244,6 @@ class TorchDiagGaussian(TorchDistributionWrapper):
         super().__init__(inputs, model)
         self.mean, self.log_std = torch.chunk(self.inputs, 2, dim=-1)
         self.std = torch.exp(self.log_std)
-        self.dist = torch.distributions.Normal(self.mean, self.std)
 
     def sample(self):
         self.last_sample = self.mean + self.std * torch.randn_like(self.mean)
@@ -259,7 +271,7 @@ class TorchDiagGaussian(TorchDistributionWrapper):
         return int(np.prod(action_space.shape)) * 2
 
 
-class TorchSquashedGaussian(TorchDistributionWrapper):
+class TorchSquashedGaussian(_NormalAttribute, TorchDistributionWrapper):
     """A Gaussian squashed by tanh and rescaled to ``[low, high]`` (SAC's distribution).
 
     ``y = low + (tanh(u) + 1) / 2 * (high - low)`` with ``u ~ N(mean, exp(log_std))`` and
@@ -288,7 +300,6 @@ class TorchSquashedGaussian(TorchDistributionWrapper):
         self.mean = mean
         self.log_std = torch.clamp(log_std, MIN_LOG_NN_OUTPUT, MAX_LOG_NN_OUTPUT)
         self.std = torch.exp(self.log_std)
-        self.dist = torch.distributions.Normal(self.mean, self.std)
         self._last_u = None
 
     def _squash(self, u):

@@ -354,3 +354,17 @@ def test_squashed_gaussian_entropy_is_exact_for_wide_and_narrow_gaussians(mean, 
     expected = stats.norm(mean, s).entropy() + expected_jac + np.log((HIGH - LOW) / 2)
     d = T.TorchSquashedGaussian(torch.tensor([[mean, log_std]], dtype=torch.float64), low=LOW, high=HIGH)
     np.testing.assert_allclose(d.entropy().numpy(), [expected], rtol=1e-7, atol=1e-7)
+
+
+@pytest.mark.parametrize("cls,kw", [(T.TorchDiagGaussian, {}), (T.TorchSquashedGaussian, {"low": -2.0, "high": 3.0})])
+def test_gaussians_dist_attribute_is_built_when_read(cls, kw):
+    """RLlib 1.x's ``dist`` (the underlying Normal) is there for user code, but the sampling and
+    loss paths never read it, so constructing a distribution does not build it."""
+    inputs = torch.tensor([[0.5, -1.0, 0.1, 0.3]])
+    d = cls(inputs, **kw)
+    assert "_dist" not in d.__dict__
+    d.sample(), d.sampled_action_logp(), d.entropy()
+    assert "_dist" not in d.__dict__
+    assert isinstance(d.dist, torch.distributions.Normal) and d.dist is d.dist
+    torch.testing.assert_close(d.dist.loc, inputs[:, :2])
+    torch.testing.assert_close(d.dist.scale, inputs[:, 2:].exp())
