@@ -18,6 +18,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, List, Sequence
 
 import numpy as np
@@ -240,6 +241,8 @@ def squash_bounds(low: Any, high: Any) -> tuple:
         ...
         ValueError: low=1.0, high=1.0: expected finite bounds with low < high in every dimension
     """
+    if type(low) is float and type(high) is float and math.isfinite(low) and math.isfinite(high) and low < high:
+        return low, high  # SAC's usual scalar bounds, checked without numpy on each construction
     lo, hi = np.asarray(low, np.float64), np.asarray(high, np.float64)
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(lo < hi)):
         raise ValueError(f"low={low!r}, high={high!r}: expected finite bounds with low < high in every dimension")
