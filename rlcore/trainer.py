@@ -257,15 +257,7 @@ class Trainer(Trainable):
         health-checked, the failing ones dropped or recreated, the plan rebuilt (its counters
         kept) and the iteration retried, up to ``MAX_WORKER_FAILURE_RETRIES`` times (RLlib 1.x).
         """
-        for attempt in range(MAX_WORKER_FAILURE_RETRIES + 1):
-            try:
-                result = next(self.train_exec_impl)
-                break
-            except Exception as err:  # noqa: BLE001 - re-raised unless it is a worker failure to recover
-                if attempt == MAX_WORKER_FAILURE_RETRIES or not self._recovers_workers() \
-                        or not self._worker_failure(err):
-                    raise
-                self._try_recover(err)
+        result = self._recovering(lambda: next(self.train_exec_impl))
         if not isinstance(result, dict):
             raise TypeError(f"{self._name}'s execution plan yielded {type(result).__name__}; expected a result dict")
         if "timesteps_this_iter" not in result and isinstance(result.get("timesteps_total"), (int, np.integer)):
@@ -274,6 +266,19 @@ class Trainer(Trainable):
         if interval and (self._iteration + 1) % interval == 0:
             result.update(self.evaluate())
         return result
+
+    def _recovering(self, fn: Callable[[], Any]) -> Any:
+        """``fn()``; when a remote worker fails in it and the config has ``ignore_worker_failures``
+        or ``recreate_failed_workers``, the workers are recovered (:meth:`_try_recover`) and ``fn``
+        retried, up to ``MAX_WORKER_FAILURE_RETRIES`` times."""
+        for attempt in range(MAX_WORKER_FAILURE_RETRIES + 1):
+            try:
+                return fn()
+            except Exception as err:  # noqa: BLE001 - re-raised unless it is a worker failure to recover
+                if attempt == MAX_WORKER_FAILURE_RETRIES or not self._recovers_workers() \
+                        or not self._worker_failure(err):
+                    raise
+                self._try_recover(err)
 
     def _recovers_workers(self) -> bool:
         return bool(self.config.get("ignore_worker_failures") or self.config.get("recreate_failed_workers"))
@@ -340,19 +345,13 @@ class Trainer(Trainable):
         :meth:`step` when the config says so, and the sync retried (the others' buffers are kept)."""
         from rlcore.sampling.filter_manager import FilterManager
 
-        for attempt in range(MAX_WORKER_FAILURE_RETRIES + 1):
-            if self.workers is None or not self.workers.remote_workers():
-                return
-            try:
+        def sync() -> None:
+            if self.workers is not None and self.workers.remote_workers():
                 FilterManager.synchronize(self.workers.local_worker().filters, self.workers.remote_workers(),
                                           update_remote=self.config["synchronize_filters"],
                                           timeout_seconds=self.config["collect_metrics_timeout"])
-                return
-            except Exception as err:  # noqa: BLE001 - re-raised unless it is a worker failure to recover
-                if attempt == MAX_WORKER_FAILURE_RETRIES or not self._recovers_workers() \
-                        or not self._worker_failure(err):
-                    raise
-                self._try_recover(err)
+
+        self._recovering(sync)
 
     def log_result(self, result: Dict[str, Any]) -> None:
         """Runs ``callbacks.on_train_result`` (it may change ``result``), then the custom logger."""
