@@ -41,9 +41,10 @@ from torch.optim.optimizer import _use_grad_for_differentiable
 #: Devices whose fused Adam kernel torch has shipped for several releases.
 _FUSED_DEVICES = ("cpu", "cuda")
 
-#: torch's Adam step without its hooks wrapper (the subclass's own step gets one from torch).
-_TORCH_STEP = _use_grad_for_differentiable(inspect.unwrap(torch.optim.Adam.step))
+#: torch's Adam step undecorated, and with its grad-mode wrapper but without its hooks wrapper
+#: (the subclass's own step gets that one from torch).
 _RAW_STEP = inspect.unwrap(torch.optim.Adam.step)
+_TORCH_STEP = _use_grad_for_differentiable(_RAW_STEP)
 
 
 def _dynamo_loaded() -> bool:

@@ -99,7 +99,9 @@ class FilterManager:
             import ray
 
             ref = ray.put(copies)
-            _ray_get([a.sync_filters.remote(ref) for a in actors], timeout_seconds, "sync_filters")
+            _, failure = _get_each([a.sync_filters.remote(ref) for a in actors], timeout_seconds, "sync_filters")
+            if failure is not None:
+                raise failure
 
 
 def _get_each(refs: list, timeout_seconds: Optional[float], what: str) -> tuple:
@@ -117,14 +119,3 @@ def _get_each(refs: list, timeout_seconds: Optional[float], what: str) -> tuple:
         except ray.exceptions.RayError as err:
             failure = failure or err
     return values, failure
-
-
-def _ray_get(refs: list, timeout_seconds: Optional[float], what: str) -> list:
-    import ray
-
-    try:
-        return ray.get(refs, timeout=timeout_seconds)
-    except ray.exceptions.GetTimeoutError:
-        raise TimeoutError(
-            f"FilterManager.synchronize: {what} on {len(refs)} remote worker(s) did not finish within {timeout_seconds} s"
-        ) from None
