@@ -11,10 +11,16 @@ hook sees every ``open`` for writing, ``mkdir``, rename and copy there). Entries
 from another process (a subprocess of a test, or another program of the same user) cannot be told
 apart and are reported as a :class:`ResultsDirWarning`, per test module. Nothing there is ever deleted. This file sits
 at the root so that it covers the doctests of ``rlcore/`` and ``rllib_compat/`` too.
+
+Temporary files that libraries make on their own (TensorFlow's autograph writes the source of every
+function it converts to a temporary file and never removes it) go under pytest's base temporary
+folder too, in this process and in every process it starts (subprocesses, Ray's workers), so a
+test run leaves nothing in ``/tmp``; Ray's own session folder stays where Ray puts it.
 """
 
 import os
 import sys
+import tempfile
 import warnings
 
 import pytest
@@ -80,6 +86,24 @@ def results_snapshot(root: str) -> dict:
 def changed_entries(before: dict, after: dict) -> list:
     """Entries of ``after`` that are new or modified since ``before``, sorted."""
     return sorted(name for name, mtime in after.items() if before.get(name) != mtime)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's tmpdir plugin has made its factory
+def pytest_configure(config):
+    """Points ``TMPDIR`` (and :mod:`tempfile`) at ``<basetemp>/tmp`` for the session.
+
+    ``RAY_TMPDIR`` is pinned to where Ray would have put its session folder before (Ray falls back
+    to ``TMPDIR`` on Linux, and its socket paths must stay short).
+    """
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None:  # the tmpdir plugin is disabled: leave the temporary folder alone
+        return
+    from ray._common.utils import get_default_system_temp_dir
+
+    os.environ.setdefault("RAY_TMPDIR", get_default_system_temp_dir())
+    session_tmp = factory.getbasetemp() / "tmp"
+    session_tmp.mkdir(exist_ok=True)
+    os.environ["TMPDIR"] = tempfile.tempdir = str(session_tmp)
 
 
 @pytest.fixture(autouse=True, scope="module")
