@@ -94,8 +94,30 @@ class MinSegmentTree(_SegmentTree):
     """Min tree over ``capacity`` leaves, all ``+inf`` at start."""
     def min(self, start: int = 0, end: int | None = None) -> float: ...
 
+class ReplayRecords:
+    """A ring of ``capacity`` rows whose fixed-shape numeric fields (one per ``dtypes`` /
+    ``row_shapes`` entry) are stored together, one record of ``stride`` bytes per row: the fields by
+    decreasing alignment (stable), each at a multiple of its dtype's alignment, the record padded to
+    a multiple of the largest alignment (CartPole's obs, new_obs, actions, rewards, dones: 45 bytes
+    of fields, a 48-byte record). The block is zeroed and its records start on a 64-byte boundary.
+    ``columns`` are the fields as strided ``(capacity,) + row_shape`` numpy views of the block (read
+    and written like any array). As ``dests`` of :func:`replay_add` and ``columns`` of
+    :func:`replay_sample`, a sampled row's fields come from one or two cache lines instead of one
+    line per column. ``TypeError`` for a dtype that is not plain numeric (bool, int, uint, float,
+    complex), ``ValueError`` for a bad capacity, row shape or unequal lengths, each naming it."""
+
+    capacity: int
+    stride: int
+    columns: list[np.ndarray]
+    offsets: tuple[int, ...]
+
+    def __init__(self, capacity: int, dtypes: Sequence[Any], row_shapes: Sequence[tuple[int, ...]]) -> None: ...
+    @property
+    def nbytes(self) -> int:
+        """``capacity * stride``."""
+
 def replay_add(
-    dests: Sequence[np.ndarray],
+    dests: Sequence[np.ndarray] | ReplayRecords,
     srcs: Sequence[np.ndarray],
     start: int,
     sum_tree: SumSegmentTree | None = None,
@@ -107,7 +129,8 @@ def replay_add(
     (finite, >= 0) in both. Returns the number of rows in ``srcs``, or -1 with nothing written when a
     column does not fit as is (another dtype or row shape, not C-contiguous, unequal row counts):
     the caller's general path then casts or raises. ``dests`` must be numeric, writable and
-    C-contiguous with equal row counts. The parent nodes of all written leaves are recomputed one
+    C-contiguous with equal row counts, or a :class:`ReplayRecords` (``srcs`` then holds one array per
+    field, in its order). The parent nodes of all written leaves are recomputed one
     tree level at a time for both trees together, so their cache misses overlap."""
 
 def replay_sample(
@@ -115,7 +138,8 @@ def replay_sample(
     min_tree: MinSegmentTree,
     uniforms: f64,
     beta: float,
-    columns: Sequence[np.ndarray] | None = None,
+    columns: Sequence[np.ndarray] | ReplayRecords | None = None,
+    rng: np.random.Generator | None = None,
 ) -> tuple[i64, NDArray[np.float32]] | tuple[i64, NDArray[np.float32], list[np.ndarray]]:
     """Proportional sampling with importance weights in one call: for uniforms in ``[0, 1)`` the slots
     ``find_prefixsum_idx(u * total)`` and float32 weights ``(P(i) / P_min) ** -beta`` (``P(i)`` the
@@ -123,7 +147,11 @@ def replay_sample(
     With ``columns`` (numeric C-contiguous arrays of ``capacity`` rows; ``TypeError`` /
     ``ValueError`` naming ``columns[c]`` otherwise) also the list of ``col[slots]`` as new arrays:
     the lines of every column's rows are prefetched before the weights are computed, then copied.
-    Raises ``ValueError`` when the sum tree has no mass."""
+    ``columns`` may be a :class:`ReplayRecords` of ``capacity`` rows: its fields' rows, one record
+    per sampled row. With ``rng`` (a ``numpy.random.Generator``; ``TypeError`` otherwise)
+    ``uniforms`` is their number k (an int >= 1), drawn from ``rng`` as ``rng.random(k)`` draws them
+    (the same values, and ``rng`` advanced alike) once every argument is checked, under the bit
+    generator's lock. Raises ``ValueError`` when the sum tree has no mass."""
 
 def replay_update(
     sum_tree: SumSegmentTree,

@@ -385,15 +385,64 @@ def _tree_pair(sum_tree, min_tree):
             f"sum_tree has capacity {sum_tree.capacity} but min_tree has {min_tree.capacity}; they must be equal")
 
 
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return int(value)
+
+
+class ReplayRecords:
+    """``capacity`` rows of fixed-shape numeric fields, each row one record of ``stride`` bytes:
+    the fields by decreasing alignment, each at a multiple of its alignment, the record padded to a
+    multiple of the largest; ``columns`` are the fields as ``(capacity,) + row_shape`` views of one
+    zeroed block whose records start on a 64-byte boundary."""
+
+    def __init__(self, capacity, dtypes, row_shapes):
+        capacity = _check_int("capacity", capacity, 1)
+        dtypes, row_shapes = list(dtypes), [tuple(s) for s in row_shapes]
+        if not dtypes or len(row_shapes) != len(dtypes):
+            raise ValueError(
+                f"dtypes and row_shapes must have the same length >= 1, got {len(dtypes)} and {len(row_shapes)}")
+        dts = []
+        for f, (dt, shape) in enumerate(zip(dtypes, row_shapes)):
+            dt = np.dtype(dt)
+            if dt.kind not in "biufc" or dt.subdtype is not None:
+                raise TypeError(f"dtypes[{f}] must be a plain numeric dtype, got {dt}")
+            if any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 0 for x in shape):
+                raise ValueError(f"row_shapes[{f}] must be a tuple of ints >= 0, got {shape!r}")
+            dts.append(dt)
+        sizes = [dt.itemsize * math.prod(shape) for dt, shape in zip(dts, row_shapes)]
+        offsets, pos = [0] * len(dts), 0
+        for f in sorted(range(len(dts)), key=lambda i: -dts[i].alignment):
+            pos = -(-pos // dts[f].alignment) * dts[f].alignment
+            offsets[f] = pos
+            pos += sizes[f]
+        align = max(dt.alignment for dt in dts)
+        self.capacity, self.stride, self.offsets = capacity, max(align, -(-pos // align) * align), tuple(offsets)
+        self._block = np.zeros(capacity * self.stride + 64, np.uint8)
+        shift = (-self._block.ctypes.data) % 64
+        self.columns = [
+            np.ndarray((capacity,) + shape, dt, buffer=self._block, offset=shift + off,
+                       strides=(self.stride,) + tuple(dt.itemsize * math.prod(shape[d + 1:]) for d in range(len(shape))))
+            for dt, shape, off in zip(dts, row_shapes, offsets)]
+
+    @property
+    def nbytes(self):
+        return self.capacity * self.stride
+
+
 def replay_add(dests, srcs, start, sum_tree=None, min_tree=None, value=0.0):
     """Writes every column of ``srcs`` into ``dests`` from row ``start``, wrapping, and sets the trees'
     leaves of the rows kept to ``value``; returns the rows in ``srcs``, or -1 (nothing written)
     when a column does not fit as is."""
+    records = isinstance(dests, ReplayRecords)
+    if records:
+        dests = dests.columns
     if len(srcs) != len(dests):
         raise ValueError(f"srcs has {len(srcs)} columns, expected {len(dests)} (as dests)")
     if len(dests) == 0:
         raise ValueError("dests must hold at least one column")
-    for c, dest in enumerate(dests):
+    for c, dest in enumerate(dests if not records else ()):  # records' fields are the right dests
         if not isinstance(dest, np.ndarray) or dest.dtype.hasobject or dest.ndim < 1:
             raise TypeError(f"dests[{c}] must be a numeric numpy array with at least one dimension")
         if not dest.flags.c_contiguous or not dest.flags.writeable:
@@ -427,17 +476,27 @@ def replay_add(dests, srcs, start, sum_tree=None, min_tree=None, value=0.0):
     return n
 
 
-def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None):
+def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None):
     """Proportional sampling with importance weights: for each uniform ``u`` the slot
     ``find_prefixsum_idx(u * total)`` and its weight ``(P(i) / P_min) ** -beta`` (float32), where
     ``P(i)`` is the slot's leaf over the total and ``P_min`` the min tree's minimum over the total.
-    With ``columns`` (numeric C-contiguous arrays of ``capacity`` rows) also the list of each
-    column's rows at those slots, as new arrays."""
+    With ``columns`` (numeric C-contiguous arrays of ``capacity`` rows, or a :class:`ReplayRecords`
+    of ``capacity`` rows) also the list of each column's rows at those slots, as new arrays. With
+    ``rng`` (a ``numpy.random.Generator``) ``uniforms`` is their number k, drawn as ``rng.random(k)``
+    once every argument is checked."""
     _tree_pair(sum_tree, min_tree)
     if not (0.0 <= beta < math.inf):
         raise ValueError(f"beta must be finite and >= 0, got {beta!r}")
-    if columns is not None:
-        cap = sum_tree.capacity
+    if rng is not None:
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        k = _check_int("uniforms", uniforms, 1)
+    cap = sum_tree.capacity
+    if isinstance(columns, ReplayRecords):
+        if columns.capacity != cap:
+            raise ValueError(f"columns has capacity {columns.capacity}, expected {cap} (the trees' capacity)")
+        columns = columns.columns
+    elif columns is not None:
         for c, col in enumerate(columns):
             if not isinstance(col, np.ndarray) or col.dtype.hasobject or col.ndim < 1:
                 raise TypeError(f"columns[{c}] must be a numeric numpy array with at least one dimension")
@@ -445,19 +504,23 @@ def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None):
                 raise ValueError(f"columns[{c}] has {len(col)} rows, expected {cap} (the trees' capacity)")
             if not col.flags.c_contiguous:
                 raise ValueError(f"columns[{c}] must be C-contiguous (use np.ascontiguousarray)")
-        slots, weights = replay_sample(sum_tree, min_tree, uniforms, beta)
-        return slots, weights, [np.array([col[i] for i in slots.tolist()], col.dtype).reshape(
-            (len(slots),) + col.shape[1:]) for col in columns]
-    uniforms = _array("uniforms", uniforms, (np.dtype(np.float64),), 1)
-    if not ((uniforms >= 0.0) & (uniforms < 1.0)).all():
-        raise ValueError("uniforms must be in [0, 1)")
+    if rng is None:
+        uniforms = _array("uniforms", uniforms, (np.dtype(np.float64),), 1)
+        if not ((uniforms >= 0.0) & (uniforms < 1.0)).all():
+            raise ValueError("uniforms must be in [0, 1)")
     total = sum_tree.sum()
     if not total > 0.0:
         raise ValueError("cannot sample: the sum tree has no mass (every leaf is 0)")
+    if rng is not None:
+        uniforms = rng.random(k)
     slots = sum_tree.find_prefixsum_idx(uniforms * total)
     p = sum_tree.get(slots) / total
     p_min = min_tree.min() / total
-    return slots, ((p / p_min) ** -float(beta)).astype(np.float32)
+    weights = ((p / p_min) ** -float(beta)).astype(np.float32)
+    if columns is None:
+        return slots, weights
+    return slots, weights, [np.array([col[i] for i in slots.tolist()], col.dtype).reshape(
+        (len(slots),) + col.shape[1:]) for col in columns]
 
 
 def replay_update(sum_tree, min_tree, idxs, priorities, alpha, first, num, eps=None):

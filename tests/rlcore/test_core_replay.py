@@ -634,3 +634,139 @@ def test_replay_update_refuses_bad_eps(impl, eps):
 def test_replay_update_without_eps_still_declines_float32(impl):
     s, mn = _pair(impl, 4)
     assert impl.replay_update(s, mn, np.array([0]), np.array([1.0], np.float32), 0.6, 0, 4) == -1.0
+
+
+# --- record storage (ReplayRecords) and uniforms drawn from a Generator ----------------------------
+
+
+def _records_spec(cols):
+    return [c.dtype for c in cols], [c.shape[1:] for c in cols]
+
+
+def test_replay_records_layout_and_views(impl):
+    cols = _gather_columns(np.random.default_rng(0), 5)  # bool, f32, i64, 4xf32, 3xf32, 2x3 u8, empty f64
+    rec = impl.ReplayRecords(5, *_records_spec(cols))
+    # by decreasing alignment: i64 0, f64 (0 bytes) 8, f32 8, 4xf32 12, 3xf32 28, bool 40, u8 41 -> 47 -> 48
+    assert rec.offsets == (40, 8, 0, 12, 28, 41, 8) and rec.stride == 48 and rec.nbytes == 240
+    assert rec.capacity == 5 and len(rec.columns) == len(cols)
+    for view, col, off in zip(rec.columns, cols, rec.offsets):
+        assert view.dtype == col.dtype and view.shape == col.shape and view.strides[0] == 48
+        assert not view.any()  # zeroed
+        assert view.ctypes.data % 64 == off  # the records start on a cache line
+    rec.columns[3][2] = [1, 2, 3, 4]  # writable views of one block: the other fields are untouched
+    assert rec.columns[3][2].tolist() == [1, 2, 3, 4] and not rec.columns[1].any() and not rec.columns[4].any()
+    small = impl.ReplayRecords(3, [np.bool_], [()])
+    assert small.stride == 1 and small.offsets == (0,)
+    assert impl.ReplayRecords(2, [np.float32, np.int16], [(3,), ()]).stride == 16  # 12 + 2 -> 14 -> 16
+
+
+@pytest.mark.parametrize("args,exc,match", [
+    ((0, [np.float32], [()]), ValueError, r"capacity must be an int >= 1, got 0"),
+    ((4, [], []), ValueError, r"dtypes and row_shapes must have the same length >= 1, got 0 and 0"),
+    ((4, [np.float32], [(), ()]), ValueError, r"same length >= 1, got 1 and 2"),
+    ((4, [np.float32, object], [(), ()]), TypeError, r"dtypes\[1\] must be a plain numeric dtype, got object"),
+    ((4, ["U3"], [()]), TypeError, r"dtypes\[0\] must be a plain numeric dtype"),
+    ((4, [np.float32], [(2, -1)]), ValueError, r"row_shapes\[0\] must be a tuple of ints >= 0, got \(2, -1\)"),
+])
+def test_replay_records_refuses_bad_specs(impl, args, exc, match):
+    with pytest.raises(exc, match=match):
+        impl.ReplayRecords(*args)
+
+
+@pytest.mark.parametrize("cap,start,n", [(7, 0, 3), (7, 5, 4), (7, 2, 7), (7, 3, 12), (1, 0, 3)])
+def test_replay_add_into_records_parity_with_columns(impl, cap, start, n):
+    rng = np.random.default_rng(cap * 100 + start * 10 + n)
+    srcs = _gather_columns(rng, n)
+    rec = impl.ReplayRecords(cap, *_records_spec(srcs))
+    plain = [np.zeros((cap,) + s.shape[1:], s.dtype) for s in srcs]
+    trees = [_pair(m, cap) for m in (impl, _reference)]
+    assert impl.replay_add(rec, srcs, start, *trees[0], 0.5) == n
+    assert _reference.replay_add(plain, srcs, start, *trees[1], 0.5) == n
+    for view, want in zip(rec.columns, plain):
+        np.testing.assert_array_equal(view, want)
+    for got, want in zip(trees[0], trees[1]):
+        np.testing.assert_array_equal(_leaves(got), _leaves(want))
+        assert got.reduce() == want.reduce()
+
+
+@pytest.mark.parametrize("bad_src", [
+    lambda s: [s[0].astype(np.int8)] + s[1:],  # another dtype
+    lambda s: s[:3] + [s[3][:, :2]] + s[4:],  # another row shape
+    lambda s: s[:2] + [s[2][::-1]] + s[3:],  # strided
+    lambda s: s[:1] + [s[1][:-1]] + s[2:],  # unequal rows
+    lambda s: s[:1] + [s[1].tolist()] + s[2:],  # not an array
+    lambda s: s[:3] + [s[3].reshape(-1)] + s[4:],  # another ndim
+])
+def test_replay_add_into_records_declines_misfits_and_writes_nothing(impl, bad_src):
+    srcs = _gather_columns(np.random.default_rng(1), 4)
+    rec = impl.ReplayRecords(6, *_records_spec(srcs))
+    s, mn = _pair(impl, 6)
+    assert impl.replay_add(rec, bad_src(srcs), 2, s, mn, 1.0) == -1
+    assert not any(v.any() for v in rec.columns) and s.reduce() == 0.0
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda m, r, s, mn: m.replay_add(r, [np.zeros(2)], 0), ValueError, r"srcs has 1 columns, expected 2"),
+    (lambda m, r, s, mn: m.replay_add(r, [np.zeros(2), np.zeros(2)], 4), ValueError, r"start must be an int in \[0, 4\)"),
+    (lambda m, r, s, mn: m.replay_add(r, [np.zeros(2), np.zeros(2)], 0, s), TypeError, r"sum_tree and min_tree"),
+    (lambda m, r, s, mn: m.replay_add(r, [np.zeros(2), np.zeros(2)], 0, *_pair(m, 5)), ValueError,
+     r"the trees have capacity 5, expected 4"),
+    (lambda m, r, s, mn: m.replay_add(r, [np.zeros(2), np.zeros(2)], 0, s, mn, -1.0), ValueError,
+     r"value must be finite and >= 0"),
+    (lambda m, r, s, mn: m.replay_sample(s, mn, np.array([0.5]), 0.4, m.ReplayRecords(5, [np.float64], [()])),
+     ValueError, r"columns has capacity 5, expected 4 \(the trees' capacity\)"),
+    (lambda m, r, s, mn: m.replay_sample(s, mn, 3, 0.4, r, rng=np.random.RandomState(0)), TypeError,
+     r"rng must be a numpy.random.Generator, got RandomState"),
+    (lambda m, r, s, mn: m.replay_sample(s, mn, 0, 0.4, r, rng=np.random.default_rng(0)), ValueError,
+     r"uniforms must be an int >= 1, got 0"),
+    (lambda m, r, s, mn: m.replay_sample(s, mn, np.array([0.5]), 0.4, r, rng=np.random.default_rng(0)), ValueError,
+     r"uniforms must be an int >= 1"),
+])
+def test_replay_records_and_rng_bad_input_raises(impl, call, exc, match):
+    rec = impl.ReplayRecords(4, [np.float64, np.int64], [(), ()])
+    s, mn = _pair(impl, 4)
+    s.update(np.arange(4, dtype=np.int64), np.ones(4))
+    mn.update(np.arange(4, dtype=np.int64), np.ones(4))
+    with pytest.raises(exc, match=match):
+        call(impl, rec, s, mn)
+
+
+@pytest.mark.parametrize("capacity,k", [(1, 1), (9, 5), (1000, 64), (1000, 300)])
+def test_replay_sample_from_records_with_rng_parity(impl, capacity, k):
+    rng = np.random.default_rng(capacity + k)
+    leaves = rng.random(capacity) + 0.01
+    cols = _gather_columns(rng, capacity)
+    out = []
+    for m in (impl, _reference):
+        s, mn = _pair(m, capacity)
+        s.update(np.arange(capacity, dtype=np.int64), leaves)
+        mn.update(np.arange(capacity, dtype=np.int64), leaves)
+        rec = m.ReplayRecords(capacity, *_records_spec(cols))
+        assert m.replay_add(rec, cols, 0) == capacity
+        gen = np.random.default_rng(11)
+        got = m.replay_sample(s, mn, k, 0.4, rec, rng=gen)
+        # the same draws as rng.random(k) and the same rows as the plain columns' gather
+        want = m.replay_sample(s, mn, np.random.default_rng(11).random(k), 0.4, cols)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+        for a, b, col in zip(got[2], want[2], cols):
+            assert a.dtype == col.dtype and a.shape == (k,) + col.shape[1:] and a.flags.c_contiguous
+            np.testing.assert_array_equal(a, b)
+            assert not np.shares_memory(a, rec.columns[0])
+        follow = np.random.default_rng(11)
+        follow.random(k)
+        assert gen.random() == follow.random()  # advanced as rng.random(k) advances it
+        assert len(m.replay_sample(s, mn, k, 0.4, rng=gen)) == 2  # rng without columns
+        out.append(got)
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-6)
+    for a, b in zip(out[0][2], out[1][2]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_replay_sample_with_rng_draws_nothing_when_it_raises(impl):
+    s, mn = _pair(impl, 4)  # no mass
+    gen = np.random.default_rng(3)
+    with pytest.raises(ValueError, match="no mass"):
+        impl.replay_sample(s, mn, 2, 0.4, rng=gen)
+    assert gen.random() == np.random.default_rng(3).random()
