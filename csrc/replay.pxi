@@ -30,6 +30,10 @@ cdef int _set_leaves(SumSegmentTree sum_tree, MinSegmentTree min_tree, const int
     return 0
 
 
+# A flag of _Views.take: the buffer's format is not needed (numpy builds it on every request).
+DEF _NO_FORMAT = 0x40000000
+
+
 cdef class _Views:
     """The buffers of up to ``size`` arrays taken in one call; released when dropped."""
 
@@ -50,11 +54,13 @@ cdef class _Views:
         PyMem_Free(self.views)
 
     cdef Py_buffer* take(self, object x, int flags) except? NULL:
-        """The C-contiguous buffer of ``x`` (with its format), or NULL if ``x`` exports none such."""
+        """The C-contiguous buffer of ``x`` (with its format unless ``flags`` has _NO_FORMAT), or NULL if
+        ``x`` exports none such."""
         if self.n == self.size:
             raise RuntimeError("_Views is full")
         try:
-            PyObject_GetBuffer(x, &self.views[self.n], flags | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
+            PyObject_GetBuffer(x, &self.views[self.n], (flags & ~_NO_FORMAT) | PyBUF_C_CONTIGUOUS
+                               | (0 if flags & _NO_FORMAT else PyBUF_FORMAT))
         except (ValueError, BufferError, TypeError):
             return NULL
         self.n += 1
@@ -236,7 +242,7 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
         for c in range(ncol):
             col = columns[c]
             out = np.empty((k,) + col.shape[1:], col.dtype)
-            views.take(out, PyBUF_WRITABLE)
+            views.take(out, PyBUF_WRITABLE | _NO_FORMAT)
             outs.append(out)
     if up != NULL:
         for q in range(k):
@@ -261,9 +267,14 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
             for q in range(k):
                 pp[q] = up[q] * total
         else:  # rng.random(k)'s stream: numpy fills it with next_double under the generator's lock
-            bitgen = rng.bit_generator
-            bg = <rl_bitgen_t*>PyCapsule_GetPointer(bitgen.capsule, "BitGenerator")
-            with bitgen.lock:
+            global _last_rng, _last_lock, _last_bg
+            if rng is not _last_rng:  # a Generator's bit generator never changes: kept for the next call
+                bitgen = rng.bit_generator
+                _last_bg = <rl_bitgen_t*>PyCapsule_GetPointer(bitgen.capsule, "BitGenerator")
+                _last_lock = bitgen.lock
+                _last_rng = rng
+            bg = _last_bg
+            with _last_lock:
                 for q in range(k):
                     pp[q] = bg.next_double(bg.state) * total
         slots = np.empty(k, np.int64)
@@ -373,6 +384,10 @@ cdef extern from *:
         double (*next_double)(void* st) noexcept nogil
 
 _Generator = np.random.Generator
+# replay_sample's last rng, its bit generator's lock and bitgen_t (the rng is held, so they stay valid)
+cdef object _last_rng = None
+cdef object _last_lock = None
+cdef rl_bitgen_t* _last_bg = NULL
 
 
 cdef class ReplayRecords:
@@ -395,9 +410,12 @@ cdef class ReplayRecords:
     cdef Py_ssize_t* _dims
     cdef list _dtypes
     cdef list _shapes
+    cdef Py_ssize_t _out_k
+    cdef list _out_shapes
 
     def __cinit__(self):
         self._viewed = False
+        self._out_k = -1
         self._off = self._nbytes = self._dim0 = self._ndim = self._dims = NULL
 
     def __init__(self, capacity, dtypes, row_shapes):
@@ -490,7 +508,7 @@ cdef class ReplayRecords:
             dt = (<object>src).dtype
             if dt is not self._dtypes[f] and dt != self._dtypes[f]:
                 return -1
-            sv = views.take(src, 0)
+            sv = views.take(src, _NO_FORMAT)  # the dtype is compared above
             if sv == NULL or sv.ndim != self._ndim[f] + 1:
                 return -1
             for d in range(self._ndim[f]):
@@ -526,11 +544,14 @@ cdef class ReplayRecords:
 
     cdef list _outputs(self, Py_ssize_t k, _Views views):
         """New arrays of ``k`` rows for every field, their buffers taken into ``views``."""
-        outs = []
         cdef Py_ssize_t f
+        if k != self._out_k:  # the output shapes of the last k asked for are kept
+            self._out_shapes = [(k,) + <tuple>shape for shape in self._shapes]
+            self._out_k = k
+        outs = []
         for f in range(self._nf):
-            out = np.empty((k,) + <tuple>self._shapes[f], self._dtypes[f])
-            views.take(out, PyBUF_WRITABLE)
+            out = np.empty(self._out_shapes[f], self._dtypes[f])
+            views.take(out, PyBUF_WRITABLE | _NO_FORMAT)
             outs.append(out)
         return outs
 
