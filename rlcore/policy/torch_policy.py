@@ -166,6 +166,58 @@ class TorchPolicy(Policy):
                 and callable(getattr(self, "value_batch", None)) and self._extras_are_default()
                 and type(self).compute_actions is TorchPolicy.compute_actions and self._has_value_function is not False)
 
+    def logp_deferrable(self) -> bool:
+        """Whether a sampler exploring with ``explore=True`` may leave ``action_logp`` and
+        ``action_prob`` out of its per-step ``compute_actions`` calls (``fetch_logp=False``) and
+        fill both columns for a whole sample with one :meth:`action_logp_batch` call over the
+        stored ``action_dist_inputs`` and ``actions``: the log-softmax, gather and conversions then
+        run once per sample instead of once per vector step. The values are the distribution's
+        ``logp`` of the sampled actions either way (up to float rounding of batched kernels); the
+        draw, and so the RNG stream, is the same.
+
+        True when the action comes from the model's distribution (no ``action_sampler_fn`` or
+        ``action_distribution_fn``), the exploration is exactly ``StochasticSampling`` with no
+        random warm-up (its logp is then the sample's), the distribution's
+        ``sampled_action_logp`` is the ``logp`` of the sample, and ``compute_actions`` is
+        TorchPolicy's.
+
+        Examples:
+            >>> import gymnasium as gym
+            >>> from rlcore.algorithms.pg import PGTorchPolicy
+            >>> PGTorchPolicy(gym.spaces.Box(-1, 1, (2,)), gym.spaces.Discrete(2), {}).logp_deferrable()
+            True
+        """
+        from rlcore.models.torch.torch_action_dist import TorchCategorical, TorchDistributionWrapper
+        from rlcore.policy.exploration.stochastic_sampling import StochasticSampling
+
+        exploration = getattr(self, "exploration", None)
+        dist_class = getattr(self, "dist_class", None)
+        return (self.action_sampler_fn is None and self.action_distribution_fn is None
+                and type(exploration) is StochasticSampling and exploration.random_timesteps == 0
+                and isinstance(dist_class, type) and issubclass(dist_class, TorchDistributionWrapper)
+                and dist_class.sampled_action_logp in (TorchDistributionWrapper.sampled_action_logp,
+                                                       TorchCategorical.sampled_action_logp)
+                and type(self).compute_actions is TorchPolicy.compute_actions
+                and type(self)._compute_action_helper is TorchPolicy._compute_action_helper)
+
+    def action_logp_batch(self, dist_inputs: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """Float32 ``logp`` of ``actions`` under the distribution of ``dist_inputs`` (rows of a
+        sample: what :meth:`compute_actions` returns as ``action_logp`` for them; see
+        :meth:`logp_deferrable`).
+
+        Examples:
+            >>> import gymnasium as gym
+            >>> from rlcore.algorithms.pg import PGTorchPolicy
+            >>> p = PGTorchPolicy(gym.spaces.Box(-1, 1, (2,)), gym.spaces.Discrete(2), {})
+            >>> [round(float(x), 4) for x in p.action_logp_batch(np.zeros((2, 2), np.float32), np.array([0, 1]))]
+            [-0.6931, -0.6931]
+        """
+        import torch
+
+        with self._lock, torch.inference_mode():
+            dist = self.dist_class(self._tensor(np.asarray(dist_inputs)), self.model)
+            return dist.logp(self._tensor(np.asarray(actions))).numpy().astype(np.float32, copy=False)
+
     def _extras_are_default(self) -> bool:
         """Whether ``extra_action_out`` is this class's (the templates override this check)."""
         return type(self).extra_action_out is TorchPolicy.extra_action_out
@@ -238,18 +290,25 @@ class TorchPolicy(Policy):
         timestep = self.global_timestep if timestep is None else timestep
         # A sampler that fills vf_preds per sample (see values_deferrable) asks to skip them here.
         extras = kwargs.get("fetch_vf_preds", True) or not self._cached_values_deferrable()
+        # A sampler that fills action_logp/action_prob per sample (see logp_deferrable) asks to skip them.
+        fetch_logp = kwargs.get("fetch_logp", True) or not explore or not self._cached_deferrable("logp_deferrable")
         with self._lock, torch.inference_mode():
             input_dict, state = self._inference_inputs(obs_batch, state_batches, prev_action_batch, prev_reward_batch)
             for name, view in (kwargs.get("input_views") or {}).items():
                 input_dict[name] = self._tensor(view)
-            out = self._compute_action_helper(input_dict, state, explore, timestep, extras)
+            out = self._compute_action_helper(input_dict, state, explore, timestep, extras, fetch_logp)
             self.global_timestep += len(out[0])  # RLlib 1.x: each computed action is a timestep
             return out
 
     def _cached_values_deferrable(self) -> bool:
-        deferrable = self.__dict__.get("_values_deferrable")
+        return self._cached_deferrable("values_deferrable")
+
+    def _cached_deferrable(self, name: str) -> bool:
+        """``self.<name>()`` (``values_deferrable``/``logp_deferrable``), asked once per policy."""
+        key = f"_{name}"
+        deferrable = self.__dict__.get(key)
         if deferrable is None:
-            deferrable = self.__dict__["_values_deferrable"] = bool(self.values_deferrable())
+            deferrable = self.__dict__[key] = bool(getattr(self, name)())
         return deferrable
 
     def _inference_inputs(self, obs_batch, state_batches, prev_action_batch, prev_reward_batch):
@@ -283,7 +342,7 @@ class TorchPolicy(Policy):
         see :mod:`rlcore.models.state_structure`); flat state as is."""
         return self._state_struct.nest(state) if self._state_struct is not None and state else state
 
-    def _compute_action_helper(self, input_dict, state_batches, explore, timestep, extras=True):
+    def _compute_action_helper(self, input_dict, state_batches, explore, timestep, extras=True, fetch_logp=True):
         import torch
 
         self.exploration.before_compute_actions(timestep=timestep, explore=explore)
@@ -311,8 +370,11 @@ class TorchPolicy(Policy):
                 dist_class = self.dist_class
                 dist_inputs, state_out = self.model(input_dict, state_batches, seq_lens)
             action_dist = dist_class(dist_inputs, self.model)
-            actions, logp = self.exploration.get_exploration_action(
-                action_distribution=action_dist, timestep=timestep, explore=explore)
+            if fetch_logp:
+                actions, logp = self.exploration.get_exploration_action(
+                    action_distribution=action_dist, timestep=timestep, explore=explore)
+            else:  # logp_deferrable: StochasticSampling's exploring draw, its logp filled per sample
+                actions, logp = action_dist.sample(), None
         extra = {k: _to_numpy(v) for k, v in self.extra_action_out(input_dict, state_batches, self.model,
                                                                     action_dist).items()} if extras else {}
         if dist_inputs is not None:

@@ -211,6 +211,7 @@ class RolloutWorker(ParallelIteratorWorker):
         self.policies_to_train = list(policies_to_train) if policies_to_train is not None else list(self.policy_map)
         self.sampler = None
         self._deferred_values = False  # vf_preds filled per sample (set with the sampler)
+        self._deferred_logp = False  # action_logp/action_prob filled per sample (set with the sampler)
         from rlcore.offline import IOContext
 
         self.io_context = IOContext(log_dir, self.policy_config, self.worker_index, self)
@@ -359,15 +360,25 @@ class RolloutWorker(ParallelIteratorWorker):
         self._deferred_values = (bool(deferrable is not None and deferrable()) and not _overridden_hooks(self.callbacks)
                                  and not views)
         act_kwargs = {"fetch_vf_preds": False} if self._deferred_values else {}
+        # action_logp/action_prob for a whole sample in one action_logp_batch call, likewise.
+        logp_deferrable = getattr(policy, "logp_deferrable", None)
+        self._deferred_logp = (explore is True and bool(logp_deferrable is not None and logp_deferrable())
+                               and not _overridden_hooks(self.callbacks))
+        if self._deferred_logp:
+            act_kwargs["fetch_logp"] = False
 
         def act(obs, state_batches, prev_actions, prev_rewards, views=None):
             actions, state_out, extras = policy.compute_actions(
                 obs, state_batches=state_batches or None, prev_action_batch=prev_actions,
                 prev_reward_batch=prev_rewards, explore=explore, timestep=self.global_vars.get("timestep"),
-                **({"input_views": views} if views else {}), **act_kwargs)
+                **({"input_views": views, **act_kwargs} if views else act_kwargs))
             n = len(obs)
-            keep = {k: v for k, v in extras.items() if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n}
-            return actions, list(state_out or []), keep
+            for v in extras.values():  # per-row arrays only (the usual case: keep the dict as it is)
+                if not (type(v) is np.ndarray and v.ndim >= 1 and len(v) == n):
+                    extras = {k: v for k, v in extras.items()
+                              if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n}
+                    break
+            return actions, list(state_out) if state_out else [], extras
 
         def transform(raw):
             return obs_filter(prep.transform_batch(raw))
@@ -455,6 +466,8 @@ class RolloutWorker(ParallelIteratorWorker):
             samples, episodes, env_steps = self.sampler.sample_fragments()
         else:
             raw, seg_lens = self.sampler.sample_with_segments()
+            if self._deferred_logp:
+                raw = _with_logp(raw, self.policy_map[DEFAULT_POLICY_ID])
             if self._deferred_values:  # the values of the weights that acted, before any update
                 raw[Columns.VF_PREDS] = self.policy_map[DEFAULT_POLICY_ID].value_batch(raw[Columns.OBS])
             episodes = {ep.episode_id: ep for ep in self.sampler.episodes_for(raw, seg_lens)}
@@ -711,3 +724,17 @@ def _seed_frameworks(seed: int, framework: Optional[str]) -> None:
         importlib.import_module("torch").manual_seed(seed)
     if framework in ("tf", "tf2", "tfe") or "tensorflow" in sys.modules:
         importlib.import_module("tensorflow").random.set_seed(seed)
+
+
+def _with_logp(raw: SampleBatch, policy: Any) -> SampleBatch:
+    """``raw`` with the ``action_prob`` and ``action_logp`` columns its policy deferred from the
+    sampling steps (``TorchPolicy.logp_deferrable``), placed after ``action_dist_inputs`` as the
+    per-step extras are."""
+    logp = policy.action_logp_batch(raw[Columns.ACTION_DIST_INPUTS], raw[Columns.ACTIONS])
+    columns = {}
+    for key, value in raw.items():
+        columns[key] = value
+        if key == Columns.ACTION_DIST_INPUTS:
+            columns[Columns.ACTION_PROB] = np.exp(logp)
+            columns[Columns.ACTION_LOGP] = logp
+    return SampleBatch(columns, _dont_check_lens=True)

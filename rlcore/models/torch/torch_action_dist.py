@@ -120,7 +120,19 @@ class TorchCategorical(TorchDistributionWrapper):
         self.temperature = temperature
         self.low = int(low)
         self.logits = self.inputs / temperature if temperature != 1.0 else self.inputs
-        self.log_probs = torch.log_softmax(self.logits, dim=-1)
+        self._log_probs = None
+
+    @property
+    def log_probs(self) -> torch.Tensor:
+        """``log_softmax(logits)``, computed on first use (a sampling step that defers its logp
+        never needs it)."""
+        if self._log_probs is None:
+            self._log_probs = torch.log_softmax(self.logits, dim=-1)
+        return self._log_probs
+
+    @log_probs.setter
+    def log_probs(self, value: torch.Tensor) -> None:
+        self._log_probs = value
 
     def sample(self):
         # Gumbel-max: argmax(logits + G) with G = -log(E), E ~ Exp(1), is an exact categorical

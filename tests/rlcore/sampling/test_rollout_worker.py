@@ -335,6 +335,66 @@ def test_vf_preds_come_per_sample_and_equal_the_per_step_values():
     assert len(callback.vf_preds) == b.count and a["vf_preds"].dtype == np.float32
 
 
+def test_action_logp_comes_per_sample_and_equals_the_per_step_logp():
+    """A PPO worker fills action_logp and action_prob with one action_logp_batch call per sample;
+    with a callback reading pi_info per step they come from each step. Same seed: same actions,
+    columns in the same order with the same dtypes, the same log-likelihoods."""
+    import torch
+
+    deferred = _ppo_worker()
+    callback = _StepCallback()
+    per_step = _ppo_worker(callbacks=lambda: callback)
+    per_step.set_weights(deferred.get_weights())
+    for _ in range(2):
+        torch.manual_seed(1)
+        a = deferred.sample()
+        torch.manual_seed(1)
+        b = per_step.sample()
+        assert deferred._deferred_logp and not per_step._deferred_logp
+        order = [k for k in a if k != "vf_preds"]  # (per-step vf_preds come with the step's extras)
+        assert order == [k for k in b if k != "vf_preds"] and set(a) == set(b)
+        assert order[order.index("action_dist_inputs") + 1:][:2] == ["action_prob", "action_logp"]
+        assert {k: a[k].dtype for k in a} == {k: b[k].dtype for k in b}
+        np.testing.assert_array_equal(a["actions"], b["actions"])
+        np.testing.assert_allclose(a["action_logp"], b["action_logp"], rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(a["action_prob"], b["action_prob"], rtol=1e-6, atol=1e-7)
+        policy = deferred.get_policy()
+        dist = policy.dist_class(torch.from_numpy(a["action_dist_inputs"]), policy.model)
+        np.testing.assert_allclose(a["action_logp"], dist.logp(torch.from_numpy(a["actions"])).numpy(), rtol=1e-6)
+
+
+def test_action_logp_is_per_step_when_the_exploration_or_explore_changes_it():
+    """Deterministic actions (explore=False) have logp 0 and a random warm-up logp 0: no deferral
+    there; an exploration other than StochasticSampling, or an action_sampler_fn, keeps its own logp."""
+    from rlcore.algorithms.pg import PGTorchPolicy
+    from rlcore.algorithms.ppo import PPOTorchPolicy
+
+    obs, act = gym.spaces.Box(-1, 1, (4,), np.float32), gym.spaces.Discrete(2)
+    cfg = {"framework": "torch", "model": {"fcnet_hiddens": [8]}}
+    assert PPOTorchPolicy(obs, act, cfg).logp_deferrable()
+    warm = {**cfg, "exploration_config": {"type": "StochasticSampling", "random_timesteps": 10}}
+    assert not PPOTorchPolicy(obs, act, warm).logp_deferrable()
+    greedy = {**cfg, "exploration_config": {"type": "EpsilonGreedy"}}
+    assert not PPOTorchPolicy(obs, act, greedy).logp_deferrable()
+    sampler = PGTorchPolicy.with_updates(
+        action_sampler_fn=lambda policy, model, obs, state, **kw: (torch_zeros(len(obs)), torch_zeros(len(obs))))
+    assert not sampler(obs, act, cfg).logp_deferrable()
+    worker = _ppo_worker(explore=False)
+    batch = worker.sample()
+    assert not worker._deferred_logp and not batch["action_logp"].any()
+    _, _, fetches = PPOTorchPolicy(obs, act, cfg).compute_actions(np.zeros((3, 4), np.float32), explore=False,
+                                                                  fetch_logp=False)
+    assert fetches["action_logp"].tolist() == [0.0, 0.0, 0.0]  # explore=False: always its own logp
+    _, _, fetches = PPOTorchPolicy(obs, act, cfg).compute_actions(np.zeros((3, 4), np.float32), fetch_logp=False)
+    assert "action_logp" not in fetches and "action_prob" not in fetches and "action_dist_inputs" in fetches
+
+
+def torch_zeros(n):
+    import torch
+
+    return torch.zeros(n, dtype=torch.int64)
+
+
 def test_values_deferrable_only_for_the_default_value_extra():
     from rlcore.algorithms.pg import PGTorchPolicy
     from rlcore.algorithms.ppo import PPOTorchPolicy
