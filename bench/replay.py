@@ -7,7 +7,8 @@ transitions, sample 32 with priorities (alpha 0.6, beta 0.4, importance weights)
 sampled rows' priorities from random TD errors. Contenders:
 
 - ``rlcore``: :class:`rlcore.data.replay_buffers.PrioritizedReplayBuffer` (fused native add,
-  sample and update over the sum/min trees);
+  sample and update over the sum/min trees; the numeric columns stored as one 48-byte record per
+  transition, ``ReplayRecords``; the sample's uniforms drawn in the same native call);
 - ``rlcore multi-agent``: :class:`rlcore.algorithms.dqn.QReplayBuffer` (what DQN's plan and the
   Ape-X shards use: per-policy buffers, MultiAgentBatch in and out);
 - ``pure Python``: :class:`PySumTreeBuffer` below, a textbook prioritized buffer whose sum and min

@@ -14,7 +14,8 @@ For items, both are repeated over the item's rows.
 
 Each operation's hot path is one call of the compiled core: ``replay_add`` (all columns and both
 trees' leaves), ``replay_sample`` (prefix-sum search, min tree, importance weights and, for
-timesteps with numeric columns only, the gather of every column's sampled rows) and
+timesteps with numeric columns only, the uniforms drawn from the buffer's RNG and the gather of the
+sampled rows from the storage's records, one record per row) and
 ``replay_update`` (checks, ``|td_error| + eps`` for :meth:`update_td_errors`, ``priority ** alpha``,
 both trees). Input they do not take as is (a dtype to cast, an invalid priority) goes through the
 general path, which casts or raises.
@@ -154,18 +155,22 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         if type(n) is not int or n < 1 or not len(self):
             n = self._check_sample(n)
         beta = self.beta if beta is None else check_nonneg_float("beta", beta)
-        uniforms = self._rng.random(n)
-        fixed = None if self._items else self._storage.fixed_columns(_ADDED)
-        if fixed is not None:  # rows are slots and every column is numeric: one native call gathers them too
-            names, arrays = fixed
-            slots, weights, gathered = replay_sample(self._sum, self._min, uniforms, beta, arrays)
+        fixed = None if self._items else self._storage.fixed_columns()
+        if fixed is not None:
+            # rows are slots and every column is numeric: one native call draws the uniforms from
+            # the buffer's RNG (as rng.random(n)) and gathers the rows from the storage's records
+            names, records = fixed
+            slots, weights, gathered = replay_sample(self._sum, self._min, n, beta, records, self._rng)
             cols = dict(zip(names, gathered))
+            # stored ``weights`` / ``batch_indexes`` columns are replaced, at the end as on the general path
+            cols.pop("weights", None)
+            cols.pop("batch_indexes", None)
             cols["weights"] = weights
             cols["batch_indexes"] = slots
             self._sampled_count += n
             return _sample_batch(cols)
         # (N p)^-beta over its largest possible value (N p_min)^-beta, as float32
-        slots, weights = replay_sample(self._sum, self._min, uniforms, beta)
+        slots, weights = replay_sample(self._sum, self._min, self._rng.random(n), beta)
         if self._items:
             rows = self._rows_of(slots)
             lens = self._item_len[slots]

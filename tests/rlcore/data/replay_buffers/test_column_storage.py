@@ -109,3 +109,58 @@ def test_zero_d_extras_are_not_columns():
     assert set(s.column_names) == {"obs", "actions", "infos"}
     with pytest.raises(ValueError, match="no per-row columns"):
         ColumnStorage(4).write({"scale": 2.0})
+
+
+def test_numeric_columns_share_one_record_per_row():
+    """The numeric columns are strided views of one record ring (CartPole's five: 45 bytes in 48); the
+    exact (native) and the casting (general) write paths fill them alike, wrapping, and reads copy."""
+    rng = np.random.default_rng(3)
+
+    def cartpole(n, cast=False):
+        cols = {"obs": rng.standard_normal((n, 4)).astype(np.float32),
+                "new_obs": rng.standard_normal((n, 4)).astype(np.float32),
+                "actions": rng.integers(0, 2, n).astype(np.int64), "rewards": np.ones(n, np.float32),
+                "dones": rng.random(n) < 0.3}
+        if cast:  # same-kind dtypes: the general path casts them
+            cols["obs"], cols["actions"] = cols["obs"].astype(np.float64), cols["actions"].astype(np.int32)
+        return cols
+
+    s = ColumnStorage(7)
+    first = cartpole(3)
+    s.write(first)
+    names, records = s.fixed_columns()
+    assert names == ["obs", "new_obs", "actions", "rewards", "dones"] and records.stride == 48
+    assert s.nbytes() == 7 * 48
+    for k in names:
+        col = s._columns[k]
+        assert col.strides[0] == 48 and np.shares_memory(col, records.columns[0]) == (k == "obs")
+        assert col.base is not None and col.dtype.kind in "fib"
+    want = {k: np.zeros_like(v) for k, v in s.gather(np.arange(7)).items()}
+    written = [(0, first)]
+    for n, cast in ((4, True), (5, False), (9, True)):
+        written.append((s.pos, cartpole(n, cast)))
+        assert s.write(written[-1][1]) == (written[-1][0], n)
+    for start, cols in written:  # the rows expected, written the plain way
+        n = len(cols["dones"])
+        for j in range(max(0, n - 7), n):
+            for k, v in cols.items():
+                want[k][(start + j) % 7] = v[j]
+    got = s.gather(np.arange(7))
+    for k in names:
+        np.testing.assert_array_equal(got[k], want[k])
+        assert got[k].flags.c_contiguous and not np.shares_memory(got[k], records.columns[0])
+    state = s.get_state()
+    t = ColumnStorage(7)
+    t.set_state(state)
+    assert t.fixed_columns()[1].stride == 48 and (t.pos, t.size) == (s.pos, s.size)
+    for k in names:
+        np.testing.assert_array_equal(t._columns[k], s._columns[k])
+
+
+def test_object_columns_keep_their_own_arrays_and_no_fixed_columns():
+    s = ColumnStorage(4)
+    s.write(_batch(0, 6))
+    assert s.fixed_columns() is None
+    assert s._columns["infos"].dtype == object and s._columns["infos"].strides == (8,)
+    assert [d["i"] for d in s._columns["infos"]] == [4, 5, 2, 3]
+    assert s._columns["actions"].tolist() == [4, 5, 2, 3] and s._columns["obs"][:, 1].tolist() == [-4, -5, -2, -3]

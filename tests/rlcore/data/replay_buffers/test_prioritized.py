@@ -316,3 +316,20 @@ def test_update_td_errors_bad_input_keeps_its_errors_and_writes_nothing(idxes, t
         buf.update_td_errors(idxes, td)
     np.testing.assert_array_equal(buf.priorities(np.arange(4)), 1.0)
     assert buf.stats(debug=True)["num_priority_updates"] == 0
+
+
+def test_sampled_columns_keep_their_order_with_weights_and_batch_indexes_last():
+    """A stored ``weights`` (or ``batch_indexes``) column anywhere among the stored ones: the sampled
+    batch lists the other columns in stored order, then ``weights`` and ``batch_indexes``, on the
+    native path as on the general path (an object column sends sampling there)."""
+    cols = {"obs": np.arange(12.0).reshape(6, 2), "weights": np.full(6, 2.0), "batch_indexes": np.arange(6) + 10,
+            "actions": np.arange(6)}
+    native, general = PrioritizedReplayBuffer(8, seed=1), PrioritizedReplayBuffer(8, seed=1)
+    native.add(SampleBatch(cols))
+    general.add(SampleBatch({**cols, "infos": np.array([{}] * 6, object)}))
+    got, want = native.sample(4), general.sample(4)
+    assert list(got) == ["obs", "actions", "weights", "batch_indexes"]
+    assert list(want) == ["obs", "actions", "infos", "weights", "batch_indexes"]
+    for k in got:
+        np.testing.assert_array_equal(got[k], want[k])
+    assert got["batch_indexes"].max() < 6 and got["weights"].dtype == np.float32
