@@ -208,3 +208,14 @@ def test_default_policy_adds_count_env_steps_on_the_native_and_the_general_path(
         weighted.add_batch(SampleBatch({"obs": obs, "t": np.arange(lo, lo + 6), "weights": np.full(6, 3.0 + lo)}))
     np.testing.assert_array_equal(weighted.priorities(DEFAULT_POLICY_ID, np.arange(12)), np.repeat([3.0, 9.0], 6))
     assert weighted.num_added == 12
+
+
+def test_replayed_batch_is_what_the_constructor_makes():
+    """replay() builds its MultiAgentBatch without the constructor's checks: the same object state
+    (every attribute) as the constructor gives for the same samples and count."""
+    buf = MultiAgentReplayBuffer(100, learning_starts=1, replay_batch_size=4, seed=0)
+    buf.add_batch(_ma_batch(0))
+    out = buf.replay()
+    assert type(out) is MultiAgentBatch
+    assert vars(out) == vars(MultiAgentBatch(out.policy_batches, 4))
+    assert out.env_steps() == 4 and sorted(out.policy_batches) == ["p0", "p1"]
