@@ -63,6 +63,8 @@ def reduce_mean_ignore_inf(x: Any, axis: int) -> Any:
     import torch
 
     valid = x > FLOAT_MIN / 2
+    if not x.requires_grad and bool(valid.all()):  # acting, no masked action: the same sum over the same
+        return torch.sum(x, axis) / float(x.shape[axis])  # values, divided by the same count (4 ops fewer)
     return torch.sum(torch.where(valid, x, torch.zeros_like(x)), axis) / torch.clamp(
         torch.sum(valid.to(x.dtype), axis), min=1.0)
 

@@ -179,3 +179,28 @@ def test_torch_q_loss_and_its_gradient_match_the_float64_reference(double_q):
     torch.mean(batch["weights"] * huber_loss(td)).backward()
     for g, p in zip(grads, [p for p in policy.model.parameters() if p.grad is not None]):
         torch.testing.assert_close(g, p.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_reduce_mean_ignore_inf_acting_shortcut_is_bitwise_the_masked_mean():
+    """Without masked actions and without autograd (acting), the mean is the plain sum over the
+    count: bitwise what the masked formula gives; masked rows and the loss keep the formula."""
+    import torch
+
+    from rlcore.algorithms.dqn.dqn_torch_policy import FLOAT_MIN, reduce_mean_ignore_inf
+
+    def masked_mean(x, axis):
+        valid = x > FLOAT_MIN / 2
+        return torch.sum(torch.where(valid, x, torch.zeros_like(x)), axis) / torch.clamp(
+            torch.sum(valid.to(x.dtype), axis), min=1.0)
+
+    gen = torch.Generator().manual_seed(0)
+    for shape in [(1, 2), (8, 2), (64, 6), (500, 18), (3, 7)]:
+        for scale in (1e-3, 1.0, 1e3):
+            x = torch.randn(shape, generator=gen) * scale
+            with torch.inference_mode():
+                assert torch.equal(reduce_mean_ignore_inf(x, 1), masked_mean(x, 1))
+    x = torch.tensor([[1.0, FLOAT_MIN, 4.0], [2.0, 3.0, 7.0]])
+    assert reduce_mean_ignore_inf(x, 1).tolist() == [2.5, 4.0]
+    w = torch.tensor([[1.0, 2.0, 6.0]], requires_grad=True)
+    reduce_mean_ignore_inf(w, 1).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), np.full((1, 3), 1 / 3), rtol=1e-6)
