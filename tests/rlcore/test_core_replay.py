@@ -527,6 +527,14 @@ def test_replay_update_live_window_wraps(impl):
     assert s.get(np.array([14, 15, 0, 1])).tolist() == [1.0, 2.0, 3.0, 4.0]
 
 
+def _filled_pair(m, leaves):
+    """A sum and a min tree of ``m`` whose leaves are ``leaves``."""
+    s, mn = _pair(m, len(leaves))
+    s.update(np.arange(len(leaves), dtype=np.int64), leaves)
+    mn.update(np.arange(len(leaves), dtype=np.int64), leaves)
+    return s, mn
+
+
 def _gather_columns(rng, cap):
     """Columns of every row size the gather copies specially (1, 4, 8, 16 bytes) and of others
     (12 bytes, 2-D rows of 6 bytes, an empty row shape)."""
@@ -543,9 +551,7 @@ def test_replay_sample_with_columns_parity_and_rows(impl, capacity, k):
     cols = _gather_columns(rng, capacity)
     out = []
     for m in (impl, _reference):
-        s, mn = _pair(m, capacity)
-        s.update(np.arange(capacity, dtype=np.int64), leaves)
-        mn.update(np.arange(capacity, dtype=np.int64), leaves)
+        s, mn = _filled_pair(m, leaves)
         u = np.random.default_rng(3).random(k)
         slots, weights, gathered = m.replay_sample(s, mn, u, 0.4, cols)
         plain = m.replay_sample(s, mn, u, 0.4)  # the columns change nothing else
@@ -731,36 +737,37 @@ def test_replay_records_and_rng_bad_input_raises(impl, call, exc, match):
         call(impl, rec, s, mn)
 
 
+def _sample_records_with_rng(m, leaves, cols, k):
+    """``m``'s replay_sample of k rows from ReplayRecords holding ``cols``, uniforms drawn from a
+    Generator; checked against the same draws given as uniforms and the plain columns' gather."""
+    s, mn = _filled_pair(m, leaves)
+    rec = m.ReplayRecords(len(leaves), *_records_spec(cols))
+    assert m.replay_add(rec, cols, 0) == len(leaves)
+    gen = np.random.default_rng(11)
+    got = m.replay_sample(s, mn, k, 0.4, rec, rng=gen)
+    want = m.replay_sample(s, mn, np.random.default_rng(11).random(k), 0.4, cols)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    for a, b, col in zip(got[2], want[2], cols):
+        assert a.dtype == col.dtype and a.shape == (k,) + col.shape[1:] and a.flags.c_contiguous
+        np.testing.assert_array_equal(a, b)
+        assert not np.shares_memory(a, rec.columns[0])
+    follow = np.random.default_rng(11)
+    follow.random(k)
+    assert gen.random() == follow.random()  # advanced as rng.random(k) advances it
+    assert len(m.replay_sample(s, mn, k, 0.4, rng=gen)) == 2  # rng without columns
+    return got
+
+
 @pytest.mark.parametrize("capacity,k", [(1, 1), (9, 5), (1000, 64), (1000, 300)])
 def test_replay_sample_from_records_with_rng_parity(impl, capacity, k):
-    rng = np.random.default_rng(capacity + k)
-    leaves = rng.random(capacity) + 0.01
-    cols = _gather_columns(rng, capacity)
-    out = []
-    for m in (impl, _reference):
-        s, mn = _pair(m, capacity)
-        s.update(np.arange(capacity, dtype=np.int64), leaves)
-        mn.update(np.arange(capacity, dtype=np.int64), leaves)
-        rec = m.ReplayRecords(capacity, *_records_spec(cols))
-        assert m.replay_add(rec, cols, 0) == capacity
-        gen = np.random.default_rng(11)
-        got = m.replay_sample(s, mn, k, 0.4, rec, rng=gen)
-        # the same draws as rng.random(k) and the same rows as the plain columns' gather
-        want = m.replay_sample(s, mn, np.random.default_rng(11).random(k), 0.4, cols)
-        np.testing.assert_array_equal(got[0], want[0])
-        np.testing.assert_array_equal(got[1], want[1])
-        for a, b, col in zip(got[2], want[2], cols):
-            assert a.dtype == col.dtype and a.shape == (k,) + col.shape[1:] and a.flags.c_contiguous
-            np.testing.assert_array_equal(a, b)
-            assert not np.shares_memory(a, rec.columns[0])
-        follow = np.random.default_rng(11)
-        follow.random(k)
-        assert gen.random() == follow.random()  # advanced as rng.random(k) advances it
-        assert len(m.replay_sample(s, mn, k, 0.4, rng=gen)) == 2  # rng without columns
-        out.append(got)
-    np.testing.assert_array_equal(out[0][0], out[1][0])
-    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-6)
-    for a, b in zip(out[0][2], out[1][2]):
+    data = np.random.default_rng(capacity + k)
+    leaves = data.random(capacity) + 0.01
+    cols = _gather_columns(data, capacity)
+    native, twin = (_sample_records_with_rng(m, leaves, cols, k) for m in (impl, _reference))
+    np.testing.assert_array_equal(native[0], twin[0])
+    np.testing.assert_allclose(native[1], twin[1], rtol=1e-6)
+    for a, b in zip(native[2], twin[2]):
         np.testing.assert_array_equal(a, b)
 
 
