@@ -74,10 +74,19 @@ def test_loss_matches_numpy(framework):
     assert stats["cur_kl_coeff"] == pytest.approx(0.3) and stats["entropy_coeff"] == pytest.approx(0.05)
 
 
+@pytest.fixture(scope="module", params=["torch", "tf2"])
+def kl_policy(request):
+    """One policy (kl_coeff 0.2, kl_target 0.01) per framework for the update_kl cases, and its
+    state as built: each case starts from it (a TF2 policy's build and traces cost ~0.5 s each)."""
+    policy = make_policy(request.param, kl_coeff=0.2, kl_target=0.01)
+    return policy, policy.get_state()
+
+
 @pytest.mark.parametrize("sampled_kl, expected", [(0.05, 0.3), (0.001, 0.1), (0.01, 0.2), (0.02, 0.2), (0.005, 0.2)])
-@pytest.mark.parametrize("framework", ["torch", "tf2"])
-def test_update_kl(framework, sampled_kl, expected):
-    policy = make_policy(framework, kl_coeff=0.2, kl_target=0.01)
+def test_update_kl(kl_policy, sampled_kl, expected):
+    policy, built = kl_policy
+    policy.set_state(built)
+    assert policy.kl_coeff_val == pytest.approx(0.2)
     assert policy.update_kl(sampled_kl) == pytest.approx(expected)
     _, info = policy.compute_gradients(train_batch())
     assert info["learner_stats"]["cur_kl_coeff"] == pytest.approx(expected)
