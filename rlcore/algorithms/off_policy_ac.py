@@ -8,6 +8,8 @@
   through the Q networks).
 - :class:`SoftTargetUpdate`: ``update_target()`` without ``tau`` moves the target networks by
   the config's ``tau`` (RLlib 1.x); the policies hard-copy once when built (``tau=1.0``).
+- :class:`SummedBackward`: one backward pass for all of a torch policy's losses when each loss
+  reaches only its own optimizer's parameters (SAC's and DDPG/TD3's losses).
 - :class:`TFOptimizerGroups` with :func:`tf_group_gradients` / :func:`tf_apply_groups`: TF2
   policies with one Keras optimizer per loss (actor, critic(s), alpha), each over its own
   variables, as RLlib 1.x's SAC/DDPG TF policies had. Gradients come back in the order of
@@ -31,8 +33,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 import numpy as np
 
-__all__ = ["actor_bounds", "BoundedExploration", "SoftTargetUpdate", "TFOptimizerGroups", "tf_group_gradients",
-           "tf_apply_groups", "check_continuous_space", "frozen"]
+__all__ = ["actor_bounds", "BoundedExploration", "SoftTargetUpdate", "SummedBackward", "TFOptimizerGroups",
+           "tf_group_gradients", "tf_apply_groups", "check_continuous_space", "frozen"]
 
 
 def check_continuous_space(action_space: Any, algo: str) -> None:
@@ -117,6 +119,56 @@ class SoftTargetUpdate:
     def update_target(self, tau: Optional[float] = None) -> None:
         """Moves the target networks by ``tau`` (default ``config["tau"]``; 1.0 copies)."""
         super().update_target(tau=float(self.config["tau"]) if tau is None else tau)
+
+
+class SummedBackward:
+    """Torch policy mixin: the gradients of all losses from one backward pass.
+
+    ``TorchPolicy`` runs one ``backward`` per (optimizer, loss) pair, each after zeroing that
+    optimizer's gradients, and keeps the graph alive between them. When every loss reaches only
+    its own optimizer's parameters, one ``torch.autograd.backward(losses)`` (the gradient of their
+    sum) leaves each parameter the same gradient, to the bit: no parameter gets a contribution
+    from a second loss, and no graph node gets gradients from two losses to add in another order.
+    The autograd engine then runs once, over one graph, without ``retain_graph``.
+
+    The policy class lists the loss functions that have this property in
+    ``disjoint_loss_fns`` (SAC: the actor loss reads the critics inside :func:`frozen`, its
+    ``alpha`` and the critics' targets are detached, the alpha loss detaches ``log pi``; DDPG/TD3:
+    the actor loss reads the critic inside :func:`frozen`, the target is computed without
+    gradients; tests compare the gradients with the per-loss passes). Anything else (another loss
+    function, a model's ``custom_loss``, an exploration's loss) takes ``TorchPolicy``'s per-loss
+    passes. ``grad_clip`` clips each optimizer's gradients as there.
+    """
+
+    #: Loss functions whose losses each reach only their own optimizer's parameters.
+    disjoint_loss_fns: Tuple[Callable, ...] = ()
+
+    def _summed_backward_applies(self) -> bool:
+        from rlcore.models.modelv2 import ModelV2
+        from rlcore.policy.exploration.exploration import Exploration
+
+        return (any(self._loss is fn for fn in self.disjoint_loss_fns)
+                and type(self.model).custom_loss is ModelV2.custom_loss
+                and type(self.exploration).get_exploration_loss is Exploration.get_exploration_loss)
+
+    def _backward(self, train_batch: Any, check_only: bool = False) -> Tuple[Dict[str, Any], List[Any]]:
+        if check_only or not self._summed_backward_applies():
+            return super()._backward(train_batch, check_only)
+        import torch
+
+        from rlcore.policy.torch_policy import _zero_grad
+
+        losses = list(self._loss(self, self.model, self.dist_class, train_batch))
+        if len(losses) != len(self._optimizers):
+            raise ValueError(f"loss_fn returned {len(losses)} losses but the policy has {len(self._optimizers)} "
+                             "optimizers; expected one loss per optimizer")
+        for opt in self._optimizers:
+            _zero_grad(opt)
+        torch.autograd.backward(losses)
+        grad_info: Dict[str, Any] = {}
+        for opt, loss in zip(self._optimizers, losses):
+            grad_info.update(self.extra_grad_process(opt, loss))
+        return grad_info, losses
 
 
 class TFOptimizerGroups:

@@ -30,8 +30,8 @@ from rlcore.algorithms.ddpg.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.dqn.common import PRIO_WEIGHTS, NStepPostprocessing, TDErrorFetches, done_column, \
     postprocess_nstep_and_prio
 from rlcore.algorithms.dqn.dqn_torch_policy import ComputeTDErrorMixin, huber_loss
-from rlcore.algorithms.off_policy_ac import BoundedExploration, SoftTargetUpdate, actor_bounds, check_continuous_space, \
-    frozen
+from rlcore.algorithms.off_policy_ac import BoundedExploration, SoftTargetUpdate, SummedBackward, actor_bounds, \
+    check_continuous_space, frozen
 from rlcore.algorithms.torch_mixins import TorchTargetNetworkMixin
 from rlcore.data.columns import Columns
 from rlcore.policy.torch_policy_template import build_torch_policy
@@ -213,5 +213,6 @@ DDPGTorchPolicy = build_torch_policy(
     optimizer_fn=optimizer_fn,
     after_init=init_target,
     mixins=[TDErrorFetches, NStepPostprocessing, DelayedActorUpdates, ComputeTDErrorMixin, BoundedExploration,
-            SoftTargetUpdate, TorchTargetNetworkMixin],
+            SoftTargetUpdate, TorchTargetNetworkMixin, SummedBackward],
 )
+DDPGTorchPolicy.disjoint_loss_fns = (ddpg_actor_critic_loss,)

@@ -26,7 +26,7 @@ Examples:
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import gymnasium as gym
 import numpy as np
@@ -136,6 +136,25 @@ class SACTorchModel(TorchModelV2, nn.Module):
         if self.twin_q_net is None:
             raise ValueError(f"{self.name}: get_twin_q_values needs twin_q=True")
         return self._q(self.twin_q_net, model_out, actions)
+
+    def get_q_and_twin_q_values(self, model_out: torch.Tensor,
+                                actions: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """``(get_q_values(...), get_twin_q_values(...))`` (``None`` for the twin without
+        ``twin_q``), the ``obs || action`` input built once for both networks.
+
+        Examples:
+            >>> m = SACTorchModel(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Box(-1, 1, (1,)), None, {}, "sac",
+            ...                   policy_model_config={"fcnet_hiddens": [4]}, q_model_config={"fcnet_hiddens": [4]})
+            >>> obs, act = torch.ones(2, 3), torch.zeros(2, 1)
+            >>> q, twin = m.get_q_and_twin_q_values(obs, act)
+            >>> bool(torch.equal(q, m.get_q_values(obs, act))), bool(torch.equal(twin, m.get_twin_q_values(obs, act)))
+            (True, True)
+        """
+        if self.discrete or actions is None:
+            inputs = model_out
+        else:
+            inputs = torch.cat([model_out, actions.to(model_out.dtype).reshape(len(model_out), -1)], dim=-1)
+        return self.q_net(inputs), (self.twin_q_net(inputs) if self.twin_q_net is not None else None)
 
     def policy_variables(self) -> List[nn.Parameter]:
         """The policy network's parameters."""

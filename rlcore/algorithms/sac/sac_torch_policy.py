@@ -31,8 +31,8 @@ import numpy as np
 from rlcore.algorithms.dqn.common import PRIO_WEIGHTS, NStepPostprocessing, TDErrorFetches, done_column, \
     postprocess_nstep_and_prio
 from rlcore.algorithms.dqn.dqn_torch_policy import ComputeTDErrorMixin, huber_loss
-from rlcore.algorithms.off_policy_ac import BoundedExploration, SoftTargetUpdate, actor_bounds, check_continuous_space, \
-    frozen
+from rlcore.algorithms.off_policy_ac import BoundedExploration, SoftTargetUpdate, SummedBackward, actor_bounds, \
+    check_continuous_space, frozen
 from rlcore.algorithms.sac.defaults import DEFAULT_CONFIG
 from rlcore.algorithms.torch_mixins import TorchTargetNetworkMixin
 from rlcore.data.columns import Columns
@@ -109,6 +109,13 @@ def action_distribution_fn(policy: Any, model: Any, obs_batch: Any, *, explore: 
     return model.get_policy_output(model_out), policy.dist_class, []
 
 
+def _passes_obs_through(model: Any) -> bool:
+    """Whether ``model``'s forward is :class:`SACTorchModel`'s (the flattened observation, as is)."""
+    from rlcore.algorithms.sac.sac_torch_model import SACTorchModel
+
+    return type(model).forward is SACTorchModel.forward
+
+
 def actor_critic_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any) -> List[Any]:
     """``[actor_loss, critic_loss(es)..., alpha_loss]`` (see the module docstring)."""
     import torch
@@ -119,7 +126,10 @@ def actor_critic_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any
     target_model = policy.target_model
     model_out_t, _ = model({Columns.OBS: train_batch[Columns.OBS], "is_training": True}, [], None)
     model_out_tp1, _ = model({Columns.OBS: train_batch[Columns.NEXT_OBS], "is_training": True}, [], None)
-    target_out_tp1, _ = target_model({Columns.OBS: train_batch[Columns.NEXT_OBS], "is_training": True}, [], None)
+    if _passes_obs_through(model) and _passes_obs_through(target_model):
+        target_out_tp1 = model_out_tp1  # both forwards return the flattened observation
+    else:
+        target_out_tp1, _ = target_model({Columns.OBS: train_batch[Columns.NEXT_OBS], "is_training": True}, [], None)
     log_alpha = model.log_alpha
     alpha = torch.exp(log_alpha)
     twin_q = cfg["twin_q"]
@@ -134,16 +144,15 @@ def actor_critic_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any
         with torch.no_grad():
             log_pis_tp1 = F.log_softmax(model.get_policy_output(model_out_tp1), dim=-1)
             policy_tp1 = torch.exp(log_pis_tp1)
-            q_tp1 = target_model.get_q_values(target_out_tp1)
+            q_tp1, twin_q_tp1 = target_model.get_q_and_twin_q_values(target_out_tp1)
             if twin_q:
-                q_tp1 = torch.min(q_tp1, target_model.get_twin_q_values(target_out_tp1))
+                q_tp1 = torch.min(q_tp1, twin_q_tp1)
             q_tp1 = q_tp1 - alpha * log_pis_tp1
             q_tp1_best = torch.sum(policy_tp1 * q_tp1, dim=-1)
-        q_t = model.get_q_values(model_out_t)
+        q_t, twin_q_t = model.get_q_and_twin_q_values(model_out_t)
         one_hot = F.one_hot(actions.long(), num_classes=q_t.shape[-1]).to(q_t.dtype)
         q_selected = [torch.sum(q_t * one_hot, dim=-1)]
         if twin_q:
-            twin_q_t = model.get_twin_q_values(model_out_t)
             q_selected.append(torch.sum(twin_q_t * one_hot, dim=-1))
     else:
         dist_t = dist_class(model.get_policy_output(model_out_t), model)
@@ -153,18 +162,18 @@ def actor_critic_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any
             dist_tp1 = dist_class(model.get_policy_output(model_out_tp1), model)
             policy_tp1 = dist_tp1.deterministic_sample() if deterministic else dist_tp1.sample()
             log_pis_tp1 = dist_tp1.sampled_action_logp()
-            q_tp1 = target_model.get_q_values(target_out_tp1, policy_tp1)
+            q_tp1, twin_q_tp1 = target_model.get_q_and_twin_q_values(target_out_tp1, policy_tp1)
             if twin_q:
-                q_tp1 = torch.min(q_tp1, target_model.get_twin_q_values(target_out_tp1, policy_tp1))
+                q_tp1 = torch.min(q_tp1, twin_q_tp1)
             q_tp1_best = q_tp1.squeeze(-1) - alpha * log_pis_tp1
-        q_t = model.get_q_values(model_out_t, actions)
+        q_t, twin_q_t = model.get_q_and_twin_q_values(model_out_t, actions)
         q_selected = [q_t.squeeze(-1)]
         if twin_q:
-            q_selected.append(model.get_twin_q_values(model_out_t, actions).squeeze(-1))
+            q_selected.append(twin_q_t.squeeze(-1))
         with frozen(model.q_variables()):  # the actor loss needs dQ/da, not dQ/dW (see frozen())
-            q_t_det_policy = model.get_q_values(model_out_t, policy_t)
+            q_t_det_policy, twin_q_t_det_policy = model.get_q_and_twin_q_values(model_out_t, policy_t)
             if twin_q:
-                q_t_det_policy = torch.min(q_t_det_policy, model.get_twin_q_values(model_out_t, policy_t))
+                q_t_det_policy = torch.min(q_t_det_policy, twin_q_t_det_policy)
 
     target = (rewards + cfg["gamma"] ** cfg["n_step"] * (1.0 - done_mask) * q_tp1_best).detach()
     abs_td = [torch.abs(q - target) for q in q_selected]
@@ -237,5 +246,6 @@ SACTorchPolicy = build_torch_policy(
     optimizer_fn=optimizer_fn,
     after_init=init_target,
     mixins=[TDErrorFetches, NStepPostprocessing, ComputeTDErrorMixin, BoundedExploration, SoftTargetUpdate,
-            TorchTargetNetworkMixin],
+            TorchTargetNetworkMixin, SummedBackward],
 )
+SACTorchPolicy.disjoint_loss_fns = (actor_critic_loss,)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from rlcore.algorithms.ddpg import DEFAULT_CONFIG, TD3_DEFAULT_CONFIG, DDPGTFPolicy, DDPGTorchPolicy, validate_config
-from tests.rlcore.algorithms.sac.lockstep import assert_lockstep_updates_equal, plain_autograd
+from tests.rlcore.algorithms.sac.lockstep import assert_lockstep_updates_equal, assert_losses_reach_only_their_optimizer, \
+    per_loss_backward, plain_autograd
 
 OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 BOX = gym.spaces.Box(np.array([-2.0, 0.0], np.float32), np.array([2.0, 5.0], np.float32))
@@ -191,3 +192,15 @@ def test_torch_frozen_critic_in_the_actor_loss_changes_no_bit_of_the_update(extr
     assert_lockstep_updates_equal(fast, plain, [_batch(seed=s) for s in range(4)], "policy_model", "q_model",
                                   plain_autograd(monkeypatch, ddpg_torch_policy))
     assert all(p.requires_grad for p in fast.model.parameters())
+
+
+@pytest.mark.parametrize("extra", [{}, TD3, {"l2_reg": 0.01, "use_huber": True, "grad_clip": 0.05}],
+                         ids=["ddpg", "td3", "l2-huber-clip"])
+def test_torch_single_backward_over_both_losses_changes_no_bit_of_the_update(extra, monkeypatch):
+    # SummedBackward: one backward pass for the actor and critic losses, exact because neither
+    # loss reaches the other optimizer's parameters; 4 updates (TD3: 2 delayed actor steps) equal
+    # one backward pass per loss, bit for bit.
+    fast, plain = _policy("torch", **extra), _policy("torch", **extra)
+    assert_losses_reach_only_their_optimizer(fast, _batch())
+    assert_lockstep_updates_equal(fast, plain, [_batch(seed=s) for s in range(4)], "policy_model", "q_model",
+                                  per_loss_backward(monkeypatch, DDPGTorchPolicy))

@@ -38,12 +38,51 @@ def assert_lockstep_updates_equal(fast: Any, plain: Any, batches: Sequence[Any],
 
 def plain_autograd(monkeypatch: Any, module: Any) -> Callable[[], ContextManager]:
     """A ``plain_context`` for :func:`assert_lockstep_updates_equal`: ``module.frozen`` (the
-    policy module's name for :func:`rlcore.algorithms.off_policy_ac.frozen`) freezes nothing."""
+    policy module's name for :func:`rlcore.algorithms.off_policy_ac.frozen`) freezes nothing, and
+    each loss gets its own backward pass (with nothing frozen, one summed pass would add the
+    actor loss's critic gradients to the critics')."""
+    from rlcore.algorithms.off_policy_ac import SummedBackward
 
     @contextlib.contextmanager
     def context():
         with monkeypatch.context() as m:
             m.setattr(module, "frozen", lambda params: contextlib.nullcontext())
+            m.setattr(SummedBackward, "_summed_backward_applies", lambda self: False)
             yield
 
     return context
+
+
+def per_loss_backward(monkeypatch: Any, policy_class: Any) -> Callable[[], ContextManager]:
+    """A ``plain_context`` for :func:`assert_lockstep_updates_equal`: ``policy_class`` lists no
+    disjoint loss function, so ``TorchPolicy``'s one backward pass per loss runs instead of
+    :class:`rlcore.algorithms.off_policy_ac.SummedBackward`'s single pass."""
+
+    @contextlib.contextmanager
+    def context():
+        with monkeypatch.context() as m:
+            m.setattr(policy_class, "disjoint_loss_fns", ())
+            yield
+
+    return context
+
+
+def assert_losses_reach_only_their_optimizer(policy: Any, batch: Any) -> None:
+    """Each of the policy's losses on ``batch`` has gradients for some of its own optimizer's
+    parameters and none reaching another optimizer's (what makes one summed backward pass exact)."""
+    import torch
+
+    assert policy._summed_backward_applies()
+    train_batch = policy._prepare_train_batch(batch)
+    policy.set_training(True)
+    losses = list(policy._loss(policy, policy.model, policy.dist_class, train_batch))
+    groups = [[p for g in opt.param_groups for p in g["params"]] for opt in policy._optimizers]
+    assert len(losses) == len(groups)
+    for i, loss in enumerate(losses):
+        for j, params in enumerate(groups):
+            grads = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
+            reached = [g is not None for g in grads]
+            if i == j:
+                assert any(reached), f"loss {i} reaches none of its optimizer's parameters"
+            else:
+                assert not any(reached), f"loss {i} reaches parameters of optimizer {j}"

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from rlcore.algorithms.sac import SACTFPolicy, SACTorchPolicy
-from tests.rlcore.algorithms.sac.lockstep import assert_lockstep_updates_equal, plain_autograd
+from tests.rlcore.algorithms.sac.lockstep import assert_lockstep_updates_equal, assert_losses_reach_only_their_optimizer, \
+    per_loss_backward, plain_autograd
 
 OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 BOX = gym.spaces.Box(np.array([-2.0, 0.0], np.float32), np.array([2.0, 5.0], np.float32))
@@ -226,3 +227,20 @@ def test_torch_in_place_activations_change_no_bit_of_the_update(activation):
     for m in hidden_layers:
         m.__dict__["_act_fn"] = out_of_place
     assert_lockstep_updates_equal(fast, plain, [_batch(BOX, seed=s) for s in range(3)], "action_model", "q_net")
+
+
+@pytest.mark.parametrize("action_space, overrides", [
+    (BOX, {}), (BOX, {"twin_q": False}), (BOX, {"grad_clip": 0.05, "n_step": 3}), (gym.spaces.Discrete(3), {}),
+], ids=["box", "single-q", "grad-clip", "discrete"])
+def test_torch_single_backward_over_all_losses_changes_no_bit_of_the_update(action_space, overrides, monkeypatch):
+    # SummedBackward: one backward pass for the actor, critic(s) and alpha losses, exact because
+    # no loss reaches another optimizer's parameters; the weights after 3 updates equal those of
+    # one backward pass per loss, bit for bit.
+    fast, plain = (_policy("torch", action_space, **overrides) for _ in range(2))
+    batches = [dict(_batch(action_space, seed=s), weights=np.linspace(0.5, 1.5, 16, dtype=np.float32))
+               for s in range(3)]
+    assert_losses_reach_only_their_optimizer(fast, batches[0])
+    assert_lockstep_updates_equal(fast, plain, batches, "action_model", "q_net",
+                                  per_loss_backward(monkeypatch, SACTorchPolicy))
+    np.testing.assert_array_equal(fast.model.log_alpha.detach().numpy(), plain.model.log_alpha.detach().numpy())
+    assert float(fast.model.log_alpha.detach()) != 0.0  # the alpha loss stepped too
