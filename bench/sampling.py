@@ -21,6 +21,9 @@ CartPole-v1, a torch MLP 64-64 (tanh) policy, torch threads as the product sets 
   own model, median ratio of ``--pairs`` alternating measurements (the machine is noisy); DQN's
   tight ceiling is its model's forward, its Q head and an argmax, with the worker's current
   epsilon applied in numpy (the cheapest exact epsilon-greedy action);
+- ``fragment 1`` rows (``--cases frag1``): the same workers at 1 env with
+  ``rollout_fragment_length: 1``, so each ``sample()`` call holds one env step (what SAC/DDPG-style
+  plans do every step): the per-call fixed cost, against the same tight ceiling;
 - multi-agent rows: ``RolloutWorker.sample()`` on ``make_multi_agent("CartPole-v1")`` with 8
   agents on 2 policies (agent i -> policy i % 2), 1 and 8 envs, in agent steps per second, against
   a bare loop over the same envs (per step: one forward + Gumbel draw per policy over its agents,
@@ -236,16 +239,18 @@ def _temp_logger(config: dict):
     return TrialLogger(tempfile.mkdtemp(prefix="rlcore-bench-"), tensorboard=False)
 
 
-def algorithm_rows(name: str, num_envs: int, seconds: float, pairs: int) -> dict:
+def algorithm_rows(name: str, num_envs: int, seconds: float, pairs: int, fragment: int | None = None) -> dict:
     """An algorithm trainer's local worker (its real policy: value predictions, logp, distribution
     inputs) against the tight ceiling over its own policy model, in ``pairs`` alternating
-    measurements; the median ratio and the medians of both rates."""
+    measurements; the median ratio and the medians of both rates. ``fragment``: the
+    ``rollout_fragment_length`` (default ``1000 // num_envs``; 1 measures the fixed cost of a
+    ``sample()`` call, which SAC/DDPG-style plans pay every env step)."""
     import importlib
 
     module, cls = ALGORITHMS[name].split(":")
     trainer_cls = getattr(importlib.import_module(module), cls)
     trainer = trainer_cls(config={"env": "CartPole-v1", "framework": "torch", "num_workers": 0, "seed": 0,
-                                  "num_envs_per_worker": num_envs, "rollout_fragment_length": max(1, 1000 // num_envs),
+                                  "num_envs_per_worker": num_envs, "rollout_fragment_length": fragment or max(1, 1000 // num_envs),
                                   "model": {"fcnet_hiddens": [64, 64]}, "log_sys_usage": False},
                             logger_creator=_temp_logger)
     worker = trainer.workers.local_worker()
@@ -288,7 +293,8 @@ def main() -> None:
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--cases", default="single,vep,ma,algo,ray",
                         help="comma-separated: single (1/8/64 envs), vep (vector_entry_point), ma (multi-agent), "
-                             "algo (PPO, A2C and DQN trainers' local workers; or name them: ppo, a2c, dqn), ray")
+                             "algo (PPO, A2C and DQN trainers' local workers; or name them: ppo, a2c, dqn), "
+                             "frag1 (their sample() at rollout_fragment_length=1, 1 env: the per-call fixed cost), ray")
     parser.add_argument("--pairs", type=int, default=5,
                         help="algo rows: alternating worker / tight-ceiling measurements (median ratio)")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
@@ -332,6 +338,11 @@ def main() -> None:
             rows.append({"case": f"{name} local worker, {n} envs", "steps_per_s": r["steps_per_s"],
                          "ceiling": float("nan"), "ratio": float("nan"), "tight": r["tight"],
                          "ratio_tight": r["ratio_tight"], "goal": 0.7 if n == 1 else 0.8})
+    for name in [a for a in ALGORITHMS if "frag1" in cases]:  # the fixed cost of one sample() call
+        r = algorithm_rows(name, 1, args.seconds, args.pairs, fragment=1)
+        rows.append({"case": f"{name} worker, fragment 1", "steps_per_s": r["steps_per_s"], "ceiling": float("nan"),
+                     "ratio": float("nan"), "tight": r["tight"], "ratio_tight": r["ratio_tight"],
+                     "goal": float("nan")})
     if not args.no_ray and "ray" in cases:
         rows.append(row("2 Ray workers x 8 envs", ray_workers(8, args.seconds), 8, 1.6))
     print(f"{'case':34} {'steps/s':>10} {'ceiling':>10} {'ratio':>7} {'tight':>10} {'ratio':>7} {'goal':>6}")
