@@ -31,7 +31,7 @@ from rlcore.data.sample_batch import SampleBatch
 
 _NUMERIC_KINDS = frozenset("biufc")
 _PLAIN_DICTS = (dict, SampleBatch)  # their values are what [] returns for str keys
-_ReplayRecords = _backend.impl.ReplayRecords
+_ReplayRecords = _backend.ReplayRecords
 
 
 def _as_column(name: str, value: Any) -> np.ndarray:
