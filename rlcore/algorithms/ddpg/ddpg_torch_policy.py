@@ -11,7 +11,9 @@ Per replayed row, with ``mu`` the actor, ``d`` the bootstrap mask and ``gamma_n 
 - ``l2_reg * sum(w^2) / 2`` over the non-bias weights added to each loss.
 
 Two Adam optimizers (eps 1e-7, ``actor_lr`` / ``critic_lr``); the actor steps only every
-``policy_delay``-th update (TD3), the critic every update. ``td_error`` (``Q(s, a) - y``) is a
+``policy_delay``-th update (TD3), the critic every update; both losses' gradients come from one
+backward pass (:class:`~rlcore.algorithms.off_policy_ac.SummedBackward`: neither loss reaches the
+other optimizer's parameters). ``td_error`` (``Q(s, a) - y``) is a
 fetch for prioritized replay. Actions live in the actor's bounds
 (:func:`~rlcore.algorithms.off_policy_ac.actor_bounds`).
 

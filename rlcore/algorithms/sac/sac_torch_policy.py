@@ -11,7 +11,9 @@ Per replayed row, with ``alpha = exp(log_alpha)``, ``d`` the bootstrap mask and
 - alpha loss: ``-mean(log_alpha * stop_grad(log pi + target_entropy))`` (discrete: weighted by
   ``pi``).
 
-Three kinds of Adam optimizers (eps 1e-7): actor, one per critic, alpha (RLlib 1.x). The log-prob of
+Three kinds of Adam optimizers (eps 1e-7): actor, one per critic, alpha (RLlib 1.x); their
+gradients come from one backward pass over all losses (:class:`~rlcore.algorithms.off_policy_ac.SummedBackward`:
+no loss reaches another optimizer's parameters). The log-prob of
 a sampled action comes from its pre-tanh value (no ``atanh`` round trip). ``td_error`` (mean over
 the critics of ``|Q_i - y|``) is a fetch for prioritized replay. The actions live in
 :func:`~rlcore.algorithms.off_policy_ac.actor_bounds` (``[-1, 1]`` with ``normalize_actions``).
