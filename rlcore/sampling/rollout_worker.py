@@ -60,6 +60,11 @@ logger = logging.getLogger(__name__)
 _global_worker: Optional["RolloutWorker"] = None
 
 
+#: Vector steps per sample from which the worker fills action_logp/action_prob per sample (below
+#: it, e.g. rollout_fragment_length=1 for SAC/DDPG-style plans, they stay per step).
+_MIN_STEPS_TO_DEFER_LOGP = 4
+
+
 def get_global_worker() -> Optional["RolloutWorker"]:
     """The rollout worker of this process (RLlib's ``get_global_worker``)."""
     return _global_worker
@@ -360,9 +365,11 @@ class RolloutWorker(ParallelIteratorWorker):
         self._deferred_values = (bool(deferrable is not None and deferrable()) and not _overridden_hooks(self.callbacks)
                                  and not views)
         act_kwargs = {"fetch_vf_preds": False} if self._deferred_values else {}
-        # action_logp/action_prob for a whole sample in one action_logp_batch call, likewise.
+        # action_logp/action_prob for a whole sample in one action_logp_batch call, likewise, when a
+        # sample holds a few vector steps (that call costs about what 2-3 per-step logps do).
         logp_deferrable = getattr(policy, "logp_deferrable", None)
-        self._deferred_logp = (explore is True and bool(logp_deferrable is not None and logp_deferrable())
+        self._deferred_logp = (explore is True and self.fragment_length_per_env >= _MIN_STEPS_TO_DEFER_LOGP
+                               and bool(logp_deferrable is not None and logp_deferrable())
                                and not _overridden_hooks(self.callbacks))
         if self._deferred_logp:
             act_kwargs["fetch_logp"] = False

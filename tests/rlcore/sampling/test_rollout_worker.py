@@ -382,6 +382,10 @@ def test_action_logp_is_per_step_when_the_exploration_or_explore_changes_it():
     worker = _ppo_worker(explore=False)
     batch = worker.sample()
     assert not worker._deferred_logp and not batch["action_logp"].any()
+    one_step = RolloutWorker(env_creator=_cartpole, policy_spec=PPOTorchPolicy, policy_config=cfg,
+                             rollout_fragment_length=1, num_envs=4, seed=5)
+    batch = one_step.sample()  # one vector step a sample: logp per step (a per-sample call costs more)
+    assert not one_step._deferred_logp and batch.count == 4 and (batch["action_logp"] < 0).all()
     _, _, fetches = PPOTorchPolicy(obs, act, cfg).compute_actions(np.zeros((3, 4), np.float32), explore=False,
                                                                   fetch_logp=False)
     assert fetches["action_logp"].tolist() == [0.0, 0.0, 0.0]  # explore=False: always its own logp
