@@ -139,17 +139,11 @@ class TorchTargetNetworkMixin:
     ``update_target(tau)`` with ``0 < tau < 1`` is a soft (Polyak) update instead:
     ``target = tau * model + (1 - tau) * target`` for every floating-point parameter and buffer
     (other buffers are copied), rounded as RLlib 1.x's ``tau * model + (1 - tau) * target`` per
-    tensor: ``fl(fl(tau * m) + fl((1 - tau) * t))``, bit for bit. On the first soft update the
-    floating-point tensors of each network are moved into one flat tensor per dtype and device
-    (each parameter's and buffer's ``.data`` becomes a view of it, values unchanged), so an update
-    is three whole-network ops (``mul`` into a kept scratch tensor, ``mul_``, ``add_``) instead of
-    three ``torch._foreach_*`` calls over ~20 tensors that allocate a copy of the network:
-    SAC's [256, 256] networks (202k floats) measured 390 -> 150 us per update in isolation (warm
-    caches). Inside SAC's training loop, where the update meets cold caches and is bound by the
-    memory traffic both ways share, the CPU time per env step did not change measurably (13.01 vs
-    13.04 ms, medians of 8 alternating rounds, load 3.4-3.9). The views are checked on every update (their
-    data pointers): a tensor given new storage (``.data = ...``, ``.to()``) makes the next update
-    flatten again; a tensor under two names (tied weights) moves once.
+    tensor: ``fl(fl(tau * m) + fl((1 - tau) * t))``, bit for bit, as three ``torch._foreach_*``
+    calls over the (target, model) tensor lists. The lists are gathered once per pair of models
+    (``state_dict(keep_vars=True)``: the tensors themselves, which ``load_state_dict`` /
+    ``set_weights`` update in place); a tensor under two names (tied weights) is in them once, and
+    networks where distinct tensors share memory compute every new value before writing any.
 
     Examples:
         >>> import torch
@@ -180,26 +174,23 @@ class TorchTargetNetworkMixin:
         plan = self._soft_update_plan()
         tau = float(tau)
         with torch.no_grad():
-            for own, target, scratch in plan.flat:
-                torch.mul(own, tau, out=scratch)
-                target.mul_(1.0 - tau)
-                target.add_(scratch)
-            if plan.targets:  # all new values first: tensors may share memory
+            if plan.aliased:  # all new values first: writing one tensor would change another's
                 new = [tau * o + (1.0 - tau) * t for o, t in zip(plan.owns, plan.targets)]
                 for t, v in zip(plan.targets, new):
                     t.copy_(v)
+            else:
+                scaled = torch._foreach_mul(plan.owns, tau)
+                torch._foreach_mul_(plan.targets, 1.0 - tau)
+                torch._foreach_add_(plan.targets, scaled)
             for t, v in plan.copies:
                 t.copy_(v)
 
     def _soft_update_plan(self) -> "_SoftUpdatePlan":
-        """The cached :class:`_SoftUpdatePlan` of this pair of models, rebuilt when the models or
-        their tensors' storage changed."""
+        """The cached :class:`_SoftUpdatePlan` of this pair of models."""
         key = (id(self.model), id(self.target_model))
         plan = self.__dict__.get("_soft_update_cache")
-        if plan is None or plan.key != key or not plan.intact():
-            lock = getattr(self, "_lock", None)  # no learn step may write the weights while they move
-            with lock if lock is not None else _NO_LOCK:
-                plan = self.__dict__["_soft_update_cache"] = _SoftUpdatePlan(key, self.model, self.target_model)
+        if plan is None or plan.key != key:
+            plan = self.__dict__["_soft_update_cache"] = _SoftUpdatePlan(key, self.model, self.target_model)
         return plan
 
     def set_weights(self, weights: Dict[str, np.ndarray]) -> None:
@@ -207,38 +198,22 @@ class TorchTargetNetworkMixin:
         self.update_target(tau=1.0)
 
 
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-
-_NO_LOCK = _NoLock()
-
-
 class _SoftUpdatePlan:
     """What :meth:`TorchTargetNetworkMixin.update_target` updates for one (model, target) pair.
 
-    ``flat``: ``(model flat tensor, target flat tensor, scratch)`` per dtype and device, the
-    floating-point tensors of both networks being views of the two flat tensors; ``owns`` /
-    ``targets``: floating-point tensors updated per tensor (networks where two names share a
-    tensor); ``copies``: ``(target, model)`` tensors copied (integer buffers).
+    ``owns`` / ``targets``: the floating-point tensors, a tensor under two names once;
+    ``aliased``: whether distinct target tensors share memory; ``copies``: ``(target, model)``
+    tensors copied (integer buffers).
 
     Examples:
         >>> import torch
         >>> a, b = torch.nn.Linear(3, 2), torch.nn.Linear(3, 2)
         >>> plan = _SoftUpdatePlan((0, 0), a, b)
-        >>> [tuple(f.shape) for f in plan.flat[0]], plan.intact()
-        ([(8,), (8,), (8,)], True)
-        >>> a.weight.data = a.weight.data.clone(); plan.intact()
-        False
+        >>> [tuple(t.shape) for t in plan.targets], plan.aliased, plan.copies
+        ([(2, 3), (2,)], False, [])
     """
 
     def __init__(self, key: tuple, model: Any, target_model: Any):
-        import torch
-
         own = model.state_dict(keep_vars=True)
         target = target_model.state_dict(keep_vars=True)
         if own.keys() != target.keys():
@@ -252,36 +227,6 @@ class _SoftUpdatePlan:
                 seen.add(id(target[k]))
                 floats.append(k)
         self.copies = [(target[k], own[k]) for k in own if not target[k].is_floating_point()]
-        own_f, target_f = [own[k] for k in floats], [target[k] for k in floats]
-        self.flat: List[tuple] = []
-        self.owns: List[Any] = []
-        self.targets: List[Any] = []
-        self._views: List[Any] = []
-        self._ptrs: List[int] = []
-        sized = [t for t in own_f + target_f if t.numel()]
-        if len({t.data_ptr() for t in sized}) != len(sized) or any(
-                o.shape != t.shape or o.dtype != t.dtype or o.device != t.device for o, t in zip(own_f, target_f)):
-            self.owns, self.targets = own_f, target_f  # distinct tensors over the same memory: per tensor
-            return
-        groups: Dict[tuple, List[int]] = {}
-        for i, t in enumerate(own_f):
-            groups.setdefault((t.dtype, t.device), []).append(i)
-        with torch.no_grad():
-            for (dtype, device), idx in groups.items():
-                size = sum(own_f[i].numel() for i in idx)
-                flats = [torch.empty(size, dtype=dtype, device=device) for _ in range(3)]
-                for flat, tensors in zip(flats, (own_f, target_f)):
-                    offset = 0
-                    for i in idx:
-                        t = tensors[i]
-                        view = flat[offset:offset + t.numel()].view(t.shape)
-                        view.copy_(t)
-                        t.data = view
-                        offset += t.numel()
-                        self._views.append(t)
-                self.flat.append(tuple(flats))
-        self._ptrs = [t.data_ptr() for t in self._views]
-
-    def intact(self) -> bool:
-        """Whether every moved tensor still is a view of its flat tensor."""
-        return [t.data_ptr() for t in self._views] == self._ptrs
+        self.owns, self.targets = [own[k] for k in floats], [target[k] for k in floats]
+        sized = [t for t in self.targets if t.numel()]
+        self.aliased = len({t.data_ptr() for t in sized}) != len(sized)
