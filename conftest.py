@@ -90,7 +90,8 @@ def changed_entries(before: dict, after: dict) -> list:
 
 @pytest.hookimpl(trylast=True)  # after pytest's tmpdir plugin has made its factory
 def pytest_configure(config):
-    """Points ``TMPDIR`` (and :mod:`tempfile`) at ``<basetemp>/tmp`` for the session.
+    """Points ``TMPDIR`` (and :mod:`tempfile`) at ``<basetemp>/tmp`` and Ray's default results root
+    at ``<basetemp>/ray_results`` for the session.
 
     ``RAY_TMPDIR`` is pinned to where Ray would have put its session folder before (Ray falls back
     to ``TMPDIR`` on Linux, and its socket paths must stay short).
@@ -104,6 +105,11 @@ def pytest_configure(config):
     session_tmp = factory.getbasetemp() / "tmp"
     session_tmp.mkdir(exist_ok=True)
     os.environ["TMPDIR"] = tempfile.tempdir = str(session_tmp)
+    # Outside any test (a module- or session-scoped fixture building a trainer), Ray's default
+    # results root is the session's; each test points it at its own tmp_path.
+    import ray.train.constants
+
+    ray.train.constants.DEFAULT_STORAGE_PATH = str(factory.getbasetemp() / "ray_results")
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -135,7 +141,11 @@ def results_under_tmp_path(tmp_path, monkeypatch):
     for name in TUNE_COPIES:
         if name in sys.modules:
             monkeypatch.setattr(sys.modules[name], "DEFAULT_STORAGE_PATH", root)
+    early = sorted({path for _, path in _WRITES})  # written since the last test: by a broader fixture
     del _WRITES[:]
+    if early:
+        pytest.fail(f"a fixture set up before this test wrote under the user's {REAL_RESULTS_DIR}: {early[:5]} "
+                    "(nothing is deleted; fixtures must write under tmp_path_factory)", pytrace=False)
     yield root
     written = sorted({path for _, path in _WRITES})
     if written:
