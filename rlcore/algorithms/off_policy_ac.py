@@ -129,7 +129,8 @@ class SummedBackward:
     its own optimizer's parameters, one ``torch.autograd.backward(losses)`` (the gradient of their
     sum) leaves each parameter the same gradient, to the bit: no parameter gets a contribution
     from a second loss, and no graph node gets gradients from two losses to add in another order.
-    The autograd engine then runs once, over one graph, without ``retain_graph``.
+    ``TorchPolicy._backward`` then runs the autograd engine once, over one graph, without
+    ``retain_graph``; this mixin says when that holds (``_summed_backward_applies``).
 
     The policy class lists the loss functions that have this property in
     ``disjoint_loss_fns`` (SAC: the actor loss reads the critics inside :func:`frozen`, its
@@ -144,31 +145,14 @@ class SummedBackward:
     disjoint_loss_fns: Tuple[Callable, ...] = ()
 
     def _summed_backward_applies(self) -> bool:
+        """The loss function is one of ``disjoint_loss_fns`` and neither the model nor the
+        exploration adds a loss of its own."""
         from rlcore.models.modelv2 import ModelV2
         from rlcore.policy.exploration.exploration import Exploration
 
         return (any(self._loss is fn for fn in self.disjoint_loss_fns)
                 and type(self.model).custom_loss is ModelV2.custom_loss
                 and type(self.exploration).get_exploration_loss is Exploration.get_exploration_loss)
-
-    def _backward(self, train_batch: Any, check_only: bool = False) -> Tuple[Dict[str, Any], List[Any]]:
-        if check_only or not self._summed_backward_applies():
-            return super()._backward(train_batch, check_only)
-        import torch
-
-        from rlcore.policy.torch_policy import _zero_grad
-
-        losses = list(self._loss(self, self.model, self.dist_class, train_batch))
-        if len(losses) != len(self._optimizers):
-            raise ValueError(f"loss_fn returned {len(losses)} losses but the policy has {len(self._optimizers)} "
-                             "optimizers; expected one loss per optimizer")
-        for opt in self._optimizers:
-            _zero_grad(opt)
-        torch.autograd.backward(losses)
-        grad_info: Dict[str, Any] = {}
-        for opt, loss in zip(self._optimizers, losses):
-            grad_info.update(self.extra_grad_process(opt, loss))
-        return grad_info, losses
 
 
 class TFOptimizerGroups:

@@ -289,7 +289,7 @@ class TorchPolicy(Policy):
         explore = self.config.get("explore", True) if explore is None else explore
         timestep = self.global_timestep if timestep is None else timestep
         # A sampler that fills vf_preds per sample (see values_deferrable) asks to skip them here.
-        extras = kwargs.get("fetch_vf_preds", True) or not self._cached_values_deferrable()
+        extras = kwargs.get("fetch_vf_preds", True) or not self._cached_deferrable("values_deferrable")
         # A sampler that fills action_logp/action_prob per sample (see logp_deferrable) asks to skip them.
         fetch_logp = kwargs.get("fetch_logp", True) or not explore or not self._cached_deferrable("logp_deferrable")
         with self._lock, torch.inference_mode():
@@ -299,9 +299,6 @@ class TorchPolicy(Policy):
             out = self._compute_action_helper(input_dict, state, explore, timestep, extras, fetch_logp)
             self.global_timestep += len(out[0])  # RLlib 1.x: each computed action is a timestep
             return out
-
-    def _cached_values_deferrable(self) -> bool:
-        return self._cached_deferrable("values_deferrable")
 
     def _cached_deferrable(self, name: str) -> bool:
         """``self.<name>()`` (``values_deferrable``/``logp_deferrable``), asked once per policy."""
@@ -449,11 +446,27 @@ class TorchPolicy(Policy):
         if check_only:
             return {}, losses
         grad_info: Dict[str, Any] = {}
+        if len(losses) > 1 and self._summed_backward_applies():  # one pass: the same gradients (see there)
+            import torch
+
+            for opt in self._optimizers:
+                _zero_grad(opt)
+            torch.autograd.backward(losses)
+            for opt, loss in zip(self._optimizers, losses):
+                grad_info.update(self.extra_grad_process(opt, loss))
+            return grad_info, losses
         for i, (opt, loss) in enumerate(zip(self._optimizers, losses)):
             _zero_grad(opt)
             loss.backward(retain_graph=i < len(losses) - 1)
             grad_info.update(self.extra_grad_process(opt, loss))
         return grad_info, losses
+
+    def _summed_backward_applies(self) -> bool:
+        """Whether one ``backward`` over all losses may replace the per-optimizer passes: true only
+        when each loss reaches no parameter of another optimizer, so every parameter gets the same
+        gradient, to the bit, from one engine run over one graph (no ``retain_graph``). False here;
+        :class:`rlcore.algorithms.off_policy_ac.SummedBackward` says when it holds."""
+        return False
 
     def _learner_info(self, train_batch: TrainBatch, grad_info: Dict[str, Any]) -> Dict[str, Any]:
         fetches = dict(self.extra_compute_grad_fetches())
