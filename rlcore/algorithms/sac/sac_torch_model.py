@@ -122,10 +122,14 @@ class SACTorchModel(TorchModelV2, nn.Module):
         """The action distribution's inputs (Box: mean ‖ log-std; Discrete: logits)."""
         return self.action_model(model_out)
 
-    def _q(self, net: nn.Module, model_out: torch.Tensor, actions: Optional[torch.Tensor]) -> torch.Tensor:
+    def _q_inputs(self, model_out: torch.Tensor, actions: Optional[torch.Tensor]) -> torch.Tensor:
+        """The Q networks' input: ``model_out`` (Discrete, or no actions), else ``model_out || actions``."""
         if self.discrete or actions is None:
-            return net(model_out)
-        return net(torch.cat([model_out, actions.to(model_out.dtype).reshape(len(model_out), -1)], dim=-1))
+            return model_out
+        return torch.cat([model_out, actions.to(model_out.dtype).reshape(len(model_out), -1)], dim=-1)
+
+    def _q(self, net: nn.Module, model_out: torch.Tensor, actions: Optional[torch.Tensor]) -> torch.Tensor:
+        return net(self._q_inputs(model_out, actions))
 
     def get_q_values(self, model_out: torch.Tensor, actions: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``[B, 1]`` Q-values of ``actions`` (Box), or ``[B, n]`` of every action (Discrete)."""
@@ -150,10 +154,7 @@ class SACTorchModel(TorchModelV2, nn.Module):
             >>> bool(torch.equal(q, m.get_q_values(obs, act))), bool(torch.equal(twin, m.get_twin_q_values(obs, act)))
             (True, True)
         """
-        if self.discrete or actions is None:
-            inputs = model_out
-        else:
-            inputs = torch.cat([model_out, actions.to(model_out.dtype).reshape(len(model_out), -1)], dim=-1)
+        inputs = self._q_inputs(model_out, actions)
         return self.q_net(inputs), (self.twin_q_net(inputs) if self.twin_q_net is not None else None)
 
     def policy_variables(self) -> List[nn.Parameter]:
