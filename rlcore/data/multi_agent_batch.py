@@ -47,6 +47,14 @@ class MultiAgentBatch:
     """
 
     def __init__(self, policy_batches: Mapping[Any, SampleBatch], env_steps: int) -> None:
+        if type(policy_batches) is dict and type(env_steps) is int and env_steps >= 0:
+            for b in policy_batches.values():  # exact types: checked without isinstance against ABCs
+                if type(b) is not SampleBatch:
+                    break
+            else:
+                self.policy_batches = policy_batches
+                self.count = env_steps
+                return
         if not isinstance(policy_batches, Mapping):
             raise TypeError(
                 f"MultiAgentBatch: policy_batches must be a mapping of policy id to SampleBatch, "

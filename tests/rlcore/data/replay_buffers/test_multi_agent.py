@@ -211,8 +211,8 @@ def test_default_policy_adds_count_env_steps_on_the_native_and_the_general_path(
 
 
 def test_replayed_batch_is_what_the_constructor_makes():
-    """replay() builds its MultiAgentBatch without the constructor's checks: the same object state
-    (every attribute) as the constructor gives for the same samples and count."""
+    """replay()'s MultiAgentBatch has the same object state (every attribute) as the constructor
+    gives for the same samples and count."""
     buf = MultiAgentReplayBuffer(100, learning_starts=1, replay_batch_size=4, seed=0)
     buf.add_batch(_ma_batch(0))
     out = buf.replay()
