@@ -3,6 +3,7 @@ and Ray actors; pull-only syncs; a missing policy named."""
 
 from __future__ import annotations
 
+import time
 
 import numpy as np
 import pytest
@@ -93,6 +94,18 @@ def test_filter_manager_with_ray_actors(ray_mod):
             ray.kill(a)
 
 
+def _wait_until_dead(ray, actor, seconds=30.0):
+    """Returns once a call to ``actor`` fails with ``RayActorError``; fails the test after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            ray.get(actor.stats.remote("p0"), timeout=seconds)
+        except ray.exceptions.RayActorError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"the killed actor still answered after {seconds} s")
+
+
 @pytest.mark.ray
 def test_a_worker_dying_in_the_pull_costs_the_others_nothing(ray_mod):
     """The surviving worker's buffer (flushed by the pull) is merged before the failure is raised;
@@ -103,6 +116,7 @@ def test_a_worker_dying_in_the_pull_costs_the_others_nothing(ray_mod):
         x = data((2,), 5)
         ray.get([a.observe.remote("p0", x) for a in actors], timeout=30)
         ray.kill(actors[1], no_restart=True)
+        _wait_until_dead(ray, actors[1])  # ray.kill is asynchronous: a call right after it may still be answered
         local = {"p0": MeanStdFilter((2,)), "p1": MeanStdFilter((2,))}
         with pytest.raises(ray.exceptions.RayActorError):
             FilterManager.synchronize(local, actors, timeout_seconds=30)
