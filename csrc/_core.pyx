@@ -23,13 +23,7 @@ from c_kernels cimport (
     rl_gae,
     rl_ppo_categorical,
     rl_copy_rows,
-    rl_is_weights,
     rl_prefetch_rows,
-    rl_tree_find_prefixsum,
-    rl_tree_reduce,
-    rl_tree_sample,
-    rl_tree_update,
-    rl_tree_update_pair,
     rl_vtrace,
 )
 

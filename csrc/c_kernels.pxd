@@ -12,18 +12,6 @@ cdef extern from "rl_kernels.h" nogil:
     void rl_adjust_nstep(int64_t n_step, double gamma, const float *rewards,
                          const uint8_t *terminateds, const int64_t *seg_lens, Py_ssize_t nseg,
                          float *out_r, int64_t *next_idx, uint8_t *out_term, int64_t *horizon)
-    void rl_tree_update(double *tree, Py_ssize_t size, const int64_t *idxs, const double *vals,
-                        Py_ssize_t k, int is_min)
-    double rl_tree_reduce(const double *tree, Py_ssize_t size, Py_ssize_t start, Py_ssize_t end,
-                          int is_min)
-    int rl_tree_find_prefixsum(const double *tree, Py_ssize_t size, Py_ssize_t capacity,
-                               const double *prefixsums, Py_ssize_t k, int64_t *out)
-    int rl_tree_sample(const double *tree, Py_ssize_t size, Py_ssize_t capacity,
-                       const double *uniforms, Py_ssize_t k, int64_t *out, double *probs)
-    int rl_tree_update_pair(double *sum, double *mn, Py_ssize_t size, const int64_t *idxs,
-                            const double *vals, Py_ssize_t k)
-    void rl_is_weights(const double *sum, const double *mn, Py_ssize_t size, const int64_t *idxs,
-                       Py_ssize_t k, double beta, float *weights)
     void rl_prefetch_rows(const unsigned char *src, Py_ssize_t row, const int64_t *idx, Py_ssize_t k)
     void rl_copy_rows(const unsigned char *src, unsigned char *dst, Py_ssize_t row, const int64_t *idx,
                       Py_ssize_t k)

@@ -24,7 +24,7 @@ cdef int _set_leaves(SumSegmentTree sum_tree, MinSegmentTree min_tree, const int
                      const double* vals, Py_ssize_t k) except -1:
     cdef int status
     with nogil:
-        status = rl_tree_update_pair(&sum_tree._t[0], &min_tree._t[0], sum_tree._size, idxs, vals, k)
+        status = rl_bt_update_pair(&sum_tree._lay, &min_tree._lay, idxs, vals, k)
     if status:
         raise MemoryError()
     return 0
@@ -74,23 +74,6 @@ cdef int _refuse_dest(Py_ssize_t c, object dest) except -1:
     raise ValueError(f"dests[{c}] must be a writable C-contiguous array")
 
 
-cdef void _set_leaf_range(double* sm, double* mn, Py_ssize_t size, Py_ssize_t lo, Py_ssize_t hi,
-                          double leaf) noexcept nogil:
-    """Sets leaves ``[lo, hi)`` of a sum tree and a min tree to ``leaf``, then recomputes their
-    ancestors one level at a time over the contiguous range of nodes above them (consecutive
-    leaves share parents: a batch of k new rows touches about 2k + depth nodes, not k * depth)."""
-    cdef Py_ssize_t a = size + lo, b = size + hi - 1, j
-    for j in range(a, b + 1):
-        sm[j] = leaf
-        mn[j] = leaf
-    while a > 1:
-        a >>= 1
-        b >>= 1
-        for j in range(a, b + 1):
-            sm[j] = sm[2 * j] + sm[2 * j + 1]
-            mn[j] = mn[2 * j] if mn[2 * j] < mn[2 * j + 1] else mn[2 * j + 1]
-
-
 cdef double _add_args(object start, Py_ssize_t cap, SumSegmentTree sum_tree, MinSegmentTree min_tree,
                       object value) except -1.0:
     """Checks replay_add's ``start`` and, when trees are given, the trees and ``value``; the leaf value."""
@@ -106,14 +89,14 @@ cdef double _add_args(object start, Py_ssize_t cap, SumSegmentTree sum_tree, Min
     return leaf
 
 
-cdef void _set_ring_leaves(double* sm, double* mn, Py_ssize_t size, Py_ssize_t pos, Py_ssize_t keep,
+cdef void _set_ring_leaves(rl_btree_t* sm, rl_btree_t* mn, Py_ssize_t pos, Py_ssize_t keep,
                            Py_ssize_t cap, double leaf) noexcept nogil:
     """Sets the leaves of the ``keep`` ring slots from ``pos`` (wrapping at ``cap``) to ``leaf``."""
     if pos + keep <= cap:
-        _set_leaf_range(sm, mn, size, pos, pos + keep, leaf)
+        rl_bt_set_range(sm, mn, pos, pos + keep, leaf)
     else:
-        _set_leaf_range(sm, mn, size, pos, cap, leaf)
-        _set_leaf_range(sm, mn, size, 0, pos + keep - cap, leaf)
+        rl_bt_set_range(sm, mn, pos, cap, leaf)
+        rl_bt_set_range(sm, mn, 0, pos + keep - cap, leaf)
 
 
 def replay_add(dests, srcs, start, SumSegmentTree sum_tree=None, MinSegmentTree min_tree=None, value=0.0):
@@ -188,7 +171,7 @@ def replay_add(dests, srcs, start, SumSegmentTree sum_tree=None, MinSegmentTree 
                 j += chunk
                 d = (d + chunk) % cap
         if trees:
-            _set_ring_leaves(&sum_tree._t[0], &min_tree._t[0], sum_tree._size, pos, keep, cap, leaf)
+            _set_ring_leaves(&sum_tree._lay, &min_tree._lay, pos, keep, cap, leaf)
     return n
 
 
@@ -248,7 +231,7 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
         for q in range(k):
             if not (up[q] >= 0.0 and up[q] < 1.0):
                 raise ValueError("uniforms must be in [0, 1)")
-    cdef double total = sum_tree._t[1]
+    cdef double total = rl_bt_root(&sum_tree._lay)
     if not total > 0.0:
         raise ValueError("cannot sample: the sum tree has no mass (every leaf is 0)")
     cdef double stack_prefix[256]
@@ -282,7 +265,7 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
         op = <int64_t*>bufs.take(slots, "slots", True)
         wp = <float*>bufs.take(weights, "weights", True)
         with nogil:
-            status = rl_tree_find_prefixsum(&sum_tree._t[0], sum_tree._size, sum_tree._capacity, pp, k, op)
+            status = rl_bt_find_prefixsum(&sum_tree._lay, pp, k, op)
             if not status:
                 # the rows' lines are put in flight before the weights are computed, then copied
                 if records is not None:
@@ -291,7 +274,7 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
                     for c in range(ncol):
                         cv = &views.views[c]
                         rl_prefetch_rows(<const unsigned char*>cv.buf, cv.len // cap, op, k)
-                rl_is_weights(&sum_tree._t[0], &min_tree._t[0], sum_tree._size, op, k, b, wp)
+                rl_bt_is_weights(&sum_tree._lay, &min_tree._lay, op, k, b, wp)
                 if records is not None:
                     records._gather(op, k, views)
                 else:
@@ -539,7 +522,7 @@ cdef class ReplayRecords:
                     if j == cap:
                         j = 0
             if sum_tree is not None:
-                _set_ring_leaves(&sum_tree._t[0], &min_tree._t[0], sum_tree._size, pos, keep, cap, leaf)
+                _set_ring_leaves(&sum_tree._lay, &min_tree._lay, pos, keep, cap, leaf)
         return n
 
     cdef list _outputs(self, Py_ssize_t k, _Views views):

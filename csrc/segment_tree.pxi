@@ -1,22 +1,40 @@
-# Sum and min segment trees over float64 leaves, with batched update / get / prefix-sum search.
+# Sum and min trees over float64 leaves (8-ary, csrc/btree.h), with batched update / get / prefix-sum search.
+
+cdef extern from "btree.h" nogil:
+    ctypedef struct rl_btree_t:
+        double* t
+        int top
+        Py_ssize_t capacity
+    Py_ssize_t rl_bt_layout(rl_btree_t* tr, Py_ssize_t capacity)
+    double rl_bt_root(const rl_btree_t* tr)
+    int rl_bt_update(rl_btree_t* tr, const int64_t* idxs, const double* vals, Py_ssize_t k, int is_min)
+    int rl_bt_update_pair(rl_btree_t* sum, rl_btree_t* mn, const int64_t* idxs, const double* vals,
+                          Py_ssize_t k)
+    void rl_bt_set_range(rl_btree_t* sum, rl_btree_t* mn, Py_ssize_t lo, Py_ssize_t hi, double leaf)
+    double rl_bt_reduce(const rl_btree_t* tr, Py_ssize_t start, Py_ssize_t end, int is_min)
+    int rl_bt_find_prefixsum(const rl_btree_t* tr, const double* prefixsums, Py_ssize_t k, int64_t* out)
+    int rl_bt_sample(const rl_btree_t* tr, const double* uniforms, Py_ssize_t k, int64_t* out, double* probs)
+    void rl_bt_is_weights(const rl_btree_t* sum, const rl_btree_t* mn, const int64_t* idxs, Py_ssize_t k,
+                          double beta, float* weights)
 
 
 cdef class _SegmentTree:
-    """Binary tree over ``capacity`` leaves (padded to a power of two) in one float64 array."""
+    """8-ary tree over ``capacity`` leaves in one float64 array (layout in ``csrc/btree.h``)."""
 
     cdef readonly Py_ssize_t _capacity
-    cdef Py_ssize_t _size
     cdef int _is_min
     cdef object _tree
     cdef double[::1] _t
+    cdef rl_btree_t _lay
 
     def __init__(self, capacity):
         self._capacity = _check_count("capacity", capacity, 1)
-        self._size = 1
-        while self._size < self._capacity:
-            self._size <<= 1
-        self._tree = np.full(2 * self._size, math.inf if self._is_min else 0.0, np.float64)
-        self._t = self._tree
+        cdef Py_ssize_t n = rl_bt_layout(&self._lay, self._capacity)
+        block = np.full(n + 8, math.inf if self._is_min else 0.0, np.float64)
+        cdef Py_ssize_t shift = ((-block.ctypes.data) % 64) // 8  # every level starts on a cache line
+        self._tree = block
+        self._t = block[shift:shift + n]
+        self._lay.t = &self._t[0]
 
     @property
     def capacity(self):
@@ -33,7 +51,7 @@ cdef class _SegmentTree:
         return idx
 
     def __getitem__(self, idx):
-        return self._t[self._size + self._index(idx)]
+        return self._t[self._index(idx)]
 
     def __setitem__(self, idx, value):
         self.update(np.array([self._index(idx)], np.int64), np.array([value], np.float64))
@@ -56,8 +74,11 @@ cdef class _SegmentTree:
         if values.shape[0] != k:
             raise ValueError(f"values has {values.shape[0]} entries, expected {k} (as idxs)")
         self._check_values(values)
+        cdef int status
         with nogil:
-            rl_tree_update(&self._t[0], self._size, ip, vp, k, self._is_min)
+            status = rl_bt_update(&self._lay, ip, vp, k, self._is_min)
+        if status:
+            raise MemoryError()
 
     def _check_values(self, values):
         if np.isnan(values).any():
@@ -71,7 +92,7 @@ cdef class _SegmentTree:
         out = np.empty(k, np.float64)
         cdef double* op = <double*>bufs.take(out, "out", True)
         for q in range(k):
-            op[q] = self._t[self._size + ip[q]]
+            op[q] = self._t[ip[q]]
         return out
 
     def reduce(self, Py_ssize_t start=0, end=None):
@@ -79,7 +100,7 @@ cdef class _SegmentTree:
         cdef Py_ssize_t e = self._capacity if end is None else end
         if not (0 <= start <= e <= self._capacity):
             raise ValueError(f"range [{start}, {e}) is not within [0, {self._capacity}]")
-        return rl_tree_reduce(&self._t[0], self._size, start, e, self._is_min)
+        return rl_bt_reduce(&self._lay, start, e, self._is_min)
 
 
 cdef class SumSegmentTree(_SegmentTree):
@@ -116,7 +137,7 @@ cdef class SumSegmentTree(_SegmentTree):
         cdef int64_t* op = <int64_t*>bufs.take(out, "out", True)
         cdef int status
         with nogil:
-            status = rl_tree_find_prefixsum(&self._t[0], self._size, self._capacity, pp, k, op)
+            status = rl_bt_find_prefixsum(&self._lay, pp, k, op)
         if status:
             raise MemoryError()
         return out
@@ -140,7 +161,7 @@ cdef class SumSegmentTree(_SegmentTree):
         cdef double* pp = <double*>bufs.take(probs, "probs", True)
         cdef int status
         with nogil:
-            status = rl_tree_sample(&self._t[0], self._size, self._capacity, up, k, op, pp)
+            status = rl_bt_sample(&self._lay, up, k, op, pp)
         if status:
             raise MemoryError()
         return out, probs

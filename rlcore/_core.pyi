@@ -79,12 +79,14 @@ class _SegmentTree:
         """Sum (or min) over leaves ``[start, end)``; ``end=None`` means capacity."""
 
 class SumSegmentTree(_SegmentTree):
-    """Sum tree over ``capacity`` leaves (padded to a power of two), all 0 at start."""
+    """Sum tree over ``capacity`` leaves, all 0 at start: an 8-ary tree (a node's 8 children are one
+    64-byte line; 1M leaves take 7 levels above them, see ``csrc/btree.h``)."""
     def sum(self, start: int = 0, end: int | None = None) -> float: ...
     def find_prefixsum_idx(self, prefixsums: f64) -> i64:
         """For each ``p`` (finite, >= 0): the highest ``i`` with ``sum(leaves[:i]) <= p``, never a
-        leaf of zero mass while the total is positive. The binary descent stops at nodes that
-        cover 8 leaves (one cache line) and scans them; the twin does exactly the same."""
+        leaf of zero mass while the total is positive. At each node the descent takes the first child
+        whose running sum exceeds ``p`` (the last child with mass when ``p`` reaches the node's
+        mass); the twin answers from the leaves' cumulative sum."""
 
     def sample(self, uniforms: f64) -> tuple[i64, f64]:
         """Proportional sampling for uniforms in ``[0, 1)``: ``(find_prefixsum_idx(u * sum()),

@@ -138,6 +138,33 @@ def test_proportional_sample_at_exact_boundaries(impl, leaves, uniforms, idxs, p
     assert got == [idxs, probs]
 
 
+@pytest.mark.parametrize("capacity", [8, 9, 63, 64, 65, 511, 513, 4096, 4097])
+def test_trees_across_level_boundaries(impl, capacity):
+    """Capacities at and around powers of 8 (where the 8-ary trees gain a level): integer masses with
+    zeros (exact sums) set by batched updates with repeats, then every boundary search, sums and
+    minima over ranges that start and end at and around group edges, against plain loops."""
+    rng = np.random.default_rng(capacity)
+    leaves, low = [0.0] * capacity, [np.inf] * capacity  # a leaf never set: 0 (sum), +inf (min)
+    sums, mins = impl.SumSegmentTree(capacity), impl.MinSegmentTree(capacity)
+    for _ in range(4):
+        idxs = rng.integers(0, capacity, capacity // 2 + 3)
+        vals = (rng.integers(1, 4, len(idxs)) * (rng.random(len(idxs)) < 0.7)).astype(np.float64)
+        sums.update(idxs.astype(np.int64), vals)
+        mins.update(idxs.astype(np.int64), vals)
+        for i, v in zip(idxs.tolist(), vals.tolist()):
+            leaves[i] = low[i] = v  # the last write of an index wins
+    assert sums.get(np.arange(capacity, dtype=np.int64)).tolist() == leaves
+    total = sum(leaves)
+    ps = [k / 2 for k in range(int(2 * total) + 3)]
+    assert sums.find_prefixsum_idx(np.array(ps)).tolist() == [_first_above(leaves, p) for p in ps]
+    edges = sorted({0, capacity} | {min(capacity, max(0, e + d)) for e in range(0, capacity, 8) for d in (-1, 0, 1)})
+    for start in edges[:: max(1, len(edges) // 12)]:
+        for end in edges:
+            if start <= end:
+                assert sums.sum(start, end) == sum(leaves[start:end])
+                assert mins.min(start, end) == min(low[start:end], default=np.inf)
+
+
 @pytest.mark.parametrize("capacity", [1, 2, 7, 8, 9, 16])
 def test_reductions_over_every_range(impl, capacity):
     """Integer leaves with zeros and ties (exact sums) over every [start, end), the empty ones included;

@@ -1,0 +1,227 @@
+/* 8-ary sum and min trees of prioritized replay (rlcore._core.SumSegmentTree / MinSegmentTree).
+ *
+ * Level 0 holds the leaves, level l + 1 one node per 8 nodes of level l (node j of level l + 1 is
+ * the sum or min of nodes 8j .. 8j + 7 of level l), up to a root level of one node. Each level is
+ * padded to a multiple of 8 nodes with the neutral element (0 or +inf) and starts on a 64-byte
+ * line, so the 8 children of a node are one cache line: 1M leaves take 7 levels above them
+ * (a binary tree takes 20, and its lowest 7 or 8 miss the cache on every descent and update).
+ * A node is the pairwise sum ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) (or the min) of its
+ * 8 children.
+ *
+ * The batched kernels move all their queries one level at a time, prefetching that level's lines
+ * for every query first, so the cache misses of the k paths overlap.
+ */
+#ifndef RLCORE_BTREE_H
+#define RLCORE_BTREE_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define RL_BT_FAN 8
+#define RL_BT_MAXLEV 24 /* 8 ** 23 leaves: more than any int64 capacity */
+
+typedef struct {
+    double *t;                    /* 64-byte aligned; leaves at t[0 .. capacity) */
+    ptrdiff_t off[RL_BT_MAXLEV]; /* first node of level l */
+    int top;                      /* the root's level (>= 1); the root is t[off[top]] */
+    ptrdiff_t capacity;
+} rl_btree_t;
+
+/* The layout of a tree of `capacity` leaves: fills off/top/capacity and returns the number of
+ * doubles it takes (t is left for the caller to set). */
+static inline ptrdiff_t rl_bt_layout(rl_btree_t *tr, ptrdiff_t capacity) {
+    ptrdiff_t n = capacity, pos = 0;
+    int l = 0;
+    for (;;) {
+        tr->off[l] = pos;
+        pos += (n + RL_BT_FAN - 1) / RL_BT_FAN * RL_BT_FAN;
+        if (l >= 1 && n == 1) break;
+        n = (n + RL_BT_FAN - 1) / RL_BT_FAN;
+        ++l;
+    }
+    tr->top = l;
+    tr->capacity = capacity;
+    return pos;
+}
+
+static inline double rl_bt_root(const rl_btree_t *tr) { return tr->t[tr->off[tr->top]]; }
+
+/* The running sums of 8 children, pairwise (3 dependent adds, not 7): s[7] is the node's sum. */
+static inline void rl_bt_scan8(const double *c, double *s) {
+    const double a01 = c[0] + c[1], a23 = c[2] + c[3], a45 = c[4] + c[5], a67 = c[6] + c[7];
+    const double a03 = a01 + a23, a45_6 = a45 + c[6];
+    s[0] = c[0];
+    s[1] = a01;
+    s[2] = a01 + c[2];
+    s[3] = a03;
+    s[4] = a03 + c[4];
+    s[5] = a03 + a45;
+    s[6] = a03 + a45_6;
+    s[7] = a03 + (a45 + a67);
+}
+
+static inline double rl_bt_sum8(const double *c) {
+    return ((c[0] + c[1]) + (c[2] + c[3])) + ((c[4] + c[5]) + (c[6] + c[7]));
+}
+
+static inline double rl_bt_min2(double a, double b) { return b < a ? b : a; }
+
+static inline double rl_bt_min8(const double *c) {
+    return rl_bt_min2(rl_bt_min2(rl_bt_min2(c[0], c[1]), rl_bt_min2(c[2], c[3])),
+                      rl_bt_min2(rl_bt_min2(c[4], c[5]), rl_bt_min2(c[6], c[7])));
+}
+
+/* Recomputes node j of level l (>= 1) from its children. */
+static inline void rl_bt_fix(double *t, const ptrdiff_t *off, int l, ptrdiff_t j, int is_min) {
+    const double *c = t + off[l - 1] + RL_BT_FAN * j;
+    t[off[l] + j] = is_min ? rl_bt_min8(c) : rl_bt_sum8(c);
+}
+
+/* Sets leaf idxs[q] of every tree in trs[0 .. ntrees) (same capacity) to vals[q], the last write of
+ * a repeated index winning, then recomputes the ancestors of every written leaf level by level.
+ * is_min[i] says whether trs[i] is a min tree. Returns -1 when out of memory. */
+static inline int rl_bt_update_n(rl_btree_t *const *trs, const int *is_min, int ntrees,
+                                 const int64_t *idxs, const double *vals, ptrdiff_t k) {
+    if (k <= 0) return 0;
+    ptrdiff_t stack_nodes[256];
+    ptrdiff_t *node = k <= 256 ? stack_nodes : (ptrdiff_t *)malloc((size_t)k * sizeof(ptrdiff_t));
+    if (!node) return -1;
+    for (ptrdiff_t q = 0; q < k; ++q) {
+        node[q] = (ptrdiff_t)idxs[q];
+        for (int i = 0; i < ntrees; ++i) trs[i]->t[node[q]] = vals[q];
+    }
+    const int top = trs[0]->top;
+    for (int l = 1; l <= top; ++l) {
+        for (ptrdiff_t q = 0; q < k; ++q) {
+            node[q] /= RL_BT_FAN;
+            for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&trs[i]->t[trs[i]->off[l] + node[q]], 1);
+        }
+        for (ptrdiff_t q = 0; q < k; ++q)
+            for (int i = 0; i < ntrees; ++i) rl_bt_fix(trs[i]->t, trs[i]->off, l, node[q], is_min[i]);
+    }
+    if (node != stack_nodes) free(node);
+    return 0;
+}
+
+static inline int rl_bt_update(rl_btree_t *tr, const int64_t *idxs, const double *vals, ptrdiff_t k,
+                               int is_min) {
+    return rl_bt_update_n(&tr, &is_min, 1, idxs, vals, k);
+}
+
+/* A sum tree and a min tree of the same capacity, both set at idxs to vals. */
+static inline int rl_bt_update_pair(rl_btree_t *sum, rl_btree_t *mn, const int64_t *idxs,
+                                    const double *vals, ptrdiff_t k) {
+    rl_btree_t *trs[2] = {sum, mn};
+    const int is_min[2] = {0, 1};
+    return rl_bt_update_n(trs, is_min, 2, idxs, vals, k);
+}
+
+/* Sets leaves [lo, hi) of a sum tree and a min tree to `leaf`, then recomputes the contiguous
+ * range of nodes above them one level at a time (k consecutive leaves touch about k / 7 + depth
+ * nodes). */
+static inline void rl_bt_set_range(rl_btree_t *sum, rl_btree_t *mn, ptrdiff_t lo, ptrdiff_t hi,
+                                   double leaf) {
+    if (lo >= hi) return;
+    for (ptrdiff_t j = lo; j < hi; ++j) {
+        sum->t[j] = leaf;
+        mn->t[j] = leaf;
+    }
+    ptrdiff_t a = lo, b = hi - 1;
+    for (int l = 1; l <= sum->top; ++l) {
+        a /= RL_BT_FAN;
+        b /= RL_BT_FAN;
+        for (ptrdiff_t j = a; j <= b; ++j) {
+            rl_bt_fix(sum->t, sum->off, l, j, 0);
+            rl_bt_fix(mn->t, mn->off, l, j, 1);
+        }
+    }
+}
+
+/* Sum (or min) over leaves [start, end): the whole tree is its root; otherwise the nodes at each
+ * level up to the next multiple of 8 from either end, then the level above. */
+static inline double rl_bt_reduce(const rl_btree_t *tr, ptrdiff_t start, ptrdiff_t end, int is_min) {
+    if (start == 0 && end == tr->capacity) return rl_bt_root(tr);
+    double r = is_min ? INFINITY : 0.0;
+    ptrdiff_t lo = start, hi = end;
+    for (int l = 0; lo < hi; ++l) {
+        const double *v = tr->t + tr->off[l];
+        while (lo < hi && (lo % RL_BT_FAN)) {
+            r = is_min ? (v[lo] < r ? v[lo] : r) : r + v[lo];
+            ++lo;
+        }
+        while (lo < hi && (hi % RL_BT_FAN)) {
+            --hi;
+            r = is_min ? (v[hi] < r ? v[hi] : r) : r + v[hi];
+        }
+        lo /= RL_BT_FAN;
+        hi /= RL_BT_FAN;
+    }
+    return r;
+}
+
+/* Prefix-sum search: for each p[q] (finite, >= 0) the highest leaf i with sum(leaves[:i]) <= p,
+ * never a leaf without mass while the total is positive (index 0 when every leaf is empty).
+ * At each node the running sums s_j of its children (pairwise, rl_bt_scan8: s_7 is the node) are compared with p: the child taken is the
+ * first with s_j > p (it has mass) and p loses the running sum before it; when p reaches the
+ * node's mass (at the total, or by rounding) it is the last child with mass. Branch-free: which
+ * child a query takes is a coin flip a branch predictor cannot learn. */
+static inline int rl_bt_find_prefixsum(const rl_btree_t *tr, const double *prefixsums, ptrdiff_t k,
+                                       int64_t *out) {
+    if (k <= 0) return 0;
+    double stack_work[256];
+    double *work = k <= 256 ? stack_work : (double *)malloc((size_t)k * sizeof(double));
+    if (!work) return -1;
+    for (ptrdiff_t q = 0; q < k; ++q) {
+        out[q] = 0;
+        work[q] = prefixsums[q];
+    }
+    for (int l = tr->top; l >= 1; --l) {
+        const double *v = tr->t + tr->off[l - 1];
+        for (ptrdiff_t q = 0; q < k; ++q) __builtin_prefetch(v + RL_BT_FAN * (ptrdiff_t)out[q]);
+        for (ptrdiff_t q = 0; q < k; ++q) {
+            const double *c = v + RL_BT_FAN * (ptrdiff_t)out[q];
+            const double p = work[q];
+            double s[RL_BT_FAN + 1];
+            s[0] = 0.0; /* s[j + 1]: the running sum through child j */
+            rl_bt_scan8(c, s + 1);
+            ptrdiff_t child = 0;
+            for (int j = 1; j <= RL_BT_FAN; ++j) child += s[j] <= p;
+            if (child == RL_BT_FAN) { /* p reached the node's mass: its last child with mass */
+                child = 0;
+                for (int j = 1; j < RL_BT_FAN; ++j)
+                    if (c[j] > 0.0) child = j;
+            }
+            work[q] = p - s[child];
+            out[q] = RL_BT_FAN * out[q] + child;
+        }
+    }
+    for (ptrdiff_t q = 0; q < k; ++q)
+        if (out[q] >= tr->capacity) out[q] = tr->capacity - 1;
+    if (work != stack_work) free(work);
+    return 0;
+}
+
+/* Proportional sampling: for each uniform u in [0, 1), the prefix-sum index of u * total and
+ * that leaf's probability (mass / total). Returns -1 when out of memory. */
+static inline int rl_bt_sample(const rl_btree_t *tr, const double *uniforms, ptrdiff_t k, int64_t *out,
+                               double *probs) {
+    const double total = rl_bt_root(tr);
+    for (ptrdiff_t q = 0; q < k; ++q) probs[q] = uniforms[q] * total; /* the prefix sums, first */
+    if (rl_bt_find_prefixsum(tr, probs, k, out)) return -1;
+    for (ptrdiff_t q = 0; q < k; ++q) probs[q] = total > 0.0 ? tr->t[out[q]] / total : 0.0;
+    return 0;
+}
+
+/* Importance weights of prioritized replay for leaves `idxs` of a sum tree and its min tree:
+ * w = (P(i) / P_min) ** -beta with P(i) = leaf / total and P_min = min leaf / total, i.e.
+ * (N P(i)) ** -beta over the largest possible weight (N P_min) ** -beta; all in (0, 1]. */
+static inline void rl_bt_is_weights(const rl_btree_t *sum, const rl_btree_t *mn, const int64_t *idxs,
+                                    ptrdiff_t k, double beta, float *weights) {
+    const double total = rl_bt_root(sum);
+    const double p_min = rl_bt_root(mn) / total;
+    for (ptrdiff_t q = 0; q < k; ++q) weights[q] = (float)pow((sum->t[idxs[q]] / total) / p_min, -beta);
+}
+
+#endif /* RLCORE_BTREE_H */
