@@ -89,8 +89,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             The slots of the units added (int64), as :meth:`ReplayBuffer.add`.
         """
         if priorities is None and unit_lens is None and not self._items:  # the usual add: one native call
-            start, n = self._add_exact(batch)
+            start, n = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
             if n >= 0:
+                self._added_count += n
                 return ring_rows(start, n, self.capacity)
         if priorities is not None:
             priorities = self._check_priorities(np.asarray(priorities, np.float64).reshape(-1))

@@ -35,18 +35,23 @@ class StorageUnit(str, enum.Enum):
     ITEMS = "items"
 
 
-_PLAIN = SampleBatch()  # flags of a batch built from columns alone, for SampleBatch._like
+_PLAIN_FLAGS = vars(SampleBatch())  # the attributes of a batch built from columns alone
+_new_batch = SampleBatch.__new__
 
 
 def _sample_batch(columns: dict[str, np.ndarray]) -> SampleBatch:
     """The SampleBatch of gathered columns (all of one length by construction: not re-checked).
 
     Without a ``seq_lens`` column that is ``SampleBatch(columns)`` with default flags, made without
-    the constructor's per-column work.
+    the constructor's per-column work: the columns and a copy of a fresh batch's attributes (one
+    dict copy instead of four attribute writes, ~0.5 -> ~0.25 us).
     """
     if Columns.SEQ_LENS in columns:
         return SampleBatch(columns, _dont_check_lens=True)
-    return _PLAIN._like(columns)
+    out = _new_batch(SampleBatch)
+    dict.update(out, columns)
+    out.__dict__ = _PLAIN_FLAGS.copy()
+    return out
 
 
 class ReplayBuffer:

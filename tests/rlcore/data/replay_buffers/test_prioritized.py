@@ -244,6 +244,9 @@ def test_sampled_batch_replaces_a_stored_weights_column_and_copies_rows():
     assert type(b) is SampleBatch and b.count == 5
     assert sorted(b) == ["batch_indexes", "r", "weights", "x"]
     assert (b.time_major, b.zero_padded, b.is_training, b.max_seq_len) == (None, False, None, None)
+    assert vars(b) == vars(SampleBatch(dict(b)))  # the constructor's attributes, each batch its own
+    b.is_training = True
+    assert buf.sample(2).is_training is None
     np.testing.assert_array_equal(b["x"], b["batch_indexes"])  # row i of the buffer holds x == i
     assert b["weights"].dtype == np.float32 and (b["weights"] <= 1.0).all() and (b["weights"] < 7.0).all()
     b["x"][:] = -1  # the rows are copies: the storage keeps its values
