@@ -15,7 +15,10 @@ Three kinds of Adam optimizers (eps 1e-7): actor, one per critic, alpha (RLlib 1
 gradients come from one backward pass over all losses (:class:`~rlcore.algorithms.off_policy_ac.SummedBackward`:
 no loss reaches another optimizer's parameters). The log-prob of
 a sampled action comes from its pre-tanh value (no ``atanh`` round trip). ``td_error`` (mean over
-the critics of ``|Q_i - y|``) is a fetch for prioritized replay. The actions live in
+the critics of ``|Q_i - y|``) is a fetch for prioritized replay. The critics are read through
+:func:`q_and_twin_q`: both from one ``obs || action`` input for models that keep
+:class:`SACTorchModel`'s Q methods, through a subclass's own ``get_q_values`` /
+``get_twin_q_values`` otherwise (RLlib 1.x's loss calls them). The actions live in
 :func:`~rlcore.algorithms.off_policy_ac.actor_bounds` (``[-1, 1]`` with ``normalize_actions``).
 
 Examples:
@@ -41,7 +44,7 @@ from rlcore.data.columns import Columns
 from rlcore.policy.torch_policy_template import build_torch_policy
 
 __all__ = ["SACTorchPolicy", "build_sac_model", "action_distribution_fn", "actor_critic_loss", "stats",
-           "optimizer_fn", "validate_spaces", "sac_dist_class"]
+           "optimizer_fn", "validate_spaces", "sac_dist_class", "q_and_twin_q"]
 
 #: Adam's epsilon for SAC's optimizers (RLlib 1.x).
 ADAM_EPS = 1e-7
@@ -118,6 +121,45 @@ def _passes_obs_through(model: Any) -> bool:
     return type(model).forward is SACTorchModel.forward
 
 
+def _reads_q_as_sac_model(model: Any) -> bool:
+    """Whether ``model``'s class keeps :class:`SACTorchModel`'s ``get_q_values``,
+    ``get_twin_q_values`` and ``_q`` (then ``get_q_and_twin_q_values`` returns what they would)."""
+    from rlcore.algorithms.sac.sac_torch_model import SACTorchModel
+
+    cls = type(model)
+    return (cls.get_q_values is SACTorchModel.get_q_values and cls.get_twin_q_values is SACTorchModel.get_twin_q_values
+            and cls._q is SACTorchModel._q)
+
+
+def q_and_twin_q(model: Any, model_out: Any, actions: Any, twin_q: bool) -> Tuple[Any, Any]:
+    """``(Q, twin Q)`` of ``actions`` (``None``: every action, Discrete); the twin is ``None``
+    without ``twin_q``.
+
+    A model that keeps :class:`SACTorchModel`'s Q methods answers both from one ``obs || action``
+    input (``get_q_and_twin_q_values``); a subclass that overrides ``get_q_values``,
+    ``get_twin_q_values`` or ``_q`` gets those methods called, as RLlib 1.x's loss calls them.
+
+    Examples:
+        >>> import gymnasium as gym, torch
+        >>> from rlcore.algorithms.sac.sac_torch_model import SACTorchModel
+        >>> class Shifted(SACTorchModel):
+        ...     def get_q_values(self, model_out, actions=None):
+        ...         return super().get_q_values(model_out, actions) + 1.0
+        >>> kw = dict(policy_model_config={"fcnet_hiddens": [4]}, q_model_config={"fcnet_hiddens": [4]})
+        >>> m = Shifted(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Box(-1, 1, (1,)), None, {}, "sac", **kw)
+        >>> obs, act = torch.ones(2, 3), torch.zeros(2, 1)
+        >>> q, twin = q_and_twin_q(m, obs, act, twin_q=True)
+        >>> bool(torch.equal(q, SACTorchModel.get_q_values(m, obs, act) + 1.0))
+        True
+    """
+    if _reads_q_as_sac_model(model):
+        q, twin = model.get_q_and_twin_q_values(model_out, actions)
+        return q, (twin if twin_q else None)
+    if model.discrete:
+        return model.get_q_values(model_out), (model.get_twin_q_values(model_out) if twin_q else None)
+    return model.get_q_values(model_out, actions), (model.get_twin_q_values(model_out, actions) if twin_q else None)
+
+
 def actor_critic_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any) -> List[Any]:
     """``[actor_loss, critic_loss(es)..., alpha_loss]`` (see the module docstring)."""
     import torch
@@ -146,12 +188,12 @@ def actor_critic_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any
         with torch.no_grad():
             log_pis_tp1 = F.log_softmax(model.get_policy_output(model_out_tp1), dim=-1)
             policy_tp1 = torch.exp(log_pis_tp1)
-            q_tp1, twin_q_tp1 = target_model.get_q_and_twin_q_values(target_out_tp1)
+            q_tp1, twin_q_tp1 = q_and_twin_q(target_model, target_out_tp1, None, twin_q)
             if twin_q:
                 q_tp1 = torch.min(q_tp1, twin_q_tp1)
             q_tp1 = q_tp1 - alpha * log_pis_tp1
             q_tp1_best = torch.sum(policy_tp1 * q_tp1, dim=-1)
-        q_t, twin_q_t = model.get_q_and_twin_q_values(model_out_t)
+        q_t, twin_q_t = q_and_twin_q(model, model_out_t, None, twin_q)
         one_hot = F.one_hot(actions.long(), num_classes=q_t.shape[-1]).to(q_t.dtype)
         q_selected = [torch.sum(q_t * one_hot, dim=-1)]
         if twin_q:
@@ -164,16 +206,16 @@ def actor_critic_loss(policy: Any, model: Any, dist_class: Any, train_batch: Any
             dist_tp1 = dist_class(model.get_policy_output(model_out_tp1), model)
             policy_tp1 = dist_tp1.deterministic_sample() if deterministic else dist_tp1.sample()
             log_pis_tp1 = dist_tp1.sampled_action_logp()
-            q_tp1, twin_q_tp1 = target_model.get_q_and_twin_q_values(target_out_tp1, policy_tp1)
+            q_tp1, twin_q_tp1 = q_and_twin_q(target_model, target_out_tp1, policy_tp1, twin_q)
             if twin_q:
                 q_tp1 = torch.min(q_tp1, twin_q_tp1)
             q_tp1_best = q_tp1.squeeze(-1) - alpha * log_pis_tp1
-        q_t, twin_q_t = model.get_q_and_twin_q_values(model_out_t, actions)
+        q_t, twin_q_t = q_and_twin_q(model, model_out_t, actions, twin_q)
         q_selected = [q_t.squeeze(-1)]
         if twin_q:
             q_selected.append(twin_q_t.squeeze(-1))
         with frozen(model.q_variables()):  # the actor loss needs dQ/da, not dQ/dW (see frozen())
-            q_t_det_policy, twin_q_t_det_policy = model.get_q_and_twin_q_values(model_out_t, policy_t)
+            q_t_det_policy, twin_q_t_det_policy = q_and_twin_q(model, model_out_t, policy_t, twin_q)
             if twin_q:
                 q_t_det_policy = torch.min(q_t_det_policy, twin_q_t_det_policy)
 

@@ -244,3 +244,76 @@ def test_torch_single_backward_over_all_losses_changes_no_bit_of_the_update(acti
                                   per_loss_backward(monkeypatch, SACTorchPolicy))
     np.testing.assert_array_equal(fast.model.log_alpha.detach().numpy(), plain.model.log_alpha.detach().numpy())
     assert float(fast.model.log_alpha.detach()) != 0.0  # the alpha loss stepped too
+
+
+def _shifted_q_policy(action_space, shift, **overrides):
+    """A torch SAC policy whose model (and target model) is a SACTorchModel subclass adding
+    ``shift`` to both Q networks' outputs through ``get_q_values`` / ``get_twin_q_values``."""
+    from rlcore.algorithms.sac.sac_torch_model import SACTorchModel
+    from rlcore.algorithms.sac.sac_torch_policy import sac_dist_class, sac_model_kwargs
+
+    class ShiftedQ(SACTorchModel):
+        def get_q_values(self, model_out, actions=None):
+            return super().get_q_values(model_out, actions) + shift
+
+        def get_twin_q_values(self, model_out, actions=None):
+            return super().get_twin_q_values(model_out, actions) + shift
+
+    def make_model(policy, obs_space, act_space, config):
+        kwargs = sac_model_kwargs(act_space, config)
+        policy.target_model = ShiftedQ(obs_space, act_space, None, config["model"], "target", **kwargs)
+        return ShiftedQ(obs_space, act_space, None, config["model"], "sac_model", **kwargs), \
+            sac_dist_class(act_space, config, "torch")
+
+    cls = SACTorchPolicy.with_updates(make_model_and_action_dist=make_model)
+    return cls(OBS, action_space, dict(SMALL, **overrides))
+
+
+@pytest.mark.parametrize("action_space", [BOX, gym.spaces.Discrete(3)], ids=["box", "discrete"])
+@pytest.mark.parametrize("twin_q", [True, False])
+def test_torch_loss_calls_a_subclass_q_override(action_space, twin_q):
+    # The loss reads both critics through one obs||action input only for models that keep
+    # SACTorchModel's Q methods; a subclass overriding get_q_values / get_twin_q_values gets them
+    # called (RLlib 1.x's loss calls them), for the critic, the actor loss and the target.
+    import torch
+
+    from rlcore.algorithms.sac.sac_torch_policy import _reads_q_as_sac_model
+
+    shift = 0.75
+    base, shifted = _policy("torch", action_space, twin_q=twin_q), _shifted_q_policy(action_space, shift, twin_q=twin_q)
+    assert _reads_q_as_sac_model(base.model) and not _reads_q_as_sac_model(shifted.model)
+    shifted.set_weights(base.get_weights())
+    batch = dict(_batch(action_space, seed=4), dones=np.zeros(16, bool))
+    stats, td = [], []
+    for policy in (base, shifted):
+        torch.manual_seed(3)
+        result = policy.learn_on_batch(batch)
+        stats.append(result["learner_stats"])
+        td.append(result["td_error"])
+    # the critic reads Q + shift; the target r + gamma (min Q' + shift - alpha logp) moves by gamma * shift
+    np.testing.assert_allclose(stats[1]["mean_q"], stats[0]["mean_q"] + shift, rtol=0, atol=1e-5)
+    gamma = base.config["gamma"]
+    td_base, td_shifted = td
+    q_minus_target_moves = shift * (1.0 - gamma)  # |q - y| with q + shift and y + gamma * shift
+    assert np.all(np.abs(td_shifted - td_base) <= q_minus_target_moves + 1e-5)
+    assert np.abs(td_shifted - td_base).max() > 0.5 * q_minus_target_moves
+    # the actor loss reads Q + shift (Box: min over the critics; discrete: the expectation under pi)
+    np.testing.assert_allclose(stats[1]["actor_loss"] - stats[0]["actor_loss"], -shift, rtol=0, atol=1e-5)
+
+
+def test_torch_subclass_keeping_the_q_methods_takes_the_shared_input_path():
+    # A subclass that overrides something else (the policy head) keeps the one-input Q path.
+    from rlcore.algorithms.sac.sac_torch_model import SACTorchModel
+    from rlcore.algorithms.sac.sac_torch_policy import _reads_q_as_sac_model
+
+    class OwnHead(SACTorchModel):
+        def get_policy_output(self, model_out):
+            return super().get_policy_output(model_out)
+
+    class OwnQ(OwnHead):
+        def _q(self, net, model_out, actions):
+            return super()._q(net, model_out, actions)
+
+    kwargs = dict(policy_model_config={"fcnet_hiddens": [4]}, q_model_config={"fcnet_hiddens": [4]})
+    assert _reads_q_as_sac_model(OwnHead(OBS, BOX, None, {}, "m", **kwargs))
+    assert not _reads_q_as_sac_model(OwnQ(OBS, BOX, None, {}, "m", **kwargs))
