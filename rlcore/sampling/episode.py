@@ -41,7 +41,8 @@ class Episode:
         policy_mapping_fn: Optional[Callable[[Any], str]] = None,
     ):
         self.episode_id = int(episode_id)
-        self.env_index = int(env_index) if isinstance(env_index, numbers.Integral) else env_index
+        self.env_index = (env_index if type(env_index) is int  # noqa: E721 (the usual case, no ABC check)
+                          else int(env_index) if isinstance(env_index, numbers.Integral) else env_index)
         self.length = 0
         self.total_reward = 0.0
         self._agent_steps = 0  # rows stored for its agents (multi-agent sampling: count_steps_by)

@@ -24,6 +24,7 @@ Examples:
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -158,6 +159,7 @@ class VectorSampler:
         if not isinstance(rollout_fragment_length, (int, np.integer)) or rollout_fragment_length < 1:
             raise ValueError(f"rollout_fragment_length must be an int >= 1, got {rollout_fragment_length!r}")
         self._limits = EpisodeLimits(horizon, soft_horizon, no_done_at_end)
+        self._plain_limits = horizon is None and not no_done_at_end
         self._clip_rewards = check_clip_rewards(clip_rewards)
         self.env = _as_base_env(env, num_envs=num_envs, env_config=env_config, seed=seed,
                                 worker_index=worker_index, num_workers=num_workers, vectorize_mode=vectorize_mode)
@@ -184,6 +186,12 @@ class VectorSampler:
         self._eps_id_start = int(eps_id_start)
         self._book = EpisodeBook(callbacks, worker, policies, self.env, eps_id_start)
         self._collector_class = collector_class_of(collector_class)
+        # Same-step auto-reset envs: ``append(next_obs=...)`` starts the next episodes in the same
+        # native call (ids from the collector's counter, kept equal to the book's), instead of a
+        # ``reset`` call per vector step that ends episodes. Only with the compiled collector's own
+        # ``reset``/``append`` (a user's collector class gets its ``reset`` calls).
+        self._reset_in_append = not self._next_step and all(
+            getattr(self._collector_class, m) is getattr(_backend.TrajectoryCollector, m) for m in ("reset", "append"))
         self._collector = None
         self._obs: Optional[np.ndarray] = None
         self._perf = {"env_wait": 0.0, "inference": 0.0, "processing": 0.0, "steps": 0}
@@ -254,6 +262,8 @@ class VectorSampler:
         steps every env has popped are dropped, so ``self._step_infos[0]`` is step
         ``min(self._info_step)``.
         """
+        if not self._next_step and self._infos_per_env and len(env_ids):  # a row per env and step
+            return self._pop_infos_unskipped(env_ids)
         out = np.empty(len(env_ids), dtype=object)
         steps, first, start = self._step_infos, min(self._info_step), 0
         for length in seg_lens.tolist():
@@ -273,6 +283,24 @@ class VectorSampler:
                     s0 += 1
             self._info_step[env] = s0
             start += length
+        for _ in range(min(self._info_step) - first):
+            steps.popleft()
+        return out
+
+    def _pop_infos_unskipped(self, env_ids: np.ndarray) -> np.ndarray:
+        """:meth:`_pop_infos` when no env skips a step (same-step auto-reset): env ``e``'s popped rows,
+        one run of the env-major rows, are steps ``self._info_step[e]`` on, gathered from the
+        ``[steps, envs]`` grid of the kept info lists (one entry per env each) in one indexing."""
+        steps, n, first = self._step_infos, self.num_envs, min(self._info_step)
+        run_starts = np.concatenate(([0], np.flatnonzero(np.diff(env_ids)) + 1))  # each env's run of rows
+        run_lens = np.diff(np.append(run_starts, len(env_ids)))
+        info_step = np.asarray(self._info_step, np.int64)
+        step_of_row = info_step[env_ids] - first + (np.arange(len(env_ids)) - np.repeat(run_starts, run_lens))
+        needed = int(step_of_row.max()) + 1
+        grid = np.fromiter(itertools.chain.from_iterable(itertools.islice(steps, needed)), object, needed * n)
+        out = grid.reshape(needed, n)[step_of_row, env_ids]
+        info_step[env_ids[run_starts]] += run_lens
+        self._info_step = info_step.tolist()
         for _ in range(min(self._info_step) - first):
             steps.popleft()
         return out
@@ -321,6 +349,7 @@ class VectorSampler:
         self._skipped = [deque() for _ in range(n)]  # per env: steps in which it stored no row
         self._step_count = 0
         self._no_infos = [{}] * n
+        self._infos_per_env = True  # every step's info list has one entry per env (so far)
         self._live: List[Optional[Episode]] = [None] * n
         self._waiting = np.zeros(n, np.bool_)  # "next_step" envs between an episode's end and their reset
         self._state = [np.repeat(s[None], n, axis=0) for s in self._initial_state]
@@ -365,9 +394,11 @@ class VectorSampler:
 
     def _make_collector(self, actions: np.ndarray, extras: Dict[str, np.ndarray]) -> None:
         spec = {k: (v.shape[1:], v.dtype) for k, v in extras.items()}
+        # The first episodes' ids are given to reset(); the collector numbers the later ones it
+        # starts in append(next_obs=...) from the book's next id on, in env order as the book does.
         self._collector = self._collector_class(
             self.num_envs, self._obs.shape[1:], self._obs.dtype, actions.shape[1:], actions.dtype, spec,
-            self.rollout_fragment_length, self.batch_mode, eps_id_start=self._eps_id_start)
+            self.rollout_fragment_length, self.batch_mode, eps_id_start=self._book.next_id)
         self._collector.reset(self._obs, eps_ids=np.asarray(self._pending_starts, np.int64))
         self._pending_starts = None
 
@@ -416,8 +447,13 @@ class VectorSampler:
         else:
             self._ep_reward[~waiting] += rewards[~waiting]
             self._ep_len[~waiting] += 1
-        limits = self._limits.apply(step.terminateds, step.truncateds, self._ep_len)
-        term, trunc, done = limits.terminateds, limits.truncateds, limits.done
+        if self._plain_limits:  # no horizon, no no_done_at_end: the envs' own flags (EpisodeLimits.apply)
+            limits = None
+            term, trunc = np.asarray(step.terminateds, np.bool_), np.asarray(step.truncateds, np.bool_)
+            done = term | trunc
+        else:
+            limits = self._limits.apply(step.terminateds, step.truncateds, self._ep_len)
+            term, trunc, done = limits.terminateds, limits.truncateds, limits.done
         if waiting is not None:
             done = done & ~waiting
         stored_rewards = rewards if self._clip_rewards is None else clip_rewards(rewards, self._clip_rewards)
@@ -443,12 +479,17 @@ class VectorSampler:
             if self._limits.needs_reset and limits.reset.any():
                 next_raw, next_obs = self._reset_envs(limits.reset, next_raw, next_obs)
         if waiting is None:
-            self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras)
+            if any_done and self._reset_in_append:  # the ended envs' next episodes start from next_obs
+                self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras, next_obs)
+            else:
+                self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras)
         else:  # the auto-reset rows of "next_step" envs are no transition
             self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras, skip=waiting)
             for i in np.flatnonzero(waiting).tolist():
                 self._skipped[i].append(self._step_count)
-        self._step_infos.append(step.infos or self._no_infos)
+        infos = step.infos or self._no_infos
+        self._infos_per_env = self._infos_per_env and len(infos) == self.num_envs
+        self._step_infos.append(infos)
         self._step_count += 1
         self._state[:] = state_out
         rewards32 = stored_rewards.astype(np.float32) if self._use_prev or self._views else None
@@ -473,15 +514,18 @@ class VectorSampler:
             for i in np.flatnonzero(done).tolist():
                 self._end_episode(i, step.infos[i] if step.infos else {}, extras, actions, perf)
             # the next episode starts now, unless a "next_step" env resets only at its next step()
-            starts = done if not self._next_step else (done & (limits.reset if limits.soft is None
-                                                                else limits.reset | limits.soft))
-            self._waiting |= done & ~starts
+            if self._next_step:
+                starts = (np.zeros_like(done) if limits is None else
+                          done & (limits.reset if limits.soft is None else limits.reset | limits.soft))
+                self._waiting |= done & ~starts
+            else:
+                starts = done
         if waiting is not None:  # "next_step" envs reset in this step: their new episodes start
             starts = waiting if starts is None else starts | waiting
             self._waiting &= ~waiting
         self._obs, self._raw_obs = next_obs, next_raw
         if starts is not None and starts.any():
-            self._start_rows(starts, limits.soft, step.infos)
+            self._start_rows(starts, None if limits is None else limits.soft, step.infos)
         self._perf["inference"] += t1 - t0
         self._perf["env_wait"] += t3 - t2
         self._perf["processing"] += (t2 - t1) + (time.perf_counter() - t3)
@@ -515,8 +559,14 @@ class VectorSampler:
         if self._views:
             self._views.start(np.flatnonzero(fresh), self._obs[fresh])
         rows = np.flatnonzero(starts)
+        if self._reset_in_append and not self._book.wants("on_episode_start"):  # the collector started them
+            begin = self._book.begin
+            for i in rows.tolist():
+                self._live[i] = begin(i)
+            return
         ids = np.array([self._begin_episode(i, {}) for i in rows.tolist()], np.int64)
-        self._collector.reset(np.ascontiguousarray(self._obs[rows]), env_ids=rows, eps_ids=ids)
+        if not self._reset_in_append:
+            self._collector.reset(np.ascontiguousarray(self._obs[rows]), env_ids=rows, eps_ids=ids)
 
     def _end_episode(self, i: int, info: Mapping, extras: Mapping, actions: np.ndarray, perf: Dict[str, float]) -> None:
         ep = self._live[i]

@@ -421,3 +421,63 @@ class FailingEnv(CounterEnv):
 def test_env_errors_surface_as_env_error_naming_the_env():
     with pytest.raises(EnvError, match="FailingEnv.*raised in step.*boom"):
         VectorSampler(FailingEnv, zeros_policy, rollout_fragment_length=2).sample()
+
+
+# -- next episodes started by the collector's append, with ids the episode book gave ---------------
+
+
+class _ResetCallingCollector(__import__("rlcore._backend", fromlist=["TrajectoryCollector"]).TrajectoryCollector):
+    """The compiled collector with its own ``reset``: the sampler calls reset for every new episode."""
+
+    def reset(self, obs, env_ids=None, eps_ids=None):
+        return super().reset(obs, env_ids=env_ids, eps_ids=eps_ids)
+
+
+class _StartCounter:
+    """Callbacks with ``on_episode_start`` (the book then prepares each new episode)."""
+
+    def __init__(self):
+        from rlcore.sampling.callbacks import DefaultCallbacks
+
+        class Starts(DefaultCallbacks):
+            def on_episode_start(self, *, episode, **kwargs):
+                episode.user_data["started"] = True
+
+        self.callbacks = Starts()
+
+
+@pytest.mark.parametrize("setup", [{}, {"horizon": 6}, {"horizon": 6, "soft_horizon": True},
+                                   {"batch_mode": "complete_episodes"}, {"no_done_at_end": True}, {"starts": True}],
+                         ids=["plain", "horizon", "soft_horizon", "complete", "no_done_at_end", "start_callback"])
+def test_episodes_started_in_append_match_reset_calls(setup):
+    setup = dict(setup)
+    starts = setup.pop("starts", False)
+
+    def run(collector_class):
+        sampler = VectorSampler(cartpole(9), random_policy(3), num_envs=5, rollout_fragment_length=7, seed=2,
+                                eps_id_start=40, collector_class=collector_class,
+                                callbacks=_StartCounter().callbacks if starts else None, **setup)
+        out = []
+        for _ in range(4):
+            batch, seg_lens = sampler.sample_with_segments()
+            episodes = sampler.episodes_for(batch, seg_lens)
+            first_rows = np.cumsum(seg_lens) - seg_lens
+            assert [ep.episode_id for ep in episodes] == batch["eps_id"][first_rows].tolist()
+            assert [ep.env_index for ep in episodes] == batch["env_id"][first_rows].tolist()
+            if starts:
+                assert all(ep.user_data == {"started": True} for ep in episodes)
+            out.append(batch)
+        return out, [(m.episode_length, m.episode_reward) for m in sampler.get_metrics()]
+
+    fused, fused_metrics = run(None)
+    assert VectorSampler(cartpole(9), zeros_policy, num_envs=2)._reset_in_append  # the compiled collector's path
+    called, called_metrics = run(_ResetCallingCollector)
+    assert fused_metrics == called_metrics and len(fused_metrics) > 5
+    for a, b in zip(fused, called):
+        assert list(a.keys()) == list(b.keys())
+        for key in a.keys():
+            if key == "infos":
+                assert a[key].tolist() == b[key].tolist()
+            else:
+                assert a[key].dtype == b[key].dtype
+                np.testing.assert_array_equal(a[key], b[key], err_msg=key)
