@@ -38,6 +38,12 @@
    ``implied`` ratio (mean env steps to target times ms per step, SB3's over rlcore's) is the
    steadier estimate of 1.'s ratio.
 
+Rows 2. and 3. are also timed in CPU time (``time.process_time`` of each contender's process
+over the same span: the ``CPU`` columns and the ``cpu_`` ratios). A busy machine deschedules
+either contender for stretches that the wall clock counts and the CPU clock does not, so the CPU
+figures (and ``implied_cpu_time_to_target_sb3_over_rlcore``) compare the work done per update
+and per env step when the load is high; the wall figures remain what a user waits for.
+
 SB3 runs in a subprocess of the side venv ``.venv-peers`` (``stable_baselines3`` there, with its
 own torch); when that venv or SB3 is missing the row says "not installed". rlcore runs in this
 process. Runs 2 contenders one after the other on a shared machine: the load average at the start
@@ -133,9 +139,10 @@ if mode == "target":
                wall_s=time.perf_counter() - t0)
 elif mode == "cycle":  # "updates" holds the env steps to time
     model.learn(total_timesteps=CYCLE_WARMUP)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     model.learn(total_timesteps=updates, reset_num_timesteps=False)
-    out.update(ms_per_step=(time.perf_counter() - t) * 1e3 / updates, steps=updates)
+    out.update(ms_per_step=(time.perf_counter() - t) * 1e3 / updates,
+               cpu_ms_per_step=(time.process_time() - c) * 1e3 / updates, steps=updates)
 else:
     rng = np.random.default_rng(seed)
     obs, _ = env.reset(seed=seed)
@@ -147,9 +154,9 @@ else:
         obs = env.reset()[0] if (term or trunc) else nxt
     model._setup_learn(total_timesteps=1)
     model.train(gradient_steps=20, batch_size=BATCH)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     model.train(gradient_steps=updates, batch_size=BATCH)
-    out.update(updates_per_s=updates / (time.perf_counter() - t))
+    out.update(updates_per_s=updates / (time.perf_counter() - t), cpu_updates_per_s=updates / (time.process_time() - c))
 print(json.dumps(out))
 """ % {"hidden": HIDDEN, "lr": LR, "batch": BATCH, "warmup": WARMUP, "window": WINDOW, "cycle": CYCLE_WARMUP}
 
@@ -247,10 +254,10 @@ def rlcore_updates_per_s(updates: int, seed: int) -> Dict[str, Any]:
                             "weights": np.ones(n, np.float32)}))
     for _ in range(20):
         policy.learn_on_batch(buffer.sample(BATCH))
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for _ in range(updates):
         policy.learn_on_batch(buffer.sample(BATCH))
-    return {"updates_per_s": updates / (time.perf_counter() - t)}
+    return {"updates_per_s": updates / (time.perf_counter() - t), "cpu_updates_per_s": updates / (time.process_time() - c)}
 
 
 def rlcore_ms_per_step(steps: int, seed: int, results_dir: str) -> Dict[str, Any]:
@@ -263,11 +270,12 @@ def rlcore_ms_per_step(steps: int, seed: int, results_dir: str) -> Dict[str, Any
         start = 0
         while start < CYCLE_WARMUP:
             start = trainer.train()["timesteps_total"]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         end = start
         while end - start < steps:
             end = trainer.train()["timesteps_total"]
-        return {"ms_per_step": (time.perf_counter() - t) * 1e3 / (end - start), "steps": end - start}
+        return {"ms_per_step": (time.perf_counter() - t) * 1e3 / (end - start),
+                "cpu_ms_per_step": (time.process_time() - c) * 1e3 / (end - start), "steps": end - start}
     finally:
         trainer.stop()
 
@@ -316,6 +324,21 @@ def _median_run(runs: list, max_seconds: float) -> Dict[str, Any]:
     return dict(ordered[(len(ordered) - 1) // 2])
 
 
+def _best_rounds(rounds: list, keys: tuple, best: Any) -> Dict[str, Any]:
+    """``{key: best(values), key + "_rounds": values}`` for each of ``keys`` over the rounds'
+    result dicts (each key's best round on its own: wall and CPU time may peak in different rounds).
+
+    Examples:
+        >>> _best_rounds([{"a": 1.0, "b": 4.0}, {"a": 2.0, "b": 3.0}], ("a", "b"), min)
+        {'a': 1.0, 'a_rounds': [1.0, 2.0], 'b': 3.0, 'b_rounds': [4.0, 3.0]}
+    """
+    out: Dict[str, Any] = {}
+    for key in keys:
+        values = [r[key] for r in rounds]
+        out.update({key: best(values), f"{key}_rounds": values})
+    return out
+
+
 def _fmt(value: Optional[float], spec: str, missing: str) -> str:
     return missing if value is None else format(value, spec)
 
@@ -362,32 +385,32 @@ def main() -> None:
     # Updates/s: rounds alternate between the contenders (the machine's load drifts); best round each.
     ours_rounds, theirs_rounds = [], []
     for _ in range(args.rounds):
-        ours_rounds.append(rlcore_updates_per_s(args.updates, args.seed)["updates_per_s"])
+        ours_rounds.append(rlcore_updates_per_s(args.updates, args.seed))
         run = sb3("updates", args.seed, args.target, args.max_seconds, args.updates)
         if run is not None:
-            theirs_rounds.append(run["updates_per_s"])
-    ours_ups = {"updates_per_s": max(ours_rounds), "updates_per_s_rounds": ours_rounds}
-    theirs_ups = {"updates_per_s": max(theirs_rounds), "updates_per_s_rounds": theirs_rounds} if theirs_rounds else None
+            theirs_rounds.append(run)
+    ours_ups = _best_rounds(ours_rounds, ("updates_per_s", "cpu_updates_per_s"), max)
+    theirs_ups = _best_rounds(theirs_rounds, ("updates_per_s", "cpu_updates_per_s"), max) if theirs_rounds else None
     # Ms per env step of the whole cycle: rounds alternate, and so does the order within a round.
     ours_cycle, theirs_cycle = [], []
     for r in range(args.rounds):
         for who in (("ours", "theirs") if r % 2 == 0 else ("theirs", "ours")):
             if who == "ours":
                 with tempfile.TemporaryDirectory() as results_dir:
-                    ours_cycle.append(rlcore_ms_per_step(args.cycle_steps, args.seed, results_dir)["ms_per_step"])
+                    ours_cycle.append(rlcore_ms_per_step(args.cycle_steps, args.seed, results_dir))
             else:
                 run = sb3("cycle", args.seed, args.target, args.max_seconds, args.cycle_steps)
                 if run is not None:
-                    theirs_cycle.append(run["ms_per_step"])
-    ours_ups.update(ms_per_step=min(ours_cycle), ms_per_step_rounds=ours_cycle)
+                    theirs_cycle.append(run)
+    ours_ups.update(_best_rounds(ours_cycle, ("ms_per_step", "cpu_ms_per_step"), min))
     if theirs_ups is not None and theirs_cycle:
-        theirs_ups.update(ms_per_step=min(theirs_cycle), ms_per_step_rounds=theirs_cycle)
+        theirs_ups.update(_best_rounds(theirs_cycle, ("ms_per_step", "cpu_ms_per_step"), min))
 
     print(f"SAC to Pendulum-v1 {args.target:g} ({WINDOW}-episode mean), torch, 1 thread, seeds {seeds} x "
           f"{args.repeats}, cap {args.max_seconds:.0f} s each, (lower) median of {len(ours_runs)} alternating run(s) "
           f"(load average at start {load:.2f})")
     print(f"{'contender':22} {'s to target':>12} {'timesteps':>10} {'final reward':>13} {'updates/s @256':>15} "
-          f"{'ms/env step':>12}")
+          f"{'ms/env step':>12} {'CPU updates/s':>14} {'CPU ms/step':>12}")
     rows = [("rlcore SAC", ours, ours_ups),
             ("SB3 SAC (.venv-peers)", theirs, theirs_ups)]
     for name, run, ups in rows:
@@ -396,7 +419,8 @@ def main() -> None:
             continue
         secs = _fmt(run["seconds_to_target"], ".1f", f"not reached in {args.max_seconds:.0f}")
         print(f"{name:22} {secs:>12} {run['timesteps'] or 0:10d} {_fmt(run['final_reward'], '.1f', 'n/a'):>13} "
-              f"{ups['updates_per_s']:15.1f} {_fmt(ups.get('ms_per_step'), '12.2f', 'n/a'):>12}")
+              f"{ups['updates_per_s']:15.1f} {_fmt(ups.get('ms_per_step'), '12.2f', 'n/a'):>12} "
+              f"{ups['cpu_updates_per_s']:14.1f} {_fmt(ups.get('cpu_ms_per_step'), '12.2f', 'n/a'):>12}")
     for name, run, _ in rows:
         if run is not None and len(run.get("runs", [])) > 1:
             print(f"  {name} runs (seed: s to target / env steps @ load): " + ", ".join(
@@ -406,14 +430,20 @@ def main() -> None:
     if theirs is not None and theirs_ups is not None:
         if ours["seconds_to_target"] and theirs["seconds_to_target"]:
             ratios["time_to_target_sb3_over_rlcore"] = theirs["seconds_to_target"] / ours["seconds_to_target"]
-        ratios["updates_per_s_rlcore_over_sb3"] = ours_ups["updates_per_s"] / theirs_ups["updates_per_s"]
+        for clock in ("", "cpu_"):
+            ratios[f"{clock}updates_per_s_rlcore_over_sb3"] = (ours_ups[f"{clock}updates_per_s"]
+                                                               / theirs_ups[f"{clock}updates_per_s"])
         if "ms_per_step" in theirs_ups:
-            ratios["ms_per_step_sb3_over_rlcore"] = theirs_ups["ms_per_step"] / ours_ups["ms_per_step"]
+            for clock in ("", "cpu_"):
+                ratios[f"{clock}ms_per_step_sb3_over_rlcore"] = (theirs_ups[f"{clock}ms_per_step"]
+                                                                 / ours_ups[f"{clock}ms_per_step"])
             if all(r["seconds_to_target"] is not None for r in ours_runs + theirs_runs):  # steps to the target
                 steps = {who: sum(r["timesteps"] for r in runs) / len(runs)
                          for who, runs in (("ours", ours_runs), ("theirs", theirs_runs))}
-                ratios["implied_time_to_target_sb3_over_rlcore"] = (
-                    steps["theirs"] * theirs_ups["ms_per_step"] / (steps["ours"] * ours_ups["ms_per_step"]))
+                for clock in ("", "cpu_"):
+                    ratios[f"implied_{clock}time_to_target_sb3_over_rlcore"] = (
+                        steps["theirs"] * theirs_ups[f"{clock}ms_per_step"]
+                        / (steps["ours"] * ours_ups[f"{clock}ms_per_step"]))
         print("ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
     out = ROOT / "bench" / "results" / "continuous.json"
     out.parent.mkdir(exist_ok=True)
