@@ -101,7 +101,7 @@ class ColumnStorage:
         self._records = None  # the ReplayRecords of the numeric columns (None before the first write or without any)
         self._dest_names: list[str] = []  # the numeric columns' names, in the records' field order
         self._objects: list[tuple[str, np.ndarray]] = []  # the object columns (name, array)
-        self._fixed: tuple[list[str], Any] | None = None  # fixed_columns' answer
+        self._fixed: tuple[list[str], Any, list, tuple | None] | None = None  # record_columns' answer
         self.pos = 0
         self.size = 0
 
@@ -167,7 +167,9 @@ class ColumnStorage:
         # the numeric columns' values of a plain dict, in field order, in one C call
         self._numeric_of = operator.itemgetter(*numeric) if len(numeric) > 1 else lambda d: [d[k] for k in numeric]
         self._objects = [(k, v) for k, v in self._columns.items() if v.dtype.hasobject]
-        self._fixed = (numeric, self._records) if numeric and not self._objects else None
+        order = tuple(self._columns)
+        natural = tuple(numeric) + tuple(k for k, _ in self._objects)
+        self._fixed = (numeric, self._records, self._objects, None if order == natural else order) if numeric else None
 
     # --- writing --------------------------------------------------------------------------------
 
@@ -261,19 +263,21 @@ class ColumnStorage:
         # v[rows], not v.take(rows, axis=0): take copies a strided record view whole before indexing it
         return {k: v[rows] for k, v in self._columns.items() if k not in skip}
 
-    def fixed_columns(self) -> tuple[list[str], Any] | None:
-        """The names of the stored columns and the ``ReplayRecords`` holding them when all of them are
-        numeric (what ``replay_sample`` gathers from in its one call; the names in the records'
-        field order); None when an object column is stored or nothing is.
+    def record_columns(self) -> tuple[list[str], Any, list, tuple | None] | None:
+        """What ``replay_sample`` gathers from in its one call, and the rest: ``(names, records,
+        objects, order)`` with the numeric columns' names in the records' field order, their
+        ``ReplayRecords``, the object columns as ``(name, array)`` pairs (``v[rows]`` gathers them),
+        and the stored column order when it is not ``names`` then the objects' names (else None);
+        None when no numeric column is stored (or nothing is).
 
         Examples:
             >>> import numpy as np
             >>> s = ColumnStorage(4)
-            >>> s.write({"obs": np.zeros((2, 3)), "weights": np.ones(2), "actions": np.array([1, 2])})
+            >>> s.write({"obs": np.zeros((2, 3)), "infos": np.array([{}, {}]), "actions": np.array([1, 2])})
             (0, 2)
-            >>> names, records = s.fixed_columns()
-            >>> names, [a.shape for a in records.columns], records.stride
-            (['obs', 'weights', 'actions'], [(4, 3), (4,), (4,)], 40)
+            >>> names, records, objects, order = s.record_columns()
+            >>> names, [a.shape for a in records.columns], records.stride, [k for k, _ in objects], order
+            (['obs', 'actions'], [(4, 3), (4,)], 32, ['infos'], ('obs', 'infos', 'actions'))
         """
         return self._fixed
 

@@ -178,7 +178,7 @@ class MultiAgentReplayBuffer:
         if k == 1 and _WEIGHTS not in b and _SEQ_LENS not in b:  # every row at the max priority
             buf.add(b)
             return
-        cols = {key: v for key, v in b.items() if key != _SEQ_LENS}
+        cols = b if _SEQ_LENS not in b else {key: v for key, v in b.items() if key != _SEQ_LENS}
         weights = np.asarray(cols[_WEIGHTS], np.float64) if _WEIGHTS in cols else None
         if k == 1:
             buf.add(cols, priorities=weights)

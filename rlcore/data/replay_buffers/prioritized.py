@@ -23,6 +23,7 @@ general path, which casts or raises.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
 import numpy as np
@@ -94,7 +95,13 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                 self._added_count += n
                 return ring_rows(start, n, self.capacity)
         if priorities is not None:
-            priorities = self._check_priorities(np.asarray(priorities, np.float64).reshape(-1))
+            priorities = np.asarray(priorities, np.float64).reshape(-1)
+            # every row at one valid priority (the usual ``weights`` column of ones, RLlib 1.x's
+            # priority of a batch): one comparison instead of the checks, then one native call
+            same = float(priorities[0]) if len(priorities) else 0.0
+            uniform = 0.0 < same < math.inf and bool((priorities == same).all())
+            if not uniform:
+                self._check_priorities(priorities)
             if self._items:
                 expected = 1 if unit_lens is None else len(unit_lens)
             else:
@@ -103,18 +110,13 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                 raise ValueError(
                     f"{self.name}: priorities has {len(priorities)} entries, expected one per unit ({expected})"
                 )
-            # One native call when every row gets the same given priority (the usual ``weights``
-            # column of ones, RLlib 1.x's priority of a batch).
-            if unit_lens is None and not self._items and len(priorities):
-                same = priorities[0]
-                if priorities.min() == same == priorities.max():
-                    same = float(same)
-                    start, n = self._storage.write_exact(batch, self._sum, self._min, same ** self.alpha)
-                    if n >= 0:
-                        if n > 0:
-                            self.max_priority = max(self.max_priority, same)
-                        self._added_count += n
-                        return ring_rows(start, n, self.capacity)
+            if uniform and unit_lens is None and not self._items:
+                start, n = self._storage.write_exact(batch, self._sum, self._min, same ** self.alpha)
+                if n >= 0:
+                    if n > 0:
+                        self.max_priority = max(self.max_priority, same)
+                    self._added_count += n
+                    return ring_rows(start, n, self.capacity)
         slots = super().add(batch, unit_lens=unit_lens)
         if priorities is None:
             prios = np.full(len(slots), self.max_priority)
@@ -156,13 +158,18 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         if type(n) is not int or n < 1 or not len(self):
             n = self._check_sample(n)
         beta = self.beta if beta is None else check_nonneg_float("beta", beta)
-        fixed = None if self._items else self._storage.fixed_columns()
+        fixed = None if self._items else self._storage.record_columns()
         if fixed is not None:
-            # rows are slots and every column is numeric: one native call draws the uniforms from
-            # the buffer's RNG (as rng.random(n)) and gathers the rows from the storage's records
-            names, records = fixed
+            # rows are slots: one native call draws the uniforms from the buffer's RNG (as
+            # rng.random(n)) and gathers the numeric columns from the storage's records; object
+            # columns (infos) are indexed with the slots, and the columns keep the stored order
+            names, records, objects, order = fixed
             slots, weights, gathered = replay_sample(self._sum, self._min, n, beta, records, self._rng)
             cols = dict(zip(names, gathered))
+            for k, v in objects:
+                cols[k] = v[slots]
+            if order is not None:
+                cols = {k: cols[k] for k in order}
             # stored ``weights`` / ``batch_indexes`` columns are replaced, at the end as on the general path
             cols.pop("weights", None)
             cols.pop("batch_indexes", None)

@@ -24,7 +24,7 @@ import numpy as np
 
 from rlcore.data.columns import Columns
 from rlcore.data.replay_buffers._validation import check_int
-from rlcore.data.replay_buffers.column_storage import ColumnStorage, ring_rows
+from rlcore.data.replay_buffers.column_storage import _PLAIN_DICTS, ColumnStorage, ring_rows
 from rlcore.data.sample_batch import SampleBatch
 
 
@@ -302,7 +302,7 @@ class ReplayBuffer:
 
 
 def _count(batch: Mapping[str, Any], name: str) -> int:
-    if not isinstance(batch, Mapping) or len(batch.keys()) == 0:
+    if (type(batch) not in _PLAIN_DICTS and not isinstance(batch, Mapping)) or len(batch.keys()) == 0:
         raise TypeError(f"{name}: batch must be a non-empty SampleBatch or mapping of columns, got {type(batch).__name__}")
     return len(next(iter(batch.values())))
 

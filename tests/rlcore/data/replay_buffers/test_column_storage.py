@@ -128,8 +128,9 @@ def test_numeric_columns_share_one_record_per_row():
     s = ColumnStorage(7)
     first = cartpole(3)
     s.write(first)
-    names, records = s.fixed_columns()
+    names, records, objects, order = s.record_columns()
     assert names == ["obs", "new_obs", "actions", "rewards", "dones"] and records.stride == 48
+    assert objects == [] and order is None
     assert s.nbytes() == 7 * 48
     for k in names:
         col = s._columns[k]
@@ -152,15 +153,18 @@ def test_numeric_columns_share_one_record_per_row():
     state = s.get_state()
     t = ColumnStorage(7)
     t.set_state(state)
-    assert t.fixed_columns()[1].stride == 48 and (t.pos, t.size) == (s.pos, s.size)
+    assert t.record_columns()[1].stride == 48 and (t.pos, t.size) == (s.pos, s.size)
     for k in names:
         np.testing.assert_array_equal(t._columns[k], s._columns[k])
 
 
-def test_object_columns_keep_their_own_arrays_and_no_fixed_columns():
+def test_object_columns_keep_their_own_arrays_beside_the_records():
     s = ColumnStorage(4)
     s.write(_batch(0, 6))
-    assert s.fixed_columns() is None
+    names, records, objects, order = s.record_columns()
+    assert [k for k, _ in objects] == ["infos"] and objects[0][1] is s._columns["infos"]
+    assert "infos" not in names and order is None  # obs, actions, infos: the numeric ones first already
+    assert ColumnStorage(2).record_columns() is None
     assert s._columns["infos"].dtype == object and s._columns["infos"].strides == (8,)
     assert [d["i"] for d in s._columns["infos"]] == [4, 5, 2, 3]
     assert s._columns["actions"].tolist() == [4, 5, 2, 3] and s._columns["obs"][:, 1].tolist() == [-4, -5, -2, -3]

@@ -336,3 +336,33 @@ def test_sampled_columns_keep_their_order_with_weights_and_batch_indexes_last():
     for k in got:
         np.testing.assert_array_equal(got[k], want[k])
     assert got["batch_indexes"].max() < 6 and got["weights"].dtype == np.float32
+
+
+def test_sample_with_an_object_column_gathers_records_natively_as_the_general_path():
+    """An ``infos`` column between numeric ones: the numeric columns come from the one native call,
+    the object column from its slots; same slots, weights, values and column order as the general
+    gather (forced on a twin buffer)."""
+    rng = np.random.default_rng(5)
+
+    def batch(lo, n):
+        return SampleBatch({"obs": rng.standard_normal((n, 3)).astype(np.float32),
+                            "infos": np.array([{"i": lo + j} for j in range(n)], dtype=object),
+                            "a": np.arange(lo, lo + n), "weights": np.ones(n, np.float32)})
+
+    fast = PrioritizedReplayBuffer(16, alpha=0.7, beta=0.5, seed=2)
+    general = PrioritizedReplayBuffer(16, alpha=0.7, beta=0.5, seed=2)
+    general._storage.record_columns = lambda: None  # the general path: replay_sample, then gather
+    lo = 0
+    for n in (5, 9, 7):  # wraps
+        b, prios = batch(lo, n), rng.random(n) + 0.1 if lo else None
+        for buf in (fast, general):
+            buf.add(b, priorities=prios)
+        lo += n
+    for k in (1, 6, 20):
+        got, want = fast.sample(k), general.sample(k)
+        assert list(got) == list(want) == ["obs", "infos", "a", "weights", "batch_indexes"]
+        for col in ("obs", "a", "weights", "batch_indexes"):
+            np.testing.assert_array_equal(got[col], want[col])
+            assert got[col].dtype == want[col].dtype
+        assert [d["i"] for d in got["infos"]] == [d["i"] for d in want["infos"]] == got["a"].tolist()
+        assert got["infos"].dtype == object
