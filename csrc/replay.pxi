@@ -67,6 +67,13 @@ cdef class _Views:
         return &self.views[self.n - 1]
 
 
+cdef inline bint _is_format(const char* fmt, char a, char b) noexcept:
+    """Whether a buffer format is the native-order single item ``a`` or ``b`` ("q", "<q", "=q"...)."""
+    if fmt[0] == b'<' or fmt[0] == b'=' or fmt[0] == b'@':
+        fmt += 1
+    return (fmt[0] == a or fmt[0] == b) and fmt[1] == 0
+
+
 cdef int _refuse_dest(Py_ssize_t c, object dest) except -1:
     """Raises the error that says why ``dests[c]`` is not a writable C-contiguous numeric array."""
     if not isinstance(dest, np.ndarray) or dest.dtype.hasobject or dest.ndim < 1:
@@ -309,18 +316,24 @@ def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priori
     cdef Py_ssize_t cap = sum_tree._capacity
     if not (0 <= first < cap and 0 <= num <= cap):
         raise ValueError(f"first must be in [0, {cap}) and num in [0, {cap}], got {first} and {num}")
-    if not (isinstance(idxs, np.ndarray) and idxs.ndim == 1 and idxs.dtype == _I64 and idxs.flags.c_contiguous
-            and isinstance(priorities, np.ndarray) and priorities.ndim == 1
-            and (priorities.dtype == _F64 or (td and priorities.dtype == _F32))
-            and priorities.flags.c_contiguous and priorities.shape[0] == idxs.shape[0]):
+    # idxs (int64) and priorities (float64, or float32 with eps): 1-D C-contiguous numpy arrays of
+    # one length, read from their buffers (the format names the dtype); anything else declines
+    if not (isinstance(idxs, np.ndarray) and isinstance(priorities, np.ndarray)):
         return -1.0
-    cdef _Buffers bufs = _Buffers()
-    cdef const int64_t* ip = <const int64_t*>bufs.take(idxs, "idxs")
-    cdef const void* raw = bufs.take(priorities, "priorities")
-    cdef const double* pd = <const double*>raw
-    cdef const float* pf = <const float*>raw
-    cdef bint f32 = priorities.dtype == _F32
-    cdef Py_ssize_t q, k = idxs.shape[0]
+    cdef _Views views = _Views(2)
+    cdef Py_buffer* iv = views.take(idxs, 0)
+    cdef Py_buffer* pv = views.take(priorities, 0) if iv != NULL else NULL
+    if pv == NULL or iv.ndim != 1 or pv.ndim != 1 or iv.shape[0] != pv.shape[0] or iv.itemsize != 8:
+        return -1.0
+    if not _is_format(iv.format, b'q', b'l'):
+        return -1.0
+    cdef bint f32 = pv.itemsize == 4 and td and _is_format(pv.format, b'f', b'f')
+    if not (f32 or (pv.itemsize == 8 and _is_format(pv.format, b'd', b'd'))):
+        return -1.0
+    cdef const int64_t* ip = <const int64_t*>iv.buf
+    cdef const double* pd = <const double*>pv.buf
+    cdef const float* pf = <const float*>pv.buf
+    cdef Py_ssize_t q, k = iv.shape[0]
     cdef double top = 0.0, p
     cdef int64_t i
     if k <= 0:
@@ -516,8 +529,17 @@ cdef class ReplayRecords:
                 s = <const unsigned char*>views.views[f].buf + first * nb
                 t = self._base + self._off[f]
                 j = pos
-                for q in range(keep):
-                    memcpy(t + j * st, s + q * nb, nb)
+                for q in range(keep):  # the usual field sizes as fixed-size copies (no memcpy call)
+                    if nb == 4:
+                        memcpy(t + j * st, s + q * 4, 4)
+                    elif nb == 8:
+                        memcpy(t + j * st, s + q * 8, 8)
+                    elif nb == 16:
+                        memcpy(t + j * st, s + q * 16, 16)
+                    elif nb == 1:
+                        t[j * st] = s[q]
+                    else:
+                        memcpy(t + j * st, s + q * nb, nb)
                     j += 1
                     if j == cap:
                         j = 0
