@@ -204,9 +204,12 @@ def build_q_losses(policy: Any, model: Any, dist_class: Any, train_batch: Any) -
             q_tp1_online, _, _, _ = compute_q_values(policy, model, {Columns.OBS: train_batch[Columns.NEXT_OBS]},
                                                      explore=False)
             best = torch.argmax(q_tp1_online, 1)
-        else:
+            q_tp1_best = _select(q_tp1, best)
+        elif distributional:
             best = torch.argmax(q_tp1, 1)
-        q_tp1_best = _select(q_tp1, best)
+        else:  # the largest Q-value itself (q_tp1 at its argmax: the same value, one op for three)
+            q_tp1_best = torch.amax(q_tp1, 1)
+            q_tp1_best = torch.where(q_tp1_best > FLOAT_MIN, q_tp1_best, 0.0)
     rewards = train_batch[Columns.REWARDS].to(q_t.dtype)
     done_mask = train_batch[done_column(cfg, train_batch)].to(q_t.dtype)
     weights = train_batch[PRIO_WEIGHTS].to(q_t.dtype) if PRIO_WEIGHTS in train_batch else torch.ones_like(rewards)
