@@ -14,8 +14,9 @@ For items, both are repeated over the item's rows.
 
 Each operation's hot path is one call of the compiled core: ``replay_add`` (all columns and both
 trees' leaves), ``replay_sample`` (prefix-sum search, min tree, importance weights and, for
-timesteps with numeric columns only, the uniforms drawn from the buffer's RNG and the gather of the
-sampled rows from the storage's records, one record per row) and
+timesteps, the uniforms drawn from the buffer's RNG and the gather of the sampled rows' numeric
+columns from the storage's records, one record per row; object columns such as ``infos`` are then
+indexed with the slots) and
 ``replay_update`` (checks, ``|td_error| + eps`` for :meth:`update_td_errors`, ``priority ** alpha``,
 both trees). Input they do not take as is (a dtype to cast, an invalid priority) goes through the
 general path, which casts or raises.
