@@ -216,6 +216,7 @@ class RolloutWorker(ParallelIteratorWorker):
         self.policies_to_train = list(policies_to_train) if policies_to_train is not None else list(self.policy_map)
         self.sampler = None
         self._deferred_values = False  # vf_preds filled per sample (set with the sampler)
+        self._values_last = False  # per-step vf_preds moved to where per-sample ones go (set with the sampler)
         self._deferred_logp = False  # action_logp/action_prob filled per sample (set with the sampler)
         from rlcore.offline import IOContext
 
@@ -362,8 +363,13 @@ class RolloutWorker(ParallelIteratorWorker):
         # vf_preds for a whole sample in one value_batch call (see sample()) instead of a value pass
         # per step, unless a callback may read them per step (episode.last_pi_info_for()).
         deferrable = getattr(policy, "values_deferrable", None)
-        self._deferred_values = (bool(deferrable is not None and deferrable()) and not _overridden_hooks(self.callbacks)
-                                 and not views)
+        # Not with one vector step a sample (rollout_fragment_length=1, as SAC/DDPG-style plans): the
+        # value head on the acting forward gives the same values over the same rows, without the
+        # second forward pass of a value_batch call.
+        values_deferrable = (bool(deferrable is not None and deferrable()) and not _overridden_hooks(self.callbacks)
+                             and not views)
+        self._deferred_values = values_deferrable and self.fragment_length_per_env > 1
+        self._values_last = values_deferrable and not self._deferred_values  # per step, in the column order of per sample
         act_kwargs = {"fetch_vf_preds": False} if self._deferred_values else {}
         # action_logp/action_prob for a whole sample in one action_logp_batch call, likewise, when a
         # sample holds a few vector steps (that call costs about what 2-3 per-step logps do).
@@ -477,6 +483,8 @@ class RolloutWorker(ParallelIteratorWorker):
                 raw = _with_logp(raw, self.policy_map[DEFAULT_POLICY_ID])
             if self._deferred_values:  # the values of the weights that acted, before any update
                 raw[Columns.VF_PREDS] = self.policy_map[DEFAULT_POLICY_ID].value_batch(raw[Columns.OBS])
+            elif self._values_last and Columns.VF_PREDS in raw:
+                raw[Columns.VF_PREDS] = raw.pop(Columns.VF_PREDS)
             episodes = {ep.episode_id: ep for ep in self.sampler.episodes_for(raw, seg_lens)}
             samples = {DEFAULT_POLICY_ID: FragmentBatch(raw, seg_lens, [DUMMY_AGENT_ID] * len(seg_lens))}
         batches = postprocess_fragments(samples, self.policy_map, episodes, self.callbacks, self)

@@ -24,7 +24,6 @@ Examples:
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections import deque
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -262,8 +261,6 @@ class VectorSampler:
         steps every env has popped are dropped, so ``self._step_infos[0]`` is step
         ``min(self._info_step)``.
         """
-        if not self._next_step and self._infos_per_env and len(env_ids):  # a row per env and step
-            return self._pop_infos_unskipped(env_ids)
         out = np.empty(len(env_ids), dtype=object)
         steps, first, start = self._step_infos, min(self._info_step), 0
         for length in seg_lens.tolist():
@@ -283,24 +280,6 @@ class VectorSampler:
                     s0 += 1
             self._info_step[env] = s0
             start += length
-        for _ in range(min(self._info_step) - first):
-            steps.popleft()
-        return out
-
-    def _pop_infos_unskipped(self, env_ids: np.ndarray) -> np.ndarray:
-        """:meth:`_pop_infos` when no env skips a step (same-step auto-reset): env ``e``'s popped rows,
-        one run of the env-major rows, are steps ``self._info_step[e]`` on, gathered from the
-        ``[steps, envs]`` grid of the kept info lists (one entry per env each) in one indexing."""
-        steps, n, first = self._step_infos, self.num_envs, min(self._info_step)
-        run_starts = np.concatenate(([0], np.flatnonzero(np.diff(env_ids)) + 1))  # each env's run of rows
-        run_lens = np.diff(np.append(run_starts, len(env_ids)))
-        info_step = np.asarray(self._info_step, np.int64)
-        step_of_row = info_step[env_ids] - first + (np.arange(len(env_ids)) - np.repeat(run_starts, run_lens))
-        needed = int(step_of_row.max()) + 1
-        grid = np.fromiter(itertools.chain.from_iterable(itertools.islice(steps, needed)), object, needed * n)
-        out = grid.reshape(needed, n)[step_of_row, env_ids]
-        info_step[env_ids[run_starts]] += run_lens
-        self._info_step = info_step.tolist()
         for _ in range(min(self._info_step) - first):
             steps.popleft()
         return out
@@ -349,7 +328,6 @@ class VectorSampler:
         self._skipped = [deque() for _ in range(n)]  # per env: steps in which it stored no row
         self._step_count = 0
         self._no_infos = [{}] * n
-        self._infos_per_env = True  # every step's info list has one entry per env (so far)
         self._live: List[Optional[Episode]] = [None] * n
         self._waiting = np.zeros(n, np.bool_)  # "next_step" envs between an episode's end and their reset
         self._state = [np.repeat(s[None], n, axis=0) for s in self._initial_state]
@@ -487,9 +465,7 @@ class VectorSampler:
             self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras, skip=waiting)
             for i in np.flatnonzero(waiting).tolist():
                 self._skipped[i].append(self._step_count)
-        infos = step.infos or self._no_infos
-        self._infos_per_env = self._infos_per_env and len(infos) == self.num_envs
-        self._step_infos.append(infos)
+        self._step_infos.append(step.infos or self._no_infos)
         self._step_count += 1
         self._state[:] = state_out
         rewards32 = stored_rewards.astype(np.float32) if self._use_prev or self._views else None

@@ -335,6 +335,35 @@ def test_vf_preds_come_per_sample_and_equal_the_per_step_values():
     assert len(callback.vf_preds) == b.count and a["vf_preds"].dtype == np.float32
 
 
+def test_one_step_samples_take_vf_preds_from_the_acting_forward():
+    """rollout_fragment_length=1: vf_preds come from the acting forward (no value_batch pass of
+    their own), equal to value_batch's to the bit, in the column order of per-sample vf_preds."""
+    from rlcore.algorithms.ppo import PPOTorchPolicy
+
+    def worker(fragment):
+        return RolloutWorker(env_creator=_cartpole, policy_spec=PPOTorchPolicy, seed=5, num_envs=4,
+                             policy_config={"framework": "torch", "model": {"fcnet_hiddens": [16]}},
+                             rollout_fragment_length=fragment)
+
+    one, two = worker(1), worker(2)
+    one.set_weights(two.get_weights())
+    policy = one.get_policy()
+    value_batch = policy.value_batch
+    batches = []
+    for _ in range(3):
+        calls = []
+        policy.value_batch = lambda obs, *args, **kwargs: calls.append(obs.copy()) or value_batch(obs, *args, **kwargs)
+        b = one.sample()
+        batches.append(b)
+        open_rows = ~b["terminateds"]  # each env's fragment bootstraps from its last new_obs, no other value pass
+        assert len(calls) == 1 and np.array_equal(calls[0], b["new_obs"][open_rows])
+    assert list(batches[0].keys()) == list(two.sample().keys())
+    assert not one._deferred_values and two._deferred_values
+    for b in batches:
+        assert b["vf_preds"].dtype == np.float32
+        np.testing.assert_array_equal(b["vf_preds"], value_batch(b["obs"]))
+
+
 def test_action_logp_comes_per_sample_and_equals_the_per_step_logp():
     """A PPO worker fills action_logp and action_prob with one action_logp_batch call per sample;
     with a callback reading pi_info per step they come from each step. Same seed: same actions,
