@@ -227,10 +227,10 @@ def compute_gae_for_fragments(policy: Any, batch: MutableMapping, seg_lens: np.n
     seg_lens = np.ascontiguousarray(seg_lens, dtype=np.int64)
     last = np.cumsum(seg_lens) - 1
     ends = _ends(batch, bootstrap_truncated)
-    open_rows = last[~ends[last]] if len(last) and ends is not None else last
+    open_mask = ~ends[last] if len(last) and ends is not None else np.ones(len(last), np.bool_)
+    open_rows = last[open_mask]
     last_values = np.zeros(len(seg_lens), np.float32)
     if use_critic and len(open_rows):
-        open_mask = np.isin(last, open_rows)
         last_values[open_mask] = policy_values(policy, batch, open_rows)
     return compute_advantages_segments(batch, seg_lens, last_values, gamma, lambda_, use_gae, use_critic,
                                        bootstrap_truncated)
