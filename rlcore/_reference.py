@@ -226,7 +226,7 @@ def ppo_categorical_loss(logits, logits_old, actions, logp_old, advantages, valu
 
 # --- replay kernels -------------------------------------------------------------------------------
 #
-# The native trees keep partial sums / minima in a binary tree and search it by descent; the twin
+# The native trees keep partial sums / minima in an 8-ary tree (csrc/btree.h) and search it by descent; the twin
 # keeps only the leaves and answers every query from them directly, so a slip in the tree logic
 # cannot hide behind a twin that shares it.
 
