@@ -163,10 +163,12 @@ static inline double rl_bt_reduce(const rl_btree_t *tr, ptrdiff_t start, ptrdiff
 
 /* Prefix-sum search: for each p[q] (finite, >= 0) the highest leaf i with sum(leaves[:i]) <= p,
  * never a leaf without mass while the total is positive (index 0 when every leaf is empty).
- * At each node the running sums s_j of its children (pairwise, rl_bt_scan8: s_7 is the node) are compared with p: the child taken is the
- * first with s_j > p (it has mass) and p loses the running sum before it; when p reaches the
- * node's mass (at the total, or by rounding) it is the last child with mass. Branch-free: which
- * child a query takes is a coin flip a branch predictor cannot learn. */
+ * At each node the running sums s_j of its children (pairwise, rl_bt_scan8: s_7 is the node) are
+ * compared with p: the child taken is the first with s_j > p (it has mass: the running sums are
+ * nondecreasing and equal across a child without mass), found as the count of s_j <= p (no branch
+ * on which child: a coin flip a branch predictor cannot learn), and p loses the running sum before
+ * it; when p reaches the node's mass (at the total, or by rounding; a rare, predictable branch) it
+ * is the last child with mass. */
 static inline int rl_bt_find_prefixsum(const rl_btree_t *tr, const double *prefixsums, ptrdiff_t k,
                                        int64_t *out) {
     if (k <= 0) return 0;
