@@ -61,6 +61,7 @@ def _without_dynamo_import(method: Callable) -> Callable:
 
     call.__name__, call.__qualname__ = raw.__name__, f"Adam.{raw.__name__}"
     call.__doc__ = f"torch's ``Optimizer.{raw.__name__}`` (its documentation applies)."
+    call.torch_method = method  # what it stands for (``_zero_grad`` of the torch policy reads it)
     return call
 
 

@@ -174,3 +174,36 @@ def test_adam_imports_no_dynamo_and_matches_torch_before_and_after_dynamo_is_loa
     out = subprocess.run([sys.executable, "-c", _LEARN_WITHOUT_DYNAMO], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["False", "5.0", "True", "True", "True"]
+
+
+def test_policy_zero_grad_clears_adams_grads_without_the_profiler_scope(monkeypatch):
+    """The policy's ``_zero_grad`` takes the direct path for rlcore's Adam (its ``zero_grad``
+    wrapper stands for torch's), so torch's ``record_function`` scope is not entered; an
+    optimizer that overrides ``zero_grad`` gets its own method called."""
+    from rlcore.policy.torch_policy import _zero_grad
+
+    p = torch.nn.Parameter(torch.ones(2))
+    entered = []
+    real = torch.autograd.profiler.record_function
+
+    def spy(*args, **kwargs):
+        entered.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(torch.autograd.profiler, "record_function", spy)
+    opt = adam([p], lr=0.1)
+    p.grad = torch.ones(2)
+    _zero_grad(opt)
+    assert p.grad is None and entered == []
+    opt.zero_grad()  # torch's own path does enter it: the spy sees the call
+    assert entered
+
+    class KeepsGrads(Adam):
+        def zero_grad(self, set_to_none: bool = True) -> None:
+            for group in self.param_groups:
+                for q in group["params"]:
+                    q.grad.zero_()
+
+    p.grad = torch.ones(2)
+    _zero_grad(KeepsGrads([p], lr=0.1))
+    assert p.grad is not None and float(p.grad.sum()) == 0.0
