@@ -25,6 +25,13 @@ import warnings
 
 import pytest
 
+if "PYTEST_XDIST_WORKER" in os.environ:
+    # Under ``pytest -n N`` (``make test``) N workers share the cores: each (and the processes it
+    # starts) uses one intra-op thread in torch, TensorFlow and BLAS unless a config sets its own
+    # (rlcore.threads sets the counts of every process that builds policies), before any imports them.
+    for _name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        os.environ.setdefault(_name, "1")
+
 #: The user's results root, resolved before any test can change HOME or Ray's setting.
 REAL_RESULTS_DIR = os.path.join(os.path.expanduser("~"), "ray_results")
 

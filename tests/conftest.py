@@ -33,6 +33,110 @@ if _backend.NATIVE:
     _IMPLS["native"] = _core
 
 
+def _shared_fixture_keys(item):
+    """Keys of the fixture instances broader than a test that ``item`` shares with other tests.
+
+    ``("ray",)`` for a Ray test (the ``ray`` marker, or the session's Ray cluster in its fixture
+    closure); ``("xdist_group", name)`` for an explicit ``xdist_group`` marker; ``(name, where)`` for
+    each module-, class-, package- or session-scoped fixture defined in the tests (not pytest's or a
+    plugin's, nor the root conftest's cheap guards): the module, class or conftest folder whose
+    instance it shares.
+    """
+    info = getattr(item, "_fixtureinfo", None)
+    names = info.names_closure if info is not None else ()
+    if item.get_closest_marker("ray") is not None or "ray_session" in names:
+        yield ("ray",)
+    for mark in item.iter_markers("xdist_group"):
+        yield "xdist_group", str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+    for name in names:
+        defs = info.name2fixturedefs.get(name)
+        if not defs or not defs[-1].baseid or defs[-1].scope == "function":
+            continue
+        scope, baseid = defs[-1].scope, defs[-1].baseid
+        if scope == "module":
+            yield name, str(item.path)
+        elif scope == "class":
+            yield name, item.parent.nodeid if item.cls is not None else str(item.path)
+        else:
+            yield name, baseid
+
+
+def shared_fixture_groups(items) -> dict:
+    """``{node id: group}`` for the tests that must run in one process with others: the tests of a
+    group share a fixture instance (transitively); ``"ray"`` is the Ray tests' group. Tests that
+    share nothing are left out.
+    """
+    parent = {}
+
+    def root(key):
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    item_keys = [list(_shared_fixture_keys(item)) for item in items]
+    for keys in item_keys:
+        for key in keys[1:]:
+            parent[root(key)] = root(keys[0])
+    ray_group = root(("ray",))
+    groups = {}
+    for item, keys in zip(items, item_keys):
+        if keys:
+            group = root(keys[0])
+            groups[item.nodeid] = "ray" if group == ray_group else " of ".join(group)
+    return groups
+
+
+def _groups_file(config, worker_id: str):
+    """Where worker ``worker_id`` writes its groups: the controller's base temporary folder (each
+    worker's is a ``popen-gwN`` folder inside it)."""
+    base = config._tmp_path_factory.getbasetemp()
+    return (base.parent if hasattr(config, "workerinput") else base) / f"xdist-groups-{worker_id}.json"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """In a pytest-xdist worker under ``--dist loadgroup`` (``make test``), writes the groups of
+    :func:`shared_fixture_groups` for the controller's scheduler (:func:`pytest_xdist_make_scheduler`)."""
+    if not getattr(config.option, "loadgroup", False):  # set by pytest-xdist in its workers only
+        return
+    import json
+
+    path = _groups_file(config, config.workerinput["workerid"])
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(shared_fixture_groups(items)))
+    partial.replace(path)  # the controller reads it whole once every worker has collected
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` that keeps each group of :func:`shared_fixture_groups` on one worker.
+
+    The Ray tests share the session's one Ray cluster (:func:`ray_session`; a second cluster costs
+    about 4 s and 650 MB and competes for the same cores), so one worker runs them all; tests that
+    share a broader fixture instance (a module-scoped trainer, a session-scoped data set) run on one
+    worker, so no instance is built twice. Every other test goes on its own to whichever worker is
+    free. pytest-xdist's own loadgroup cannot be used: it marks a group by renaming the test's node
+    id, which pytest 9 no longer allows.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    import json
+
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        groups = None
+
+        def _split_scope(self, nodeid):
+            if self.groups is None:  # every worker has collected: the schedule starts
+                worker_id = next(iter(self.registered_collections)).gateway.id
+                self.groups = json.loads(_groups_file(config, worker_id).read_text())
+            return self.groups.get(nodeid, nodeid)
+
+    return SharedFixtureScheduling(config, log)
+
+
 @pytest.fixture(params=["native", "reference"])
 def impl(request):
     """Each kernel test runs against the compiled core and its numpy twin."""
