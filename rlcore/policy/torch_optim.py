@@ -17,6 +17,17 @@ nothing traces. :class:`Adam` calls the undecorated methods until ``torch._dynam
 (nothing can be compiling before), and torch's decorated ones from then on, so under
 ``torch.compile`` it is torch's Adam unchanged.
 
+A step also costs less Python (one 4-64-64-2 network, one thread: torch's fused step 47 us, this
+one 18 us; torch policies take one step per minibatch, SAC three per env step). torch wraps every
+optimizer's ``step`` in a profiler scope and its step hooks, and its Adam rebuilds its parameter,
+gradient and state lists on every step before the one fused kernel call. :class:`Adam` goes
+through torch's wrapper only when there is something for it to do: a step hook registered (global
+or on the optimizer), the autograd profiler on, or ``torch._dynamo`` loaded. When every parameter
+has a dense gradient and its state, and the group is fused on CPU without ``amsgrad``, it calls
+torch's fused kernel with the lists itself: the same kernel, the same arguments, the same bits.
+Anything else (a first step, a parameter without a gradient, a tensor ``lr``, a grad scaler) takes
+torch's own step.
+
 Examples:
     >>> import torch
     >>> layer = torch.nn.Linear(2, 1)
@@ -36,13 +47,12 @@ import sys
 from typing import Any, Callable, Iterable
 
 import torch
-from torch.optim.optimizer import _use_grad_for_differentiable
+from torch.optim.optimizer import _global_optimizer_post_hooks, _global_optimizer_pre_hooks, _use_grad_for_differentiable
 
 #: Devices whose fused Adam kernel torch has shipped for several releases.
 _FUSED_DEVICES = ("cpu", "cuda")
 
-#: torch's Adam step undecorated, and with its grad-mode wrapper but without its hooks wrapper
-#: (the subclass's own step gets that one from torch).
+#: torch's Adam step undecorated, and with its grad-mode wrapper but without its hooks wrapper.
 _RAW_STEP = inspect.unwrap(torch.optim.Adam.step)
 _TORCH_STEP = _use_grad_for_differentiable(_RAW_STEP)
 
@@ -87,15 +97,76 @@ class Adam(torch.optim.Adam):
     load_state_dict = _without_dynamo_import(torch.optim.Optimizer.load_state_dict)
 
     def step(self, closure: Any = None) -> Any:
-        """One Adam update (torch's ``Adam.step``)."""
+        """One Adam update (torch's ``Adam.step``, with its step hooks and profiler scope)."""
+        if type(self).step is not Adam.step:  # a subclass's step (torch wraps it in the hooks) called this
+            return self._update(closure)
+        if (_global_optimizer_pre_hooks or _global_optimizer_post_hooks or self._optimizer_step_pre_hooks
+                or self._optimizer_step_post_hooks or _dynamo_loaded() or torch._C._autograd._profiler_enabled()):
+            return _HOOKED_UPDATE(self) if closure is None else _HOOKED_UPDATE(self, closure)  # as torch's call
+        out = self._update(closure)
+        self._optimizer_step_code()
+        return out
+
+    step.hooked = True  # torch's Optimizer.__init__ leaves it unwrapped: it calls torch's wrapper itself
+
+    def _update(self, closure: Any = None) -> Any:
+        """torch's ``Adam.step`` body: the fused kernel directly when :meth:`_fused_lists` allows."""
         if _dynamo_loaded():
             return _TORCH_STEP(self, closure)
+        if closure is None:
+            lists = self._fused_lists()
+            if lists is not None:
+                for group, (params, grads, exp_avgs, exp_avg_sqs, steps) in zip(self.param_groups, lists):
+                    if params:
+                        beta1, beta2 = group["betas"]
+                        torch._foreach_add_(steps, 1)
+                        (torch._fused_adamw_ if group["decoupled_weight_decay"] else torch._fused_adam_)(
+                            params, grads, exp_avgs, exp_avg_sqs, [], steps, amsgrad=False, lr=group["lr"],
+                            beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"], eps=group["eps"],
+                            maximize=group["maximize"], grad_scale=None, found_inf=None)
+                return None
         prev = torch.is_grad_enabled()
         torch.set_grad_enabled(self.defaults["differentiable"])
         try:
             return _RAW_STEP(self, closure)
         finally:
             torch.set_grad_enabled(prev)
+
+    def _fused_lists(self) -> Any:
+        """Per group ``(params, grads, exp_avgs, exp_avg_sqs, steps)`` for torch's fused CPU kernel,
+        or ``None`` when torch's step must run: a group not fused, with ``amsgrad``, ``capturable``
+        or ``differentiable``, tensor ``lr`` or betas; a parameter without a dense gradient or
+        without state yet, not on the CPU or of another dtype than the group's first; a grad
+        scaler's ``grad_scale`` / ``found_inf`` set on the optimizer."""
+        if getattr(self, "grad_scale", None) is not None or getattr(self, "found_inf", None) is not None:
+            return None
+        state = self.state
+        out = []
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            if (not group["fused"] or group["foreach"] or group["amsgrad"] or group["capturable"] or group["differentiable"]
+                    or type(group["lr"]) is not float or type(beta1) is not float or type(beta2) is not float):
+                return None
+            params, grads, exp_avgs, exp_avg_sqs, steps = lists = [], [], [], [], []
+            dtype = None
+            for p in group["params"]:
+                grad = p.grad
+                s = state.get(p)
+                if grad is None or not s or grad.is_sparse or not p.is_cpu or (dtype is not None and p.dtype != dtype):
+                    return None
+                dtype = p.dtype
+                params.append(p)
+                grads.append(grad)
+                exp_avgs.append(s["exp_avg"])
+                exp_avg_sqs.append(s["exp_avg_sq"])
+                steps.append(s["step"])
+            out.append(lists)
+        return out
+
+
+#: torch's step wrapper (profiler scope, global and per-optimizer step hooks) around Adam's update,
+#: as torch would wrap the step of an optimizer class that does not mark it ``hooked``.
+_HOOKED_UPDATE = torch.optim.Optimizer.profile_hook_step(Adam._update)
 
 
 def adam(params: Iterable[torch.Tensor], lr: float, **kwargs: Any) -> Adam:

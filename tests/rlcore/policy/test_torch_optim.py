@@ -207,3 +207,100 @@ def test_policy_zero_grad_clears_adams_grads_without_the_profiler_scope(monkeypa
     p.grad = torch.ones(2)
     _zero_grad(KeepsGrads([p], lr=0.1))
     assert p.grad is not None and float(p.grad.sum()) == 0.0
+
+
+@pytest.fixture
+def no_dynamo(monkeypatch):
+    """As in a process that has not imported ``torch._dynamo`` (torch's own Adam, built by other
+    tests here, imports it; then rlcore's Adam takes torch's decorated step)."""
+    import rlcore.policy.torch_optim as torch_optim
+
+    monkeypatch.setattr(torch_optim, "_dynamo_loaded", lambda: False)
+
+
+def _adam_run(make_opt, steps=6, *, groups=False, drop_grad_at=None, schedule=False, dtype=torch.float32):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 2)).to(dtype)
+    params = ([{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.02}] if groups
+              else model.parameters())
+    opt = make_opt(params)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5) if schedule else None
+    for step in range(steps):
+        opt.zero_grad()
+        model(torch.linspace(-1, 1, 32, dtype=dtype).reshape(8, 4) * (step + 1)).pow(2).sum().backward()
+        if step == drop_grad_at:
+            model[2].bias.grad = None  # torch's step skips a parameter without a gradient
+        opt.step()
+        if sched is not None:
+            sched.step()
+    return [p.detach().clone() for p in model.parameters()], opt
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"weight_decay": 0.1}, {"maximize": True}, {"decoupled_weight_decay": True, "weight_decay": 0.1},
+    {"amsgrad": True}, {"groups": True}, {"schedule": True}, {"drop_grad_at": 3}, {"dtype": torch.float64},
+], ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "defaults")
+def test_adam_steps_equal_torchs_fused_adam_bit_for_bit(options, no_dynamo):
+    """rlcore's Adam, which calls torch's fused kernel with its own lists when it can, moves every
+    parameter and step counter exactly as torch's fused Adam, also where it falls back to torch's
+    step (amsgrad, a parameter without a gradient)."""
+    run_kw = {k: options.pop(k) for k in ("groups", "drop_grad_at", "schedule", "dtype") if k in options}
+    ours, opt = _adam_run(lambda p: Adam(p, lr=0.01, fused=True, **options), **run_kw)
+    ref, ref_opt = _adam_run(lambda p: torch.optim.Adam(p, lr=0.01, fused=True, **options), **run_kw)
+    assert all(torch.equal(a, b) for a, b in zip(ours, ref))
+    steps = [float(s["step"]) for s in opt.state_dict()["state"].values()]
+    assert steps == [float(s["step"]) for s in ref_opt.state_dict()["state"].values()]
+
+
+def test_adam_calls_the_fused_kernel_itself_after_the_first_step(monkeypatch, no_dynamo):
+    """The first step initialises the state through torch's step; later ones skip torch's
+    per-step list building (``_init_group``) and still match torch."""
+    calls = []
+    init_group = torch.optim.Adam._init_group
+    monkeypatch.setattr(torch.optim.Adam, "_init_group", lambda self, *a: calls.append(1) or init_group(self, *a))
+    ours, _ = _adam_run(lambda p: adam(p, lr=0.01), steps=5)
+    assert len(calls) == 1
+    monkeypatch.setattr(torch.optim.Adam, "_init_group", init_group)
+    ref, _ = _adam_run(lambda p: torch.optim.Adam(p, lr=0.01, fused=True), steps=5)
+    assert all(torch.equal(a, b) for a, b in zip(ours, ref))
+
+
+def test_adam_step_runs_torchs_step_hooks_once_and_under_the_profiler_its_scope(no_dynamo):
+    """Global and per-optimizer step hooks run once per step (also for a subclass whose own step
+    calls ``super().step()``), a pre-hook's returned arguments reach the step, and the autograd
+    profiler sees torch's ``Optimizer.step#Adam.step`` scope."""
+    from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
+
+    p = torch.nn.Parameter(torch.ones(3))
+    seen = []
+
+    class Counting(Adam):
+        def step(self, closure=None):
+            seen.append("sub")
+            return super().step(closure)
+
+    for opt in (adam([p], lr=0.1), Counting([p], lr=0.1, fused=True)):
+        seen.clear()
+        handles = [opt.register_step_pre_hook(lambda o, a, k: seen.append("pre")),
+                   opt.register_step_post_hook(lambda o, a, k: seen.append("post")),
+                   register_optimizer_step_pre_hook(lambda o, a, k: seen.append("gpre")),
+                   register_optimizer_step_post_hook(lambda o, a, k: seen.append("gpost"))]
+        for _ in range(2):
+            p.grad = torch.ones(3)
+            opt.step()
+        for h in handles:
+            h.remove()
+        inner = ["sub"] if isinstance(opt, Counting) else []
+        assert seen == (["gpre", "pre"] + inner + ["post", "gpost"]) * 2
+
+    opt = adam([p], lr=0.1)
+    closure_calls = []
+    handle = opt.register_step_pre_hook(lambda o, a, k: (a, {"closure": lambda: closure_calls.append(1) or 0.5}))
+    p.grad = torch.ones(3)
+    assert opt.step() == 0.5 and closure_calls == [1]
+    handle.remove()
+
+    p.grad = torch.ones(3)
+    with torch.autograd.profiler.profile() as prof:
+        opt.step()
+    assert any(e.name == "Optimizer.step#Adam.step" for e in prof.function_events)
