@@ -135,9 +135,10 @@ class Adam(torch.optim.Adam):
     def _fused_lists(self) -> Any:
         """Per group ``(params, grads, exp_avgs, exp_avg_sqs, steps)`` for torch's fused CPU kernel,
         or ``None`` when torch's step must run: a group not fused, with ``amsgrad``, ``capturable``
-        or ``differentiable``, tensor ``lr`` or betas; a parameter without a dense gradient or
-        without state yet, not on the CPU or of another dtype than the group's first; a grad
-        scaler's ``grad_scale`` / ``found_inf`` set on the optimizer."""
+        or ``differentiable``, tensor ``lr`` or betas; a parameter with a sparse gradient, or with
+        a gradient but no state yet, not on the CPU or of another dtype than the group's first; a
+        grad scaler's ``grad_scale`` / ``found_inf`` set on the optimizer. Parameters without a
+        gradient are left out, as torch's step leaves them."""
         if getattr(self, "grad_scale", None) is not None or getattr(self, "found_inf", None) is not None:
             return None
         state = self.state
@@ -151,8 +152,10 @@ class Adam(torch.optim.Adam):
             dtype = None
             for p in group["params"]:
                 grad = p.grad
+                if grad is None:  # torch's step skips it too
+                    continue
                 s = state.get(p)
-                if grad is None or not s or grad.is_sparse or not p.is_cpu or (dtype is not None and p.dtype != dtype):
+                if not s or grad.is_sparse or not p.is_cpu or (dtype is not None and p.dtype != dtype):
                     return None
                 dtype = p.dtype
                 params.append(p)

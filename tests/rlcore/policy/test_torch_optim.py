@@ -228,8 +228,8 @@ def _adam_run(make_opt, steps=6, *, groups=False, drop_grad_at=None, schedule=Fa
     for step in range(steps):
         opt.zero_grad()
         model(torch.linspace(-1, 1, 32, dtype=dtype).reshape(8, 4) * (step + 1)).pow(2).sum().backward()
-        if step == drop_grad_at:
-            model[2].bias.grad = None  # torch's step skips a parameter without a gradient
+        if step == drop_grad_at or (drop_grad_at == 0 and step < 3) or drop_grad_at == -1:
+            model[2].bias.grad = None  # torch's step skips a parameter without a gradient (-1: always)
         opt.step()
         if sched is not None:
             sched.step()
@@ -238,7 +238,8 @@ def _adam_run(make_opt, steps=6, *, groups=False, drop_grad_at=None, schedule=Fa
 
 @pytest.mark.parametrize("options", [
     {}, {"weight_decay": 0.1}, {"maximize": True}, {"decoupled_weight_decay": True, "weight_decay": 0.1},
-    {"amsgrad": True}, {"groups": True}, {"schedule": True}, {"drop_grad_at": 3}, {"dtype": torch.float64},
+    {"amsgrad": True}, {"groups": True}, {"schedule": True}, {"drop_grad_at": 3}, {"drop_grad_at": 0},
+    {"dtype": torch.float64},
 ], ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "defaults")
 def test_adam_steps_equal_torchs_fused_adam_bit_for_bit(options, no_dynamo):
     """rlcore's Adam, which calls torch's fused kernel with its own lists when it can, moves every
@@ -304,3 +305,16 @@ def test_adam_step_runs_torchs_step_hooks_once_and_under_the_profiler_its_scope(
     with torch.autograd.profiler.profile() as prof:
         opt.step()
     assert any(e.name == "Optimizer.step#Adam.step" for e in prof.function_events)
+
+
+def test_adam_kernel_path_leaves_out_parameters_without_gradients(monkeypatch, no_dynamo):
+    """A parameter that never gets a gradient (an unused head, as DQN's value branch without
+    dueling) neither sends the step back to torch's path nor moves: the same as torch's step."""
+    calls = []
+    init_group = torch.optim.Adam._init_group
+    monkeypatch.setattr(torch.optim.Adam, "_init_group", lambda self, *a: calls.append(1) or init_group(self, *a))
+    ours, opt = _adam_run(lambda p: adam(p, lr=0.01), steps=5, drop_grad_at=-1)
+    assert len(calls) == 1 and len(opt.state) == 3
+    monkeypatch.setattr(torch.optim.Adam, "_init_group", init_group)
+    ref, _ = _adam_run(lambda p: torch.optim.Adam(p, lr=0.01, fused=True), steps=5, drop_grad_at=-1)
+    assert all(torch.equal(a, b) for a, b in zip(ours, ref))
