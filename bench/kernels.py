@@ -90,18 +90,9 @@ def bench_prioritized(rows, quick):
         if mod is _core:
             sum_tree.update(idx, prios)
             min_tree.update(idx, prios)
-        else:  # the twin's per-leaf update of 1M leaves is slow: fill from the native trees' state
-            ref_sum, ref_min = _core.SumSegmentTree(capacity), _core.MinSegmentTree(capacity)
-            ref_sum.update(idx, prios)
-            ref_min.update(idx, prios)
-            size = sum_tree._size
-            for twin, ref in ((sum_tree, ref_sum), (min_tree, ref_min)):
-                twin._tree[size:] = ref.get(np.arange(capacity, dtype=np.int64))
-                for level in range(size.bit_length() - 2, -1, -1):
-                    lo, hi = 1 << level, 1 << (level + 1)
-                    k = np.arange(lo, hi)
-                    left, right = twin._tree[2 * k], twin._tree[2 * k + 1]
-                    twin._tree[lo:hi] = left + right if twin is sum_tree else np.minimum(left, right)
+        else:  # the twin's update writes 1M leaves one by one (slow): its leaves are its whole state
+            sum_tree._leaves[:] = prios
+            min_tree._leaves[:] = prios
         draws = np.random.default_rng(2)
 
         def sample(sum_tree=sum_tree, min_tree=min_tree):
