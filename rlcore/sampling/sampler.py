@@ -182,7 +182,6 @@ class VectorSampler:
         self._obs_transform = obs_transform
         self._action_transform = action_transform
         self._seed = seed
-        self._eps_id_start = int(eps_id_start)
         self._book = EpisodeBook(callbacks, worker, policies, self.env, eps_id_start)
         self._collector_class = collector_class_of(collector_class)
         # Same-step auto-reset envs: ``append(next_obs=...)`` starts the next episodes in the same
