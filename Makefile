@@ -8,8 +8,9 @@ PYTEST_ARGS ?=
 # pytest-xdist workers: 0 (the default) runs the suite in this process; `make test PYTEST_WORKERS=auto`
 # runs it on one worker per core, the Ray tests together on one worker and tests sharing a module- or
 # session-scoped fixture on one worker (tests/conftest.py, pytest_xdist_make_scheduler). Not the
-# default yet: on 2 cores at load 5-7 it took 947 s against 1120 s in one process, and two tests that
-# depend on timing or on other tests' threads failed (ops/test_rollout, ops/test_learner_thread).
+# default yet: on 2 cores it took 644 s (load 5) and 947 s (load 7) against 1120 s in one process
+# (load 5), but Ray tests slowed by the other worker failed (ops/test_rollout's async fairness check,
+# test_impala's module run losing an actor).
 PYTEST_WORKERS ?= 0
 
 .PHONY: venv build test run bench clean
