@@ -49,16 +49,18 @@ own torch); when that venv or SB3 is missing the row says "not installed". rlcor
 process. Runs 2 contenders one after the other on a shared machine: the load average at the start
 is printed.
 
-4. ``--criteria`` (a separate run): RLlib's tuned DDPG and TD3 Pendulum examples
-   (``tuned_examples/ddpg/pendulum-{ddpg,td3}.yaml``, torch, one thread) until their ``stop``
-   criteria (-320 within 30k steps, -900 within 100k steps) or ``--max-seconds``; the rows are
-   added to the JSON under ``tuned_criteria``.
+4. ``--criteria`` (a separate run): RLlib's tuned examples as shipped, with their replay settings
+   (``tuned_examples/ddpg/pendulum-{ddpg,td3}.yaml``, ``tuned_examples/sac/pendulum-sac.yaml``,
+   ``tuned_examples/sac/cartpole-sac.yaml``: discrete-action SAC), one thread, in each framework of
+   ``--frameworks`` (torch; ``tf2`` runs traced), until their ``stop`` criteria (DDPG -320 within
+   30k steps, TD3 -900 within 100k, SAC -250 within 10k, discrete SAC 150 within 100k) or
+   ``--max-seconds``; the rows are added to the JSON under ``tuned_criteria``.
 
 Prints a table and writes ``bench/results/continuous.json``.
 
 Usage: ``python bench/continuous.py [--target -250] [--max-seconds 600] [--updates 300] [--rounds 3] [--seeds 0 1 2]
 [--repeats 1] [--seed 0] [--cycle-steps 400]``
-and ``python bench/continuous.py --criteria [--max-seconds 900]``
+and ``python bench/continuous.py --criteria [--max-seconds 900] [--frameworks torch tf2]``
 """
 
 from __future__ import annotations
@@ -280,14 +282,18 @@ def rlcore_ms_per_step(steps: int, seed: int, results_dir: str) -> Dict[str, Any
         trainer.stop()
 
 
+#: The tuned examples of ``--criteria`` (paths under tuned_examples/, without ``.yaml``).
+TUNED_CRITERIA = ("ddpg/pendulum-ddpg", "ddpg/pendulum-td3", "sac/pendulum-sac", "sac/cartpole-sac")
+
+
 def tuned_criterion(name: str, framework: str, max_seconds: float, seed: int, results_dir: str) -> Dict[str, Any]:
-    """rlcore on a tuned example (``tuned_examples/ddpg/<name>.yaml``) until its ``stop`` criterion
+    """rlcore on a tuned example (``tuned_examples/<name>.yaml``) until its ``stop`` criterion
     (``episode_reward_mean`` reached, or ``timesteps_total`` spent: "not reached") or ``max_seconds``."""
     import yaml
 
     from rlcore.registry import get_trainer_class
 
-    (exp,) = yaml.safe_load((ROOT / "tuned_examples" / "ddpg" / f"{name}.yaml").read_text()).values()
+    (exp,) = yaml.safe_load((ROOT / "tuned_examples" / f"{name}.yaml").read_text()).values()
     stop = exp["stop"]
     config = dict(exp["config"], env=exp["env"], framework=framework, seed=seed, framework_threads_for_driver=1,
                   log_sys_usage=False, eager_tracing=framework != "torch")
@@ -356,7 +362,9 @@ def main() -> None:
     parser.add_argument("--cycle-steps", type=int, default=400,
                         help="env steps timed per ms-per-step round (after CYCLE_WARMUP steps)")
     parser.add_argument("--criteria", action="store_true",
-                        help="only the tuned DDPG/TD3 Pendulum criteria rows (torch), added to the JSON")
+                        help="only the tuned DDPG/TD3/SAC criteria rows, added to the JSON")
+    parser.add_argument("--frameworks", nargs="+", default=["torch"], choices=["torch", "tf2"],
+                        help="the frameworks of the --criteria rows")
     args = parser.parse_args()
     if args.criteria:
         criteria_main(args)
@@ -459,18 +467,18 @@ def main() -> None:
 
 
 def criteria_main(args: argparse.Namespace) -> None:
-    """``--criteria``: RLlib's tuned DDPG and TD3 Pendulum criteria, rlcore torch, one thread."""
+    """``--criteria``: RLlib's tuned DDPG, TD3 and SAC criteria, rlcore, one thread, per framework."""
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as results_dir:
-        rows = [tuned_criterion(name, "torch", args.max_seconds, args.seed, results_dir)
-                for name in ("pendulum-ddpg", "pendulum-td3")]
-    print(f"RLlib's tuned Pendulum-v1 criteria, rlcore torch, 1 thread, seed {args.seed}, cap {args.max_seconds:.0f} s "
+        rows = [tuned_criterion(name, framework, args.max_seconds, args.seed, results_dir)
+                for framework in args.frameworks for name in TUNED_CRITERIA]
+    print(f"RLlib's tuned criteria, rlcore, 1 thread, seed {args.seed}, cap {args.max_seconds:.0f} s "
           f"each (load average at start {load:.2f})")
-    print(f"{'example':14} {'criterion':>24} {'s to target':>12} {'timesteps':>10} {'final reward':>13}")
+    print(f"{'example':22} {'framework':>9} {'criterion':>24} {'s to target':>12} {'timesteps':>10} {'final reward':>13}")
     for r in rows:
         crit = f"{r['criterion']['episode_reward_mean']:g} in {r['criterion']['timesteps_total']}"
         secs = _fmt(r["seconds_to_target"], ".1f", "not reached")
-        print(f"{r['example']:14} {crit:>24} {secs:>12} {r['timesteps'] or 0:10d} "
+        print(f"{r['example']:22} {r['framework']:>9} {crit:>24} {secs:>12} {r['timesteps'] or 0:10d} "
               f"{_fmt(r['final_reward'], '.1f', 'n/a'):>13}")
     out = ROOT / "bench" / "results" / "continuous.json"
     data = json.loads(out.read_text()) if out.exists() else {}
