@@ -158,7 +158,6 @@ class VectorSampler:
         if not isinstance(rollout_fragment_length, (int, np.integer)) or rollout_fragment_length < 1:
             raise ValueError(f"rollout_fragment_length must be an int >= 1, got {rollout_fragment_length!r}")
         self._limits = EpisodeLimits(horizon, soft_horizon, no_done_at_end)
-        self._plain_limits = horizon is None and not no_done_at_end
         self._clip_rewards = check_clip_rewards(clip_rewards)
         self.env = _as_base_env(env, num_envs=num_envs, env_config=env_config, seed=seed,
                                 worker_index=worker_index, num_workers=num_workers, vectorize_mode=vectorize_mode)
@@ -424,13 +423,8 @@ class VectorSampler:
         else:
             self._ep_reward[~waiting] += rewards[~waiting]
             self._ep_len[~waiting] += 1
-        if self._plain_limits:  # no horizon, no no_done_at_end: the envs' own flags (EpisodeLimits.apply)
-            limits = None
-            term, trunc = np.asarray(step.terminateds, np.bool_), np.asarray(step.truncateds, np.bool_)
-            done = term | trunc
-        else:
-            limits = self._limits.apply(step.terminateds, step.truncateds, self._ep_len)
-            term, trunc, done = limits.terminateds, limits.truncateds, limits.done
+        limits = self._limits.apply(step.terminateds, step.truncateds, self._ep_len)
+        term, trunc, done = limits.terminateds, limits.truncateds, limits.done
         if waiting is not None:
             done = done & ~waiting
         stored_rewards = rewards if self._clip_rewards is None else clip_rewards(rewards, self._clip_rewards)
@@ -490,8 +484,7 @@ class VectorSampler:
                 self._end_episode(i, step.infos[i] if step.infos else {}, extras, actions, perf)
             # the next episode starts now, unless a "next_step" env resets only at its next step()
             if self._next_step:
-                starts = (np.zeros_like(done) if limits is None else
-                          done & (limits.reset if limits.soft is None else limits.reset | limits.soft))
+                starts = done & (limits.reset if limits.soft is None else limits.reset | limits.soft)
                 self._waiting |= done & ~starts
             else:
                 starts = done
@@ -500,7 +493,7 @@ class VectorSampler:
             self._waiting &= ~waiting
         self._obs, self._raw_obs = next_obs, next_raw
         if starts is not None and starts.any():
-            self._start_rows(starts, None if limits is None else limits.soft, step.infos)
+            self._start_rows(starts, limits.soft, step.infos)
         self._perf["inference"] += t1 - t0
         self._perf["env_wait"] += t3 - t2
         self._perf["processing"] += (t2 - t1) + (time.perf_counter() - t3)
