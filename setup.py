@@ -2,7 +2,9 @@
 
 ``RLCORE_PUREPYTHON=1`` skips the extension (the pure-numpy twins in
 ``rlcore/_reference.py`` are used instead). ``-O3`` only: ``-march=native`` is slower here, not
-bit-identical and can SIGILL on another host (shared/reference/stack_notes.md §4).
+bit-identical and can SIGILL on another host (shared/reference/stack_notes.md §4). numpy's headers
+(``numpy.get_include()``, ``NPY_NO_DEPRECATED_API``) for the few numpy C API calls of the replay
+kernels (making their small output arrays without a Python-level ``np.empty`` call).
 """
 
 import os
@@ -11,12 +13,14 @@ from setuptools import Extension, setup
 
 ext_modules = []
 if not os.environ.get("RLCORE_PUREPYTHON"):
+    import numpy
     from Cython.Build import cythonize
 
     ext = Extension(
         "rlcore._core",
         sources=["csrc/_core.pyx"],
-        include_dirs=["csrc"],
+        include_dirs=["csrc", numpy.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3", "-std=c11"],
         depends=[os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith((".pxi", ".pxd", ".h"))],
     )

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 cimport cython
+cimport numpy as cnp
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from libc.stdint cimport int64_t, uint8_t
 from libc.math cimport INFINITY, fabs, pow
@@ -26,6 +27,8 @@ from c_kernels cimport (
     rl_prefetch_rows,
     rl_vtrace,
 )
+
+cnp.import_array()
 
 include "checks.pxi"
 include "returns.pxi"

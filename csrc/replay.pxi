@@ -7,7 +7,9 @@
 # handles them and raises its own errors.
 
 from cpython.buffer cimport PyBUF_FORMAT
+from cpython.dict cimport PyDict_GetItem, PyDict_SetItem, PyDict_Size
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.ref cimport PyObject
 from libc.string cimport strcmp
 
 
@@ -20,18 +22,10 @@ cdef int _check_pair(SumSegmentTree sum_tree, MinSegmentTree min_tree) except -1
     return 0
 
 
-cdef int _set_leaves(SumSegmentTree sum_tree, MinSegmentTree min_tree, const int64_t* idxs,
-                     const double* vals, Py_ssize_t k) except -1:
-    cdef int status
-    with nogil:
-        status = rl_bt_update_pair(&sum_tree._lay, &min_tree._lay, idxs, vals, k)
-    if status:
-        raise MemoryError()
-    return 0
-
-
 # A flag of _Views.take: the buffer's format is not needed (numpy builds it on every request).
 DEF _NO_FORMAT = 0x40000000
+# Dimensions of an output array made with numpy's C API (ReplayRecords._outputs); more: np.empty.
+DEF _OUT_MAXDIM = 32
 
 
 cdef class _Views:
@@ -109,11 +103,17 @@ cdef void _set_ring_leaves(rl_btree_t* sm, rl_btree_t* mn, Py_ssize_t pos, Py_ss
 def replay_add(dests, srcs, start, SumSegmentTree sum_tree=None, MinSegmentTree min_tree=None, value=0.0):
     """Ring-inserts every column and sets the priority leaves of the rows kept (see ``rlcore/_core.pyi``)."""
     cdef ReplayRecords records
+    cdef double rleaf
     if isinstance(dests, ReplayRecords):
         records = dests
+        if isinstance(srcs, dict) and records.names is not None:  # the fields by name
+            rleaf = _add_args(start, records.capacity, sum_tree, min_tree, value)
+            if PyDict_Size(srcs) != records._nf:  # other keys than the names: does not fit as is
+                return -1
+            return records._add(srcs, True, start, sum_tree, min_tree, rleaf)
         if len(srcs) != records._nf:
             raise ValueError(f"srcs has {len(srcs)} columns, expected {records._nf} (as dests)")
-        return records._add(srcs if type(srcs) is list else list(srcs), start, sum_tree, min_tree,
+        return records._add(srcs if type(srcs) is list else list(srcs), False, start, sum_tree, min_tree,
                             _add_args(start, records.capacity, sum_tree, min_tree, value))
     cdef Py_ssize_t ncol = len(dests), c, d, n = -1, cap = 0, row, keep, j, pos, chunk, first
     if len(srcs) != ncol:
@@ -191,35 +191,72 @@ cdef int _refuse_column(Py_ssize_t c, object col, Py_ssize_t cap) except -1:
     raise ValueError(f"columns[{c}] must be C-contiguous (use np.ascontiguousarray)")
 
 
-def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, beta, columns=None, rng=None):
+cdef int _sample_rows(SumSegmentTree sum_tree, MinSegmentTree min_tree, const double* pp, Py_ssize_t k, double b,
+                      int64_t* op, float* wp, ReplayRecords records, unsigned char** ptrs, _Views views,
+                      Py_ssize_t ncol) noexcept nogil:
+    """replay_sample's kernel: slots of the prefix sums ``pp``, weights, and the rows of the records
+    (into ``ptrs``) or of the columns in ``views``. Returns -1 when out of memory."""
+    cdef Py_ssize_t c, row, cap = sum_tree._capacity
+    cdef Py_buffer* cv
+    if rl_bt_find_prefixsum(&sum_tree._lay, pp, k, op):
+        return -1
+    # the rows' lines are put in flight before the weights are computed, then copied
+    if records is not None:
+        rl_prefetch_rows(records._base, records.stride, op, k)
+    else:
+        for c in range(ncol):
+            cv = &views.views[c]
+            rl_prefetch_rows(<const unsigned char*>cv.buf, cv.len // cap, op, k)
+    rl_bt_is_weights(&sum_tree._lay, &min_tree._lay, op, k, b, wp)
+    if records is not None:
+        records._gather(op, k, ptrs)
+    else:
+        for c in range(ncol):
+            cv = &views.views[c]
+            row = cv.len // cap
+            if row:
+                rl_copy_rows(<const unsigned char*>cv.buf, <unsigned char*>views.views[ncol + c].buf, row, op, k)
+    return 0
+
+
+def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, beta, columns=None, rng=None,
+                  out=None):
     """Proportional sampling with importance weights, and optionally the sampled rows of ``columns``,
-    in one call; with ``rng`` the uniforms are drawn from it (see ``rlcore/_core.pyi``)."""
+    in one call; with ``rng`` the uniforms are drawn from it; with ``out`` the results are stored in
+    that dict (see ``rlcore/_core.pyi``)."""
     _check_pair(sum_tree, min_tree)
     cdef double b = beta
     if not (b >= 0.0 and b < INFINITY):
         raise ValueError(f"beta must be finite and >= 0, got {beta!r}")
-    cdef _Buffers bufs = _Buffers()
+    cdef _Buffers bufs
     cdef const double* up = NULL
     cdef Py_ssize_t q, c, k, cap = sum_tree._capacity, ncol = 0
     if rng is None:
+        bufs = _Buffers()
         up = <const double*>bufs.vec(uniforms, "uniforms", _F64s)
         k = uniforms.shape[0]
     else:
         if not isinstance(rng, _Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         k = _check_count("uniforms", uniforms, 1)
-    # columns: views[c] the column (not for records), views[ncol + c] its new output of k rows
+    # columns: views[c] the column and views[ncol + c] its new output of k rows (records: ptrs[c] the
+    # output of field c)
     cdef _Views views = None
     cdef ReplayRecords records = None
     cdef Py_buffer* cv
+    cdef unsigned char* stack_ptrs[16]
+    cdef unsigned char** ptrs = stack_ptrs
     outs = None
+    if out is not None:
+        if not isinstance(out, dict):
+            raise TypeError(f"out must be a dict, got {type(out).__name__}")
+        if not isinstance(columns, ReplayRecords) or (<ReplayRecords>columns).names is None:
+            raise ValueError("out needs columns to be a ReplayRecords with names")
     if isinstance(columns, ReplayRecords):
         records = columns
         if records.capacity != cap:
             raise ValueError(f"columns has capacity {records.capacity}, expected {cap} (the trees' capacity)")
         ncol = records._nf
-        views = _Views(ncol)  # views[c]: the output of field c
-        outs = records._outputs(k, views)
     elif columns is not None:
         ncol = len(columns)
         views = _Views(2 * ncol)
@@ -231,9 +268,9 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
                 _refuse_column(c, col, cap)
         for c in range(ncol):
             col = columns[c]
-            out = np.empty((k,) + col.shape[1:], col.dtype)
-            views.take(out, PyBUF_WRITABLE | _NO_FORMAT)
-            outs.append(out)
+            o = np.empty((k,) + col.shape[1:], col.dtype)
+            views.take(o, PyBUF_WRITABLE | _NO_FORMAT)
+            outs.append(o)
     if up != NULL:
         for q in range(k):
             if not (up[q] >= 0.0 and up[q] < 1.0):
@@ -243,16 +280,23 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
         raise ValueError("cannot sample: the sum tree has no mass (every leaf is 0)")
     cdef double stack_prefix[256]
     cdef double* pp = &stack_prefix[0]
-    if k > 256:
-        pp = <double*>malloc(<size_t>k * sizeof(double))
-    if pp == NULL:
-        raise MemoryError()
     cdef rl_bitgen_t* bg
-    cdef int status
+    cdef int status = 0
     cdef Py_ssize_t row
     cdef int64_t* op
     cdef float* wp
+    cdef cnp.npy_intp kd = k
+    if k > 256:
+        pp = <double*>malloc(<size_t>k * sizeof(double))
+    if records is not None and ncol > 16:
+        ptrs = <unsigned char**>malloc(<size_t>ncol * sizeof(unsigned char*))
+    if pp == NULL or ptrs == NULL:
+        if pp != &stack_prefix[0]:
+            free(pp)
+        raise MemoryError()
     try:
+        if records is not None:
+            outs = records._outputs(k, ptrs)
         if up != NULL:
             for q in range(k):
                 pp[q] = up[q] * total
@@ -267,35 +311,28 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
             with _last_lock:
                 for q in range(k):
                     pp[q] = bg.next_double(bg.state) * total
-        slots = np.empty(k, np.int64)
-        weights = np.empty(k, np.float32)
-        op = <int64_t*>bufs.take(slots, "slots", True)
-        wp = <float*>bufs.take(weights, "weights", True)
-        with nogil:
-            status = rl_bt_find_prefixsum(&sum_tree._lay, pp, k, op)
-            if not status:
-                # the rows' lines are put in flight before the weights are computed, then copied
-                if records is not None:
-                    rl_prefetch_rows(records._base, records.stride, op, k)
-                else:
-                    for c in range(ncol):
-                        cv = &views.views[c]
-                        rl_prefetch_rows(<const unsigned char*>cv.buf, cv.len // cap, op, k)
-                rl_bt_is_weights(&sum_tree._lay, &min_tree._lay, op, k, b, wp)
-                if records is not None:
-                    records._gather(op, k, views)
-                else:
-                    for c in range(ncol):
-                        cv = &views.views[c]
-                        row = cv.len // cap
-                        if row:
-                            rl_copy_rows(<const unsigned char*>cv.buf, <unsigned char*>views.views[ncol + c].buf,
-                                         row, op, k)
+        slots = cnp.PyArray_EMPTY(1, &kd, cnp.NPY_INT64, 0)
+        weights = cnp.PyArray_EMPTY(1, &kd, cnp.NPY_FLOAT32, 0)
+        op = <int64_t*>cnp.PyArray_DATA(<cnp.ndarray>slots)
+        wp = <float*>cnp.PyArray_DATA(<cnp.ndarray>weights)
+        if k >= 1024:
+            with nogil:
+                status = _sample_rows(sum_tree, min_tree, pp, k, b, op, wp, records, ptrs, views, ncol)
+        else:  # a small batch keeps the GIL (its release costs more than the work)
+            status = _sample_rows(sum_tree, min_tree, pp, k, b, op, wp, records, ptrs, views, ncol)
     finally:
         if pp != &stack_prefix[0]:
             free(pp)
+        if ptrs != stack_ptrs:
+            free(ptrs)
     if status:
         raise MemoryError()
+    if out is not None:  # the dict's own entries, set as dict sets them (not through a subclass's __setitem__)
+        for c in range(ncol):
+            PyDict_SetItem(out, records.names[c], outs[c])
+        PyDict_SetItem(out, "weights", weights)
+        PyDict_SetItem(out, "batch_indexes", slots)
+        return out
     if outs is None:
         return slots, weights
     return slots, weights, outs
@@ -316,31 +353,36 @@ def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priori
     cdef Py_ssize_t cap = sum_tree._capacity
     if not (0 <= first < cap and 0 <= num <= cap):
         raise ValueError(f"first must be in [0, {cap}) and num in [0, {cap}], got {first} and {num}")
-    # idxs (int64) and priorities (float64, or float32 with eps): 1-D C-contiguous numpy arrays of
-    # one length, read from their buffers (the format names the dtype); anything else declines
-    if not (isinstance(idxs, np.ndarray) and isinstance(priorities, np.ndarray)):
+    # idxs (int64) and priorities (float64, or float32 with eps): 1-D C-contiguous native-order
+    # numpy arrays of one length, read through numpy's C API; anything else declines
+    if not (cnp.PyArray_Check(idxs) and cnp.PyArray_Check(priorities)):
         return -1.0
-    cdef _Views views = _Views(2)
-    cdef Py_buffer* iv = views.take(idxs, 0)
-    cdef Py_buffer* pv = views.take(priorities, 0) if iv != NULL else NULL
-    if pv == NULL or iv.ndim != 1 or pv.ndim != 1 or iv.shape[0] != pv.shape[0] or iv.itemsize != 8:
+    cdef cnp.ndarray ia = <cnp.ndarray>idxs, pa = <cnp.ndarray>priorities
+    if not (cnp.PyArray_NDIM(ia) == 1 and cnp.PyArray_NDIM(pa) == 1 and cnp.PyArray_DIMS(ia)[0] == cnp.PyArray_DIMS(pa)[0]
+            and cnp.PyArray_IS_C_CONTIGUOUS(ia) and cnp.PyArray_IS_C_CONTIGUOUS(pa)
+            and cnp.PyArray_ISNOTSWAPPED(ia) and cnp.PyArray_ISNOTSWAPPED(pa)):
         return -1.0
-    if not _is_format(iv.format, b'q', b'l'):
+    cdef int it = cnp.PyArray_TYPE(ia), pt = cnp.PyArray_TYPE(pa)
+    if not ((it == cnp.NPY_LONG or it == cnp.NPY_LONGLONG) and cnp.PyArray_ITEMSIZE(ia) == 8):
         return -1.0
-    cdef bint f32 = pv.itemsize == 4 and td and _is_format(pv.format, b'f', b'f')
-    if not (f32 or (pv.itemsize == 8 and _is_format(pv.format, b'd', b'd'))):
+    cdef bint f32 = pt == cnp.NPY_FLOAT and td
+    if not (f32 or pt == cnp.NPY_DOUBLE):
         return -1.0
-    cdef const int64_t* ip = <const int64_t*>iv.buf
-    cdef const double* pd = <const double*>pv.buf
-    cdef const float* pf = <const float*>pv.buf
-    cdef Py_ssize_t q, k = iv.shape[0]
+    cdef const int64_t* ip = <const int64_t*>cnp.PyArray_DATA(ia)
+    cdef const double* pd = <const double*>cnp.PyArray_DATA(pa)
+    cdef const float* pf = <const float*>cnp.PyArray_DATA(pa)
+    cdef Py_ssize_t q, k = cnp.PyArray_DIMS(ia)[0]
     cdef double top = 0.0, p
     cdef int64_t i
+    cdef int status
     if k <= 0:
         return top
-    cdef double* lv = <double*>malloc(<size_t>k * sizeof(double))
-    if lv == NULL:
-        raise MemoryError()
+    cdef double stack_lv[256]
+    cdef double* lv = stack_lv
+    if k > 256:
+        lv = <double*>malloc(<size_t>k * sizeof(double))
+        if lv == NULL:
+            raise MemoryError()
     try:
         for q in range(k):  # lv holds the priorities until every one is checked
             p = <double>pf[q] if f32 else pd[q]
@@ -354,10 +396,37 @@ def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priori
             lv[q] = p
         for q in range(k):
             lv[q] = pow(lv[q], a)
-        _set_leaves(sum_tree, min_tree, ip, lv, k)
+        if k >= 1024:
+            with nogil:
+                status = rl_bt_update_pair(&sum_tree._lay, &min_tree._lay, ip, lv, k)
+        else:  # a small batch keeps the GIL (its release costs more than the work)
+            status = rl_bt_update_pair(&sum_tree._lay, &min_tree._lay, ip, lv, k)
+        if status:
+            raise MemoryError()
     finally:
-        free(lv)
+        if lv != stack_lv:
+            free(lv)
     return top
+
+
+def replay_slots(start, n, capacity):
+    """The ring slots (int64) of the rows kept when ``n`` rows are written from ``start`` into
+    ``capacity`` rows: the last ``min(n, capacity)`` of them (see ``rlcore/_core.pyi``)."""
+    cdef Py_ssize_t cap = _check_count("capacity", capacity, 1)
+    cdef Py_ssize_t cnt = _check_count("n", n, 0)
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < cap:
+        raise ValueError(f"start must be an int in [0, {cap}), got {start!r}")
+    cdef Py_ssize_t s0 = start, keep = cnt if cnt < cap else cap, q, j
+    cdef cnp.npy_intp kd = keep
+    out = cnp.PyArray_EMPTY(1, &kd, cnp.NPY_INT64, 0)
+    cdef int64_t* o = <int64_t*>cnp.PyArray_DATA(<cnp.ndarray>out)
+    j = (s0 + cnt - keep) % cap
+    for q in range(keep):
+        o[q] = j
+        j += 1
+        if j == cap:
+            j = 0
+    return out
 
 
 # --- record storage: every fixed-shape numeric column of a row in one contiguous record ---------
@@ -394,6 +463,7 @@ cdef class ReplayRecords:
     cdef readonly Py_ssize_t stride
     cdef readonly list columns
     cdef readonly tuple offsets
+    cdef readonly tuple names
     cdef object _block
     cdef Py_buffer _view
     cdef bint _viewed
@@ -404,6 +474,7 @@ cdef class ReplayRecords:
     cdef Py_ssize_t* _dim0
     cdef Py_ssize_t* _ndim
     cdef Py_ssize_t* _dims
+    cdef Py_ssize_t* _tnum  # per field: numpy's type number of a native-order dtype, else -1
     cdef list _dtypes
     cdef list _shapes
     cdef Py_ssize_t _out_k
@@ -412,9 +483,9 @@ cdef class ReplayRecords:
     def __cinit__(self):
         self._viewed = False
         self._out_k = -1
-        self._off = self._nbytes = self._dim0 = self._ndim = self._dims = NULL
+        self._off = self._nbytes = self._dim0 = self._ndim = self._dims = self._tnum = NULL
 
-    def __init__(self, capacity, dtypes, row_shapes):
+    def __init__(self, capacity, dtypes, row_shapes, names=None):
         cdef Py_ssize_t cap = _check_count("capacity", capacity, 1)
         dtypes = list(dtypes)
         row_shapes = [tuple(s) for s in row_shapes]
@@ -431,14 +502,20 @@ cdef class ReplayRecords:
                     raise ValueError(f"row_shapes[{f}] must be a tuple of ints >= 0, got {row_shapes[f]!r}")
             dts.append(dt)
             ndims += len(row_shapes[f])
+        if names is not None:
+            names = tuple(names)
+            if len(names) != nf or not all(type(x) is str for x in names) or len(set(names)) != nf:
+                raise ValueError(f"names must be {nf} distinct str (one per field), got {names!r}")
+        self.names = names
         self._nf = nf
-        self._off = <Py_ssize_t*>PyMem_Malloc(4 * nf * sizeof(Py_ssize_t))
+        self._off = <Py_ssize_t*>PyMem_Malloc(5 * nf * sizeof(Py_ssize_t))
         self._dims = <Py_ssize_t*>PyMem_Malloc((ndims if ndims else 1) * sizeof(Py_ssize_t))
         if self._off == NULL or self._dims == NULL:
             raise MemoryError()
         self._nbytes = self._off + nf
         self._dim0 = self._off + 2 * nf
         self._ndim = self._off + 3 * nf
+        self._tnum = self._off + 4 * nf
         # Fields by decreasing alignment (stable), each at a multiple of its alignment; the record
         # is padded to a multiple of the largest alignment.
         order = sorted(range(nf), key=lambda i: -dts[i].alignment)
@@ -446,6 +523,7 @@ cdef class ReplayRecords:
         for f in range(nf):
             self._dim0[f] = ndims
             self._ndim[f] = len(row_shapes[f])
+            self._tnum[f] = dts[f].num if dts[f].isnative and self._ndim[f] < _OUT_MAXDIM else -1
             self._nbytes[f] = dts[f].itemsize
             for x in row_shapes[f]:
                 self._dims[ndims] = x
@@ -491,83 +569,126 @@ cdef class ReplayRecords:
         """Bytes of the records (``capacity * stride``)."""
         return self.capacity * self.stride
 
-    cdef Py_ssize_t _add(self, list srcs, Py_ssize_t start, SumSegmentTree sum_tree, MinSegmentTree min_tree,
-                         double leaf) except -2:
-        """replay_add into the records: -1 (nothing written) when a source does not fit as is."""
+    cdef Py_ssize_t _add(self, object srcs, bint by_name, Py_ssize_t start, SumSegmentTree sum_tree,
+                         MinSegmentTree min_tree, double leaf) except -2:
+        """replay_add into the records: -1 (nothing written) when a source does not fit as is. The
+        sources are ``srcs[f]`` (a list), or with ``by_name`` the dict ``srcs``'s own entries under
+        ``names[f]``. Each source is read through numpy's C API (no buffer request); ``refs`` holds them
+        while the GIL is released."""
         cdef Py_ssize_t nf = self._nf, f, d, n = -1, cap = self.capacity, keep, first, pos, j, q, nb, st = self.stride
-        cdef _Views views = _Views(nf)
-        cdef Py_buffer* sv
-        for f in range(nf):
-            src = srcs[f]
-            if not isinstance(src, np.ndarray):
-                return -1
-            dt = (<object>src).dtype
-            if dt is not self._dtypes[f] and dt != self._dtypes[f]:
-                return -1
-            sv = views.take(src, _NO_FORMAT)  # the dtype is compared above
-            if sv == NULL or sv.ndim != self._ndim[f] + 1:
-                return -1
-            for d in range(self._ndim[f]):
-                if sv.shape[d + 1] != self._dims[self._dim0[f] + d]:
+        cdef const unsigned char* stack_src[16]
+        cdef const unsigned char** sp = stack_src
+        cdef PyObject* item
+        cdef cnp.ndarray a
+        cdef cnp.npy_intp* dims
+        refs = []
+        if nf > 16:
+            sp = <const unsigned char**>PyMem_Malloc(nf * sizeof(unsigned char*))
+            if sp == NULL:
+                raise MemoryError()
+        try:
+            for f in range(nf):
+                if by_name:
+                    item = PyDict_GetItem(srcs, self.names[f])
+                    if item == NULL:
+                        return -1
+                    src = <object>item
+                else:
+                    src = (<list>srcs)[f]
+                if not cnp.PyArray_Check(src):
                     return -1
-            if f == 0:
-                n = sv.shape[0]
-            elif sv.shape[0] != n:
-                return -1
-        if n == 0:
-            return 0
-        keep = n if n < cap else cap
-        first = n - keep
-        pos = (start + first) % cap
+                a = <cnp.ndarray>src
+                dt = <object>cnp.PyArray_DESCR(a)
+                if dt is not self._dtypes[f] and dt != self._dtypes[f]:
+                    return -1
+                if cnp.PyArray_NDIM(a) != self._ndim[f] + 1 or not cnp.PyArray_IS_C_CONTIGUOUS(a):
+                    return -1
+                dims = cnp.PyArray_DIMS(a)
+                for d in range(self._ndim[f]):
+                    if dims[d + 1] != self._dims[self._dim0[f] + d]:
+                        return -1
+                if f == 0:
+                    n = dims[0]
+                elif dims[0] != n:
+                    return -1
+                sp[f] = <const unsigned char*>cnp.PyArray_DATA(a)
+                refs.append(src)
+            if n == 0:
+                return 0
+            keep = n if n < cap else cap
+            first = n - keep
+            pos = (start + first) % cap
+            if keep >= 4096:
+                with nogil:
+                    self._scatter(sp, first, keep, pos)
+                    if sum_tree is not None:
+                        _set_ring_leaves(&sum_tree._lay, &min_tree._lay, pos, keep, cap, leaf)
+            else:  # a small batch keeps the GIL (its release costs more than the copy)
+                self._scatter(sp, first, keep, pos)
+                if sum_tree is not None:
+                    _set_ring_leaves(&sum_tree._lay, &min_tree._lay, pos, keep, cap, leaf)
+            return n
+        finally:
+            if sp != stack_src:
+                PyMem_Free(sp)
+
+    cdef void _scatter(self, const unsigned char** sp, Py_ssize_t first, Py_ssize_t keep,
+                       Py_ssize_t pos) noexcept nogil:
+        """Rows ``first .. first + keep`` of every field's source ``sp[f]`` to the records from ``pos``, wrapping."""
+        cdef Py_ssize_t f, q, j, nb, cap = self.capacity, st = self.stride
         cdef unsigned char* t
         cdef const unsigned char* s
-        with nogil:
-            for f in range(nf):
-                nb = self._nbytes[f]
-                if nb == 0:
-                    continue
-                s = <const unsigned char*>views.views[f].buf + first * nb
-                t = self._base + self._off[f]
-                j = pos
-                for q in range(keep):  # the usual field sizes as fixed-size copies (no memcpy call)
-                    if nb == 4:
-                        memcpy(t + j * st, s + q * 4, 4)
-                    elif nb == 8:
-                        memcpy(t + j * st, s + q * 8, 8)
-                    elif nb == 16:
-                        memcpy(t + j * st, s + q * 16, 16)
-                    elif nb == 1:
-                        t[j * st] = s[q]
-                    else:
-                        memcpy(t + j * st, s + q * nb, nb)
-                    j += 1
-                    if j == cap:
-                        j = 0
-            if sum_tree is not None:
-                _set_ring_leaves(&sum_tree._lay, &min_tree._lay, pos, keep, cap, leaf)
-        return n
+        for f in range(self._nf):
+            nb = self._nbytes[f]
+            if nb == 0:
+                continue
+            s = sp[f] + first * nb
+            t = self._base + self._off[f]
+            j = pos
+            for q in range(keep):  # the usual field sizes as fixed-size copies (no memcpy call)
+                if nb == 4:
+                    memcpy(t + j * st, s + q * 4, 4)
+                elif nb == 8:
+                    memcpy(t + j * st, s + q * 8, 8)
+                elif nb == 16:
+                    memcpy(t + j * st, s + q * 16, 16)
+                elif nb == 1:
+                    t[j * st] = s[q]
+                else:
+                    memcpy(t + j * st, s + q * nb, nb)
+                j += 1
+                if j == cap:
+                    j = 0
 
-    cdef list _outputs(self, Py_ssize_t k, _Views views):
-        """New arrays of ``k`` rows for every field, their buffers taken into ``views``."""
-        cdef Py_ssize_t f
-        if k != self._out_k:  # the output shapes of the last k asked for are kept
-            self._out_shapes = [(k,) + <tuple>shape for shape in self._shapes]
-            self._out_k = k
+    cdef list _outputs(self, Py_ssize_t k, unsigned char** ptrs):
+        """New C-contiguous arrays of ``k`` rows for every field (numpy's C API for native dtypes of
+        fewer than _OUT_MAXDIM dimensions, ``np.empty`` otherwise); their data pointers go to ``ptrs``."""
+        cdef Py_ssize_t f, d
+        cdef cnp.npy_intp dims[_OUT_MAXDIM]
         outs = []
         for f in range(self._nf):
-            out = np.empty(self._out_shapes[f], self._dtypes[f])
-            views.take(out, PyBUF_WRITABLE | _NO_FORMAT)
+            if self._tnum[f] >= 0:
+                dims[0] = k
+                for d in range(self._ndim[f]):
+                    dims[d + 1] = self._dims[self._dim0[f] + d]
+                out = cnp.PyArray_EMPTY(<int>self._ndim[f] + 1, dims, <int>self._tnum[f], 0)
+            else:
+                if k != self._out_k:  # the output shapes of the last k asked for are kept
+                    self._out_shapes = [(k,) + <tuple>shape for shape in self._shapes]
+                    self._out_k = k
+                out = np.empty(self._out_shapes[f], self._dtypes[f])
+            ptrs[f] = <unsigned char*>cnp.PyArray_DATA(<cnp.ndarray>out)
             outs.append(out)
         return outs
 
-    cdef void _gather(self, const int64_t* idx, Py_ssize_t k, _Views views) noexcept nogil:
+    cdef void _gather(self, const int64_t* idx, Py_ssize_t k, unsigned char** ptrs) noexcept nogil:
         cdef Py_ssize_t f, q, nb, st = self.stride
         cdef const unsigned char* s
         cdef unsigned char* t
         for f in range(self._nf):
             nb = self._nbytes[f]
             s = self._base + self._off[f]
-            t = <unsigned char*>views.views[f].buf
+            t = ptrs[f]
             if nb == 4:
                 for q in range(k):
                     memcpy(t + 4 * q, s + idx[q] * st, 4)

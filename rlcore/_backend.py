@@ -47,6 +47,7 @@ ring_insert = impl.ring_insert
 replay_add = impl.replay_add
 replay_sample = impl.replay_sample
 replay_update = impl.replay_update
+replay_slots = impl.replay_slots
 ReplayRecords = impl.ReplayRecords
 ppo_categorical_loss = impl.ppo_categorical_loss
 json_line_arrays = impl.json_line_arrays

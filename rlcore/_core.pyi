@@ -105,22 +105,26 @@ class ReplayRecords:
     ``columns`` are the fields as strided ``(capacity,) + row_shape`` numpy views of the block (read
     and written like any array). As ``dests`` of :func:`replay_add` and ``columns`` of
     :func:`replay_sample`, a sampled row's fields come from one or two cache lines instead of one
-    line per column. ``TypeError`` for a dtype that is not plain numeric (bool, int, uint, float,
+    line per column. ``names`` (None, or one distinct str per field; ``ValueError`` otherwise) lets
+    :func:`replay_add` read a dict of sources by name and :func:`replay_sample` set its results in a
+    dict. ``TypeError`` for a dtype that is not plain numeric (bool, int, uint, float,
     complex), ``ValueError`` for a bad capacity, row shape or unequal lengths, each naming it."""
 
     capacity: int
     stride: int
     columns: list[np.ndarray]
     offsets: tuple[int, ...]
+    names: tuple[str, ...] | None
 
-    def __init__(self, capacity: int, dtypes: Sequence[Any], row_shapes: Sequence[tuple[int, ...]]) -> None: ...
+    def __init__(self, capacity: int, dtypes: Sequence[Any], row_shapes: Sequence[tuple[int, ...]],
+                 names: Sequence[str] | None = None) -> None: ...
     @property
     def nbytes(self) -> int:
         """``capacity * stride``."""
 
 def replay_add(
     dests: Sequence[np.ndarray] | ReplayRecords,
-    srcs: Sequence[np.ndarray],
+    srcs: Sequence[np.ndarray] | dict[str, np.ndarray],
     start: int,
     sum_tree: SumSegmentTree | None = None,
     min_tree: MinSegmentTree | None = None,
@@ -132,7 +136,10 @@ def replay_add(
     column does not fit as is (another dtype or row shape, not C-contiguous, unequal row counts):
     the caller's general path then casts or raises. ``dests`` must be numeric, writable and
     C-contiguous with equal row counts, or a :class:`ReplayRecords` (``srcs`` then holds one array per
-    field, in its order). The parent nodes of all written leaves are recomputed one
+    field, in its order; or, when the records have ``names``, ``srcs`` may be a dict whose keys are
+    exactly the names: its own entries are read, as ``dict`` reads them, and other keys give -1).
+    Sources are read through numpy's C API; a batch under 4096 rows is written without releasing
+    the GIL. The parent nodes of all written leaves are recomputed one
     tree level at a time for both trees together, so their cache misses overlap."""
 
 def replay_sample(
@@ -142,7 +149,8 @@ def replay_sample(
     beta: float,
     columns: Sequence[np.ndarray] | ReplayRecords | None = None,
     rng: np.random.Generator | None = None,
-) -> tuple[i64, NDArray[np.float32]] | tuple[i64, NDArray[np.float32], list[np.ndarray]]:
+    out: dict | None = None,
+) -> tuple[i64, NDArray[np.float32]] | tuple[i64, NDArray[np.float32], list[np.ndarray]] | dict:
     """Proportional sampling with importance weights in one call: for uniforms in ``[0, 1)`` the slots
     ``find_prefixsum_idx(u * total)`` and float32 weights ``(P(i) / P_min) ** -beta`` (``P(i)`` the
     slot's leaf over the total, ``P_min`` the min tree's minimum over the total; so in ``(0, 1]``).
@@ -153,7 +161,12 @@ def replay_sample(
     per sampled row. With ``rng`` (a ``numpy.random.Generator``; ``TypeError`` otherwise)
     ``uniforms`` is their number k (an int >= 1), drawn from ``rng`` as ``rng.random(k)`` draws them
     (the same values, and ``rng`` advanced alike) once every argument is checked, under the bit
-    generator's lock. Raises ``ValueError`` when the sum tree has no mass."""
+    generator's lock. With ``out`` (a dict, ``TypeError`` otherwise; ``columns`` must then be a
+    :class:`ReplayRecords` with ``names``, ``ValueError`` otherwise) the rows are set as
+    ``out[names[f]]``, then ``out["weights"]`` and ``out["batch_indexes"]`` (the slots), as ``dict``
+    sets items (not through a subclass's ``__setitem__``), and ``out`` is returned. Outputs are made
+    through numpy's C API; fewer than 1024 rows are sampled without releasing the GIL. Raises
+    ``ValueError`` when the sum tree has no mass."""
 
 def replay_update(
     sum_tree: SumSegmentTree,
@@ -168,9 +181,16 @@ def replay_update(
     """One priority update: leaves ``idxs`` of both trees set to ``priorities ** alpha``; returns the
     largest priority (0.0 for none). Returns -1.0 with nothing written unless ``idxs`` is a 1-D int64
     array and ``priorities`` a 1-D float64 array of its length, every priority finite and > 0 and
-    every index a live slot, ``(idx - first) % capacity < num`` (the caller then raises its error).
+    every index a live slot, ``(idx - first) % capacity < num`` (the caller then raises its error);
+    both arrays C-contiguous and in native byte order.
     With ``eps`` (finite, > 0, else ``ValueError``) ``priorities`` holds TD errors (float64 or
     float32) and each priority is ``|td| + eps`` computed in float64."""
+
+def replay_slots(start: int, n: int, capacity: int) -> i64:
+    """The ring slots of the rows kept when ``n`` rows are written from ``start`` into ``capacity``
+    rows: the last ``min(n, capacity)`` of them, ``(start + j) % capacity`` for ``j`` in
+    ``range(max(0, n - capacity), n)``. ``ValueError`` for a capacity < 1, n < 0 or a start outside
+    ``[0, capacity)``."""
 
 def json_line_arrays(line: bytes, loads: Callable[[bytes], Any]) -> dict | None:
     """The JSON object on one line (UTF-8 bytes; whitespace around it is fine) as ``loads`` would

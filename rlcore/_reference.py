@@ -395,9 +395,10 @@ class ReplayRecords:
     """``capacity`` rows of fixed-shape numeric fields, each row one record of ``stride`` bytes:
     the fields by decreasing alignment, each at a multiple of its alignment, the record padded to a
     multiple of the largest; ``columns`` are the fields as ``(capacity,) + row_shape`` views of one
-    zeroed block whose records start on a 64-byte boundary."""
+    zeroed block whose records start on a 64-byte boundary; ``names`` (None, or one distinct str per
+    field) lets :func:`replay_add` read a dict of sources and :func:`replay_sample` fill a dict."""
 
-    def __init__(self, capacity, dtypes, row_shapes):
+    def __init__(self, capacity, dtypes, row_shapes, names=None):
         capacity = _check_int("capacity", capacity, 1)
         dtypes, row_shapes = list(dtypes), [tuple(s) for s in row_shapes]
         if not dtypes or len(row_shapes) != len(dtypes):
@@ -411,6 +412,11 @@ class ReplayRecords:
             if any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 0 for x in shape):
                 raise ValueError(f"row_shapes[{f}] must be a tuple of ints >= 0, got {shape!r}")
             dts.append(dt)
+        if names is not None:
+            names = tuple(names)
+            if len(names) != len(dts) or not all(type(x) is str for x in names) or len(set(names)) != len(dts):
+                raise ValueError(f"names must be {len(dts)} distinct str (one per field), got {names!r}")
+        self.names = names
         sizes = [dt.itemsize * math.prod(shape) for dt, shape in zip(dts, row_shapes)]
         offsets, pos = [0] * len(dts), 0
         for f in sorted(range(len(dts)), key=lambda i: -dts[i].alignment):
@@ -434,8 +440,13 @@ class ReplayRecords:
 def replay_add(dests, srcs, start, sum_tree=None, min_tree=None, value=0.0):
     """Writes every column of ``srcs`` into ``dests`` from row ``start``, wrapping, and sets the trees'
     leaves of the rows kept to ``value``; returns the rows in ``srcs``, or -1 (nothing written)
-    when a column does not fit as is."""
+    when a column does not fit as is. With ``dests`` a :class:`ReplayRecords` with ``names`` and
+    ``srcs`` a dict, the sources are the dict's own entries under the names (-1 for other keys)."""
     records = isinstance(dests, ReplayRecords)
+    misfit = False
+    if records and isinstance(srcs, dict) and dests.names is not None:
+        misfit = len(srcs) != len(dests.names) or any(k not in srcs for k in dests.names)
+        srcs = [None if misfit else dict.__getitem__(srcs, k) for k in dests.names]
     if records:
         dests = dests.columns
     if len(srcs) != len(dests):
@@ -463,7 +474,7 @@ def replay_add(dests, srcs, start, sum_tree=None, min_tree=None, value=0.0):
             raise ValueError(f"value must be finite and >= 0, got {value!r}")
     fits = all(isinstance(s, np.ndarray) and s.dtype == d.dtype and s.shape[1:] == d.shape[1:]
                and s.ndim == d.ndim and s.flags.c_contiguous for d, s in zip(dests, srcs))
-    if not fits or len({len(s) for s in srcs}) != 1:
+    if misfit or not fits or len({len(s) for s in srcs}) != 1:
         return -1
     n = len(srcs[0])
     kept = np.arange(max(0, n - cap), n, dtype=np.int64)  # only the last `cap` rows survive
@@ -476,14 +487,16 @@ def replay_add(dests, srcs, start, sum_tree=None, min_tree=None, value=0.0):
     return n
 
 
-def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None):
+def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None, out=None):
     """Proportional sampling with importance weights: for each uniform ``u`` the slot
     ``find_prefixsum_idx(u * total)`` and its weight ``(P(i) / P_min) ** -beta`` (float32), where
     ``P(i)`` is the slot's leaf over the total and ``P_min`` the min tree's minimum over the total.
     With ``columns`` (numeric C-contiguous arrays of ``capacity`` rows, or a :class:`ReplayRecords`
     of ``capacity`` rows) also the list of each column's rows at those slots, as new arrays. With
     ``rng`` (a ``numpy.random.Generator``) ``uniforms`` is their number k, drawn as ``rng.random(k)``
-    once every argument is checked."""
+    once every argument is checked. With ``out`` (a dict; ``columns`` a :class:`ReplayRecords` with
+    ``names``) the rows are set as ``out[names[f]]``, then ``out["weights"]`` and
+    ``out["batch_indexes"]`` (the slots), as ``dict`` sets items, and ``out`` is returned."""
     _tree_pair(sum_tree, min_tree)
     if not (0.0 <= beta < math.inf):
         raise ValueError(f"beta must be finite and >= 0, got {beta!r}")
@@ -491,6 +504,13 @@ def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None):
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         k = _check_int("uniforms", uniforms, 1)
+    names = None
+    if out is not None:
+        if not isinstance(out, dict):
+            raise TypeError(f"out must be a dict, got {type(out).__name__}")
+        if not isinstance(columns, ReplayRecords) or columns.names is None:
+            raise ValueError("out needs columns to be a ReplayRecords with names")
+        names = columns.names
     cap = sum_tree.capacity
     if isinstance(columns, ReplayRecords):
         if columns.capacity != cap:
@@ -519,8 +539,15 @@ def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None):
     weights = ((p / p_min) ** -float(beta)).astype(np.float32)
     if columns is None:
         return slots, weights
-    return slots, weights, [np.array([col[i] for i in slots.tolist()], col.dtype).reshape(
-        (len(slots),) + col.shape[1:]) for col in columns]
+    rows = [np.array([col[i] for i in slots.tolist()], col.dtype).reshape((len(slots),) + col.shape[1:])
+            for col in columns]
+    if out is None:
+        return slots, weights, rows
+    for name, col in zip(names, rows):
+        dict.__setitem__(out, name, col)
+    dict.__setitem__(out, "weights", weights)
+    dict.__setitem__(out, "batch_indexes", slots)
+    return out
 
 
 def replay_update(sum_tree, min_tree, idxs, priorities, alpha, first, num, eps=None):
@@ -551,6 +578,16 @@ def replay_update(sum_tree, min_tree, idxs, priorities, alpha, first, num, eps=N
     sum_tree.update(idxs, leaves)
     min_tree.update(idxs, leaves)
     return float(priorities.max(initial=0.0))
+
+
+def replay_slots(start, n, capacity):
+    """The ring slots (int64) of the rows kept when ``n`` rows are written from ``start`` into
+    ``capacity`` rows: the last ``min(n, capacity)`` of them."""
+    capacity = _check_int("capacity", capacity, 1)
+    n = _check_int("n", n, 0)
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < capacity:
+        raise ValueError(f"start must be an int in [0, {capacity}), got {start!r}")
+    return (int(start) + np.arange(n - min(n, capacity), n, dtype=np.int64)) % capacity
 
 
 # --- trajectory collection -----------------------------------------------------------------------

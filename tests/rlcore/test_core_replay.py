@@ -804,3 +804,143 @@ def test_replay_sample_with_rng_draws_nothing_when_it_raises(impl):
     with pytest.raises(ValueError, match="no mass"):
         impl.replay_sample(s, mn, 2, 0.4, rng=gen)
     assert gen.random() == np.random.default_rng(3).random()
+
+
+# --- records with names: a dict of sources by name, the sample set into a dict, ring slots ----------
+
+_NAMES = ("flag", "x", "action", "obs", "pos", "img", "none")  # one per _gather_columns column
+
+
+def test_replay_records_names(impl):
+    cols = _gather_columns(np.random.default_rng(0), 3)
+    assert impl.ReplayRecords(3, *_records_spec(cols)).names is None
+    assert impl.ReplayRecords(3, *_records_spec(cols), list(_NAMES)).names == _NAMES
+    for bad in (_NAMES[:-1], _NAMES[:-1] + ("x",), _NAMES[:-1] + (7,)):
+        with pytest.raises(ValueError, match=r"names must be 7 distinct str \(one per field\)"):
+            impl.ReplayRecords(3, *_records_spec(cols), bad)
+
+
+class _LyingDict(dict):
+    def __getitem__(self, key):  # the records read a dict's own entries, never this
+        return np.zeros(1)
+
+
+@pytest.mark.parametrize("make", [dict, _LyingDict])
+@pytest.mark.parametrize("cap,start,n", [(7, 5, 4), (7, 3, 12)])
+def test_replay_add_records_by_name_parity(impl, make, cap, start, n):
+    srcs = _gather_columns(np.random.default_rng(cap + n), n)
+    got, want = impl.ReplayRecords(cap, *_records_spec(srcs), _NAMES), _reference.ReplayRecords(cap, *_records_spec(srcs))
+    trees = [_pair(m, cap) for m in (impl, _reference)]
+    by_name = make(zip(reversed(_NAMES), reversed(srcs)))  # the dict's order does not matter
+    assert impl.replay_add(got, by_name, start, *trees[0], 0.25) == n
+    assert _reference.replay_add(want, srcs, start, *trees[1], 0.25) == n
+    for a, b in zip(got.columns, want.columns):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(_leaves(trees[0][0]), _leaves(trees[1][0]))
+    assert trees[0][1].reduce() == trees[1][1].reduce() == 0.25
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.pop("x"),  # a name missing
+    lambda d: d.update(extra=np.zeros(4)),  # another key
+    lambda d: (d.pop("x"), d.update(extra=np.zeros(4))),  # as many keys, one of them another
+    lambda d: d.update(x=d["x"].astype(np.float64)),  # another dtype: the general path casts it
+])
+def test_replay_add_records_by_name_declines_misfits(impl, change):
+    srcs = _gather_columns(np.random.default_rng(2), 4)
+    rec = impl.ReplayRecords(6, *_records_spec(srcs), _NAMES)
+    s, mn = _pair(impl, 6)
+    by_name = dict(zip(_NAMES, srcs))
+    change(by_name)
+    assert impl.replay_add(rec, by_name, 1, s, mn, 1.0) == -1
+    assert not any(v.any() for v in rec.columns) and s.reduce() == 0.0
+    with pytest.raises(ValueError, match=r"start must be an int in \[0, 6\)"):  # checked before the keys
+        impl.replay_add(rec, by_name, 6, s, mn, 1.0)
+
+
+@pytest.mark.parametrize("capacity,k", [(9, 5), (1000, 64), (3000, 1500)])  # k >= 1024: without the GIL
+def test_replay_sample_into_out_parity(impl, capacity, k):
+    data = np.random.default_rng(capacity + k)
+    leaves = data.random(capacity) + 0.01
+    cols = _gather_columns(data, capacity)
+    results = []
+    for m in (impl, _reference):
+        s, mn = _filled_pair(m, leaves)
+        rec = m.ReplayRecords(capacity, *_records_spec(cols), _NAMES)
+        assert m.replay_add(rec, cols, 0) == capacity
+        out = _LyingDict(stale=1)
+        assert m.replay_sample(s, mn, k, 0.4, rec, np.random.default_rng(3), out) is out
+        assert list(out) == ["stale", *_NAMES, "weights", "batch_indexes"]
+        slots, weights, rows = m.replay_sample(s, mn, k, 0.4, rec, np.random.default_rng(3))
+        np.testing.assert_array_equal(dict.__getitem__(out, "batch_indexes"), slots)
+        np.testing.assert_array_equal(dict.__getitem__(out, "weights"), weights)
+        for name, row, col in zip(_NAMES, rows, cols):
+            got = dict.__getitem__(out, name)
+            assert got.dtype == col.dtype and got.shape == (k,) + col.shape[1:] and got.flags.c_contiguous
+            assert got.flags.writeable and not any(np.shares_memory(got, c) for c in rec.columns)
+            np.testing.assert_array_equal(got, row)
+            np.testing.assert_array_equal(got, col[slots])
+        results.append(dict(out))
+    for key in (*_NAMES, "batch_indexes"):
+        np.testing.assert_array_equal(results[0][key], results[1][key])
+    np.testing.assert_allclose(results[0]["weights"], results[1]["weights"], rtol=1e-6)
+
+
+def test_replay_sample_from_records_of_foreign_byte_order(impl):
+    cols = [np.arange(6, dtype=">f4"), np.arange(12, dtype="<i8").reshape(6, 2)]
+    rec = impl.ReplayRecords(6, *_records_spec(cols), ["a", "b"])
+    assert impl.replay_add(rec, cols, 0) == 6
+    s, mn = _filled_pair(impl, np.ones(6))
+    out = impl.replay_sample(s, mn, 4, 0.4, rec, np.random.default_rng(0), {})
+    assert out["a"].dtype == np.dtype(">f4") and out["b"].shape == (4, 2)
+    np.testing.assert_array_equal(out["a"], cols[0][out["batch_indexes"]])
+    np.testing.assert_array_equal(out["b"], cols[1][out["batch_indexes"]])
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda m, r, s, mn: m.replay_sample(s, mn, 2, 0.4, r, np.random.default_rng(0), []), TypeError,
+     r"out must be a dict, got list"),
+    (lambda m, r, s, mn: m.replay_sample(s, mn, 2, 0.4, m.ReplayRecords(4, [np.float64], [()]),
+                                         np.random.default_rng(0), {}), ValueError,
+     r"out needs columns to be a ReplayRecords with names"),
+    (lambda m, r, s, mn: m.replay_sample(s, mn, 2, 0.4, [np.zeros(4)], np.random.default_rng(0), {}), ValueError,
+     r"out needs columns to be a ReplayRecords with names"),
+])
+def test_replay_sample_out_bad_input_raises_before_drawing(impl, call, exc, match):
+    rec = impl.ReplayRecords(4, [np.float64, np.int64], [(), ()], ["a", "b"])
+    s, mn = _filled_pair(impl, np.ones(4))
+    with pytest.raises(exc, match=match):
+        call(impl, rec, s, mn)
+
+
+@pytest.mark.parametrize("start,n,cap,want", [
+    (2, 3, 8, [2, 3, 4]), (6, 3, 8, [6, 7, 0]), (1, 5, 3, [0, 1, 2]), (0, 0, 4, []), (3, 9, 4, [0, 1, 2, 3]),
+    (np.int64(5), 2, 6, [5, 0]),
+])
+def test_replay_slots(impl, start, n, cap, want):
+    got = impl.replay_slots(start, n, cap)
+    assert got.dtype == np.int64 and got.tolist() == want
+
+
+@pytest.mark.parametrize("args,match", [
+    ((0, 1, 0), r"capacity must be an int >= 1, got 0"), ((0, -1, 4), r"n must be an int >= 0, got -1"),
+    ((4, 1, 4), r"start must be an int in \[0, 4\), got 4"), ((True, 1, 4), r"start must be an int in \[0, 4\)"),
+])
+def test_replay_slots_refuses_bad_input(impl, args, match):
+    with pytest.raises(ValueError, match=match):
+        impl.replay_slots(*args)
+
+
+def test_replay_update_large_batch_and_foreign_byte_order(impl):
+    rng = np.random.default_rng(9)
+    idxs = rng.integers(0, 3000, 2000).astype(np.int64)  # k >= 1024: without the GIL
+    prios = rng.random(2000) + 0.1
+    trees = [_pair(m, 3000) for m in (impl, _reference)]
+    for m, (s, mn) in zip((impl, _reference), trees):
+        assert m.replay_update(s, mn, idxs, prios, 0.6, 0, 3000) == prios.max()
+    np.testing.assert_allclose(_leaves(trees[0][0]), _leaves(trees[1][0]), rtol=1e-13)  # pow and ** within an ulp
+    np.testing.assert_allclose(_leaves(trees[0][1]), _leaves(trees[1][1]), rtol=1e-13)
+    s, mn = _pair(impl, 8)
+    assert impl.replay_update(s, mn, np.array([1], ">i8"), np.array([1.0]), 0.6, 0, 8) == -1.0
+    assert impl.replay_update(s, mn, np.array([1]), np.array([1.0], ">f8"), 0.6, 0, 8) == -1.0
+    assert s.sum() == 0.0

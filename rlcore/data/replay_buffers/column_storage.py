@@ -14,7 +14,8 @@ The storage knows nothing about sampling: it holds ``size`` valid rows at positi
 whose columns are exactly the stored ones (same names, dtypes and row shapes, C order; object
 columns as object arrays) is written by one ``replay_add`` call, plus a numpy assignment per object
 column; :meth:`ColumnStorage.write_exact` also sets the leaves of a prioritized buffer's trees in
-that same call.
+that same call. When every column is numeric, the records know the columns' names and that call
+reads a plain dict or SampleBatch by name itself (no Python-level copy of the batch).
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ from typing import Any, Mapping
 import numpy as np
 
 from rlcore import _backend
-from rlcore._backend import replay_add
+from rlcore._backend import replay_add, replay_slots
+from rlcore.data.columns import Columns
 from rlcore.data.replay_buffers._validation import check_int
 from rlcore.data.sample_batch import SampleBatch
 
 _NUMERIC_KINDS = frozenset("biufc")
 _PLAIN_DICTS = (dict, SampleBatch)  # their values are what [] returns for str keys
 _ReplayRecords = _backend.ReplayRecords
+_SAMPLE_SETS = frozenset((Columns.WEIGHTS, Columns.BATCH_INDEXES, Columns.SEQ_LENS))  # see ColumnStorage.sample_records
 
 
 def _as_column(name: str, value: Any) -> np.ndarray:
@@ -52,10 +55,7 @@ def ring_rows(start: int, n: int, capacity: int) -> np.ndarray:
         >>> ring_rows(2, 3, 8).tolist(), ring_rows(6, 3, 8).tolist(), ring_rows(1, 5, 3).tolist()
         ([2, 3, 4], [6, 7, 0], [0, 1, 2])
     """
-    keep = n if n < capacity else capacity
-    if start + n <= capacity:
-        return np.arange(start + n - keep, start + n, dtype=np.int64)
-    return (start + np.arange(n - keep, n, dtype=np.int64)) % capacity
+    return replay_slots(start, n, capacity)
 
 
 def _ring_assign(dest: np.ndarray, src: np.ndarray, start: int) -> None:
@@ -102,6 +102,11 @@ class ColumnStorage:
         self._dest_names: list[str] = []  # the numeric columns' names, in the records' field order
         self._objects: list[tuple[str, np.ndarray]] = []  # the object columns (name, array)
         self._fixed: tuple[list[str], Any, list, tuple | None] | None = None  # record_columns' answer
+        #: The ReplayRecords (with names) when every stored column is one of its fields and none is
+        #: ``weights`` or ``batch_indexes`` (the columns a prioritized sample sets) or ``seq_lens``
+        #: (a batch with it is made by SampleBatch's constructor), else None: then
+        #: ``replay_sample(..., records, rng, out)`` fills a sampled batch in one call.
+        self.sample_records = None
         self.pos = 0
         self.size = 0
 
@@ -159,7 +164,7 @@ class ColumnStorage:
         self._records = None
         if numeric:
             self._records = _ReplayRecords(self.capacity, [cols[k].dtype for k in numeric],
-                                           [cols[k].shape[1:] for k in numeric])
+                                           [cols[k].shape[1:] for k in numeric], numeric)
             views = dict(zip(numeric, self._records.columns))
         for k, v in cols.items():
             self._columns[k] = views[k] if k in numeric else np.empty((self.capacity,) + v.shape[1:], object)
@@ -170,6 +175,8 @@ class ColumnStorage:
         order = tuple(self._columns)
         natural = tuple(numeric) + tuple(k for k, _ in self._objects)
         self._fixed = (numeric, self._records, self._objects, None if order == natural else order) if numeric else None
+        plain = numeric and not self._objects and _SAMPLE_SETS.isdisjoint(numeric)
+        self.sample_records = self._records if plain else None
 
     # --- writing --------------------------------------------------------------------------------
 
@@ -195,6 +202,12 @@ class ColumnStorage:
         start = self.pos
         if self._records is None:
             return start, -1
+        if type(batch) in _PLAIN_DICTS and not self._objects:  # the native call reads the dict by name
+            n = replay_add(self._records, batch, start, sum_tree, min_tree, leaf)
+            if n > 0:
+                self.pos = (start + n) % self.capacity
+                self.size = min(self.capacity, self.size + n)
+            return start, n
         if type(batch) in _PLAIN_DICTS:  # read the values without a Python-level __getitem__
             if batch.keys() != self._columns.keys():
                 return start, -1
@@ -310,6 +323,7 @@ class ColumnStorage:
         if not (0 <= size <= capacity and 0 <= pos < capacity):
             raise ValueError(f"{self.name}: state has pos {pos} / size {size} outside capacity {capacity}")
         self._columns, self._records, self._dest_names, self._objects, self._fixed = {}, None, [], [], None
+        self.sample_records = None
         if columns:
             cols = {k: np.asarray(v) for k, v in columns.items()}
             for k, v in cols.items():

@@ -29,12 +29,13 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from rlcore._backend import MinSegmentTree, SumSegmentTree, replay_sample, replay_update
+from rlcore._backend import MinSegmentTree, SumSegmentTree, replay_sample, replay_slots, replay_update
 from rlcore.data.replay_buffers._validation import check_nonneg_float, check_positive_float
-from rlcore.data.replay_buffers.column_storage import ring_rows
-from rlcore.data.replay_buffers.uniform import ReplayBuffer, StorageUnit, _count, _sample_batch
+from rlcore.data.replay_buffers.uniform import _PLAIN_FLAGS, ReplayBuffer, StorageUnit, _count, _sample_batch
+from rlcore.data.sample_batch import SampleBatch
 
 _ADDED = frozenset(("weights", "batch_indexes"))  # the columns sample() sets on every batch
+_new_batch = SampleBatch.__new__
 
 
 class PrioritizedReplayBuffer(ReplayBuffer):
@@ -94,7 +95,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             start, n = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
             if n >= 0:
                 self._added_count += n
-                return ring_rows(start, n, self.capacity)
+                return replay_slots(start, n, self.capacity)
         if priorities is not None:
             priorities = np.asarray(priorities, np.float64).reshape(-1)
             # every row at one valid priority (the usual ``weights`` column of ones, RLlib 1.x's
@@ -117,7 +118,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                     if n > 0:
                         self.max_priority = max(self.max_priority, same)
                     self._added_count += n
-                    return ring_rows(start, n, self.capacity)
+                    return replay_slots(start, n, self.capacity)
         slots = super().add(batch, unit_lens=unit_lens)
         if priorities is None:
             prios = np.full(len(slots), self.max_priority)
@@ -159,6 +160,16 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         if type(n) is not int or n < 1 or not len(self):
             n = self._check_sample(n)
         beta = self.beta if beta is None else check_nonneg_float("beta", beta)
+        records = None if self._items else self._storage.sample_records
+        if records is not None:
+            # every column is a numeric field of the records: one native call draws the uniforms,
+            # finds the slots, computes the weights and sets the rows, ``weights`` and
+            # ``batch_indexes`` in a new SampleBatch (default flags, as _sample_batch makes it)
+            out = _new_batch(SampleBatch)
+            out.__dict__ = _PLAIN_FLAGS.copy()
+            replay_sample(self._sum, self._min, n, beta, records, self._rng, out)
+            self._sampled_count += n
+            return out
         fixed = None if self._items else self._storage.record_columns()
         if fixed is not None:
             # rows are slots: one native call draws the uniforms from the buffer's RNG (as
