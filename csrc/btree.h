@@ -81,19 +81,40 @@ static inline void rl_bt_fix(double *t, const ptrdiff_t *off, int l, ptrdiff_t j
 
 /* Sets leaf idxs[q] of every tree in trs[0 .. ntrees) (same capacity) to vals[q], the last write of
  * a repeated index winning, then recomputes the ancestors of every written leaf level by level.
- * is_min[i] says whether trs[i] is a min tree. Returns -1 when out of memory. */
+ * is_min[i] says whether trs[i] is a min tree. The leaves' lines are prefetched for writing before
+ * any is written (their misses overlap instead of filling the store buffer one by one). A level of
+ * at most 64 nodes (the top three of 1M leaves) recomputes each node on the paths once, from a
+ * bit mask, not once per path through it (every path meets at the root). Returns -1 when out of
+ * memory. */
 static inline int rl_bt_update_n(rl_btree_t *const *trs, const int *is_min, int ntrees,
                                  const int64_t *idxs, const double *vals, ptrdiff_t k) {
     if (k <= 0) return 0;
     ptrdiff_t stack_nodes[256];
     ptrdiff_t *node = k <= 256 ? stack_nodes : (ptrdiff_t *)malloc((size_t)k * sizeof(ptrdiff_t));
     if (!node) return -1;
+    for (ptrdiff_t q = 0; q < k; ++q)
+        for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&trs[i]->t[idxs[q]], 1);
     for (ptrdiff_t q = 0; q < k; ++q) {
         node[q] = (ptrdiff_t)idxs[q];
         for (int i = 0; i < ntrees; ++i) trs[i]->t[node[q]] = vals[q];
     }
     const int top = trs[0]->top;
     for (int l = 1; l <= top; ++l) {
+        /* nodes at level l: the root level has one; below it, the next level's offset says */
+        const ptrdiff_t span = l == top ? 1 : trs[0]->off[l + 1] - trs[0]->off[l];
+        if (span <= 64) {
+            uint64_t mask = 0;
+            for (ptrdiff_t q = 0; q < k; ++q) {
+                node[q] /= RL_BT_FAN;
+                mask |= (uint64_t)1 << node[q];
+            }
+            while (mask) {
+                const ptrdiff_t j = __builtin_ctzll(mask);
+                mask &= mask - 1;
+                for (int i = 0; i < ntrees; ++i) rl_bt_fix(trs[i]->t, trs[i]->off, l, j, is_min[i]);
+            }
+            continue;
+        }
         for (ptrdiff_t q = 0; q < k; ++q) {
             node[q] /= RL_BT_FAN;
             for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&trs[i]->t[trs[i]->off[l] + node[q]], 1);
@@ -218,12 +239,15 @@ static inline int rl_bt_sample(const rl_btree_t *tr, const double *uniforms, ptr
 
 /* Importance weights of prioritized replay for leaves `idxs` of a sum tree and its min tree:
  * w = (P(i) / P_min) ** -beta with P(i) = leaf / total and P_min = min leaf / total, i.e.
- * (N P(i)) ** -beta over the largest possible weight (N P_min) ** -beta; all in (0, 1]. */
+ * (N P(i)) ** -beta over the largest possible weight (N P_min) ** -beta; all in (0, 1]. The ratio
+ * is formed in double and raised in float (powf: the weight is a float32; about half pow's cost;
+ * within a few float32 ulps of the double result). */
 static inline void rl_bt_is_weights(const rl_btree_t *sum, const rl_btree_t *mn, const int64_t *idxs,
                                     ptrdiff_t k, double beta, float *weights) {
     const double total = rl_bt_root(sum);
     const double p_min = rl_bt_root(mn) / total;
-    for (ptrdiff_t q = 0; q < k; ++q) weights[q] = (float)pow((sum->t[idxs[q]] / total) / p_min, -beta);
+    const float nb = (float)-beta;
+    for (ptrdiff_t q = 0; q < k; ++q) weights[q] = powf((float)((sum->t[idxs[q]] / total) / p_min), nb);
 }
 
 #endif /* RLCORE_BTREE_H */

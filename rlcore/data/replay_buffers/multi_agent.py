@@ -44,6 +44,8 @@ class ReplayMode(str, enum.Enum):
 
 
 class _MeanTimer:
+    """Total seconds and count of one operation (the hot paths add to both inline: no method call)."""
+
     def __init__(self) -> None:
         self.total, self.count = 0.0, 0
 
@@ -123,6 +125,7 @@ class MultiAgentReplayBuffer:
         )
         self.num_added = 0
         self._timers = {k: _MeanTimer() for k in ("add_batch", "replay", "update_priorities")}
+        self._add_timer, self._replay_timer, self._update_timer = self._timers.values()
 
     def _child_seed(self) -> int:
         return int(self._rng.integers(0, 2**63 - 1))
@@ -155,7 +158,9 @@ class MultiAgentReplayBuffer:
                     count = batch.count
                     if count > 0:
                         self._add_policy(DEFAULT_POLICY_ID, batch, count)
-                self._timers["add_batch"].add(time.perf_counter() - t0)
+                timer = self._add_timer
+                timer.total += time.perf_counter() - t0
+                timer.count += 1
                 self.num_added += count
                 return
         if not isinstance(batch, MultiAgentBatch):
@@ -204,15 +209,17 @@ class MultiAgentReplayBuffer:
                 return None
             out = self.lockstep_buffer.sample(self.replay_batch_size)
         else:
-            samples = {
-                pid: buf.sample(self.replay_batch_size, beta=self.beta)
-                for pid, buf in self.replay_buffers.items()
-                if len(buf)
-            }
+            samples = {}
+            n, beta = self.replay_batch_size, self.beta
+            for pid, buf in self.replay_buffers.items():
+                if len(buf):
+                    samples[pid] = buf.sample(n, beta)
             if not samples:
                 return None
-            out = MultiAgentBatch(samples, self.replay_batch_size)
-        self._timers["replay"].add(time.perf_counter() - t0)
+            out = MultiAgentBatch(samples, n)
+        timer = self._replay_timer
+        timer.total += time.perf_counter() - t0
+        timer.count += 1
         return out
 
     def update_priorities(self, prio_dict: Mapping[Any, tuple[Any, Any]]) -> None:
@@ -224,13 +231,15 @@ class MultiAgentReplayBuffer:
         if self._lockstep:
             raise ValueError("update_priorities: replay_mode='lockstep' does not use priorities")
         t0 = time.perf_counter()
+        buffers = self.replay_buffers
         for pid, (batch_indexes, td_errors) in prio_dict.items():
-            if pid not in self.replay_buffers:
-                raise ValueError(
-                    f"update_priorities: unknown policy id {pid!r}; buffers exist for {list(self.replay_buffers)}"
-                )
-            self.replay_buffers[pid].update_td_errors(batch_indexes, td_errors)
-        self._timers["update_priorities"].add(time.perf_counter() - t0)
+            buf = buffers.get(pid)
+            if buf is None:
+                raise ValueError(f"update_priorities: unknown policy id {pid!r}; buffers exist for {list(buffers)}")
+            buf.update_td_errors(batch_indexes, td_errors)
+        timer = self._update_timer
+        timer.total += time.perf_counter() - t0
+        timer.count += 1
 
     def priorities(self, policy_id: Any, batch_indexes: Any) -> np.ndarray:
         """The current priorities of one policy's replayed units (their ``batch_indexes``).

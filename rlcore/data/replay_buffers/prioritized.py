@@ -157,9 +157,12 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             n: Number of units (an int >= 1).
             beta: Importance-weight exponent (>= 0); defaults to the buffer's ``beta``.
         """
-        if type(n) is not int or n < 1 or not len(self):
+        if type(n) is not int or n < 1 or not (self._num_items if self._items else self._storage.size):
             n = self._check_sample(n)
-        beta = self.beta if beta is None else check_nonneg_float("beta", beta)
+        if beta is None:
+            beta = self.beta
+        elif type(beta) is not float or not 0.0 <= beta < math.inf:  # check_nonneg_float's fast case, inline
+            beta = check_nonneg_float("beta", beta)
         records = None if self._items else self._storage.sample_records
         if records is not None:
             # every column is a numeric field of the records: one native call draws the uniforms,
@@ -259,8 +262,19 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
     def update_td_errors(self, idxes, td_errors) -> None:
         """Sets priorities to ``|td_errors| + eps`` (what RLlib's replay actor did)."""
-        if type(idxes) is np.ndarray and type(td_errors) is np.ndarray and self._update_native(idxes, td_errors, self.eps):
-            return  # 1-D float64 or float32 TD errors: |td| + eps computed in the same native call
+        if type(idxes) is np.ndarray and type(td_errors) is np.ndarray:
+            # 1-D float64 or float32 TD errors: |td| + eps computed in the same native call (as
+            # _update_native, inline for timesteps: the live slots are 0 .. size - 1)
+            if self._items:
+                if self._update_native(idxes, td_errors, self.eps):
+                    return
+            else:
+                top = replay_update(self._sum, self._min, idxes, td_errors, self.alpha, 0, self._storage.size, self.eps)
+                if top >= 0.0:
+                    if top > self.max_priority:
+                        self.max_priority = top
+                    self._num_updates += len(idxes)
+                    return
         td = np.abs(np.asarray(td_errors, np.float64).reshape(-1))
         td += self.eps
         self.update_priorities(idxes, td)
