@@ -252,8 +252,8 @@ def _kill_one_worker_and_train(ray, trainer, run):
 def ignore_run(ray_session):
     config = plan_config(_small_config, num_workers=2, broadcast_interval=3, timesteps_per_iteration=1000,
                          ignore_worker_failures=True)
+    run = {"actors_at_start": live_actor_classes(ray_session)}
     trainer = ImpalaTrainer(config=config)
-    run = {}
     try:
         run["broadcast_results"] = [trainer.train() for _ in range(2)]
         run["remote_timesteps"] = ray_session.get(
@@ -269,8 +269,10 @@ def ignore_run(ray_session):
 @pytest.fixture(scope="module")
 def recreate_run(ray_session, ignore_run, tmp_path_factory, settled_actor_classes):
     # ignore_run (made and stopped first) is the warm-up: Ray's client threads start with the first remote call.
+    # Its actors are counted gone once they left Ray's actor table (ray.kill is asynchronous: on a busy
+    # machine a stopped worker is still listed alive for a while), not when its stop() returned.
     run = {"threads_before": threading.active_count(),
-           "actors_before": settled_actor_classes(ray_session, live_actor_classes(ray_session))}
+           "actors_before": settled_actor_classes(ray_session, ignore_run["actors_at_start"])}
     logdir = tmp_path_factory.mktemp("impala_recreate")
     trainer = ImpalaTrainer(config=plan_config(_small_config, num_workers=2, recreate_failed_workers=True),
                             logger_creator=lambda config: DirLogger(logdir))
