@@ -127,8 +127,12 @@ class TorchValueNetworkMixin(ValueNetworkMixin):
                       **{k: self._tensor(v) for k, v in (inputs_extra or {}).items()}}
             state = self._model_state([self._tensor(s) for s in state_batches])  # nested state re-nested
             seq_lens = torch.ones(len(obs), dtype=torch.int32) if state else None
-            self.model(inputs, state, seq_lens)
-            return self.model.value_function().numpy().astype(np.float32, copy=False).reshape(-1)
+            value_only = getattr(self.model, "value_only", None)  # only the layers the value reads (FCNet)
+            values = value_only(inputs, state, seq_lens) if value_only is not None else None
+            if values is None:
+                self.model(inputs, state, seq_lens)
+                values = self.model.value_function()
+            return values.numpy().astype(np.float32, copy=False).reshape(-1)
 
 
 class TorchTargetNetworkMixin:

@@ -192,6 +192,22 @@ class ModelV2:
         Returns:
             ``(outputs, state_out)``.
         """
+        inputs, state, seq_lens = self._call_inputs(input_dict, state, seq_lens)
+        with self.context():
+            outputs, state_out = self.forward(inputs, state, seq_lens)
+        if not isinstance(state_out, (list, tuple)):
+            raise TypeError(f"{type(self).__name__}.forward must return (outputs, state list), got state {type(state_out)}")
+        shape = tuple(outputs.shape)
+        if len(shape) != 2 or (self.num_outputs and shape[1] is not None and int(shape[1]) != int(self.num_outputs)):
+            raise ValueError(
+                f"{type(self).__name__}.forward returned outputs of shape {shape}; expected [B, num_outputs={self.num_outputs}]"
+            )
+        self.__dict__["_last_output"] = outputs  # not via nn.Module.__setattr__ (slow, on the hot path)
+        return outputs, list(state_out)
+
+    def _call_inputs(self, input_dict: Dict[str, Any], state: Optional[List[Any]], seq_lens: Any):
+        """The ``(input_dict, state, seq_lens)`` that ``__call__`` hands ``forward``: a copy of the
+        input dict with ``obs_flat`` added and numpy inputs converted."""
         inputs = dict(input_dict)
         if "obs" not in inputs:
             raise ValueError(f"input_dict has no 'obs' key (keys: {sorted(inputs)})")
@@ -206,17 +222,7 @@ class ModelV2:
             inputs["obs_flat"] = self._flatten(inputs["obs"])
         if self._structured_obs:
             inputs["obs"] = restore_original_dimensions(inputs["obs"], self.obs_space, self.framework)
-        with self.context():
-            outputs, state_out = self.forward(inputs, state, seq_lens)
-        if not isinstance(state_out, (list, tuple)):
-            raise TypeError(f"{type(self).__name__}.forward must return (outputs, state list), got state {type(state_out)}")
-        shape = tuple(outputs.shape)
-        if len(shape) != 2 or (self.num_outputs and shape[1] is not None and int(shape[1]) != int(self.num_outputs)):
-            raise ValueError(
-                f"{type(self).__name__}.forward returned outputs of shape {shape}; expected [B, num_outputs={self.num_outputs}]"
-            )
-        self.__dict__["_last_output"] = outputs  # not via nn.Module.__setattr__ (slow, on the hot path)
-        return outputs, list(state_out)
+        return inputs, state, seq_lens
 
     def _view_columns(self) -> tuple:
         """The model's own trajectory views (``view_requirements`` other than obs, state, prev_*)."""

@@ -150,3 +150,42 @@ def test_slimfc_honours_hooks_on_its_linear():
     prune.custom_from_mask(layer._model[0], "weight", torch.zeros(3, 4))
     out = layer(torch.ones(2, 4))
     torch.testing.assert_close(out, layer._model[0].bias.detach().expand(2, 3))
+
+
+@pytest.mark.parametrize("cfg", [{}, {"vf_share_layers": False}, {"no_final_linear": True},
+                                 {"vf_share_layers": False, "free_log_std": True, "fcnet_hiddens": [5]}])
+def test_torch_value_only_equals_the_value_of_a_full_call(cfg):
+    import torch
+
+    m = build("torch", num_outputs=4 if cfg.get("free_log_std") else 2, **cfg)
+    m({"obs": np.zeros((2, 4), np.float32)})  # an earlier call on other inputs
+    before = m.last_output()
+    values = m.value_only({"obs": X})
+    assert values.shape == (5,) and m.last_output() is before  # the model's last call is not replaced
+    m({"obs": X})
+    assert torch.equal(values, m.value_function())  # the same ops on the same inputs: equal to the bit
+
+
+def test_torch_value_only_defers_to_a_subclass_with_its_own_forward():
+    from rlcore.models.torch.fcnet import FullyConnectedNetwork
+
+    class Doubled(FullyConnectedNetwork):
+        def forward(self, input_dict, state, seq_lens):
+            out, state = super().forward(input_dict, state, seq_lens)
+            self.__dict__["_features"] = self._features * 2
+            return out, state
+
+    m = Doubled(OBS, gym.spaces.Discrete(2), 2, {"fcnet_hiddens": [8]}, "doubled")
+    assert m.value_only({"obs": X}) is None
+
+
+def test_torch_value_batch_of_a_policy_equals_its_model_call():
+    import torch
+
+    from rlcore.algorithms.ppo import PPOTorchPolicy
+
+    policy = PPOTorchPolicy(OBS, gym.spaces.Discrete(2), {"model": {"fcnet_hiddens": [8, 6], "vf_share_layers": False}})
+    with torch.no_grad():
+        policy.model({"obs": X})
+        expected = policy.model.value_function().numpy()
+    assert np.array_equal(policy.value_batch(X), expected)
