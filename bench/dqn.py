@@ -5,7 +5,7 @@
    each contender run until the 100-episode mean reward reaches ``--target`` or ``--max-seconds``
    pass (then "not reached"; medians count a miss as infinite). The clock starts before the
    trainer / model (and env) is built and after the imports. Runs alternate per seed: even seeds
-   rlcore default, rlcore matched, SB3; odd seeds the reverse order. Three rows:
+   in the rows' order, odd seeds in the reverse order. Four rows (five with ``--sb3-normc``):
 
    - ``rlcore DQN (default opts)``: the tuned example: DQN's defaults (dueling, double Q,
      prioritized replay) with ``n_step: 3``, ``gamma: 0.95``, a [64] network (``fcnet_hiddens
@@ -14,7 +14,14 @@
      buffer 50000.
    - ``rlcore DQN (matched)``: the same with ``prioritized_replay: False``, ``n_step: 1``,
      ``dueling: False``, ``double_q: False`` and ``fcnet_activation: relu``, i.e. the plain DQN
-     SB3 implements.
+     SB3 implements, with RLlib 1.x's weight initialisation (normc(1.0) in the ``fcnet_hiddens``
+     layer, Xavier-uniform in the Q head, zero biases).
+   - ``rlcore DQN (matched+init)``: the matched row with the weight initialisation matched too:
+     after the trainer is built every ``torch.nn.Linear`` of the policy's model is re-drawn with
+     torch's default (``reset_parameters()``: Kaiming-uniform weights, uniform biases, as SB3's
+     ``nn.Linear`` layers) and copied into the target network (inside the clock). RLlib 1.x's
+     normc stays rlcore's default; only this row changes it, so the two matched rows show what
+     the initialisation does to the steps to the target.
    - ``SB3 DQN (matched)``: stable-baselines3's ``DQN("MlpPolicy")`` on gymnasium's CartPole-v1,
      run in a subprocess of the side venv ``.venv-peers`` (``bench/peers_venv.sh``; the row says
      "not installed" without it). The mapping, rlcore -> SB3:
@@ -44,7 +51,19 @@
      * time limits: both bootstrap through CartPole's 500-step ``TimeLimit`` truncation (SB3 via
        its ``TimeLimit.truncated`` handling, rlcore by masking the target with ``terminateds``
        under its default ``bootstrap_truncated: True``);
-     * left unmatched: the weight initialisation (above) and, in the "default opts" row, the options.
+     * left unmatched: the weight initialisation in the ``matched`` row (above; matched in the
+       ``matched+init`` row) and, in the "default opts" row, the options.
+
+   Why the two matched rows: at these settings rlcore's DQN and SB3's do the same thing per env
+   step (checked line by line: epsilon from the sampled-step count, 1.0 -> 0.02 at 5000; first
+   SGD step at 500 rows; one SGD step of 32 rows per 4 env steps; hard target copy every ~500
+   sampled steps; mean Huber (delta 1); global-norm clip 40; Adam eps 1e-8; float32 rewards and
+   observations; uniform replay with replacement; CartPole's truncation bootstrapped, its
+   termination not). What differs is the initialisation, and it moves the tail of the
+   distribution: with normc some seeds settle for a while on a policy whose episodes last
+   ~120-150 steps (the cart drifts out; gamma 0.95 sees ~20 steps ahead) and need several times
+   the usual ~18k env steps. SB3 given the same normc/Xavier initialisation (``--sb3-normc``) has
+   such seeds too, and rlcore given torch's has fewer; with 5 seeds either row can still draw one.
 
 2. Throughput: Ape-X (2 workers, 1 replay shard, async plan) and DQN (2 workers, bulk-sync
    round-robin plan), the same CartPole network and batch sizes (``rollout_fragment_length`` 4,
@@ -57,7 +76,7 @@ steps / s of a run with learning included, and each seed's seconds, timesteps an
 the load average, and writes ``bench/results/dqn.json`` (configs, every run, load averages).
 
 Usage: ``python bench/dqn.py [--target 150] [--max-seconds 120] [--seeds 3] [--seconds 30] [--seed 0]
-[--skip-throughput]``
+[--skip-throughput] [--sb3-normc]``
 """
 
 from __future__ import annotations
@@ -92,6 +111,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
 SB3_TOTAL_TIMESTEPS = 1_000_000  # only sets exploration_fraction; runs stop at the target or the cap
 APEX_EXTRA = {"optimizer": {"num_replay_buffer_shards": 1, "max_weight_sync_delay": 100}}
+SB3_LABELS = {"torch": "SB3 DQN (matched)", "normc": "SB3 DQN (matched, normc)"}
 
 
 def _logger_creator(results_dir: str):
@@ -104,7 +124,35 @@ def _logger_creator(results_dir: str):
     return make
 
 
-def dqn_to_target(label: str, config: dict, target: float, max_seconds: float, seed: int, results_dir: str) -> dict:
+def torch_default_init(policy) -> None:
+    """Re-draws every ``torch.nn.Linear`` of ``policy.model`` with torch's default initialisation
+    (``reset_parameters()``, what SB3's layers get) and copies the model into the target network."""
+    import torch
+
+    for module in policy.model.modules():
+        if isinstance(module, torch.nn.Linear):
+            module.reset_parameters()
+    policy.update_target()
+
+
+def normc_init(model) -> None:
+    """RLlib 1.x's initialisation of a plain MLP Q network (``--sb3-normc``): normc(1.0) in the
+    first ``torch.nn.Linear`` (the ``fcnet_hiddens`` layer), Xavier-uniform in the others (the Q
+    head's ``SlimFC`` layers), zero biases."""
+    import torch
+
+    with torch.no_grad():
+        for i, layer in enumerate(m for m in model.modules() if isinstance(m, torch.nn.Linear)):
+            if i == 0:
+                layer.weight.normal_(0, 1)
+                layer.weight.mul_(1.0 / layer.weight.pow(2).sum(1, keepdim=True).sqrt())
+            else:
+                torch.nn.init.xavier_uniform_(layer.weight)
+            layer.bias.zero_()
+
+
+def dqn_to_target(label: str, config: dict, target: float, max_seconds: float, seed: int, results_dir: str,
+                  init: str = "rllib") -> dict:
     import torch
 
     from rlcore.algorithms.dqn import DQNTrainer
@@ -112,6 +160,8 @@ def dqn_to_target(label: str, config: dict, target: float, max_seconds: float, s
     torch.set_num_threads(1)
     t0 = time.perf_counter()
     trainer = DQNTrainer(config=dict(config, seed=seed), logger_creator=_logger_creator(results_dir))
+    if init == "torch":
+        torch_default_init(trainer.get_policy())
     reached, result = None, {}
     try:
         while time.perf_counter() - t0 < max_seconds:
@@ -125,8 +175,9 @@ def dqn_to_target(label: str, config: dict, target: float, max_seconds: float, s
             "final_reward": result.get("episode_reward_mean"), "wall_s": time.perf_counter() - t0}
 
 
-def sb3_child(target: float, max_seconds: float, seed: int) -> None:
-    """In ``.venv-peers``: SB3's DQN at the matched settings; prints one JSON line."""
+def sb3_child(target: float, max_seconds: float, seed: int, init: str = "torch") -> None:
+    """In ``.venv-peers``: SB3's DQN at the matched settings (``init="normc"``: RLlib 1.x's
+    initialisation, see :func:`normc_init`); prints one JSON line."""
     import numpy as np
     import torch
 
@@ -164,24 +215,27 @@ def sb3_child(target: float, max_seconds: float, seed: int) -> None:
                 max_grad_norm=c["grad_clip"], stats_window_size=100, seed=seed, device="cpu", verbose=0,
                 policy_kwargs={"net_arch": [64, 64], "activation_fn": torch.nn.ReLU,
                                "optimizer_kwargs": {"eps": c["adam_epsilon"]}})
+    if init == "normc":
+        normc_init(model.q_net)
+        model.q_net_target.load_state_dict(model.q_net.state_dict())
     callback = StopAtTarget()
     model.learn(total_timesteps=SB3_TOTAL_TIMESTEPS, callback=callback)
     import stable_baselines3
 
-    print(json.dumps({"algo": "SB3 DQN (matched)", "seed": seed, "seconds_to_target": callback.reached,
+    print(json.dumps({"algo": SB3_LABELS[init], "seed": seed, "seconds_to_target": callback.reached,
                       "timesteps": int(model.num_timesteps), "final_reward": callback.mean,
                       "wall_s": time.perf_counter() - t0, "version": stable_baselines3.__version__,
                       "torch_threads": torch.get_num_threads()}))
 
 
-def sb3_to_target(target: float, max_seconds: float, seed: int) -> dict:
+def sb3_to_target(target: float, max_seconds: float, seed: int, init: str = "torch") -> dict:
     """SB3's run in a ``.venv-peers`` subprocess (this script with ``--sb3-child``)."""
-    row = {"algo": "SB3 DQN (matched)", "seed": seed, "seconds_to_target": None, "timesteps": None,
+    row = {"algo": SB3_LABELS[init], "seed": seed, "seconds_to_target": None, "timesteps": None,
            "final_reward": None}
     if not PEERS_PYTHON.exists():
         return dict(row, missing=f"not installed (no {PEERS_PYTHON.relative_to(ROOT)}; bench/peers_venv.sh creates it)")
     out = subprocess.run([str(PEERS_PYTHON), str(Path(__file__).resolve()), "--sb3-child", "--target", str(target),
-                          "--max-seconds", str(max_seconds), "--seed", str(seed)],
+                          "--max-seconds", str(max_seconds), "--seed", str(seed), "--sb3-init", init],
                          capture_output=True, text=True, cwd=ROOT, timeout=max_seconds + 300)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode or not lines:
@@ -223,24 +277,32 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-throughput", action="store_true", help="only the time-to-target table")
+    parser.add_argument("--sb3-normc", action="store_true",
+                        help="one more row: SB3 with RLlib 1.x's normc/Xavier initialisation")
     parser.add_argument("--sb3-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sb3-init", choices=sorted(SB3_LABELS), default="torch", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sb3_child:
-        sb3_child(args.target, args.max_seconds, args.seed)
+        sb3_child(args.target, args.max_seconds, args.seed, args.sb3_init)
         return
     import ray
 
     load = os.getloadavg()
-    contenders = [("rlcore DQN (default opts)", "ours", TO_TARGET), ("rlcore DQN (matched)", "ours", MATCHED),
-                  ("SB3 DQN (matched)", "sb3", None)]
-    runs = {label: [] for label, _, _ in contenders}
+    # (label, contender, config, initialisation)
+    contenders = [("rlcore DQN (default opts)", "ours", TO_TARGET, "rllib"),
+                  ("rlcore DQN (matched)", "ours", MATCHED, "rllib"),
+                  ("rlcore DQN (matched+init)", "ours", MATCHED, "torch"),
+                  (SB3_LABELS["torch"], "sb3", None, "torch")]
+    if args.sb3_normc:
+        contenders.append((SB3_LABELS["normc"], "sb3", None, "normc"))
+    runs = {label: [] for label, _, _, _ in contenders}
     rows = []
     with tempfile.TemporaryDirectory() as results_dir:
         for seed in range(args.seed, args.seed + args.seeds):
             order = contenders if (seed - args.seed) % 2 == 0 else contenders[::-1]
-            for label, kind, config in order:
-                r = (dqn_to_target(label, config, args.target, args.max_seconds, seed, results_dir) if kind == "ours"
-                     else sb3_to_target(args.target, args.max_seconds, seed))
+            for label, kind, config, init in order:
+                r = (dqn_to_target(label, config, args.target, args.max_seconds, seed, results_dir, init)
+                     if kind == "ours" else sb3_to_target(args.target, args.max_seconds, seed, init))
                 runs[label].append(r)
                 s = f"{r['seconds_to_target']:.1f} s" if r["seconds_to_target"] is not None else "not reached"
                 print(f"  seed {seed} {label:26} {s:>12} {r.get('missing', '')}", flush=True)
@@ -293,7 +355,8 @@ def main() -> None:
                                "load_average": {"start": load, "after_to_target": load_mid, "end": load_end},
                                "target": args.target, "max_seconds": args.max_seconds,
                                "seeds": list(range(args.seed, args.seed + args.seeds)),
-                               "configs": {"rlcore DQN (default opts)": TO_TARGET, "rlcore DQN (matched)": MATCHED},
+                               "configs": {"rlcore DQN (default opts)": TO_TARGET, "rlcore DQN (matched)": MATCHED,
+                                           "rlcore DQN (matched+init)": dict(MATCHED, weight_init="torch default")},
                                "dqn_to_target": summary, "runs": runs, "throughput": rows}, indent=2))
     print(f"wrote {out}")
 
