@@ -84,10 +84,10 @@ static inline void rl_bt_fix(double *t, const ptrdiff_t *off, int l, ptrdiff_t j
  * is_min[i] says whether trs[i] is a min tree. The leaves' lines are prefetched for writing before
  * any is written (their misses overlap instead of filling the store buffer one by one). A level of
  * at most 64 nodes (the top three of 1M leaves) recomputes each node on the paths once, from a
- * bit mask, not once per path through it (every path meets at the root). Returns -1 when out of
- * memory. */
-static inline int rl_bt_update_n(rl_btree_t *const *trs, const int *is_min, int ntrees,
-                                 const int64_t *idxs, const double *vals, ptrdiff_t k) {
+ * bit mask, not once per path through it (every path meets at the root). Always inlined, so each
+ * caller's constant trees and kinds unroll the per-tree loops. Returns -1 when out of memory. */
+static inline __attribute__((always_inline)) int rl_bt_update_n(rl_btree_t *const *trs, const int *is_min, int ntrees,
+                                                                const int64_t *idxs, const double *vals, ptrdiff_t k) {
     if (k <= 0) return 0;
     ptrdiff_t stack_nodes[256];
     ptrdiff_t *node = k <= 256 ? stack_nodes : (ptrdiff_t *)malloc((size_t)k * sizeof(ptrdiff_t));

@@ -301,16 +301,18 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
             for q in range(k):
                 pp[q] = up[q] * total
         else:  # rng.random(k)'s stream: numpy fills it with next_double under the generator's lock
-            global _last_rng, _last_lock, _last_bg
+            global _last_rng, _last_acquire, _last_release, _last_bg
             if rng is not _last_rng:  # a Generator's bit generator never changes: kept for the next call
                 bitgen = rng.bit_generator
                 _last_bg = <rl_bitgen_t*>PyCapsule_GetPointer(bitgen.capsule, "BitGenerator")
-                _last_lock = bitgen.lock
+                _last_acquire = bitgen.lock.acquire
+                _last_release = bitgen.lock.release
                 _last_rng = rng
             bg = _last_bg
-            with _last_lock:
-                for q in range(k):
-                    pp[q] = bg.next_double(bg.state) * total
+            _last_acquire()  # the lock's own methods, without a with statement's lookups (nothing between can raise)
+            for q in range(k):
+                pp[q] = bg.next_double(bg.state) * total
+            _last_release()
         slots = cnp.PyArray_EMPTY(1, &kd, cnp.NPY_INT64, 0)
         weights = cnp.PyArray_EMPTY(1, &kd, cnp.NPY_FLOAT32, 0)
         op = <int64_t*>cnp.PyArray_DATA(<cnp.ndarray>slots)
@@ -449,9 +451,11 @@ cdef extern from *:
         double (*next_double)(void* st) noexcept nogil
 
 _Generator = np.random.Generator
-# replay_sample's last rng, its bit generator's lock and bitgen_t (the rng is held, so they stay valid)
+# replay_sample's last rng, its bit generator's lock's acquire and release, and its bitgen_t (the rng is
+# held, so they stay valid)
 cdef object _last_rng = None
-cdef object _last_lock = None
+cdef object _last_acquire = None
+cdef object _last_release = None
 cdef rl_bitgen_t* _last_bg = NULL
 
 
