@@ -858,16 +858,20 @@ def test_replay_add_records_by_name_declines_misfits(impl, change):
         impl.replay_add(rec, by_name, 6, s, mn, 1.0)
 
 
+def _named_records(m, leaves, cols):
+    """``m``'s trees holding ``leaves`` and ReplayRecords (with _NAMES) holding ``cols``."""
+    rec = m.ReplayRecords(len(leaves), *_records_spec(cols), _NAMES)
+    assert m.replay_add(rec, cols, 0) == len(leaves)
+    return (*_filled_pair(m, leaves), rec)
+
+
 @pytest.mark.parametrize("capacity,k", [(9, 5), (1000, 64), (3000, 1500)])  # k >= 1024: without the GIL
 def test_replay_sample_into_out_parity(impl, capacity, k):
     data = np.random.default_rng(capacity + k)
-    leaves = data.random(capacity) + 0.01
-    cols = _gather_columns(data, capacity)
+    leaves, cols = data.random(capacity) + 0.01, _gather_columns(data, capacity)
     results = []
     for m in (impl, _reference):
-        s, mn = _filled_pair(m, leaves)
-        rec = m.ReplayRecords(capacity, *_records_spec(cols), _NAMES)
-        assert m.replay_add(rec, cols, 0) == capacity
+        s, mn, rec = _named_records(m, leaves, cols)
         out = _LyingDict(stale=1)
         assert m.replay_sample(s, mn, k, 0.4, rec, np.random.default_rng(3), out) is out
         assert list(out) == ["stale", *_NAMES, "weights", "batch_indexes"]
