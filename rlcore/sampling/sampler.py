@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from itertools import islice
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -186,6 +187,7 @@ class VectorSampler:
         self._action_transform = action_transform
         self._seed = seed
         self._book = EpisodeBook(callbacks, worker, policies, self.env, eps_id_start)
+        self._step_hook = self._book.wants("on_episode_step")  # the book's hooks are fixed: asked once
         self._collector_class = collector_class_of(collector_class)
         # Same-step auto-reset envs: ``append(next_obs=...)`` starts the next episodes in the same
         # native call (ids from the collector's counter, kept equal to the book's), instead of a
@@ -308,7 +310,7 @@ class VectorSampler:
         step = info_step[env_ids] + rank - first
         steps = self._step_infos
         window = int(step.max()) + 1
-        grid = np.fromiter((info for k in range(window) for info in steps[k]), dtype=object, count=window * n)
+        grid = np.fromiter((info for infos in islice(steps, window) for info in infos), dtype=object, count=window * n)
         out = grid[step * n + env_ids]
         popped = np.bincount(env_ids, minlength=n)
         self._info_step = (info_step + popped).tolist()
@@ -504,7 +506,7 @@ class VectorSampler:
             self._views.push(Columns.ACTIONS, actions)
             self._views.push(Columns.REWARDS, rewards32)
             self._views.push(Columns.OBS, next_obs)
-        if self._book.wants("on_episode_step"):  # after every step, the last included (RLlib 1.x)
+        if self._step_hook:  # on_episode_step after every step, the last included (RLlib 1.x)
             self._obs, self._raw_obs = new_obs, last_raw
             for i in range(self.num_envs):
                 ep = self._live[i]
@@ -527,7 +529,7 @@ class VectorSampler:
             starts = waiting if starts is None else starts | waiting
             self._waiting &= ~waiting
         self._obs, self._raw_obs = next_obs, next_raw
-        if starts is not None and starts.any():
+        if starts is not None and np.count_nonzero(starts):
             self._start_rows(starts, limits.soft, step.infos)
         self._perf["inference"] += t1 - t0
         self._perf["env_wait"] += t3 - t2
