@@ -212,9 +212,7 @@ class TorchPolicy(Policy):
             >>> [round(float(x), 4) for x in p.action_logp_batch(np.zeros((2, 2), np.float32), np.array([0, 1]))]
             [-0.6931, -0.6931]
         """
-        import torch
-
-        with self._lock, torch.inference_mode():
+        with self._lock, _inference_mode():
             dist = self.dist_class(self._tensor(np.asarray(dist_inputs)), self.model)
             return dist.logp(self._tensor(np.asarray(actions))).numpy().astype(np.float32, copy=False)
 
