@@ -28,27 +28,12 @@ class InfoEnv(gym.Env):
 
 
 @pytest.mark.parametrize("batch_mode", ["truncate_episodes", "complete_episodes"])
-def test_each_row_has_its_steps_info(batch_mode):
-    made = iter(range(100))
-
-    def creator(ctx):
-        index = next(made)
-        return InfoEnv(index, length=3 + index)  # episodes of 3, 4 and 5 steps: they end at different times
-
-    sampler = VectorSampler(creator, lambda obs: np.zeros(len(obs), np.int64), num_envs=3, rollout_fragment_length=5,
-                            batch_mode=batch_mode)
-    for _ in range(3):
-        batch = sampler.sample()
-        infos = batch["infos"]
-        assert infos.dtype == object and len(infos) == batch.count
-        assert [i["env"] for i in infos] == batch["env_id"].tolist()
-        assert [i["step"] for i in infos] == (batch["t"] + 1).tolist()  # row t came from step t+1
-        assert all(info["step"] == batch["t"][k] + 1 for k, info in enumerate(infos) if batch["dones"][k])
-
-
-@pytest.mark.parametrize("batch_mode", ["truncate_episodes", "complete_episodes"])
-@pytest.mark.parametrize("gather_from", [1, 10**9])  # the one-gather path and the per-segment path
-def test_each_row_has_its_steps_info_with_many_envs(monkeypatch, batch_mode, gather_from):
+@pytest.mark.parametrize("num_envs,gather_from", [
+    (3, 10**9),  # episodes of 3, 4 and 5 steps: they end at different times (a list per segment)
+    (9, 1),  # episodes of 3 to 7 steps, many segments per pop: one gather over the steps' info lists
+    (9, 10**9),  # the same through the per-segment lists
+])
+def test_each_row_has_its_steps_info(monkeypatch, batch_mode, num_envs, gather_from):
     import rlcore.sampling.sampler as sampler_module
 
     monkeypatch.setattr(sampler_module, "_MIN_SEGMENTS_TO_GATHER_INFOS", gather_from)
@@ -56,17 +41,18 @@ def test_each_row_has_its_steps_info_with_many_envs(monkeypatch, batch_mode, gat
 
     def creator(ctx):
         index = next(made)
-        return InfoEnv(index, length=2 + index % 5)
+        return InfoEnv(index, length=3 + index % 5)
 
-    sampler = VectorSampler(creator, lambda obs: np.zeros(len(obs), np.int64), num_envs=9, rollout_fragment_length=4,
-                            batch_mode=batch_mode)
+    sampler = VectorSampler(creator, lambda obs: np.zeros(len(obs), np.int64), num_envs=num_envs,
+                            rollout_fragment_length=5, batch_mode=batch_mode)
     for _ in range(4):
         batch = sampler.sample()
         infos = batch["infos"]
         assert infos.dtype == object and len(infos) == batch.count
         assert [i["env"] for i in infos] == batch["env_id"].tolist()
-        assert [i["step"] for i in infos] == (batch["t"] + 1).tolist()
-    assert len(sampler._step_infos) <= 2 + 5 * (batch_mode == "complete_episodes")  # popped steps are dropped
+        assert [i["step"] for i in infos] == (batch["t"] + 1).tolist()  # row t came from step t+1
+        assert all(info["step"] == batch["t"][k] + 1 for k, info in enumerate(infos) if batch["dones"][k])
+    assert len(sampler._step_infos) <= 8  # the info lists of steps every env has popped are dropped
 
 
 def test_envs_without_infos_give_empty_dicts():
