@@ -191,6 +191,28 @@ cdef int _refuse_column(Py_ssize_t c, object col, Py_ssize_t cap) except -1:
     raise ValueError(f"columns[{c}] must be C-contiguous (use np.ascontiguousarray)")
 
 
+cdef inline void _scatter_field(unsigned char* t, const unsigned char* s, Py_ssize_t n, Py_ssize_t nb,
+                                Py_ssize_t st) noexcept nogil:
+    """``n`` rows of ``nb`` bytes from ``s`` (packed) to ``t`` (one every ``st`` bytes): the usual field
+    sizes as fixed-size copies (no memcpy call), the size chosen once per run, not per row."""
+    cdef Py_ssize_t q
+    if nb == 4:
+        for q in range(n):
+            memcpy(t + q * st, s + q * 4, 4)
+    elif nb == 8:
+        for q in range(n):
+            memcpy(t + q * st, s + q * 8, 8)
+    elif nb == 16:
+        for q in range(n):
+            memcpy(t + q * st, s + q * 16, 16)
+    elif nb == 1:
+        for q in range(n):
+            t[q * st] = s[q]
+    else:
+        for q in range(n):
+            memcpy(t + q * st, s + q * nb, nb)
+
+
 cdef int _sample_rows(SumSegmentTree sum_tree, MinSegmentTree min_tree, const double* pp, Py_ssize_t k, double b,
                       int64_t* op, float* wp, ReplayRecords records, unsigned char** ptrs, _Views views,
                       Py_ssize_t ncol) noexcept nogil:
@@ -638,31 +660,17 @@ cdef class ReplayRecords:
 
     cdef void _scatter(self, const unsigned char** sp, Py_ssize_t first, Py_ssize_t keep,
                        Py_ssize_t pos) noexcept nogil:
-        """Rows ``first .. first + keep`` of every field's source ``sp[f]`` to the records from ``pos``, wrapping."""
-        cdef Py_ssize_t f, q, j, nb, cap = self.capacity, st = self.stride
-        cdef unsigned char* t
+        """Rows ``first .. first + keep`` of every field's source ``sp[f]`` to the records from ``pos``, wrapping:
+        at most two runs of consecutive records per field."""
+        cdef Py_ssize_t f, nb, st = self.stride, head = min(keep, self.capacity - pos)
         cdef const unsigned char* s
         for f in range(self._nf):
             nb = self._nbytes[f]
             if nb == 0:
                 continue
             s = sp[f] + first * nb
-            t = self._base + self._off[f]
-            j = pos
-            for q in range(keep):  # the usual field sizes as fixed-size copies (no memcpy call)
-                if nb == 4:
-                    memcpy(t + j * st, s + q * 4, 4)
-                elif nb == 8:
-                    memcpy(t + j * st, s + q * 8, 8)
-                elif nb == 16:
-                    memcpy(t + j * st, s + q * 16, 16)
-                elif nb == 1:
-                    t[j * st] = s[q]
-                else:
-                    memcpy(t + j * st, s + q * nb, nb)
-                j += 1
-                if j == cap:
-                    j = 0
+            _scatter_field(self._base + self._off[f] + pos * st, s, head, nb, st)
+            _scatter_field(self._base + self._off[f], s + head * nb, keep - head, nb, st)
 
     cdef list _outputs(self, Py_ssize_t k, unsigned char** ptrs):
         """New C-contiguous arrays of ``k`` rows for every field (numpy's C API for native dtypes of
