@@ -255,10 +255,17 @@ def ignore_run(ray_session):
     run = {"actors_at_start": live_actor_classes(ray_session)}
     trainer = ImpalaTrainer(config=config)
     try:
+        # Weights (with the global timestep) go to the worker whose batch completes a broadcast
+        # interval: on a busy machine a worker that started late may have had none after two
+        # iterations, so up to 4 more run until each worker has had one (the test checks they all did).
         run["broadcast_results"] = [trainer.train() for _ in range(2)]
-        run["remote_timesteps"] = ray_session.get(
-            [w.apply.remote(lambda w: w.global_vars["timestep"]) for w in trainer.workers.remote_workers()],
-            timeout=WAIT_S)
+        while True:
+            run["remote_timesteps"] = ray_session.get(
+                [w.apply.remote(lambda w: w.global_vars["timestep"]) for w in trainer.workers.remote_workers()],
+                timeout=WAIT_S)
+            if all(run["remote_timesteps"]) or len(run["broadcast_results"]) == 6:
+                break
+            run["broadcast_results"].append(trainer.train())
         run["first"] = run["broadcast_results"][-1]
         _kill_one_worker_and_train(ray_session, trainer, run)
     finally:
