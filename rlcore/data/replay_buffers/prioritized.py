@@ -262,19 +262,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
     def update_td_errors(self, idxes, td_errors) -> None:
         """Sets priorities to ``|td_errors| + eps`` (what RLlib's replay actor did)."""
-        if type(idxes) is np.ndarray and type(td_errors) is np.ndarray:
-            # 1-D float64 or float32 TD errors: |td| + eps computed in the same native call (as
-            # _update_native, inline for timesteps: the live slots are 0 .. size - 1)
-            if self._items:
-                if self._update_native(idxes, td_errors, self.eps):
-                    return
-            else:
-                top = replay_update(self._sum, self._min, idxes, td_errors, self.alpha, 0, self._storage.size, self.eps)
-                if top >= 0.0:
-                    if top > self.max_priority:
-                        self.max_priority = top
-                    self._num_updates += len(idxes)
-                    return
+        if type(idxes) is np.ndarray and type(td_errors) is np.ndarray and self._update_native(idxes, td_errors, self.eps):
+            return  # 1-D float64 or float32 TD errors: |td| + eps computed in the same native call
         td = np.abs(np.asarray(td_errors, np.float64).reshape(-1))
         td += self.eps
         self.update_priorities(idxes, td)
