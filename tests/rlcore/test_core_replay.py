@@ -165,6 +165,29 @@ def test_trees_across_level_boundaries(impl, capacity):
                 assert mins.min(start, end) == min(low[start:end], default=np.inf)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_prefix_search_batched_equals_one_at_a_time(impl, seed):
+    """A batch of prefix sums (four at a time where the CPU has AVX2, the rest one at a time) finds what
+    each one searched alone finds: random masses with zeros and tiny leaves, prefix sums at running
+    sums of the leaves, at the total and past it, in batches of every size mod 4; the random ones as
+    the twin does (at a running sum the tree's pairwise sums and the twin's cumsum may round apart)."""
+    rng = np.random.default_rng(seed)
+    capacity = int(rng.integers(600, 5000))
+    leaves = rng.random(capacity) * (rng.random(capacity) < 0.7)
+    leaves[rng.random(capacity) < 0.1] *= 1e-17  # masses that vanish in a running sum
+    trees = [_sum_tree(m, leaves.tolist()) for m in (impl, _reference)]
+    total = trees[0].sum()
+    cum = np.cumsum(leaves)
+    ps = np.concatenate([rng.random(40) * total, cum[rng.integers(0, capacity, 40)], [0.0, total, total * 1.5]])
+    ps = np.minimum(ps, total * 1.5)[rng.permutation(len(ps))]
+    alone = [int(trees[0].find_prefixsum_idx(ps[i:i + 1])[0]) for i in range(len(ps))]
+    for k in (len(ps), 4, 5, 6, 7, 32, 67):
+        assert trees[0].find_prefixsum_idx(ps[:k]).tolist() == alone[:k]
+    uniform = rng.random(67) * total
+    for k in (4, 7, 67):
+        assert trees[0].find_prefixsum_idx(uniform[:k]).tolist() == trees[1].find_prefixsum_idx(uniform[:k]).tolist()
+
+
 @pytest.mark.parametrize("capacity", [1, 2, 7, 8, 9, 16])
 def test_reductions_over_every_range(impl, capacity):
     """Integer leaves with zeros and ties (exact sums) over every [start, end), the empty ones included;
