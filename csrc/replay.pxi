@@ -413,7 +413,7 @@ def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priori
             if td:
                 p = fabs(p) + e
             i = ip[q]
-            if not (p > 0.0 and p < INFINITY) or i < 0 or i >= cap or (i - first + cap) % cap >= num:
+            if not (p > 0.0 and p < INFINITY) or i < 0 or i >= cap or (i - first if i >= first else i - first + cap) >= num:
                 return -1.0
             if p > top:
                 top = p
@@ -471,6 +471,16 @@ cdef extern from *:
     ctypedef struct rl_bitgen_t:
         void* state
         double (*next_double)(void* st) noexcept nogil
+
+cdef extern from *:
+    """
+    /* Puts the lines of bytes [p, p + n) in flight for writing (one prefetch per 64-byte line). */
+    static inline void rl_prefetch_write(const void *p, ptrdiff_t n) {
+        const char *a = (const char *)((uintptr_t)p & ~(uintptr_t)63), *e = (const char *)p + n;
+        for (; a < e; a += 64) __builtin_prefetch(a, 1);
+    }
+    """
+    void rl_prefetch_write(const void* p, Py_ssize_t n) noexcept nogil
 
 _Generator = np.random.Generator
 # replay_sample's last rng, its bit generator's lock's acquire and release, and its bitgen_t (the rng is
@@ -653,10 +663,25 @@ cdef class ReplayRecords:
                 self._scatter(sp, first, keep, pos)
                 if sum_tree is not None:
                     _set_ring_leaves(&sum_tree._lay, &min_tree._lay, pos, keep, cap, leaf)
+                self._prefetch_next((pos + keep) % cap, keep, sum_tree, min_tree)
             return n
         finally:
             if sp != stack_src:
                 PyMem_Free(sp)
+
+    cdef void _prefetch_next(self, Py_ssize_t pos, Py_ssize_t n, SumSegmentTree sum_tree,
+                             MinSegmentTree min_tree) noexcept:
+        """Puts in flight for writing the records (and the trees' leaves) of the ``n`` ring rows from
+        ``pos``, wrapping: the rows the next add of as many rows writes, so their misses overlap with
+        whatever runs until then instead of stalling that add."""
+        cdef Py_ssize_t head = min(n, self.capacity - pos), st = self.stride
+        rl_prefetch_write(self._base + pos * st, head * st)
+        rl_prefetch_write(self._base, (n - head) * st)
+        if sum_tree is not None:
+            rl_prefetch_write(sum_tree._lay.t + pos, head * 8)
+            rl_prefetch_write(sum_tree._lay.t, (n - head) * 8)
+            rl_prefetch_write(min_tree._lay.t + pos, head * 8)
+            rl_prefetch_write(min_tree._lay.t, (n - head) * 8)
 
     cdef void _scatter(self, const unsigned char** sp, Py_ssize_t first, Py_ssize_t keep,
                        Py_ssize_t pos) noexcept nogil:
