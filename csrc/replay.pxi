@@ -75,11 +75,38 @@ cdef int _refuse_dest(Py_ssize_t c, object dest) except -1:
     raise ValueError(f"dests[{c}] must be a writable C-contiguous array")
 
 
+cdef inline Py_ssize_t _count(str name, object value, Py_ssize_t low) except -1:
+    """_check_count, with the usual Python int read and compared in C (no isinstance checks)."""
+    cdef Py_ssize_t v
+    if type(value) is int:
+        try:
+            v = value
+        except OverflowError:  # too large for the fast path: _check_count decides
+            v = low - 1
+        if v >= low:
+            return v
+    return _check_count(name, value, low)
+
+
+cdef inline Py_ssize_t _ring_start(object start, Py_ssize_t cap) except -1:
+    """``start`` checked as a ring position in ``[0, cap)`` (a Python int read and compared in C)."""
+    cdef Py_ssize_t v
+    if type(start) is int:
+        try:
+            v = start
+        except OverflowError:
+            v = -1
+        if 0 <= v < cap:
+            return v
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < cap:
+        raise ValueError(f"start must be an int in [0, {cap}), got {start!r}")
+    return start
+
+
 cdef double _add_args(object start, Py_ssize_t cap, SumSegmentTree sum_tree, MinSegmentTree min_tree,
                       object value) except -1.0:
     """Checks replay_add's ``start`` and, when trees are given, the trees and ``value``; the leaf value."""
-    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < cap:
-        raise ValueError(f"start must be an int in [0, {cap}), got {start!r}")
+    _ring_start(start, cap)
     cdef double leaf = value
     if sum_tree is not None or min_tree is not None:
         _check_pair(sum_tree, min_tree)
@@ -260,7 +287,7 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
     else:
         if not isinstance(rng, _Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        k = _check_count("uniforms", uniforms, 1)
+        k = _count("uniforms", uniforms, 1)
     # columns: views[c] the column and views[ncol + c] its new output of k rows (records: ptrs[c] the
     # output of field c)
     cdef _Views views = None
@@ -436,11 +463,9 @@ def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priori
 def replay_slots(start, n, capacity):
     """The ring slots (int64) of the rows kept when ``n`` rows are written from ``start`` into
     ``capacity`` rows: the last ``min(n, capacity)`` of them (see ``rlcore/_core.pyi``)."""
-    cdef Py_ssize_t cap = _check_count("capacity", capacity, 1)
-    cdef Py_ssize_t cnt = _check_count("n", n, 0)
-    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < cap:
-        raise ValueError(f"start must be an int in [0, {cap}), got {start!r}")
-    cdef Py_ssize_t s0 = start, keep = cnt if cnt < cap else cap, q, j
+    cdef Py_ssize_t cap = _count("capacity", capacity, 1)
+    cdef Py_ssize_t cnt = _count("n", n, 0)
+    cdef Py_ssize_t s0 = _ring_start(start, cap), keep = cnt if cnt < cap else cap, q, j
     cdef cnp.npy_intp kd = keep
     out = cnp.PyArray_EMPTY(1, &kd, cnp.NPY_INT64, 0)
     cdef int64_t* o = <int64_t*>cnp.PyArray_DATA(<cnp.ndarray>out)

@@ -942,7 +942,7 @@ def test_replay_sample_out_bad_input_raises_before_drawing(impl, call, exc, matc
 
 @pytest.mark.parametrize("start,n,cap,want", [
     (2, 3, 8, [2, 3, 4]), (6, 3, 8, [6, 7, 0]), (1, 5, 3, [0, 1, 2]), (0, 0, 4, []), (3, 9, 4, [0, 1, 2, 3]),
-    (np.int64(5), 2, 6, [5, 0]),
+    (np.int64(5), 2, 6, [5, 0]), (np.int64(1), np.int64(2), np.int64(4), [1, 2]), (5, 2**40, 7, list(range(7))),
 ])
 def test_replay_slots(impl, start, n, cap, want):
     got = impl.replay_slots(start, n, cap)
@@ -952,6 +952,9 @@ def test_replay_slots(impl, start, n, cap, want):
 @pytest.mark.parametrize("args,match", [
     ((0, 1, 0), r"capacity must be an int >= 1, got 0"), ((0, -1, 4), r"n must be an int >= 0, got -1"),
     ((4, 1, 4), r"start must be an int in \[0, 4\), got 4"), ((True, 1, 4), r"start must be an int in \[0, 4\)"),
+    ((-1, 1, 4), r"start must be an int in \[0, 4\), got -1"), ((2**70, 1, 4), r"start must be an int in \[0, 4\)"),
+    ((1.0, 1, 4), r"start must be an int in \[0, 4\), got 1.0"), ((0, True, 4), r"n must be an int >= 0, got True"),
+    ((0, 1, True), r"capacity must be an int >= 1, got True"),
 ])
 def test_replay_slots_refuses_bad_input(impl, args, match):
     with pytest.raises(ValueError, match=match):
