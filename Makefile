@@ -5,13 +5,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CSRC := $(wildcard csrc/*.pyx csrc/*.pxi csrc/*.pxd csrc/*.h csrc/*.c)
 PYTEST_ARGS ?=
-# pytest-xdist workers: 0 (the default) runs the suite in this process; `make test PYTEST_WORKERS=auto`
-# runs it on one worker per core, the Ray tests together on one worker and tests sharing a module- or
-# session-scoped fixture on one worker (tests/conftest.py, pytest_xdist_make_scheduler). Not the
-# default yet: on 2 cores it took 644 s (load 5) and 947 s (load 7) against 1120 s in one process
-# (load 5), but Ray tests slowed by the other worker failed (ops/test_rollout's async fairness check,
-# test_impala's module run losing an actor).
-PYTEST_WORKERS ?= 0
+# pytest-xdist workers (tests/conftest.py, pytest_xdist_make_scheduler): tests sharing a module- or
+# session-scoped fixture run on one worker, Ray tests anywhere (each worker that runs one starts its own
+# session cluster: 2 clusters, ~650 MB each), the long tests (marked ray, slow or timeout) first.
+# PYTEST_WORKERS=0 runs the suite in this process. On this 2-core machine, wall time of the whole suite
+# (5,708-5,718 tests, other helpers loading it): 2 workers 924 s (load 4.6-11.7), 2 workers with all
+# Ray tests on one worker 1183 s (load 4-7; that worker's 1133 s of tests bounded the run), one
+# process 989-1041 s (CI). 2 rather than auto: each worker may hold a Ray cluster and ~1.7 GB.
+PYTEST_WORKERS ?= 2
 
 .PHONY: venv build test run bench clean
 

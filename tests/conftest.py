@@ -33,24 +33,28 @@ if _backend.NATIVE:
     _IMPLS["native"] = _core
 
 
+#: Fixtures that every process makes its own of, cheaply: they bind no tests to one worker. Each
+#: pytest-xdist worker that runs Ray tests starts its own session cluster (``ray_session``), and
+#: ``ray_mod`` only registers the requesting module with that cluster's pickler.
+PER_PROCESS_FIXTURES = frozenset({"ray_session", "ray_mod"})
+
+
 def _shared_fixture_keys(item):
     """Keys of the fixture instances broader than a test that ``item`` shares with other tests.
 
-    ``("ray",)`` for a Ray test (the ``ray`` marker, or the session's Ray cluster in its fixture
-    closure); ``("xdist_group", name)`` for an explicit ``xdist_group`` marker; ``(name, where)`` for
-    each module-, class-, package- or session-scoped fixture defined in the tests (not pytest's or a
-    plugin's, nor the root conftest's cheap guards): the module, class or conftest folder whose
-    instance it shares.
+    ``("xdist_group", name)`` for an explicit ``xdist_group`` marker; ``(name, where)`` for each
+    module-, class-, package- or session-scoped fixture defined in the tests (not pytest's or a
+    plugin's, nor the root conftest's cheap guards, nor :data:`PER_PROCESS_FIXTURES`): the module,
+    class or conftest folder whose instance it shares. A Ray test that shares only the session's
+    cluster has none.
     """
     info = getattr(item, "_fixtureinfo", None)
     names = info.names_closure if info is not None else ()
-    if item.get_closest_marker("ray") is not None or "ray_session" in names:
-        yield ("ray",)
     for mark in item.iter_markers("xdist_group"):
         yield "xdist_group", str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
     for name in names:
         defs = info.name2fixturedefs.get(name)
-        if not defs or not defs[-1].baseid or defs[-1].scope == "function":
+        if name in PER_PROCESS_FIXTURES or not defs or not defs[-1].baseid or defs[-1].scope == "function":
             continue
         scope, baseid = defs[-1].scope, defs[-1].baseid
         if scope == "module":
@@ -63,8 +67,7 @@ def _shared_fixture_keys(item):
 
 def shared_fixture_groups(items) -> dict:
     """``{node id: group}`` for the tests that must run in one process with others: the tests of a
-    group share a fixture instance (transitively); ``"ray"`` is the Ray tests' group. Tests that
-    share nothing are left out.
+    group share a fixture instance (transitively). Tests that share nothing are left out.
     """
     parent = {}
 
@@ -78,13 +81,11 @@ def shared_fixture_groups(items) -> dict:
     for keys in item_keys:
         for key in keys[1:]:
             parent[root(key)] = root(keys[0])
-    ray_group = root(("ray",))
-    groups = {}
-    for item, keys in zip(items, item_keys):
-        if keys:
-            group = root(keys[0])
-            groups[item.nodeid] = "ray" if group == ray_group else " of ".join(group)
-    return groups
+    return {item.nodeid: " of ".join(root(keys[0])) for item, keys in zip(items, item_keys) if keys}
+
+
+#: Markers of tests that take seconds (a Ray cluster's actors, learning runs, their own timeout).
+LONG_TEST_MARKERS = ("ray", "slow", "timeout")
 
 
 def _groups_file(config, worker_id: str):
@@ -96,11 +97,20 @@ def _groups_file(config, worker_id: str):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """In a pytest-xdist worker under ``--dist loadgroup`` (``make test``), writes the groups of
-    :func:`shared_fixture_groups` for the controller's scheduler (:func:`pytest_xdist_make_scheduler`)."""
+    """In a pytest-xdist worker under ``--dist loadgroup`` (``make test``), puts the long tests first
+    and writes the groups of :func:`shared_fixture_groups` for the controller's scheduler
+    (:func:`pytest_xdist_make_scheduler`).
+
+    Long tests first (those marked ``ray``, ``slow`` or with a ``timeout`` of their own: about two
+    thirds of the suite's time in a tenth of its tests), so that the workers end together on short
+    ones instead of one waiting for the other's last long test. Every worker orders its collection
+    the same way (the scheduler hands out work in collection order, larger groups first).
+    """
     if not getattr(config.option, "loadgroup", False):  # set by pytest-xdist in its workers only
         return
     import json
+
+    items.sort(key=lambda item: not any(item.get_closest_marker(name) for name in LONG_TEST_MARKERS))
 
     path = _groups_file(config, config.workerinput["workerid"])
     partial = path.with_suffix(".partial")
@@ -112,12 +122,13 @@ def pytest_collection_modifyitems(config, items):
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadgroup`` that keeps each group of :func:`shared_fixture_groups` on one worker.
 
-    The Ray tests share the session's one Ray cluster (:func:`ray_session`; a second cluster costs
-    about 4 s and 650 MB and competes for the same cores), so one worker runs them all; tests that
-    share a broader fixture instance (a module-scoped trainer, a session-scoped data set) run on one
-    worker, so no instance is built twice. Every other test goes on its own to whichever worker is
-    free. pytest-xdist's own loadgroup cannot be used: it marks a group by renaming the test's node
-    id, which pytest 9 no longer allows.
+    Tests that share a fixture instance broader than a test (a module-scoped trainer, a
+    session-scoped data set or actor pool) run on one worker, so no instance is built twice. Ray
+    tests that share only the session's cluster go anywhere: each worker that runs one starts its
+    own cluster (:func:`ray_session`; about 4 s and 650 MB more for the second), since with all of
+    them on one worker that worker's share bounded the run. Every other test goes on its own to
+    whichever worker is free. pytest-xdist's own loadgroup cannot be used: it marks a group by
+    renaming the test's node id, which pytest 9 no longer allows.
     """
     if config.getvalue("dist") != "loadgroup":
         return None
@@ -147,7 +158,8 @@ def impl(request):
 
 @pytest.fixture(scope="session")
 def ray_session():
-    """One Ray cluster for the whole session; tests that use it carry ``@pytest.mark.ray``."""
+    """One Ray cluster for the whole session (per pytest-xdist worker that runs Ray tests: each starts
+    its own); tests that use it carry ``@pytest.mark.ray``."""
     import ray
 
     ray.init(

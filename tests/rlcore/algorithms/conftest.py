@@ -81,7 +81,7 @@ def _settled_actor_classes(ray, expected, timeout_s=15.0):
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def settled_actor_classes():
     """``settled_actor_classes(ray, expected) -> live actor classes`` (see ``_settled_actor_classes``)."""
     return _settled_actor_classes
@@ -98,7 +98,7 @@ def _apex_learner_threads():
     return [t for t in threading.enumerate() if t.name == "rlcore-apex-learner" and t.is_alive()]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def apex_probes():
     """What the Ape-X runs read around ``stop()``: ``live_actor_classes(ray)``, ``learner_threads()``,
     and ``DirLogger(logdir)`` for ``logger_creator``."""
