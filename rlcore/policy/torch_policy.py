@@ -300,6 +300,52 @@ class TorchPolicy(Policy):
             self.global_timestep += len(out[0])  # RLlib 1.x: each computed action is a timestep
             return out
 
+    def sampling_actor(self) -> Optional[Callable[[np.ndarray, Any], Tuple[np.ndarray, Dict[str, np.ndarray]]]]:
+        """A sampler's exploring action call, ``act(obs, timestep) -> (actions, extras)``: what
+        ``compute_actions(obs, explore=True, timestep=timestep, fetch_vf_preds=False,
+        fetch_logp=False)`` returns for a stateless policy (no state outputs), through fewer
+        Python layers (the per-step call of every vector step of a sample). Same model call,
+        same draw from the same RNG stream, same ``action_dist_inputs``, the same
+        ``global_timestep`` count and exploration timestep.
+
+        None unless both :meth:`values_deferrable` and :meth:`logp_deferrable` hold (the policy
+        acts through its model's distribution with ``StochasticSampling``, has TorchPolicy's
+        ``compute_actions``), it is not recurrent, keeps TorchPolicy's input conversion and has
+        no ``compute_actions`` set on the instance.
+
+        Examples:
+            >>> import gymnasium as gym
+            >>> from rlcore.algorithms.ppo import PPOTorchPolicy
+            >>> p = PPOTorchPolicy(gym.spaces.Box(-1, 1, (2,)), gym.spaces.Discrete(2), {})
+            >>> actions, extras = p.sampling_actor()(np.zeros((3, 2), np.float32), None)
+            >>> actions.shape, sorted(extras), p.global_timestep
+            ((3,), ['action_dist_inputs'], 3)
+        """
+        cls, own = type(self), vars(self)
+        if (self.is_recurrent() or "compute_actions" in own or "_compute_action_helper" in own
+                or cls._inference_inputs is not TorchPolicy._inference_inputs
+                or cls._tensor is not TorchPolicy._tensor or cls.set_training is not TorchPolicy.set_training
+                or not self._cached_deferrable("values_deferrable") or not self._cached_deferrable("logp_deferrable")):
+            return None
+        obs_key, dist_key = Columns.OBS, Columns.ACTION_DIST_INPUTS
+
+        def act(obs: np.ndarray, timestep: Any) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
+            if timestep is None:
+                timestep = self.global_timestep
+            with self._lock, _inference_mode():
+                self.set_training(False)
+                self.exploration.before_compute_actions(timestep=timestep, explore=True)
+                model, obs = self.model, self._tensor(obs)
+                direct = getattr(type(model), "act_forward", None)  # FullyConnectedNetwork's call, fewer layers
+                dist_inputs = direct(model, obs) if direct is not None else None
+                if dist_inputs is None:
+                    dist_inputs, _ = model({obs_key: obs, "is_training": False}, [], None)
+                actions = self.dist_class(dist_inputs, model).sample()
+                self.global_timestep += len(actions)
+                return actions.numpy(), {dist_key: dist_inputs.numpy()}
+
+        return act
+
     def _cached_deferrable(self, name: str) -> bool:
         """``self.<name>()`` (``values_deferrable``/``logp_deferrable``), asked once per policy."""
         key = f"_{name}"

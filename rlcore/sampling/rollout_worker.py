@@ -393,8 +393,26 @@ class RolloutWorker(ParallelIteratorWorker):
                     break
             return actions, list(state_out) if state_out else [], extras
 
+        # Values and logp deferred, no state, previous actions/rewards or views: the policy's lean
+        # exploring call (TorchPolicy.sampling_actor), the same actions and extras in fewer layers.
+        sampling_actor = getattr(policy, "sampling_actor", None)
+        actor = (sampling_actor() if self._deferred_values and self._deferred_logp and not use_prev and not views
+                 and not initial_state and callable(sampling_actor) else None)
+        if actor is not None:
+            def act(obs, state_batches, prev_actions, prev_rewards, views=None):  # noqa: F811
+                actions, extras = actor(obs, self.global_vars.get("timestep"))
+                return actions, [], extras
+
         def transform(raw):
             return obs_filter(prep.transform_batch(raw))
+
+        # A Box space's NoPreprocessor and a NoFilter only convert to an array: the sampler's own
+        # np.asarray (two Python calls less per vector step).
+        from rlcore.models.preprocessors import NoPreprocessor
+        from rlcore.sampling.filters import NoFilter
+
+        if type(prep) is NoPreprocessor and type(obs_filter) is NoFilter and "transform_batch" not in vars(prep):
+            transform = None
 
         env = self.env
         from rlcore.env import BaseEnv, make_base_env
@@ -488,7 +506,7 @@ class RolloutWorker(ParallelIteratorWorker):
             episodes = {ep.episode_id: ep for ep in self.sampler.episodes_for(raw, seg_lens)}
             samples = {DEFAULT_POLICY_ID: FragmentBatch(raw, seg_lens, [DUMMY_AGENT_ID] * len(seg_lens))}
         batches = postprocess_fragments(samples, self.policy_map, episodes, self.callbacks, self)
-        extra = [b for ep in episodes.values() for b in _drain_extra(ep)]
+        extra = [b for ep in episodes.values() if getattr(ep, "_extra_batches", None) for b in _drain_extra(ep)]
         if self.multiagent:
             from rlcore.env.async_env import AsyncEnv
 

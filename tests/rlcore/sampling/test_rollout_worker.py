@@ -516,3 +516,71 @@ def test_a_seeded_worker_samples_the_same_actions_in_a_fresh_process():
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "True", done.stderr[-2000:]
+
+
+def test_sampling_actor_only_where_both_extras_are_deferred_and_gives_compute_actions_outputs():
+    """TorchPolicy.sampling_actor: what compute_actions(explore=True, fetch_vf_preds=False,
+    fetch_logp=False) returns (same seed: same actions, dist inputs, dtypes, timesteps); None for
+    a policy that cannot defer both extras, a recurrent one, or one whose compute_actions is set
+    on the instance."""
+    import torch
+
+    from rlcore.algorithms.pg import PGTorchPolicy
+    from rlcore.algorithms.ppo import PPOTorchPolicy
+
+    obs, act = gym.spaces.Box(-1, 1, (4,), np.float32), gym.spaces.Discrete(2)
+    cfg = {"framework": "torch", "model": {"fcnet_hiddens": [8]}}
+    lean, full = PPOTorchPolicy(obs, act, cfg), PPOTorchPolicy(obs, act, cfg)
+    full.set_weights(lean.get_weights())
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    actor = lean.sampling_actor()
+    for timestep in (7, None):
+        torch.manual_seed(3)
+        a, extras = actor(x, timestep)
+        torch.manual_seed(3)
+        b, state, fetches = full.compute_actions(x, explore=True, timestep=timestep, fetch_vf_preds=False,
+                                                 fetch_logp=False)
+        assert state == [] and list(extras) == list(fetches) == ["action_dist_inputs"]
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+        assert extras["action_dist_inputs"].dtype == np.float32
+        np.testing.assert_array_equal(extras["action_dist_inputs"], fetches["action_dist_inputs"])
+        assert lean.global_timestep == full.global_timestep
+        assert lean.exploration.last_timestep == full.exploration.last_timestep
+    assert lean.global_timestep == 10 and lean.exploration.last_timestep == 5
+    assert PGTorchPolicy(obs, act, cfg).sampling_actor() is None  # no value function
+    lstm = {**cfg, "model": {"fcnet_hiddens": [8], "use_lstm": True, "lstm_cell_size": 4}}
+    assert PPOTorchPolicy(obs, act, lstm).sampling_actor() is None
+    greedy = {**cfg, "exploration_config": {"type": "EpsilonGreedy"}}
+    assert PPOTorchPolicy(obs, act, greedy).sampling_actor() is None
+    wrapped = PPOTorchPolicy(obs, act, cfg)
+    wrapped.compute_actions = wrapped.compute_actions
+    assert wrapped.sampling_actor() is None
+
+
+def test_a_worker_sampling_through_sampling_actor_gives_the_compute_actions_sample(monkeypatch):
+    """A PPO worker that defers values and logp acts through the policy's sampling_actor (no
+    compute_actions call while sampling); same seed, the same sample column for column and bit for
+    bit as a worker acting through compute_actions, and the same timesteps counted."""
+    import torch
+
+    from rlcore.policy.torch_policy import TorchPolicy
+
+    calls = []
+    compute_actions = TorchPolicy.compute_actions
+    monkeypatch.setattr(TorchPolicy, "compute_actions", lambda self, *a, **k: calls.append(self) or compute_actions(self, *a, **k))
+    lean, full = _ppo_worker(), _ppo_worker()
+    full.get_policy().sampling_actor = lambda: None
+    full.set_weights(lean.get_weights())
+    calls.clear()  # (the policies' set-up calls)
+    for _ in range(2):
+        torch.manual_seed(1)
+        a = lean.sample()
+        torch.manual_seed(1)
+        b = full.sample()
+        assert list(a.keys()) == list(b.keys())
+        for key in a:
+            assert a[key].dtype == b[key].dtype, key
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert lean._deferred_values and lean._deferred_logp
+    assert calls and all(p is full.get_policy() for p in calls)
+    assert lean.get_policy().global_timestep == full.get_policy().global_timestep == 400
