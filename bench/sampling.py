@@ -9,7 +9,10 @@ CartPole-v1, a torch MLP 64-64 (tanh) policy, torch threads as the product sets 
   callable as its policy, which isolates the sampler's own cost from the Policy class's;
 - ``ceiling``: a bare loop over the same vector env: numpy obs -> torch forward of the same
   model -> ``torch.distributions.Categorical(logits).sample()`` -> numpy -> ``env.step``, with no
-  collection at all (the loop one writes by hand; the goals are against it);
+  collection at all (the loop one writes by hand; the goals are against it). The bare loops call
+  the model the cheapest exact way it has: ``FullyConnectedNetwork.act_forward``, the call the
+  sampler's lean path makes, so the ceiling stays at least as tight as the worker
+  (``--model-call call`` goes through ``model({"obs": obs}, [], None)`` as before that path);
 - ``tight``: the same loop sampling with the Gumbel-max draw rlcore's ``TorchCategorical`` uses
   (about 100 µs cheaper per call than ``torch.distributions``), so ``ratio_tight`` is rlcore's own
   overhead over env + forward + the cheapest exact sample;
@@ -118,17 +121,36 @@ def greedy_q_draw(model: torch.nn.Module, epsilon: float, seed: int = 0):
     return draw
 
 
+#: How the bare loops call the model: "direct" (default) through the cheapest exact call the
+#: model has (``FullyConnectedNetwork.act_forward``, the call rlcore's sampler makes, else
+#: ``model(...)``), "call" always through ``model({"obs": obs}, [], None)`` (the ceiling of stops
+#: before the sampler's lean call: looser by ModelV2.__call__'s input handling).
+MODEL_CALL = "direct"
+
+
+def forward_fn(model: torch.nn.Module):
+    """``obs tensor -> model output`` for the bare loops, as :data:`MODEL_CALL` says."""
+    direct = getattr(model, "act_forward", None) if MODEL_CALL == "direct" else None
+
+    def forward(obs: torch.Tensor) -> torch.Tensor:
+        out = direct(obs) if direct is not None else None
+        return out if out is not None else model({"obs": obs}, [], None)[0]
+
+    return forward
+
+
 def ceiling(num_envs: int, model: torch.nn.Module, seconds: float, draw=dist_sample, mode: str = "sync") -> float:
     """The bare loop: no collection, no bookkeeping (``draw`` maps the model's output to actions)."""
     env = make_base_env(make_env_creator("CartPole-v1"), EnvContext({}), num_envs, seed=0, vectorize_mode=mode)
     obs, _ = env.reset(seed=0)
     state = {"obs": obs}
+    forward = forward_fn(model)
 
     def run(n_steps: int = 200) -> int:
         o = state["obs"]
         with torch.no_grad():
             for _ in range(n_steps):
-                logits, _ = model({"obs": torch.from_numpy(o)}, [], None)
+                logits = forward(torch.from_numpy(o))
                 actions = draw(logits).numpy()
                 o = env.step(actions).obs
         state["obs"] = o
@@ -142,9 +164,11 @@ def ceiling(num_envs: int, model: torch.nn.Module, seconds: float, draw=dist_sam
 def bare_policy(model: torch.nn.Module, draw=gumbel_sample):
     """numpy obs -> forward -> categorical sample -> numpy actions (what the tight loop does)."""
 
+    forward = forward_fn(model)
+
     def act(obs: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            logits, _ = model({"obs": torch.from_numpy(obs)}, [], None)
+            logits = forward(torch.from_numpy(obs))
             return draw(logits).numpy()
 
     return act
@@ -195,6 +219,7 @@ def multi_agent_ceiling(num_envs: int, models: dict, seconds: float) -> float:
     """The bare multi-agent loop: group agents per policy, one forward + draw each, step every env."""
     envs = [_multi_agent_env() for _ in range(num_envs)]
     state = {"obs": [env.reset(seed=i)[0] for i, env in enumerate(envs)]}
+    forwards = {pid: forward_fn(model) for pid, model in models.items()}
 
     def run(n_steps: int = 50) -> int:
         obs_all, rows = state["obs"], 0
@@ -209,7 +234,7 @@ def multi_agent_ceiling(num_envs: int, models: dict, seconds: float) -> float:
                     if not members:
                         continue
                     batch = np.stack([obs_all[i][a] for i, a in members])
-                    logits, _ = models[pid]({"obs": torch.from_numpy(batch)}, [], None)
+                    logits = forwards[pid](torch.from_numpy(batch))
                     for (i, a), act in zip(members, gumbel_sample(logits).numpy()):
                         actions[i][a] = act
                     rows += len(members)
@@ -299,10 +324,14 @@ def main() -> None:
                         help="algo rows: alternating worker / tight-ceiling measurements (median ratio)")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
                         help="wall time, or this thread's CPU time (steadier ratios on a loaded machine)")
+    parser.add_argument("--model-call", choices=["direct", "call"], default="direct",
+                        help="how the bare loops call the model (see MODEL_CALL); 'call' gives the looser "
+                             "ceiling of earlier stops, for comparison")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "sampling.json"))
     args = parser.parse_args()
-    global _clock
+    global _clock, MODEL_CALL
     _clock = CLOCKS[args.clock]
+    MODEL_CALL = args.model_call
     from rlcore.threads import apply_thread_config
 
     apply_thread_config({"framework": "torch"})  # the product's defaults, for the bare loops too
@@ -352,6 +381,7 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": platform.platform(), "seconds_per_case": args.seconds, "clock": args.clock,
+                               "model_call": args.model_call,
                                "loadavg": os.getloadavg(), "rows": rows}, indent=2))
     print(f"wrote {out}")
 
