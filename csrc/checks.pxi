@@ -65,6 +65,14 @@ cdef const int64_t* _seg_lens(_Buffers bufs, object seg_lens, Py_ssize_t total) 
 
 
 cdef Py_ssize_t _check_count(str name, object value, Py_ssize_t low) except -1:
+    cdef Py_ssize_t v
+    if type(value) is int:  # the usual Python int, read and compared in C (no isinstance checks)
+        try:
+            v = value
+        except OverflowError:  # too large for the fast path: the checks below decide
+            v = low - 1
+        if v >= low:
+            return v
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
     return value

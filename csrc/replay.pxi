@@ -75,19 +75,6 @@ cdef int _refuse_dest(Py_ssize_t c, object dest) except -1:
     raise ValueError(f"dests[{c}] must be a writable C-contiguous array")
 
 
-cdef inline Py_ssize_t _count(str name, object value, Py_ssize_t low) except -1:
-    """_check_count, with the usual Python int read and compared in C (no isinstance checks)."""
-    cdef Py_ssize_t v
-    if type(value) is int:
-        try:
-            v = value
-        except OverflowError:  # too large for the fast path: _check_count decides
-            v = low - 1
-        if v >= low:
-            return v
-    return _check_count(name, value, low)
-
-
 cdef inline Py_ssize_t _ring_start(object start, Py_ssize_t cap) except -1:
     """``start`` checked as a ring position in ``[0, cap)`` (a Python int read and compared in C)."""
     cdef Py_ssize_t v
@@ -287,7 +274,7 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
     else:
         if not isinstance(rng, _Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        k = _count("uniforms", uniforms, 1)
+        k = _check_count("uniforms", uniforms, 1)
     # columns: views[c] the column and views[ncol + c] its new output of k rows (records: ptrs[c] the
     # output of field c)
     cdef _Views views = None
@@ -463,8 +450,8 @@ def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priori
 def replay_slots(start, n, capacity):
     """The ring slots (int64) of the rows kept when ``n`` rows are written from ``start`` into
     ``capacity`` rows: the last ``min(n, capacity)`` of them (see ``rlcore/_core.pyi``)."""
-    cdef Py_ssize_t cap = _count("capacity", capacity, 1)
-    cdef Py_ssize_t cnt = _count("n", n, 0)
+    cdef Py_ssize_t cap = _check_count("capacity", capacity, 1)
+    cdef Py_ssize_t cnt = _check_count("n", n, 0)
     cdef Py_ssize_t s0 = _ring_start(start, cap), keep = cnt if cnt < cap else cap, q, j
     cdef cnp.npy_intp kd = keep
     out = cnp.PyArray_EMPTY(1, &kd, cnp.NPY_INT64, 0)
