@@ -257,13 +257,14 @@ def ignore_run(ray_session):
     try:
         # Weights (with the global timestep) go to the worker whose batch completes a broadcast
         # interval: on a busy machine a worker that started late may have had none after two
-        # iterations, so up to 4 more run until each worker has had one (the test checks they all did).
+        # iterations, so up to 18 more run until each worker has had one (the test checks they all
+        # did; with 2 xdist workers and their Ray clusters on 2 cores, 6 in all was once too few).
         run["broadcast_results"] = [trainer.train() for _ in range(2)]
         while True:
             run["remote_timesteps"] = ray_session.get(
                 [w.apply.remote(lambda w: w.global_vars["timestep"]) for w in trainer.workers.remote_workers()],
                 timeout=WAIT_S)
-            if all(run["remote_timesteps"]) or len(run["broadcast_results"]) == 6:
+            if all(run["remote_timesteps"]) or len(run["broadcast_results"]) == 20:
                 break
             run["broadcast_results"].append(trainer.train())
         run["first"] = run["broadcast_results"][-1]
