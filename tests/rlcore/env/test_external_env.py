@@ -44,13 +44,29 @@ class CartPoleServing(ExternalEnv):
             self.end_episode(eid, obs)
 
 
-def _worker(env_fn, **kwargs):
+@pytest.fixture
+def workers():
+    """A list the test appends its rollout workers to; each is stopped at teardown, so that no
+    application thread outlives its test (a run() left waiting in get_action would raise its
+    no-action TimeoutError a minute later, inside whichever test runs then)."""
+    made = []
+    yield made
+    for w in made:
+        w.stop()
+        app = w.env.external_env
+        app.join(10)
+        assert not app.is_alive(), f"{type(app).__name__}'s run() thread still runs after the worker stopped"
+
+
+def _worker(workers, env_fn, **kwargs):
     kwargs.setdefault("rollout_fragment_length", 200)
-    return RolloutWorker(env_creator=lambda ctx: env_fn(), policy_spec=RandomPolicy, seed=0, **kwargs)
+    w = RolloutWorker(env_creator=lambda ctx: env_fn(), policy_spec=RandomPolicy, seed=0, **kwargs)
+    workers.append(w)
+    return w
 
 
-def test_episodes_of_an_application_become_rows():
-    w = _worker(CartPoleServing, batch_mode="complete_episodes")
+def test_episodes_of_an_application_become_rows(workers):
+    w = _worker(workers, CartPoleServing, batch_mode="complete_episodes")
     batch = w.sample()
     assert isinstance(batch, SampleBatch) and batch.count >= 200
     ends = np.flatnonzero(batch["dones"])
@@ -66,27 +82,27 @@ def test_episodes_of_an_application_become_rows():
     assert not app.is_alive() and app.error is None
 
 
-def test_logged_actions_are_recorded():
-    w = _worker(lambda: CartPoleServing(log_every=1))  # every action chosen by the application
+def test_logged_actions_are_recorded(workers):
+    w = _worker(workers, lambda: CartPoleServing(log_every=1))  # every action chosen by the application
     batch = w.sample()
     assert batch["actions"].tolist() == w.env.external_env.logged[:batch.count]
 
 
-def test_episodes_without_training_are_counted_not_trained():
-    w = _worker(lambda: CartPoleServing(training_enabled=False), rollout_fragment_length=100)
+def test_episodes_without_training_are_counted_not_trained(workers):
+    w = _worker(workers, lambda: CartPoleServing(training_enabled=False), rollout_fragment_length=100)
     batch = w.sample()
     assert isinstance(batch, SampleBatch) and batch.count == 0
     assert len(w.get_metrics()) >= 1  # the episodes were played and are reported
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the thread's own traceback
-def test_an_error_in_run_stops_sampling_with_its_cause():
+def test_an_error_in_run_stops_sampling_with_its_cause(workers):
     class Broken(ExternalEnv):
         def run(self):
             self.start_episode("e1")
             raise KeyError("simulator lost")
 
-    w = _worker(lambda: Broken(gym.spaces.Discrete(2), OBS))
+    w = _worker(workers, lambda: Broken(gym.spaces.Discrete(2), OBS))
     with pytest.raises(RuntimeError, match=r"run\(\) thread has stopped \(KeyError: 'simulator lost'\)") as info:
         w.sample()
     assert isinstance(info.value.__cause__, KeyError)
@@ -144,10 +160,11 @@ class TwoPlayers(ExternalMultiAgentEnv):
             self.end_episode(eid, {"a": np.float32([4])})
 
 
-def test_multi_agent_external_env_with_two_policies():
+def test_multi_agent_external_env_with_two_policies(workers):
     spec = {"pa": (RandomPolicy, None, None, {}), "pb": (RandomPolicy, None, None, {})}
     w = RolloutWorker(env_creator=lambda ctx: TwoPlayers(), policy_spec=spec, policy_mapping_fn=lambda a: "p" + a,
                       rollout_fragment_length=20, batch_mode="complete_episodes")
+    workers.append(w)
     batch = w.sample()
     assert isinstance(batch, MultiAgentBatch)
     a, b = batch.policy_batches["pa"], batch.policy_batches["pb"]
