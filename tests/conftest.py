@@ -45,11 +45,14 @@ def _shared_fixture_keys(item):
     ``("xdist_group", name)`` for an explicit ``xdist_group`` marker; ``(name, where)`` for each
     module-, class-, package- or session-scoped fixture defined in the tests (not pytest's or a
     plugin's, nor the root conftest's cheap guards, nor :data:`PER_PROCESS_FIXTURES`): the module,
-    class or conftest folder whose instance it shares. A Ray test that shares only the session's
-    cluster has none.
+    class or conftest folder whose instance it shares; ``(name, where, "param <i>")`` for a fixture
+    parametrized with ``params``, whose every parameter is an instance of its own (tests of its
+    parameters may run on different workers). A Ray test that shares only the session's cluster
+    has none.
     """
     info = getattr(item, "_fixtureinfo", None)
     names = info.names_closure if info is not None else ()
+    indices = getattr(getattr(item, "callspec", None), "indices", {})
     for mark in item.iter_markers("xdist_group"):
         yield "xdist_group", str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
     for name in names:
@@ -57,12 +60,13 @@ def _shared_fixture_keys(item):
         if name in PER_PROCESS_FIXTURES or not defs or not defs[-1].baseid or defs[-1].scope == "function":
             continue
         scope, baseid = defs[-1].scope, defs[-1].baseid
+        param = (f"param {indices[name]}",) if getattr(defs[-1], "params", None) and name in indices else ()
         if scope == "module":
-            yield name, str(item.path)
+            yield (name, str(item.path), *param)
         elif scope == "class":
-            yield name, item.parent.nodeid if item.cls is not None else str(item.path)
+            yield (name, item.parent.nodeid if item.cls is not None else str(item.path), *param)
         else:
-            yield name, baseid
+            yield (name, baseid, *param)
 
 
 def shared_fixture_groups(items) -> dict:
@@ -81,7 +85,11 @@ def shared_fixture_groups(items) -> dict:
     for keys in item_keys:
         for key in keys[1:]:
             parent[root(key)] = root(keys[0])
-    return {item.nodeid: " of ".join(root(keys[0])) for item, keys in zip(items, item_keys) if keys}
+
+    def name(key):  # "fixture of where" or "fixture of where [param i]"
+        return " ".join([" of ".join(key[:2]), *(f"[{tag}]" for tag in key[2:])])
+
+    return {item.nodeid: name(root(keys[0])) for item, keys in zip(items, item_keys) if keys}
 
 
 #: Markers of tests that take seconds (a Ray cluster's actors, learning runs, their own timeout).

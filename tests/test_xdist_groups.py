@@ -1,7 +1,7 @@
 """tests/conftest.py's grouping for ``make test`` (pytest-xdist): shared fixtures kept together, Ray tests anywhere.
 
-The cases are this module's own collected items: two tests share a module-scoped fixture, one is a
-Ray test, one shares nothing.
+The cases are this module's own collected items: two tests share a module-scoped fixture, one test
+takes each parameter of a parametrized module-scoped fixture, one is a Ray test, one shares nothing.
 """
 
 from pathlib import Path
@@ -27,6 +27,16 @@ def test_second_user_of_the_module_fixture(shared_counter):
     assert shared_counter["uses"] >= 1
 
 
+@pytest.fixture(scope="module", params=["a", "b"])
+def per_param(request):
+    """One instance per parameter."""
+    return {"param": request.param}
+
+
+def test_a_user_of_the_parametrized_module_fixture(per_param):
+    assert per_param["param"] in ("a", "b")
+
+
 @pytest.mark.ray
 def test_a_ray_test(ray_session):
     assert ray_session.get(ray_session.put(7), timeout=60) == 7
@@ -44,6 +54,9 @@ def test_groups_keep_a_module_fixture_together_and_leave_out_what_shares_nothing
     assert groups[first] == groups[second] == f"shared_counter of {Path(__file__)}"
     assert mine["test_a_ray_test"].nodeid not in groups
     assert request.node.nodeid not in groups  # shares nothing: scheduled on its own
+    # each parameter of a parametrized module fixture is an instance, and a group, of its own
+    assert [groups[mine[f"test_a_user_of_the_parametrized_module_fixture[{p}]"].nodeid] for p in "ab"] == [
+        f"per_param of {Path(__file__)} [param 0]", f"per_param of {Path(__file__)} [param 1]"]
 
 
 def _item(nodeid, path, fixtures, defs):

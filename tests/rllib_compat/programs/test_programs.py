@@ -2,6 +2,7 @@
 done-when 2): each ``main(framework, tmp_dir)`` runs as the 1.x script's ``__main__`` would, under
 real Ray Tune, and its results must carry what 1.x reported."""
 
+import contextlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -26,20 +27,33 @@ def load_program(name):
     return sys.modules[module_name]
 
 
-@pytest.fixture(scope="module")
+@contextlib.contextmanager
+def pickled_by_value(ray, name):
+    """The program module, its classes pickled by value meanwhile: Tune's trainable actor cannot import it."""
+    module = load_program(name)
+    ray.cloudpickle.register_pickle_by_value(module)
+    try:
+        yield module
+    finally:
+        ray.cloudpickle.unregister_pickle_by_value(module)
+
+
+@pytest.fixture
 def programs(ray_session):
-    """Loads a program with its classes pickled by value: Tune's trainable actor cannot import it."""
-    loaded = {}
+    """``programs(name) -> module``, pickled by value for the test (see :func:`pickled_by_value`).
 
-    def load(name):
-        if name not in loaded:
-            loaded[name] = load_program(name)
-            ray_session.cloudpickle.register_pickle_by_value(loaded[name])
-        return loaded[name]
+    Function-scoped (loading is cached in ``sys.modules``): the tests of different programs share
+    no instance, so ``make test`` may run them on different pytest-xdist workers.
+    """
+    with contextlib.ExitStack() as stack:
+        loaded = {}
 
-    yield load
-    for module in loaded.values():
-        ray_session.cloudpickle.unregister_pickle_by_value(module)
+        def load(name):
+            if name not in loaded:
+                loaded[name] = stack.enter_context(pickled_by_value(ray_session, name))
+            return loaded[name]
+
+        yield load
 
 
 def only_result(analysis):
@@ -55,11 +69,12 @@ def only_result(analysis):
 # ---------------------------------------------------------------- custom env, model, callbacks, PPO
 
 @pytest.fixture(scope="module", params=FRAMEWORKS)
-def custom_env_run(request, programs, tmp_path_factory):
-    """One ``tune.run("PPO", ...)`` of custom_env_ppo.py per framework, shared by the tests below."""
-    program = programs("custom_env_ppo")
-    analysis = program.main(request.param, str(tmp_path_factory.mktemp(f"custom_env_{request.param}")))
-    return program, request.param, analysis
+def custom_env_run(request, ray_session, tmp_path_factory):
+    """One ``tune.run("PPO", ...)`` of custom_env_ppo.py per framework, shared by the tests below
+    (one instance per framework: the two frameworks' runs may go to different workers)."""
+    with pickled_by_value(ray_session, "custom_env_ppo") as program:
+        analysis = program.main(request.param, str(tmp_path_factory.mktemp(f"custom_env_{request.param}")))
+        yield program, request.param, analysis
 
 
 @pytest.mark.ray
