@@ -1,5 +1,6 @@
 """The rlcore / rllib CLI: train in one process, checkpoints, restore, -f YAML, rollout, errors, Tune."""
 
+import functools
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from rlcore.registry import register_trainer
 FAST = '{"rollout_fragment_length": 20, "train_batch_size": 20, "log_sys_usage": false}'
 
 
+@functools.lru_cache(maxsize=None)
 def _make_cli_trainer():
     """A tiny trainer on rlcore.ops' default plan: deterministic actions, weights count trained rows."""
     from rlcore.policy.policy import Policy
@@ -47,8 +49,10 @@ def _make_cli_trainer():
                          execution_plan=plan)
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(autouse=True)
 def cli_trainer():
+    """Registers ``CLI_COUNT`` (the class is made once per process). Function-scoped: the tests share
+    no instance, so ``make test`` may spread them (four run Ray Tune) over its workers."""
     cls = _make_cli_trainer()
     register_trainer("CLI_COUNT", cls)
     return cls
