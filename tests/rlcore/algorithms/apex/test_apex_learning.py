@@ -9,13 +9,13 @@ schedule needs), some ten seconds on an idle 2-CPU machine.
 """
 
 import pathlib
-import time
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
+#: The step budget: the run's bound (no clock: on a loaded machine a clock ended runs that were
+#: learning as they should; pytest's timeout is the safety net).
 MAX_TIMESTEPS = 30000
-MAX_SECONDS = 90  # a safety net for a loaded machine
 
 
 class DirLogger:
@@ -36,12 +36,10 @@ def test_apex_two_workers_one_shard_reaches_150_on_cartpole(ray_session, tmp_pat
                   n_step=3, gamma=0.95, model={"fcnet_hiddens": [64]}, hiddens=[64], metrics_smoothing_episodes=20,
                   log_sys_usage=False, optimizer={"num_replay_buffer_shards": 1, "max_weight_sync_delay": 100})
     trainer = ApexTrainer(config=config, logger_creator=lambda c: DirLogger(tmp_path))
-    start = time.perf_counter()
     try:
         while True:
             result = trainer.train()
-            if (result["episode_reward_mean"] >= 150 or result["timesteps_total"] >= MAX_TIMESTEPS
-                    or time.perf_counter() - start > MAX_SECONDS):
+            if result["episode_reward_mean"] >= 150 or result["timesteps_total"] >= MAX_TIMESTEPS:
                 break
     finally:
         trainer.stop()

@@ -9,7 +9,6 @@ reaches its target in about 4,300-4,800 env steps: a few seconds in torch, about
 """
 
 import pathlib
-import time
 
 import pytest
 
@@ -20,18 +19,17 @@ COMMON = dict(timesteps_per_iteration=250, learning_starts=250, target_network_u
               train_batch_size=64, metrics_smoothing_episodes=20, model={"fcnet_hiddens": [64]}, log_sys_usage=False,
               exploration_config={"type": "EpsilonGreedy", "initial_epsilon": 1.0, "final_epsilon": 0.02,
                                   "epsilon_timesteps": 2000})
-MAX_TIMESTEPS = 15000  # the seeded runs need under 5000
-MAX_SECONDS = 55  # a safety net for a loaded machine
+#: The step budget, the runs' only bound (the seeded runs need under 5000; no clock: the outcome of a
+#: seeded one-process run does not depend on the machine's load, only a clock's end would).
+MAX_TIMESTEPS = 15000
 
 
 def train_until(trainer, reward):
-    """Trains until ``episode_reward_mean >= reward``, MAX_TIMESTEPS or MAX_SECONDS; the last result."""
-    start = time.perf_counter()
+    """Trains until ``episode_reward_mean >= reward`` or MAX_TIMESTEPS; the last result."""
     try:
         while True:
             result = trainer.train()
-            if (result["episode_reward_mean"] >= reward or result["timesteps_total"] >= MAX_TIMESTEPS
-                    or time.perf_counter() - start > MAX_SECONDS):
+            if result["episode_reward_mean"] >= reward or result["timesteps_total"] >= MAX_TIMESTEPS:
                 return result
     finally:
         trainer.stop()
