@@ -10,9 +10,10 @@ CartPole-v1, a torch MLP 64-64 (tanh) policy, torch threads as the product sets 
 - ``ceiling``: a bare loop over the same vector env: numpy obs -> torch forward of the same
   model -> ``torch.distributions.Categorical(logits).sample()`` -> numpy -> ``env.step``, with no
   collection at all (the loop one writes by hand; the goals are against it). The bare loops call
-  the model the cheapest exact way it has: ``FullyConnectedNetwork.act_forward``, the call the
-  sampler's lean path makes, so the ceiling stays at least as tight as the worker
-  (``--model-call call`` goes through ``model({"obs": obs}, [], None)`` as before that path);
+  the model's ``forward({"obs": t, "obs_flat": t}, [], None)`` directly (the MLP itself, none of
+  ``ModelV2.__call__``'s input handling or output checks), so the ceiling is at least as tight as
+  the worker (``--model-call call`` goes through ``model({"obs": obs}, [], None)``, the looser
+  ceiling of earlier stops);
 - ``tight``: the same loop sampling with the Gumbel-max draw rlcore's ``TorchCategorical`` uses
   (about 100 µs cheaper per call than ``torch.distributions``), so ``ratio_tight`` is rlcore's own
   overhead over env + forward + the cheapest exact sample;
@@ -121,22 +122,19 @@ def greedy_q_draw(model: torch.nn.Module, epsilon: float, seed: int = 0):
     return draw
 
 
-#: How the bare loops call the model: "direct" (default) through the cheapest exact call the
-#: model has (``FullyConnectedNetwork.act_forward``, the call rlcore's sampler makes, else
-#: ``model(...)``), "call" always through ``model({"obs": obs}, [], None)`` (the ceiling of stops
-#: before the sampler's lean call: looser by ModelV2.__call__'s input handling).
-MODEL_CALL = "direct"
+#: How the bare loops call the model: "forward" (default) through ``model.forward({"obs": t,
+#: "obs_flat": t}, [], None)``, the MLP itself with none of ``ModelV2.__call__``'s handling (so the
+#: ceiling is at least as tight as any call the worker can make), "call" through
+#: ``model({"obs": obs}, [], None)`` (the looser ceiling of earlier stops).
+MODEL_CALL = "forward"
 
 
 def forward_fn(model: torch.nn.Module):
     """``obs tensor -> model output`` for the bare loops, as :data:`MODEL_CALL` says."""
-    direct = getattr(model, "act_forward", None) if MODEL_CALL == "direct" else None
-
-    def forward(obs: torch.Tensor) -> torch.Tensor:
-        out = direct(obs) if direct is not None else None
-        return out if out is not None else model({"obs": obs}, [], None)[0]
-
-    return forward
+    if MODEL_CALL == "call":
+        return lambda obs: model({"obs": obs}, [], None)[0]
+    forward = model.forward
+    return lambda obs: forward({"obs": obs, "obs_flat": obs}, [], None)[0]
 
 
 def ceiling(num_envs: int, model: torch.nn.Module, seconds: float, draw=dist_sample, mode: str = "sync") -> float:
@@ -324,7 +322,7 @@ def main() -> None:
                         help="algo rows: alternating worker / tight-ceiling measurements (median ratio)")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
                         help="wall time, or this thread's CPU time (steadier ratios on a loaded machine)")
-    parser.add_argument("--model-call", choices=["direct", "call"], default="direct",
+    parser.add_argument("--model-call", choices=["forward", "call"], default="forward",
                         help="how the bare loops call the model (see MODEL_CALL); 'call' gives the looser "
                              "ceiling of earlier stops, for comparison")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "sampling.json"))

@@ -34,6 +34,10 @@ from rlcore.data.view_requirement import ViewRequirement
 from rlcore.models.preprocessors import Preprocessor, get_preprocessor
 
 
+#: The default :meth:`ModelV2.context` (a ``nullcontext`` keeps no state: one serves every call).
+_NO_CONTEXT = contextlib.nullcontext()
+
+
 def flat_obs_shape(obs_space: Any, options: Optional[Dict[str, Any]] = None) -> Tuple[int, ...]:
     """The shape a model sees for one observation of ``obs_space``.
 
@@ -139,7 +143,7 @@ class ModelV2:
 
     def context(self) -> contextlib.AbstractContextManager:
         """A context manager entered around forward passes (no-op by default)."""
-        return contextlib.nullcontext()
+        return _NO_CONTEXT
 
     def variables(self, as_dict: bool = False) -> Any:
         """All variables of the model (a list, or a ``{name: var}`` dict)."""
@@ -186,13 +190,34 @@ class ModelV2:
         return self._obs_preprocessor.transform_batch(obs)
 
     # ----------------------------------------------------------------- call protocol
+    #: The framework's tensor type (set by the framework bases): a batch of these as ``obs``, alone
+    #: or with ``is_training``, no state and no ``seq_lens``, of a flat observation space, goes to
+    #: ``forward`` with ``obs_flat`` added and nothing else to do (see :meth:`__call__`).
+    _plain_obs_type: Optional[type] = None
+
     def __call__(self, input_dict: Dict[str, Any], state: Optional[List[Any]] = None, seq_lens: Any = None):
         """Runs ``forward`` after adding ``obs_flat`` and converting numpy inputs; checks outputs.
+
+        The common case of acting, a tensor batch of flat observations alone (or with
+        ``is_training``) and no state, takes a short path when the class keeps its framework
+        base's input hooks (:func:`_plain_inputs`): there the full input handling would only copy
+        the dict, add ``is_training=False`` and ``obs_flat``, so the short path does just that:
+        the same inputs for ``forward``, the same checks of its outputs.
 
         Returns:
             ``(outputs, state_out)``.
         """
-        inputs, state, seq_lens = self._call_inputs(input_dict, state, seq_lens)
+        n = len(input_dict) if type(input_dict) is dict and not state and seq_lens is None else 0
+        obs = input_dict.get("obs") if n else None
+        if (type(obs) is self._plain_obs_type and (n == 1 or (n == 2 and "is_training" in input_dict))
+                and not self._structured_obs and _plain_inputs(type(self))):
+            inputs = dict(input_dict)
+            if n == 1:
+                inputs["is_training"] = False
+            inputs["obs_flat"] = self._flatten(obs)
+            state = []
+        else:
+            inputs, state, seq_lens = self._call_inputs(input_dict, state, seq_lens)
         with self.context():
             outputs, state_out = self.forward(inputs, state, seq_lens)
         if not isinstance(state_out, (list, tuple)):
@@ -248,6 +273,34 @@ class ModelV2:
             i += 1
         seq_lens = train_batch["seq_lens"] if "seq_lens" in train_batch else None
         return self.__call__(input_dict, states, seq_lens)
+
+
+#: The input hooks of the call protocol: a class that keeps its framework base's (the class that
+#: sets ``_plain_obs_type``) takes :meth:`ModelV2.__call__`'s short path.
+_INPUT_HOOKS = ("_call_inputs", "_convert_inputs", "_flatten", "_preprocess_raw_obs", "_is_obs_structure")
+
+#: Per model class: whether it keeps its framework base's input hooks.
+_PLAIN_INPUTS: Dict[type, bool] = {}
+
+
+def _plain_inputs(cls: type) -> bool:
+    """Whether ``cls`` keeps the input hooks (``_INPUT_HOOKS``) of its framework base, so a plain
+    tensor batch needs no input handling in ``__call__`` (decided once per class).
+
+    Examples:
+        >>> import gymnasium as gym
+        >>> from rlcore.models.torch.fcnet import FullyConnectedNetwork
+        >>> class Cast(FullyConnectedNetwork):
+        ...     def _convert_inputs(self, input_dict, state, seq_lens):
+        ...         return super()._convert_inputs(input_dict, state, seq_lens)
+        >>> _plain_inputs(FullyConnectedNetwork), _plain_inputs(Cast), _plain_inputs(ModelV2)
+        (True, False, False)
+    """
+    ok = _PLAIN_INPUTS.get(cls)
+    if ok is None:
+        base = next((c for c in cls.__mro__ if c.__dict__.get("_plain_obs_type") is not None), None)
+        ok = _PLAIN_INPUTS[cls] = base is not None and all(getattr(cls, h) is getattr(base, h) for h in _INPUT_HOOKS)
+    return ok
 
 
 def restore_original_dimensions(obs: Any, obs_space: Any, tensorlib: Any = "numpy") -> Any:

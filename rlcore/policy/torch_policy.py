@@ -282,69 +282,26 @@ class TorchPolicy(Policy):
         """See :meth:`Policy.compute_actions`. ``fetch_vf_preds=False`` leaves ``vf_preds`` out
         of the extras when :meth:`values_deferrable` (the sampler then fills them per sample);
         ``input_views`` adds trajectory views (``{name: batch}``) to the model's input dict."""
-        import torch
-
-        explore = self.config.get("explore", True) if explore is None else explore
-        timestep = self.global_timestep if timestep is None else timestep
-        # A sampler that fills vf_preds per sample (see values_deferrable) asks to skip them here.
-        extras = kwargs.get("fetch_vf_preds", True) or not self._cached_deferrable("values_deferrable")
-        # A sampler that fills action_logp/action_prob per sample (see logp_deferrable) asks to skip them.
-        fetch_logp = kwargs.get("fetch_logp", True) or not explore or not self._cached_deferrable("logp_deferrable")
+        if explore is None:
+            explore = self.config.get("explore", True)
+        if timestep is None:
+            timestep = self.global_timestep
+        extras = fetch_logp = True
+        views = None
+        if kwargs:
+            # A sampler that fills vf_preds per sample (see values_deferrable) asks to skip them here.
+            extras = kwargs.get("fetch_vf_preds", True) or not self._cached_deferrable("values_deferrable")
+            # A sampler that fills action_logp/action_prob per sample (see logp_deferrable) asks to skip them.
+            fetch_logp = kwargs.get("fetch_logp", True) or not explore or not self._cached_deferrable("logp_deferrable")
+            views = kwargs.get("input_views")
         with self._lock, _inference_mode():
             input_dict, state = self._inference_inputs(obs_batch, state_batches, prev_action_batch, prev_reward_batch)
-            views = kwargs.get("input_views")
             if views:
                 for name, view in views.items():
                     input_dict[name] = self._tensor(view)
             out = self._compute_action_helper(input_dict, state, explore, timestep, extras, fetch_logp)
             self.global_timestep += len(out[0])  # RLlib 1.x: each computed action is a timestep
             return out
-
-    def sampling_actor(self) -> Optional[Callable[[np.ndarray, Any], Tuple[np.ndarray, Dict[str, np.ndarray]]]]:
-        """A sampler's exploring action call, ``act(obs, timestep) -> (actions, extras)``: what
-        ``compute_actions(obs, explore=True, timestep=timestep, fetch_vf_preds=False,
-        fetch_logp=False)`` returns for a stateless policy (no state outputs), through fewer
-        Python layers (the per-step call of every vector step of a sample). Same model call,
-        same draw from the same RNG stream, same ``action_dist_inputs``, the same
-        ``global_timestep`` count and exploration timestep.
-
-        None unless both :meth:`values_deferrable` and :meth:`logp_deferrable` hold (the policy
-        acts through its model's distribution with ``StochasticSampling``, has TorchPolicy's
-        ``compute_actions``), it is not recurrent, keeps TorchPolicy's input conversion and has
-        no ``compute_actions`` set on the instance.
-
-        Examples:
-            >>> import gymnasium as gym
-            >>> from rlcore.algorithms.ppo import PPOTorchPolicy
-            >>> p = PPOTorchPolicy(gym.spaces.Box(-1, 1, (2,)), gym.spaces.Discrete(2), {})
-            >>> actions, extras = p.sampling_actor()(np.zeros((3, 2), np.float32), None)
-            >>> actions.shape, sorted(extras), p.global_timestep
-            ((3,), ['action_dist_inputs'], 3)
-        """
-        cls, own = type(self), vars(self)
-        if (self.is_recurrent() or "compute_actions" in own or "_compute_action_helper" in own
-                or cls._inference_inputs is not TorchPolicy._inference_inputs
-                or cls._tensor is not TorchPolicy._tensor or cls.set_training is not TorchPolicy.set_training
-                or not self._cached_deferrable("values_deferrable") or not self._cached_deferrable("logp_deferrable")):
-            return None
-        obs_key, dist_key = Columns.OBS, Columns.ACTION_DIST_INPUTS
-
-        def act(obs: np.ndarray, timestep: Any) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
-            if timestep is None:
-                timestep = self.global_timestep
-            with self._lock, _inference_mode():
-                self.set_training(False)
-                self.exploration.before_compute_actions(timestep=timestep, explore=True)
-                model, obs = self.model, self._tensor(obs)
-                direct = getattr(type(model), "act_forward", None)  # FullyConnectedNetwork's call, fewer layers
-                dist_inputs = direct(model, obs) if direct is not None else None
-                if dist_inputs is None:
-                    dist_inputs, _ = model({obs_key: obs, "is_training": False}, [], None)
-                actions = self.dist_class(dist_inputs, model).sample()
-                self.global_timestep += len(actions)
-                return actions.numpy(), {dist_key: dist_inputs.numpy()}
-
-        return act
 
     def _cached_deferrable(self, name: str) -> bool:
         """``self.<name>()`` (``values_deferrable``/``logp_deferrable``), asked once per policy."""
@@ -388,12 +345,12 @@ class TorchPolicy(Policy):
         return self._state_struct.nest(state) if self._state_struct is not None and state else state
 
     def _compute_action_helper(self, input_dict, state_batches, explore, timestep, extras=True, fetch_logp=True):
-        import torch
-
         self.exploration.before_compute_actions(timestep=timestep, explore=explore)
         obs = input_dict[Columns.OBS]
         seq_lens = None
         if state_batches:  # one time step per row
+            import torch
+
             first = obs
             while isinstance(first, (dict, tuple)):  # a batched Dict/Tuple observation: its first leaf
                 first = next(iter(first.values())) if isinstance(first, dict) else first[0]
@@ -428,6 +385,8 @@ class TorchPolicy(Policy):
             logp = logp.numpy().astype(np.float32, copy=False)
             extra[Columns.ACTION_PROB] = np.exp(logp)
             extra[Columns.ACTION_LOGP] = logp
+        import torch
+
         actions = actions.numpy() if isinstance(actions, torch.Tensor) else _to_numpy(actions)
         if not state_out:
             return actions, [], extra

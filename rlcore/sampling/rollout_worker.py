@@ -393,16 +393,6 @@ class RolloutWorker(ParallelIteratorWorker):
                     break
             return actions, list(state_out) if state_out else [], extras
 
-        # Values and logp deferred, no state, previous actions/rewards or views: the policy's lean
-        # exploring call (TorchPolicy.sampling_actor), the same actions and extras in fewer layers.
-        sampling_actor = getattr(policy, "sampling_actor", None)
-        actor = (sampling_actor() if self._deferred_values and self._deferred_logp and not use_prev and not views
-                 and not initial_state and callable(sampling_actor) else None)
-        if actor is not None:
-            def act(obs, state_batches, prev_actions, prev_rewards, views=None):  # noqa: F811
-                actions, extras = actor(obs, self.global_vars.get("timestep"))
-                return actions, [], extras
-
         def transform(raw):
             return obs_filter(prep.transform_batch(raw))
 

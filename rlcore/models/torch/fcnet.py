@@ -116,32 +116,6 @@ class FullyConnectedNetwork(TorchModelV2, nn.Module):
             logits = self._append_free_log_std(logits)
         return logits, state
 
-    def act_forward(self, obs: torch.Tensor) -> Optional[torch.Tensor]:
-        """The outputs ``self({"obs": obs, "is_training": False}, [], None)`` gives for a tensor
-        batch of flat observations, leaving the model as that call does (its ``last_output()``
-        and the features ``value_function()`` reads), through fewer Python layers: the per-step
-        call of a sampler (``TorchPolicy.sampling_actor``). The same ops on the same inputs
-        (that call adds ``obs_flat``, a reshape of the tensor, and runs ``forward``), so the same
-        outputs to the bit.
-
-        Returns None (the caller then calls the model) for a subclass with its own ``forward``
-        or input preparation, a Dict/Tuple observation space, or ``obs`` not a tensor.
-
-        Examples:
-            >>> import gymnasium as gym
-            >>> m = FullyConnectedNetwork(gym.spaces.Box(-1, 1, (4,)), gym.spaces.Discrete(2), 2,
-            ...                           {"fcnet_hiddens": [8]}, "fc")
-            >>> obs = torch.ones((3, 4))
-            >>> bool(torch.equal(m.act_forward(obs), m({"obs": obs, "is_training": False}, [], None)[0]))
-            True
-        """
-        if not _direct_call(type(self)) or self._structured_obs or "forward" in self.__dict__ or not isinstance(obs, torch.Tensor):
-            return None
-        with self.context():
-            outputs, _ = self.forward({"obs": obs, "is_training": False, "obs_flat": obs.reshape(obs.shape[0], -1)}, [], None)
-        self.__dict__["_last_output"] = outputs
-        return outputs
-
     def value_only(self, input_dict, state=None, seq_lens=None):
         """The values ``self(input_dict, state, seq_lens)`` followed by ``value_function()`` gives,
         running only the layers the value head reads: the value branch, or with
@@ -179,22 +153,6 @@ class FullyConnectedNetwork(TorchModelV2, nn.Module):
         if self._value_branch_separate is not None:
             return self._value_branch(self._value_branch_separate(self._last_flat_in)).squeeze(1)
         return self._value_branch(self._features).squeeze(1)
-
-
-#: Per class: whether ``__call__`` on a tensor observation is exactly ``forward`` on ``obs_flat``
-#: (FullyConnectedNetwork's forward and the base classes' call protocol and input hooks).
-_DIRECT_CALL: Dict[type, bool] = {}
-
-
-def _direct_call(cls: type) -> bool:
-    ok = _DIRECT_CALL.get(cls)
-    if ok is None:
-        ok = _DIRECT_CALL[cls] = (
-            cls.forward is FullyConnectedNetwork.forward and cls.__call__ is ModelV2.__call__
-            and cls._call_inputs is ModelV2._call_inputs and cls._convert_inputs is TorchModelV2._convert_inputs
-            and cls._flatten is TorchModelV2._flatten and cls._preprocess_raw_obs is ModelV2._preprocess_raw_obs
-            and cls._is_obs_structure is ModelV2._is_obs_structure)
-    return ok
 
 
 __all__ = ["AppendBiasLayer", "FullyConnectedNetwork"]

@@ -110,6 +110,9 @@ class TorchModelV2(ModelV2):
         obs_space, action_space, num_outputs, model_config, name: as ``ModelV2``.
     """
 
+    #: A batch of torch tensors as ``obs`` takes ``ModelV2.__call__``'s short path (see there).
+    _plain_obs_type = torch.Tensor
+
     def __init__(self, obs_space: Any, action_space: Any, num_outputs: Optional[int], model_config: Dict[str, Any], name: str):
         if not isinstance(self, nn.Module):
             raise TypeError(f"{type(self).__name__} subclasses TorchModelV2 and must also subclass torch.nn.Module")

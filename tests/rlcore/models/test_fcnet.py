@@ -189,34 +189,3 @@ def test_torch_value_batch_of_a_policy_equals_its_model_call():
         policy.model({"obs": X})
         expected = policy.model.value_function().numpy()
     assert np.array_equal(policy.value_batch(X), expected)
-
-
-@pytest.mark.parametrize("cfg", [{}, {"vf_share_layers": False}, {"free_log_std": True}, {"no_final_linear": True}])
-def test_torch_act_forward_is_the_model_call(cfg):
-    """act_forward(obs) gives the outputs of the model call on a tensor batch and leaves the model as
-    it does (last_output, the features value_function reads), to the bit; None for a subclass with
-    its own forward, a Dict observation space, or numpy input."""
-    import torch
-
-    from rlcore.models.torch.fcnet import FullyConnectedNetwork
-
-    action_space = gym.spaces.Box(-1, 1, (2,)) if cfg.get("free_log_std") else gym.spaces.Discrete(2)
-    m = build("torch", num_outputs=4 if cfg.get("free_log_std") else 2, action_space=action_space, **cfg)
-    obs = torch.from_numpy(X)
-    with torch.no_grad():
-        out = m.act_forward(obs)
-        assert m.last_output() is out
-        values = m.value_function()
-        expected = m({"obs": obs, "is_training": False}, [], None)[0]
-        assert torch.equal(out, expected) and torch.equal(values, m.value_function())
-    assert m.act_forward(X) is None
-
-    class Doubled(FullyConnectedNetwork):
-        def forward(self, input_dict, state, seq_lens):
-            out, state = super().forward(input_dict, state, seq_lens)
-            return out * 2, state
-
-    assert Doubled(OBS, gym.spaces.Discrete(2), 2, {"fcnet_hiddens": [8]}, "doubled").act_forward(obs) is None
-    dict_obs = gym.spaces.Dict({"a": OBS})
-    structured = build("torch", obs_space=dict_obs)
-    assert structured.act_forward(torch.zeros((2, 4))) is None

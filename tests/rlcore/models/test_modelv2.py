@@ -85,3 +85,98 @@ def test_restore_original_dimensions_checks_the_width_and_passes_boxes_through()
         restore_original_dimensions(np.zeros((1, 8)), SPACE)
     x = np.zeros((1, 3))
     assert restore_original_dimensions(x, OBS) is x
+
+
+def _torch_echo(num_outputs=3, bad=None, obs_space=OBS, base=None):
+    """A torch model whose forward records its inputs and returns obs_flat * 2 (or bad outputs)."""
+    import torch
+
+    from rlcore.models.torch.torch_modelv2 import TorchModelV2
+
+    class TorchEcho(base or TorchModelV2, torch.nn.Module):
+        def __init__(self):
+            TorchModelV2.__init__(self, obs_space, gym.spaces.Discrete(3), num_outputs, {}, "echo")
+            torch.nn.Module.__init__(self)
+            self.seen = []
+
+        def forward(self, input_dict, state, seq_lens):
+            self.seen.append((dict(input_dict), list(state), seq_lens))
+            if bad == "state":
+                return input_dict["obs_flat"], None
+            out = input_dict["obs_flat"] * 2
+            return (out[:, :1] if bad == "width" else out), state
+
+    return TorchEcho()
+
+
+@pytest.mark.parametrize("given", [{}, {"is_training": False}, {"is_training": True}])
+def test_torch_tensor_batch_short_path_hands_forward_what_the_full_handling_does(given):
+    """A tensor batch of flat observations, alone or with is_training (the acting call), takes
+    ModelV2.__call__'s short path: forward sees the same keys (in the order the full handling
+    gives for these inputs: obs, is_training, obs_flat), the same
+    obs/obs_flat values and is_training, and the call returns the same outputs and last_output as
+    the full input handling (reached here by an explicit obs_flat=None, which it fills in)."""
+    import torch
+
+    m = _torch_echo()
+    obs = torch.arange(6.0).reshape(2, 3)
+    out, state = m({"obs": obs, **given})
+    out_full, state_full = m({"obs": obs, **given, "obs_flat": None})
+    assert m.__class__.__mro__[1].__dict__.get("_plain_obs_type") is torch.Tensor
+    (short, _, short_lens), (full, _, full_lens) = m.seen
+    assert list(short) == ["obs", "is_training", "obs_flat"] and sorted(full) == sorted(short)
+    assert short["is_training"] is full["is_training"] is given.get("is_training", False)
+    assert short["obs"] is obs and torch.equal(short["obs_flat"], full["obs_flat"])
+    assert short_lens is None and full_lens is None and state == state_full == []
+    assert torch.equal(out, out_full) and m.last_output() is out_full
+    m({"obs": obs, **given})
+    assert m.last_output() is not out_full and torch.equal(m.last_output(), out)
+
+
+def test_torch_short_path_checks_outputs_as_the_full_handling():
+    import torch
+
+    obs = torch.ones((2, 3))
+    with pytest.raises(ValueError, match=r"shape \(2, 1\); expected \[B, num_outputs=3\]"):
+        _torch_echo(bad="width")({"obs": obs})
+    with pytest.raises(TypeError, match="must return \\(outputs, state list\\)"):
+        _torch_echo(bad="state")({"obs": obs, "is_training": False})
+
+
+def test_torch_inputs_that_need_handling_take_the_full_path():
+    """numpy obs are converted, other keys (prev_actions) converted, state and seq_lens handed on,
+    and a class with its own input hook gets that hook called: none of these take the short path."""
+    import torch
+
+    from rlcore.models.torch.torch_modelv2 import TorchModelV2
+
+    m = _torch_echo()
+    out, _ = m({"obs": np.ones((2, 3))})  # float64 numpy -> a float32 tensor
+    assert isinstance(m.seen[-1][0]["obs"], torch.Tensor) and out.dtype == torch.float32
+    m({"obs": torch.ones((2, 3)), "prev_actions": np.zeros(2, np.int64)})
+    assert isinstance(m.seen[-1][0]["prev_actions"], torch.Tensor)
+    m({"obs": torch.ones((2, 3))}, [np.zeros((2, 2), np.float32)], np.ones(2))
+    inputs, state, seq_lens = m.seen[-1]
+    assert isinstance(state[0], torch.Tensor) and isinstance(seq_lens, torch.Tensor)
+
+    class Halved(TorchModelV2):
+        def _convert_inputs(self, input_dict, state, seq_lens):
+            input_dict, state, seq_lens = super()._convert_inputs(input_dict, state, seq_lens)
+            input_dict["obs"] = input_dict["obs"] / 2
+            return input_dict, state, seq_lens
+
+    halved = _torch_echo(base=Halved)
+    out, _ = halved({"obs": torch.ones((2, 3))})
+    assert torch.equal(out, torch.ones((2, 3)))  # the hook ran: obs_flat of the halved obs, doubled
+
+
+def test_torch_structured_obs_space_takes_the_full_path():
+    """A Dict observation space: forward gets obs restored into its structure even for a tensor
+    batch of the flat rows (not the short path's flat obs)."""
+    import torch
+
+    space = gym.spaces.Dict({"a": gym.spaces.Box(-1, 1, (1,)), "b": gym.spaces.Box(-1, 1, (2,))})
+    m = _torch_echo(obs_space=space)
+    m({"obs": torch.arange(6.0).reshape(2, 3)})
+    inputs = m.seen[-1][0]
+    assert sorted(inputs["obs"]) == ["a", "b"] and tuple(inputs["obs_flat"].shape) == (2, 3)

@@ -518,69 +518,41 @@ def test_a_seeded_worker_samples_the_same_actions_in_a_fresh_process():
     assert done.stdout.strip() == "True", done.stderr[-2000:]
 
 
-def test_sampling_actor_only_where_both_extras_are_deferred_and_gives_compute_actions_outputs():
-    """TorchPolicy.sampling_actor: what compute_actions(explore=True, fetch_vf_preds=False,
-    fetch_logp=False) returns (same seed: same actions, dist inputs, dtypes, timesteps); None for
-    a policy that cannot defer both extras, a recurrent one, or one whose compute_actions is set
-    on the instance."""
+#: The second sample of a 4-env CartPole worker (fcnet_hiddens [16], seed 5, torch seed 1 before the
+#: first sample) at the start of issue #20's shared-path work (2306377, when PPO still sampled
+#: through a separate lean call): the actions packed 8 per byte, and float64 sums of columns.
+_GOLDEN = {
+    "PPO": ("f6ef298c16804a796e780d124618757a31ee1425080b0924da",
+            {"action_dist_inputs": -0.2849115209537558, "vf_preds": 0.14575103000970557,
+             "action_logp": -138.66543805599213, "action_prob": 99.98206847906113, "obs": 15.223919330630451}),
+    "DQN": ("68a7461c8f58a6324ad17adb98f5488f15bb28eabff7e665f3",
+            {"action_dist_inputs": -11.009659645147622, "action_logp": 0.0, "action_prob": 200.0,
+             "obs": 0.5676330630085431}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GOLDEN))
+def test_a_worker_samples_what_it_sampled_before_the_shared_call_path(name):
+    """PPO's worker (values and logp deferred) and DQN's (epsilon-greedy, per-step extras) act
+    through compute_actions and ModelV2.__call__'s short path; same seeds, the same sample as at
+    the start commit (golden numbers above): the same draws from the same RNG stream, the same
+    distribution inputs, values and logp, and the same timesteps counted."""
     import torch
 
-    from rlcore.algorithms.pg import PGTorchPolicy
+    from rlcore.algorithms.dqn.dqn_torch_policy import DQNTorchPolicy
     from rlcore.algorithms.ppo import PPOTorchPolicy
 
-    obs, act = gym.spaces.Box(-1, 1, (4,), np.float32), gym.spaces.Discrete(2)
-    cfg = {"framework": "torch", "model": {"fcnet_hiddens": [8]}}
-    lean, full = PPOTorchPolicy(obs, act, cfg), PPOTorchPolicy(obs, act, cfg)
-    full.set_weights(lean.get_weights())
-    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
-    actor = lean.sampling_actor()
-    for timestep in (7, None):
-        torch.manual_seed(3)
-        a, extras = actor(x, timestep)
-        torch.manual_seed(3)
-        b, state, fetches = full.compute_actions(x, explore=True, timestep=timestep, fetch_vf_preds=False,
-                                                 fetch_logp=False)
-        assert state == [] and list(extras) == list(fetches) == ["action_dist_inputs"]
-        assert a.dtype == b.dtype and np.array_equal(a, b)
-        assert extras["action_dist_inputs"].dtype == np.float32
-        np.testing.assert_array_equal(extras["action_dist_inputs"], fetches["action_dist_inputs"])
-        assert lean.global_timestep == full.global_timestep
-        assert lean.exploration.last_timestep == full.exploration.last_timestep
-    assert lean.global_timestep == 10 and lean.exploration.last_timestep == 5
-    assert PGTorchPolicy(obs, act, cfg).sampling_actor() is None  # no value function
-    lstm = {**cfg, "model": {"fcnet_hiddens": [8], "use_lstm": True, "lstm_cell_size": 4}}
-    assert PPOTorchPolicy(obs, act, lstm).sampling_actor() is None
-    greedy = {**cfg, "exploration_config": {"type": "EpsilonGreedy"}}
-    assert PPOTorchPolicy(obs, act, greedy).sampling_actor() is None
-    wrapped = PPOTorchPolicy(obs, act, cfg)
-    wrapped.compute_actions = wrapped.compute_actions
-    assert wrapped.sampling_actor() is None
-
-
-def test_a_worker_sampling_through_sampling_actor_gives_the_compute_actions_sample(monkeypatch):
-    """A PPO worker that defers values and logp acts through the policy's sampling_actor (no
-    compute_actions call while sampling); same seed, the same sample column for column and bit for
-    bit as a worker acting through compute_actions, and the same timesteps counted."""
-    import torch
-
-    from rlcore.policy.torch_policy import TorchPolicy
-
-    calls = []
-    compute_actions = TorchPolicy.compute_actions
-    monkeypatch.setattr(TorchPolicy, "compute_actions", lambda self, *a, **k: calls.append(self) or compute_actions(self, *a, **k))
-    lean, full = _ppo_worker(), _ppo_worker()
-    full.get_policy().sampling_actor = lambda: None
-    full.set_weights(lean.get_weights())
-    calls.clear()  # (the policies' set-up calls)
-    for _ in range(2):
-        torch.manual_seed(1)
-        a = lean.sample()
-        torch.manual_seed(1)
-        b = full.sample()
-        assert list(a.keys()) == list(b.keys())
-        for key in a:
-            assert a[key].dtype == b[key].dtype, key
-            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
-    assert lean._deferred_values and lean._deferred_logp
-    assert calls and all(p is full.get_policy() for p in calls)
-    assert lean.get_policy().global_timestep == full.get_policy().global_timestep == 400
+    policy_class = {"PPO": PPOTorchPolicy, "DQN": DQNTorchPolicy}[name]
+    worker = RolloutWorker(env_creator=_cartpole, policy_spec=policy_class,
+                           policy_config={"framework": "torch", "model": {"fcnet_hiddens": [16]}},
+                           rollout_fragment_length=50, num_envs=4, seed=5)
+    torch.manual_seed(1)
+    worker.sample()
+    batch = worker.sample()
+    bits, sums = _GOLDEN[name]
+    assert (worker._deferred_values, worker._deferred_logp) == ((True, True) if name == "PPO" else (False, False))
+    assert np.packbits(batch["actions"].astype(np.uint8)).tobytes().hex() == bits
+    for key, total in sums.items():
+        assert batch[key].dtype == np.float32, key
+        assert float(np.asarray(batch[key], np.float64).sum()) == pytest.approx(total, rel=1e-6, abs=1e-6), key
+    assert worker.get_policy().global_timestep == 400
