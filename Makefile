@@ -12,8 +12,10 @@ PYTEST_ARGS ?=
 # (5,708-5,735 tests, other helpers loading it): 2 workers 924 s (load 4.6-11.7) and 1046 s (load
 # 1.5-24, mean 9.7), 2 workers with all Ray tests on one worker 1183 s (load 4-7; that worker's 1133 s
 # of tests bounded the run), one process 989-1041 s (CI, load ~5). Quiet machine, 5,739 tests: 2
-# workers 822 s (fresh-clone CI), 3 workers 911 s (the Ray tests slow most). 2 rather than auto: each
-# worker may hold a Ray cluster and ~1.7 GB.
+# workers 822 s (fresh-clone CI), 3 workers 911 s (the Ray tests slow most). With a group per parameter
+# of a parametrized fixture, and test_programs' and test_cli's Tune runs no longer one group each:
+# 2 workers 1069 s of pytest, 5,742 passed (load 5.2-14.1, mean 10.0; no quiet run yet). 2 rather
+# than auto: each worker may hold a Ray cluster and ~1.7 GB.
 PYTEST_WORKERS ?= 2
 
 .PHONY: venv build test run bench clean
