@@ -73,11 +73,19 @@ static inline double rl_bt_min8(const double *c) {
                       rl_bt_min2(rl_bt_min2(c[4], c[5]), rl_bt_min2(c[6], c[7])));
 }
 
+/* Recomputes node j of a level from its children: parent[j] from child[8j .. 8j + 8) (parent and
+ * child: the starts of that level and of the level below). */
+static inline void rl_bt_fix_node(const double *child, double *parent, ptrdiff_t j, int is_min) {
+    const double *c = child + RL_BT_FAN * j;
+    parent[j] = is_min ? rl_bt_min8(c) : rl_bt_sum8(c);
+}
+
 /* Recomputes node j of level l (>= 1) from its children. */
 static inline void rl_bt_fix(double *t, const ptrdiff_t *off, int l, ptrdiff_t j, int is_min) {
-    const double *c = t + off[l - 1] + RL_BT_FAN * j;
-    t[off[l] + j] = is_min ? rl_bt_min8(c) : rl_bt_sum8(c);
+    rl_bt_fix_node(t + off[l - 1], t + off[l], j, is_min);
 }
+
+#define RL_BT_MAXTREES 2 /* trees updated together by rl_bt_update_n */
 
 /* Sets leaf idxs[q] of every tree in trs[0 .. ntrees) (same capacity) to vals[q], the last write of
  * a repeated index winning, then recomputes the ancestors of every written leaf level by level.
@@ -85,42 +93,53 @@ static inline void rl_bt_fix(double *t, const ptrdiff_t *off, int l, ptrdiff_t j
  * any is written (their misses overlap instead of filling the store buffer one by one). A level of
  * at most 64 nodes (the top three of 1M leaves) recomputes each node on the paths once, from a
  * bit mask, not once per path through it (every path meets at the root). Always inlined, so each
- * caller's constant trees and kinds unroll the per-tree loops. Returns -1 when out of memory. */
+ * caller's constant trees and kinds unroll the per-tree loops. ntrees <= RL_BT_MAXTREES. Returns -1
+ * when out of memory. */
 static inline __attribute__((always_inline)) int rl_bt_update_n(rl_btree_t *const *trs, const int *is_min, int ntrees,
                                                                 const int64_t *idxs, const double *vals, ptrdiff_t k) {
     if (k <= 0) return 0;
     ptrdiff_t stack_nodes[256];
     ptrdiff_t *node = k <= 256 ? stack_nodes : (ptrdiff_t *)malloc((size_t)k * sizeof(ptrdiff_t));
     if (!node) return -1;
+    double *leaf[RL_BT_MAXTREES];
+    for (int i = 0; i < ntrees; ++i) leaf[i] = trs[i]->t;
     for (ptrdiff_t q = 0; q < k; ++q)
-        for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&trs[i]->t[idxs[q]], 1);
+        for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&leaf[i][idxs[q]], 1);
     for (ptrdiff_t q = 0; q < k; ++q) {
         node[q] = (ptrdiff_t)idxs[q];
-        for (int i = 0; i < ntrees; ++i) trs[i]->t[node[q]] = vals[q];
+        for (int i = 0; i < ntrees; ++i) leaf[i][node[q]] = vals[q];
     }
     const int top = trs[0]->top;
     for (int l = 1; l <= top; ++l) {
         /* nodes at level l: the root level has one; below it, the next level's offset says */
         const ptrdiff_t span = l == top ? 1 : trs[0]->off[l + 1] - trs[0]->off[l];
+        /* each tree's children (level l - 1) and nodes (level l): read once per level, not per node
+         * (the stores into t would make the compiler reload them) */
+        const double *child[RL_BT_MAXTREES];
+        double *parent[RL_BT_MAXTREES];
+        for (int i = 0; i < ntrees; ++i) {
+            child[i] = trs[i]->t + trs[i]->off[l - 1];
+            parent[i] = trs[i]->t + trs[i]->off[l];
+        }
         if (span <= 64) {
             uint64_t mask = 0;
             for (ptrdiff_t q = 0; q < k; ++q) {
-                node[q] /= RL_BT_FAN;
+                node[q] = (ptrdiff_t)((size_t)node[q] / RL_BT_FAN); /* >= 0: a shift */
                 mask |= (uint64_t)1 << node[q];
             }
             while (mask) {
                 const ptrdiff_t j = __builtin_ctzll(mask);
                 mask &= mask - 1;
-                for (int i = 0; i < ntrees; ++i) rl_bt_fix(trs[i]->t, trs[i]->off, l, j, is_min[i]);
+                for (int i = 0; i < ntrees; ++i) rl_bt_fix_node(child[i], parent[i], j, is_min[i]);
             }
             continue;
         }
         for (ptrdiff_t q = 0; q < k; ++q) {
-            node[q] /= RL_BT_FAN;
-            for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&trs[i]->t[trs[i]->off[l] + node[q]], 1);
+            node[q] = (ptrdiff_t)((size_t)node[q] / RL_BT_FAN);
+            for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&parent[i][node[q]], 1);
         }
         for (ptrdiff_t q = 0; q < k; ++q)
-            for (int i = 0; i < ntrees; ++i) rl_bt_fix(trs[i]->t, trs[i]->off, l, node[q], is_min[i]);
+            for (int i = 0; i < ntrees; ++i) rl_bt_fix_node(child[i], parent[i], node[q], is_min[i]);
     }
     if (node != stack_nodes) free(node);
     return 0;
