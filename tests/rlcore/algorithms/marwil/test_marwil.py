@@ -1,8 +1,6 @@
 """MARWIL and BC (issue #16): trained only from files a PPO run wrote, they reach a CartPole
 evaluation return on the live env (torch and TF2, seeded); the loss matches RLlib 1.x's formula."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -10,6 +8,10 @@ from rlcore.offline import JsonReader
 
 #: RLlib 1.x's MARWIL/BC test criterion (evaluation episode_reward_mean > 70).
 MIN_REWARD = 70.0
+#: The training budget, the runs' only bound: iterations of 500 rows, an evaluation every 10th (the
+#: seeded runs, torch and TF2, pass at the first). No clock: its end on a loaded machine could only
+#: fail a run still within its budget.
+MAX_ITERATIONS = 30
 
 
 @pytest.fixture(scope="module")
@@ -24,18 +26,17 @@ def _learns(cls, framework, data, **extra):
                   rollout_fragment_length=500, evaluation_interval=10, evaluation_num_episodes=5,
                   evaluation_config={"input": "sampler"}, **extra)
     trainer = cls(config=config)
-    start = time.perf_counter()
     best, result = -1.0, {}
     try:
-        for _ in range(100):
+        for _ in range(MAX_ITERATIONS):
             result = trainer.train()
             if "evaluation" in result:
                 best = max(best, result["evaluation"]["episode_reward_mean"])
-                if best > MIN_REWARD or time.perf_counter() - start > 55:
+                if best > MIN_REWARD:
                     break
     finally:
         trainer.stop()
-    return best, result, time.perf_counter() - start
+    return best, result
 
 
 @pytest.mark.slow
@@ -43,9 +44,8 @@ def _learns(cls, framework, data, **extra):
 def test_marwil_learns_from_ppo_files(expert_data, framework):
     from rlcore.algorithms.marwil import MARWILTrainer
 
-    best, result, seconds = _learns(MARWILTrainer, framework, expert_data, input_evaluation=["is", "wis"])
-    assert best > MIN_REWARD, best
-    assert seconds < 60, seconds
+    best, result = _learns(MARWILTrainer, framework, expert_data, input_evaluation=["is", "wis"])
+    assert best > MIN_REWARD, (best, result["training_iteration"])
     stats = result["info"]["learner"]["default_policy"]
     stats = stats.get("learner_stats", stats)
     assert {"policy_loss", "vf_loss", "vf_explained_var", "moving_average_sqd_adv_norm"} <= set(stats)
@@ -57,9 +57,8 @@ def test_marwil_learns_from_ppo_files(expert_data, framework):
 def test_bc_learns_from_ppo_files(expert_data, framework):
     from rlcore.algorithms.marwil import BCTrainer
 
-    best, result, seconds = _learns(BCTrainer, framework, expert_data)
-    assert best > MIN_REWARD, best
-    assert seconds < 60, seconds
+    best, result = _learns(BCTrainer, framework, expert_data)
+    assert best > MIN_REWARD, (best, result["training_iteration"])
     assert result["off_policy_estimator"] == {}
 
 
