@@ -426,10 +426,11 @@ def test_impala_with_its_aggregation_actor_killed(ray_mod, small_config, setting
 @pytest.mark.timeout(120)
 def test_impala_keeps_learning_from_the_fast_worker_while_one_is_slow(ray_mod, small_config, monkeypatch):
     """The asynchronous plan does not wait: the slow worker's share of the sampled steps falls far
-    below the half it has in the synchronous plan, and the run ends sooner than any plan that
-    waited for the slow worker could (half the steps at SLOW_DELAY_S each). Counters as above."""
-    import time
-
+    below the half it has in the synchronous plan. The slow worker's env steps are the clock (each
+    sleeps SLOW_DELAY_S): a plan that waited for it could not end before it had taken half the
+    steps; this one ends when it has taken under a quarter. No wall clock, which a loaded machine
+    stretches for the fast worker alone (21 s for 2 iterations against a 20 s bound). Counters as
+    above."""
     from rlcore.algorithms.impala import ImpalaTrainer
 
     LearnedRows.reset()
@@ -442,17 +443,14 @@ def test_impala_keeps_learning_from_the_fast_worker_while_one_is_slow(ray_mod, s
                                                  timesteps_per_iteration=400, replay_proportion=0.0,
                                                  max_sample_requests_in_flight_per_worker=1))
     try:
-        start = time.perf_counter()
         results = [trainer.train() for _ in range(2)]
-        elapsed = time.perf_counter() - start
         steps = env_steps_by_worker(trainer)
     finally:
         trainer.stop()
     last = results[-1]
     slow_share = steps[2] / (steps[1] + steps[2])
     assert last["training_iteration"] == 2 and last["num_healthy_workers"] == 2
-    assert last["timesteps_total"] >= 800 and slow_share < 0.25, (steps, elapsed)
-    assert elapsed < last["timesteps_total"] / 2 * SLOW_DELAY_S, (steps, elapsed)
+    assert last["timesteps_total"] >= 800 and slow_share < 0.25, steps
     trained = trainer.train_exec_impl.shared_metrics.get().counters["num_steps_trained"]
     assert trained == LearnedRows.rows > 0
     assert last["timesteps_total"] == ReceivedRows.rows >= last["info"]["num_steps_trained"]
