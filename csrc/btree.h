@@ -9,7 +9,8 @@
  * 8 children.
  *
  * The batched kernels move all their queries one level at a time, prefetching that level's lines
- * for every query first, so the cache misses of the k paths overlap.
+ * for every query first (on the levels of RL_BT_NEAR_NODES nodes or more), so the cache misses of
+ * the k paths overlap.
  */
 #ifndef RLCORE_BTREE_H
 #define RLCORE_BTREE_H
@@ -86,6 +87,10 @@ static inline void rl_bt_fix(double *t, const ptrdiff_t *off, int l, ptrdiff_t j
 }
 
 #define RL_BT_MAXTREES 2 /* trees updated together by rl_bt_update_n */
+/* A level of fewer nodes (32 KB) stays in the first-level cache between calls: the batched kernels
+ * prefetch only the lines of larger levels (1M leaves: the leaves and the two levels above; the
+ * other four, 16 KB in all, were prefetched for nothing, 4 x 32 prefetch steps a 32-query call). */
+#define RL_BT_NEAR_NODES 4096
 
 /* Sets leaf idxs[q] of every tree in trs[0 .. ntrees) (same capacity) to vals[q], the last write of
  * a repeated index winning, then recomputes the ancestors of every written leaf level by level.
@@ -134,9 +139,11 @@ static inline __attribute__((always_inline)) int rl_bt_update_n(rl_btree_t *cons
             }
             continue;
         }
+        const int far = span >= RL_BT_NEAR_NODES;
         for (ptrdiff_t q = 0; q < k; ++q) {
             node[q] = (ptrdiff_t)((size_t)node[q] / RL_BT_FAN);
-            for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&parent[i][node[q]], 1);
+            if (far)
+                for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&parent[i][node[q]], 1);
         }
         for (ptrdiff_t q = 0; q < k; ++q)
             for (int i = 0; i < ntrees; ++i) rl_bt_fix_node(child[i], parent[i], node[q], is_min[i]);
@@ -319,7 +326,8 @@ static inline int rl_bt_find_prefixsum(const rl_btree_t *tr, const double *prefi
 #endif
     for (int l = tr->top; l >= 1; --l) {
         const double *v = tr->t + tr->off[l - 1];
-        for (ptrdiff_t q = 0; q < k; ++q) __builtin_prefetch(v + RL_BT_FAN * (ptrdiff_t)out[q]);
+        if (tr->off[l] - tr->off[l - 1] >= RL_BT_NEAR_NODES)
+            for (ptrdiff_t q = 0; q < k; ++q) __builtin_prefetch(v + RL_BT_FAN * (ptrdiff_t)out[q]);
         ptrdiff_t q = 0;
 #ifdef RL_BT_AVX2
         if (wide) q = rl_bt_steps_avx2(v, out, work, k);
