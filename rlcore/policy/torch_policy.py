@@ -288,11 +288,14 @@ class TorchPolicy(Policy):
             timestep = self.global_timestep
         extras = fetch_logp = True
         views = None
-        if kwargs:
+        if kwargs:  # (the cached answers read in place: _cached_deferrable is called only to ask)
+            known = self.__dict__
             # A sampler that fills vf_preds per sample (see values_deferrable) asks to skip them here.
-            extras = kwargs.get("fetch_vf_preds", True) or not self._cached_deferrable("values_deferrable")
+            extras = kwargs.get("fetch_vf_preds", True) or not (
+                known.get("_values_deferrable") or self._cached_deferrable("values_deferrable"))
             # A sampler that fills action_logp/action_prob per sample (see logp_deferrable) asks to skip them.
-            fetch_logp = kwargs.get("fetch_logp", True) or not explore or not self._cached_deferrable("logp_deferrable")
+            fetch_logp = kwargs.get("fetch_logp", True) or not explore or not (
+                known.get("_logp_deferrable") or self._cached_deferrable("logp_deferrable"))
             views = kwargs.get("input_views")
         with self._lock, _inference_mode():
             input_dict, state = self._inference_inputs(obs_batch, state_batches, prev_action_batch, prev_reward_batch)
