@@ -22,18 +22,6 @@ def _small_config(framework: str, **overrides):
     return config
 
 
-def _train_until(trainer, reward: float, max_seconds: float):
-    """Trains until ``episode_reward_mean >= reward`` or the time is up; returns the last result."""
-    start = time.perf_counter()
-    try:
-        while True:
-            result = trainer.train()
-            if result["episode_reward_mean"] >= reward or time.perf_counter() - start > max_seconds:
-                return result
-    finally:
-        trainer.stop()
-
-
 @pytest.fixture
 def small_config():
     """``small_config(framework, **overrides) -> config dict``."""
@@ -57,12 +45,6 @@ def _train_for(trainer, reward: float, max_timesteps: int):
 def train_for():
     """``train_for(trainer, reward, max_timesteps) -> last result`` (stops the trainer)."""
     return _train_for
-
-
-@pytest.fixture
-def train_until():
-    """``train_until(trainer, reward, max_seconds) -> last result`` (stops the trainer)."""
-    return _train_until
 
 
 def _live_actor_classes(ray):
