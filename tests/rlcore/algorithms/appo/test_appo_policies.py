@@ -1,6 +1,8 @@
 """AsyncPPOTorchPolicy / AsyncPPOTFPolicy: torch == TF (eager and traced) with V-trace and GAE, the
 target network, the KL coefficient update, the surrogate against numpy, learning on a fixed batch."""
 
+import functools
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -46,8 +48,8 @@ def load(policy, framework, old, new):
     base.set_weights(policy, convert(new))  # the model only
 
 
-@pytest.fixture(scope="module")
-def cartpole_batch():
+@functools.lru_cache(maxsize=None)
+def _cartpole_sample():
     """60 CartPole rows (3 envs x fragments of 20) with GAE columns and the sampling weights."""
     from rlcore.sampling.rollout_worker import RolloutWorker
 
@@ -60,6 +62,14 @@ def cartpole_batch():
         return batch, worker.get_policy().get_weights()
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def cartpole_batch():
+    """``(batch, weights)``: copies of the sample, made once per process (seeded), so the tests share
+    no instance and ``make test`` may spread them over its workers."""
+    batch, weights = _cartpole_sample()
+    return batch.copy(), {k: v.copy() for k, v in weights.items()}
 
 
 @pytest.mark.parametrize("vtrace", [True, False])

@@ -1,6 +1,8 @@
 """VTraceTorchPolicy / VTraceTFPolicy: the loss against numpy, torch == TF (eager and traced) on the
 same batch and weights, gradients, learning on a fixed batch, vtrace False, action spaces, options."""
 
+import functools
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -35,8 +37,8 @@ def torch_to_tf_weights(torch_weights):
             "value_out/bias": w["_value_branch._model.0.bias"]}
 
 
-@pytest.fixture(scope="module")
-def cartpole_batch():
+@functools.lru_cache(maxsize=None)
+def _cartpole_sample():
     """60 CartPole rows (3 envs x fragments of 20) with GAE columns, sampled by a torch policy."""
     from rlcore.sampling.rollout_worker import RolloutWorker
 
@@ -50,6 +52,14 @@ def cartpole_batch():
         return batch, worker.get_policy().get_weights()
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def cartpole_batch():
+    """``(batch, weights)``: copies of the sample, made once per process (seeded), so the tests share
+    no instance and ``make test`` may spread them over its workers."""
+    batch, weights = _cartpole_sample()
+    return batch.copy(), {k: v.copy() for k, v in weights.items()}
 
 
 def reference_loss(policy, batch, vtrace):
