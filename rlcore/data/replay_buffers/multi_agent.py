@@ -44,11 +44,14 @@ class ReplayMode(str, enum.Enum):
 
 
 class _MeanTimer:
-    """Total seconds and count of one operation (the buffer adds to both in place: a method here
-    would cost a Python frame per add_batch / replay / update_priorities)."""
+    """Total seconds and count of one operation."""
 
     def __init__(self) -> None:
         self.total, self.count = 0.0, 0
+
+    def add(self, seconds: float) -> None:
+        self.total += seconds
+        self.count += 1
 
     @property
     def mean_ms(self) -> float:
@@ -155,9 +158,7 @@ class MultiAgentReplayBuffer:
                     count = batch.count
                     if count > 0:
                         self._add_policy(DEFAULT_POLICY_ID, batch, count)
-                timer = self._add_timer
-                timer.total += time.perf_counter() - t0
-                timer.count += 1
+                self._add_timer.add(time.perf_counter() - t0)
                 self.num_added += count
                 return
         if not isinstance(batch, MultiAgentBatch):
@@ -169,9 +170,7 @@ class MultiAgentReplayBuffer:
                 count = b.count
                 if count > 0:
                     self._add_policy(pid, b, count)
-        timer = self._add_timer
-        timer.total += time.perf_counter() - t0
-        timer.count += 1
+        self._add_timer.add(time.perf_counter() - t0)
         self.num_added += batch.env_steps()
 
     def _add_policy(self, pid: Any, b, n: int) -> None:
@@ -216,9 +215,7 @@ class MultiAgentReplayBuffer:
             if not samples:
                 return None
             out = MultiAgentBatch(samples, n)
-        timer = self._replay_timer
-        timer.total += time.perf_counter() - t0
-        timer.count += 1
+        self._replay_timer.add(time.perf_counter() - t0)
         return out
 
     def update_priorities(self, prio_dict: Mapping[Any, tuple[Any, Any]]) -> None:
@@ -236,9 +233,7 @@ class MultiAgentReplayBuffer:
             if buf is None:
                 raise ValueError(f"update_priorities: unknown policy id {pid!r}; buffers exist for {list(buffers)}")
             buf.update_td_errors(batch_indexes, td_errors)
-        timer = self._update_timer
-        timer.total += time.perf_counter() - t0
-        timer.count += 1
+        self._update_timer.add(time.perf_counter() - t0)
 
     def priorities(self, policy_id: Any, batch_indexes: Any) -> np.ndarray:
         """The current priorities of one policy's replayed units (their ``batch_indexes``).

@@ -29,9 +29,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from rlcore._backend import MinSegmentTree, SumSegmentTree, replay_add, replay_sample, replay_slots, replay_update
+from rlcore._backend import MinSegmentTree, SumSegmentTree, replay_sample, replay_slots, replay_update
 from rlcore.data.replay_buffers._validation import check_nonneg_float, check_positive_float
-from rlcore.data.replay_buffers.column_storage import _PLAIN_DICTS
 from rlcore.data.replay_buffers.uniform import _PLAIN_FLAGS, ReplayBuffer, StorageUnit, _count, _sample_batch
 from rlcore.data.sample_batch import SampleBatch
 
@@ -93,22 +92,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             The slots of the units added (int64), as :meth:`ReplayBuffer.add`.
         """
         if priorities is None and unit_lens is None and not self._items:  # the usual add: one native call
-            storage = self._storage
-            records = storage.sample_records
-            if records is not None and type(batch) in _PLAIN_DICTS:
-                # ColumnStorage.write_exact's first case, inline (one Python frame less per add):
-                # replay_add reads the dict by name, writes the rows and both trees' leaves; -1 with
-                # nothing written when the batch does not fit the records exactly
-                start = storage.pos
-                n = replay_add(records, batch, start, self._sum, self._min, self.max_priority ** self.alpha)
-                if n >= 0:
-                    capacity = storage.capacity
-                    storage.pos = (start + n) % capacity
-                    size = storage.size + n
-                    storage.size = size if size < capacity else capacity
-                    self._added_count += n
-                    return replay_slots(start, n, capacity)
-            start, n = storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
+            start, n = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
             if n >= 0:
                 self._added_count += n
                 return replay_slots(start, n, self.capacity)
@@ -149,10 +133,6 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         columns exactly (:meth:`ColumnStorage.write_exact`); ``(start, n)`` with ``n`` its rows, or
         ``(start, -1)`` with nothing added."""
         start, n = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
-        if n > 0:
-            self._added_count += n
-        return start, n
-        start, n = storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
         if n > 0:
             self._added_count += n
         return start, n
@@ -282,19 +262,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
     def update_td_errors(self, idxes, td_errors) -> None:
         """Sets priorities to ``|td_errors| + eps`` (what RLlib's replay actor did)."""
-        if type(idxes) is np.ndarray and type(td_errors) is np.ndarray:
-            # 1-D float64 or float32 TD errors: |td| + eps computed in the same native call
-            # (_update_native, inline: one Python frame less per update)
-            if self._items:
-                first, live = self._first_item, self._num_items
-            else:
-                first, live = 0, self._storage.size
-            top = replay_update(self._sum, self._min, idxes, td_errors, self.alpha, first, live, self.eps)
-            if top >= 0.0:
-                if top > self.max_priority:
-                    self.max_priority = top
-                self._num_updates += len(idxes)
-                return
+        if type(idxes) is np.ndarray and type(td_errors) is np.ndarray and self._update_native(idxes, td_errors, self.eps):
+            return  # 1-D float64 or float32 TD errors: |td| + eps computed in the same native call
         td = np.abs(np.asarray(td_errors, np.float64).reshape(-1))
         td += self.eps
         self.update_priorities(idxes, td)
