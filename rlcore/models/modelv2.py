@@ -210,7 +210,7 @@ class ModelV2:
         n = len(input_dict) if type(input_dict) is dict and not state and seq_lens is None else 0
         obs = input_dict.get("obs") if n else None
         if (type(obs) is self._plain_obs_type and (n == 1 or (n == 2 and "is_training" in input_dict))
-                and not self._structured_obs and (_PLAIN_INPUTS.get(type(self)) or _plain_inputs(type(self)))):
+                and not self._structured_obs and _plain_inputs(type(self))):
             inputs = dict(input_dict)
             if n == 1:
                 inputs["is_training"] = False

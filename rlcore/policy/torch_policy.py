@@ -288,14 +288,11 @@ class TorchPolicy(Policy):
             timestep = self.global_timestep
         extras = fetch_logp = True
         views = None
-        if kwargs:  # (the cached answers read in place: _cached_deferrable is called only to ask)
-            known = self.__dict__
+        if kwargs:
             # A sampler that fills vf_preds per sample (see values_deferrable) asks to skip them here.
-            extras = kwargs.get("fetch_vf_preds", True) or not (
-                known.get("_values_deferrable") or self._cached_deferrable("values_deferrable"))
+            extras = kwargs.get("fetch_vf_preds", True) or not self._cached_deferrable("values_deferrable")
             # A sampler that fills action_logp/action_prob per sample (see logp_deferrable) asks to skip them.
-            fetch_logp = kwargs.get("fetch_logp", True) or not explore or not (
-                known.get("_logp_deferrable") or self._cached_deferrable("logp_deferrable"))
+            fetch_logp = kwargs.get("fetch_logp", True) or not explore or not self._cached_deferrable("logp_deferrable")
             views = kwargs.get("input_views")
         with self._lock, _inference_mode():
             input_dict, state = self._inference_inputs(obs_batch, state_batches, prev_action_batch, prev_reward_batch)
@@ -348,12 +345,12 @@ class TorchPolicy(Policy):
         return self._state_struct.nest(state) if self._state_struct is not None and state else state
 
     def _compute_action_helper(self, input_dict, state_batches, explore, timestep, extras=True, fetch_logp=True):
+        import torch
+
         self.exploration.before_compute_actions(timestep=timestep, explore=explore)
         obs = input_dict[Columns.OBS]
         seq_lens = None
         if state_batches:  # one time step per row
-            import torch
-
             first = obs
             while isinstance(first, (dict, tuple)):  # a batched Dict/Tuple observation: its first leaf
                 first = next(iter(first.values())) if isinstance(first, dict) else first[0]
@@ -388,8 +385,6 @@ class TorchPolicy(Policy):
             logp = logp.numpy().astype(np.float32, copy=False)
             extra[Columns.ACTION_PROB] = np.exp(logp)
             extra[Columns.ACTION_LOGP] = logp
-        import torch
-
         actions = actions.numpy() if isinstance(actions, torch.Tensor) else _to_numpy(actions)
         if not state_out:
             return actions, [], extra
