@@ -642,12 +642,20 @@ class MultiAgentSampler:
                     ag.slot = slots.alloc()
                 ag.traj = int(trajs[k])
                 idx[k] = ag.slot
-                slots.trajs[ag.traj] = (self._episodes[i].episode_id, i, ag.agent_id, ag.index)
+                slots.trajs[ag.traj] = (self._episodes[i].episode_id, self._batch_env_id(i), ag.agent_id, ag.index)
                 last = self._episodes[i]._last
                 last["raw_obs"][ag.agent_id] = raw
                 last["obs"][ag.agent_id] = obs[k]
                 self._acting[pid].append((i, ag))
             slots.start(idx, trajs, obs, np.fromiter((r[3] for r in rows), np.bool_, len(rows)))
+
+    def _batch_env_id(self, i: int) -> int:
+        """The ``env_id`` column of env index ``i``'s rows: the env's own id where it is an int (a
+        polled env's ids, e.g. remote sub-envs 0..n-1, as RLlib 1.x's batches carry them; the index
+        the sampler gives an id depends on which env reports first), else the index (the column is
+        int64: an external application's ids of other kinds)."""
+        env_id = self._envs.ids[i]
+        return int(env_id) if isinstance(env_id, (int, np.integer)) and not isinstance(env_id, bool) else i
 
     # -- episodes -----------------------------------------------------------------------------------
 

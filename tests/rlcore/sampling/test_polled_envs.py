@@ -234,6 +234,42 @@ class _SlowSecond(gym.Wrapper):
         return self.env.step(action)
 
 
+class LateIds(AsyncEnv):
+    """Int ids 5 and 2 (not the sampler's indices): 5 reports first, alone, then both every poll;
+    each observation is its env's id; episodes of EP_LEN steps, synchronous resets."""
+
+    def __init__(self):
+        self.observation_space = gym.spaces.Box(-100, 100, (1,), np.float32)
+        self.action_space = gym.spaces.Discrete(2)
+        self.t, self.polls = {5: 0, 2: 0}, 0
+
+    def poll(self):
+        self.polls += 1
+        ids = [5] if self.polls == 1 else [5, 2]
+        obs = {e: {"car": np.array([e], np.float32)} for e in ids}
+        rew = {e: {"car": None if self.polls <= 2 and (e == 2 or self.polls == 1) else 1.0} for e in ids}
+        for e in ids:
+            if rew[e]["car"] is not None:
+                self.t[e] += 1
+        done = {e: {"__all__": self.t[e] >= EP_LEN, "car": self.t[e] >= EP_LEN} for e in ids}
+        return obs, rew, done, {e: {} for e in ids}, {}
+
+    def send_actions(self, action_dict):
+        pass
+
+    def try_reset(self, env_id=None):
+        self.t[env_id] = 0
+        return {"car": np.array([env_id], np.float32)}
+
+
+def test_the_env_id_column_holds_the_envs_int_ids_whichever_reports_first():
+    """A polled env's int ids are the batch's env_id (RLlib 1.x), not the index the sampler gave
+    each id as it first reported (id 5 alone first, then 2): every row's env_id is its env's."""
+    batch = _worker(LateIds).sample()
+    assert set(batch["env_id"].tolist()) == {5, 2}
+    assert np.array_equal(batch["env_id"], batch["obs"][:, 0].astype(np.int64))
+
+
 def _slow_second(ctx):
     return _SlowSecond(gym.make("CartPole-v1"), 0.1 if ctx.vector_index == 1 else 0.0)
 
