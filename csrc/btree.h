@@ -351,16 +351,68 @@ static inline int rl_bt_sample(const rl_btree_t *tr, const double *uniforms, ptr
     return 0;
 }
 
+/* Vectorized pow / powf: glibc's libmvec (Linux x86-64; the build defines RL_HAVE_MVEC when it links
+ * it) has AVX2 variants taking 4 doubles / 8 floats per call, about 2.8x / 2.3x faster per value than
+ * the scalar calls here. Their results are within 1 ulp of the scalar ones (pow: 26% of 10^6 random
+ * inputs 1 ulp off, none more; powf: 5%): the leaves and weights are within that of the pure-numpy
+ * twins. A last partial vector is padded with 1.0, so every value of a batch takes the same
+ * function. Without libmvec or AVX2 the scalar calls run. */
+#if defined(RL_BT_AVX2) && defined(RL_HAVE_MVEC)
+__attribute__((target("avx2"))) __m256d _ZGVdN4vv_pow(__m256d x, __m256d y);
+__attribute__((target("avx2"))) __m256 _ZGVdN8vv_powf(__m256 x, __m256 y);
+
+__attribute__((target("avx2"))) static void rl_pow_avx2(double *x, ptrdiff_t k, double a) {
+    const __m256d va = _mm256_set1_pd(a);
+    ptrdiff_t q = 0;
+    for (; q + 4 <= k; q += 4) _mm256_storeu_pd(x + q, _ZGVdN4vv_pow(_mm256_loadu_pd(x + q), va));
+    if (q < k) {
+        double t[4] = {1.0, 1.0, 1.0, 1.0};
+        for (ptrdiff_t u = 0; q + u < k; ++u) t[u] = x[q + u];
+        _mm256_storeu_pd(t, _ZGVdN4vv_pow(_mm256_loadu_pd(t), va));
+        for (ptrdiff_t u = 0; q + u < k; ++u) x[q + u] = t[u];
+    }
+}
+
+/* powf(x[u], y) of 8 floats, in place. */
+__attribute__((target("avx2"))) static void rl_powf8_avx2(float *x, float y) {
+    _mm256_storeu_ps(x, _ZGVdN8vv_powf(_mm256_loadu_ps(x), _mm256_set1_ps(y)));
+}
+#define RL_BT_MVEC 1
+#endif
+
+/* x[q] = pow(x[q], a) for q in [0, k). */
+static inline void rl_pow_n(double *x, ptrdiff_t k, double a) {
+#ifdef RL_BT_MVEC
+    if (rl_bt_have_avx2()) {
+        rl_pow_avx2(x, k, a);
+        return;
+    }
+#endif
+    for (ptrdiff_t q = 0; q < k; ++q) x[q] = pow(x[q], a);
+}
+
 /* Importance weights of prioritized replay for leaves `idxs` of a sum tree and its min tree:
  * w = (P(i) / P_min) ** -beta with P(i) = leaf / total and P_min = min leaf / total, i.e.
  * (N P(i)) ** -beta over the largest possible weight (N P_min) ** -beta; all in (0, 1]. The ratio
  * is formed in double and raised in float (powf: the weight is a float32; about half pow's cost;
- * within a few float32 ulps of the double result). */
+ * within a few float32 ulps of the double result), 8 at a time with libmvec (see rl_pow_n). */
 static inline void rl_bt_is_weights(const rl_btree_t *sum, const rl_btree_t *mn, const int64_t *idxs,
                                     ptrdiff_t k, double beta, float *weights) {
     const double total = rl_bt_root(sum);
     const double p_min = rl_bt_root(mn) / total;
     const float nb = (float)-beta;
+#ifdef RL_BT_MVEC
+    if (rl_bt_have_avx2()) {
+        for (ptrdiff_t q = 0; q < k; q += 8) {
+            const ptrdiff_t m = k - q < 8 ? k - q : 8;
+            float t[8] = {1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f};
+            for (ptrdiff_t u = 0; u < m; ++u) t[u] = (float)((sum->t[idxs[q + u]] / total) / p_min);
+            rl_powf8_avx2(t, nb);
+            for (ptrdiff_t u = 0; u < m; ++u) weights[q + u] = t[u];
+        }
+        return;
+    }
+#endif
     for (ptrdiff_t q = 0; q < k; ++q) weights[q] = powf((float)((sum->t[idxs[q]] / total) / p_min), nb);
 }
 

@@ -432,8 +432,7 @@ def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priori
             if p > top:
                 top = p
             lv[q] = p
-        for q in range(k):
-            lv[q] = pow(lv[q], a)
+        rl_pow_n(lv, k, a)
         if k >= 1024:
             with nogil:
                 status = rl_bt_update_pair(&sum_tree._lay, &min_tree._lay, ip, lv, k)

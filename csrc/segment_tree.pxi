@@ -16,6 +16,7 @@ cdef extern from "btree.h" nogil:
     int rl_bt_sample(const rl_btree_t* tr, const double* uniforms, Py_ssize_t k, int64_t* out, double* probs)
     void rl_bt_is_weights(const rl_btree_t* sum, const rl_btree_t* mn, const int64_t* idxs, Py_ssize_t k,
                           double beta, float* weights)
+    void rl_pow_n(double* x, Py_ssize_t k, double a)
 
 
 cdef class _SegmentTree:

@@ -153,7 +153,8 @@ def replay_sample(
 ) -> tuple[i64, NDArray[np.float32]] | tuple[i64, NDArray[np.float32], list[np.ndarray]] | dict:
     """Proportional sampling with importance weights in one call: for uniforms in ``[0, 1)`` the slots
     ``find_prefixsum_idx(u * total)`` and float32 weights ``(P(i) / P_min) ** -beta`` (``P(i)`` the
-    slot's leaf over the total, ``P_min`` the min tree's minimum over the total; so in ``(0, 1]``).
+    slot's leaf over the total, ``P_min`` the min tree's minimum over the total; so in ``(0, 1]``),
+    raised in float32 (within 2 float32 ulps of the float64 power rounded once).
     With ``columns`` (numeric C-contiguous arrays of ``capacity`` rows; ``TypeError`` /
     ``ValueError`` naming ``columns[c]`` otherwise) also the list of ``col[slots]`` as new arrays:
     the lines of every column's rows are prefetched before the weights are computed, then copied.
@@ -184,7 +185,8 @@ def replay_update(
     every index a live slot, ``(idx - first) % capacity < num`` (the caller then raises its error);
     both arrays C-contiguous and in native byte order.
     With ``eps`` (finite, > 0, else ``ValueError``) ``priorities`` holds TD errors (float64 or
-    float32) and each priority is ``|td| + eps`` computed in float64."""
+    float32) and each priority is ``|td| + eps`` computed in float64. The leaves are within 1 ulp of
+    numpy's ``priorities ** alpha`` (4 at a time with libmvec's AVX2 pow where the build links it)."""
 
 def replay_slots(start: int, n: int, capacity: int) -> i64:
     """The ring slots of the rows kept when ``n`` rows are written from ``start`` into ``capacity``
