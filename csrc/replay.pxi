@@ -451,7 +451,12 @@ def replay_slots(start, n, capacity):
     ``capacity`` rows: the last ``min(n, capacity)`` of them (see ``rlcore/_core.pyi``)."""
     cdef Py_ssize_t cap = _check_count("capacity", capacity, 1)
     cdef Py_ssize_t cnt = _check_count("n", n, 0)
-    cdef Py_ssize_t s0 = _ring_start(start, cap), keep = cnt if cnt < cap else cap, q, j
+    return _ring_slots(_ring_start(start, cap), cnt, cap)
+
+
+cdef object _ring_slots(Py_ssize_t s0, Py_ssize_t cnt, Py_ssize_t cap):
+    """replay_slots of checked arguments: a new int64 array."""
+    cdef Py_ssize_t keep = cnt if cnt < cap else cap, q, j
     cdef cnp.npy_intp kd = keep
     out = cnp.PyArray_EMPTY(1, &kd, cnp.NPY_INT64, 0)
     cdef int64_t* o = <int64_t*>cnp.PyArray_DATA(<cnp.ndarray>out)
@@ -752,3 +757,76 @@ cdef class ReplayRecords:
             else:
                 for q in range(k):
                     memcpy(t + nb * q, s + idx[q] * st, nb)
+
+
+cdef class ReplayRing:
+    """The write position and row count of a ring of ``capacity`` rows, the one place they are kept,
+    and the :class:`ReplayRecords` of its numeric columns, which :meth:`add` writes and advances the
+    ring past in one call (see ``rlcore/_core.pyi``)."""
+
+    cdef readonly Py_ssize_t capacity
+    cdef readonly Py_ssize_t pos
+    cdef readonly Py_ssize_t size
+    cdef readonly ReplayRecords records
+    cdef readonly tuple dict_types
+
+    def __init__(self, capacity, dict_types=(dict,)):
+        self.capacity = _check_count("capacity", capacity, 1)
+        dict_types = tuple(dict_types)
+        for t in dict_types:
+            if not (isinstance(t, type) and issubclass(t, dict)):
+                raise TypeError(f"dict_types must hold dict and subclasses of dict, got {t!r}")
+        self.dict_types = dict_types
+        self.pos = 0
+        self.size = 0
+        self.records = None
+
+    def reset(self, pos, size, records=None):
+        """Sets the position, the row count and the records (checked; see ``rlcore/_core.pyi``)."""
+        cdef Py_ssize_t p = _check_count("pos", pos, 0)
+        if p >= self.capacity:
+            raise ValueError(f"pos must be an int in [0, {self.capacity}), got {pos!r}")
+        cdef Py_ssize_t s = _check_count("size", size, 0)
+        if s > self.capacity:
+            raise ValueError(f"size must be an int in [0, {self.capacity}], got {size!r}")
+        if records is not None and not (isinstance(records, ReplayRecords)
+                                        and (<ReplayRecords>records).capacity == self.capacity):
+            raise TypeError(f"records must be None or a ReplayRecords of capacity {self.capacity}, got {records!r}")
+        self.pos, self.size, self.records = p, s, records
+
+    def advance(self, n):
+        """Moves past ``n`` rows written from ``pos`` (an int >= 0); returns where they started."""
+        cdef Py_ssize_t k = _check_count("n", n, 0), start = self.pos
+        self._advance(k)
+        return start
+
+    cdef inline void _advance(self, Py_ssize_t n) noexcept:
+        self.pos = (self.pos + n) % self.capacity
+        self.size = min(self.capacity, self.size + n)
+
+    def add(self, srcs, SumSegmentTree sum_tree=None, MinSegmentTree min_tree=None, value=0.0):
+        """``replay_add(records, srcs, pos, ...)``, then the ring advanced past the rows: ``(n, slots)``
+        with ``slots`` the rows kept (as ``replay_slots``), or None with nothing written (see
+        ``rlcore/_core.pyi``)."""
+        cdef ReplayRecords records = self.records
+        cdef Py_ssize_t n, start = self.pos
+        cdef double leaf
+        if records is None:
+            return None
+        if type(srcs) is list:
+            if len(<list>srcs) != records._nf:
+                raise ValueError(f"srcs has {len(srcs)} columns, expected {records._nf} (the records' fields)")
+            leaf = _add_args(start, self.capacity, sum_tree, min_tree, value)
+            n = records._add(srcs, False, start, sum_tree, min_tree, leaf)
+        elif records.names is not None and (type(srcs) is dict or type(srcs) in self.dict_types):
+            leaf = _add_args(start, self.capacity, sum_tree, min_tree, value)
+            if PyDict_Size(srcs) != records._nf:  # other keys than the names: does not fit as is
+                return None
+            n = records._add(srcs, True, start, sum_tree, min_tree, leaf)
+        else:
+            return None
+        if n < 0:
+            return None
+        slots = _ring_slots(start, n, self.capacity)
+        self._advance(n)
+        return n, slots

@@ -49,6 +49,7 @@ replay_sample = impl.replay_sample
 replay_update = impl.replay_update
 replay_slots = impl.replay_slots
 ReplayRecords = impl.ReplayRecords
+ReplayRing = impl.ReplayRing
 ppo_categorical_loss = impl.ppo_categorical_loss
 json_line_arrays = impl.json_line_arrays
 

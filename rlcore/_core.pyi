@@ -122,6 +122,42 @@ class ReplayRecords:
     def nbytes(self) -> int:
         """``capacity * stride``."""
 
+class ReplayRing:
+    """The write position ``pos`` and row count ``size`` of a ring of ``capacity`` rows (the one
+    place a replay storage keeps them) and the :class:`ReplayRecords` of its numeric columns
+    (``records``, None until :meth:`reset` sets them). ``dict_types`` (dict and subclasses of dict;
+    ``TypeError`` otherwise) are the batch types whose own dict entries are their columns.
+    ``ValueError`` for a capacity < 1."""
+
+    capacity: int
+    pos: int
+    size: int
+    records: ReplayRecords | None
+    dict_types: tuple[type, ...]
+
+    def __init__(self, capacity: int, dict_types: Sequence[type] = (dict,)) -> None: ...
+    def reset(self, pos: int, size: int, records: ReplayRecords | None = None) -> None:
+        """Sets ``pos`` (in ``[0, capacity)``), ``size`` (in ``[0, capacity]``) and ``records`` (None or
+        a ReplayRecords of ``capacity`` rows): ``ValueError`` / ``TypeError`` naming the argument."""
+    def advance(self, n: int) -> int:
+        """Moves past ``n`` rows (an int >= 0) written from ``pos``: ``pos`` becomes
+        ``(pos + n) % capacity`` and ``size`` ``min(capacity, size + n)``; returns the old ``pos``."""
+    def add(
+        self,
+        srcs: list[np.ndarray] | dict[str, np.ndarray],
+        sum_tree: SumSegmentTree | None = None,
+        min_tree: MinSegmentTree | None = None,
+        value: float = 0.0,
+    ) -> tuple[int, i64] | None:
+        """``replay_add(records, srcs, pos, sum_tree, min_tree, value)`` and :meth:`advance` past its
+        rows, in one call: ``(n, slots)`` with ``n`` the rows of ``srcs`` and ``slots`` the ring rows
+        kept (``replay_slots(pos, n, capacity)`` of the old ``pos``). ``srcs`` is a list of one array
+        per field (in the records' order; ``ValueError`` for another length), or, when the records
+        have ``names``, a batch of one of ``dict_types`` (exactly, or ``dict``) read by name. None,
+        with nothing written or moved, when there are no records, ``srcs`` is of another type, or a
+        source does not fit as is (as ``replay_add``'s -1). Bad trees or ``value`` raise as in
+        ``replay_add``."""
+
 def replay_add(
     dests: Sequence[np.ndarray] | ReplayRecords,
     srcs: Sequence[np.ndarray] | dict[str, np.ndarray],

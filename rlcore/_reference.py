@@ -590,6 +590,55 @@ def replay_slots(start, n, capacity):
     return (int(start) + np.arange(n - min(n, capacity), n, dtype=np.int64)) % capacity
 
 
+class ReplayRing:
+    """The write position and row count of a ring of ``capacity`` rows and the :class:`ReplayRecords`
+    :meth:`add` writes; see ``rlcore/_core.pyi`` for the contract."""
+
+    def __init__(self, capacity, dict_types=(dict,)):
+        self.capacity = _check_int("capacity", capacity, 1)
+        dict_types = tuple(dict_types)
+        for t in dict_types:
+            if not (isinstance(t, type) and issubclass(t, dict)):
+                raise TypeError(f"dict_types must hold dict and subclasses of dict, got {t!r}")
+        self.dict_types = dict_types
+        self.pos, self.size, self.records = 0, 0, None
+
+    def reset(self, pos, size, records=None):
+        cap = self.capacity
+        if _check_int("pos", pos, 0) >= cap:
+            raise ValueError(f"pos must be an int in [0, {cap}), got {pos!r}")
+        size = _check_int("size", size, 0)
+        if size > cap:
+            raise ValueError(f"size must be an int in [0, {cap}], got {size!r}")
+        if records is not None and not (isinstance(records, ReplayRecords) and records.capacity == cap):
+            raise TypeError(f"records must be None or a ReplayRecords of capacity {cap}, got {records!r}")
+        self.pos, self.size, self.records = int(pos), size, records
+
+    def advance(self, n):
+        n = _check_int("n", n, 0)
+        start = self.pos
+        self.pos = (start + n) % self.capacity
+        self.size = min(self.capacity, self.size + n)
+        return start
+
+    def add(self, srcs, sum_tree=None, min_tree=None, value=0.0):
+        records = self.records
+        if records is None:
+            return None
+        if type(srcs) is list:
+            if len(srcs) != len(records.columns):
+                raise ValueError(f"srcs has {len(srcs)} columns, expected {len(records.columns)} (the records' fields)")
+        elif records.names is None or type(srcs) not in (dict,) + self.dict_types:
+            return None
+        start = self.pos
+        n = replay_add(records, srcs, start, sum_tree, min_tree, value)
+        if n < 0:
+            return None
+        slots = replay_slots(start, n, self.capacity)
+        self.advance(n)
+        return n, slots
+
+
 # --- trajectory collection -----------------------------------------------------------------------
 
 class TrajectoryCollector:

@@ -1015,3 +1015,95 @@ def test_replay_update_large_batch_and_foreign_byte_order(impl):
     assert impl.replay_update(s, mn, np.array([1], ">i8"), np.array([1.0]), 0.6, 0, 8) == -1.0
     assert impl.replay_update(s, mn, np.array([1]), np.array([1.0], ">f8"), 0.6, 0, 8) == -1.0
     assert s.sum() == 0.0
+
+
+def _ring_with_records(m, cap, names=("a", "b", "c"), dict_types=(dict,)):
+    ring = m.ReplayRing(cap, dict_types)
+    ring.reset(0, 0, m.ReplayRecords(cap, [np.float32, np.int64, np.bool_], [(2,), (), ()], names))
+    return ring
+
+
+def _ring_batch(rng, n):
+    return {"a": rng.standard_normal((n, 2)).astype(np.float32), "b": rng.integers(0, 9, n), "c": rng.random(n) < 0.5}
+
+
+@pytest.mark.parametrize("cap", [1, 7, 64])
+def test_replay_ring_add_writes_advances_and_returns_the_slots(impl, cap):
+    # one call writes the rows from pos (by name or from a list), sets the kept rows' leaves, advances
+    # pos/size and returns (n, slots); a misfit returns None and moves nothing; as the twin
+    data = np.random.default_rng(cap)
+    sizes = [3, 0, 5, cap + 2, 1, 2 * cap, 4]
+    batches = [_ring_batch(data, n) for n in sizes]
+    runs = []
+    for m in (impl, _reference):
+        ring, (s, mn) = _ring_with_records(m, cap), _pair(m, cap)
+        seen = []
+        for j, batch in enumerate(batches):
+            pos, size = ring.pos, ring.size
+            src = [batch[k] for k in "abc"] if j % 2 else batch
+            n, slots = ring.add(src, s, mn, 0.5 + j)
+            assert n == sizes[j] and slots.dtype == np.int64
+            np.testing.assert_array_equal(slots, m.replay_slots(pos, n, cap))
+            assert (ring.pos, ring.size) == ((pos + n) % cap, min(cap, size + n))
+            for k, col in zip("abc", ring.records.columns):
+                np.testing.assert_array_equal(col[slots], batch[k][n - len(slots):])
+            np.testing.assert_array_equal(_leaves(s)[slots], np.full(len(slots), 0.5 + j))
+            bad = dict(batch, b=batch["b"].astype(np.int32))  # another dtype: declined
+            assert ring.add(bad, s, mn, 9.0) is None and (ring.pos, ring.size) == ((pos + n) % cap, min(cap, size + n))
+            seen.append((ring.pos, ring.size, slots))
+        runs.append((seen, [c.copy() for c in ring.records.columns], _leaves(s), _leaves(mn)))
+    for (pos0, size0, slots0), (pos1, size1, slots1) in zip(runs[0][0], runs[1][0]):
+        assert (pos0, size0) == (pos1, size1)
+        np.testing.assert_array_equal(slots0, slots1)
+    (_, cols0, sum0, min0), (_, cols1, sum1, min1) = runs
+    for x, y in zip(cols0 + [sum0, min0], cols1 + [sum1, min1]):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_replay_ring_declines_what_it_cannot_read_and_advances_by_hand(impl):
+    data = np.random.default_rng(0)
+    batch = _ring_batch(data, 3)
+
+    class Plain(dict):
+        pass
+
+    class Other(dict):
+        pass
+
+    bare = impl.ReplayRing(5)
+    assert bare.add(batch) is None and bare.records is None  # no records yet
+    unnamed = _ring_with_records(impl, 5, names=None)
+    assert unnamed.add(batch) is None  # records without names: no dict by name
+    assert unnamed.add([batch[k] for k in "abc"])[0] == 3
+    ring = _ring_with_records(impl, 5, dict_types=(Plain,))
+    assert ring.dict_types == (Plain,)
+    assert ring.add(Other(batch)) is None  # a dict type not listed
+    assert ring.add(dict(batch, d=batch["b"])) is None  # another key
+    assert (ring.pos, ring.size) == (0, 0)
+    assert ring.add(Plain(batch))[0] == 3 and ring.add(batch)[0] == 3
+    assert (ring.pos, ring.size) == (1, 5)
+    assert ring.advance(3) == 1 and (ring.pos, ring.size) == (4, 5)
+    assert ring.advance(0) == 4
+    ring.reset(2, 3, ring.records)
+    assert (ring.pos, ring.size) == (2, 3)
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda m: m.ReplayRing(0), ValueError, "capacity must be an int >= 1"),
+    (lambda m: m.ReplayRing(4, (list,)), TypeError, "dict_types must hold dict"),
+    (lambda m: m.ReplayRing(4).reset(4, 0), ValueError, r"pos must be an int in \[0, 4\)"),
+    (lambda m: m.ReplayRing(4).reset(-1, 0), ValueError, "pos must be an int >= 0"),
+    (lambda m: m.ReplayRing(4).reset(0, 5), ValueError, r"size must be an int in \[0, 4\]"),
+    (lambda m: m.ReplayRing(4).reset(0, 0, m.ReplayRecords(5, [np.int64], [()])), TypeError,
+     "records must be None or a ReplayRecords of capacity 4"),
+    (lambda m: m.ReplayRing(4).advance(-2), ValueError, "n must be an int >= 0"),
+    (lambda m: _ring_with_records(m, 4).add([np.zeros((1, 2), np.float32)]), ValueError,
+     "srcs has 1 columns, expected 3"),
+    (lambda m: _ring_with_records(m, 4).add(_ring_batch(np.random.default_rng(0), 2), *_pair(m, 4), -1.0),
+     ValueError, "value must be finite and >= 0"),
+    (lambda m: _ring_with_records(m, 4).add(_ring_batch(np.random.default_rng(0), 2), *_pair(m, 5), 1.0),
+     ValueError, "the trees have capacity 5, expected 4"),
+])
+def test_replay_ring_bad_input_raises(impl, call, exc, match):
+    with pytest.raises(exc, match=match):
+        call(impl)

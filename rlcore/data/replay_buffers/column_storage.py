@@ -10,12 +10,14 @@ strings, 0-d arrays) are not stored. Reading gathers rows with fancy indexing, w
 out, so a sampled batch never aliases the storage.
 
 The storage knows nothing about sampling: it holds ``size`` valid rows at positions
-``0 .. size-1`` (all ``capacity`` rows once it has wrapped) and a write position ``pos``. A batch
-whose columns are exactly the stored ones (same names, dtypes and row shapes, C order; object
-columns as object arrays) is written by one ``replay_add`` call, plus a numpy assignment per object
-column; :meth:`ColumnStorage.write_exact` also sets the leaves of a prioritized buffer's trees in
-that same call. When every column is numeric, the records know the columns' names and that call
-reads a plain dict or SampleBatch by name itself (no Python-level copy of the batch).
+``0 .. size-1`` (all ``capacity`` rows once it has wrapped) and a write position ``pos``, both
+kept in one compiled ``ReplayRing`` that every write advances. A batch whose columns are exactly
+the stored ones (same names, dtypes and row shapes, C order; object columns as object arrays) is
+written by one ``ReplayRing.add`` call (it also advances the ring and returns the rows written),
+plus a numpy assignment per object column; :attr:`ColumnStorage.write_exact` also sets the leaves
+of a prioritized buffer's trees in that same call. When every column is numeric, the records know
+the columns' names and that call reads a plain dict or SampleBatch by name itself (no
+Python-level copy of the batch, and ``write_exact`` is the ring's own ``add``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from rlcore import _backend
-from rlcore._backend import replay_add, replay_slots
+from rlcore._backend import replay_slots
 from rlcore.data.columns import Columns
 from rlcore.data.replay_buffers._validation import check_int
 from rlcore.data.sample_batch import SampleBatch
@@ -34,6 +36,7 @@ from rlcore.data.sample_batch import SampleBatch
 _NUMERIC_KINDS = frozenset("biufc")
 _PLAIN_DICTS = (dict, SampleBatch)  # their values are what [] returns for str keys
 _ReplayRecords = _backend.ReplayRecords
+_ReplayRing = _backend.ReplayRing
 _SAMPLE_SETS = frozenset((Columns.WEIGHTS, Columns.BATCH_INDEXES, Columns.SEQ_LENS))  # see ColumnStorage.sample_records
 
 
@@ -98,7 +101,17 @@ class ColumnStorage:
         self.capacity = check_int("capacity", capacity, 1)
         self.name = name
         self._columns: dict[str, np.ndarray] = {}
-        self._records = None  # the ReplayRecords of the numeric columns (None before the first write or without any)
+        # pos, size and the ReplayRecords of the numeric columns (None before the first write or
+        # without any): never replaced, so its bound ``add`` stays valid
+        self._ring = _ReplayRing(self.capacity, _PLAIN_DICTS)
+        #: ``write_exact(batch, sum_tree=None, min_tree=None, leaf=0.0)``: :meth:`write` in one native
+        #: call for a batch that fits the stored columns exactly, also setting the leaves of the rows
+        #: kept to ``leaf`` in a prioritized buffer's trees (of ``capacity`` leaves): ``(n, slots)``
+        #: (the batch's rows and the ring rows kept), or None with nothing written or set when the
+        #: batch does not fit (:meth:`write` handles any batch). The ring's own ``add`` while every
+        #: stored column is numeric (a plain dict or SampleBatch read by name), else
+        #: :meth:`_write_exact_objects`.
+        self.write_exact = self._ring.add
         self._dest_names: list[str] = []  # the numeric columns' names, in the records' field order
         self._objects: list[tuple[str, np.ndarray]] = []  # the object columns (name, array)
         self._fixed: tuple[list[str], Any, list, tuple | None] | None = None  # record_columns' answer
@@ -107,8 +120,21 @@ class ColumnStorage:
         #: (a batch with it is made by SampleBatch's constructor), else None: then
         #: ``replay_sample(..., records, rng, out)`` fills a sampled batch in one call.
         self.sample_records = None
-        self.pos = 0
-        self.size = 0
+
+    @property
+    def pos(self) -> int:
+        """The ring position the next row is written at."""
+        return self._ring.pos
+
+    @property
+    def size(self) -> int:
+        """Valid rows held (at positions ``0 .. size-1``)."""
+        return self._ring.size
+
+    @property
+    def _records(self):
+        """The ReplayRecords of the numeric columns (the ring's), or None."""
+        return self._ring.records
 
     # --- schema ---------------------------------------------------------------------------------
 
@@ -160,12 +186,16 @@ class ColumnStorage:
         return self._prepare(batch)[1]
 
     def _allocate(self, cols: Mapping[str, np.ndarray]) -> None:
+        """The arrays of ``cols``' columns, at ring position 0 with no rows held."""
         numeric = [k for k, v in cols.items() if v.dtype.kind in _NUMERIC_KINDS]
-        self._records = None
+        records = None
         if numeric:
-            self._records = _ReplayRecords(self.capacity, [cols[k].dtype for k in numeric],
-                                           [cols[k].shape[1:] for k in numeric], numeric)
-            views = dict(zip(numeric, self._records.columns))
+            # named (a dict read by name) only when the records hold every column
+            names = numeric if len(numeric) == len(cols) else None
+            records = _ReplayRecords(self.capacity, [cols[k].dtype for k in numeric],
+                                     [cols[k].shape[1:] for k in numeric], names)
+            views = dict(zip(numeric, records.columns))
+        self._ring.reset(0, 0, records)
         for k, v in cols.items():
             self._columns[k] = views[k] if k in numeric else np.empty((self.capacity,) + v.shape[1:], object)
         self._dest_names = numeric
@@ -176,66 +206,42 @@ class ColumnStorage:
         natural = tuple(numeric) + tuple(k for k, _ in self._objects)
         self._fixed = (numeric, self._records, self._objects, None if order == natural else order) if numeric else None
         plain = numeric and not self._objects and _SAMPLE_SETS.isdisjoint(numeric)
-        self.sample_records = self._records if plain else None
+        self.sample_records = records if plain else None
+        self.write_exact = self._write_exact_objects if self._objects else self._ring.add
 
     # --- writing --------------------------------------------------------------------------------
 
-    def write_exact(self, batch: Mapping[str, Any], sum_tree=None, min_tree=None, leaf: float = 0.0) -> tuple[int, int]:
-        """:meth:`write` in one native call, for a batch that fits the stored columns exactly.
-
-        Object columns (``infos``...), if stored, are assigned with numpy after the native call
-        writes the numeric ones.
-
-        Args:
-            batch: A mapping whose keys are the stored column names and whose values are C-contiguous
-                arrays of the stored dtypes and row shapes (object arrays for the object
-                columns), all of one length.
-            sum_tree: With ``min_tree``: prioritized replay trees of ``capacity`` leaves, whose leaves
-                of the rows kept are set to ``leaf`` in the same call.
-            min_tree: See ``sum_tree``.
-            leaf: The leaf value (finite, >= 0).
-
-        Returns:
-            ``(start, n)`` as :meth:`write`, or ``(start, -1)`` with nothing written (and no leaf
-            set) when the batch does not fit exactly; :meth:`write` handles any batch.
-        """
-        start = self.pos
+    def _write_exact_objects(self, batch: Mapping[str, Any], sum_tree=None, min_tree=None,
+                             leaf: float = 0.0) -> tuple[int, np.ndarray] | None:
+        """:attr:`write_exact` of a storage with object columns (``infos``...): the numeric ones in
+        one ``ReplayRing.add`` call, then the object columns assigned with numpy."""
         if self._records is None:
-            return start, -1
-        if type(batch) in _PLAIN_DICTS and not self._objects:  # the native call reads the dict by name
-            n = replay_add(self._records, batch, start, sum_tree, min_tree, leaf)
-            if n > 0:
-                self.pos = (start + n) % self.capacity
-                self.size = min(self.capacity, self.size + n)
-            return start, n
+            return None
         if type(batch) in _PLAIN_DICTS:  # read the values without a Python-level __getitem__
             if batch.keys() != self._columns.keys():
-                return start, -1
+                return None
             values = dict(batch)
             srcs = self._numeric_of(values)
-            objs = [(dest, values[k]) for k, dest in self._objects] if self._objects else None
+            objs = [(dest, values[k]) for k, dest in self._objects]
         elif isinstance(batch, Mapping) and batch.keys() == self._columns.keys():
             try:
                 srcs = [batch[k] for k in self._dest_names]
                 objs = [(dest, batch[k]) for k, dest in self._objects]
             except KeyError:  # a Mapping whose keys() and [] disagree: the general path reports it
-                return start, -1
+                return None
         else:
-            return start, -1
-        if objs:  # checked before anything is written: a misfit leaves the batch to the general path
-            n = len(srcs[0]) if isinstance(srcs[0], np.ndarray) and srcs[0].ndim else -1
+            return None
+        # checked before anything is written: a misfit leaves the batch to the general path
+        n = len(srcs[0]) if isinstance(srcs[0], np.ndarray) and srcs[0].ndim else -1
+        for dest, v in objs:
+            if type(v) is not np.ndarray or v.dtype != dest.dtype or v.shape[1:] != dest.shape[1:] or len(v) != n:
+                return None
+        added = self._ring.add(list(srcs), sum_tree, min_tree, leaf)
+        if added is not None:
+            n, rows = added
             for dest, v in objs:
-                if type(v) is not np.ndarray or v.dtype != dest.dtype or v.shape[1:] != dest.shape[1:] or len(v) != n:
-                    return start, -1
-        n = replay_add(self._records, srcs, start, sum_tree, min_tree, leaf)
-        if n > 0:
-            if objs:
-                rows = ring_rows(start, n, self.capacity)
-                for dest, v in objs:
-                    dest[rows] = v[n - len(rows):]
-            self.pos = (start + n) % self.capacity
-            self.size = min(self.capacity, self.size + n)
-        return start, n
+                dest[rows] = v[n - len(rows):]
+        return added
 
     def write(self, batch: Mapping[str, Any]) -> tuple[int, int]:
         """Appends the rows of ``batch`` at ``pos``, wrapping around.
@@ -246,11 +252,11 @@ class ColumnStorage:
             ``(start, n)``: the position of the batch's first row and its number of rows; the
             rows kept are ``(start + j) % capacity`` for ``j`` in ``range(max(0, n - capacity), n)``.
         """
-        start, n = self.write_exact(batch)
-        if n >= 0:
-            return start, n
+        start = self._ring.pos
+        added = self.write_exact(batch)
+        if added is not None:
+            return start, added[0]
         cols, n = self._prepare(batch)
-        start = self.pos
         if n == 0:
             return start, 0
         if not self._columns:
@@ -258,8 +264,7 @@ class ColumnStorage:
             cols = self._prepare(cols)[0]
         for k, v in cols.items():
             _ring_assign(self._columns[k], v, start)
-        self.pos = (start + n) % self.capacity
-        self.size = min(self.capacity, self.size + n)
+        self._ring.advance(n)
         return start, n
 
     def scatter(self, batch: Mapping[str, Any], dest_rows: np.ndarray, src_rows: np.ndarray) -> None:
@@ -322,8 +327,10 @@ class ColumnStorage:
             raise ValueError(f"{self.name}: state has capacity {capacity}, expected {self.capacity}")
         if not (0 <= size <= capacity and 0 <= pos < capacity):
             raise ValueError(f"{self.name}: state has pos {pos} / size {size} outside capacity {capacity}")
-        self._columns, self._records, self._dest_names, self._objects, self._fixed = {}, None, [], [], None
+        self._columns, self._dest_names, self._objects, self._fixed = {}, [], [], None
+        self._ring.reset(0, 0)
         self.sample_records = None
+        self.write_exact = self._ring.add
         if columns:
             cols = {k: np.asarray(v) for k, v in columns.items()}
             for k, v in cols.items():
@@ -332,4 +339,4 @@ class ColumnStorage:
             self._allocate(cols)
             for k, v in cols.items():
                 self._columns[k][:size] = v
-        self.pos, self.size = int(pos), int(size)
+        self._ring.reset(int(pos), int(size), self._records)

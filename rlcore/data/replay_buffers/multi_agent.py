@@ -153,7 +153,7 @@ class MultiAgentReplayBuffer:
                 if buf is not None and self.replay_sequence_length == 1 and _WEIGHTS not in batch and _SEQ_LENS not in batch:
                     # every row at the max priority in one native call, which also counts the rows
                     # (a batch that fits the stored columns exactly has no extras: its count)
-                    count = buf._add_exact(batch)[1]
+                    count = buf._add_exact(batch)
                 if count < 0:
                     count = batch.count
                     if count > 0:

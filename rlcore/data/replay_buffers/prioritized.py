@@ -12,8 +12,9 @@ leaf per slot. New units get the largest priority seen so far. ``sample(n, beta)
 
 For items, both are repeated over the item's rows.
 
-Each operation's hot path is one call of the compiled core: ``replay_add`` (all columns and both
-trees' leaves), ``replay_sample`` (prefix-sum search, min tree, importance weights and, for
+Each operation's hot path is one call of the compiled core: the storage's ``write_exact``
+(``ReplayRing.add``: all columns, both trees' leaves, the ring's position and row count, and the
+slots written), ``replay_sample`` (prefix-sum search, min tree, importance weights and, for
 timesteps, the uniforms drawn from the buffer's RNG and the gather of the sampled rows' numeric
 columns from the storage's records, one record per row; object columns such as ``infos`` are then
 indexed with the slots) and
@@ -29,7 +30,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from rlcore._backend import MinSegmentTree, SumSegmentTree, replay_sample, replay_slots, replay_update
+from rlcore._backend import MinSegmentTree, SumSegmentTree, replay_sample, replay_update
 from rlcore.data.replay_buffers._validation import check_nonneg_float, check_positive_float
 from rlcore.data.replay_buffers.uniform import _PLAIN_FLAGS, ReplayBuffer, StorageUnit, _count, _sample_batch
 from rlcore.data.sample_batch import SampleBatch
@@ -92,10 +93,10 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             The slots of the units added (int64), as :meth:`ReplayBuffer.add`.
         """
         if priorities is None and unit_lens is None and not self._items:  # the usual add: one native call
-            start, n = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
-            if n >= 0:
-                self._added_count += n
-                return replay_slots(start, n, self.capacity)
+            added = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
+            if added is not None:
+                self._added_count += added[0]
+                return added[1]
         if priorities is not None:
             priorities = np.asarray(priorities, np.float64).reshape(-1)
             # every row at one valid priority (the usual ``weights`` column of ones, RLlib 1.x's
@@ -113,12 +114,12 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                     f"{self.name}: priorities has {len(priorities)} entries, expected one per unit ({expected})"
                 )
             if uniform and unit_lens is None and not self._items:
-                start, n = self._storage.write_exact(batch, self._sum, self._min, same ** self.alpha)
-                if n >= 0:
-                    if n > 0:
+                added = self._storage.write_exact(batch, self._sum, self._min, same ** self.alpha)
+                if added is not None:
+                    if added[0] > 0:
                         self.max_priority = max(self.max_priority, same)
-                    self._added_count += n
-                    return replay_slots(start, n, self.capacity)
+                    self._added_count += added[0]
+                    return added[1]
         slots = super().add(batch, unit_lens=unit_lens)
         if priorities is None:
             prios = np.full(len(slots), self.max_priority)
@@ -128,14 +129,14 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self._set(slots, prios)
         return slots
 
-    def _add_exact(self, batch: Mapping[str, Any]) -> tuple[int, int]:
+    def _add_exact(self, batch: Mapping[str, Any]) -> int:
         """Timesteps only: adds ``batch`` at the max priority in one native call if it fits the stored
-        columns exactly (:meth:`ColumnStorage.write_exact`); ``(start, n)`` with ``n`` its rows, or
-        ``(start, -1)`` with nothing added."""
-        start, n = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
-        if n > 0:
-            self._added_count += n
-        return start, n
+        columns exactly (:attr:`ColumnStorage.write_exact`); its rows, or -1 with nothing added."""
+        added = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
+        if added is None:
+            return -1
+        self._added_count += added[0]
+        return added[0]
 
     def _set(self, slots: np.ndarray, priorities: np.ndarray) -> None:
         values = np.ascontiguousarray(priorities ** self.alpha, np.float64)

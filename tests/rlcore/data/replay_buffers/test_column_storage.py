@@ -187,3 +187,26 @@ def test_gather_reads_only_the_rows_asked_for():
         tracemalloc.stop()
     assert got["actions"].tolist() == [3, cap - 1, 77] and got["obs"].shape == (3, 4)
     assert peak < 64 * 1024, peak
+
+
+def test_write_exact_returns_rows_and_slots_and_moves_the_one_ring():
+    s = ColumnStorage(5)
+    assert s.write_exact({"x": np.arange(3.0)}) is None  # nothing stored yet: write() allocates
+    assert s.write({"x": np.arange(3.0)}) == (0, 3)
+    n, slots = s.write_exact({"x": np.arange(4.0)})
+    assert n == 4 and slots.tolist() == [3, 4, 0, 1]
+    assert (s.pos, s.size) == (2, 5) == (s._ring.pos, s._ring.size)
+    assert s.write_exact({"x": np.arange(2)}) is None and (s.pos, s.size) == (2, 5)  # int64: write() casts
+    assert s.write({"x": np.arange(2)}) == (2, 2) and s.pos == 4
+    # an object column: the numeric rows in the native call, the objects assigned at its slots
+    o = ColumnStorage(4)
+    o.write({"x": np.zeros(1), "infos": np.array([{}])})
+    n, slots = o.write_exact({"x": np.arange(5.0), "infos": np.array([{"i": i} for i in range(5)])})
+    assert n == 5 and slots.tolist() == [2, 3, 0, 1] and (o.pos, o.size) == (2, 4)
+    got = o.gather(slots)
+    assert [d["i"] for d in got["infos"]] == [1, 2, 3, 4] and got["x"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert o.write_exact({"x": np.arange(2.0), "infos": [{}, {}]}) is None  # a list, not an object array
+    t = ColumnStorage(4)
+    t.set_state(o.get_state())
+    assert (t.pos, t.size) == (2, 4) and t.write_exact({"x": np.ones(1), "infos": np.array([{}])})[1].tolist() == [2]
+    assert (t.pos, t.size) == (3, 4)
