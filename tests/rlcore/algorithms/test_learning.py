@@ -111,8 +111,10 @@ def test_appo_reaches_150(framework, vtrace, small_config, train_for):
 def test_impala_with_two_ray_workers_learns(ray_session, small_config, train_for):
     from rlcore.algorithms.impala import ImpalaTrainer
 
-    config = small_config("torch", **dict(ASYNC_SETTINGS, num_workers=2, min_iter_time_s=1))
-    result = train_for(ImpalaTrainer(config=config), 150, 250000)  # asynchronous: needed 81500 once
+    # lr 2e-3 as in the one-process runs (the default 5e-4 needed 70000-81500 steps); 150 over RLlib's
+    # 100 episodes, as before.
+    config = small_config("torch", **dict(ASYNC_SETTINGS, lr=0.002, num_workers=2, min_iter_time_s=1))
+    result = train_for(ImpalaTrainer(config=config), 150, 250000)  # asynchronous: needs 32000-40500
     assert result["num_healthy_workers"] == 2 and result["info"]["num_weight_broadcasts"] > 0
     assert result["episode_reward_mean"] >= 150, (result["episode_reward_mean"], result["timesteps_total"])
 
