@@ -376,10 +376,44 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
     return slots, weights, outs
 
 
+cdef class ReplayPriorityStats:
+    """The largest priority a prioritized buffer has seen and its number of priority updates, the one
+    place they are kept; ``replay_update`` raises and counts them in the same call (see
+    ``rlcore/_core.pyi``)."""
+
+    cdef readonly double max_priority
+    cdef readonly Py_ssize_t num_updates
+
+    def __init__(self, max_priority=1.0, num_updates=0):
+        self.reset(max_priority, num_updates)
+
+    def reset(self, max_priority, num_updates):
+        """Sets both (checked)."""
+        cdef double m = max_priority
+        if not (m > 0.0 and m < INFINITY):
+            raise ValueError(f"max_priority must be finite and > 0, got {max_priority!r}")
+        self.num_updates = _check_count("num_updates", num_updates, 0)
+        self.max_priority = m
+
+    def record(self, priority, n):
+        """Raises ``max_priority`` to ``priority`` when larger and counts ``n`` (>= 0) updates."""
+        cdef double p = priority
+        cdef Py_ssize_t k = _check_count("n", n, 0)
+        if not (p >= 0.0 and p < INFINITY):
+            raise ValueError(f"priority must be finite and >= 0, got {priority!r}")
+        self._record(p, k)
+
+    cdef inline void _record(self, double p, Py_ssize_t k) noexcept:
+        if p > self.max_priority:
+            self.max_priority = p
+        self.num_updates += k
+
+
 def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priorities, alpha,
-                  Py_ssize_t first, Py_ssize_t num, eps=None):
+                  Py_ssize_t first, Py_ssize_t num, eps=None, ReplayPriorityStats stats=None):
     """Sets ``priorities ** alpha`` (with ``eps``: ``(|priorities| + eps) ** alpha``, priorities then
-    being TD errors) at live slots ``idxs`` in both trees (see ``rlcore/_core.pyi``)."""
+    being TD errors) at live slots ``idxs`` in both trees; with ``stats`` records the update there
+    (see ``rlcore/_core.pyi``)."""
     _check_pair(sum_tree, min_tree)
     cdef double a = alpha
     if not (a >= 0.0 and a < INFINITY):
@@ -443,6 +477,8 @@ def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priori
     finally:
         if lv != stack_lv:
             free(lv)
+    if stats is not None:
+        stats._record(top, k)
     return top
 
 

@@ -50,6 +50,7 @@ replay_update = impl.replay_update
 replay_slots = impl.replay_slots
 ReplayRecords = impl.ReplayRecords
 ReplayRing = impl.ReplayRing
+ReplayPriorityStats = impl.ReplayPriorityStats
 ppo_categorical_loss = impl.ppo_categorical_loss
 json_line_arrays = impl.json_line_arrays
 

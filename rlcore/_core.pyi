@@ -214,6 +214,7 @@ def replay_update(
     first: int,
     num: int,
     eps: float | None = None,
+    stats: ReplayPriorityStats | None = None,
 ) -> float:
     """One priority update: leaves ``idxs`` of both trees set to ``priorities ** alpha``; returns the
     largest priority (0.0 for none). Returns -1.0 with nothing written unless ``idxs`` is a 1-D int64
@@ -222,7 +223,24 @@ def replay_update(
     both arrays C-contiguous and in native byte order.
     With ``eps`` (finite, > 0, else ``ValueError``) ``priorities`` holds TD errors (float64 or
     float32) and each priority is ``|td| + eps`` computed in float64. The leaves are within 1 ulp of
-    numpy's ``priorities ** alpha`` (4 at a time with libmvec's AVX2 pow where the build links it)."""
+    numpy's ``priorities ** alpha`` (4 at a time with libmvec's AVX2 pow where the build links it).
+    With ``stats`` (a :class:`ReplayPriorityStats`, ``TypeError`` otherwise) a write of k >= 1
+    priorities is recorded there in the same call, as ``stats.record(largest, k)``."""
+
+class ReplayPriorityStats:
+    """A prioritized buffer's largest priority so far (``max_priority``, finite and > 0; new rows'
+    priority) and its number of priority updates (``num_updates``, >= 0): the one place they are
+    kept. ``ValueError`` naming the argument for other values."""
+
+    max_priority: float
+    num_updates: int
+
+    def __init__(self, max_priority: float = 1.0, num_updates: int = 0) -> None: ...
+    def reset(self, max_priority: float, num_updates: int) -> None:
+        """Sets both."""
+    def record(self, priority: float, n: int) -> None:
+        """Raises ``max_priority`` to ``priority`` (finite, >= 0) when larger and adds ``n`` (an int
+        >= 0) to ``num_updates``."""
 
 def replay_slots(start: int, n: int, capacity: int) -> i64:
     """The ring slots of the rows kept when ``n`` rows are written from ``start`` into ``capacity``

@@ -550,12 +550,36 @@ def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None, ou
     return out
 
 
-def replay_update(sum_tree, min_tree, idxs, priorities, alpha, first, num, eps=None):
+class ReplayPriorityStats:
+    """A prioritized buffer's largest priority and number of priority updates; see
+    ``rlcore/_core.pyi``."""
+
+    def __init__(self, max_priority=1.0, num_updates=0):
+        self.reset(max_priority, num_updates)
+
+    def reset(self, max_priority, num_updates):
+        if not (0.0 < max_priority < math.inf):
+            raise ValueError(f"max_priority must be finite and > 0, got {max_priority!r}")
+        self.num_updates = _check_int("num_updates", num_updates, 0)
+        self.max_priority = float(max_priority)
+
+    def record(self, priority, n):
+        n = _check_int("n", n, 0)
+        if not (0.0 <= priority < math.inf):
+            raise ValueError(f"priority must be finite and >= 0, got {priority!r}")
+        self.max_priority = max(self.max_priority, float(priority))
+        self.num_updates += n
+
+
+def replay_update(sum_tree, min_tree, idxs, priorities, alpha, first, num, eps=None, stats=None):
     """Sets leaves ``idxs`` of both trees to ``priorities ** alpha`` and returns the largest priority
     (0.0 for none), or -1.0 (nothing written) unless ``idxs`` is a 1-D int64 array, ``priorities`` a
     1-D float64 array of its length with every entry finite and > 0, and every index a live slot:
     ``(idx - first) % capacity < num``. With ``eps`` (finite, > 0) ``priorities`` are TD errors
-    (float64 or float32) and the priorities ``|td| + eps`` in float64."""
+    (float64 or float32) and the priorities ``|td| + eps`` in float64. With ``stats`` (a
+    :class:`ReplayPriorityStats`) a write is recorded there: ``stats.record(top, len(idxs))``."""
+    if stats is not None and not isinstance(stats, ReplayPriorityStats):
+        raise TypeError(f"stats must be None or a ReplayPriorityStats, got {type(stats).__name__}")
     _tree_pair(sum_tree, min_tree)
     if not (0.0 <= alpha < math.inf):
         raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
@@ -577,7 +601,10 @@ def replay_update(sum_tree, min_tree, idxs, priorities, alpha, first, num, eps=N
     leaves = priorities ** float(alpha)
     sum_tree.update(idxs, leaves)
     min_tree.update(idxs, leaves)
-    return float(priorities.max(initial=0.0))
+    top = float(priorities.max(initial=0.0))
+    if stats is not None and len(idxs):
+        stats.record(top, len(idxs))
+    return top
 
 
 def replay_slots(start, n, capacity):

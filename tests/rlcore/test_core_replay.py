@@ -1107,3 +1107,37 @@ def test_replay_ring_declines_what_it_cannot_read_and_advances_by_hand(impl):
 def test_replay_ring_bad_input_raises(impl, call, exc, match):
     with pytest.raises(exc, match=match):
         call(impl)
+
+
+def test_replay_update_records_max_priority_and_count_in_stats(impl):
+    # the write's largest priority raises stats.max_priority (never lowers it) and its k counts, in the
+    # same call; a declined or empty update records nothing; as the twin
+    for m in (impl, _reference):
+        s, mn = _pair(m, 8)
+        stats = m.ReplayPriorityStats()
+        assert (stats.max_priority, stats.num_updates) == (1.0, 0)
+        assert m.replay_update(s, mn, np.array([1, 2]), np.array([0.5, 3.0]), 0.6, 0, 8, None, stats) == 3.0
+        assert (stats.max_priority, stats.num_updates) == (3.0, 2)
+        assert m.replay_update(s, mn, np.array([4]), np.array([-0.25]), 0.6, 0, 8, 0.25, stats) == 0.5
+        assert (stats.max_priority, stats.num_updates) == (3.0, 3)
+        assert m.replay_update(s, mn, np.array([4, 9]), np.array([1.0, 5.0]), 0.6, 0, 8, None, stats) == -1.0
+        assert m.replay_update(s, mn, np.zeros(0, np.int64), np.zeros(0), 0.6, 0, 8, None, stats) == 0.0
+        assert (stats.max_priority, stats.num_updates) == (3.0, 3)
+        stats.record(7.0, 0)
+        stats.record(2.0, 5)
+        assert (stats.max_priority, stats.num_updates) == (7.0, 8)
+        stats.reset(0.5, 1)
+        assert (stats.max_priority, stats.num_updates) == (0.5, 1)
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda m: m.ReplayPriorityStats(0.0), ValueError, "max_priority must be finite and > 0"),
+    (lambda m: m.ReplayPriorityStats(np.inf), ValueError, "max_priority must be finite and > 0"),
+    (lambda m: m.ReplayPriorityStats(1.0, -1), ValueError, "num_updates must be an int >= 0"),
+    (lambda m: m.ReplayPriorityStats().record(np.nan, 1), ValueError, "priority must be finite and >= 0"),
+    (lambda m: m.ReplayPriorityStats().record(1.0, -1), ValueError, "n must be an int >= 0"),
+    (lambda m: m.replay_update(*_pair(m, 4), np.array([0]), np.array([1.0]), 0.6, 0, 4, None, {}), TypeError, "stats"),
+])
+def test_replay_priority_stats_bad_input_raises(impl, call, exc, match):
+    with pytest.raises(exc, match=match):
+        call(impl)

@@ -101,9 +101,10 @@ class ColumnStorage:
         self.capacity = check_int("capacity", capacity, 1)
         self.name = name
         self._columns: dict[str, np.ndarray] = {}
-        # pos, size and the ReplayRecords of the numeric columns (None before the first write or
-        # without any): never replaced, so its bound ``add`` stays valid
-        self._ring = _ReplayRing(self.capacity, _PLAIN_DICTS)
+        #: The ReplayRing holding ``pos``, ``size`` and the ReplayRecords of the numeric columns
+        #: (None before the first write or without any): never replaced, so a reference to it (or to
+        #: its bound ``add``) stays valid.
+        self.ring = _ReplayRing(self.capacity, _PLAIN_DICTS)
         #: ``write_exact(batch, sum_tree=None, min_tree=None, leaf=0.0)``: :meth:`write` in one native
         #: call for a batch that fits the stored columns exactly, also setting the leaves of the rows
         #: kept to ``leaf`` in a prioritized buffer's trees (of ``capacity`` leaves): ``(n, slots)``
@@ -111,7 +112,7 @@ class ColumnStorage:
         #: batch does not fit (:meth:`write` handles any batch). The ring's own ``add`` while every
         #: stored column is numeric (a plain dict or SampleBatch read by name), else
         #: :meth:`_write_exact_objects`.
-        self.write_exact = self._ring.add
+        self.write_exact = self.ring.add
         self._dest_names: list[str] = []  # the numeric columns' names, in the records' field order
         self._objects: list[tuple[str, np.ndarray]] = []  # the object columns (name, array)
         self._fixed: tuple[list[str], Any, list, tuple | None] | None = None  # record_columns' answer
@@ -124,17 +125,17 @@ class ColumnStorage:
     @property
     def pos(self) -> int:
         """The ring position the next row is written at."""
-        return self._ring.pos
+        return self.ring.pos
 
     @property
     def size(self) -> int:
         """Valid rows held (at positions ``0 .. size-1``)."""
-        return self._ring.size
+        return self.ring.size
 
     @property
     def _records(self):
         """The ReplayRecords of the numeric columns (the ring's), or None."""
-        return self._ring.records
+        return self.ring.records
 
     # --- schema ---------------------------------------------------------------------------------
 
@@ -195,7 +196,7 @@ class ColumnStorage:
             records = _ReplayRecords(self.capacity, [cols[k].dtype for k in numeric],
                                      [cols[k].shape[1:] for k in numeric], names)
             views = dict(zip(numeric, records.columns))
-        self._ring.reset(0, 0, records)
+        self.ring.reset(0, 0, records)
         for k, v in cols.items():
             self._columns[k] = views[k] if k in numeric else np.empty((self.capacity,) + v.shape[1:], object)
         self._dest_names = numeric
@@ -207,7 +208,7 @@ class ColumnStorage:
         self._fixed = (numeric, self._records, self._objects, None if order == natural else order) if numeric else None
         plain = numeric and not self._objects and _SAMPLE_SETS.isdisjoint(numeric)
         self.sample_records = records if plain else None
-        self.write_exact = self._write_exact_objects if self._objects else self._ring.add
+        self.write_exact = self._write_exact_objects if self._objects else self.ring.add
 
     # --- writing --------------------------------------------------------------------------------
 
@@ -236,7 +237,7 @@ class ColumnStorage:
         for dest, v in objs:
             if type(v) is not np.ndarray or v.dtype != dest.dtype or v.shape[1:] != dest.shape[1:] or len(v) != n:
                 return None
-        added = self._ring.add(list(srcs), sum_tree, min_tree, leaf)
+        added = self.ring.add(list(srcs), sum_tree, min_tree, leaf)
         if added is not None:
             n, rows = added
             for dest, v in objs:
@@ -252,7 +253,7 @@ class ColumnStorage:
             ``(start, n)``: the position of the batch's first row and its number of rows; the
             rows kept are ``(start + j) % capacity`` for ``j`` in ``range(max(0, n - capacity), n)``.
         """
-        start = self._ring.pos
+        start = self.ring.pos
         added = self.write_exact(batch)
         if added is not None:
             return start, added[0]
@@ -264,7 +265,7 @@ class ColumnStorage:
             cols = self._prepare(cols)[0]
         for k, v in cols.items():
             _ring_assign(self._columns[k], v, start)
-        self._ring.advance(n)
+        self.ring.advance(n)
         return start, n
 
     def scatter(self, batch: Mapping[str, Any], dest_rows: np.ndarray, src_rows: np.ndarray) -> None:
@@ -328,9 +329,9 @@ class ColumnStorage:
         if not (0 <= size <= capacity and 0 <= pos < capacity):
             raise ValueError(f"{self.name}: state has pos {pos} / size {size} outside capacity {capacity}")
         self._columns, self._dest_names, self._objects, self._fixed = {}, [], [], None
-        self._ring.reset(0, 0)
+        self.ring.reset(0, 0)
         self.sample_records = None
-        self.write_exact = self._ring.add
+        self.write_exact = self.ring.add
         if columns:
             cols = {k: np.asarray(v) for k, v in columns.items()}
             for k, v in cols.items():
@@ -339,4 +340,4 @@ class ColumnStorage:
             self._allocate(cols)
             for k, v in cols.items():
                 self._columns[k][:size] = v
-        self._ring.reset(int(pos), int(size), self._records)
+        self.ring.reset(int(pos), int(size), self._records)

@@ -19,7 +19,7 @@ timesteps, the uniforms drawn from the buffer's RNG and the gather of the sample
 columns from the storage's records, one record per row; object columns such as ``infos`` are then
 indexed with the slots) and
 ``replay_update`` (checks, ``|td_error| + eps`` for :meth:`update_td_errors`, ``priority ** alpha``,
-both trees). Input they do not take as is (a dtype to cast, an invalid priority) goes through the
+both trees, and the max priority and update count in the buffer's ``ReplayPriorityStats``). Input they do not take as is (a dtype to cast, an invalid priority) goes through the
 general path, which casts or raises.
 """
 
@@ -30,7 +30,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from rlcore._backend import MinSegmentTree, SumSegmentTree, replay_sample, replay_update
+from rlcore._backend import MinSegmentTree, ReplayPriorityStats, SumSegmentTree, replay_sample, replay_update
 from rlcore.data.replay_buffers._validation import check_nonneg_float, check_positive_float
 from rlcore.data.replay_buffers.uniform import _PLAIN_FLAGS, ReplayBuffer, StorageUnit, _count, _sample_batch
 from rlcore.data.sample_batch import SampleBatch
@@ -81,8 +81,12 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self.eps = check_positive_float("eps", eps)
         self._sum = SumSegmentTree(self.capacity)
         self._min = MinSegmentTree(self.capacity)
-        self.max_priority = 1.0
-        self._num_updates = 0
+        self._stats = ReplayPriorityStats()  # max priority and update count (native updates record them)
+
+    @property
+    def max_priority(self) -> float:
+        """The largest priority so far (1.0 at start): the priority of new units."""
+        return self._stats.max_priority
 
     # --- adding ---------------------------------------------------------------------------------
 
@@ -93,7 +97,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             The slots of the units added (int64), as :meth:`ReplayBuffer.add`.
         """
         if priorities is None and unit_lens is None and not self._items:  # the usual add: one native call
-            added = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
+            added = self._storage.write_exact(batch, self._sum, self._min, self._stats.max_priority ** self.alpha)
             if added is not None:
                 self._added_count += added[0]
                 return added[1]
@@ -117,7 +121,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                 added = self._storage.write_exact(batch, self._sum, self._min, same ** self.alpha)
                 if added is not None:
                     if added[0] > 0:
-                        self.max_priority = max(self.max_priority, same)
+                        self._stats.record(same, 0)
                     self._added_count += added[0]
                     return added[1]
         slots = super().add(batch, unit_lens=unit_lens)
@@ -125,14 +129,14 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             prios = np.full(len(slots), self.max_priority)
         else:
             prios = priorities[len(priorities) - len(slots):]
-            self.max_priority = max(self.max_priority, float(prios.max(initial=0.0)))
+            self._stats.record(float(prios.max(initial=0.0)), 0)
         self._set(slots, prios)
         return slots
 
     def _add_exact(self, batch: Mapping[str, Any]) -> int:
         """Timesteps only: adds ``batch`` at the max priority in one native call if it fits the stored
         columns exactly (:attr:`ColumnStorage.write_exact`); its rows, or -1 with nothing added."""
-        added = self._storage.write_exact(batch, self._sum, self._min, self.max_priority ** self.alpha)
+        added = self._storage.write_exact(batch, self._sum, self._min, self._stats.max_priority ** self.alpha)
         if added is None:
             return -1
         self._added_count += added[0]
@@ -158,7 +162,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             n: Number of units (an int >= 1).
             beta: Importance-weight exponent (>= 0); defaults to the buffer's ``beta``.
         """
-        if type(n) is not int or n < 1 or not (self._num_items if self._items else self._storage.size):
+        if type(n) is not int or n < 1 or not (self._num_items if self._items else self._ring.size):
             n = self._check_sample(n)
         if beta is None:
             beta = self.beta
@@ -229,8 +233,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             idxes = np.asarray(idxes)
         if type(priorities) is not np.ndarray or priorities.dtype != np.float64 or priorities.ndim != 1:
             priorities = np.asarray(priorities, np.float64).reshape(-1)
-        if self._update_native(idxes, priorities, None):
-            return
+        if replay_update(self._sum, self._min, idxes, priorities, self.alpha, self._first_item,
+                         self._num_items if self._items else self._ring.size, None, self._stats) >= 0.0:
+            return  # live slots: num_items items from first_item, or (timesteps: first_item is 0) size rows
         if idxes.ndim != 1 or (len(idxes) and idxes.dtype.kind not in "iu"):
             raise TypeError(f"{self.name}: idxes must be a 1-D array of ints, got {idxes.dtype} of shape {idxes.shape}")
         if len(idxes) != len(priorities):
@@ -246,24 +251,13 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                 f"({len(self)} units, capacity {self.capacity})"
             )
         self._set(idxes, priorities)
-        self.max_priority = max(self.max_priority, float(priorities.max(initial=0.0)))
-        self._num_updates += len(idxes)
-
-    def _update_native(self, idxes, values, eps: float | None) -> bool:
-        """One ``replay_update`` call (``values`` are priorities, or TD errors with ``eps``); False, with
-        nothing written, when it declines the input (the caller's general path casts or raises)."""
-        first, live = (self._first_item, self._num_items) if self._items else (0, self._storage.size)
-        top = replay_update(self._sum, self._min, idxes, values, self.alpha, first, live, eps)
-        if top < 0.0:
-            return False
-        if top > self.max_priority:
-            self.max_priority = top
-        self._num_updates += len(idxes)
-        return True
+        self._stats.record(float(priorities.max(initial=0.0)), len(idxes))
 
     def update_td_errors(self, idxes, td_errors) -> None:
         """Sets priorities to ``|td_errors| + eps`` (what RLlib's replay actor did)."""
-        if type(idxes) is np.ndarray and type(td_errors) is np.ndarray and self._update_native(idxes, td_errors, self.eps):
+        if (type(idxes) is np.ndarray and type(td_errors) is np.ndarray
+                and replay_update(self._sum, self._min, idxes, td_errors, self.alpha, self._first_item,
+                                  self._num_items if self._items else self._ring.size, self.eps, self._stats) >= 0.0):
             return  # 1-D float64 or float32 TD errors: |td| + eps computed in the same native call
         td = np.abs(np.asarray(td_errors, np.float64).reshape(-1))
         td += self.eps
@@ -279,9 +273,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     def stats(self, debug: bool = False) -> dict[str, Any]:
         """:meth:`ReplayBuffer.stats` plus ``max_priority`` and, with ``debug``, ``num_priority_updates``."""
         out = super().stats(debug)
-        out["max_priority"] = self.max_priority
+        out["max_priority"] = self._stats.max_priority
         if debug:
-            out["num_priority_updates"] = self._num_updates
+            out["num_priority_updates"] = self._stats.num_updates
         return out
 
     def get_state(self) -> dict[str, Any]:
@@ -290,8 +284,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         all_slots = np.arange(self.capacity, dtype=np.int64)
         state["sum_leaves"] = self._sum.get(all_slots)
         state["min_leaves"] = self._min.get(all_slots)
-        state["max_priority"] = self.max_priority
-        state["num_updates"] = self._num_updates
+        state["max_priority"] = self._stats.max_priority
+        state["num_updates"] = self._stats.num_updates
         return state
 
     def set_state(self, state: Mapping[str, Any]) -> None:
@@ -301,5 +295,4 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self._min = MinSegmentTree(self.capacity)
         self._sum.update(all_slots, np.ascontiguousarray(state["sum_leaves"], np.float64))
         self._min.update(all_slots, np.ascontiguousarray(state["min_leaves"], np.float64))
-        self.max_priority = float(state["max_priority"])
-        self._num_updates = int(state["num_updates"])
+        self._stats.reset(float(state["max_priority"]), int(state["num_updates"]))

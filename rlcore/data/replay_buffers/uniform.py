@@ -91,6 +91,7 @@ class ReplayBuffer:
             ) from None
         self._items = self.storage_unit is StorageUnit.ITEMS
         self._storage = ColumnStorage(self.capacity, name=self.name)
+        self._ring = self._storage.ring  # the storage's pos and size (never replaced)
         self._rng = np.random.default_rng(seed)
         # Item ring (ITEMS only): item slot -> first row and number of rows; live items are the
         # slots first_item, first_item+1, ... (mod capacity), num_items of them.
@@ -107,12 +108,12 @@ class ReplayBuffer:
 
     def __len__(self) -> int:
         """Number of units held (rows for timesteps, items for items)."""
-        return self._num_items if self._items else self._storage.size
+        return self._num_items if self._items else self._ring.size
 
     @property
     def num_timesteps(self) -> int:
         """Rows currently held."""
-        return self._live_rows if self._items else self._storage.size
+        return self._live_rows if self._items else self._ring.size
 
     @property
     def column_names(self) -> tuple[str, ...]:

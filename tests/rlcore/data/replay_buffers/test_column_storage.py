@@ -195,7 +195,7 @@ def test_write_exact_returns_rows_and_slots_and_moves_the_one_ring():
     assert s.write({"x": np.arange(3.0)}) == (0, 3)
     n, slots = s.write_exact({"x": np.arange(4.0)})
     assert n == 4 and slots.tolist() == [3, 4, 0, 1]
-    assert (s.pos, s.size) == (2, 5) == (s._ring.pos, s._ring.size)
+    assert (s.pos, s.size) == (2, 5) == (s.ring.pos, s.ring.size)
     assert s.write_exact({"x": np.arange(2)}) is None and (s.pos, s.size) == (2, 5)  # int64: write() casts
     assert s.write({"x": np.arange(2)}) == (2, 2) and s.pos == 4
     # an object column: the numeric rows in the native call, the objects assigned at its slots
