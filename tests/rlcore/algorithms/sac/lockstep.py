@@ -1,6 +1,7 @@
-"""Test helper for the off-policy actor-critic torch policies (SAC, DDPG/TD3): two policies with
-equal weights learn on the same batches, one of them inside a context that swaps a speed-up for
-the plain computation, and must end bit-identical."""
+"""Test helpers for the off-policy actor-critic policies (SAC, DDPG/TD3): two policies with equal
+weights learn on the same batches, and must end bit-identical (torch: one of them inside a context
+that swaps a speed-up for the plain computation) or with the same changes (a torch policy and a TF
+one)."""
 
 import contextlib
 from typing import Any, Callable, ContextManager, Sequence
@@ -86,3 +87,41 @@ def assert_losses_reach_only_their_optimizer(policy: Any, batch: Any) -> None:
                 assert any(reached), f"loss {i} reaches none of its optimizer's parameters"
             else:
                 assert not any(reached), f"loss {i} reaches parameters of optimizer {j}"
+
+
+def assert_tf_learns_as_torch(torch_policy: Any, tf_policy: Any, pairs: Callable[[], Sequence[Any]],
+                              batches: Sequence[Any], rtol: float = 0.05) -> None:
+    """Steps a torch policy and a TF one with equal weights through ``learn_on_batch`` on the same
+    ``batches``; asserts that every variable moved and that each TF variable moved as its torch
+    twin did: ``|d_tf - d_torch| <= rtol * |d_torch|`` (Euclidean norms of the variable's change
+    over all the steps), and that the last step's losses agree.
+
+    ``pairs()`` lists ``(torch parameter, TF variable)`` of equal values (a torch 2-D weight is
+    its TF kernel transposed). The steps must not draw random numbers (e.g. SAC's
+    ``_deterministic_loss``). A TF step that updated another variable set, at another rate, in
+    another direction or skipped an update moves a variable by about as much as the variable's
+    own change (a ratio near 1 or above); the two frameworks' float32 rounding, through Adam's
+    first steps (about ``lr * sign(gradient)``), stays within a few percent.
+    """
+
+    def values():
+        out = []
+        for param, var in pairs():
+            value = param.detach().numpy()
+            out.append((np.array(value.T if value.ndim == 2 else value), np.array(var.numpy())))
+        return out
+
+    start = values()
+    for torch_value, tf_value in start:
+        np.testing.assert_array_equal(tf_value, torch_value)  # the same starting point
+    for batch in batches:
+        torch_stats = torch_policy.learn_on_batch(dict(batch))["learner_stats"]
+        tf_stats = tf_policy.learn_on_batch(dict(batch))["learner_stats"]
+    for i, ((t0, f0), (t1, f1)) in enumerate(zip(start, values())):
+        moved = np.linalg.norm(t1 - t0)
+        assert moved > 0, f"variable {i} {t0.shape} did not move"
+        gap = np.linalg.norm((f1 - f0) - (t1 - t0))
+        assert gap <= rtol * moved, f"variable {i} {t0.shape}: TF's change is {gap / moved:.3f} of torch's away from it"
+    losses = sorted(k for k in torch_stats if k.endswith("_loss") and k in tf_stats)
+    assert losses, (sorted(torch_stats), sorted(tf_stats))
+    np.testing.assert_allclose([tf_stats[k] for k in losses], [torch_stats[k] for k in losses], rtol=1e-3, atol=1e-6)

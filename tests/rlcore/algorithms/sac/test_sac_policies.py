@@ -1,5 +1,5 @@
 """SAC policies (issue #15): squashed-Gaussian logp, action bounds, soft target updates, torch/TF
-loss parity on the same weights, TF traced == eager, twin_q and discrete paths."""
+loss and learn-step parity on the same weights, TF traced == eager, twin_q and discrete paths."""
 
 import gymnasium as gym
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 
 from rlcore.algorithms.sac import SACTFPolicy, SACTorchPolicy
 from tests.rlcore.algorithms.sac.lockstep import assert_lockstep_updates_equal, assert_losses_reach_only_their_optimizer, \
-    per_loss_backward, plain_autograd
+    assert_tf_learns_as_torch, per_loss_backward, plain_autograd
 
 OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 BOX = gym.spaces.Box(np.array([-2.0, 0.0], np.float32), np.array([2.0, 5.0], np.float32))
@@ -111,12 +111,17 @@ def test_soft_target_update_matches_tau_exactly(framework):
         np.testing.assert_array_equal(new, 0.3 * o + (1.0 - 0.3) * t)
 
 
-def _copy_torch_to_tf(torch_policy, tf_policy):
+def _torch_tf_pairs(torch_policy, tf_policy):
+    """``[(torch parameter, TF variable)]`` of the two models, in TF's order."""
     tf_vars = tf_policy.model.trainable_variables()
     named = torch_policy.model.trainable_variables(as_dict=True)  # torch lists the module's own log_alpha first
     torch_vars = [v for k, v in named.items() if k != "log_alpha"] + [named["log_alpha"]]
     assert len(tf_vars) == len(torch_vars)
-    for tv, pv in zip(tf_vars, torch_vars):
+    return list(zip(torch_vars, tf_vars))
+
+
+def _copy_torch_to_tf(torch_policy, tf_policy):
+    for pv, tv in _torch_tf_pairs(torch_policy, tf_policy):
         value = pv.detach().numpy()
         tv.assign(value.T if value.ndim == 2 else value)
     tf_policy.update_target(tau=1.0)
@@ -146,6 +151,22 @@ def test_torch_and_tf_losses_agree_on_the_same_weights(action_space):
     torch_losses, tf_losses = _losses(torch_policy, batch, "torch"), _losses(tf_policy, batch, "tf2")
     assert len(torch_losses) == 4  # actor, two critics, alpha
     np.testing.assert_allclose(torch_losses, tf_losses, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("action_space", [BOX, gym.spaces.Discrete(3)], ids=["box", "discrete"])
+def test_tf_learn_steps_move_the_weights_as_torch_s_do(action_space):
+    """TF2's traced learn step (the trainer's) changes every variable as torch's does on the same
+    weights and batches: its gradients, its three Adam optimizers (actor, critics, alpha) and the
+    variables each one steps. With the torch learning tests (test_sac_trainer.py) this covers the
+    TF2 learning of the continuous case, whose own learning run the suite no longer makes."""
+    import torch
+
+    torch.manual_seed(0)  # the initial weights (copied to TF): a fixed, reproducible comparison
+    torch_policy = _policy("torch", action_space, _deterministic_loss=True)
+    tf_policy = _policy("tf2-traced", action_space, _deterministic_loss=True)
+    _copy_torch_to_tf(torch_policy, tf_policy)
+    assert_tf_learns_as_torch(torch_policy, tf_policy, lambda: _torch_tf_pairs(torch_policy, tf_policy),
+                              [_batch(action_space, seed=seed) for seed in range(4)])
 
 
 @pytest.mark.parametrize("action_space", [BOX, gym.spaces.Discrete(3)], ids=["box", "discrete"])

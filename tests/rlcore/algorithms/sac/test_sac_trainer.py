@@ -1,5 +1,5 @@
-"""SACTrainer (issue #15): config validation, the replay plan, seeded learning tests (Pendulum,
-discrete CartPole, torch and TF2) and a CLI ``-f`` run of the tuned Pendulum example."""
+"""SACTrainer (issue #15): config validation, the replay plan, seeded learning tests (Pendulum in
+torch, discrete CartPole in torch and TF2) and a CLI ``-f`` run of the tuned Pendulum example."""
 
 import pathlib
 
@@ -75,11 +75,15 @@ def test_plan_trains_with_soft_target_updates_and_priorities(framework, tmp_path
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("framework", ["torch", "tf2"])
+@pytest.mark.parametrize("framework", ["torch"])
 def test_sac_pendulum_beats_random_within_2500_steps(framework, tmp_path, train_for):
     # RLlib's criterion is -250 within 10k steps (tuned_examples/sac/pendulum-sac.yaml, run by
     # bench/continuous.py); CI: the small config above, a 5-episode mean > -700 within 2500 steps
     # (random: -1256 +- 120). Seeded, single-threaded: reached at about 2000 steps in both frameworks.
+    # TF2 (its run took 10-20 s, half of it tracing): the discrete run below learns in TF2 end to end;
+    # the continuous learn step is test_sac_policies' test_tf_learn_steps_move_the_weights_as_torch_s_do
+    # (TF2's changes = torch's on the same weights), the TF2 plan
+    # test_plan_trains_with_soft_target_updates_and_priorities[tf2].
     result = train_for(SACTrainer(config=_pendulum(framework, tmp_path)), -700, 2500)
     assert result["episode_reward_mean"] > -700, (result["episode_reward_mean"], result["timesteps_total"])
 
