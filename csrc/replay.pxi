@@ -255,11 +255,37 @@ cdef int _sample_rows(SumSegmentTree sum_tree, MinSegmentTree min_tree, const do
     return 0
 
 
+cdef extern from *:
+    """
+    /* A new instance of `type` (a subclass of dict) made by its tp_new with no arguments (as
+     * type.__new__(type), without the method lookup and tp_new_wrapper's checks; no __init__), its
+     * __dict__ set to a copy of `attrs` unless that is None. */
+    static PyObject *rl_new_dict_instance(PyObject *type, PyObject *attrs) {
+        PyTypeObject *tp = (PyTypeObject *)type;
+        PyObject *args = PyTuple_New(0);
+        if (!args) return NULL;
+        PyObject *obj = tp->tp_new(tp, args, NULL);
+        Py_DECREF(args);
+        if (!obj || attrs == Py_None) return obj;
+        PyObject *d = PyDict_Copy(attrs);
+        if (!d || PyObject_GenericSetDict(obj, d, NULL) < 0) {
+            Py_XDECREF(d);
+            Py_DECREF(obj);
+            return NULL;
+        }
+        Py_DECREF(d);
+        return obj;
+    }
+    """
+    object rl_new_dict_instance(object type, object attrs)
+
+
 def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, beta, columns=None, rng=None,
-                  out=None):
+                  out=None, attrs=None):
     """Proportional sampling with importance weights, and optionally the sampled rows of ``columns``,
     in one call; with ``rng`` the uniforms are drawn from it; with ``out`` the results are stored in
-    that dict (see ``rlcore/_core.pyi``)."""
+    that dict, or in a new instance of that dict type whose ``__dict__`` is a copy of ``attrs`` (see
+    ``rlcore/_core.pyi``)."""
     _check_pair(sum_tree, min_tree)
     cdef double b = beta
     if not (b >= 0.0 and b < INFINITY):
@@ -283,11 +309,17 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
     cdef unsigned char* stack_ptrs[16]
     cdef unsigned char** ptrs = stack_ptrs
     outs = None
+    cdef bint make = isinstance(out, type)
     if out is not None:
-        if not isinstance(out, dict):
-            raise TypeError(f"out must be a dict, got {type(out).__name__}")
+        if not (isinstance(out, dict) or (make and issubclass(out, dict))):
+            raise TypeError(f"out must be a dict or a subclass of dict, got {out!r}")
         if not isinstance(columns, ReplayRecords) or (<ReplayRecords>columns).names is None:
             raise ValueError("out needs columns to be a ReplayRecords with names")
+    if attrs is not None:
+        if not make:
+            raise ValueError("attrs needs out to be a subclass of dict")
+        if not isinstance(attrs, dict):
+            raise TypeError(f"attrs must be a dict, got {type(attrs).__name__}")
     if isinstance(columns, ReplayRecords):
         records = columns
         if records.capacity != cap:
@@ -331,6 +363,8 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
             free(pp)
         raise MemoryError()
     try:
+        if make:  # before anything is drawn: a type whose instances take no __dict__ raises here
+            out = rl_new_dict_instance(out, attrs)
         if records is not None:
             outs = records._outputs(k, ptrs)
         if up != NULL:

@@ -185,7 +185,8 @@ def replay_sample(
     beta: float,
     columns: Sequence[np.ndarray] | ReplayRecords | None = None,
     rng: np.random.Generator | None = None,
-    out: dict | None = None,
+    out: dict | type[dict] | None = None,
+    attrs: dict | None = None,
 ) -> tuple[i64, NDArray[np.float32]] | tuple[i64, NDArray[np.float32], list[np.ndarray]] | dict:
     """Proportional sampling with importance weights in one call: for uniforms in ``[0, 1)`` the slots
     ``find_prefixsum_idx(u * total)`` and float32 weights ``(P(i) / P_min) ** -beta`` (``P(i)`` the
@@ -201,7 +202,11 @@ def replay_sample(
     generator's lock. With ``out`` (a dict, ``TypeError`` otherwise; ``columns`` must then be a
     :class:`ReplayRecords` with ``names``, ``ValueError`` otherwise) the rows are set as
     ``out[names[f]]``, then ``out["weights"]`` and ``out["batch_indexes"]`` (the slots), as ``dict``
-    sets items (not through a subclass's ``__setitem__``), and ``out`` is returned. Outputs are made
+    sets items (not through a subclass's ``__setitem__``), and ``out`` is returned. ``out`` may be a
+    subclass of dict instead (``TypeError`` for anything else): a new instance is made once every
+    argument is checked, as ``out.__new__(out)`` (no ``__init__``) with its ``__dict__`` a copy of
+    ``attrs`` unless that is None (``attrs``: a dict, ``TypeError`` otherwise, and only with a type
+    ``out``, ``ValueError`` otherwise), filled and returned. Outputs are made
     through numpy's C API; fewer than 1024 rows are sampled without releasing the GIL. Raises
     ``ValueError`` when the sum tree has no mass."""
 

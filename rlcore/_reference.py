@@ -487,7 +487,7 @@ def replay_add(dests, srcs, start, sum_tree=None, min_tree=None, value=0.0):
     return n
 
 
-def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None, out=None):
+def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None, out=None, attrs=None):
     """Proportional sampling with importance weights: for each uniform ``u`` the slot
     ``find_prefixsum_idx(u * total)`` and its weight ``(P(i) / P_min) ** -beta`` (float32), where
     ``P(i)`` is the slot's leaf over the total and ``P_min`` the min tree's minimum over the total.
@@ -496,7 +496,9 @@ def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None, ou
     ``rng`` (a ``numpy.random.Generator``) ``uniforms`` is their number k, drawn as ``rng.random(k)``
     once every argument is checked. With ``out`` (a dict; ``columns`` a :class:`ReplayRecords` with
     ``names``) the rows are set as ``out[names[f]]``, then ``out["weights"]`` and
-    ``out["batch_indexes"]`` (the slots), as ``dict`` sets items, and ``out`` is returned."""
+    ``out["batch_indexes"]`` (the slots), as ``dict`` sets items, and ``out`` is returned; ``out`` may be
+    a subclass of dict instead: a new instance, ``out.__new__(out)`` with its ``__dict__`` a copy of
+    ``attrs`` (a dict) unless that is None, is made once every argument is checked and filled."""
     _tree_pair(sum_tree, min_tree)
     if not (0.0 <= beta < math.inf):
         raise ValueError(f"beta must be finite and >= 0, got {beta!r}")
@@ -505,12 +507,18 @@ def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None, ou
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         k = _check_int("uniforms", uniforms, 1)
     names = None
+    make = isinstance(out, type)
     if out is not None:
-        if not isinstance(out, dict):
-            raise TypeError(f"out must be a dict, got {type(out).__name__}")
+        if not (isinstance(out, dict) or (make and issubclass(out, dict))):
+            raise TypeError(f"out must be a dict or a subclass of dict, got {out!r}")
         if not isinstance(columns, ReplayRecords) or columns.names is None:
             raise ValueError("out needs columns to be a ReplayRecords with names")
         names = columns.names
+    if attrs is not None:
+        if not make:
+            raise ValueError("attrs needs out to be a subclass of dict")
+        if not isinstance(attrs, dict):
+            raise TypeError(f"attrs must be a dict, got {type(attrs).__name__}")
     cap = sum_tree.capacity
     if isinstance(columns, ReplayRecords):
         if columns.capacity != cap:
@@ -531,6 +539,11 @@ def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None, ou
     total = sum_tree.sum()
     if not total > 0.0:
         raise ValueError("cannot sample: the sum tree has no mass (every leaf is 0)")
+    if make:  # before anything is drawn
+        made = out.__new__(out)
+        if attrs is not None:
+            made.__dict__ = dict(attrs)
+        out = made
     if rng is not None:
         uniforms = rng.random(k)
     slots = sum_tree.find_prefixsum_idx(uniforms * total)

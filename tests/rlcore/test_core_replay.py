@@ -967,7 +967,15 @@ def test_replay_sample_from_records_of_foreign_byte_order(impl):
 
 @pytest.mark.parametrize("call,exc,match", [
     (lambda m, r, s, mn: m.replay_sample(s, mn, 2, 0.4, r, np.random.default_rng(0), []), TypeError,
-     r"out must be a dict, got list"),
+     r"out must be a dict or a subclass of dict, got \[\]"),
+    (lambda m, r, s, mn: m.replay_sample(s, mn, 2, 0.4, r, np.random.default_rng(0), list), TypeError,
+     r"out must be a dict or a subclass of dict, got <class 'list'>"),
+    (lambda m, r, s, mn: m.replay_sample(s, mn, 2, 0.4, r, np.random.default_rng(0), {}, {}), ValueError,
+     r"attrs needs out to be a subclass of dict"),
+    (lambda m, r, s, mn: m.replay_sample(s, mn, 2, 0.4, r, np.random.default_rng(0), _Flagged, [1]), TypeError,
+     r"attrs must be a dict, got list"),
+    (lambda m, r, s, mn: m.replay_sample(s, mn, 2, 0.4, r, np.random.default_rng(0), dict, {"x": 1}),
+     AttributeError, r"__dict__"),
     (lambda m, r, s, mn: m.replay_sample(s, mn, 2, 0.4, m.ReplayRecords(4, [np.float64], [()]),
                                          np.random.default_rng(0), {}), ValueError,
      r"out needs columns to be a ReplayRecords with names"),
@@ -979,6 +987,32 @@ def test_replay_sample_out_bad_input_raises_before_drawing(impl, call, exc, matc
     s, mn = _filled_pair(impl, np.ones(4))
     with pytest.raises(exc, match=match):
         call(impl, rec, s, mn)
+
+
+class _Flagged(dict):
+    """A dict type with instance attributes and an __init__ (which replay_sample does not call)."""
+
+    def __init__(self, *args, **kwargs):
+        raise AssertionError("__init__ called")
+
+
+@pytest.mark.parametrize("attrs", [None, {"is_training": None, "zero_padded": False}])
+def test_replay_sample_makes_a_new_out_of_a_dict_type(impl, attrs):
+    # out a dict type: a new instance per call (type.__new__, no __init__), its __dict__ a copy of attrs,
+    # filled as a given dict is
+    data = np.random.default_rng(4)
+    leaves, cols = data.random(50) + 0.01, _gather_columns(data, 50)
+    s, mn, rec = _named_records(impl, leaves, cols)
+    got = [impl.replay_sample(s, mn, 6, 0.4, rec, np.random.default_rng(5), _Flagged, attrs) for _ in range(2)]
+    want = impl.replay_sample(s, mn, 6, 0.4, rec, np.random.default_rng(5), {})
+    assert type(got[0]) is _Flagged and got[0] is not got[1]
+    assert vars(got[0]) == (attrs or {}) and vars(got[0]) is not attrs and vars(got[0]) is not vars(got[1])
+    vars(got[0])["x"] = 1
+    assert "x" not in (attrs or {}) and "x" not in vars(got[1])
+    for out in got:
+        assert list(out) == list(want)
+        for key in want:
+            np.testing.assert_array_equal(dict.__getitem__(out, key), want[key])
 
 
 @pytest.mark.parametrize("start,n,cap,want", [
@@ -1141,3 +1175,27 @@ def test_replay_update_records_max_priority_and_count_in_stats(impl):
 def test_replay_priority_stats_bad_input_raises(impl, call, exc, match):
     with pytest.raises(exc, match=match):
         call(impl)
+
+
+@pytest.mark.parametrize("cap", [9, 1000, 40_000])
+def test_replay_update_sequence_keeps_every_tree_node_as_one_tree_update(impl, cap):
+    # replay_update recomputes both trees' nodes in one pass (native: AVX2 sum and min of each node pair
+    # where the CPU has it); the inner nodes must equal those of the one-tree update of the same leaves,
+    # bit for bit (range sums, minima, prefix searches)
+    rng = np.random.default_rng(cap)
+    s, mn = _pair(impl, cap)
+    everything = np.arange(cap, dtype=np.int64)
+    impl.replay_update(s, mn, everything, rng.uniform(0.01, 5, cap), 0.6, 0, cap)
+    for _ in range(40):
+        k = int(rng.integers(1, 70))
+        idxs = rng.integers(0, cap, k).astype(np.int64)
+        impl.replay_update(s, mn, idxs, rng.standard_normal(k), 0.6, 0, cap, 1e-3)
+    fs, fmn = _pair(impl, cap)
+    fs.update(everything, _leaves(s))
+    fmn.update(everything, _leaves(mn))
+    for a, b in rng.integers(0, cap + 1, (300, 2)):
+        a, b = min(a, b), max(a, b)
+        assert s.sum(a, b) == fs.sum(a, b) and mn.min(a, b) == fmn.min(a, b)
+    assert s.sum() == fs.sum() and mn.min() == fmn.min()
+    p = np.linspace(0.0, s.sum(), 513)[:-1]
+    np.testing.assert_array_equal(s.find_prefixsum_idx(p), fs.find_prefixsum_idx(p))

@@ -36,7 +36,6 @@ from rlcore.data.replay_buffers.uniform import _PLAIN_FLAGS, ReplayBuffer, Stora
 from rlcore.data.sample_batch import SampleBatch
 
 _ADDED = frozenset(("weights", "batch_indexes"))  # the columns sample() sets on every batch
-_new_batch = SampleBatch.__new__
 
 
 class PrioritizedReplayBuffer(ReplayBuffer):
@@ -172,10 +171,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         if records is not None:
             # every column is a numeric field of the records: one native call draws the uniforms,
             # finds the slots, computes the weights and sets the rows, ``weights`` and
-            # ``batch_indexes`` in a new SampleBatch (default flags, as _sample_batch makes it)
-            out = _new_batch(SampleBatch)
-            out.__dict__ = _PLAIN_FLAGS.copy()
-            replay_sample(self._sum, self._min, n, beta, records, self._rng, out)
+            # ``batch_indexes`` in a new SampleBatch it makes (default flags, as _sample_batch makes it)
+            out = replay_sample(self._sum, self._min, n, beta, records, self._rng, SampleBatch, _PLAIN_FLAGS)
             self._sampled_count += n
             return out
         fixed = None if self._items else self._storage.record_columns()
