@@ -23,6 +23,18 @@
 #define RL_BT_FAN 8
 #define RL_BT_MAXLEV 24 /* 8 ** 23 leaves: more than any int64 capacity */
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+/* Kernels with an AVX2 variant, compiled for AVX2 in that function only (the build stays -O3 for
+ * any x86-64) and called after rl_bt_have_avx2() says the CPU has it. */
+#define RL_BT_AVX2 1
+static inline int rl_bt_have_avx2(void) {
+    static int have = -1;
+    if (have < 0) have = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return have;
+}
+#endif
+
 typedef struct {
     double *t;                    /* 64-byte aligned; leaves at t[0 .. capacity) */
     ptrdiff_t off[RL_BT_MAXLEV]; /* first node of level l */
@@ -86,6 +98,23 @@ static inline void rl_bt_fix(double *t, const ptrdiff_t *off, int l, ptrdiff_t j
     rl_bt_fix_node(t + off[l - 1], t + off[l], j, is_min);
 }
 
+#ifdef RL_BT_AVX2
+/* Node j of a sum tree's level (sp, from its children sc) and of a min tree's (mp from mc) with AVX2:
+ * the sum in rl_bt_sum8's order, bit for bit (hadd gives c0+c1, c4+c5, c2+c3, c6+c7; then
+ * (c0+c1)+(c2+c3) and (c4+c5)+(c6+c7); then their sum), the min of the same 8 values (a min is exact:
+ * any order gives the same value; leaves are never NaN). */
+__attribute__((target("avx2"))) static inline void rl_bt_fix_pair_avx2(const double *sc, double *sp, const double *mc,
+                                                                     double *mp, ptrdiff_t j) {
+    const double *c = sc + RL_BT_FAN * j, *d = mc + RL_BT_FAN * j;
+    const __m256d h = _mm256_hadd_pd(_mm256_loadu_pd(c), _mm256_loadu_pd(c + 4));
+    const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+    sp[j] = _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+    const __m256d m4 = _mm256_min_pd(_mm256_loadu_pd(d), _mm256_loadu_pd(d + 4));
+    const __m128d m2 = _mm_min_pd(_mm256_castpd256_pd128(m4), _mm256_extractf128_pd(m4, 1));
+    mp[j] = _mm_cvtsd_f64(_mm_min_sd(m2, _mm_unpackhi_pd(m2, m2)));
+}
+#endif
+
 #define RL_BT_MAXTREES 2 /* trees updated together by rl_bt_update_n */
 /* A level of fewer nodes (32 KB) stays in the first-level cache between calls: the batched kernels
  * prefetch only the lines of larger levels (1M leaves: the leaves and the two levels above; the
@@ -98,10 +127,12 @@ static inline void rl_bt_fix(double *t, const ptrdiff_t *off, int l, ptrdiff_t j
  * any is written (their misses overlap instead of filling the store buffer one by one). A level of
  * at most 64 nodes (the top three of 1M leaves) recomputes each node on the paths once, from a
  * bit mask, not once per path through it (every path meets at the root). Always inlined, so each
- * caller's constant trees and kinds unroll the per-tree loops. ntrees <= RL_BT_MAXTREES. Returns -1
- * when out of memory. */
+ * caller's constant trees and kinds unroll the per-tree loops. ntrees <= RL_BT_MAXTREES. With
+ * avx2_pair (a constant 1 only in an AVX2 function, trs a sum tree then a min tree) each node of the
+ * pair is recomputed by rl_bt_fix_pair_avx2 (the same values). Returns -1 when out of memory. */
 static inline __attribute__((always_inline)) int rl_bt_update_n(rl_btree_t *const *trs, const int *is_min, int ntrees,
-                                                                const int64_t *idxs, const double *vals, ptrdiff_t k) {
+                                                                const int64_t *idxs, const double *vals, ptrdiff_t k,
+                                                                int avx2_pair) {
     if (k <= 0) return 0;
     ptrdiff_t stack_nodes[256];
     ptrdiff_t *node = k <= 256 ? stack_nodes : (ptrdiff_t *)malloc((size_t)k * sizeof(ptrdiff_t));
@@ -135,6 +166,12 @@ static inline __attribute__((always_inline)) int rl_bt_update_n(rl_btree_t *cons
             while (mask) {
                 const ptrdiff_t j = __builtin_ctzll(mask);
                 mask &= mask - 1;
+#ifdef RL_BT_AVX2
+                if (avx2_pair) {
+                    rl_bt_fix_pair_avx2(child[0], parent[0], child[1], parent[1], j);
+                    continue;
+                }
+#endif
                 for (int i = 0; i < ntrees; ++i) rl_bt_fix_node(child[i], parent[i], j, is_min[i]);
             }
             continue;
@@ -145,6 +182,12 @@ static inline __attribute__((always_inline)) int rl_bt_update_n(rl_btree_t *cons
             if (far)
                 for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&parent[i][node[q]], 1);
         }
+#ifdef RL_BT_AVX2
+        if (avx2_pair) {
+            for (ptrdiff_t q = 0; q < k; ++q) rl_bt_fix_pair_avx2(child[0], parent[0], child[1], parent[1], node[q]);
+            continue;
+        }
+#endif
         for (ptrdiff_t q = 0; q < k; ++q)
             for (int i = 0; i < ntrees; ++i) rl_bt_fix_node(child[i], parent[i], node[q], is_min[i]);
     }
@@ -154,15 +197,29 @@ static inline __attribute__((always_inline)) int rl_bt_update_n(rl_btree_t *cons
 
 static inline int rl_bt_update(rl_btree_t *tr, const int64_t *idxs, const double *vals, ptrdiff_t k,
                                int is_min) {
-    return rl_bt_update_n(&tr, &is_min, 1, idxs, vals, k);
+    return rl_bt_update_n(&tr, &is_min, 1, idxs, vals, k, 0);
 }
 
-/* A sum tree and a min tree of the same capacity, both set at idxs to vals. */
-static inline int rl_bt_update_pair(rl_btree_t *sum, rl_btree_t *mn, const int64_t *idxs,
-                                    const double *vals, ptrdiff_t k) {
+#ifdef RL_BT_AVX2
+/* rl_bt_update_pair with each node of the pair recomputed by rl_bt_fix_pair_avx2 (the same values). */
+__attribute__((target("avx2"))) static int rl_bt_update_pair_avx2(rl_btree_t *sum, rl_btree_t *mn, const int64_t *idxs,
+                                                                  const double *vals, ptrdiff_t k) {
     rl_btree_t *trs[2] = {sum, mn};
     const int is_min[2] = {0, 1};
-    return rl_bt_update_n(trs, is_min, 2, idxs, vals, k);
+    return rl_bt_update_n(trs, is_min, 2, idxs, vals, k, 1);
+}
+#endif
+
+/* A sum tree and a min tree of the same capacity, both set at idxs to vals (with AVX2 when the CPU
+ * has it). */
+static inline int rl_bt_update_pair(rl_btree_t *sum, rl_btree_t *mn, const int64_t *idxs,
+                                    const double *vals, ptrdiff_t k) {
+#ifdef RL_BT_AVX2
+    if (rl_bt_have_avx2()) return rl_bt_update_pair_avx2(sum, mn, idxs, vals, k);
+#endif
+    rl_btree_t *trs[2] = {sum, mn};
+    const int is_min[2] = {0, 1};
+    return rl_bt_update_n(trs, is_min, 2, idxs, vals, k, 0);
 }
 
 /* Sets leaves [lo, hi) of a sum tree and a min tree to `leaf`, then recomputes the contiguous
@@ -225,9 +282,7 @@ static inline ptrdiff_t rl_bt_step(const double *c, double *p) {
     return child;
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define RL_BT_AVX2 1
+#ifdef RL_BT_AVX2
 /* The step of queries q .. q + 4 (a multiple of 4 up to k), four at a time, one per AVX2 lane: each
  * lane does rl_bt_step's adds and compares in the same order (no multiply, nothing to contract), so
  * the children and running sums are bit for bit rl_bt_step's. The children of the four nodes are
@@ -295,11 +350,6 @@ __attribute__((target("avx2"))) static ptrdiff_t rl_bt_steps_avx2(const double *
     return q;
 }
 
-static inline int rl_bt_have_avx2(void) {
-    static int have = -1;
-    if (have < 0) have = __builtin_cpu_supports("avx2") ? 1 : 0;
-    return have;
-}
 #endif
 
 /* Prefix-sum search: for each p[q] (finite, >= 0) the highest leaf i with sum(leaves[:i]) <= p,
