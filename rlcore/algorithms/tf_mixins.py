@@ -129,7 +129,7 @@ class TFValueNetworkMixin(ValueNetworkMixin):
                 self.model({Columns.OBS: obs, "is_training": False, **extra}, state, seq_lens)
                 return self.model.value_function()
 
-            fn = tf.function(value_graph, reduce_retracing=True) if self.config.get("eager_tracing") else value_graph
+            fn = tf.function(value_graph, autograph=False, reduce_retracing=True) if self.config.get("eager_tracing") else value_graph
             self.__dict__["_value_fn"] = fn
         with self._lock:
             out = fn(self._tensor(obs), [self._tensor(s) for s in state_batches],

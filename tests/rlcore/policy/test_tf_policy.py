@@ -91,6 +91,27 @@ def test_eager_tracing_matches_eager_and_does_not_retrace(batch):
     assert eager.trace_counts["compute_actions"] == n + 1
 
 
+@pytest.mark.parametrize("eager_tracing", [False, True])
+def test_traced_losses_run_without_autograph_as_in_rllib_1x(eager_tracing, batch):
+    # RLlib 1.x traced with tf.function(autograph=False): a loss branching in Python on a
+    # tensor's value works eagerly, and traced it is an error (AutoGraph would have made it a
+    # tf.cond); branching on Python values works either way.
+    def branching_loss(policy, model, dist_class, train_batch):
+        loss = policy_gradient_loss(policy, model, dist_class, train_batch)
+        if policy.config["lr"] > 0:  # a Python value: fine when traced
+            loss = loss * 1.0
+        if tf.reduce_sum(train_batch["rewards"]) > 0:  # a tensor's value
+            return loss
+        return -loss
+
+    p = make({"eager_tracing": eager_tracing}, cls=MyTFPolicy.with_updates(name="Branching", loss_fn=branching_loss))
+    if eager_tracing:
+        with pytest.raises(TypeError, match="(?i)graph"):  # OperatorNotAllowedInGraphError is a TypeError
+            p.learn_on_batch(batch)
+    else:
+        assert LEARNER_STATS_KEY in p.learn_on_batch(batch)
+
+
 def test_state_round_trip_gives_identical_actions(tmp_path, batch):
     p = make({"eager_tracing": True})
     for _ in range(3):
