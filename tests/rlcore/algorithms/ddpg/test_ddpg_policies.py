@@ -52,6 +52,25 @@ def test_noisy_actions_stay_in_the_actor_bounds(framework, normalize, noise):
     assert policy.exploration.action_space.high.tolist() == high.tolist()
 
 
+@pytest.mark.parametrize("framework", ["torch", "tf2", "tf2-traced"])
+@pytest.mark.parametrize("noise", ["OrnsteinUhlenbeckNoise", "GaussianNoise"])
+def test_exploration_noise_is_drawn_afresh_at_every_step(framework, noise):
+    # A draw made once (e.g. a constant baked into a trace) passes the bounds test above: the
+    # actions would still move from step to step, by the annealed scale or the OU process's decay,
+    # but always in the same direction. Fresh draws change direction about half the time (OU: one
+    # process over the action's dimensions, shared by the batch's rows, as in RLlib 1.x).
+    scale = {"stddev": 0.1} if noise == "GaussianNoise" else {"ou_base_scale": 0.1}
+    policy = _policy(framework, exploration_config={"type": noise, "random_timesteps": 0, **scale})
+    obs = np.random.default_rng(1).normal(size=(4, 3)).astype(np.float32)
+    greedy = [policy.compute_actions(obs, explore=False)[0] for _ in range(2)]
+    np.testing.assert_array_equal(greedy[0], greedy[1])
+    steps = np.stack([policy.compute_actions(obs, explore=True)[0][0] for _ in range(41)])  # row 0, 41 steps
+    assert np.all(steps != greedy[0][0])
+    moves = np.sign(np.diff(steps, axis=0))  # 40 moves x 2 dims
+    same_direction = np.mean(moves[1:] == moves[:-1])
+    assert same_direction < 0.75, same_direction
+
+
 @pytest.mark.parametrize("framework", ["torch", "tf2"])
 def test_soft_target_update_matches_tau_exactly(framework):
     policy = _policy(framework, tau=0.25)
