@@ -114,21 +114,28 @@ cdef void _set_ring_leaves(rl_btree_t* sm, rl_btree_t* mn, Py_ssize_t pos, Py_ss
         rl_bt_set_range(sm, mn, 0, pos + keep - cap, leaf)
 
 
+cdef Py_ssize_t _add_records(ReplayRecords records, object srcs, bint by_name, object start,
+                             SumSegmentTree sum_tree, MinSegmentTree min_tree, object value) except -2:
+    """replay_add into ``records`` from ``start``, of the dict ``srcs`` read by name (``by_name``) or of the
+    list ``srcs`` of field sources, the arguments checked first: the rows written, or -1 (nothing
+    written) when a source, or a dict's set of keys, does not fit as is."""
+    if not by_name and len(srcs) != records._nf:
+        raise ValueError(f"srcs has {len(srcs)} columns, expected {records._nf} (the records' fields)")
+    cdef double leaf = _add_args(start, records.capacity, sum_tree, min_tree, value)
+    if by_name and PyDict_Size(srcs) != records._nf:  # other keys than the names: does not fit as is
+        return -1
+    return records._add(srcs, by_name, start, sum_tree, min_tree, leaf)
+
+
 def replay_add(dests, srcs, start, SumSegmentTree sum_tree=None, MinSegmentTree min_tree=None, value=0.0):
     """Ring-inserts every column and sets the priority leaves of the rows kept (see ``rlcore/_core.pyi``)."""
     cdef ReplayRecords records
-    cdef double rleaf
     if isinstance(dests, ReplayRecords):
         records = dests
         if isinstance(srcs, dict) and records.names is not None:  # the fields by name
-            rleaf = _add_args(start, records.capacity, sum_tree, min_tree, value)
-            if PyDict_Size(srcs) != records._nf:  # other keys than the names: does not fit as is
-                return -1
-            return records._add(srcs, True, start, sum_tree, min_tree, rleaf)
-        if len(srcs) != records._nf:
-            raise ValueError(f"srcs has {len(srcs)} columns, expected {records._nf} (as dests)")
-        return records._add(srcs if type(srcs) is list else list(srcs), False, start, sum_tree, min_tree,
-                            _add_args(start, records.capacity, sum_tree, min_tree, value))
+            return _add_records(records, srcs, True, start, sum_tree, min_tree, value)
+        return _add_records(records, srcs if type(srcs) is list else list(srcs), False, start, sum_tree, min_tree,
+                            value)
     cdef Py_ssize_t ncol = len(dests), c, d, n = -1, cap = 0, row, keep, j, pos, chunk, first
     if len(srcs) != ncol:
         raise ValueError(f"srcs has {len(srcs)} columns, expected {ncol} (as dests)")
@@ -880,19 +887,12 @@ cdef class ReplayRing:
         ``rlcore/_core.pyi``)."""
         cdef ReplayRecords records = self.records
         cdef Py_ssize_t n, start = self.pos
-        cdef double leaf
         if records is None:
             return None
         if type(srcs) is list:
-            if len(<list>srcs) != records._nf:
-                raise ValueError(f"srcs has {len(srcs)} columns, expected {records._nf} (the records' fields)")
-            leaf = _add_args(start, self.capacity, sum_tree, min_tree, value)
-            n = records._add(srcs, False, start, sum_tree, min_tree, leaf)
+            n = _add_records(records, srcs, False, start, sum_tree, min_tree, value)
         elif records.names is not None and (type(srcs) is dict or type(srcs) in self.dict_types):
-            leaf = _add_args(start, self.capacity, sum_tree, min_tree, value)
-            if PyDict_Size(srcs) != records._nf:  # other keys than the names: does not fit as is
-                return None
-            n = records._add(srcs, True, start, sum_tree, min_tree, leaf)
+            n = _add_records(records, srcs, True, start, sum_tree, min_tree, value)
         else:
             return None
         if n < 0:

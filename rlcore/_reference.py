@@ -450,7 +450,8 @@ def replay_add(dests, srcs, start, sum_tree=None, min_tree=None, value=0.0):
     if records:
         dests = dests.columns
     if len(srcs) != len(dests):
-        raise ValueError(f"srcs has {len(srcs)} columns, expected {len(dests)} (as dests)")
+        what = "the records' fields" if records else "as dests"
+        raise ValueError(f"srcs has {len(srcs)} columns, expected {len(dests)} ({what})")
     if len(dests) == 0:
         raise ValueError("dests must hold at least one column")
     for c, dest in enumerate(dests if not records else ()):  # records' fields are the right dests
