@@ -282,8 +282,6 @@ def build_policy_class(
 
             methods["build_apply_op"] = build_apply_op
         if grad_stats_fn is not None:
-            # a def, not a lambda: AutoGraph cannot convert a lambda assigned to a subscript and warns
-            # ("Unknown node type gast.Assign") each time a traced learn step calls it
             def grad_stats(self, train_batch, grads):
                 return call_with_accepted_kwargs(grad_stats_fn, self, train_batch, grads) or {}
 
