@@ -141,11 +141,18 @@ static inline __attribute__((always_inline)) int rl_bt_update_n(rl_btree_t *cons
     for (int i = 0; i < ntrees; ++i) leaf[i] = trs[i]->t;
     for (ptrdiff_t q = 0; q < k; ++q)
         for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&leaf[i][idxs[q]], 1);
+    const int top = trs[0]->top;
+    /* the nodes of level 1, put in flight for writing as each leaf is written when that level is far */
+    double *up[RL_BT_MAXTREES];
+    int far_up = top >= 1 && (top == 1 ? 1 : trs[0]->off[2] - trs[0]->off[1]) >= RL_BT_NEAR_NODES;
+    for (int i = 0; i < ntrees; ++i) up[i] = trs[i]->t + trs[i]->off[1];
     for (ptrdiff_t q = 0; q < k; ++q) {
         node[q] = (ptrdiff_t)idxs[q];
-        for (int i = 0; i < ntrees; ++i) leaf[i][node[q]] = vals[q];
+        for (int i = 0; i < ntrees; ++i) {
+            leaf[i][node[q]] = vals[q];
+            if (far_up) __builtin_prefetch(&up[i][(size_t)node[q] / RL_BT_FAN], 1);
+        }
     }
-    const int top = trs[0]->top;
     for (int l = 1; l <= top; ++l) {
         /* nodes at level l: the root level has one; below it, the next level's offset says */
         const ptrdiff_t span = l == top ? 1 : trs[0]->off[l + 1] - trs[0]->off[l];
@@ -176,20 +183,20 @@ static inline __attribute__((always_inline)) int rl_bt_update_n(rl_btree_t *cons
             }
             continue;
         }
-        const int far = span >= RL_BT_NEAR_NODES;
+        /* the level above, put in flight node by node when it is far */
+        const int far_next = l < top && (l + 1 == top ? 1 : trs[0]->off[l + 2] - trs[0]->off[l + 1]) >= RL_BT_NEAR_NODES;
+        for (int i = 0; i < ntrees; ++i) up[i] = trs[i]->t + trs[i]->off[l < top ? l + 1 : l];
+        for (ptrdiff_t q = 0; q < k; ++q) node[q] = (ptrdiff_t)((size_t)node[q] / RL_BT_FAN);
         for (ptrdiff_t q = 0; q < k; ++q) {
-            node[q] = (ptrdiff_t)((size_t)node[q] / RL_BT_FAN);
-            if (far)
-                for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&parent[i][node[q]], 1);
-        }
 #ifdef RL_BT_AVX2
-        if (avx2_pair) {
-            for (ptrdiff_t q = 0; q < k; ++q) rl_bt_fix_pair_avx2(child[0], parent[0], child[1], parent[1], node[q]);
-            continue;
-        }
+            if (avx2_pair)
+                rl_bt_fix_pair_avx2(child[0], parent[0], child[1], parent[1], node[q]);
+            else
 #endif
-        for (ptrdiff_t q = 0; q < k; ++q)
-            for (int i = 0; i < ntrees; ++i) rl_bt_fix_node(child[i], parent[i], node[q], is_min[i]);
+                for (int i = 0; i < ntrees; ++i) rl_bt_fix_node(child[i], parent[i], node[q], is_min[i]);
+            if (far_next)
+                for (int i = 0; i < ntrees; ++i) __builtin_prefetch(&up[i][(size_t)node[q] / RL_BT_FAN], 1);
+        }
     }
     if (node != stack_nodes) free(node);
     return 0;
@@ -289,9 +296,11 @@ static inline ptrdiff_t rl_bt_step(const double *c, double *p) {
  * transposed so that x[j] holds child j of each; a lane's child is its count of running sums <= p
  * and its running sum before that child the last such (the running sums are nondecreasing); a lane
  * that reached its node's mass is finished by rl_bt_step. Compiled for AVX2 only in this function
- * (the build stays -O3 for any x86-64); the caller checks the CPU first. Returns the queries done. */
+ * (the build stays -O3 for any x86-64); the caller checks the CPU first. With `next` (the level
+ * below, or NULL) each query's line there is prefetched once its child is known. Returns the
+ * queries done. */
 __attribute__((target("avx2"))) static ptrdiff_t rl_bt_steps_avx2(const double *v, int64_t *out, double *work,
-                                                                   ptrdiff_t k) {
+                                                                   ptrdiff_t k, const double *next) {
     ptrdiff_t q = 0;
     for (; q + 4 <= k; q += 4) {
         const double *c[4];
@@ -341,11 +350,13 @@ __attribute__((target("avx2"))) static ptrdiff_t rl_bt_steps_avx2(const double *
                 }
                 out[q + u] = RL_BT_FAN * out[q + u] + cv[u];
             }
-            continue;
+        } else {
+            _mm256_storeu_pd(work + q, _mm256_sub_pd(p, before));
+            const __m256i o = _mm256_loadu_si256((const __m256i *)(out + q));
+            _mm256_storeu_si256((__m256i *)(out + q), _mm256_add_epi64(_mm256_slli_epi64(o, 3), child));
         }
-        _mm256_storeu_pd(work + q, _mm256_sub_pd(p, before));
-        const __m256i o = _mm256_loadu_si256((const __m256i *)(out + q));
-        _mm256_storeu_si256((__m256i *)(out + q), _mm256_add_epi64(_mm256_slli_epi64(o, 3), child));
+        if (next)
+            for (int u = 0; u < 4; ++u) __builtin_prefetch(next + RL_BT_FAN * (ptrdiff_t)out[q + u]);
     }
     return q;
 }
@@ -360,7 +371,8 @@ __attribute__((target("avx2"))) static ptrdiff_t rl_bt_steps_avx2(const double *
  * on which child: a coin flip a branch predictor cannot learn), and p loses the running sum before
  * it; when p reaches the node's mass (at the total, or by rounding; a rare, predictable branch) it
  * is the last child with mass. On a CPU with AVX2 the queries take each level four at a time
- * (rl_bt_steps_avx2: the same results, about 1.5x faster on 1M leaves), the rest one at a time. */
+ * (rl_bt_steps_avx2: the same results, about 1.5x faster on 1M leaves), the rest one at a time.
+ * All queries take a level before any takes the next, each prefetching its next line as it goes. */
 static inline int rl_bt_find_prefixsum(const rl_btree_t *tr, const double *prefixsums, ptrdiff_t k,
                                        int64_t *out) {
     if (k <= 0) return 0;
@@ -376,13 +388,18 @@ static inline int rl_bt_find_prefixsum(const rl_btree_t *tr, const double *prefi
 #endif
     for (int l = tr->top; l >= 1; --l) {
         const double *v = tr->t + tr->off[l - 1];
-        if (tr->off[l] - tr->off[l - 1] >= RL_BT_NEAR_NODES)
-            for (ptrdiff_t q = 0; q < k; ++q) __builtin_prefetch(v + RL_BT_FAN * (ptrdiff_t)out[q]);
+        /* the line of the next level's children, put in flight as soon as a query's child here is
+         * known (on the levels of RL_BT_NEAR_NODES nodes or more), so its miss overlaps the steps of
+         * the queries after it (the root's children, at most 8 nodes, never need it) */
+        const double *next = l >= 2 && tr->off[l - 1] - tr->off[l - 2] >= RL_BT_NEAR_NODES ? tr->t + tr->off[l - 2] : NULL;
         ptrdiff_t q = 0;
 #ifdef RL_BT_AVX2
-        if (wide) q = rl_bt_steps_avx2(v, out, work, k);
+        if (wide) q = rl_bt_steps_avx2(v, out, work, k, next);
 #endif
-        for (; q < k; ++q) out[q] = RL_BT_FAN * out[q] + rl_bt_step(v + RL_BT_FAN * (ptrdiff_t)out[q], &work[q]);
+        for (; q < k; ++q) {
+            out[q] = RL_BT_FAN * out[q] + rl_bt_step(v + RL_BT_FAN * (ptrdiff_t)out[q], &work[q]);
+            if (next) __builtin_prefetch(next + RL_BT_FAN * (ptrdiff_t)out[q]);
+        }
     }
     for (ptrdiff_t q = 0; q < k; ++q)
         if (out[q] >= tr->capacity) out[q] = tr->capacity - 1;
