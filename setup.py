@@ -10,7 +10,8 @@ loader binds them to libm's oldest versions (``pow@GLIBC_2.2.5``: a wrapper with
 handling around the same ``__ieee754_pow``, about 22 more instructions a call); linked, they get the
 current symbols (same values). ``-lmvec`` (``RL_HAVE_MVEC``): where the compiler links glibc's
 libmvec (Linux x86-64), the replay kernels raise priorities and weights to their powers 4 or 8 at
-a time with its AVX2 variants (csrc/btree.h, ``rl_pow_n``); elsewhere they call pow/powf.
+a time with its AVX2 variants, 8 or 16 with its AVX-512 ones on a CPU with AVX-512F (csrc/btree.h,
+``rl_pow_n``); elsewhere they call pow/powf.
 """
 
 import os
@@ -22,7 +23,7 @@ from setuptools import Extension, setup
 
 
 def _links_libmvec() -> bool:
-    """Whether a program calling libmvec's AVX2 pow links here (glibc on Linux x86-64 only)."""
+    """Whether a program calling libmvec's AVX2 and AVX-512 pow links here (glibc on Linux x86-64 only)."""
     if not (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")):
         return False
     from setuptools._distutils.ccompiler import new_compiler
@@ -36,9 +37,11 @@ def _links_libmvec() -> bool:
         with open(src, "w") as f:
             f.write("#include <immintrin.h>\n"
                     "__attribute__((target(\"avx2\"))) __m256d _ZGVdN4vv_pow(__m256d, __m256d);\n"
-                    "__attribute__((target(\"avx2\"))) int main(void) {\n"
+                    "__attribute__((target(\"avx512f\"))) __m512 _ZGVeN16vv_powf(__m512, __m512);\n"
+                    "__attribute__((target(\"avx2,avx512f\"))) int main(void) {\n"
                     "    double r[4]; _mm256_storeu_pd(r, _ZGVdN4vv_pow(_mm256_set1_pd(2.0), _mm256_set1_pd(0.5)));\n"
-                    "    return r[0] > 1.0 ? 0 : 1; }\n")
+                    "    float s[16]; _mm512_storeu_ps(s, _ZGVeN16vv_powf(_mm512_set1_ps(4.0f), _mm512_set1_ps(0.5f)));\n"
+                    "    return r[0] > 1.0 && s[0] > 1.0f ? 0 : 1; }\n")
         try:
             objs = cc.compile([src], output_dir=tmp)
             cc.link_executable(objs, "mvec", output_dir=tmp, libraries=["mvec", "m"])

