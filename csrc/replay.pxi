@@ -287,6 +287,20 @@ cdef extern from *:
     object rl_new_dict_instance(object type, object attrs)
 
 
+cdef extern from *:
+    """
+    /* A new C-contiguous array (uninitialised) of `nd` dimensions `dims` and the native dtype `descr`:
+     * numpy's PyArray_NewFromDescr given the dtype object (it takes a reference), without
+     * PyArray_EMPTY's look-up of the dtype by its type number and split of it into dtype class and
+     * descriptor on every call. */
+    static PyObject *rl_new_array(PyObject *descr, int nd, npy_intp *dims) {
+        Py_INCREF(descr);
+        return PyArray_NewFromDescr(&PyArray_Type, (PyArray_Descr *)descr, nd, dims, NULL, NULL, 0, NULL);
+    }
+    """
+    object rl_new_array(object descr, int nd, cnp.npy_intp* dims)
+
+
 def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, beta, columns=None, rng=None,
                   out=None, attrs=None):
     """Proportional sampling with importance weights, and optionally the sampled rows of ``columns``,
@@ -390,8 +404,8 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
             for q in range(k):
                 pp[q] = bg.next_double(bg.state) * total
             _last_release()
-        slots = cnp.PyArray_EMPTY(1, &kd, cnp.NPY_INT64, 0)
-        weights = cnp.PyArray_EMPTY(1, &kd, cnp.NPY_FLOAT32, 0)
+        slots = rl_new_array(_I64, 1, &kd)
+        weights = rl_new_array(_F32, 1, &kd)
         op = <int64_t*>cnp.PyArray_DATA(<cnp.ndarray>slots)
         wp = <float*>cnp.PyArray_DATA(<cnp.ndarray>weights)
         if k >= 1024:
@@ -535,7 +549,7 @@ cdef object _ring_slots(Py_ssize_t s0, Py_ssize_t cnt, Py_ssize_t cap):
     """replay_slots of checked arguments: a new int64 array."""
     cdef Py_ssize_t keep = cnt if cnt < cap else cap, q, j
     cdef cnp.npy_intp kd = keep
-    out = cnp.PyArray_EMPTY(1, &kd, cnp.NPY_INT64, 0)
+    out = rl_new_array(_I64, 1, &kd)
     cdef int64_t* o = <int64_t*>cnp.PyArray_DATA(<cnp.ndarray>out)
     j = (s0 + cnt - keep) % cap
     for q in range(keep):
@@ -603,7 +617,7 @@ cdef class ReplayRecords:
     cdef Py_ssize_t* _dim0
     cdef Py_ssize_t* _ndim
     cdef Py_ssize_t* _dims
-    cdef Py_ssize_t* _tnum  # per field: numpy's type number of a native-order dtype, else -1
+    cdef list _out_descrs  # per field: numpy's own dtype of its type number for a native-order dtype, else None
     cdef list _dtypes
     cdef list _shapes
     cdef Py_ssize_t _out_k
@@ -612,7 +626,7 @@ cdef class ReplayRecords:
     def __cinit__(self):
         self._viewed = False
         self._out_k = -1
-        self._off = self._nbytes = self._dim0 = self._ndim = self._dims = self._tnum = NULL
+        self._off = self._nbytes = self._dim0 = self._ndim = self._dims = NULL
 
     def __init__(self, capacity, dtypes, row_shapes, names=None):
         cdef Py_ssize_t cap = _check_count("capacity", capacity, 1)
@@ -637,14 +651,14 @@ cdef class ReplayRecords:
                 raise ValueError(f"names must be {nf} distinct str (one per field), got {names!r}")
         self.names = names
         self._nf = nf
-        self._off = <Py_ssize_t*>PyMem_Malloc(5 * nf * sizeof(Py_ssize_t))
+        self._out_descrs = []
+        self._off = <Py_ssize_t*>PyMem_Malloc(4 * nf * sizeof(Py_ssize_t))
         self._dims = <Py_ssize_t*>PyMem_Malloc((ndims if ndims else 1) * sizeof(Py_ssize_t))
         if self._off == NULL or self._dims == NULL:
             raise MemoryError()
         self._nbytes = self._off + nf
         self._dim0 = self._off + 2 * nf
         self._ndim = self._off + 3 * nf
-        self._tnum = self._off + 4 * nf
         # Fields by decreasing alignment (stable), each at a multiple of its alignment; the record
         # is padded to a multiple of the largest alignment.
         order = sorted(range(nf), key=lambda i: -dts[i].alignment)
@@ -652,7 +666,8 @@ cdef class ReplayRecords:
         for f in range(nf):
             self._dim0[f] = ndims
             self._ndim[f] = len(row_shapes[f])
-            self._tnum[f] = dts[f].num if dts[f].isnative and self._ndim[f] < _OUT_MAXDIM else -1
+            self._out_descrs.append(cnp.PyArray_DescrFromType(dts[f].num) if dts[f].isnative
+                                    and self._ndim[f] < _OUT_MAXDIM else None)
             self._nbytes[f] = dts[f].itemsize
             for x in row_shapes[f]:
                 self._dims[ndims] = x
@@ -797,11 +812,12 @@ cdef class ReplayRecords:
         cdef cnp.npy_intp dims[_OUT_MAXDIM]
         outs = []
         for f in range(self._nf):
-            if self._tnum[f] >= 0:
+            descr = self._out_descrs[f]
+            if descr is not None:
                 dims[0] = k
                 for d in range(self._ndim[f]):
                     dims[d + 1] = self._dims[self._dim0[f] + d]
-                out = cnp.PyArray_EMPTY(<int>self._ndim[f] + 1, dims, <int>self._tnum[f], 0)
+                out = rl_new_array(descr, <int>self._ndim[f] + 1, dims)
             else:
                 if k != self._out_k:  # the output shapes of the last k asked for are kept
                     self._out_shapes = [(k,) + <tuple>shape for shape in self._shapes]

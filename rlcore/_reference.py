@@ -553,8 +553,12 @@ def replay_sample(sum_tree, min_tree, uniforms, beta, columns=None, rng=None, ou
     weights = ((p / p_min) ** -float(beta)).astype(np.float32)
     if columns is None:
         return slots, weights
-    rows = [np.array([col[i] for i in slots.tolist()], col.dtype).reshape((len(slots),) + col.shape[1:])
-            for col in columns]
+    rows = []
+    for col in columns:  # each a new array owning its rows, as the native gather makes them
+        row = np.empty((len(slots),) + col.shape[1:], col.dtype)
+        for j, i in enumerate(slots.tolist()):
+            row[j] = col[i]
+        rows.append(row)
     if out is None:
         return slots, weights, rows
     for name, col in zip(names, rows):

@@ -954,6 +954,27 @@ def test_replay_sample_into_out_parity(impl, capacity, k):
     np.testing.assert_allclose(results[0]["weights"], results[1]["weights"], rtol=1e-6)
 
 
+def test_replay_sample_and_ring_add_return_arrays_of_their_own(impl):
+    # every column of a sampled batch, its weights and batch_indexes, and the slots of a ring add are
+    # separate arrays owning their data, of numpy's own dtypes: none shares memory with another or
+    # with the records, each resizes alone
+    data = np.random.default_rng(5)
+    leaves, cols = data.random(40) + 0.01, _gather_columns(data, 40)
+    s, mn, rec = _named_records(impl, leaves, cols)
+    out = impl.replay_sample(s, mn, 6, 0.4, rec, np.random.default_rng(1), dict)
+    ring = impl.ReplayRing(40)
+    ring.reset(0, 0, rec)
+    arrays = [*out.values(), ring.add(cols, s, mn, 1.0)[1]]
+    for a in arrays:
+        assert a.flags.owndata and a.base is None and a.dtype is np.dtype(a.dtype.char)
+        assert not any(np.shares_memory(a, c) for c in rec.columns)
+        assert sum(np.shares_memory(a, b) for b in arrays) == (a.nbytes > 0)
+    for a in arrays:
+        before = a.copy()
+        a.resize((a.shape[0] + 3,) + a.shape[1:], refcheck=False)
+        np.testing.assert_array_equal(a[:len(before)], before)
+
+
 def test_replay_sample_from_records_of_foreign_byte_order(impl):
     cols = [np.arange(6, dtype=">f4"), np.arange(12, dtype="<i8").reshape(6, 2)]
     rec = impl.ReplayRecords(6, *_records_spec(cols), ["a", "b"])
