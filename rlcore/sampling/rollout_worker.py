@@ -379,6 +379,14 @@ class RolloutWorker(ParallelIteratorWorker):
                                and not _overridden_hooks(self.callbacks))
         if self._deferred_logp:
             act_kwargs["fetch_logp"] = False
+        # Both deferred, no previous actions/rewards: the policy's one-frame acting function, if it has one.
+        get_actor = getattr(policy, "sampling_actor", None)
+        actor = (get_actor() if get_actor is not None and self._deferred_values and self._deferred_logp
+                 and not use_prev else None)
+
+        def act_with_actor(obs, state_batches, prev_actions, prev_rewards, views=None):
+            actions, extras = actor(obs, self.global_vars.get("timestep"))
+            return actions, [], extras
 
         def act(obs, state_batches, prev_actions, prev_rewards, views=None):
             actions, state_out, extras = policy.compute_actions(
@@ -416,7 +424,8 @@ class RolloutWorker(ParallelIteratorWorker):
             env = make_base_env(creator, self.env_context, self.num_envs, seed=self._seed,
                                 remote_envs=self._remote_envs, vectorize_mode=self._vectorize_mode)
         return VectorSampler(
-            env, act=act, num_envs=self.num_envs, rollout_fragment_length=self.fragment_length_per_env,
+            env, act=act if actor is None else act_with_actor, num_envs=self.num_envs,
+            rollout_fragment_length=self.fragment_length_per_env,
             sample_rows=self.rollout_fragment_length, render=self._render, views=views,
             batch_mode=self.batch_mode, seed=self._seed, initial_state=initial_state, use_prev_actions_rewards=use_prev,
             obs_transform=transform,

@@ -422,6 +422,46 @@ def test_action_logp_is_per_step_when_the_exploration_or_explore_changes_it():
     assert "action_logp" not in fetches and "action_prob" not in fetches and "action_dist_inputs" in fetches
 
 
+def test_the_sampling_actor_acts_as_compute_actions():
+    """A PPO worker that defers values and logp acts through the policy's sampling_actor: with the
+    same seed, the same actions and distribution inputs as compute_actions(fetch_vf_preds=False,
+    fetch_logp=False), the same exploration timestep and global_timestep count, the model's last
+    output set. No actor where compute_actions would do more (an RNN, a random warm-up, no value
+    network), and none in a worker whose callbacks read the per-step extras."""
+    import torch
+
+    from rlcore.algorithms.pg import PGTorchPolicy
+    from rlcore.algorithms.ppo import PPOTorchPolicy
+
+    obs_space, act_space = gym.spaces.Box(-1, 1, (4,), np.float32), gym.spaces.Discrete(3)
+    cfg = {"framework": "torch", "model": {"fcnet_hiddens": [8]}}
+    a, b = PPOTorchPolicy(obs_space, act_space, cfg), PPOTorchPolicy(obs_space, act_space, cfg)
+    b.set_weights(a.get_weights())
+    actor = a.sampling_actor()
+    obs = np.random.default_rng(0).standard_normal((64, 4)).astype(np.float32)
+    for timestep in (7, None):
+        torch.manual_seed(3)
+        actions, extras = actor(obs, timestep)
+        torch.manual_seed(3)
+        want, state, fetches = b.compute_actions(obs, explore=True, timestep=timestep, fetch_vf_preds=False,
+                                                 fetch_logp=False)
+        assert state == [] and list(extras) == list(fetches) == ["action_dist_inputs"]
+        assert actions.dtype == want.dtype and len(set(actions.tolist())) == 3
+        np.testing.assert_array_equal(actions, want)
+        np.testing.assert_array_equal(extras["action_dist_inputs"], fetches["action_dist_inputs"])
+        assert a.global_timestep == b.global_timestep and a.exploration.last_timestep == b.exploration.last_timestep
+        assert torch.equal(a.model.last_output(), b.model.last_output())
+    assert a.global_timestep == 128 and a.exploration.last_timestep == 64  # None: the policy's own count
+    lstm = {**cfg, "model": {"fcnet_hiddens": [8], "use_lstm": True, "lstm_cell_size": 4}}
+    warm = {**cfg, "exploration_config": {"type": "StochasticSampling", "random_timesteps": 10}}
+    assert PPOTorchPolicy(obs_space, act_space, lstm).sampling_actor() is None
+    assert PPOTorchPolicy(obs_space, act_space, warm).sampling_actor() is None
+    assert PGTorchPolicy(obs_space, act_space, cfg).sampling_actor() is None
+    worker, hooked = _ppo_worker(), _ppo_worker(callbacks=_StepCallback)
+    worker.sample(), hooked.sample()
+    assert worker.sampler._act.__name__ == "act_with_actor" and hooked.sampler._act.__name__ == "act"
+
+
 def torch_zeros(n):
     import torch
 
