@@ -188,6 +188,8 @@ class VectorSampler:
         self._seed = seed
         self._book = EpisodeBook(callbacks, worker, policies, self.env, eps_id_start)
         self._step_hook = self._book.wants("on_episode_step")  # the book's hooks are fixed: asked once
+        # Whether callbacks may read an ending episode's last observations (``_fill_last``).
+        self._fills_last = self._step_hook or self._book.wants("on_episode_end")
         self._collector_class = collector_class_of(collector_class)
         # Same-step auto-reset envs: ``append(next_obs=...)`` starts the next episodes in the same
         # native call (ids from the collector's counter, kept equal to the book's), instead of a
@@ -469,20 +471,25 @@ class VectorSampler:
         next_obs = np.ascontiguousarray(self._process(next_raw))
         any_done = np.count_nonzero(done) > 0  # done is a bool array: ~1 us less than bool(done.any())
         new_obs, last_raw = next_obs, step.obs  # each env's observation after this step's action
+        ended = None
         if any_done:
+            ended = np.flatnonzero(done)
             if step.final_obs is not None:  # same-step auto-reset: the episodes' last observations
-                env_ended = np.flatnonzero(done & (np.asarray(step.terminateds) | np.asarray(step.truncateds)))
+                # (the envs the env ended: without a horizon, every done env)
+                env_ended = ended if self._limits.horizon is None else np.flatnonzero(
+                    done & (np.asarray(step.terminateds) | np.asarray(step.truncateds)))
                 if len(env_ended):
                     batched = isinstance(step.final_obs, np.ndarray)  # rows of the ended envs, no per-env loop
                     finals = step.final_obs[env_ended] if batched else [step.final_obs[i] for i in env_ended]
                     new_obs = next_obs.copy()
                     new_obs[env_ended] = self._process(finals)
-                    last_raw = step.obs.copy() if isinstance(step.obs, np.ndarray) else list(step.obs)
-                    if batched and isinstance(last_raw, np.ndarray):
-                        last_raw[env_ended] = finals
-                    else:
-                        for k, i in enumerate(env_ended.tolist()):
-                            last_raw[i] = finals[k]
+                    if self._fills_last:  # the raw ones only for callbacks (``episode.last_raw_obs_for()``)
+                        last_raw = step.obs.copy() if isinstance(step.obs, np.ndarray) else list(step.obs)
+                        if batched and isinstance(last_raw, np.ndarray):
+                            last_raw[env_ended] = finals
+                        else:
+                            for k, i in enumerate(env_ended.tolist()):
+                                last_raw[i] = finals[k]
             # the horizon cut these episodes: the sampler resets the envs
             if self._limits.needs_reset and limits.reset.any():
                 next_raw, next_obs = self._reset_envs(limits.reset, next_raw, next_obs)
@@ -517,7 +524,7 @@ class VectorSampler:
         if any_done:
             self._obs, self._raw_obs = new_obs, last_raw
             perf = self.perf_stats()
-            for i in np.flatnonzero(done).tolist():
+            for i in ended.tolist():
                 self._end_episode(i, step.infos[i] if step.infos else {}, extras, actions, perf)
             # the next episode starts now, unless a "next_step" env resets only at its next step()
             if self._next_step:
@@ -529,8 +536,10 @@ class VectorSampler:
             starts = waiting if starts is None else starts | waiting
             self._waiting &= ~waiting
         self._obs, self._raw_obs = next_obs, next_raw
-        if starts is not None and np.count_nonzero(starts):
-            self._start_rows(starts, limits.soft, step.infos)
+        if starts is done:  # every ended env starts its next episode now
+            self._start_rows(starts, limits.soft, step.infos, ended)
+        elif starts is not None and np.count_nonzero(starts):
+            self._start_rows(starts, limits.soft, step.infos, np.flatnonzero(starts))
         self._perf["inference"] += t1 - t0
         self._perf["env_wait"] += t3 - t2
         self._perf["processing"] += (t2 - t1) + (time.perf_counter() - t3)
@@ -551,10 +560,11 @@ class VectorSampler:
                 raw[i] = new_raw[k]
         return raw, processed
 
-    def _start_rows(self, starts: np.ndarray, soft: Optional[np.ndarray], infos: Optional[list]) -> None:
-        """New episodes on the envs in ``starts`` from their current observation; fresh RNN state
-        and previous action/reward unless a soft horizon cut the episode (RLlib 1.x's
-        ``soft_reset``)."""
+    def _start_rows(self, starts: np.ndarray, soft: Optional[np.ndarray], infos: Optional[list],
+                    rows: np.ndarray) -> None:
+        """New episodes on the envs in ``starts`` (their indices: ``rows``) from their current
+        observation; fresh RNN state and previous action/reward unless a soft horizon cut the
+        episode (RLlib 1.x's ``soft_reset``)."""
         fresh = starts if soft is None else starts & ~soft
         for s, init in zip(self._state, self._initial_state):
             s[fresh] = init
@@ -563,7 +573,6 @@ class VectorSampler:
             self._prev_rewards[fresh] = 0.0
         if self._views:
             self._views.start(np.flatnonzero(fresh), self._obs[fresh])
-        rows = np.flatnonzero(starts)
         if self._reset_in_append and not self._book.wants("on_episode_start"):  # the collector started them
             begin = self._book.begin
             for i in rows.tolist():
