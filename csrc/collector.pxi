@@ -74,6 +74,7 @@ cdef class TrajectoryCollector:
     # generic columns: 0 obs, 1 actions, 2.. extras; [num_envs, cap, *row]
     cdef int _ncols
     cdef list _names, _shapes, _dtypes, _store
+    cdef tuple _accepts  # per column: the one dtype its input may have, as _acquire takes it
     cdef tuple _full_shapes
     cdef Py_ssize_t _rowbytes[_MAX_COLS]
     cdef char* _ptr[_MAX_COLS]
@@ -112,6 +113,7 @@ cdef class TrajectoryCollector:
         self._ncols = len(self._names)
         self._shapes = [specs[k][0] for k in self._names]
         self._dtypes = [specs[k][1] for k in self._names]
+        self._accepts = tuple((d,) for d in self._dtypes)
         self._full_shapes = tuple((self.num_envs, *s) for s in self._shapes)
         for c in range(self._ncols):
             self._rowbytes[c] = self._dtypes[c].itemsize * int(np.prod(self._shapes[c], dtype=np.int64))
@@ -239,14 +241,17 @@ cdef class TrajectoryCollector:
         self._keep_from[i] = self._pos[i]
         self._unflushed[i] = self._pos[i]
 
-    cdef int _acquire(self, Py_buffer* view, object arr, str name, tuple dtypes, tuple shape) except -1:
-        """Fast check + buffer of a per-step input; on any mismatch the shared checks raise."""
+    cdef int _acquire(self, Py_buffer* view, object arr, object name, tuple dtypes, tuple shape) except -1:
+        """Fast check + buffer of a per-step input; on any mismatch the shared checks raise.
+        ``name``: the input's name, or the index of its column (named only for an error)."""
         if isinstance(arr, np.ndarray) and arr.dtype in dtypes and arr.shape == shape:
             try:
                 PyObject_GetBuffer(arr, view, PyBUF_C_CONTIGUOUS)
                 return 0
             except (ValueError, BufferError):
                 pass
+        if not isinstance(name, str):
+            name = ("new_obs", "actions")[name] if name < 2 else f"extras[{self._names[name]!r}]"
         if len(dtypes) == 1:
             _rows(name, arr, shape[0], shape[1:], dtypes[0])
         else:
@@ -285,12 +290,17 @@ cdef class TrajectoryCollector:
         cdef const uint8_t* trunc_src
         cdef const char* next_src = NULL
         cdef bint rew64, done, has_next = next_obs is not None
-        extras = _extras_list(extras, self.extra_names)
+        if type(extras) is dict and len(<dict>extras) == ncols - 2:  # by name, the usual case
+            try:
+                extras = [(<dict>extras)[name] for name in self.extra_names]
+            except KeyError:
+                extras = _extras_list(extras, self.extra_names)
+        else:
+            extras = _extras_list(extras, self.extra_names)
         try:
             inputs = [new_obs, actions, *extras]
-            names = ["new_obs", "actions", *[f"extras[{name!r}]" for name in self.extra_names]]
             for c in range(ncols):
-                self._acquire(&views[nviews], inputs[c], names[c], (self._dtypes[c],), full_shapes[c])
+                self._acquire(&views[nviews], inputs[c], c, self._accepts[c], full_shapes[c])
                 src[c] = <const char*>views[nviews].buf
                 nviews += 1
             self._acquire(&views[nviews], rewards, "rewards", _REWARDS, (n,))
@@ -304,7 +314,7 @@ cdef class TrajectoryCollector:
             trunc_src = <const uint8_t*>views[nviews].buf
             nviews += 1
             if has_next:
-                self._acquire(&views[nviews], next_obs, "next_obs", (self._dtypes[0],), full_shapes[0])
+                self._acquire(&views[nviews], next_obs, "next_obs", self._accepts[0], full_shapes[0])
                 next_src = <const char*>views[nviews].buf
                 nviews += 1
             need = 0

@@ -196,6 +196,9 @@ BAD_APPEND = [
     ({"extras": []}, ValueError, "extras"),
     ({"extras": {"other": np.zeros(2, np.float32)}}, ValueError, "extras"),
     ({"extras": [np.zeros(2, np.float64)]}, TypeError, "vf"),
+    ({"extras": {"vf": np.zeros(2, np.float64)}}, TypeError, r"extras\['vf'\]"),
+    ({"extras": {"vf": np.zeros(3, np.float32)}}, ValueError, r"extras\['vf'\]"),
+    ({"extras": {"vf": np.zeros(2, np.float32), "more": np.zeros(2, np.float32)}}, ValueError, "exactly the columns"),
     ({"next_obs": np.zeros((2, 3), np.float64)}, TypeError, "next_obs"),
 ]
 
