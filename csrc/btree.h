@@ -361,6 +361,85 @@ __attribute__((target("avx2"))) static ptrdiff_t rl_bt_steps_avx2(const double *
     return q;
 }
 
+static inline int rl_bt_have_avx512(void) {
+    static int have = -1;
+    if (have < 0) have = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return have;
+}
+
+/* rl_bt_steps_avx2 eight queries at a time, one per AVX-512 lane (the same adds and compares lane
+ * by lane, so the same children and running sums bit for bit): the eight nodes' children lines are
+ * transposed in three shuffle stages (x[j] holds child j of each), a lane's child is its count of
+ * running sums <= p (mask adds) and its running sum before that child the last such (mask moves).
+ * About half the instructions per query of the AVX2 steps. */
+__attribute__((target("avx512f"))) static ptrdiff_t rl_bt_steps_avx512(const double *v, int64_t *out, double *work,
+                                                                       ptrdiff_t k, const double *next) {
+    const __m512i one = _mm512_set1_epi64(1), fan = _mm512_set1_epi64(RL_BT_FAN);
+    ptrdiff_t q = 0;
+    for (; q + 8 <= k; q += 8) {
+        const double *c[8];
+        __m512d r[8], t[8], u[8], x[RL_BT_FAN];
+        for (int w = 0; w < 8; ++w) {
+            c[w] = v + RL_BT_FAN * (ptrdiff_t)out[q + w];
+            r[w] = _mm512_loadu_pd(c[w]);
+        }
+        for (int w = 0; w < 8; w += 2) { /* [r_w[0] r_w+1[0] | r_w[2] r_w+1[2] | ...] and the odd children */
+            t[w] = _mm512_unpacklo_pd(r[w], r[w + 1]);
+            t[w + 1] = _mm512_unpackhi_pd(r[w], r[w + 1]);
+        }
+        for (int h = 0; h < 8; h += 4) { /* blocks 0, 2 (children 0/4, or 1/5) and 1, 3 (2/6, or 3/7) */
+            u[h] = _mm512_shuffle_f64x2(t[h], t[h + 2], 0x88);
+            u[h + 1] = _mm512_shuffle_f64x2(t[h], t[h + 2], 0xDD);
+            u[h + 2] = _mm512_shuffle_f64x2(t[h + 1], t[h + 3], 0x88);
+            u[h + 3] = _mm512_shuffle_f64x2(t[h + 1], t[h + 3], 0xDD);
+        }
+        x[0] = _mm512_shuffle_f64x2(u[0], u[4], 0x88);
+        x[4] = _mm512_shuffle_f64x2(u[0], u[4], 0xDD);
+        x[2] = _mm512_shuffle_f64x2(u[1], u[5], 0x88);
+        x[6] = _mm512_shuffle_f64x2(u[1], u[5], 0xDD);
+        x[1] = _mm512_shuffle_f64x2(u[2], u[6], 0x88);
+        x[5] = _mm512_shuffle_f64x2(u[2], u[6], 0xDD);
+        x[3] = _mm512_shuffle_f64x2(u[3], u[7], 0x88);
+        x[7] = _mm512_shuffle_f64x2(u[3], u[7], 0xDD);
+        /* rl_bt_scan8, lane by lane */
+        const __m512d a01 = _mm512_add_pd(x[0], x[1]), a23 = _mm512_add_pd(x[2], x[3]);
+        const __m512d a45 = _mm512_add_pd(x[4], x[5]), a67 = _mm512_add_pd(x[6], x[7]);
+        const __m512d a03 = _mm512_add_pd(a01, a23), a45_6 = _mm512_add_pd(a45, x[6]);
+        const __m512d s[RL_BT_FAN] = {x[0],
+                                      a01,
+                                      _mm512_add_pd(a01, x[2]),
+                                      a03,
+                                      _mm512_add_pd(a03, x[4]),
+                                      _mm512_add_pd(a03, a45),
+                                      _mm512_add_pd(a03, a45_6),
+                                      _mm512_add_pd(a03, _mm512_add_pd(a45, a67))};
+        const __m512d p = _mm512_loadu_pd(work + q);
+        __m512i child = _mm512_setzero_si512();
+        __m512d before = _mm512_setzero_pd(); /* the last running sum <= p (0 if none) */
+        for (int j = 0; j < RL_BT_FAN; ++j) {
+            const __mmask8 le = _mm512_cmp_pd_mask(s[j], p, _CMP_LE_OQ);
+            child = _mm512_mask_add_epi64(child, le, child, one);
+            before = _mm512_mask_mov_pd(before, le, s[j]);
+        }
+        _mm512_storeu_pd(work + q, _mm512_sub_pd(p, before));
+        const __m512i o = _mm512_loadu_si512((const void *)(out + q));
+        _mm512_storeu_si512((void *)(out + q), _mm512_add_epi64(_mm512_slli_epi64(o, 3), child));
+        const __mmask8 full = _mm512_cmpeq_epi64_mask(child, fan);
+        if (full) { /* rare: those lanes take rl_bt_step from their p, below their node */
+            double pv[8];
+            _mm512_storeu_pd(pv, p);
+            for (int w = 0; w < 8; ++w)
+                if (full >> w & 1) {
+                    out[q + w] += rl_bt_step(c[w], &pv[w]) - RL_BT_FAN;
+                    work[q + w] = pv[w];
+                }
+        }
+        if (next)
+            for (int w = 0; w < 8; ++w) __builtin_prefetch(next + RL_BT_FAN * (ptrdiff_t)out[q + w]);
+    }
+    return q;
+}
+
 #endif
 
 /* Prefix-sum search: for each p[q] (finite, >= 0) the highest leaf i with sum(leaves[:i]) <= p,
@@ -370,8 +449,9 @@ __attribute__((target("avx2"))) static ptrdiff_t rl_bt_steps_avx2(const double *
  * nondecreasing and equal across a child without mass), found as the count of s_j <= p (no branch
  * on which child: a coin flip a branch predictor cannot learn), and p loses the running sum before
  * it; when p reaches the node's mass (at the total, or by rounding; a rare, predictable branch) it
- * is the last child with mass. On a CPU with AVX2 the queries take each level four at a time
- * (rl_bt_steps_avx2: the same results, about 1.5x faster on 1M leaves), the rest one at a time.
+ * is the last child with mass. On a CPU with AVX-512F the queries take each level eight at a time
+ * (rl_bt_steps_avx512), else with AVX2 four at a time (rl_bt_steps_avx2: the same results, about
+ * 1.5x faster on 1M leaves than one at a time), the rest one at a time.
  * All queries take a level before any takes the next, each prefetching its next line as it goes. */
 static inline int rl_bt_find_prefixsum(const rl_btree_t *tr, const double *prefixsums, ptrdiff_t k,
                                        int64_t *out) {
@@ -384,7 +464,7 @@ static inline int rl_bt_find_prefixsum(const rl_btree_t *tr, const double *prefi
         work[q] = prefixsums[q];
     }
 #ifdef RL_BT_AVX2
-    const int wide = k >= 4 && rl_bt_have_avx2();
+    const int wide = k >= 4 && rl_bt_have_avx2(), wider = k >= 8 && rl_bt_have_avx512();
 #endif
     for (int l = tr->top; l >= 1; --l) {
         const double *v = tr->t + tr->off[l - 1];
@@ -394,7 +474,8 @@ static inline int rl_bt_find_prefixsum(const rl_btree_t *tr, const double *prefi
         const double *next = l >= 2 && tr->off[l - 1] - tr->off[l - 2] >= RL_BT_NEAR_NODES ? tr->t + tr->off[l - 2] : NULL;
         ptrdiff_t q = 0;
 #ifdef RL_BT_AVX2
-        if (wide) q = rl_bt_steps_avx2(v, out, work, k, next);
+        if (wider) q = rl_bt_steps_avx512(v, out, work, k, next);
+        if (wide) q += rl_bt_steps_avx2(v, out + q, work + q, k - q, next);
 #endif
         for (; q < k; ++q) {
             out[q] = RL_BT_FAN * out[q] + rl_bt_step(v + RL_BT_FAN * (ptrdiff_t)out[q], &work[q]);
@@ -431,12 +512,6 @@ __attribute__((target("avx2"))) __m256d _ZGVdN4vv_pow(__m256d x, __m256d y);
 __attribute__((target("avx2"))) __m256 _ZGVdN8vv_powf(__m256 x, __m256 y);
 __attribute__((target("avx512f"))) __m512d _ZGVeN8vv_pow(__m512d x, __m512d y);
 __attribute__((target("avx512f"))) __m512 _ZGVeN16vv_powf(__m512 x, __m512 y);
-
-static inline int rl_bt_have_avx512(void) {
-    static int have = -1;
-    if (have < 0) have = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    return have;
-}
 
 __attribute__((target("avx512f"))) static void rl_pow_avx512(double *x, ptrdiff_t k, double a) {
     const __m512d va = _mm512_set1_pd(a), one = _mm512_set1_pd(1.0);

@@ -167,10 +167,11 @@ def test_trees_across_level_boundaries(impl, capacity):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_prefix_search_batched_equals_one_at_a_time(impl, seed):
-    """A batch of prefix sums (four at a time where the CPU has AVX2, the rest one at a time) finds what
-    each one searched alone finds: random masses with zeros and tiny leaves, prefix sums at running
-    sums of the leaves, at the total and past it, in batches of every size mod 4; the random ones as
-    the twin does (at a running sum the tree's pairwise sums and the twin's cumsum may round apart)."""
+    """A batch of prefix sums (eight at a time where the CPU has AVX-512F, then four at a time where it
+    has AVX2, the rest one at a time) finds what each one searched alone finds: random masses with zeros
+    and tiny leaves, prefix sums at running sums of the leaves, at the total and past it, in batches of
+    every size mod 8; the random ones as the twin does (at a running sum the tree's pairwise sums and
+    the twin's cumsum may round apart)."""
     rng = np.random.default_rng(seed)
     capacity = int(rng.integers(600, 5000))
     leaves = rng.random(capacity) * (rng.random(capacity) < 0.7)
@@ -181,7 +182,7 @@ def test_prefix_search_batched_equals_one_at_a_time(impl, seed):
     ps = np.concatenate([rng.random(40) * total, cum[rng.integers(0, capacity, 40)], [0.0, total, total * 1.5]])
     ps = np.minimum(ps, total * 1.5)[rng.permutation(len(ps))]
     alone = [int(trees[0].find_prefixsum_idx(ps[i:i + 1])[0]) for i in range(len(ps))]
-    for k in (len(ps), 4, 5, 6, 7, 32, 67):
+    for k in (len(ps), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 32, 67):
         assert trees[0].find_prefixsum_idx(ps[:k]).tolist() == alone[:k]
     uniform = rng.random(67) * total
     for k in (4, 7, 67):
