@@ -290,6 +290,15 @@ static inline ptrdiff_t rl_bt_step(const double *c, double *p) {
 }
 
 #ifdef RL_BT_AVX2
+/* Declares s[0 .. 8), the running sums of rl_bt_scan8 lane by lane, of vectors x[0 .. 8) of type VT
+ * added by ADD (the same adds in the same order as rl_bt_scan8, so each lane's sums are bit for bit
+ * its own). */
+#define RL_BT_SCAN8_LANES(VT, ADD, x, s)                                                                   \
+    const VT a01 = ADD(x[0], x[1]), a23 = ADD(x[2], x[3]), a45 = ADD(x[4], x[5]), a67 = ADD(x[6], x[7]); \
+    const VT a03 = ADD(a01, a23), a45_6 = ADD(a45, x[6]);                                                 \
+    const VT s[RL_BT_FAN] = {x[0],           a01,           ADD(a01, x[2]),  a03,                          \
+                             ADD(a03, x[4]), ADD(a03, a45), ADD(a03, a45_6), ADD(a03, ADD(a45, a67))}
+
 /* The step of queries q .. q + 4 (a multiple of 4 up to k), four at a time, one per AVX2 lane: each
  * lane does rl_bt_step's adds and compares in the same order (no multiply, nothing to contract), so
  * the children and running sums are bit for bit rl_bt_step's. The children of the four nodes are
@@ -316,18 +325,7 @@ __attribute__((target("avx2"))) static ptrdiff_t rl_bt_steps_avx2(const double *
             x[4 * h + 2] = _mm256_permute2f128_pd(t0, t2, 0x31);
             x[4 * h + 3] = _mm256_permute2f128_pd(t1, t3, 0x31);
         }
-        /* rl_bt_scan8, lane by lane */
-        const __m256d a01 = _mm256_add_pd(x[0], x[1]), a23 = _mm256_add_pd(x[2], x[3]);
-        const __m256d a45 = _mm256_add_pd(x[4], x[5]), a67 = _mm256_add_pd(x[6], x[7]);
-        const __m256d a03 = _mm256_add_pd(a01, a23), a45_6 = _mm256_add_pd(a45, x[6]);
-        const __m256d s[RL_BT_FAN] = {x[0],
-                                      a01,
-                                      _mm256_add_pd(a01, x[2]),
-                                      a03,
-                                      _mm256_add_pd(a03, x[4]),
-                                      _mm256_add_pd(a03, a45),
-                                      _mm256_add_pd(a03, a45_6),
-                                      _mm256_add_pd(a03, _mm256_add_pd(a45, a67))};
+        RL_BT_SCAN8_LANES(__m256d, _mm256_add_pd, x, s);
         const __m256d p = _mm256_loadu_pd(work + q);
         __m256i child = _mm256_setzero_si256();
         __m256d before = _mm256_setzero_pd(); /* the last running sum <= p (0 if none) */
@@ -401,25 +399,15 @@ __attribute__((target("avx512f"))) static ptrdiff_t rl_bt_steps_avx512(const dou
         x[5] = _mm512_shuffle_f64x2(u[2], u[6], 0xDD);
         x[3] = _mm512_shuffle_f64x2(u[3], u[7], 0x88);
         x[7] = _mm512_shuffle_f64x2(u[3], u[7], 0xDD);
-        /* rl_bt_scan8, lane by lane */
-        const __m512d a01 = _mm512_add_pd(x[0], x[1]), a23 = _mm512_add_pd(x[2], x[3]);
-        const __m512d a45 = _mm512_add_pd(x[4], x[5]), a67 = _mm512_add_pd(x[6], x[7]);
-        const __m512d a03 = _mm512_add_pd(a01, a23), a45_6 = _mm512_add_pd(a45, x[6]);
-        const __m512d s[RL_BT_FAN] = {x[0],
-                                      a01,
-                                      _mm512_add_pd(a01, x[2]),
-                                      a03,
-                                      _mm512_add_pd(a03, x[4]),
-                                      _mm512_add_pd(a03, a45),
-                                      _mm512_add_pd(a03, a45_6),
-                                      _mm512_add_pd(a03, _mm512_add_pd(a45, a67))};
+        RL_BT_SCAN8_LANES(__m512d, _mm512_add_pd, x, s);
+        /* each lane's count of running sums <= p, and the last such (0 if none): the running sum before its child */
         const __m512d p = _mm512_loadu_pd(work + q);
         __m512i child = _mm512_setzero_si512();
-        __m512d before = _mm512_setzero_pd(); /* the last running sum <= p (0 if none) */
+        __m512d before = _mm512_setzero_pd();
         for (int j = 0; j < RL_BT_FAN; ++j) {
             const __mmask8 le = _mm512_cmp_pd_mask(s[j], p, _CMP_LE_OQ);
-            child = _mm512_mask_add_epi64(child, le, child, one);
             before = _mm512_mask_mov_pd(before, le, s[j]);
+            child = _mm512_mask_add_epi64(child, le, child, one);
         }
         _mm512_storeu_pd(work + q, _mm512_sub_pd(p, before));
         const __m512i o = _mm512_loadu_si512((const void *)(out + q));
