@@ -53,6 +53,7 @@ ReplayRing = impl.ReplayRing
 ReplayPriorityStats = impl.ReplayPriorityStats
 ppo_categorical_loss = impl.ppo_categorical_loss
 json_line_arrays = impl.json_line_arrays
+episode_step = impl.episode_step
 
 
 def native_available() -> bool:

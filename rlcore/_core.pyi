@@ -263,6 +263,34 @@ def json_line_arrays(line: bytes, loads: Callable[[bytes], Any]) -> dict | None:
     The compiled kernel reads those lists of numbers itself, straight into their arrays, and hands
     only the other values' text to ``loads``."""
 
+# --- episode limits of one vector step ---------------------------------------------------------
+
+def episode_step(
+    terminateds: Any,
+    truncateds: Any,
+    ep_len: i64,
+    horizon: int = 0,
+    soft_horizon: bool = False,
+    no_done_at_end: bool = False,
+    rewards: Any = None,
+    ep_reward: f64 | None = None,
+    waiting: Any = None,
+) -> tuple[flag, flag, flag, flag | None, flag | None, int]:
+    """One vector step's episode limits (``rlcore.sampling.step_rules.EpisodeLimits``), one entry
+    per env, fused with the sampler's episode bookkeeping.
+
+    With ``rewards`` (float64 or float32; others converted) and ``ep_reward`` (float64): first adds
+    each env's reward to ``ep_reward`` and 1 to ``ep_len`` (int64), in place, except for envs
+    ``waiting`` for their reset. Then per env, from the env's flags (bool or uint8; others
+    converted as ``np.asarray(x, bool)``): a ``horizon`` > 0 truncates an episode the env did not
+    end once its length (``ep_len``) reaches it; ``no_done_at_end`` stores every end as a
+    truncation. An env ``waiting`` ends no episode.
+
+    Returns ``(terminateds, truncateds, done, reset, soft, n_done)``: new bool arrays of the stored
+    flags and the episode ends; ``reset`` the envs the horizon cut (an array with a hard horizon,
+    else None); ``soft`` those it cut with ``soft_horizon`` (None if none); ``n_done`` the number
+    of ends."""
+
 # --- loss kernels ------------------------------------------------------------------------------
 
 def ppo_categorical_loss(

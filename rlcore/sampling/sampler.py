@@ -358,7 +358,6 @@ class VectorSampler:
         n = self.num_envs
         self._ep_reward = np.zeros(n, np.float64)
         self._ep_len = np.zeros(n, np.int64)
-        self._ones = np.ones(n, np.int64)
         # The ``infos`` column: each vector step's info list, until every env has popped its row.
         self._step_infos: deque = deque()
         self._info_step = [0] * n  # per env: the step of its oldest unpopped row
@@ -456,20 +455,14 @@ class VectorSampler:
         rewards = np.asarray(step.rewards, np.float64)
         # "next_step" envs reset in this step: these rows are no transition
         waiting = self._waiting.copy() if self._next_step and self._waiting.any() else None
-        if waiting is None:
-            self._ep_reward += rewards
-            self._ep_len += self._ones  # an array operand: no scalar conversion (~0.5 us less per step)
-        else:
-            self._ep_reward[~waiting] += rewards[~waiting]
-            self._ep_len[~waiting] += 1
-        limits = self._limits.apply(step.terminateds, step.truncateds, self._ep_len)
+        # the episodes' returns and lengths, the limits and the done mask, in one native call
+        limits, n_done = self._limits.step(rewards, step.terminateds, step.truncateds, self._ep_reward, self._ep_len,
+                                           waiting)
         term, trunc, done = limits.terminateds, limits.truncateds, limits.done
-        if waiting is not None:
-            done = done & ~waiting
         stored_rewards = rewards if self._clip_rewards is None else clip_rewards(rewards, self._clip_rewards)
         next_raw = step.obs
         next_obs = np.ascontiguousarray(self._process(next_raw))
-        any_done = np.count_nonzero(done) > 0  # done is a bool array: ~1 us less than bool(done.any())
+        any_done = n_done > 0
         new_obs, last_raw = next_obs, step.obs  # each env's observation after this step's action
         ended = None
         if any_done:

@@ -21,9 +21,11 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Tuple
 
 import numpy as np
+
+from rlcore._backend import episode_step
 
 __all__ = ["EpisodeLimits", "LimitOutcome", "clip_rewards", "check_clip_rewards"]
 
@@ -129,6 +131,7 @@ class EpisodeLimits:
         if soft_horizon and horizon is None:
             raise ValueError("soft_horizon=True needs a horizon (an int >= 1): without one no episode is cut")
         self.horizon = None if horizon is None else int(horizon)
+        self._horizon = self.horizon or 0  # the kernel's "none"
         self.soft_horizon = bool(soft_horizon)
         self.no_done_at_end = bool(no_done_at_end)
 
@@ -143,8 +146,8 @@ class EpisodeLimits:
         Args:
             terminateds: What the envs said, one flag per env.
             truncateds: What the envs said, one flag per env.
-            lengths: Each env's episode length including this step (0 for an env that had no
-                live episode in this step; it never reaches the horizon).
+            lengths: Each env's episode length including this step (int64; 0 for an env that
+                had no live episode in this step: it never reaches the horizon).
 
         Returns:
             A :class:`LimitOutcome`.
@@ -155,21 +158,30 @@ class EpisodeLimits:
             >>> out.terminateds.tolist(), out.truncateds.tolist(), out.reset.tolist(), out.soft.tolist()
             ([False, False], [True, True], [False, False], [False, True])
         """
-        term = np.asarray(terminateds, np.bool_)
-        trunc = np.asarray(truncateds, np.bool_)
-        ended = term | trunc
-        if self.horizon is None and not self.no_done_at_end:  # the common case: the envs' own flags
-            return LimitOutcome(term, trunc, ended, _no_resets(len(ended)), None)
-        reset = np.zeros_like(ended)
-        soft = None
-        if self.horizon is not None:
-            hit = (np.asarray(lengths) >= self.horizon) & ~ended
-            if hit.any():
-                trunc = trunc | hit
-                if self.soft_horizon:
-                    soft = hit
-                else:
-                    reset = hit
-        if self.no_done_at_end:
-            trunc, term = term | trunc, np.zeros_like(term)
-        return LimitOutcome(term, trunc, term | trunc, reset, soft)
+        return self._outcome(episode_step(terminateds, truncateds, lengths, self._horizon, self.soft_horizon,
+                                          self.no_done_at_end))[0]
+
+    def step(self, rewards: np.ndarray, terminateds: np.ndarray, truncateds: np.ndarray, ep_reward: np.ndarray,
+             ep_len: np.ndarray, waiting: Optional[np.ndarray] = None) -> Tuple[LimitOutcome, int]:
+        """One vector step of a sampler: adds ``rewards`` to each env's episode return
+        ``ep_reward`` (float64) and 1 to its length ``ep_len`` (int64), both in place, then
+        :meth:`apply` with those lengths, in one native call. Envs ``waiting`` for their reset
+        (this step's rows are no transition) add nothing and end no episode.
+
+        Returns:
+            ``(LimitOutcome, number of envs whose episode ends here)``.
+
+        Examples:
+            >>> ret, lens = np.zeros(2), np.array([0, 4])
+            >>> out, n_done = EpisodeLimits(horizon=5).step(np.array([1.0, 2.0]), np.zeros(2, bool),
+            ...                                              np.zeros(2, bool), ret, lens)
+            >>> ret.tolist(), lens.tolist(), out.truncateds.tolist(), out.reset.tolist(), n_done
+            ([1.0, 2.0], [1, 5], [False, True], [False, True], 1)
+        """
+        return self._outcome(episode_step(terminateds, truncateds, ep_len, self._horizon, self.soft_horizon,
+                                          self.no_done_at_end, rewards, ep_reward, waiting))
+
+    @staticmethod
+    def _outcome(out: tuple) -> Tuple[LimitOutcome, int]:
+        term, trunc, done, reset, soft, n_done = out
+        return LimitOutcome(term, trunc, done, _no_resets(len(done)) if reset is None else reset, soft), n_done
