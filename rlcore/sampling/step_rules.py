@@ -131,7 +131,6 @@ class EpisodeLimits:
         if soft_horizon and horizon is None:
             raise ValueError("soft_horizon=True needs a horizon (an int >= 1): without one no episode is cut")
         self.horizon = None if horizon is None else int(horizon)
-        self._horizon = self.horizon or 0  # the kernel's "none"
         self.soft_horizon = bool(soft_horizon)
         self.no_done_at_end = bool(no_done_at_end)
 
@@ -158,7 +157,7 @@ class EpisodeLimits:
             >>> out.terminateds.tolist(), out.truncateds.tolist(), out.reset.tolist(), out.soft.tolist()
             ([False, False], [True, True], [False, False], [False, True])
         """
-        return self._outcome(episode_step(terminateds, truncateds, lengths, self._horizon, self.soft_horizon,
+        return self._outcome(episode_step(terminateds, truncateds, lengths, self.horizon or 0, self.soft_horizon,
                                           self.no_done_at_end))[0]
 
     def step(self, rewards: np.ndarray, terminateds: np.ndarray, truncateds: np.ndarray, ep_reward: np.ndarray,
@@ -178,7 +177,7 @@ class EpisodeLimits:
             >>> ret.tolist(), lens.tolist(), out.truncateds.tolist(), out.reset.tolist(), n_done
             ([1.0, 2.0], [1, 5], [False, True], [False, True], 1)
         """
-        return self._outcome(episode_step(terminateds, truncateds, ep_len, self._horizon, self.soft_horizon,
+        return self._outcome(episode_step(terminateds, truncateds, ep_len, self.horizon or 0, self.soft_horizon,
                                           self.no_done_at_end, rewards, ep_reward, waiting))
 
     @staticmethod
