@@ -226,10 +226,13 @@ class VectorSampler:
         if self._obs is None:
             self._start()
         target = self.target_rows
-        held = self._held.count if self._held is not None else 0
-        while held + (self._collector.ready_rows if self._collector is not None else 0) < target:
+        need = target - (self._held.count if self._held is not None else 0)
+        if self._collector is None:  # the first step makes it (nothing is held before it)
             self._step()
-        columns, seg_lens = self._collector.pop()
+        collector = self._collector
+        while collector.ready_rows < need:
+            self._step()
+        columns, seg_lens = collector.pop()
         columns[Columns.AGENT_INDEX] = np.zeros(len(columns[Columns.EPS_ID]), np.int64)
         columns[Columns.INFOS] = self._pop_infos(columns[Columns.ENV_ID], seg_lens)
         batch = SampleBatch(columns, _dont_check_lens=True)
@@ -466,7 +469,7 @@ class VectorSampler:
         new_obs, last_raw = next_obs, step.obs  # each env's observation after this step's action
         ended = None
         if any_done:
-            ended = np.flatnonzero(done)
+            ended = done.nonzero()[0]
             if step.final_obs is not None:  # same-step auto-reset: the episodes' last observations
                 # (the envs the env ended: without a horizon, every done env)
                 env_ended = ended if self._limits.horizon is None else np.flatnonzero(
