@@ -855,29 +855,26 @@ class TrajectoryCollector:
 def episode_step(terminateds, truncateds, ep_len, horizon=0, soft_horizon=False, no_done_at_end=False,
                  rewards=None, ep_reward=None, waiting=None):
     """The stored flags and episode ends of one vector step (``rlcore/_core.pyi``)."""
-    term = np.asarray(terminateds, np.bool_)
-    trunc = np.asarray(truncateds, np.bool_)
-    if term.ndim != 1 or trunc.ndim != 1:
-        raise ValueError(f"flags must be 1-D, one per env, got shape {(term if term.ndim != 1 else trunc).shape}")
+    def flags(name, x, n=None):  # one bool per env
+        x = np.asarray(x, np.bool_)
+        if x.ndim != 1:
+            raise ValueError(f"flags must be 1-D, one per env, got shape {x.shape}")
+        if n is not None and len(x) != n:
+            raise ValueError(f"{name} has {len(x)} entries, expected {n} (one per env)")
+        return x
+
+    term = flags("terminateds", terminateds)
     n = len(term)
-    if len(trunc) != n:
-        raise ValueError(f"truncateds has {len(trunc)} entries, expected {n} (one per env)")
+    trunc = flags("truncateds", truncateds, n)
     if (rewards is None) != (ep_reward is None):
         raise ValueError("give rewards and ep_reward together (or neither)")
     if horizon < 0:
         raise ValueError(f"horizon must be >= 0 (0: none), got {horizon}")
     _array("ep_len", ep_len, (np.dtype(np.int64),), 1, n)
-    live = np.ones(n, np.bool_)
-    if waiting is not None:
-        waiting = np.asarray(waiting, np.bool_)
-        if waiting.ndim != 1:
-            raise ValueError(f"flags must be 1-D, one per env, got shape {waiting.shape}")
-        if len(waiting) != n:
-            raise ValueError(f"waiting has {len(waiting)} entries, expected {n} (one per env)")
-        live = ~waiting
+    live = np.ones(n, np.bool_) if waiting is None else ~flags("waiting", waiting, n)
     if rewards is not None:
-        rewards = np.asarray(rewards) if isinstance(rewards, np.ndarray) and rewards.dtype in (
-            np.float32, np.float64) else np.asarray(rewards, np.float64)
+        if not (isinstance(rewards, np.ndarray) and rewards.dtype in (np.float32, np.float64)):
+            rewards = np.asarray(rewards, np.float64)
         _array("rewards", rewards, (rewards.dtype,), 1, n)
         _array("ep_reward", ep_reward, (np.dtype(np.float64),), 1, n)
         ep_reward[live] += rewards[live]  # an env waiting for its reset adds nothing

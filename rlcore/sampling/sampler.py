@@ -533,9 +533,9 @@ class VectorSampler:
             self._waiting &= ~waiting
         self._obs, self._raw_obs = next_obs, next_raw
         if starts is done:  # every ended env starts its next episode now
-            self._start_rows(starts, limits.soft, step.infos, ended)
+            self._start_rows(starts, limits.soft, ended)
         elif starts is not None and np.count_nonzero(starts):
-            self._start_rows(starts, limits.soft, step.infos, np.flatnonzero(starts))
+            self._start_rows(starts, limits.soft, np.flatnonzero(starts))
         self._perf["inference"] += t1 - t0
         self._perf["env_wait"] += t3 - t2
         self._perf["processing"] += (t2 - t1) + (time.perf_counter() - t3)
@@ -556,8 +556,7 @@ class VectorSampler:
                 raw[i] = new_raw[k]
         return raw, processed
 
-    def _start_rows(self, starts: np.ndarray, soft: Optional[np.ndarray], infos: Optional[list],
-                    rows: np.ndarray) -> None:
+    def _start_rows(self, starts: np.ndarray, soft: Optional[np.ndarray], rows: np.ndarray) -> None:
         """New episodes on the envs in ``starts`` (their indices: ``rows``) from their current
         observation; fresh RNN state and previous action/reward unless a soft horizon cut the
         episode (RLlib 1.x's ``soft_reset``)."""
