@@ -307,6 +307,12 @@ def replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, uniforms, be
     in one call; with ``rng`` the uniforms are drawn from it; with ``out`` the results are stored in
     that dict, or in a new instance of that dict type whose ``__dict__`` is a copy of ``attrs`` (see
     ``rlcore/_core.pyi``)."""
+    return _replay_sample(sum_tree, min_tree, uniforms, beta, columns, rng, out, attrs)
+
+
+cdef object _replay_sample(SumSegmentTree sum_tree, MinSegmentTree min_tree, object uniforms, object beta,
+                           object columns, object rng, object out, object attrs):
+    """replay_sample (also PrioritizedReplayCore.sample's call, without the argument parsing of a def)."""
     _check_pair(sum_tree, min_tree)
     cdef double b = beta
     if not (b >= 0.0 and b < INFINITY):
@@ -469,6 +475,13 @@ def replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, idxs, priori
     """Sets ``priorities ** alpha`` (with ``eps``: ``(|priorities| + eps) ** alpha``, priorities then
     being TD errors) at live slots ``idxs`` in both trees; with ``stats`` records the update there
     (see ``rlcore/_core.pyi``)."""
+    return _replay_update(sum_tree, min_tree, idxs, priorities, alpha, first, num, eps, stats)
+
+
+cdef double _replay_update(SumSegmentTree sum_tree, MinSegmentTree min_tree, object idxs, object priorities,
+                           object alpha, Py_ssize_t first, Py_ssize_t num, object eps,
+                           ReplayPriorityStats stats) except? -2.0:
+    """replay_update (also PrioritizedReplayCore.update_td_errors's call, without a def's argument parsing)."""
     _check_pair(sum_tree, min_tree)
     cdef double a = alpha
     if not (a >= 0.0 and a < INFINITY):
@@ -901,6 +914,10 @@ cdef class ReplayRing:
         """``replay_add(records, srcs, pos, ...)``, then the ring advanced past the rows: ``(n, slots)``
         with ``slots`` the rows kept (as ``replay_slots``), or None with nothing written (see
         ``rlcore/_core.pyi``)."""
+        return self._add(srcs, sum_tree, min_tree, value)
+
+    cdef object _add(self, object srcs, SumSegmentTree sum_tree, MinSegmentTree min_tree, object value):
+        """add (also PrioritizedReplayCore's call, without a def's argument parsing)."""
         cdef ReplayRecords records = self.records
         cdef Py_ssize_t n, start = self.pos
         if records is None:
@@ -916,3 +933,93 @@ cdef class ReplayRing:
         slots = _ring_slots(start, n, self.capacity)
         self._advance(n)
         return n, slots
+
+
+cdef class PrioritizedReplayCore:
+    """The state a prioritized replay buffer's operations read, and those operations each in one call
+    when the input fits as is: the base of ``rlcore.data.replay_buffers.PrioritizedReplayBuffer``,
+    which keeps its attributes here (see ``rlcore/_core.pyi``). Input that does not fit goes to the
+    subclass's ``_add_general``, ``_sample_general`` or ``_update_general``, which cast or raise."""
+
+    cdef public object _storage
+    cdef public ReplayRing _ring
+    cdef public SumSegmentTree _sum
+    cdef public MinSegmentTree _min
+    cdef public ReplayPriorityStats _stats
+    cdef public object _rng
+    cdef public object alpha
+    cdef public object beta
+    cdef public object eps
+    cdef public bint _items
+    cdef public Py_ssize_t _added_count
+    cdef public Py_ssize_t _sampled_count
+    cdef public object _batch_type
+    cdef public object _batch_attrs
+
+    cdef int _check_ready(self) except -1:
+        if self._ring is None or self._stats is None:
+            raise TypeError(f"{type(self).__name__}: _ring and _stats must be set before the buffer is used")
+        return 0
+
+    cdef object _write_exact(self, object batch):
+        """The storage's ``write_exact`` of ``batch`` at ``max_priority ** alpha``: ``(n, slots)`` or None."""
+        leaf = pow(self._stats.max_priority, <double>self.alpha)
+        cdef ReplayRecords records = self._ring.records
+        if records is not None and records.names is not None:  # every column numeric: write_exact is ring.add
+            return self._ring._add(batch, self._sum, self._min, leaf)
+        return self._storage.write_exact(batch, self._sum, self._min, leaf)
+
+    def add(self, batch, *, unit_lens=None, priorities=None):
+        """Adds a batch; its units get ``priorities`` (one per unit) or the max priority so far.
+
+        Returns:
+            The slots of the units added (int64), as ``ReplayBuffer.add``.
+        """
+        self._check_ready()
+        if priorities is None and unit_lens is None and not self._items:  # the usual add: one native call
+            added = self._write_exact(batch)
+            if added is not None:
+                self._added_count += <Py_ssize_t>(<tuple>added)[0]
+                return (<tuple>added)[1]
+        return self._add_general(batch, unit_lens, priorities)
+
+    def _add_exact(self, batch):
+        """Timesteps only: adds ``batch`` at the max priority in one call if it fits the stored columns
+        exactly (``ColumnStorage.write_exact``); its rows, or -1 with nothing added."""
+        self._check_ready()
+        added = self._write_exact(batch)
+        if added is None:
+            return -1
+        self._added_count += <Py_ssize_t>(<tuple>added)[0]
+        return (<tuple>added)[0]
+
+    def sample(self, n, beta=None):
+        """Draws ``n`` units in proportion to ``priority ** alpha``, with ``weights`` and
+        ``batch_indexes`` columns.
+
+        Args:
+            n: Number of units (an int >= 1).
+            beta: Importance-weight exponent (>= 0); defaults to the buffer's ``beta``.
+        """
+        self._check_ready()
+        b = self.beta if beta is None else beta
+        if (type(n) is int and n >= 1 and not self._items and self._ring.size > 0
+                and type(b) is float and 0.0 <= <double>b < INFINITY):
+            records = self._storage.sample_records
+            if records is not None:
+                # every column is a numeric field of the records: the uniforms, the slots, the weights
+                # and the rows, weights and batch_indexes set in a new batch, in one call
+                out = _replay_sample(self._sum, self._min, n, b, records, self._rng, self._batch_type,
+                                     self._batch_attrs)
+                self._sampled_count += <Py_ssize_t>n
+                return out
+        return self._sample_general(n, beta)
+
+    def update_td_errors(self, idxes, td_errors):
+        """Sets priorities to ``|td_errors| + eps`` (what RLlib's replay actor did)."""
+        self._check_ready()
+        if (not self._items and cnp.PyArray_CheckExact(idxes) and cnp.PyArray_CheckExact(td_errors)
+                and _replay_update(self._sum, self._min, idxes, td_errors, self.alpha, 0, self._ring.size, self.eps,
+                                   self._stats) >= 0.0):
+            return  # 1-D float64 or float32 TD errors at live rows: |td| + eps in the same call
+        self._update_general(idxes, td_errors)

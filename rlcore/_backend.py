@@ -51,6 +51,7 @@ replay_slots = impl.replay_slots
 ReplayRecords = impl.ReplayRecords
 ReplayRing = impl.ReplayRing
 ReplayPriorityStats = impl.ReplayPriorityStats
+PrioritizedReplayCore = impl.PrioritizedReplayCore
 ppo_categorical_loss = impl.ppo_categorical_loss
 json_line_arrays = impl.json_line_arrays
 episode_step = impl.episode_step

@@ -247,6 +247,46 @@ class ReplayPriorityStats:
         """Raises ``max_priority`` to ``priority`` (finite, >= 0) when larger and adds ``n`` (an int
         >= 0) to ``num_updates``."""
 
+class PrioritizedReplayCore:
+    """The base of a prioritized replay buffer (``rlcore.data.replay_buffers.PrioritizedReplayBuffer``):
+    the attributes its operations read, kept here (one place each; a subclass sets them), and
+    ``add``, ``_add_exact``, ``sample`` and ``update_td_errors`` each in one call for input that fits
+    as is. What does not fit is handed, unchanged, to the subclass's ``_add_general(batch, unit_lens,
+    priorities)``, ``_sample_general(n, beta)`` or ``_update_general(idxes, td_errors)``, whose
+    results are returned. Any operation before ``_ring`` and ``_stats`` are set raises ``TypeError``."""
+
+    _storage: Any  # sample_records (a ReplayRecords or None) and write_exact(batch, sum, min, leaf)
+    _ring: ReplayRing
+    _sum: SumSegmentTree
+    _min: MinSegmentTree
+    _stats: ReplayPriorityStats
+    _rng: np.random.Generator
+    alpha: float
+    beta: float
+    eps: float
+    _items: bool  # units are items: every operation goes to the general paths
+    _added_count: int
+    _sampled_count: int
+    _batch_type: type  # a subclass of dict: sample's output type
+    _batch_attrs: dict  # a copy of it is each sampled batch's __dict__
+
+    def add(self, batch: Mapping[str, Any], *, unit_lens: Any = None, priorities: Any = None) -> i64:
+        """Without ``unit_lens``, ``priorities`` or ``_items``: the storage's ``write_exact(batch, _sum,
+        _min, _stats.max_priority ** alpha)`` (``_ring.add`` when the records have names, every column
+        being numeric), adding the rows to ``_added_count`` and returning the slots; else, or when that
+        declines (None), ``_add_general``."""
+    def _add_exact(self, batch: Mapping[str, Any]) -> int:
+        """``add``'s one call alone: the rows added, or -1 with nothing added (no general path)."""
+    def sample(self, n: int, beta: float | None = None) -> dict:
+        """With ``n`` an int >= 1, ``beta`` (``self.beta`` when None) a finite float >= 0, timesteps, a
+        non-empty ring and ``_storage.sample_records`` not None: ``replay_sample(_sum, _min, n, beta,
+        records, _rng, _batch_type, _batch_attrs)``, adding ``n`` to ``_sampled_count``; else
+        ``_sample_general(n, beta)`` with ``beta`` as given."""
+    def update_td_errors(self, idxes: Any, td_errors: Any) -> None:
+        """With timesteps and both arguments numpy arrays (not subclasses): ``replay_update(_sum, _min,
+        idxes, td_errors, alpha, 0, _ring.size, eps, _stats)``; else, or when that declines (-1),
+        ``_update_general(idxes, td_errors)``."""
+
 def replay_slots(start: int, n: int, capacity: int) -> i64:
     """The ring slots of the rows kept when ``n`` rows are written from ``start`` into ``capacity``
     rows: the last ``min(n, capacity)`` of them, ``(start + j) % capacity`` for ``j`` in

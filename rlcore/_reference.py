@@ -684,6 +684,63 @@ class ReplayRing:
         return n, slots
 
 
+
+class PrioritizedReplayCore:
+    """A prioritized buffer's ``add``, ``sample`` and ``update_td_errors`` for input that fits as is,
+    else the subclass's ``_add_general`` / ``_sample_general`` / ``_update_general``; its attributes
+    (``_storage``, ``_ring``, ``_sum``, ``_min``, ``_stats``, ``_rng``, ``alpha``, ``beta``, ``eps``,
+    ``_items``, ``_added_count``, ``_sampled_count``, ``_batch_type``, ``_batch_attrs``) are set by the
+    subclass; see ``rlcore/_core.pyi``."""
+
+    def _check_ready(self):
+        if getattr(self, "_ring", None) is None or getattr(self, "_stats", None) is None:
+            raise TypeError(f"{type(self).__name__}: _ring and _stats must be set before the buffer is used")
+
+    def _write_exact(self, batch):
+        leaf = self._stats.max_priority ** float(self.alpha)
+        records = self._ring.records
+        if records is not None and records.names is not None:  # every column numeric: write_exact is ring.add
+            return self._ring.add(batch, self._sum, self._min, leaf)
+        return self._storage.write_exact(batch, self._sum, self._min, leaf)
+
+    def add(self, batch, *, unit_lens=None, priorities=None):
+        self._check_ready()
+        if priorities is None and unit_lens is None and not self._items:
+            added = self._write_exact(batch)
+            if added is not None:
+                self._added_count += added[0]
+                return added[1]
+        return self._add_general(batch, unit_lens, priorities)
+
+    def _add_exact(self, batch):
+        self._check_ready()
+        added = self._write_exact(batch)
+        if added is None:
+            return -1
+        self._added_count += added[0]
+        return added[0]
+
+    def sample(self, n, beta=None):
+        self._check_ready()
+        b = self.beta if beta is None else beta
+        if (type(n) is int and n >= 1 and not self._items and self._ring.size > 0
+                and type(b) is float and 0.0 <= b < math.inf):
+            records = self._storage.sample_records
+            if records is not None:
+                out = replay_sample(self._sum, self._min, n, b, records, self._rng, self._batch_type,
+                                    self._batch_attrs)
+                self._sampled_count += n
+                return out
+        return self._sample_general(n, beta)
+
+    def update_td_errors(self, idxes, td_errors):
+        self._check_ready()
+        if (not self._items and type(idxes) is np.ndarray and type(td_errors) is np.ndarray
+                and replay_update(self._sum, self._min, idxes, td_errors, self.alpha, 0, self._ring.size, self.eps,
+                                  self._stats) >= 0.0):
+            return
+        self._update_general(idxes, td_errors)
+
 # --- trajectory collection -----------------------------------------------------------------------
 
 class TrajectoryCollector:

@@ -1221,3 +1221,136 @@ def test_replay_update_sequence_keeps_every_tree_node_as_one_tree_update(impl, c
     assert s.sum() == fs.sum() and mn.min() == fmn.min()
     p = np.linspace(0.0, s.sum(), 513)[:-1]
     np.testing.assert_array_equal(s.find_prefixsum_idx(p), fs.find_prefixsum_idx(p))
+
+
+# --- PrioritizedReplayCore: a prioritized buffer's add / sample / update_td_errors in one call ------
+
+class _CoreStorage:
+    """What the core reads of a ColumnStorage: ``sample_records`` and (records without names) ``write_exact``."""
+
+    def __init__(self, ring, sample_records):
+        self.ring, self.sample_records, self.written = ring, sample_records, []
+
+    def write_exact(self, batch, sum_tree, min_tree, leaf):
+        self.written.append(leaf)
+        return None
+
+
+class _OutBatch(dict):
+    pass
+
+
+def _core_buffer(m, cap, *, items=False, names=("a", "b", "c"), sampled=True):
+    class Buf(m.PrioritizedReplayCore):
+        def _add_general(self, batch, unit_lens, priorities):
+            self.general.append(("add", unit_lens, priorities))
+            return "add"
+
+        def _sample_general(self, n, beta):
+            self.general.append(("sample", n, beta))
+            return "sample"
+
+        def _update_general(self, idxes, td_errors):
+            self.general.append(("update", len(idxes)))
+
+    buf = Buf()
+    buf.general = []
+    buf._ring = _ring_with_records(m, cap, names=names)
+    buf._storage = _CoreStorage(buf._ring, buf._ring.records if sampled else None)
+    buf._sum, buf._min = _pair(m, cap)
+    buf._stats = m.ReplayPriorityStats()
+    buf._rng = np.random.default_rng(cap)
+    buf.alpha, buf.beta, buf.eps = 0.6, 0.4, 1e-6
+    buf._items = items
+    buf._added_count = buf._sampled_count = 0
+    buf._batch_type, buf._batch_attrs = _OutBatch, {"flag": 1}
+    return buf
+
+
+@pytest.mark.parametrize("cap", [5, 64, 1000])
+def test_prioritized_core_cycles_parity(impl, cap):
+    # add (at max_priority ** alpha), sample (uniforms from the buffer's rng, rows, weights and slots in a
+    # new batch of _batch_type with a copy of _batch_attrs) and update_td_errors (|td| + eps ** alpha,
+    # recorded in _stats), each without the general path; the twin's indices exactly, its weights and
+    # leaves within float rounding
+    data = np.random.default_rng(cap + 1)
+    batches = [_ring_batch(data, n) for n in (3, 1, 2 * cap, 32, 7)]
+    tds = [data.standard_normal(8).astype(dt) for dt in (np.float64, np.float32, np.float64, np.float64, np.float32)]
+    runs = []
+    for m in (impl, _reference):
+        buf, seen = _core_buffer(m, cap), []
+        for j, (batch, td) in enumerate(zip(batches, tds)):
+            slots = buf.add(batch)
+            np.testing.assert_array_equal(slots, m.replay_slots((buf._ring.pos - len(batch["b"])) % cap,
+                                                                len(batch["b"]), cap))
+            out = buf.sample(8, None if j % 2 else 0.7)
+            assert type(out) is _OutBatch and vars(out) == {"flag": 1} and vars(out) is not buf._batch_attrs
+            assert sorted(out) == ["a", "b", "batch_indexes", "c", "weights"]
+            idx = out["batch_indexes"]
+            for k, col in zip("abc", buf._ring.records.columns):
+                np.testing.assert_array_equal(out[k], col[idx])
+            assert buf.update_td_errors(idx, td) is None
+            leaves = _leaves(buf._sum)
+            want = (np.abs(td.astype(np.float64)) + 1e-6) ** 0.6
+            last = {int(i): w for i, w in zip(idx, want)}  # the last write of a slot wins
+            np.testing.assert_allclose(leaves[list(last)], list(last.values()), rtol=1e-15)
+            seen.append((slots, idx, out["weights"], leaves, buf._stats.max_priority, buf._stats.num_updates))
+        assert buf.general == [] and buf._storage.written == []
+        assert (buf._added_count, buf._sampled_count) == (sum(len(b["b"]) for b in batches), 8 * len(batches))
+        assert buf._add_exact(batches[0]) == 3 and buf._added_count == sum(len(b["b"]) for b in batches) + 3
+        runs.append(seen)
+    for got, twin in zip(*runs):
+        for x, y in zip(got[:2], twin[:2]):
+            np.testing.assert_array_equal(x, y)
+        np.testing.assert_allclose(got[2], twin[2], rtol=3e-7)
+        np.testing.assert_allclose(got[3], twin[3], rtol=3e-16)
+        assert got[4:] == twin[4:]
+
+
+def test_prioritized_core_hands_what_it_does_not_take_to_the_general_paths(impl):
+    data = np.random.default_rng(0)
+    batch = _ring_batch(data, 4)
+    for m in (impl, _reference):
+        buf = _core_buffer(m, 8)
+        assert buf.sample(2) == "sample"  # empty
+        assert buf.add(batch, priorities=[1.0] * 4) == "add" and buf.add(batch, unit_lens=[4]) == "add"
+        assert buf.add(dict(batch, b=batch["b"].astype(np.int32))) == "add"  # a dtype to cast
+        assert buf._add_exact(dict(batch, d=batch["b"])) == -1
+        assert buf._ring.size == 0 and buf._added_count == 0
+        buf.add(batch)
+        for n, beta in [(np.int64(2), None), (0, None), (2.0, None), (2, 1), (2, -1.0), (2, float("inf"))]:
+            assert buf.sample(n, beta) == "sample"
+        buf.beta = 1  # not a float: converted by the general path
+        assert buf.sample(2) == "sample"
+        buf.beta = 0.4
+        idx = np.array([0, 3])
+        buf.update_td_errors(idx.tolist(), np.ones(2))  # a list
+        buf.update_td_errors(idx, np.ones(2, np.int64))  # ints
+        buf.update_td_errors(np.array([0, 5]), np.ones(2))  # slot 5 not held (4 rows)
+        buf.update_td_errors(idx, np.array([1.0, np.nan]))
+        assert buf._stats.num_updates == 0 and buf._sampled_count == 0
+        assert buf.general == [
+            ("sample", 2, None), ("add", None, [1.0] * 4), ("add", [4], None), ("add", None, None),
+            ("sample", np.int64(2), None), ("sample", 0, None), ("sample", 2.0, None), ("sample", 2, 1),
+            ("sample", 2, -1.0), ("sample", 2, float("inf")), ("sample", 2, None),
+            ("update", 2), ("update", 2), ("update", 2), ("update", 2)]
+        items = _core_buffer(m, 8, items=True)
+        assert items.add(batch) == "add" and items.sample(1) == "sample"
+        items.update_td_errors(idx, np.ones(2))
+        assert items.general == [("add", None, None), ("sample", 1, None), ("update", 2)]
+        unsampled = _core_buffer(m, 8, sampled=False)  # no sample_records (e.g. object columns)
+        unsampled.add(batch)
+        assert unsampled.sample(2) == "sample" and unsampled.general == [("sample", 2, None)]
+        unnamed = _core_buffer(m, 8, names=None)  # write_exact is the storage's (not the ring's add)
+        assert unnamed.add(batch) == "add" and unnamed._storage.written == [1.0]
+        assert unnamed._add_exact(batch) == -1 and unnamed._storage.written == [1.0, 1.0]
+
+
+def test_prioritized_core_unset_raises(impl):
+    class Bare(impl.PrioritizedReplayCore):
+        pass
+
+    for call in (lambda b: b.add({}), lambda b: b._add_exact({}), lambda b: b.sample(1),
+                 lambda b: b.update_td_errors(np.zeros(1, np.int64), np.ones(1))):
+        with pytest.raises(TypeError, match="_ring and _stats must be set"):
+            call(Bare())

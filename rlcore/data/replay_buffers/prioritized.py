@@ -12,7 +12,9 @@ leaf per slot. New units get the largest priority seen so far. ``sample(n, beta)
 
 For items, both are repeated over the item's rows.
 
-Each operation's hot path is one call of the compiled core: the storage's ``write_exact``
+``add``, ``sample`` and ``update_td_errors`` are methods of the compiled base class
+``PrioritizedReplayCore`` (no Python frame before the native work), and each operation's hot path
+is one call of the compiled core: the storage's ``write_exact``
 (``ReplayRing.add``: all columns, both trees' leaves, the ring's position and row count, and the
 slots written), ``replay_sample`` (prefix-sum search, min tree, importance weights and, for
 timesteps, the uniforms drawn from the buffer's RNG and the gather of the sampled rows' numeric
@@ -30,7 +32,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from rlcore._backend import MinSegmentTree, ReplayPriorityStats, SumSegmentTree, replay_sample, replay_update
+from rlcore._backend import (
+    MinSegmentTree,
+    PrioritizedReplayCore,
+    ReplayPriorityStats,
+    SumSegmentTree,
+    replay_sample,
+    replay_update,
+)
 from rlcore.data.replay_buffers._validation import check_nonneg_float, check_positive_float
 from rlcore.data.replay_buffers.uniform import _PLAIN_FLAGS, ReplayBuffer, StorageUnit, _count, _sample_batch
 from rlcore.data.sample_batch import SampleBatch
@@ -38,8 +47,13 @@ from rlcore.data.sample_batch import SampleBatch
 _ADDED = frozenset(("weights", "batch_indexes"))  # the columns sample() sets on every batch
 
 
-class PrioritizedReplayBuffer(ReplayBuffer):
+class PrioritizedReplayBuffer(PrioritizedReplayCore, ReplayBuffer):
     """Prioritized replay with alpha/beta and importance weights.
+
+    ``add``, ``sample`` and ``update_td_errors`` are the compiled core's
+    (:class:`~rlcore._backend.PrioritizedReplayCore`, which also holds the attributes they read): one
+    native call each for input that fits as is, else the general paths below (``_add_general``,
+    ``_sample_general``, ``_update_general``).
 
     Args:
         capacity: Rows held at most (an int >= 1).
@@ -74,13 +88,14 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         seed: int | None = None,
         name: str | None = None,
     ) -> None:
-        super().__init__(capacity, storage_unit=storage_unit, seed=seed, name=name)
+        ReplayBuffer.__init__(self, capacity, storage_unit=storage_unit, seed=seed, name=name)
         self.alpha = check_nonneg_float("alpha", alpha)
         self.beta = check_nonneg_float("beta", beta)
         self.eps = check_positive_float("eps", eps)
         self._sum = SumSegmentTree(self.capacity)
         self._min = MinSegmentTree(self.capacity)
         self._stats = ReplayPriorityStats()  # max priority and update count (native updates record them)
+        self._batch_type, self._batch_attrs = SampleBatch, _PLAIN_FLAGS  # what the core's sample makes
 
     @property
     def max_priority(self) -> float:
@@ -89,13 +104,10 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
     # --- adding ---------------------------------------------------------------------------------
 
-    def add(self, batch: Mapping[str, Any], *, unit_lens=None, priorities=None) -> np.ndarray:
-        """Adds a batch; its units get ``priorities`` (one per unit) or the max priority so far.
-
-        Returns:
-            The slots of the units added (int64), as :meth:`ReplayBuffer.add`.
-        """
-        if priorities is None and unit_lens is None and not self._items:  # the usual add: one native call
+    def _add_general(self, batch: Mapping[str, Any], unit_lens, priorities) -> np.ndarray:
+        """``add`` of a batch the core's one call did not take: given priorities, items, or columns to
+        cast or check (the object columns' write and the errors are here)."""
+        if priorities is None and unit_lens is None and not self._items:
             added = self._storage.write_exact(batch, self._sum, self._min, self._stats.max_priority ** self.alpha)
             if added is not None:
                 self._added_count += added[0]
@@ -123,7 +135,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                         self._stats.record(same, 0)
                     self._added_count += added[0]
                     return added[1]
-        slots = super().add(batch, unit_lens=unit_lens)
+        slots = ReplayBuffer.add(self, batch, unit_lens=unit_lens)
         if priorities is None:
             prios = np.full(len(slots), self.max_priority)
         else:
@@ -131,15 +143,6 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             self._stats.record(float(prios.max(initial=0.0)), 0)
         self._set(slots, prios)
         return slots
-
-    def _add_exact(self, batch: Mapping[str, Any]) -> int:
-        """Timesteps only: adds ``batch`` at the max priority in one native call if it fits the stored
-        columns exactly (:attr:`ColumnStorage.write_exact`); its rows, or -1 with nothing added."""
-        added = self._storage.write_exact(batch, self._sum, self._min, self._stats.max_priority ** self.alpha)
-        if added is None:
-            return -1
-        self._added_count += added[0]
-        return added[0]
 
     def _set(self, slots: np.ndarray, priorities: np.ndarray) -> None:
         values = np.ascontiguousarray(priorities ** self.alpha, np.float64)
@@ -153,26 +156,17 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
     # --- sampling -------------------------------------------------------------------------------
 
-    def sample(self, n: int, beta: float | None = None):
-        """Draws ``n`` units in proportion to ``priority ** alpha``, with ``weights`` and
-        ``batch_indexes`` columns (see the module docstring).
-
-        Args:
-            n: Number of units (an int >= 1).
-            beta: Importance-weight exponent (>= 0); defaults to the buffer's ``beta``.
-        """
-        if type(n) is not int or n < 1 or not (self._num_items if self._items else self._ring.size):
-            n = self._check_sample(n)
+    def _sample_general(self, n, beta):
+        """``sample`` when the core's one call did not take it: items, object columns, ``n`` or
+        ``beta`` to check or convert, an empty buffer (errors)."""
+        n = self._check_sample(n)
         if beta is None:
-            beta = self.beta
-        elif type(beta) is not float or not 0.0 <= beta < math.inf:  # check_nonneg_float's fast case, inline
+            beta = self.beta  # checked by replay_sample
+        elif type(beta) is not float or not 0.0 <= beta < math.inf:
             beta = check_nonneg_float("beta", beta)
         records = None if self._items else self._storage.sample_records
-        if records is not None:
-            # every column is a numeric field of the records: one native call draws the uniforms,
-            # finds the slots, computes the weights and sets the rows, ``weights`` and
-            # ``batch_indexes`` in a new SampleBatch it makes (default flags, as _sample_batch makes it)
-            out = replay_sample(self._sum, self._min, n, beta, records, self._rng, SampleBatch, _PLAIN_FLAGS)
+        if records is not None:  # n or beta converted: the core's call
+            out = replay_sample(self._sum, self._min, n, beta, records, self._rng, self._batch_type, self._batch_attrs)
             self._sampled_count += n
             return out
         fixed = None if self._items else self._storage.record_columns()
@@ -250,12 +244,13 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self._set(idxes, priorities)
         self._stats.record(float(priorities.max(initial=0.0)), len(idxes))
 
-    def update_td_errors(self, idxes, td_errors) -> None:
-        """Sets priorities to ``|td_errors| + eps`` (what RLlib's replay actor did)."""
-        if (type(idxes) is np.ndarray and type(td_errors) is np.ndarray
+    def _update_general(self, idxes, td_errors) -> None:
+        """``update_td_errors`` when the core's one call did not take it: items, or TD errors and
+        indexes to convert or check (errors)."""
+        if (self._items and type(idxes) is np.ndarray and type(td_errors) is np.ndarray
                 and replay_update(self._sum, self._min, idxes, td_errors, self.alpha, self._first_item,
-                                  self._num_items if self._items else self._ring.size, self.eps, self._stats) >= 0.0):
-            return  # 1-D float64 or float32 TD errors: |td| + eps computed in the same native call
+                                  self._num_items, self.eps, self._stats) >= 0.0):
+            return  # items: 1-D float64 or float32 TD errors at live items, in one native call
         td = np.abs(np.asarray(td_errors, np.float64).reshape(-1))
         td += self.eps
         self.update_priorities(idxes, td)
