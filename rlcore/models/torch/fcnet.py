@@ -43,6 +43,12 @@ class AppendBiasLayer(nn.Module):
         return torch.cat([x, self.log_std.unsqueeze(0).expand(x.shape[0], -1)], dim=1)
 
 
+def _flat_in(input_dict: Dict[str, Any]) -> torch.Tensor:
+    """The float ``[B, width]`` rows of ``obs_flat`` (no reshape op when they already are)."""
+    obs = input_dict["obs_flat"].float()
+    return obs if obs.dim() == 2 else obs.reshape(obs.shape[0], -1)
+
+
 def _resolve_hiddens(model_config: Dict[str, Any]) -> tuple:
     hiddens = list(model_config.get("fcnet_hiddens", [])) + list(model_config.get("post_fcnet_hiddens", []))
     activation = model_config.get("fcnet_activation", "tanh")
@@ -106,8 +112,7 @@ class FullyConnectedNetwork(TorchModelV2, nn.Module):
         self._last_flat_in = None
 
     def forward(self, input_dict, state, seq_lens):
-        obs = input_dict["obs_flat"].float()
-        flat_in = obs.reshape(obs.shape[0], -1)
+        flat_in = _flat_in(input_dict)
         features = self._hidden_layers(flat_in)
         # Plain attributes set through __dict__: nn.Module.__setattr__ is slow on this hot path.
         self.__dict__.update(_last_flat_in=flat_in, _features=features)
@@ -141,8 +146,7 @@ class FullyConnectedNetwork(TorchModelV2, nn.Module):
             return None
         inputs, _, _ = self._call_inputs(input_dict, state, seq_lens)
         with self.context():
-            obs = inputs["obs_flat"].float()
-            flat_in = obs.reshape(obs.shape[0], -1)
+            flat_in = _flat_in(inputs)
             if self._value_branch_separate is not None:
                 return self._value_branch(self._value_branch_separate(flat_in)).squeeze(1)
             return self._value_branch(self._hidden_layers(flat_in)).squeeze(1)

@@ -160,7 +160,7 @@ class TorchModelV2(ModelV2):
         return input_dict, state, seq_lens
 
     def _flatten(self, obs: Any) -> Any:
-        return obs.reshape(obs.shape[0], -1)
+        return obs if obs.dim() == 2 else obs.reshape(obs.shape[0], -1)  # [B, width] as is (RLlib 1.x): no reshape op
 
     def variables(self, as_dict: bool = False) -> Any:
         """All parameters, then buffers, as a list or a ``{name: tensor}`` dict (``state_dict`` names)."""

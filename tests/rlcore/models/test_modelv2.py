@@ -133,6 +133,22 @@ def test_torch_tensor_batch_short_path_hands_forward_what_the_full_handling_does
     assert m.last_output() is not out_full and torch.equal(m.last_output(), out)
 
 
+def test_torch_obs_flat_of_flat_rows_is_obs_itself_as_rllib_1x():
+    """RLlib 1.x hands forward ``obs_flat = obs`` for [B, width] batches (no reshape op) and a
+    [B, -1] reshape of anything with more dimensions."""
+    import torch
+
+    m = _torch_echo(obs_space=gym.spaces.Box(-1, 1, (3,)))
+    flat = torch.arange(6.0).reshape(2, 3)
+    m({"obs": flat})
+    assert m.seen[-1][0]["obs_flat"] is flat
+    image = _torch_echo(obs_space=gym.spaces.Box(-1, 1, (1, 3)))
+    rows = torch.arange(6.0).reshape(2, 1, 3)
+    image({"obs": rows})
+    seen = image.seen[-1][0]["obs_flat"]
+    assert tuple(seen.shape) == (2, 3) and torch.equal(seen, flat)
+
+
 def test_torch_short_path_checks_outputs_as_the_full_handling():
     import torch
 
