@@ -51,6 +51,7 @@ __all__ = ["SampleBatch", "DEFAULT_POLICY_ID", "concat_samples"]
 #: Policy id of single-agent setups.
 DEFAULT_POLICY_ID = "default_policy"
 
+_dict_getitem = dict.__getitem__  # SampleBatch.__getitem__'s read of a column, without the attribute lookup
 _PRIVATE_KWARGS = ("_time_major", "_seq_lens", "_dont_check_lens", "_max_seq_len", "_zero_padded", "_is_training")
 
 
@@ -280,12 +281,12 @@ class SampleBatch(dict, Columns):
     __str__ = __repr__
 
     def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, slice):
-            if key.step not in (None, 1):
-                raise ValueError(f"SampleBatch: slice step must be 1, got {key.step}")
-            start, stop, _ = key.indices(self._stored_rows())
-            return self.slice(start, max(start, stop))
-        return dict.__getitem__(self, key)
+        if type(key) is not slice:  # a column (slice has no subclasses): the usual read first
+            return _dict_getitem(self, key)
+        if key.step not in (None, 1):
+            raise ValueError(f"SampleBatch: slice step must be 1, got {key.step}")
+        start, stop, _ = key.indices(self._stored_rows())
+        return self.slice(start, max(start, stop))
 
     def _stored_rows(self) -> int:
         """Rows actually stored per step column (differs from ``count`` once zero-padded)."""
