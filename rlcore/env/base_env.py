@@ -48,10 +48,14 @@ class VectorStep(NamedTuple):
             column); for an env that ended, the info of its last step. Treat the dicts as
             read-only: envs that give no info share empty dicts.
         final_obs: ``"same_step"`` envs: None if no env ended; else [N, ...] (or a list) whose rows
-            of ended envs hold the episode's final observation (other rows are unspecified).
+            of ended envs hold the episode's final observation (other rows are unspecified,
+            unless ``final_obs_full``).
             ``"next_step"`` envs: always None (``obs`` holds the final observations).
         reset_mask: ``"next_step"`` envs: None, or bool [N] marking the sub-envs this step reset
             (their ``obs`` row starts a new episode; reward and flags mean nothing).
+        final_obs_full: ``final_obs`` is an [N, ...] array whose other rows are those of ``obs``:
+            every env's observation after this step's action, so a sampler takes it whole
+            instead of copying ``obs`` and writing the ended envs' rows into the copy.
     """
 
     obs: Any
@@ -61,6 +65,7 @@ class VectorStep(NamedTuple):
     infos: list
     final_obs: Any
     reset_mask: Any = None
+    final_obs_full: bool = False
 
 
 SAME_STEP = "same_step"

@@ -249,7 +249,8 @@ class GymVectorBaseEnv(BaseEnv):
             new_rows, _ = self.reset_envs(ended)
             for k, i in enumerate(np.flatnonzero(ended).tolist()):
                 obs[i] = new_rows[k]
-        return VectorStep(obs, np.asarray(rewards), terms, truncs, per_env, final_obs)
+        return VectorStep(obs, np.asarray(rewards), terms, truncs, per_env, final_obs,
+                          final_obs_full=final_obs is not None and self._obs_is_array and self._reset_ended_now)
 
     def try_render(self, index: int = 0) -> Any:
         frames = self._vec.render()

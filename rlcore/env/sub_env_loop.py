@@ -143,10 +143,12 @@ class SubEnvLoop(BaseEnv):
                     infos[i] = info
         except Exception as err:
             raise EnvError(self.env_name, i, phase, self.worker_index, err) from err
+        full = False
         if self._obs_is_array:
             obs = self._stack(obs, "step")
             if final_obs is not None:
                 final_obs = self._stack([o if o is not None else obs[k] for k, o in enumerate(final_obs)], "step")
+                full = True
         return VectorStep(
             obs,
             np.array(rewards, dtype=np.float64),
@@ -154,6 +156,7 @@ class SubEnvLoop(BaseEnv):
             np.array(truncs, dtype=np.bool_),
             infos,
             final_obs,
+            final_obs_full=full,
         )
 
     def _stack(self, rows: list, phase: str, shape: tuple | None = None) -> np.ndarray:

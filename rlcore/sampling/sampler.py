@@ -184,6 +184,9 @@ class VectorSampler:
         self._initial_state = [np.asarray(s) for s in initial_state]
         self._use_prev = use_prev_actions_rewards
         self._obs_transform = obs_transform
+        # raw observations -> the C-contiguous array the policy and the collector read
+        self._as_obs = (np.ascontiguousarray if obs_transform is None
+                        else lambda raw: np.ascontiguousarray(obs_transform(raw)))
         self._action_transform = action_transform
         self._seed = seed
         self._book = EpisodeBook(callbacks, worker, policies, self.env, eps_id_start)
@@ -357,7 +360,7 @@ class VectorSampler:
     def _start(self) -> None:
         raw, infos = self.env.reset(seed=self._seed)
         self._raw_obs = raw
-        self._obs = np.ascontiguousarray(self._process(raw))
+        self._obs = self._as_obs(raw)
         n = self.num_envs
         self._ep_reward = np.zeros(n, np.float64)
         self._ep_len = np.zeros(n, np.int64)
@@ -459,18 +462,19 @@ class VectorSampler:
         # "next_step" envs reset in this step: these rows are no transition
         waiting = self._waiting.copy() if self._next_step and self._waiting.any() else None
         # the episodes' returns and lengths, the limits and the done mask, in one native call
-        limits, n_done = self._limits.step(rewards, step.terminateds, step.truncateds, self._ep_reward, self._ep_len,
-                                           waiting)
-        term, trunc, done = limits.terminateds, limits.truncateds, limits.done
+        term, trunc, done, reset, soft, n_done = self._limits.step(rewards, step.terminateds, step.truncateds,
+                                                                  self._ep_reward, self._ep_len, waiting)
         stored_rewards = rewards if self._clip_rewards is None else clip_rewards(rewards, self._clip_rewards)
         next_raw = step.obs
-        next_obs = np.ascontiguousarray(self._process(next_raw))
+        next_obs = self._as_obs(next_raw)
         any_done = n_done > 0
         new_obs, last_raw = next_obs, step.obs  # each env's observation after this step's action
         ended = None
         if any_done:
             ended = done.nonzero()[0]
-            if step.final_obs is not None:  # same-step auto-reset: the episodes' last observations
+            if step.final_obs_full and self._obs_transform is None:  # every env's observation after the step
+                new_obs = last_raw = np.ascontiguousarray(step.final_obs)
+            elif step.final_obs is not None:  # same-step auto-reset: the episodes' last observations
                 # (the envs the env ended: without a horizon, every done env)
                 env_ended = ended if self._limits.horizon is None else np.flatnonzero(
                     done & (np.asarray(step.terminateds) | np.asarray(step.truncateds)))
@@ -487,8 +491,8 @@ class VectorSampler:
                             for k, i in enumerate(env_ended.tolist()):
                                 last_raw[i] = finals[k]
             # the horizon cut these episodes: the sampler resets the envs
-            if self._limits.needs_reset and limits.reset.any():
-                next_raw, next_obs = self._reset_envs(limits.reset, next_raw, next_obs)
+            if reset is not None and reset.any():
+                next_raw, next_obs = self._reset_envs(reset, next_raw, next_obs)
         if waiting is None:
             if any_done and self._reset_in_append:  # the ended envs' next episodes start from next_obs
                 self._collector.append(actions, stored_rewards, term, trunc, new_obs, extras, next_obs)
@@ -524,7 +528,8 @@ class VectorSampler:
                 self._end_episode(i, step.infos[i] if step.infos else {}, extras, actions, perf)
             # the next episode starts now, unless a "next_step" env resets only at its next step()
             if self._next_step:
-                starts = done & (limits.reset if limits.soft is None else limits.reset | limits.soft)
+                cut = reset if reset is not None else soft  # the horizon's cuts (hard or soft: one at most)
+                starts = done & cut if cut is not None else np.zeros_like(done)
                 self._waiting |= done & ~starts
             else:
                 starts = done
@@ -533,9 +538,9 @@ class VectorSampler:
             self._waiting &= ~waiting
         self._obs, self._raw_obs = next_obs, next_raw
         if starts is done:  # every ended env starts its next episode now
-            self._start_rows(starts, limits.soft, ended)
+            self._start_rows(starts, soft, ended)
         elif starts is not None and np.count_nonzero(starts):
-            self._start_rows(starts, limits.soft, np.flatnonzero(starts))
+            self._start_rows(starts, soft, np.flatnonzero(starts))
         self._perf["inference"] += t1 - t0
         self._perf["env_wait"] += t3 - t2
         self._perf["processing"] += (t2 - t1) + (time.perf_counter() - t3)
@@ -571,7 +576,7 @@ class VectorSampler:
         if self._reset_in_append and not self._book.wants("on_episode_start"):  # the collector started them
             begin = self._book.begin
             for i in rows.tolist():
-                self._live[i] = begin(i)
+                self._live[i] = begin(i, call_start=False)
             return
         ids = np.array([self._begin_episode(i, {}) for i in rows.tolist()], np.int64)
         if not self._reset_in_append:

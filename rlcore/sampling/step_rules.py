@@ -21,7 +21,7 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Tuple
+from typing import Any, NamedTuple, Optional
 
 import numpy as np
 
@@ -157,30 +157,29 @@ class EpisodeLimits:
             >>> out.terminateds.tolist(), out.truncateds.tolist(), out.reset.tolist(), out.soft.tolist()
             ([False, False], [True, True], [False, False], [False, True])
         """
-        return self._outcome(episode_step(terminateds, truncateds, lengths, self.horizon or 0, self.soft_horizon,
-                                          self.no_done_at_end))[0]
+        term, trunc, done, reset, soft, _ = episode_step(terminateds, truncateds, lengths, self.horizon or 0,
+                                                         self.soft_horizon, self.no_done_at_end)
+        return LimitOutcome(term, trunc, done, _no_resets(len(done)) if reset is None else reset, soft)
 
     def step(self, rewards: np.ndarray, terminateds: np.ndarray, truncateds: np.ndarray, ep_reward: np.ndarray,
-             ep_len: np.ndarray, waiting: Optional[np.ndarray] = None) -> Tuple[LimitOutcome, int]:
+             ep_len: np.ndarray, waiting: Optional[np.ndarray] = None) -> tuple:
         """One vector step of a sampler: adds ``rewards`` to each env's episode return
         ``ep_reward`` (float64) and 1 to its length ``ep_len`` (int64), both in place, then
         :meth:`apply` with those lengths, in one native call. Envs ``waiting`` for their reset
         (this step's rows are no transition) add nothing and end no episode.
 
         Returns:
-            ``(LimitOutcome, number of envs whose episode ends here)``.
+            The fields of :meth:`apply`'s :class:`LimitOutcome` and the number of envs whose
+            episode ends here, as the plain tuple ``(terminateds, truncateds, done, reset, soft,
+            n_done)`` the kernel returns (a sampler's every step, without the named tuple);
+            ``reset`` is None without a hard horizon.
 
         Examples:
             >>> ret, lens = np.zeros(2), np.array([0, 4])
-            >>> out, n_done = EpisodeLimits(horizon=5).step(np.array([1.0, 2.0]), np.zeros(2, bool),
-            ...                                              np.zeros(2, bool), ret, lens)
-            >>> ret.tolist(), lens.tolist(), out.truncateds.tolist(), out.reset.tolist(), n_done
+            >>> term, trunc, done, reset, soft, n_done = EpisodeLimits(horizon=5).step(
+            ...     np.array([1.0, 2.0]), np.zeros(2, bool), np.zeros(2, bool), ret, lens)
+            >>> ret.tolist(), lens.tolist(), trunc.tolist(), reset.tolist(), n_done
             ([1.0, 2.0], [1, 5], [False, True], [False, True], 1)
         """
-        return self._outcome(episode_step(terminateds, truncateds, ep_len, self.horizon or 0, self.soft_horizon,
-                                          self.no_done_at_end, rewards, ep_reward, waiting))
-
-    @staticmethod
-    def _outcome(out: tuple) -> Tuple[LimitOutcome, int]:
-        term, trunc, done, reset, soft, n_done = out
-        return LimitOutcome(term, trunc, done, _no_resets(len(done)) if reset is None else reset, soft), n_done
+        return episode_step(terminateds, truncateds, ep_len, self.horizon or 0, self.soft_horizon,
+                            self.no_done_at_end, rewards, ep_reward, waiting)

@@ -72,10 +72,10 @@ def test_disabled_autoreset_is_reset_right_away_with_a_mask():
     loop_base = make_base_env(lambda ctx: _single(), num_envs=N, seed=7)
     assert vec_base.autoreset_mode == "same_step"
     np.testing.assert_array_equal(vec_base.reset()[0], loop_base.reset()[0])
-    _assert_same_steps(vec_base, loop_base)
+    _assert_same_steps(vec_base, loop_base, a_full=True)
 
 
-def _assert_same_steps(a_env, b_env):
+def _assert_same_steps(a_env, b_env, a_full=False):
     ends = 0
     for actions in np.random.default_rng(2).integers(0, 2, size=(25, N)):
         a, b = a_env.step(actions), b_env.step(actions)
@@ -88,6 +88,10 @@ def _assert_same_steps(a_env, b_env):
             ends += 1
             ended = a.terminateds | a.truncateds
             np.testing.assert_array_equal(a.final_obs[ended], b.final_obs[ended])
+            # the loop's final_obs (and the DISABLED mode's) holds the other envs' obs rows too
+            assert a.final_obs_full == a_full and b.final_obs_full
+            for step in (a, b) if a_full else (b,):
+                np.testing.assert_array_equal(step.final_obs[~ended], step.obs[~ended])
     assert ends > 2
 
 

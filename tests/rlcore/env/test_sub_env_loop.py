@@ -51,6 +51,10 @@ def test_same_step_autoreset_matches_single_envs():
             ended_any += 1
             for i in ended:
                 np.testing.assert_array_equal(step.final_obs[i], ref[i][4])
+            # every other row is the env's obs: the whole array is each env's observation after the step
+            others = [i for i in range(N) if i not in ended]
+            assert step.final_obs_full
+            np.testing.assert_array_equal(step.final_obs[others], step.obs[others])
     assert ended_any > 3  # the table really exercised auto-resets
 
 

@@ -192,6 +192,35 @@ def test_cartpole_truncation_new_obs_follows_the_dynamics(env):
     np.testing.assert_allclose(new[:, 2], obs[:, 2] + 0.02 * obs[:, 3], atol=1e-6)
 
 
+@pytest.mark.parametrize("horizon", [None, 4])
+def test_a_full_final_obs_is_taken_whole_with_the_same_rows(horizon):
+    """An env whose final_obs holds every env's row (the sub-env loop's) gives the batch that the
+    same env gives when it says its other rows are unspecified (they are then garbage here)."""
+
+    def sample(full):
+        sampler = VectorSampler(cartpole(6), random_policy(1), num_envs=3, rollout_fragment_length=9, seed=0,
+                                horizon=horizon)
+        step = sampler.env.step
+
+        def stepped(actions):
+            out = step(actions)
+            if out.final_obs is None or full:
+                return out
+            garbage = np.where((out.terminateds | out.truncateds)[:, None], out.final_obs, np.float32(1e9))
+            return out._replace(final_obs=garbage, final_obs_full=False)
+
+        sampler.env.step = stepped
+        return [sampler.sample() for _ in range(3)]
+
+    full, partial = sample(True), sample(False)
+    assert sum(int((b["terminateds"] | b["truncateds"]).sum()) for b in full) >= 4
+    for a, b in zip(full, partial):
+        assert sorted(a) == sorted(b)
+        for key in a:
+            if key != "infos":
+                np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
 def test_horizon_truncates_and_resets_the_env():
     batch = _one_env_batch(6, env=counter(), horizon=3)
     assert batch["obs"][:, 0].tolist() == [0, 1, 2, 0, 1, 2]
