@@ -28,6 +28,29 @@ _ROW_FLAGS = (np.dtype(np.bool_), np.dtype(np.uint8))
 _REWARDS = (_F32, _F64)
 
 
+cdef const char _EMPTY_INPUT = 0
+
+
+cdef inline bint _fits(object x, tuple dtypes, tuple shape):
+    """Whether ``x`` is a C-contiguous numpy array of ``shape`` whose dtype equals one of
+    ``dtypes`` (as ``x.dtype in dtypes`` compares them), without the buffer protocol."""
+    if not cnp.PyArray_Check(x):
+        return False
+    cdef cnp.ndarray a = <cnp.ndarray>x
+    cdef int nd = cnp.PyArray_NDIM(a), j
+    if nd != len(shape) or not cnp.PyArray_IS_C_CONTIGUOUS(a):
+        return False
+    cdef cnp.npy_intp* dims = cnp.PyArray_DIMS(a)
+    for j in range(nd):
+        if dims[j] != <cnp.npy_intp>(<object>shape[j]):
+            return False
+    cdef cnp.dtype own = <cnp.dtype><object><void*>cnp.PyArray_DESCR(a)
+    for dt in dtypes:
+        if cnp.PyArray_EquivTypes(own, <cnp.dtype>dt):
+            return True
+    return False
+
+
 cdef inline char* _data(object arr):
     """Start of a C-contiguous numpy array's data (NULL when empty)."""
     if arr.size == 0:
@@ -74,7 +97,7 @@ cdef class TrajectoryCollector:
     # generic columns: 0 obs, 1 actions, 2.. extras; [num_envs, cap, *row]
     cdef int _ncols
     cdef list _names, _shapes, _dtypes, _store
-    cdef tuple _accepts  # per column: the one dtype its input may have, as _acquire takes it
+    cdef tuple _accepts  # per column: the one dtype its input may have, as _read takes it
     cdef tuple _full_shapes
     cdef Py_ssize_t _rowbytes[_MAX_COLS]
     cdef char* _ptr[_MAX_COLS]
@@ -241,15 +264,14 @@ cdef class TrajectoryCollector:
         self._keep_from[i] = self._pos[i]
         self._unflushed[i] = self._pos[i]
 
-    cdef int _acquire(self, Py_buffer* view, object arr, object name, tuple dtypes, tuple shape) except -1:
-        """Fast check + buffer of a per-step input; on any mismatch the shared checks raise.
-        ``name``: the input's name, or the index of its column (named only for an error)."""
-        if isinstance(arr, np.ndarray) and arr.dtype in dtypes and arr.shape == shape:
-            try:
-                PyObject_GetBuffer(arr, view, PyBUF_C_CONTIGUOUS)
-                return 0
-            except (ValueError, BufferError):
-                pass
+    cdef const char* _read(self, object arr, object name, tuple dtypes, tuple shape) except NULL:
+        """The data of a per-step input that fits as is (a C-contiguous, native-order numpy array of
+        one of ``dtypes`` and of ``shape``), read through the C API; on any mismatch the shared
+        checks raise. ``name``: the input's name, or the index of its column (named only for an
+        error)."""
+        if _fits(arr, dtypes, shape):
+            data = cnp.PyArray_DATA(<cnp.ndarray>arr)
+            return <const char*>data if data != NULL else &_EMPTY_INPUT
         if not isinstance(name, str):
             name = ("new_obs", "actions")[name] if name < 2 else f"extras[{self._names[name]!r}]"
         if len(dtypes) == 1:
@@ -262,8 +284,7 @@ cdef class TrajectoryCollector:
                skip=None):
         """Appends one row per env (or per env of ``env_ids``; none for envs where ``skip``);
         returns :attr:`ready_rows` (see ``rlcore/_core.pyi``)."""
-        cdef Py_buffer views[_MAX_COLS + 6]
-        cdef int nviews = 0, c, ncols = self._ncols
+        cdef int c, ncols = self._ncols
         cdef Py_ssize_t n = self.num_envs, i, k, p, cap, need, rb, rbo = self._rowbytes[0]
         cdef bint subset = env_ids is not None
         cdef const int64_t[::1] id_view
@@ -297,82 +318,68 @@ cdef class TrajectoryCollector:
                 extras = _extras_list(extras, self.extra_names)
         else:
             extras = _extras_list(extras, self.extra_names)
-        try:
-            inputs = [new_obs, actions, *extras]
-            for c in range(ncols):
-                self._acquire(&views[nviews], inputs[c], c, self._accepts[c], full_shapes[c])
-                src[c] = <const char*>views[nviews].buf
-                nviews += 1
-            self._acquire(&views[nviews], rewards, "rewards", _REWARDS, (n,))
-            rew_src = <const char*>views[nviews].buf
-            rew64 = views[nviews].itemsize == 8
-            nviews += 1
-            self._acquire(&views[nviews], terminateds, "terminateds", _ROW_FLAGS, (n,))
-            term_src = <const uint8_t*>views[nviews].buf
-            nviews += 1
-            self._acquire(&views[nviews], truncateds, "truncateds", _ROW_FLAGS, (n,))
-            trunc_src = <const uint8_t*>views[nviews].buf
-            nviews += 1
-            if has_next:
-                self._acquire(&views[nviews], next_obs, "next_obs", self._accepts[0], full_shapes[0])
-                next_src = <const char*>views[nviews].buf
-                nviews += 1
-            need = 0
+        inputs = [new_obs, actions, *extras]
+        for c in range(ncols):
+            src[c] = self._read(inputs[c], c, self._accepts[c], full_shapes[c])
+        rew_src = self._read(rewards, "rewards", _REWARDS, (n,))
+        rew64 = cnp.PyArray_ITEMSIZE(<cnp.ndarray>rewards) == 8
+        term_src = <const uint8_t*>self._read(terminateds, "terminateds", _ROW_FLAGS, (n,))
+        trunc_src = <const uint8_t*>self._read(truncateds, "truncateds", _ROW_FLAGS, (n,))
+        if has_next:
+            next_src = self._read(next_obs, "next_obs", self._accepts[0], full_shapes[0])
+        need = 0
+        for k in range(n):
+            i = ids[k] if subset else k
+            if skips != NULL and skips[k]:
+                continue
+            if self._awaiting[i]:
+                waiting = np.flatnonzero(self._state[8]).tolist()
+                if subset:
+                    waiting = sorted(set(waiting) & set(env_ids.tolist()))
+                elif skip is not None:
+                    waiting = [e for e in waiting if not skip[e]]
+                raise ValueError(f"envs {waiting} await reset() before append()")
+            if self._pos[i] + 3 > need:
+                need = self._pos[i] + 3
+        if need > self._cap:
+            self._grow(max(need, 2 * self._cap))
+        cap = self._cap
+        with nogil:
             for k in range(n):
                 i = ids[k] if subset else k
                 if skips != NULL and skips[k]:
                     continue
-                if self._awaiting[i]:
-                    waiting = np.flatnonzero(self._state[8]).tolist()
-                    if subset:
-                        waiting = sorted(set(waiting) & set(env_ids.tolist()))
-                    elif skip is not None:
-                        waiting = [e for e in waiting if not skip[e]]
-                    raise ValueError(f"envs {waiting} await reset() before append()")
-                if self._pos[i] + 3 > need:
-                    need = self._pos[i] + 3
-            if need > self._cap:
-                self._grow(max(need, 2 * self._cap))
-            cap = self._cap
-            with nogil:
-                for k in range(n):
-                    i = ids[k] if subset else k
-                    if skips != NULL and skips[k]:
-                        continue
-                    p = self._pos[i]
-                    for c in range(1, ncols):
-                        rb = self._rowbytes[c]
-                        memcpy(self._ptr[c] + (i * cap + p) * rb, src[c] + k * rb, rb)
-                    memcpy(self._ptr[0] + (i * cap + p + 1) * rbo, src[0] + k * rbo, rbo)
-                    if rew64:
-                        self._rew[i * cap + p] = <float>(<const double*>rew_src)[k]
-                    else:
-                        self._rew[i * cap + p] = (<const float*>rew_src)[k]
-                    self._term[i * cap + p] = term_src[k] != 0
-                    self._trunc[i * cap + p] = trunc_src[k] != 0
-                    self._end[i * cap + p] = 0
-                    self._eps[i * cap + p] = self._cur_eps[i]
-                    self._t[i * cap + p] = self._ep_t[i]
-                    self._ep_t[i] += 1
-                    self._pending[i] += 1
-                    done = term_src[k] != 0 or trunc_src[k] != 0
-                    if done:
-                        self._end[i * cap + p] = 1
-                        self._t[i * cap + p + 1] = -1  # the final observation's slot is a gap
-                        self._awaiting[i] = 1
-                        self._pos[i] = p + 2
-                    else:
-                        self._pos[i] = p + 1
-                    if (done and self._complete) or (
-                        not self._complete and self._pending[i] == self.fragment_length
-                    ):
-                        self._flush(i, p)
-                    if done and has_next:
-                        memcpy(self._ptr[0] + (i * cap + p + 2) * rbo, next_src + k * rbo, rbo)
-                        self._start(i)
-        finally:
-            for c in range(nviews):
-                PyBuffer_Release(&views[c])
+                p = self._pos[i]
+                for c in range(1, ncols):
+                    rb = self._rowbytes[c]
+                    memcpy(self._ptr[c] + (i * cap + p) * rb, src[c] + k * rb, rb)
+                memcpy(self._ptr[0] + (i * cap + p + 1) * rbo, src[0] + k * rbo, rbo)
+                if rew64:
+                    self._rew[i * cap + p] = <float>(<const double*>rew_src)[k]
+                else:
+                    self._rew[i * cap + p] = (<const float*>rew_src)[k]
+                self._term[i * cap + p] = term_src[k] != 0
+                self._trunc[i * cap + p] = trunc_src[k] != 0
+                self._end[i * cap + p] = 0
+                self._eps[i * cap + p] = self._cur_eps[i]
+                self._t[i * cap + p] = self._ep_t[i]
+                self._ep_t[i] += 1
+                self._pending[i] += 1
+                done = term_src[k] != 0 or trunc_src[k] != 0
+                if done:
+                    self._end[i * cap + p] = 1
+                    self._t[i * cap + p + 1] = -1  # the final observation's slot is a gap
+                    self._awaiting[i] = 1
+                    self._pos[i] = p + 2
+                else:
+                    self._pos[i] = p + 1
+                if (done and self._complete) or (
+                    not self._complete and self._pending[i] == self.fragment_length
+                ):
+                    self._flush(i, p)
+                if done and has_next:
+                    memcpy(self._ptr[0] + (i * cap + p + 2) * rbo, next_src + k * rbo, rbo)
+                    self._start(i)
         return self._total_ready
 
     def cut(self, env_ids=None):
