@@ -1,3 +1,6 @@
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.ref cimport Py_INCREF, Py_XDECREF
+
 # Episode limits of one vector step (rlcore.sampling.step_rules.EpisodeLimits: horizon,
 # soft_horizon, no_done_at_end), fused with the sampler's per-env episode return and length: one
 # C loop over the envs in place of the dozen numpy calls a step took. Inputs are read straight
@@ -109,3 +112,41 @@ def episode_step(terminateds, truncateds, ep_len, Py_ssize_t horizon=0, bint sof
         else:
             reset = hits
     return term, trunc, done, reset, soft, n_done
+
+
+def gather_step_rows(steps, env_ids, offsets):
+    """Each popped row's entry of its vector step's per-env list (see ``rlcore/_core.pyi``)."""
+    if type(steps) is not list:
+        steps = list(steps)
+    cdef const int64_t* ids = <const int64_t*>_kernel_vec(env_ids, "env_ids", cnp.NPY_INT64, _I64s, -1, False)
+    cdef const int64_t* first = <const int64_t*>_kernel_vec(offsets, "offsets", cnp.NPY_INT64, _I64s, -1, False)
+    cdef Py_ssize_t rows = cnp.PyArray_DIMS(<cnp.ndarray>env_ids)[0]
+    cdef Py_ssize_t n = cnp.PyArray_DIMS(<cnp.ndarray>offsets)[0], nsteps = len(<list>steps), j, e, s
+    cdef cnp.npy_intp dim = n
+    counts = cnp.PyArray_ZEROS(1, &dim, cnp.NPY_INT64, 0)
+    cdef int64_t* cnt = <int64_t*>cnp.PyArray_DATA(<cnp.ndarray>counts)
+    out = np.empty(rows, dtype=object)
+    cdef PyObject** dst = <PyObject**>cnp.PyArray_DATA(<cnp.ndarray>out)
+    cdef PyObject* item
+    for j in range(rows):
+        e = ids[j]
+        if e < 0 or e >= n:
+            raise IndexError(f"env_ids[{j}] = {e}: expected an env index in [0, {n})")
+        s = first[e] + cnt[e]
+        if s < 0 or s >= nsteps:
+            raise IndexError(f"row {j} (env {e}) is step {s} of the {nsteps} steps given")
+        row = <object>PyList_GET_ITEM(<list>steps, s)
+        if type(row) is list and e < PyList_GET_SIZE(<list>row):
+            item = PyList_GET_ITEM(<list>row, e)
+            Py_INCREF(<object>item)
+        else:  # any other sequence
+            try:
+                value = row[e]
+            except (IndexError, KeyError, TypeError) as err:
+                raise IndexError(f"row {j}: step {s}'s entries have none for env {e} ({err})") from err
+            item = <PyObject*>value
+            Py_INCREF(value)
+        Py_XDECREF(dst[j])
+        dst[j] = item
+        cnt[e] += 1
+    return out, counts

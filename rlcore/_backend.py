@@ -55,6 +55,7 @@ PrioritizedReplayCore = impl.PrioritizedReplayCore
 ppo_categorical_loss = impl.ppo_categorical_loss
 json_line_arrays = impl.json_line_arrays
 episode_step = impl.episode_step
+gather_step_rows = impl.gather_step_rows
 
 
 def native_available() -> bool:

@@ -331,6 +331,17 @@ def episode_step(
     else None); ``soft`` those it cut with ``soft_horizon`` (None if none); ``n_done`` the number
     of ends."""
 
+def gather_step_rows(steps: Sequence[Sequence[Any]], env_ids: i64, offsets: i64) -> tuple[np.ndarray, i64]:
+    """Each popped row's entry of its vector step's per-env list (the sampler's ``infos`` column).
+
+    ``steps`` holds one sequence per vector step (an entry per env); row ``j`` of env
+    ``e = env_ids[j]`` is that env's ``k``-th row here (rows of one env in time order), so it came
+    from ``steps[offsets[e] + k][e]``. Returns the object array of those entries and the rows per
+    env (int64, one per entry of ``offsets``). ``env_ids`` and ``offsets`` are 1-D C-contiguous
+    int64 arrays (``TypeError`` / ``ValueError`` otherwise); an env id outside
+    ``[0, len(offsets))``, a step outside ``steps`` or a step without an entry for its env raises
+    ``IndexError`` naming the row."""
+
 # --- loss kernels ------------------------------------------------------------------------------
 
 def ppo_categorical_loss(

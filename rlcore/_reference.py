@@ -975,3 +975,28 @@ def _json_arrays(obj, depth):
             value = _json_arrays(value, depth + 1)
         out[key] = value
     return out
+
+
+# --- the rows' entries of per-step lists (the sampler's infos column) --------------------------
+
+
+def gather_step_rows(steps, env_ids, offsets):
+    """Each popped row's entry of its vector step's per-env list (see ``rlcore/_core.pyi``)."""
+    steps = list(steps)
+    env_ids = _array("env_ids", env_ids, (np.dtype(np.int64),), 1)
+    offsets = _array("offsets", offsets, (np.dtype(np.int64),), 1)
+    n = len(offsets)
+    out = np.empty(len(env_ids), dtype=object)
+    counts = np.zeros(n, np.int64)
+    for j, e in enumerate(env_ids.tolist()):
+        if not 0 <= e < n:
+            raise IndexError(f"env_ids[{j}] = {e}: expected an env index in [0, {n})")
+        s = int(offsets[e] + counts[e])
+        if not 0 <= s < len(steps):
+            raise IndexError(f"row {j} (env {e}) is step {s} of the {len(steps)} steps given")
+        try:
+            out[j] = steps[s][e]
+        except (IndexError, KeyError, TypeError) as err:
+            raise IndexError(f"row {j}: step {s}'s entries have none for env {e} ({err})") from err
+        counts[e] += 1
+    return out, counts

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from itertools import islice
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -42,10 +41,6 @@ from rlcore.sampling.step_rules import EpisodeLimits, check_clip_rewards, clip_r
 from rlcore.sampling.struct_actions import is_structured_space
 
 BATCH_MODES = ("truncate_episodes", "complete_episodes")
-
-#: Segments per pop from which the ``infos`` column is gathered in one indexing call (below it,
-#: e.g. one env or ``rollout_fragment_length=1``, a list per segment costs less).
-_MIN_SEGMENTS_TO_GATHER_INFOS = 8
 
 # act(obs, state_batches, prev_actions, prev_rewards) -> (actions, state_outs, extras)
 ActFn = Callable[[np.ndarray, List[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]],
@@ -273,11 +268,11 @@ class VectorSampler:
         steps every env has popped are dropped, so ``self._step_infos[0]`` is step
         ``min(self._info_step)``.
 
-        Without skipped steps (any env but a ``"next_step"`` one) and with many segments (many
-        envs, or many episode ends), the rows are looked up in one gather over the window's
-        info lists instead of one list per segment.
+        Without skipped steps (any env but a ``"next_step"`` one) the rows are looked up in one
+        native gather over the steps' info lists (:meth:`_gather_infos`); otherwise segment by
+        segment.
         """
-        if not self._next_step and len(seg_lens) >= _MIN_SEGMENTS_TO_GATHER_INFOS:
+        if not self._next_step:
             return self._gather_infos(env_ids)
         out = np.empty(len(env_ids), dtype=object)
         steps, first, start = self._step_infos, min(self._info_step), 0
@@ -304,24 +299,13 @@ class VectorSampler:
 
     def _gather_infos(self, env_ids: np.ndarray) -> np.ndarray:
         """:meth:`_pop_infos` when no env skipped a step: row ``j`` of env ``e`` came from step
-        ``self._info_step[e]`` plus the number of ``e``'s rows before ``j`` in this pop."""
-        env_ids = np.asarray(env_ids, np.int64)
-        rows, n = len(env_ids), self.num_envs
-        if rows == 0:
-            return np.empty(0, dtype=object)
+        ``self._info_step[e]`` plus the number of ``e``'s rows before ``j`` in this pop (one
+        native loop over the rows, :func:`rlcore._backend.gather_step_rows`)."""
         info_step = np.asarray(self._info_step, np.int64)
         first = int(info_step.min())
-        order = np.argsort(env_ids, kind="stable")
-        sorted_envs = env_ids[order]
-        rank = np.empty(rows, np.int64)
-        rank[order] = np.arange(rows) - np.searchsorted(sorted_envs, sorted_envs)
-        step = info_step[env_ids] + rank - first
-        steps = self._step_infos
-        window = int(step.max()) + 1
-        grid = np.fromiter((info for infos in islice(steps, window) for info in infos), dtype=object, count=window * n)
-        out = grid[step * n + env_ids]
-        popped = np.bincount(env_ids, minlength=n)
+        out, popped = _backend.gather_step_rows(self._step_infos, np.asarray(env_ids, np.int64), info_step - first)
         self._info_step = (info_step + popped).tolist()
+        steps = self._step_infos
         for _ in range(min(self._info_step) - first):
             steps.popleft()
         return out

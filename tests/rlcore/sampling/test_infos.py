@@ -28,15 +28,12 @@ class InfoEnv(gym.Env):
 
 
 @pytest.mark.parametrize("batch_mode", ["truncate_episodes", "complete_episodes"])
-@pytest.mark.parametrize("num_envs,gather_from", [
-    (3, 10**9),  # episodes of 3, 4 and 5 steps: they end at different times (a list per segment)
-    (9, 1),  # episodes of 3 to 7 steps, many segments per pop: one gather over the steps' info lists
-    (9, 10**9),  # the same through the per-segment lists
+@pytest.mark.parametrize("num_envs", [
+    1,  # one env, episodes of 3 steps
+    3,  # episodes of 3, 4 and 5 steps: they end at different times
+    9,  # episodes of 3 to 7 steps, many segments per pop
 ])
-def test_each_row_has_its_steps_info(monkeypatch, batch_mode, num_envs, gather_from):
-    import rlcore.sampling.sampler as sampler_module
-
-    monkeypatch.setattr(sampler_module, "_MIN_SEGMENTS_TO_GATHER_INFOS", gather_from)
+def test_each_row_has_its_steps_info(batch_mode, num_envs):
     made = iter(range(100))
 
     def creator(ctx):
