@@ -75,13 +75,16 @@ class ValueNetworkMixin:
             i += 1
         return float(self.value_batch(np.asarray(input_dict[Columns.OBS])[None], states)[0])
 
-    def postprocess_fragments(self, batch: Any, seg_lens: np.ndarray, episodes: List[Any]) -> Any:
+    def postprocess_fragments(self, batch: Any, seg_lens: np.ndarray, episodes: List[Any],
+                              last_values: Optional[np.ndarray] = None) -> Any:
         """GAE over a whole sampled batch of consecutive fragments (one value forward, one kernel call).
 
         Args:
             batch: the worker's batch, fragments back to back.
             seg_lens: the length of each fragment.
             episodes: one episode per fragment (unused here).
+            last_values: the value of each fragment's final ``new_obs``, when the worker computed
+                them with the rows' ``vf_preds`` (then no value forward here).
 
         Returns:
             ``batch`` with ``advantages`` and ``value_targets``.
@@ -89,4 +92,4 @@ class ValueNetworkMixin:
         exploration = getattr(self, "exploration", None)
         if exploration is not None:
             batch = exploration.postprocess_trajectory(self, batch)
-        return compute_gae_for_fragments(self, batch, seg_lens, episodes)
+        return compute_gae_for_fragments(self, batch, seg_lens, episodes, last_values)

@@ -217,20 +217,28 @@ def compute_gae_for_sample_batch(policy: Any, sample_batch: MutableMapping, othe
 
 
 def compute_gae_for_fragments(policy: Any, batch: MutableMapping, seg_lens: np.ndarray,
-                              episodes: Optional[Sequence[Any]] = None) -> MutableMapping:
+                              episodes: Optional[Sequence[Any]] = None,
+                              last_values: Optional[np.ndarray] = None) -> MutableMapping:
     """:func:`compute_gae_for_sample_batch` for every fragment of a batch at once.
 
     One value call over the final ``new_obs`` of the fragments that need bootstrapping and one
-    GAE kernel call: a policy's ``postprocess_fragments`` can be exactly this.
+    GAE kernel call: a policy's ``postprocess_fragments`` can be exactly this. ``last_values``
+    (one per fragment: the value of its final ``new_obs``, e.g. from the forward pass that
+    computed the rows' ``vf_preds``) replaces that value call; fragments that end terminated
+    bootstrap 0 either way.
     """
     gamma, lambda_, use_gae, use_critic, bootstrap_truncated = _gae_settings(policy)
     seg_lens = np.ascontiguousarray(seg_lens, dtype=np.int64)
     last = np.cumsum(seg_lens) - 1
     ends = _ends(batch, bootstrap_truncated)
     open_mask = ~ends[last] if len(last) and ends is not None else np.ones(len(last), np.bool_)
-    open_rows = last[open_mask]
-    last_values = np.zeros(len(seg_lens), np.float32)
-    if use_critic and len(open_rows):
-        last_values[open_mask] = policy_values(policy, batch, open_rows)
-    return compute_advantages_segments(batch, seg_lens, last_values, gamma, lambda_, use_gae, use_critic,
+    boot = np.zeros(len(seg_lens), np.float32)
+    if use_critic and last_values is not None:
+        given = np.asarray(last_values, np.float32).reshape(-1)
+        if len(given) != len(seg_lens):
+            raise ValueError(f"last_values has {len(given)} entries, expected {len(seg_lens)} (one per fragment)")
+        boot[open_mask] = given[open_mask]
+    elif use_critic and open_mask.any():
+        boot[open_mask] = policy_values(policy, batch, last[open_mask])
+    return compute_advantages_segments(batch, seg_lens, boot, gamma, lambda_, use_gae, use_critic,
                                        bootstrap_truncated)

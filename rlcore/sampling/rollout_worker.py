@@ -216,6 +216,7 @@ class RolloutWorker(ParallelIteratorWorker):
         self.policies_to_train = list(policies_to_train) if policies_to_train is not None else list(self.policy_map)
         self.sampler = None
         self._deferred_values = False  # vf_preds filled per sample (set with the sampler)
+        self._fused_bootstrap = False  # ... with the fragments' bootstrap values in the same forward
         self._values_last = False  # per-step vf_preds moved to where per-sample ones go (set with the sampler)
         self._deferred_logp = False  # action_logp/action_prob filled per sample (set with the sampler)
         from rlcore.offline import IOContext
@@ -369,6 +370,11 @@ class RolloutWorker(ParallelIteratorWorker):
         values_deferrable = (bool(deferrable is not None and deferrable()) and not _overridden_hooks(self.callbacks)
                              and not views)
         self._deferred_values = values_deferrable and self.fragment_length_per_env > 1
+        # The fragments' bootstrap values in the same value forward as the rows' vf_preds, for a
+        # batched GAE postprocessing that takes them (value_batch(obs) alone gives both: no
+        # previous actions or rewards to hand the model).
+        self._fused_bootstrap = (self._deferred_values and not use_prev
+                                 and _takes_last_values(getattr(policy, "postprocess_fragments", None)))
         self._values_last = values_deferrable and not self._deferred_values  # per step, in the column order of per sample
         act_kwargs = {"fetch_vf_preds": False} if self._deferred_values else {}
         # action_logp/action_prob for a whole sample in one action_logp_batch call, likewise, when a
@@ -498,12 +504,19 @@ class RolloutWorker(ParallelIteratorWorker):
             raw, seg_lens = self.sampler.sample_with_segments()
             if self._deferred_logp:
                 raw = _with_logp(raw, self.policy_map[DEFAULT_POLICY_ID])
-            if self._deferred_values:  # the values of the weights that acted, before any update
+            last_values = None
+            if self._fused_bootstrap:  # one forward: the rows' obs, then each fragment's final new_obs
+                obs = raw[Columns.OBS]
+                ends = np.cumsum(seg_lens) - 1
+                values = self.policy_map[DEFAULT_POLICY_ID].value_batch(
+                    np.concatenate([obs, np.asarray(raw[Columns.NEXT_OBS])[ends]]))
+                raw[Columns.VF_PREDS], last_values = values[:len(obs)], values[len(obs):]
+            elif self._deferred_values:  # the values of the weights that acted, before any update
                 raw[Columns.VF_PREDS] = self.policy_map[DEFAULT_POLICY_ID].value_batch(raw[Columns.OBS])
             elif self._values_last and Columns.VF_PREDS in raw:
                 raw[Columns.VF_PREDS] = raw.pop(Columns.VF_PREDS)
             episodes = {ep.episode_id: ep for ep in self.sampler.episodes_for(raw, seg_lens)}
-            samples = {DEFAULT_POLICY_ID: FragmentBatch(raw, seg_lens, [DUMMY_AGENT_ID] * len(seg_lens))}
+            samples = {DEFAULT_POLICY_ID: FragmentBatch(raw, seg_lens, [DUMMY_AGENT_ID] * len(seg_lens), last_values)}
         batches = postprocess_fragments(samples, self.policy_map, episodes, self.callbacks, self)
         extra = [b for ep in episodes.values() if getattr(ep, "_extra_batches", None) for b in _drain_extra(ep)]
         if self.multiagent:
@@ -756,6 +769,19 @@ def _seed_frameworks(seed: int, framework: Optional[str]) -> None:
         importlib.import_module("torch").manual_seed(seed)
     if framework in ("tf", "tf2", "tfe") or "tensorflow" in sys.modules:
         importlib.import_module("tensorflow").random.set_seed(seed)
+
+
+def _takes_last_values(postprocess_fragments: Any) -> bool:
+    """Whether a policy's ``postprocess_fragments`` takes the fragments' bootstrap values
+    (``last_values``, as :class:`~rlcore.algorithms.value_network.ValueNetworkMixin`'s does)."""
+    if postprocess_fragments is None:
+        return False
+    import inspect
+
+    try:
+        return "last_values" in inspect.signature(postprocess_fragments).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _with_logp(raw: SampleBatch, policy: Any) -> SampleBatch:

@@ -34,7 +34,7 @@ Examples:
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Dict, List, Mapping, NamedTuple, Sequence
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -53,11 +53,15 @@ class FragmentBatch(NamedTuple):
         batch: The rows (a ``SampleBatch`` with ``eps_id`` and ``env_id`` columns).
         seg_lens: Rows per fragment (one agent, one episode, one cut each).
         agent_ids: The agent of each fragment.
+        last_values: None, or the policy's value of each fragment's final ``new_obs`` (float32,
+            one per fragment), computed by the worker in the same forward pass as the rows'
+            ``vf_preds``; handed to a batched ``postprocess_fragments`` that takes ``last_values``.
     """
 
     batch: Any
     seg_lens: np.ndarray
     agent_ids: Sequence[Any]
+    last_values: Optional[np.ndarray] = None
 
 
 def _exploration_is_noop(policy: Any) -> bool:
@@ -122,7 +126,9 @@ def postprocess_fragments(
             out[pid] = frag.batch
         elif plan == BATCHED:
             eps = _first_rows(frag.batch, frag.seg_lens, Columns.EPS_ID)
-            out[pid] = policies[pid].postprocess_fragments(frag.batch, frag.seg_lens, [episodes.get(e) for e in eps])
+            boot = {} if frag.last_values is None else {"last_values": frag.last_values}
+            out[pid] = policies[pid].postprocess_fragments(frag.batch, frag.seg_lens, [episodes.get(e) for e in eps],
+                                                           **boot)
         else:
             if groups is None:
                 groups = _episode_groups(samples, policies)

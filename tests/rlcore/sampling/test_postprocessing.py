@@ -76,3 +76,30 @@ def test_discount_cumsum_accepts_any_float():
 def test_bad_batches(batch, kwargs, exc, match):
     with pytest.raises(exc, match=match):
         compute_advantages(batch, 0.0, **kwargs)
+
+
+def test_given_last_values_replace_the_value_call_and_terminated_fragments_bootstrap_zero():
+    from rlcore.sampling.postprocessing import compute_gae_for_fragments
+
+    class Policy:
+        config = {"gamma": 0.5, "lambda": 1.0}
+        calls = 0
+
+        def value_batch(self, obs, *args, **kwargs):
+            Policy.calls += 1
+            return np.asarray(obs, np.float32)[:, 0] * 10
+
+    def batch():
+        return {"rewards": np.ones(4, np.float32), "vf_preds": np.zeros(4, np.float32),
+                "obs": np.zeros((4, 1), np.float32), "new_obs": np.arange(1.0, 5.0, dtype=np.float32)[:, None],
+                "terminateds": np.array([False, True, False, False]), "truncateds": np.zeros(4, bool)}
+
+    seg = np.array([2, 2])
+    called = compute_gae_for_fragments(Policy(), batch(), seg)  # V(new_obs) of fragment 2's last row: 40
+    assert Policy.calls == 1
+    given = compute_gae_for_fragments(Policy(), batch(), seg, last_values=np.array([99.0, 40.0], np.float32))
+    assert Policy.calls == 1  # no value call; fragment 1 ended terminated: its 99 is not read
+    np.testing.assert_array_equal(given["advantages"], called["advantages"])
+    assert given["advantages"].tolist() == [1.5, 1.0, 11.5, 21.0]
+    with pytest.raises(ValueError, match="last_values has 3 entries, expected 2"):
+        compute_gae_for_fragments(Policy(), batch(), seg, last_values=np.zeros(3, np.float32))

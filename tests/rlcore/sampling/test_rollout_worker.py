@@ -596,3 +596,37 @@ def test_a_worker_samples_what_it_sampled_before_the_shared_call_path(name):
         assert batch[key].dtype == np.float32, key
         assert float(np.asarray(batch[key], np.float64).sum()) == pytest.approx(total, rel=1e-6, abs=1e-6), key
     assert worker.get_policy().global_timestep == 400
+
+
+@pytest.mark.parametrize("max_steps", [30, 500])  # truncated episodes and cuts / cuts mid-episode only
+def test_the_bootstrap_values_come_from_the_vf_preds_forward_with_the_same_advantages(monkeypatch, max_steps):
+    """PPO's worker (values deferred) computes each fragment's bootstrap value in the forward pass
+    of the rows' vf_preds: no second value call in postprocessing, and the same advantages and
+    value targets as the separate call gives (same seeds; float rounding of the batched matmul)."""
+    import rlcore.sampling.postprocessing as postprocessing
+    from rlcore.algorithms.ppo import PPOTorchPolicy
+
+    def sample(fused):
+        worker = RolloutWorker(env_creator=lambda ctx: gym.make("CartPole-v1", max_episode_steps=max_steps),
+                               policy_spec=PPOTorchPolicy,
+                               policy_config={"framework": "torch", "model": {"fcnet_hiddens": [16]}},
+                               rollout_fragment_length=40, num_envs=4, seed=3)
+        worker.sample()  # builds the sampler (and decides the path)
+        assert worker._fused_bootstrap
+        worker._fused_bootstrap = fused
+        calls = []
+        original = postprocessing.policy_values
+        monkeypatch.setattr(postprocessing, "policy_values", lambda *a: calls.append(1) or original(*a))
+        batches = [worker.sample() for _ in range(3)]
+        monkeypatch.setattr(postprocessing, "policy_values", original)
+        return batches, len(calls)
+
+    fused, fused_calls = sample(True)
+    separate, separate_calls = sample(False)
+    assert fused_calls == 0 and separate_calls == 3
+    for a, b in zip(fused, separate):
+        np.testing.assert_array_equal(a["actions"], b["actions"])
+        for key in ("vf_preds", "advantages", "value_targets"):
+            assert a[key].dtype == np.float32
+            np.testing.assert_allclose(a[key], b[key], rtol=1e-5, atol=1e-6, err_msg=key)
+        assert a["truncateds"].any() == (max_steps == 30)
