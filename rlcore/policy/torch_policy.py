@@ -33,7 +33,8 @@ from rlcore.policy.policy import LEARNER_STATS_KEY, Policy, known_postprocessing
 from rlcore.policy.rnn_sequencing import pad_batch_to_sequences_of_same_size
 from rlcore.policy.schedule_mixins import EntropyCoeffSchedule, LearningRateSchedule
 from rlcore.policy.train_batch import TrainBatch, convert_columns
-from rlcore.policy.utils import call_with_accepted_kwargs, force_list, to_numpy as _to_numpy, to_python_stats as _to_python_stats
+from rlcore.policy.utils import accepted_kwargs, call_with_accepted_kwargs, force_list
+from rlcore.policy.utils import to_numpy as _to_numpy, to_python_stats as _to_python_stats
 
 __all__ = ["TorchPolicy", "LearningRateSchedule", "EntropyCoeffSchedule"]
 
@@ -374,7 +375,7 @@ class TorchPolicy(Policy):
         try:
             names = cache[fn]
         except KeyError:
-            names = cache[fn] = _accepted_kwargs(fn)
+            names = cache[fn] = accepted_kwargs(fn)
         except TypeError:  # an unhashable callable
             return call_with_accepted_kwargs(fn, *args, **kwargs)
         if names is None:
@@ -729,25 +730,6 @@ def _inference_mode() -> Any:
 
         guard = _INFERENCE_GUARD = getattr(torch._C, "_InferenceMode", None) or torch.inference_mode
     return guard(True)
-
-
-def _accepted_kwargs(fn: Callable) -> Optional[frozenset]:
-    """The keyword names ``fn`` accepts, or ``None`` if it takes ``**kwargs`` (or has no signature),
-    as :func:`~rlcore.policy.utils.call_with_accepted_kwargs` decides per call.
-
-    Examples:
-        >>> sorted(_accepted_kwargs(lambda a, explore=True: a)), _accepted_kwargs(lambda a, **kw: a)
-        (['a', 'explore'], None)
-    """
-    import inspect
-
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return None
-    return frozenset(p.name for p in params)
 
 
 def _set_train_mode(model: Any, training: bool) -> None:

@@ -8,11 +8,11 @@ Examples:
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
-__all__ = ["force_list", "call_with_accepted_kwargs", "to_numpy", "to_python_stats"]
+__all__ = ["force_list", "accepted_kwargs", "call_with_accepted_kwargs", "to_numpy", "to_python_stats"]
 
 
 def force_list(x: Any) -> list:
@@ -27,8 +27,25 @@ def force_list(x: Any) -> list:
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
+def accepted_kwargs(fn: Callable) -> Optional[frozenset]:
+    """The keyword names ``fn`` accepts, or ``None`` if it takes ``**kwargs`` (or has no signature).
+
+    Examples:
+        >>> sorted(accepted_kwargs(lambda a, explore=True: a)), accepted_kwargs(lambda a, **kw: a)
+        (['a', 'explore'], None)
+    """
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return frozenset(p.name for p in params)
+
+
 def call_with_accepted_kwargs(fn: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Calls ``fn(*args, **kwargs)`` dropping keyword arguments ``fn`` does not accept.
+    """Calls ``fn(*args, **kwargs)`` dropping keyword arguments ``fn`` does not accept
+    (:func:`accepted_kwargs`).
 
     RLlib's hook signatures drifted between 1.x releases (``timestep``, ``state_batches``...);
     this lets user hooks written for any of them run.
@@ -37,13 +54,9 @@ def call_with_accepted_kwargs(fn: Callable, *args: Any, **kwargs: Any) -> Any:
         >>> call_with_accepted_kwargs(lambda a, explore=True: (a, explore), 1, explore=False, timestep=3)
         (1, False)
     """
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
+    names = accepted_kwargs(fn)
+    if names is None:
         return fn(*args, **kwargs)
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return fn(*args, **kwargs)
-    names = {p.name for p in params}
     return fn(*args, **{k: v for k, v in kwargs.items() if k in names})
 
 

@@ -776,12 +776,10 @@ def _takes_last_values(postprocess_fragments: Any) -> bool:
     (``last_values``, as :class:`~rlcore.algorithms.value_network.ValueNetworkMixin`'s does)."""
     if postprocess_fragments is None:
         return False
-    import inspect
+    from rlcore.policy.utils import accepted_kwargs
 
-    try:
-        return "last_values" in inspect.signature(postprocess_fragments).parameters
-    except (TypeError, ValueError):
-        return False
+    names = accepted_kwargs(postprocess_fragments)
+    return names is not None and "last_values" in names
 
 
 def _with_logp(raw: SampleBatch, policy: Any) -> SampleBatch:
