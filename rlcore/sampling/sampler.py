@@ -41,6 +41,8 @@ from rlcore.sampling.step_rules import EpisodeLimits, check_clip_rewards, clip_r
 from rlcore.sampling.struct_actions import is_structured_space
 
 BATCH_MODES = ("truncate_episodes", "complete_episodes")
+#: The one agent of a single-agent episode, as ``Episode.agent_rewards`` keys it.
+_AGENT_KEY = (DUMMY_AGENT_ID, DEFAULT_POLICY_ID)
 
 # act(obs, state_batches, prev_actions, prev_rewards) -> (actions, state_outs, extras)
 ActFn = Callable[[np.ndarray, List[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]],
@@ -195,6 +197,11 @@ class VectorSampler:
         # ``reset``/``append`` (a user's collector class gets its ``reset`` calls).
         self._reset_in_append = not self._next_step and all(
             getattr(self._collector_class, m) is getattr(_backend.TrajectoryCollector, m) for m in ("reset", "append"))
+        # Episode ends and the next episodes' starts in one loop (``_end_and_begin``) when nothing
+        # needs them one env at a time: no episode callbacks, RNN state, previous actions/rewards
+        # or trajectory views to reset, and the collector starts the episodes' rows itself.
+        self._lean_ends = (self._reset_in_append and not self._initial_state and not use_prev_actions_rewards
+                           and not views and not any(self._book.wants(h) for h in EPISODE_HOOKS))
         self._collector = None
         self._obs: Optional[np.ndarray] = None
         self._perf = {"env_wait": 0.0, "inference": 0.0, "processing": 0.0, "steps": 0}
@@ -505,7 +512,9 @@ class VectorSampler:
                     info = step.infos[i] if step.infos else {}
                     self._book.step(ep, i, lambda ep: self._fill_last(ep, i, info, extras, actions))
         starts = None
-        if any_done:
+        if any_done and self._lean_ends:
+            self._end_and_begin(ended)
+        elif any_done:
             self._obs, self._raw_obs = new_obs, last_raw
             perf = self.perf_stats()
             for i in ended.tolist():
@@ -566,11 +575,27 @@ class VectorSampler:
         if not self._reset_in_append:
             self._collector.reset(np.ascontiguousarray(self._obs[rows]), env_ids=rows, eps_ids=ids)
 
+    def _end_and_begin(self, ended: np.ndarray) -> None:
+        """Ends the episodes of the envs ``ended`` (their metrics kept) and begins the next ones,
+        whose rows the collector has started: :meth:`_end_episode` and :meth:`_start_rows` for a
+        sampler where no callback, RNN state, previous action/reward or trajectory view needs them
+        (``_lean_ends``), with the counters read and cleared once for all of them."""
+        lengths, returns = self._ep_len[ended].tolist(), self._ep_reward[ended].tolist()
+        self._ep_len[ended] = 0
+        self._ep_reward[ended] = 0.0
+        perf, live, book = self.perf_stats(), self._live, self._book
+        for i, length, ret in zip(ended.tolist(), lengths, returns):
+            ep = live[i]
+            ep.length, ep.total_reward = length, ret
+            ep.agent_rewards[_AGENT_KEY] = ret
+            book.end(ep, i, perf)
+            live[i] = book.begin(i, call_start=False)
+
     def _end_episode(self, i: int, info: Mapping, extras: Mapping, actions: np.ndarray, perf: Dict[str, float]) -> None:
         ep = self._live[i]
         self._live[i] = None
         ep.length, ep.total_reward = int(self._ep_len[i]), float(self._ep_reward[i])
-        ep.agent_rewards[(DUMMY_AGENT_ID, DEFAULT_POLICY_ID)] = ep.total_reward
+        ep.agent_rewards[_AGENT_KEY] = ep.total_reward
         self._book.end(ep, i, perf, lambda ep: self._fill_last(ep, i, info, extras, actions))
         self._ep_reward[i] = 0.0
         self._ep_len[i] = 0

@@ -496,12 +496,16 @@ def test_episodes_started_in_append_match_reset_calls(setup):
             if starts:
                 assert all(ep.user_data == {"started": True} for ep in episodes)
             out.append(batch)
-        return out, [(m.episode_length, m.episode_reward) for m in sampler.get_metrics()]
+        metrics = [(m.episode_length, m.episode_reward, m.agent_rewards) for m in sampler.get_metrics()]
+        return out, metrics, sampler._lean_ends
 
-    fused, fused_metrics = run(None)
+    fused, fused_metrics, fused_lean = run(None)
     assert VectorSampler(cartpole(9), zeros_policy, num_envs=2)._reset_in_append  # the compiled collector's path
-    called, called_metrics = run(_ResetCallingCollector)
+    called, called_metrics, called_lean = run(_ResetCallingCollector)
+    # Without callbacks the fused sampler ends and begins episodes in one loop; the other one by env.
+    assert fused_lean is (not starts) and called_lean is False
     assert fused_metrics == called_metrics and len(fused_metrics) > 5
+    assert all(m[2] == {("agent0", "default_policy"): m[1]} for m in fused_metrics)
     for a, b in zip(fused, called):
         assert list(a.keys()) == list(b.keys())
         for key in a.keys():
