@@ -462,6 +462,33 @@ def test_the_sampling_actor_acts_as_compute_actions():
     assert worker.sampler._act.__name__ == "act_with_actor" and hooked.sampler._act.__name__ == "act"
 
 
+def test_the_sampling_actor_switches_to_eval_and_calls_an_exploration_that_overrides_the_hook():
+    """The actor puts a model left in train mode into eval mode (as compute_actions does), records
+    the timestep itself for the base Exploration's hook, and calls an exploration's own
+    before_compute_actions with the timestep and explore=True."""
+    from rlcore.algorithms.ppo import PPOTorchPolicy
+
+    obs_space, act_space = gym.spaces.Box(-1, 1, (4,), np.float32), gym.spaces.Discrete(2)
+    policy = PPOTorchPolicy(obs_space, act_space, {"framework": "torch", "model": {"fcnet_hiddens": [8]}})
+    calls = []
+
+    class Recording(type(policy.exploration)):
+        def before_compute_actions(self, *, timestep=None, explore=None, **kwargs):
+            calls.append((timestep, explore))
+            self.last_timestep = -1  # the actor must not overwrite what the hook decides
+
+    plain_actor = policy.sampling_actor()
+    policy.model.train()
+    plain_actor(np.zeros((3, 4), np.float32), 11)
+    assert not policy.model.training and not any(m.training for m in policy.model.modules())
+    assert policy.exploration.last_timestep == 11 and calls == []
+    policy.exploration.__class__ = Recording
+    actor = policy.sampling_actor()
+    actor(np.zeros((3, 4), np.float32), 5)
+    actor(np.zeros((2, 4), np.float32), None)
+    assert calls == [(5, True), (6, True)] and policy.exploration.last_timestep == -1  # None: global_timestep (3 + 3)
+
+
 def torch_zeros(n):
     import torch
 
