@@ -218,15 +218,18 @@ class ModelV2:
             state = []
         else:
             inputs, state, seq_lens = self._call_inputs(input_dict, state, seq_lens)
-        with self.context():
+        context = self.context()
+        if context is _NO_CONTEXT:  # the default: no __enter__/__exit__ frames per call
             outputs, state_out = self.forward(inputs, state, seq_lens)
+        else:
+            with context:
+                outputs, state_out = self.forward(inputs, state, seq_lens)
         if not isinstance(state_out, (list, tuple)):
             raise TypeError(f"{type(self).__name__}.forward must return (outputs, state list), got state {type(state_out)}")
-        shape = tuple(outputs.shape)
+        shape = outputs.shape
         if len(shape) != 2 or (self.num_outputs and shape[1] is not None and int(shape[1]) != int(self.num_outputs)):
-            raise ValueError(
-                f"{type(self).__name__}.forward returned outputs of shape {shape}; expected [B, num_outputs={self.num_outputs}]"
-            )
+            raise ValueError(f"{type(self).__name__}.forward returned outputs of shape {tuple(shape)}; "
+                             f"expected [B, num_outputs={self.num_outputs}]")
         self.__dict__["_last_output"] = outputs  # not via nn.Module.__setattr__ (slow, on the hot path)
         return outputs, list(state_out)
 

@@ -35,6 +35,31 @@ def test_wrong_output_width_is_reported():
         Echo(bad=True)({"obs": np.ones((2, 3))})
 
 
+def test_forward_runs_inside_the_models_own_context():
+    import contextlib
+
+    events = []
+
+    class Scoped(Echo):
+        @contextlib.contextmanager
+        def _scope(self):
+            events.append("enter")
+            yield
+            events.append("exit")
+
+        def context(self):
+            return self._scope()
+
+        def forward(self, input_dict, state, seq_lens):
+            events.append("forward")
+            return super().forward(input_dict, state, seq_lens)
+
+    Scoped()({"obs": np.ones((2, 3))})
+    assert events == ["enter", "forward", "exit"]
+    Echo()({"obs": np.ones((2, 3))})  # the default context: forward alone
+    assert events == ["enter", "forward", "exit"]
+
+
 def test_missing_obs_is_reported():
     with pytest.raises(ValueError, match="no 'obs'"):
         Echo()({"actions": np.ones(2)})
