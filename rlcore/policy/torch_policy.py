@@ -227,22 +227,15 @@ class TorchPolicy(Policy):
             return None
         import torch
 
-        from rlcore.policy.exploration import Exploration
-
         lock, model, dist_class, exploration = self._lock, self.model, self.dist_class, self.exploration
         tensor, set_training, tensor_type = self._tensor, self.set_training, torch.Tensor
-        # The base Exploration's hook only records the timestep: done here without the call.
-        records_only = type(exploration).before_compute_actions is Exploration.before_compute_actions
 
         def actor(obs_batch: np.ndarray, timestep: Any = None) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
             with lock, _inference_mode():
                 if getattr(model, "training", False):  # set_training(False) switches only on a change
                     set_training(False)
-                ts = self.global_timestep if timestep is None else timestep
-                if records_only:
-                    exploration.last_timestep = int(ts)
-                else:
-                    exploration.before_compute_actions(timestep=ts, explore=True)
+                exploration.before_compute_actions(timestep=self.global_timestep if timestep is None else timestep,
+                                                   explore=True)
                 dist_inputs, _ = model({Columns.OBS: tensor(obs_batch), "is_training": False}, [], None)
                 actions = dist_class(dist_inputs, model).sample()
                 actions = actions.numpy() if isinstance(actions, tensor_type) else _to_numpy(actions)

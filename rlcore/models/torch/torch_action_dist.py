@@ -90,7 +90,7 @@ class TorchDistributionWrapper(ActionDistribution):
     """
 
     def __init__(self, inputs: Any, model: Any = None, **kwargs: Any):
-        super().__init__(inputs if type(inputs) is torch.Tensor else _as_tensor(inputs), model)
+        super().__init__(_as_tensor(inputs), model)
         self.last_sample = None
 
     def sampled_action_logp(self) -> torch.Tensor:
@@ -118,7 +118,7 @@ class TorchCategorical(TorchDistributionWrapper):
             raise ValueError(f"temperature={temperature!r} must be > 0")
         super().__init__(inputs, model)
         self.temperature = temperature
-        self.low = low if type(low) is int else int(low)  # noqa: E721 (the usual 0, no conversion per step)
+        self.low = int(low)
         self.logits = self.inputs / temperature if temperature != 1.0 else self.inputs
         self._log_probs = None
 
@@ -139,12 +139,8 @@ class TorchCategorical(TorchDistributionWrapper):
         # sample, ~8x cheaper on CPU than torch.distributions.Categorical(...).sample() (no
         # argument validation, no multinomial). E is kept >= the smallest normal so G is finite
         # and a masked (-inf or FLOAT_MIN) logit can never win.
-        logits = self.logits
-        e = torch.empty_like(logits).exponential_().clamp_min_(_tiny(logits.dtype))
-        index = torch.argmax(logits - e.log_(), dim=-1)
-        sample = self.last_sample = index + self.low if self.low else index  # _set_sample, inlined (every step)
-        self._sampled = (sample, index)
-        return sample
+        e = torch.empty_like(self.logits).exponential_().clamp_min_(_tiny(self.logits.dtype))
+        return self._set_sample(torch.argmax(self.logits - e.log_(), dim=-1))
 
     def deterministic_sample(self):
         return self._set_sample(self.logits.argmax(dim=-1))

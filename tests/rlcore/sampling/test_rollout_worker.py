@@ -463,9 +463,9 @@ def test_the_sampling_actor_acts_as_compute_actions():
 
 
 def test_the_sampling_actor_switches_to_eval_and_calls_an_exploration_that_overrides_the_hook():
-    """The actor puts a model left in train mode into eval mode (as compute_actions does), records
-    the timestep itself for the base Exploration's hook, and calls an exploration's own
-    before_compute_actions with the timestep and explore=True."""
+    """The actor puts a model left in train mode into eval mode (as compute_actions does), the
+    base Exploration records the timestep, and an exploration's own before_compute_actions gets
+    the timestep and explore=True."""
     from rlcore.algorithms.ppo import PPOTorchPolicy
 
     obs_space, act_space = gym.spaces.Box(-1, 1, (4,), np.float32), gym.spaces.Discrete(2)
