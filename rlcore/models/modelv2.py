@@ -26,7 +26,7 @@ Examples:
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -210,7 +210,7 @@ class ModelV2:
         n = len(input_dict) if type(input_dict) is dict and not state and seq_lens is None else 0
         obs = input_dict.get("obs") if n else None
         if (type(obs) is self._plain_obs_type and (n == 1 or (n == 2 and "is_training" in input_dict))
-                and not self._structured_obs and _plain_inputs(type(self))):
+                and self._short_path_ok()):
             inputs = dict(input_dict)
             if n == 1:
                 inputs["is_training"] = False
@@ -218,6 +218,40 @@ class ModelV2:
             state = []
         else:
             inputs, state, seq_lens = self._call_inputs(input_dict, state, seq_lens)
+        return self._run_forward(inputs, state, seq_lens)
+
+    def _short_path_ok(self) -> bool:
+        """Whether a plain batch (see :attr:`_plain_obs_type`) takes :meth:`__call__`'s short path:
+        a flat observation space and the framework base's input hooks."""
+        return not self._structured_obs and _plain_inputs(type(self))
+
+    def plain_batch_call(self) -> Optional[Callable[[Any], Tuple[Any, List[Any]]]]:
+        """``obs -> self({"obs": obs, "is_training": False}, [], None)`` for a batch of the
+        framework's tensor type (:attr:`_plain_obs_type`), with the choice of :meth:`__call__`'s
+        short path made once here instead of on every call; None where ``__call__`` would not take
+        it (a structured observation space, the class's own input hooks or ``__call__``). For a
+        caller that acts on every step (the sampling actor).
+
+        Examples:
+            >>> import gymnasium as gym, torch
+            >>> from rlcore.models.torch.fcnet import FullyConnectedNetwork
+            >>> m = FullyConnectedNetwork(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2), 2,
+            ...                           {"fcnet_hiddens": [4]}, "fc")
+            >>> out, state = m.plain_batch_call()(torch.ones(5, 3))
+            >>> tuple(out.shape), state, m.last_output() is out
+            ((5, 2), [], True)
+        """
+        if type(self).__call__ is not ModelV2.__call__ or not self._short_path_ok():
+            return None
+        flatten, run = self._flatten, self._run_forward
+
+        def call(obs: Any) -> Tuple[Any, List[Any]]:
+            return run({"obs": obs, "is_training": False, "obs_flat": flatten(obs)}, [], None)
+
+        return call
+
+    def _run_forward(self, inputs: Dict[str, Any], state: List[Any], seq_lens: Any) -> Tuple[Any, List[Any]]:
+        """``forward`` in the model's context, its outputs checked and kept as the last output."""
         context = self.context()
         if context is _NO_CONTEXT:  # the default: no __enter__/__exit__ frames per call
             outputs, state_out = self.forward(inputs, state, seq_lens)

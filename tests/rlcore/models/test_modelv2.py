@@ -221,3 +221,42 @@ def test_torch_structured_obs_space_takes_the_full_path():
     m({"obs": torch.arange(6.0).reshape(2, 3)})
     inputs = m.seen[-1][0]
     assert sorted(inputs["obs"]) == ["a", "b"] and tuple(inputs["obs_flat"].shape) == (2, 3)
+
+
+def test_plain_batch_call_is_the_short_path_chosen_once_and_absent_where_call_would_not_take_it():
+    """plain_batch_call()(obs) hands forward what model({"obs": obs, "is_training": False}) does
+    (same keys in the same order, obs itself, obs_flat, no state, no seq_lens), returns the same
+    outputs, keeps them as last_output and checks them the same way; there is none for a
+    structured observation space, a class with its own input hook or its own __call__."""
+    import torch
+
+    from rlcore.models.torch.torch_modelv2 import TorchModelV2
+
+    m = _torch_echo()
+    obs = torch.arange(6.0).reshape(2, 3)
+    out, state = m.plain_batch_call()(obs)
+    want, want_state = m({"obs": obs, "is_training": False})
+    (direct, direct_state, direct_lens), (called, _, called_lens) = m.seen
+    assert list(direct) == list(called) == ["obs", "is_training", "obs_flat"]
+    assert direct["obs"] is obs and direct["obs_flat"] is obs and direct["is_training"] is False
+    assert direct_state == [] and direct_lens is called_lens is None and state == want_state == []
+    assert torch.equal(out, want)
+    out_again, _ = m.plain_batch_call()(obs)
+    assert m.last_output() is out_again
+    with pytest.raises(ValueError, match=r"shape \(2, 1\); expected \[B, num_outputs=3\]"):
+        _torch_echo(bad="width").plain_batch_call()(obs)
+    with pytest.raises(TypeError, match="must return \\(outputs, state list\\)"):
+        _torch_echo(bad="state").plain_batch_call()(obs)
+
+    class OwnHook(TorchModelV2):
+        def _convert_inputs(self, input_dict, state, seq_lens):
+            return super()._convert_inputs(input_dict, state, seq_lens)
+
+    class OwnCall(TorchModelV2):
+        def __call__(self, input_dict, state=None, seq_lens=None):
+            return super().__call__(input_dict, state, seq_lens)
+
+    space = gym.spaces.Dict({"a": gym.spaces.Box(-1, 1, (1,)), "b": gym.spaces.Box(-1, 1, (2,))})
+    assert _torch_echo(obs_space=space).plain_batch_call() is None
+    assert _torch_echo(base=OwnHook).plain_batch_call() is None
+    assert _torch_echo(base=OwnCall).plain_batch_call() is None
