@@ -227,8 +227,15 @@ class TorchPolicy(Policy):
             return None
         import torch
 
+        from rlcore.models.torch.torch_action_dist import TorchCategorical, gumbel_max_sample
+
         lock, model, dist_class, exploration = self._lock, self.model, self.dist_class, self.exploration
         tensor, set_training, tensor_type = self._tensor, self.set_training, torch.Tensor
+        # The model's short-path call for a tensor batch, chosen once (None: model() decides per call),
+        # and the plain categorical's draw without building the distribution object (same ops and RNG
+        # stream as TorchCategorical(dist_inputs).sample(); a subclass or bound kwargs build it).
+        plain_call = model.plain_batch_call() if hasattr(model, "plain_batch_call") else None
+        draw = gumbel_max_sample if dist_class is TorchCategorical else None
 
         def actor(obs_batch: np.ndarray, timestep: Any = None) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
             with lock, _inference_mode():
@@ -236,8 +243,12 @@ class TorchPolicy(Policy):
                     set_training(False)
                 exploration.before_compute_actions(timestep=self.global_timestep if timestep is None else timestep,
                                                    explore=True)
-                dist_inputs, _ = model({Columns.OBS: tensor(obs_batch), "is_training": False}, [], None)
-                actions = dist_class(dist_inputs, model).sample()
+                obs = tensor(obs_batch)
+                if plain_call is not None and type(obs) is tensor_type:
+                    dist_inputs, _ = plain_call(obs)
+                else:
+                    dist_inputs, _ = model({Columns.OBS: obs, "is_training": False}, [], None)
+                actions = draw(dist_inputs) if draw is not None else dist_class(dist_inputs, model).sample()
                 actions = actions.numpy() if isinstance(actions, tensor_type) else _to_numpy(actions)
                 self.global_timestep += len(actions)
                 return actions, {Columns.ACTION_DIST_INPUTS: dist_inputs.numpy()}

@@ -44,6 +44,24 @@ def _tiny(dtype: torch.dtype) -> float:
     return tiny
 
 
+def gumbel_max_sample(logits: torch.Tensor) -> torch.Tensor:
+    """One exact categorical draw per row of ``logits`` (``[..., n]``), as indices: what
+    :meth:`TorchCategorical.sample` draws (before its ``low`` offset), from the same RNG stream.
+
+    Gumbel-max: argmax(logits + G) with G = -log(E), E ~ Exp(1), is an exact categorical sample,
+    ~8x cheaper on CPU than ``torch.distributions.Categorical(...).sample()`` (no argument
+    validation, no multinomial). E is kept >= the smallest normal so G is finite and a masked
+    (-inf or FLOAT_MIN) logit can never win.
+
+    Examples:
+        >>> _ = torch.manual_seed(0)
+        >>> gumbel_max_sample(torch.tensor([[0.0, -float("inf"), 0.0], [-float("inf"), 5.0, -float("inf")]]))[1].item()
+        1
+    """
+    e = torch.empty_like(logits).exponential_().clamp_min_(_tiny(logits.dtype))
+    return torch.argmax(logits - e.log_(), dim=-1)
+
+
 def _as_tensor(x: Any, dtype: Optional[torch.dtype] = None) -> torch.Tensor:
     if isinstance(x, torch.Tensor):
         return x if dtype is None else x.to(dtype)
@@ -135,12 +153,7 @@ class TorchCategorical(TorchDistributionWrapper):
         self._log_probs = value
 
     def sample(self):
-        # Gumbel-max: argmax(logits + G) with G = -log(E), E ~ Exp(1), is an exact categorical
-        # sample, ~8x cheaper on CPU than torch.distributions.Categorical(...).sample() (no
-        # argument validation, no multinomial). E is kept >= the smallest normal so G is finite
-        # and a masked (-inf or FLOAT_MIN) logit can never win.
-        e = torch.empty_like(self.logits).exponential_().clamp_min_(_tiny(self.logits.dtype))
-        return self._set_sample(torch.argmax(self.logits - e.log_(), dim=-1))
+        return self._set_sample(gumbel_max_sample(self.logits))  # Gumbel-max (see gumbel_max_sample)
 
     def deterministic_sample(self):
         return self._set_sample(self.logits.argmax(dim=-1))
@@ -615,4 +628,5 @@ __all__ = [
     "TorchMultiActionDistribution",
     "TorchMultiCategorical",
     "TorchSquashedGaussian",
+    "gumbel_max_sample",
 ]

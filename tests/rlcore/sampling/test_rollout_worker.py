@@ -489,6 +489,53 @@ def test_the_sampling_actor_switches_to_eval_and_calls_an_exploration_that_overr
     assert calls == [(5, True), (6, True)] and policy.exploration.last_timestep == -1  # None: global_timestep (3 + 3)
 
 
+def test_the_sampling_actor_draws_without_a_distribution_object_only_for_the_plain_categorical(monkeypatch):
+    """With TorchCategorical itself the actor draws from the logits directly (no distribution
+    object, the same actions as compute_actions for the same seed); a subclass (here one with a
+    bound temperature) is built and sampled, also matching compute_actions. A model with its own
+    __call__ is called through it."""
+    import torch
+
+    from rlcore.algorithms.ppo import PPOTorchPolicy
+    from rlcore.models.torch.torch_action_dist import TorchCategorical
+
+    obs_space, act_space = gym.spaces.Box(-1, 1, (4,), np.float32), gym.spaces.Discrete(3)
+    cfg = {"framework": "torch", "model": {"fcnet_hiddens": [8]}}
+    obs = np.random.default_rng(1).standard_normal((32, 4)).astype(np.float32)
+    built = []
+    original_init = TorchCategorical.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(type(self))
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(TorchCategorical, "__init__", counting_init)
+    for dist_class in (TorchCategorical, TorchCategorical.with_kwargs(temperature=2.0)):
+        a, b = PPOTorchPolicy(obs_space, act_space, cfg), PPOTorchPolicy(obs_space, act_space, cfg)
+        a.dist_class = b.dist_class = dist_class
+        b.set_weights(a.get_weights())
+        actor = a.sampling_actor()
+        built.clear()
+        torch.manual_seed(4)
+        actions, extras = actor(obs, 3)
+        assert built == ([] if dist_class is TorchCategorical else [dist_class])
+        torch.manual_seed(4)
+        want, _, fetches = b.compute_actions(obs, explore=True, timestep=3, fetch_vf_preds=False, fetch_logp=False)
+        np.testing.assert_array_equal(actions, want)
+        np.testing.assert_array_equal(extras["action_dist_inputs"], fetches["action_dist_inputs"])
+    calls = []
+    policy = PPOTorchPolicy(obs_space, act_space, cfg)
+
+    class Recorded(type(policy.model)):
+        def __call__(self, input_dict, state=None, seq_lens=None):
+            calls.append(sorted(input_dict))
+            return super().__call__(input_dict, state, seq_lens)
+
+    policy.model.__class__ = Recorded
+    policy.sampling_actor()(obs, 3)
+    assert calls == [["is_training", "obs"]]
+
+
 def torch_zeros(n):
     import torch
 
