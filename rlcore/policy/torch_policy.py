@@ -235,6 +235,7 @@ class TorchPolicy(Policy):
         # and the plain categorical's draw without building the distribution object (same ops and RNG
         # stream as TorchCategorical(dist_inputs).sample(); a subclass or bound kwargs build it).
         plain_call = model.plain_batch_call() if hasattr(model, "plain_batch_call") else None
+        plain_type = getattr(model, "_plain_obs_type", None)  # the batches __call__'s short path takes
         draw = gumbel_max_sample if dist_class is TorchCategorical else None
 
         def actor(obs_batch: np.ndarray, timestep: Any = None) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
@@ -244,7 +245,7 @@ class TorchPolicy(Policy):
                 exploration.before_compute_actions(timestep=self.global_timestep if timestep is None else timestep,
                                                    explore=True)
                 obs = tensor(obs_batch)
-                if plain_call is not None and type(obs) is tensor_type:
+                if plain_call is not None and type(obs) is plain_type:
                     dist_inputs, _ = plain_call(obs)
                 else:
                     dist_inputs, _ = model({Columns.OBS: obs, "is_training": False}, [], None)
