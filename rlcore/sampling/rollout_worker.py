@@ -515,10 +515,11 @@ class RolloutWorker(ParallelIteratorWorker):
                 raw[Columns.VF_PREDS] = self.policy_map[DEFAULT_POLICY_ID].value_batch(raw[Columns.OBS])
             elif self._values_last and Columns.VF_PREDS in raw:
                 raw[Columns.VF_PREDS] = raw.pop(Columns.VF_PREDS)
-            episodes = {ep.episode_id: ep for ep in self.sampler.episodes_for(raw, seg_lens)}
+            episodes = self.sampler.episode_map(raw, seg_lens)  # Episodes made only if postprocessing reads them
             samples = {DEFAULT_POLICY_ID: FragmentBatch(raw, seg_lens, [DUMMY_AGENT_ID] * len(seg_lens), last_values)}
         batches = postprocess_fragments(samples, self.policy_map, episodes, self.callbacks, self)
-        extra = [b for ep in episodes.values() if getattr(ep, "_extra_batches", None) for b in _drain_extra(ep)]
+        made = episodes.values() if self.multiagent else episodes.made()  # an unmade one has no extra batches
+        extra = [b for ep in made if getattr(ep, "_extra_batches", None) for b in _drain_extra(ep)]
         if self.multiagent:
             from rlcore.env.async_env import AsyncEnv
 

@@ -35,7 +35,7 @@ from rlcore.data.columns import Columns
 from rlcore.data.concat import concat_samples
 from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
 from rlcore.sampling.episode import DUMMY_AGENT_ID, Episode
-from rlcore.sampling.episode_book import EPISODE_HOOKS, EpisodeBook
+from rlcore.sampling.episode_book import EPISODE_HOOKS, EpisodeBook, EpisodeMap
 from rlcore.sampling.metrics import RolloutMetrics
 from rlcore.sampling.step_rules import EpisodeLimits, check_clip_rewards, clip_rewards
 from rlcore.sampling.struct_actions import is_structured_space
@@ -319,13 +319,22 @@ class VectorSampler:
 
     def episodes_for(self, batch: SampleBatch, seg_lens: np.ndarray) -> List[Episode]:
         """The :class:`Episode` of each segment; forgets the ended episodes whose last row this is."""
+        episodes, eps = self._episode_map(batch, seg_lens)
+        return [episodes[e] for e in eps]
+
+    def episode_map(self, batch: SampleBatch, seg_lens: np.ndarray) -> EpisodeMap:
+        """``{eps_id: Episode}`` of the segments, each Episode made only when first read (see
+        :class:`~rlcore.sampling.episode_book.EpisodeMap`); forgets the ended episodes whose
+        last row this is."""
+        return self._episode_map(batch, seg_lens)[0]
+
+    def _episode_map(self, batch: SampleBatch, seg_lens: np.ndarray) -> Tuple[EpisodeMap, List[int]]:
         ends = np.cumsum(seg_lens) - 1
         starts = ends - seg_lens + 1
         eps = batch[Columns.EPS_ID][starts] if len(starts) else np.zeros(0, np.int64)
-        out = [self._book.get(e) for e in eps.tolist()]
-        if len(ends):
-            self._book.release(eps[np.asarray(batch[Columns.DONES], np.bool_)[ends]].tolist())
-        return out
+        done = eps[np.asarray(batch[Columns.DONES], np.bool_)[ends]].tolist() if len(ends) else []
+        eps_list = eps.tolist()
+        return EpisodeMap(self._book, eps_list, self._book.release(done)), eps_list
 
     def get_metrics(self) -> List[RolloutMetrics]:
         """Metrics of the episodes finished since the last call (drained)."""
@@ -372,7 +381,11 @@ class VectorSampler:
             else:
                 self._prev_actions = np.zeros((n, *(space.shape or ())), space.dtype or np.float32)
             self._prev_rewards = np.zeros(n, np.float32)
-        self._pending_starts = [self._begin_episode(i, infos[i] if infos else {}) for i in range(n)]
+        if self._lean_ends:  # no callbacks: the book makes an episode's Episode only if it is read
+            self._pending_starts = [self._book.open(i) for i in range(n)]
+            self._live_ids = list(self._pending_starts)
+        else:
+            self._pending_starts = [self._begin_episode(i, infos[i] if infos else {}) for i in range(n)]
         if self._view_specs:
             from rlcore.data.trajectory_views import ViewHistory
 
@@ -579,17 +592,15 @@ class VectorSampler:
         """Ends the episodes of the envs ``ended`` (their metrics kept) and begins the next ones,
         whose rows the collector has started: :meth:`_end_episode` and :meth:`_start_rows` for a
         sampler where no callback, RNN state, previous action/reward or trajectory view needs them
-        (``_lean_ends``), with the counters read and cleared once for all of them."""
+        (``_lean_ends``), with the counters read and cleared once for all of them, and by episode
+        id (``EpisodeBook.open``/``close``: an Episode object only for an episode that is read)."""
         lengths, returns = self._ep_len[ended].tolist(), self._ep_reward[ended].tolist()
         self._ep_len[ended] = 0
         self._ep_reward[ended] = 0.0
-        perf, live, book = self.perf_stats(), self._live, self._book
+        perf, live, book = self.perf_stats(), self._live_ids, self._book  # one perf dict for this step's ends
         for i, length, ret in zip(ended.tolist(), lengths, returns):
-            ep = live[i]
-            ep.length, ep.total_reward = length, ret
-            ep.agent_rewards[_AGENT_KEY] = ret
-            book.end(ep, i, perf)
-            live[i] = book.begin(i, call_start=False)
+            book.close(live[i], i, length, ret, perf)
+            live[i] = book.open(i)
 
     def _end_episode(self, i: int, info: Mapping, extras: Mapping, actions: np.ndarray, perf: Dict[str, float]) -> None:
         ep = self._live[i]

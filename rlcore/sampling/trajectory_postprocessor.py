@@ -33,6 +33,7 @@ Examples:
 
 from __future__ import annotations
 
+import collections.abc
 from collections import defaultdict
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence
 
@@ -41,7 +42,7 @@ import numpy as np
 from rlcore.data.columns import Columns
 from rlcore.data.concat import concat_samples
 
-__all__ = ["FragmentBatch", "postprocess_plan", "postprocess_fragments", "SKIP", "BATCHED", "PER_FRAGMENT"]
+__all__ = ["FragmentBatch", "FragmentEpisodes", "postprocess_plan", "postprocess_fragments", "SKIP", "BATCHED", "PER_FRAGMENT"]
 
 SKIP, BATCHED, PER_FRAGMENT = "skip", "batched", "per_fragment"
 
@@ -127,13 +128,38 @@ def postprocess_fragments(
         elif plan == BATCHED:
             eps = _first_rows(frag.batch, frag.seg_lens, Columns.EPS_ID)
             boot = {} if frag.last_values is None else {"last_values": frag.last_values}
-            out[pid] = policies[pid].postprocess_fragments(frag.batch, frag.seg_lens, [episodes.get(e) for e in eps],
+            out[pid] = policies[pid].postprocess_fragments(frag.batch, frag.seg_lens, FragmentEpisodes(episodes, eps),
                                                            **boot)
         else:
             if groups is None:
                 groups = _episode_groups(samples, policies)
             out[pid] = _per_fragment(pid, frag, policies, episodes, groups, callbacks if hook_on else None, worker)
     return out
+
+
+class FragmentEpisodes(collections.abc.Sequence):
+    """The episode of each fragment (``episodes.get(eps_id)``), looked up only when read: with
+    the sampler's :class:`~rlcore.sampling.episode_book.EpisodeMap`, a ``postprocess_fragments``
+    that never reads them makes no Episode objects.
+
+    Examples:
+        >>> eps = FragmentEpisodes({7: "ep7"}, [7, 8, 7])
+        >>> len(eps), eps[0], eps[1], list(eps), eps[1:]
+        (3, 'ep7', None, ['ep7', None, 'ep7'], [None, 'ep7'])
+    """
+
+    __slots__ = ("_episodes", "_eps_ids")
+
+    def __init__(self, episodes: Mapping[int, Any], eps_ids: Sequence[int]):
+        self._episodes, self._eps_ids = episodes, eps_ids
+
+    def __len__(self) -> int:
+        return len(self._eps_ids)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._episodes.get(e) for e in self._eps_ids[i]]
+        return self._episodes.get(self._eps_ids[i])
 
 
 def _first_rows(batch: Any, seg_lens: np.ndarray, column: str) -> List[int]:

@@ -392,6 +392,48 @@ def test_action_logp_comes_per_sample_and_equals_the_per_step_logp():
         np.testing.assert_allclose(a["action_logp"], dist.logp(torch.from_numpy(a["actions"])).numpy(), rtol=1e-6)
 
 
+def test_episode_objects_are_made_only_when_postprocessing_reads_them(monkeypatch):
+    """A PPO worker without episode callbacks makes no Episode objects (its metrics come from the
+    sampler's counters); with on_postprocess_trajectory the episodes exist for it, and what it
+    writes into ``custom_metrics`` reaches each finished episode's metrics (RLlib's example
+    counts fragments per episode so)."""
+    import rlcore.sampling.episode_book as episode_book
+    from rlcore.sampling.episode import Episode
+
+    made = []
+
+    class Counted(Episode):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(episode_book, "Episode", Counted)
+
+    class CountFragments(DefaultCallbacks):
+        def on_postprocess_trajectory(self, *, episode, **kwargs):
+            episode.custom_metrics["fragments"] = episode.custom_metrics.get("fragments", 0) + 1
+
+    for callbacks in (None, CountFragments):
+        worker = _ppo_worker(callbacks=callbacks)
+        assert worker.sampler is None or worker.sampler._lean_ends
+        fragments, finished = {}, []
+        for _ in range(4):
+            batch = worker.sample()
+            seg_lens = segment_lengths(batch)
+            starts, ends = np.cumsum(seg_lens) - seg_lens, np.cumsum(seg_lens) - 1
+            for eps_id, done in zip(batch["eps_id"][starts].tolist(), batch["dones"][ends].tolist()):
+                fragments[eps_id] = fragments.get(eps_id, 0) + 1
+                if done:
+                    finished.append(fragments[eps_id])
+            metrics = worker.get_metrics()
+            got = sorted(m.custom_metrics.get("fragments", 0) for m in metrics)
+            assert got == (sorted(finished) if callbacks else [0] * len(finished))
+            finished = []
+        assert worker.sampler._lean_ends
+        assert (len(made) == 0) == (callbacks is None)
+        assert all(m.episode_length > 0 for m in metrics)
+
+
 def test_action_logp_is_per_step_when_the_exploration_or_explore_changes_it():
     """Deterministic actions (explore=False) have logp 0 and a random warm-up logp 0: no deferral
     there; an exploration other than StochasticSampling, or an action_sampler_fn, keeps its own logp."""
