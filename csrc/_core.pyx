@@ -20,6 +20,7 @@ from libc.string cimport memcpy, memmove
 
 from c_kernels cimport (
     rl_adjust_nstep,
+    rl_categorical_logp,
     rl_discount_cumsum,
     rl_gae,
     rl_ppo_categorical,

@@ -17,6 +17,8 @@ cdef extern from "rl_kernels.h" nogil:
                       Py_ssize_t k)
 
 cdef extern from "loss_kernels.h" nogil:
+    Py_ssize_t rl_categorical_logp(const float *logits, const int64_t *actions, Py_ssize_t n, Py_ssize_t k,
+                                   float *out)
     Py_ssize_t rl_ppo_categorical(const float *logits, const float *logits_old, const int64_t *actions,
                                   const float *logp_old, const float *adv, const float *values,
                                   const float *vf_preds, const float *targets, const float *weights,

@@ -2,7 +2,7 @@
 # and shape; anything else goes through rlcore._checks (shared with the numpy twin), which raises
 # the same error the twin raises, naming the argument.
 
-from rlcore._checks import _array, _f32, _flags, _ppo_shapes, _segments
+from rlcore._checks import _array, _categorical_logp_args, _f32, _flags, _ppo_shapes, _segments
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)

@@ -21,6 +21,24 @@ static inline double rl_softmax(const float *z, ptrdiff_t k, double *p) {
     return m + log(s);
 }
 
+/* The log-probability of actions[i] under the softmax of logits row i, for n rows of k logits:
+ * (z[a] - max(z)) - log(sum(exp(z - max(z)))) in double precision, cast to float (the maximum
+ * first, as torch's log_softmax, so huge logits keep their differences). Returns 0, or 1 + the
+ * first row whose action is outside [0, k) (nothing written from that row on). */
+static inline ptrdiff_t rl_categorical_logp(const float *logits, const int64_t *actions, ptrdiff_t n, ptrdiff_t k,
+                                            float *out) {
+    for (ptrdiff_t i = 0; i < n; ++i) {
+        const float *z = logits + i * k;
+        int64_t a = actions[i];
+        if (a < 0 || a >= k) return i + 1;
+        double m = -INFINITY, s = 0.0;
+        for (ptrdiff_t j = 0; j < k; ++j) m = fmax(m, (double)z[j]);
+        for (ptrdiff_t j = 0; j < k; ++j) s += exp((double)z[j] - m);
+        out[i] = (float)(((double)z[a] - m) - log(s));
+    }
+    return 0;
+}
+
 /* d min(a, b) by torch's rule: the derivative of the smaller operand, the half sum on a tie. */
 static inline double rl_min_grad(double a, double b, double da, double db) {
     return a < b ? da : a > b ? db : 0.5 * (da + db);

@@ -1,6 +1,26 @@
 # Loss kernels: a loss, its statistics and its gradient in one pass (csrc/loss_kernels.h).
 
 
+def categorical_logp(logits, actions):
+    """Log-probabilities of ``actions`` under the softmax of each row of ``logits`` (see ``rlcore/_core.pyi``)."""
+    if not (type(logits) is np.ndarray and type(actions) is np.ndarray and logits.ndim == 2
+            and logits.dtype == _F32 and actions.dtype == _I64 and actions.ndim == 1
+            and actions.shape[0] == logits.shape[0] and logits.shape[1] >= 1):
+        _categorical_logp_args(logits, actions)
+    cdef Py_ssize_t n = logits.shape[0], k = logits.shape[1]
+    cdef _Buffers bufs = _Buffers()
+    cdef const float* z = <const float*>bufs.take(logits, "logits")
+    cdef const int64_t* a = <const int64_t*>bufs.take(actions, "actions")
+    out = np.empty(n, np.float32)
+    cdef float* o = <float*>bufs.take(out, "out", True)
+    cdef Py_ssize_t bad
+    with nogil:
+        bad = rl_categorical_logp(z, a, n, k, o)
+    if bad:
+        raise ValueError(f"actions[{bad - 1}] = {actions[bad - 1]} is outside [0, {k}) (the number of logits)")
+    return out
+
+
 def ppo_categorical_loss(logits, logits_old, actions, logp_old, advantages, values, vf_preds,
                          value_targets, weights, double clip_param, double kl_coeff, double entropy_coeff,
                          double vf_loss_coeff, double vf_clip_param):

@@ -53,6 +53,7 @@ ReplayRing = impl.ReplayRing
 ReplayPriorityStats = impl.ReplayPriorityStats
 PrioritizedReplayCore = impl.PrioritizedReplayCore
 ppo_categorical_loss = impl.ppo_categorical_loss
+categorical_logp = impl.categorical_logp
 json_line_arrays = impl.json_line_arrays
 episode_step = impl.episode_step
 gather_step_rows = impl.gather_step_rows

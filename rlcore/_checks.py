@@ -42,6 +42,16 @@ def _flags(name, x, length=None):
     return _array(name, x, _FLAG_DTYPES, 1, length).view(np.bool_)
 
 
+def _categorical_logp_args(logits, actions) -> None:
+    """The inputs of ``categorical_logp``: ``[N, K >= 1]`` float32 logits and ``N`` int64 actions."""
+    _array("logits", logits, (np.dtype(np.float32),), 2)
+    if logits.shape[1] < 1:
+        raise ValueError(f"logits has shape {logits.shape}, expected at least one column (one per action)")
+    _array("actions", actions, (np.dtype(np.int64),), 1)
+    if actions.shape[0] != logits.shape[0]:
+        raise ValueError(f"actions has {actions.shape[0]} rows, expected {logits.shape[0]} (as logits)")
+
+
 def _ppo_shapes(logits, logits_old, actions, logp_old, advantages, values, vf_preds, value_targets,
                 weights) -> None:
     """The inputs of ``ppo_categorical_loss``: ``[N, K]`` float32 logits, ``N`` rows of the rest."""

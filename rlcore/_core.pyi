@@ -344,6 +344,15 @@ def gather_step_rows(steps: Sequence[Sequence[Any]], env_ids: i64, offsets: i64)
 
 # --- loss kernels ------------------------------------------------------------------------------
 
+def categorical_logp(logits: f32, actions: i64) -> f32:
+    """``(z[a] - max(z)) - log(sum(exp(z - max(z))))`` for every row ``z`` of ``logits`` and its
+    action ``a``: the log-probability of each action under a categorical distribution over ``K``
+    logits (``logits`` ``[N, K]``, ``K >= 1``; ``actions`` ``[N]`` int64 in ``[0, K)``),
+    computed in float64 and returned as float32 (within a few roundings of torch's float32
+    ``log_softmax(logits).gather(actions)``). Raises ``ValueError`` naming the first action
+    outside ``[0, K)``.
+    """
+
 def ppo_categorical_loss(
     logits: f32,
     logits_old: f32,

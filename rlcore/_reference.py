@@ -25,6 +25,7 @@ from rlcore._checks import (
     COLLECTOR_COLUMNS,
     JSON_MAX_DEPTH,
     _array,
+    _categorical_logp_args,
     _collector_args,
     _collector_spec,
     _distinct_env_ids,
@@ -166,6 +167,18 @@ def _log_softmax(z):
     m = z.max(1, keepdims=True)
     logp = z - (m + np.log(np.exp(z - m).sum(1, keepdims=True)))
     return logp, np.exp(logp)
+
+
+def categorical_logp(logits, actions):
+    """Log-probabilities of ``actions`` under the softmax of each row of ``logits``; see ``rlcore/_core.pyi``."""
+    _categorical_logp_args(logits, actions)
+    n, k = logits.shape
+    bad = np.flatnonzero((actions < 0) | (actions >= k))
+    if len(bad):
+        raise ValueError(f"actions[{bad[0]}] = {actions[bad[0]]} is outside [0, {k}) (the number of logits)")
+    z = logits.astype(np.float64)
+    m = z.max(1) if n else np.zeros(0)
+    return ((z[np.arange(n), actions] - m) - np.log(np.exp(z - m[:, None]).sum(1))).astype(np.float32)
 
 
 def ppo_categorical_loss(logits, logits_old, actions, logp_old, advantages, values, vf_preds, value_targets,

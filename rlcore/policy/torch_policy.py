@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from rlcore import _backend
 from rlcore.data.columns import Columns
 from rlcore.models.state_structure import StateStructure
 from rlcore.policy.policy import LEARNER_STATS_KEY, Policy, known_postprocessing
@@ -268,9 +269,15 @@ class TorchPolicy(Policy):
             >>> [round(float(x), 4) for x in p.action_logp_batch(np.zeros((2, 2), np.float32), np.array([0, 1]))]
             [-0.6931, -0.6931]
         """
+        from rlcore.models.torch.torch_action_dist import TorchCategorical
+
+        dist_inputs, actions = np.asarray(dist_inputs), np.asarray(actions)
+        if (self.dist_class is TorchCategorical and dist_inputs.dtype == np.float32 and dist_inputs.ndim == 2
+                and actions.ndim == 1 and actions.dtype.kind in "iu"):  # its logp in one native pass
+            return _backend.categorical_logp(np.ascontiguousarray(dist_inputs), actions.astype(np.int64, copy=False))
         with self._lock, _inference_mode():
-            dist = self.dist_class(self._tensor(np.asarray(dist_inputs)), self.model)
-            return dist.logp(self._tensor(np.asarray(actions))).numpy().astype(np.float32, copy=False)
+            dist = self.dist_class(self._tensor(dist_inputs), self.model)
+            return dist.logp(self._tensor(actions)).numpy().astype(np.float32, copy=False)
 
     def _extras_are_default(self) -> bool:
         """Whether ``extra_action_out`` is this class's (the templates override this check)."""

@@ -245,3 +245,43 @@ def test_ppo_explained_variance_boundaries(impl, critic, want):
     n = len(critic[0])
     stats, _, _ = _same(impl, rows([[0.0, 0.0]] * n, [0] * n, [-0.5] * n, [1.0] * n, critic))
     np.testing.assert_array_equal(stats[5], want)
+
+
+# --- categorical_logp ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n,k", [(0, 2), (1, 1), (7, 2), (300, 5)])
+def test_categorical_logp_parity_and_torch(impl, n, k):
+    """The kernel and the twin agree to the final float32 rounding; torch's float32
+    ``log_softmax(...).gather(...)`` within a few of its roundings."""
+    rng = np.random.default_rng(n + k)
+    logits = rng.normal(0, 4, (n, k)).astype(np.float32)
+    actions = rng.integers(0, k, n).astype(np.int64)
+    got = impl.categorical_logp(logits, actions)
+    assert got.dtype == np.float32 and got.shape == (n,)
+    np.testing.assert_array_equal(got, _reference.categorical_logp(logits, actions))
+    want = torch.log_softmax(torch.from_numpy(logits), -1).gather(-1, torch.from_numpy(actions)[:, None]).squeeze(-1)
+    np.testing.assert_allclose(got, want.numpy(), rtol=2e-6, atol=1e-6)
+
+
+def test_categorical_logp_extremes(impl):
+    """Written-out values: a uniform row, a dominant logit, a masked (-inf) action and the
+    logit scale far beyond exp's range (the maximum is subtracted first)."""
+    logits = np.array([[0.0, 0.0], [0.0, 100.0], [-np.inf, 0.0], [1e30, 1e30], [-1e30, 0.0]], np.float32)
+    got = impl.categorical_logp(logits, np.array([0, 0, 0, 1, 1]))
+    assert got.tolist() == [np.float32(-np.log(2.0)), -100.0, -np.inf, np.float32(-np.log(2.0)), 0.0]
+    np.testing.assert_array_equal(got, _reference.categorical_logp(logits, np.array([0, 0, 0, 1, 1])))
+
+
+@pytest.mark.parametrize("logits,actions,error,message", [
+    (np.zeros((2, 2)), np.zeros(2, np.int64), TypeError, "logits must have dtype float32"),
+    (np.zeros(2, np.float32), np.zeros(2, np.int64), ValueError, "logits must be 2-dimensional"),
+    (np.zeros((2, 0), np.float32), np.zeros(2, np.int64), ValueError, "expected at least one column"),
+    (np.zeros((2, 2), np.float32), np.zeros(2, np.int32), TypeError, "actions must have dtype int64"),
+    (np.zeros((2, 2), np.float32), np.zeros(3, np.int64), ValueError, "actions has 3 rows, expected 2"),
+    (np.zeros((3, 2), np.float32), np.array([0, -1, 2]), ValueError, r"actions\[1\] = -1 is outside \[0, 2\)"),
+    (np.zeros((4, 2), np.float32)[:, :1], np.zeros(4, np.int64), ValueError, "logits must be C-contiguous"),
+])
+def test_categorical_logp_errors_name_the_argument(impl, logits, actions, error, message):
+    with pytest.raises(error, match=message):
+        impl.categorical_logp(logits, actions)

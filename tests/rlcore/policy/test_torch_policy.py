@@ -58,6 +58,31 @@ def test_explore_false_is_deterministic_argmax():
     np.testing.assert_array_equal(e1["action_logp"], np.zeros(16, np.float32))
 
 
+def test_action_logp_batch_takes_the_native_kernel_for_the_plain_categorical(monkeypatch):
+    """TorchCategorical itself: one categorical_logp call, within float32 roundings of its torch
+    logp; a subclass (here: with a temperature) keeps its own logp."""
+    import functools
+
+    from rlcore import _backend
+
+    calls = []
+    kernel = _backend.categorical_logp
+    monkeypatch.setattr(_backend, "categorical_logp", lambda *a: calls.append(1) or kernel(*a))
+    p = make()
+    p.dist_class = TorchCategorical
+    rng = np.random.default_rng(0)
+    inputs, actions = rng.normal(0, 3, (50, 2)).astype(np.float32), rng.integers(0, 2, 50)
+    got = p.action_logp_batch(inputs, actions)
+    want = TorchCategorical(torch.from_numpy(inputs)).logp(torch.from_numpy(actions)).numpy()
+    assert calls == [1] and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6)
+    p.dist_class = functools.partial(TorchCategorical, temperature=2.0)
+    hot = p.action_logp_batch(inputs, actions)
+    want = TorchCategorical(torch.from_numpy(inputs), temperature=2.0).logp(torch.from_numpy(actions)).numpy()
+    assert calls == [1]
+    np.testing.assert_array_equal(hot, want)
+
+
 def test_compute_single_action_unbatches():
     p = make()
     action, state, extra = p.compute_single_action(fixed_batch(1)["obs"][0], explore=False)
