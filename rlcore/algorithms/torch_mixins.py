@@ -19,7 +19,7 @@ import numpy as np
 
 from rlcore.algorithms.value_network import ValueNetworkMixin
 from rlcore.data.columns import Columns
-from rlcore.policy.torch_policy import DEFAULT_OPTIMIZER
+from rlcore.policy.torch_policy import DEFAULT_OPTIMIZER, _inference_mode
 
 __all__ = ["TorchValueNetworkMixin", "TorchTargetNetworkMixin", "adam_optimizer", "explained_variance", "sequence_mask", "masked_mean_fn", "masked_sum_fn"]
 
@@ -121,7 +121,7 @@ class TorchValueNetworkMixin(ValueNetworkMixin):
                    inputs_extra: Optional[Dict[str, np.ndarray]] = None) -> np.ndarray:
         import torch
 
-        with self._lock, torch.inference_mode():
+        with self._lock, _inference_mode():  # the C++ guard, without torch.inference_mode's Python frames
             self.set_training(False)
             inputs = {Columns.OBS: self._tensor(obs), "is_training": False,
                       **{k: self._tensor(v) for k, v in (inputs_extra or {}).items()}}

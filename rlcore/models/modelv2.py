@@ -207,6 +207,11 @@ class ModelV2:
         Returns:
             ``(outputs, state_out)``.
         """
+        return self._run_forward(*self._forward_inputs(input_dict, state, seq_lens))
+
+    def _forward_inputs(self, input_dict: Dict[str, Any], state: Optional[List[Any]], seq_lens: Any):
+        """The ``(input_dict, state, seq_lens)`` :meth:`__call__` hands ``forward``: the short
+        path's for a plain batch, else :meth:`_call_inputs`'."""
         n = len(input_dict) if type(input_dict) is dict and not state and seq_lens is None else 0
         obs = input_dict.get("obs") if n else None
         if (type(obs) is self._plain_obs_type and (n == 1 or (n == 2 and "is_training" in input_dict))
@@ -215,10 +220,8 @@ class ModelV2:
             if n == 1:
                 inputs["is_training"] = False
             inputs["obs_flat"] = self._flatten(obs)
-            state = []
-        else:
-            inputs, state, seq_lens = self._call_inputs(input_dict, state, seq_lens)
-        return self._run_forward(inputs, state, seq_lens)
+            return inputs, [], seq_lens
+        return self._call_inputs(input_dict, state, seq_lens)
 
     def _short_path_ok(self) -> bool:
         """Whether a plain batch (see :attr:`_plain_obs_type`) takes :meth:`__call__`'s short path:

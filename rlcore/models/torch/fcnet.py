@@ -144,7 +144,7 @@ class FullyConnectedNetwork(TorchModelV2, nn.Module):
         if (cls.forward is not FullyConnectedNetwork.forward or cls.value_function is not FullyConnectedNetwork.value_function
                 or cls.__call__ is not ModelV2.__call__ or cls._call_inputs is not ModelV2._call_inputs):
             return None
-        inputs, _, _ = self._call_inputs(input_dict, state, seq_lens)
+        inputs, _, _ = self._forward_inputs(input_dict, state, seq_lens)
         with self.context():
             flat_in = _flat_in(inputs)
             if self._value_branch_separate is not None:
