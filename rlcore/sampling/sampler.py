@@ -202,6 +202,11 @@ class VectorSampler:
         # or trajectory views to reset, and the collector starts the episodes' rows itself.
         self._lean_ends = (self._reset_in_append and not self._initial_state and not use_prev_actions_rewards
                            and not views and not any(self._book.wants(h) for h in EPISODE_HOOKS))
+        # A sampler with lean ends that also sends the env its actions as they are, never resets an
+        # env itself and renders nothing steps through ``_plain_step``: ``_step`` without the
+        # branches for what it does not have.
+        self._plain = (self._lean_ends and self._struct is None and action_transform is None and not render
+                       and not self._limits.needs_reset)
         self._collector = None
         self._obs: Optional[np.ndarray] = None
         self._perf = {"env_wait": 0.0, "inference": 0.0, "processing": 0.0, "steps": 0}
@@ -232,11 +237,12 @@ class VectorSampler:
             self._start()
         target = self.target_rows
         need = target - (self._held.count if self._held is not None else 0)
+        step = self._plain_step if self._plain else self._step
         if self._collector is None:  # the first step makes it (nothing is held before it)
-            self._step()
+            step()
         collector = self._collector
         while collector.ready_rows < need:
-            self._step()
+            step()
         columns, seg_lens = collector.pop()
         columns[Columns.AGENT_INDEX] = np.zeros(len(columns[Columns.EPS_ID]), np.int64)
         columns[Columns.INFOS] = self._pop_infos(columns[Columns.ENV_ID], seg_lens)
@@ -476,24 +482,7 @@ class VectorSampler:
         ended = None
         if any_done:
             ended = done.nonzero()[0]
-            if step.final_obs_full and self._obs_transform is None:  # every env's observation after the step
-                new_obs = last_raw = np.ascontiguousarray(step.final_obs)
-            elif step.final_obs is not None:  # same-step auto-reset: the episodes' last observations
-                # (the envs the env ended: without a horizon, every done env)
-                env_ended = ended if self._limits.horizon is None else np.flatnonzero(
-                    done & (np.asarray(step.terminateds) | np.asarray(step.truncateds)))
-                if len(env_ended):
-                    batched = isinstance(step.final_obs, np.ndarray)  # rows of the ended envs, no per-env loop
-                    finals = step.final_obs[env_ended] if batched else [step.final_obs[i] for i in env_ended]
-                    new_obs = next_obs.copy()
-                    new_obs[env_ended] = self._process(finals)
-                    if self._fills_last:  # the raw ones only for callbacks (``episode.last_raw_obs_for()``)
-                        last_raw = step.obs.copy() if isinstance(step.obs, np.ndarray) else list(step.obs)
-                        if batched and isinstance(last_raw, np.ndarray):
-                            last_raw[env_ended] = finals
-                        else:
-                            for k, i in enumerate(env_ended.tolist()):
-                                last_raw[i] = finals[k]
+            new_obs, last_raw = self._final_obs(step, ended, done, next_obs)
             # the horizon cut these episodes: the sampler resets the envs
             if reset is not None and reset.any():
                 next_raw, next_obs = self._reset_envs(reset, next_raw, next_obs)
@@ -552,6 +541,71 @@ class VectorSampler:
         self._perf["processing"] += (t2 - t1) + (time.perf_counter() - t3)
         self._perf["steps"] += 1
 
+    def _plain_step(self) -> None:
+        """:meth:`_step` for a plain sampler (``_plain``): the same actions, rows, episodes and
+        timings, in one pass without the branches for RNN state, previous actions and rewards,
+        trajectory views, structured or transformed actions, rendering, sampler resets,
+        ``"next_step"`` envs and episode callbacks."""
+        t0 = time.perf_counter()
+        actions, _, extras = self._act(self._obs, self._state, None, None)
+        actions = np.ascontiguousarray(actions)
+        t1 = time.perf_counter()
+        extras = {k: np.ascontiguousarray(v) for k, v in extras.items()}
+        if self._collector is None:
+            self._make_collector(actions, extras)
+        t2 = time.perf_counter()
+        step = self.env.step(actions)
+        t3 = time.perf_counter()
+        rewards = np.asarray(step.rewards, np.float64)
+        term, trunc, done, _, _, n_done = self._limits.step(rewards, step.terminateds, step.truncateds,
+                                                            self._ep_reward, self._ep_len, None)
+        if self._clip_rewards is not None:
+            rewards = clip_rewards(rewards, self._clip_rewards)
+        next_obs = self._as_obs(step.obs)
+        ended = None
+        if n_done:
+            ended = done.nonzero()[0]
+            new_obs, _ = self._final_obs(step, ended, done, next_obs)
+            self._collector.append(actions, rewards, term, trunc, new_obs, extras, next_obs)
+        else:
+            self._collector.append(actions, rewards, term, trunc, next_obs, extras)
+        self._step_infos.append(step.infos or self._no_infos)
+        self._step_count += 1
+        if ended is not None:
+            self._end_and_begin(ended)
+        self._obs, self._raw_obs = next_obs, step.obs
+        perf = self._perf
+        perf["inference"] += t1 - t0
+        perf["env_wait"] += t3 - t2
+        perf["processing"] += (t2 - t1) + (time.perf_counter() - t3)
+        perf["steps"] += 1
+
+    def _final_obs(self, step: Any, ended: np.ndarray, done: np.ndarray, next_obs: np.ndarray) -> Tuple[np.ndarray, Any]:
+        """Every env's observation after a step in which the envs ``ended`` (``done``) ended
+        episodes, processed (the ``new_obs`` rows) and raw: the episodes' last observations where
+        the env reset them in the step, ``next_obs`` elsewhere."""
+        new_obs, last_raw = next_obs, step.obs
+        if step.final_obs_full and self._obs_transform is None:  # every env's observation after the step
+            final = np.ascontiguousarray(step.final_obs)
+            return final, final
+        if step.final_obs is not None:  # same-step auto-reset: the episodes' last observations
+            # (the envs the env ended: without a horizon, every done env)
+            env_ended = ended if self._limits.horizon is None else np.flatnonzero(
+                done & (np.asarray(step.terminateds) | np.asarray(step.truncateds)))
+            if len(env_ended):
+                batched = isinstance(step.final_obs, np.ndarray)  # rows of the ended envs, no per-env loop
+                finals = step.final_obs[env_ended] if batched else [step.final_obs[i] for i in env_ended]
+                new_obs = next_obs.copy()
+                new_obs[env_ended] = self._process(finals)
+                if self._fills_last:  # the raw ones only for callbacks (``episode.last_raw_obs_for()``)
+                    last_raw = step.obs.copy() if isinstance(step.obs, np.ndarray) else list(step.obs)
+                    if batched and isinstance(last_raw, np.ndarray):
+                        last_raw[env_ended] = finals
+                    else:
+                        for k, i in enumerate(env_ended.tolist()):
+                            last_raw[i] = finals[k]
+        return new_obs, last_raw
+
     def _reset_envs(self, mask: np.ndarray, raw: Any, processed: np.ndarray) -> Tuple[Any, np.ndarray]:
         """Resets the envs in ``mask`` now; returns the next raw and processed obs with their rows."""
         new_raw, _ = self.env.reset_envs(mask)
@@ -592,14 +646,14 @@ class VectorSampler:
         """Ends the episodes of the envs ``ended`` (their metrics kept) and begins the next ones,
         whose rows the collector has started: :meth:`_end_episode` and :meth:`_start_rows` for a
         sampler where no callback, RNN state, previous action/reward or trajectory view needs them
-        (``_lean_ends``), with the counters read and cleared once for all of them, and by episode
-        id (``EpisodeBook.open``/``close``: an Episode object only for an episode that is read)."""
-        lengths, returns = self._ep_len[ended].tolist(), self._ep_reward[ended].tolist()
-        self._ep_len[ended] = 0
-        self._ep_reward[ended] = 0.0
-        perf, live, book = self.perf_stats(), self._live_ids, self._book  # one perf dict for this step's ends
-        for i, length, ret in zip(ended.tolist(), lengths, returns):
-            book.close(live[i], i, length, ret, perf)
+        (``_lean_ends``), by episode id (``EpisodeBook.open``/``close``: an Episode object only
+        for an episode that is read)."""
+        ep_len, ep_reward, live, book = self._ep_len, self._ep_reward, self._live_ids, self._book
+        perf = self.perf_stats()  # one dict for this step's ends
+        for i in ended.tolist():  # a few envs: element access beats fancy indexing
+            book.close(live[i], i, ep_len.item(i), ep_reward.item(i), perf)
+            ep_len[i] = 0
+            ep_reward[i] = 0.0
             live[i] = book.open(i)
 
     def _end_episode(self, i: int, info: Mapping, extras: Mapping, actions: np.ndarray, perf: Dict[str, float]) -> None:

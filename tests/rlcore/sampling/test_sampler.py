@@ -497,13 +497,15 @@ def test_episodes_started_in_append_match_reset_calls(setup):
                 assert all(ep.user_data == {"started": True} for ep in episodes)
             out.append(batch)
         metrics = [(m.episode_length, m.episode_reward, m.agent_rewards) for m in sampler.get_metrics()]
-        return out, metrics, sampler._lean_ends
+        return out, metrics, (sampler._lean_ends, sampler._plain)
 
     fused, fused_metrics, fused_lean = run(None)
     assert VectorSampler(cartpole(9), zeros_policy, num_envs=2)._reset_in_append  # the compiled collector's path
     called, called_metrics, called_lean = run(_ResetCallingCollector)
-    # Without callbacks the fused sampler ends and begins episodes in one loop; the other one by env.
-    assert fused_lean is (not starts) and called_lean is False
+    # Without callbacks the fused sampler ends and begins episodes in one loop, and steps through
+    # _plain_step unless it resets envs itself (a hard horizon); the other one by env, through _step.
+    plain = not starts and (setup.get("horizon") is None or setup.get("soft_horizon", False))
+    assert fused_lean == (not starts, plain) and called_lean == (False, False)
     assert fused_metrics == called_metrics and len(fused_metrics) > 5
     assert all(m[2] == {("agent0", "default_policy"): m[1]} for m in fused_metrics)
     for a, b in zip(fused, called):
@@ -513,4 +515,29 @@ def test_episodes_started_in_append_match_reset_calls(setup):
                 assert a[key].tolist() == b[key].tolist()
             else:
                 assert a[key].dtype == b[key].dtype
+                np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+@pytest.mark.parametrize("env", ["CartPole-v1", cartpole(9)], ids=["gym_vector", "sub_env_loop"])
+@pytest.mark.parametrize("options", [{}, {"clip_rewards": 0.5, "obs_transform": lambda obs: np.asarray(obs) * 2.0}],
+                         ids=["plain", "clip_and_transform"])
+def test_plain_step_matches_the_general_step(env, options):
+    """_plain_step and _step give the same rows, segments, episode metrics and step count."""
+    def run(plain):
+        sampler = VectorSampler(env, random_policy(4), num_envs=3, rollout_fragment_length=6, seed=3, **options)
+        assert sampler._plain
+        sampler._plain = plain
+        out = [sampler.sample_with_segments() for _ in range(5)]
+        metrics = [(m.episode_length, m.episode_reward, m.agent_rewards) for m in sampler.get_metrics()]
+        return out, metrics, sampler._perf["steps"]
+
+    (fast, fast_metrics, fast_steps), (general, metrics, steps) = run(True), run(False)
+    assert fast_metrics == metrics and len(metrics) > 2 and fast_steps == steps
+    for (a, seg_a), (b, seg_b) in zip(fast, general):
+        np.testing.assert_array_equal(seg_a, seg_b)
+        assert list(a.keys()) == list(b.keys())
+        for key in a.keys():
+            if key == "infos":
+                assert a[key].tolist() == b[key].tolist()
+            else:
                 np.testing.assert_array_equal(a[key], b[key], err_msg=key)
