@@ -269,10 +269,8 @@ class TorchPolicy(Policy):
             >>> [round(float(x), 4) for x in p.action_logp_batch(np.zeros((2, 2), np.float32), np.array([0, 1]))]
             [-0.6931, -0.6931]
         """
-        from rlcore.models.torch.torch_action_dist import TorchCategorical
-
         dist_inputs, actions = np.asarray(dist_inputs), np.asarray(actions)
-        if (self.dist_class is TorchCategorical and dist_inputs.dtype == np.float32 and dist_inputs.ndim == 2
+        if (self.dist_class is _torch_categorical() and dist_inputs.dtype == np.float32 and dist_inputs.ndim == 2
                 and actions.ndim == 1 and actions.dtype.kind in "iu"):  # its logp in one native pass
             return _backend.categorical_logp(np.ascontiguousarray(dist_inputs), actions.astype(np.int64, copy=False))
         with self._lock, _inference_mode():
@@ -728,6 +726,17 @@ class TorchPolicy(Policy):
 
 
 _INFERENCE_GUARD: Any = None
+_TORCH_CATEGORICAL: Any = None
+
+
+def _torch_categorical() -> type:
+    """``TorchCategorical`` (imported on first use: this module does not import torch)."""
+    global _TORCH_CATEGORICAL
+    if _TORCH_CATEGORICAL is None:
+        from rlcore.models.torch.torch_action_dist import TorchCategorical
+
+        _TORCH_CATEGORICAL = TorchCategorical
+    return _TORCH_CATEGORICAL
 
 
 def _inference_mode() -> Any:

@@ -185,13 +185,17 @@ class EpisodeBook:
         """Forgets finished episodes once their last rows were sampled: those of ``eps_ids``, or
         every finished one. Returns what it forgot, by id: each episode's Episode, or for a
         closed one without an Episode yet its ``(env_index, metrics)`` (see :class:`EpisodeMap`)."""
-        ids = [*self._episodes, *self._closed] if eps_ids is None else [int(e) for e in eps_ids]
+        episodes, closed = self._episodes, self._closed
+        ids = [*episodes, *closed] if eps_ids is None else [int(e) for e in eps_ids]
         out: Dict[int, Any] = {}
         for e in ids:
-            if getattr(self._episodes.get(e), "_done", False):
-                out[e] = self._episodes.pop(e)
-            elif e in self._closed:
-                out[e] = self._closed.pop(e)
+            ep = episodes.get(e)
+            if ep is None:
+                record = closed.pop(e, None)
+                if record is not None:
+                    out[e] = record
+            elif getattr(ep, "_done", False):
+                out[e] = episodes.pop(e)
         return out
 
     def drain_metrics(self) -> List[RolloutMetrics]:
@@ -207,7 +211,7 @@ class EpisodeMap(collections.abc.Mapping):
 
     Args:
         book: The sampler's book.
-        eps_ids: The fragments' episode ids.
+        eps_ids: The fragments' episode ids (Python ints).
         released: What ``book.release`` returned for the episodes that ended in the sample.
 
     Examples:
@@ -223,8 +227,10 @@ class EpisodeMap(collections.abc.Mapping):
 
     def __init__(self, book: EpisodeBook, eps_ids: Iterable[int], released: Mapping[int, Any]):
         self._book, self._released = book, released
-        self._ids = dict.fromkeys(int(e) for e in eps_ids)
+        self._ids = dict.fromkeys(eps_ids)
         self._made: Dict[int, Episode] = {}
+        # whether any episode of the map may exist already (released as an Episode, or in the book)
+        self._may_exist = bool(book._episodes) or not set(map(type, released.values())) <= {tuple}
 
     def __getitem__(self, eps_id: int) -> Episode:
         ep = self._made.get(eps_id)
@@ -249,6 +255,8 @@ class EpisodeMap(collections.abc.Mapping):
 
     def made(self) -> List[Episode]:
         """The episodes that exist (read through this map, or made before), without making any."""
+        if not (self._made or self._may_exist):  # the usual lean sample: no Episode made
+            return []
         out = []
         for eps_id in self._ids:
             ep = self._made.get(eps_id)

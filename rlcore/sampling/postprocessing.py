@@ -229,7 +229,7 @@ def compute_gae_for_fragments(policy: Any, batch: MutableMapping, seg_lens: np.n
     """
     gamma, lambda_, use_gae, use_critic, bootstrap_truncated = _gae_settings(policy)
     seg_lens = np.ascontiguousarray(seg_lens, dtype=np.int64)
-    last = np.cumsum(seg_lens) - 1
+    last = seg_lens.cumsum() - 1
     ends = _ends(batch, bootstrap_truncated)
     open_mask = ~ends[last] if len(last) and ends is not None else np.ones(len(last), np.bool_)
     boot = np.zeros(len(seg_lens), np.float32)

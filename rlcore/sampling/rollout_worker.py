@@ -53,6 +53,7 @@ from rlcore.sampling.callbacks import DefaultCallbacks
 from rlcore.sampling.episode import DUMMY_AGENT_ID
 from rlcore.sampling.sampler import _overridden_hooks
 from rlcore.sampling.struct_actions import action_clipper
+from rlcore.sampling.trajectory_postprocessor import FragmentBatch, postprocess_fragments
 from rlcore.threads import apply_thread_config
 
 logger = logging.getLogger(__name__)
@@ -496,8 +497,6 @@ class RolloutWorker(ParallelIteratorWorker):
 
     def _next_batch(self) -> SampleBatch | MultiAgentBatch:
         """One sampled and postprocessed batch (in the sampling thread with ``sample_async``)."""
-        from rlcore.sampling.trajectory_postprocessor import FragmentBatch, postprocess_fragments
-
         if self.multiagent:
             samples, episodes, env_steps = self.sampler.sample_fragments()
         else:
@@ -507,7 +506,7 @@ class RolloutWorker(ParallelIteratorWorker):
             last_values = None
             if self._fused_bootstrap:  # one forward: the rows' obs, then each fragment's final new_obs
                 obs = raw[Columns.OBS]
-                ends = np.cumsum(seg_lens) - 1
+                ends = seg_lens.cumsum() - 1
                 values = self.policy_map[DEFAULT_POLICY_ID].value_batch(
                     np.concatenate([obs, np.asarray(raw[Columns.NEXT_OBS])[ends]]))
                 raw[Columns.VF_PREDS], last_values = values[:len(obs)], values[len(obs):]

@@ -306,21 +306,18 @@ class VectorSampler:
                     s0 += 1
             self._info_step[env] = s0
             start += length
-        for _ in range(min(self._info_step) - first):
-            steps.popleft()
+        _drop_first(steps, min(self._info_step) - first)
         return out
 
     def _gather_infos(self, env_ids: np.ndarray) -> np.ndarray:
         """:meth:`_pop_infos` when no env skipped a step: row ``j`` of env ``e`` came from step
         ``self._info_step[e]`` plus the number of ``e``'s rows before ``j`` in this pop (one
         native loop over the rows, :func:`rlcore._backend.gather_step_rows`)."""
+        first = min(self._info_step)  # (a few ints: Python's min, not numpy's reduction)
         info_step = np.asarray(self._info_step, np.int64)
-        first = int(info_step.min())
         out, popped = _backend.gather_step_rows(self._step_infos, np.asarray(env_ids, np.int64), info_step - first)
         self._info_step = (info_step + popped).tolist()
-        steps = self._step_infos
-        for _ in range(min(self._info_step) - first):
-            steps.popleft()
+        _drop_first(self._step_infos, min(self._info_step) - first)
         return out
 
     def episodes_for(self, batch: SampleBatch, seg_lens: np.ndarray) -> List[Episode]:
@@ -335,7 +332,8 @@ class VectorSampler:
         return self._episode_map(batch, seg_lens)[0]
 
     def _episode_map(self, batch: SampleBatch, seg_lens: np.ndarray) -> Tuple[EpisodeMap, List[int]]:
-        ends = np.cumsum(seg_lens) - 1
+        seg_lens = np.asarray(seg_lens)
+        ends = seg_lens.cumsum() - 1  # (the method: np.cumsum's Python wrapper costs ~10 us once per sample)
         starts = ends - seg_lens + 1
         eps = batch[Columns.EPS_ID][starts] if len(starts) else np.zeros(0, np.int64)
         done = eps[np.asarray(batch[Columns.DONES], np.bool_)[ends]].tolist() if len(ends) else []
@@ -664,6 +662,20 @@ class VectorSampler:
         self._book.end(ep, i, perf, lambda ep: self._fill_last(ep, i, info, extras, actions))
         self._ep_reward[i] = 0.0
         self._ep_len[i] = 0
+
+
+def _drop_first(steps: deque, k: int) -> None:
+    """Drops the first ``k`` entries of ``steps`` (all of them at once when that is every one).
+
+    Examples:
+        >>> d = deque([1, 2, 3]); _drop_first(d, 2); list(d)
+        [3]
+    """
+    if k >= len(steps):
+        steps.clear()
+    else:
+        for _ in range(k):
+            steps.popleft()
 
 
 def _as_base_env(env: Any, *, num_envs: int, env_config: Optional[Mapping[str, Any]], seed: Optional[int],

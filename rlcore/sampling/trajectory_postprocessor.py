@@ -41,6 +41,7 @@ import numpy as np
 
 from rlcore.data.columns import Columns
 from rlcore.data.concat import concat_samples
+from rlcore.sampling.callbacks import DefaultCallbacks
 
 __all__ = ["FragmentBatch", "FragmentEpisodes", "postprocess_plan", "postprocess_fragments", "SKIP", "BATCHED", "PER_FRAGMENT"]
 
@@ -115,8 +116,6 @@ def postprocess_fragments(
         callbacks: The worker's callbacks (``on_postprocess_trajectory``).
         worker: Passed to the callbacks.
     """
-    from rlcore.sampling.callbacks import DefaultCallbacks
-
     hook_on = callbacks is not None and DefaultCallbacks.overrides(callbacks, "on_postprocess_trajectory")
     plans = {pid: postprocess_plan(policies[pid], hook_on) for pid in samples}
     out: Dict[str, Any] = {}
@@ -163,7 +162,8 @@ class FragmentEpisodes(collections.abc.Sequence):
 
 
 def _first_rows(batch: Any, seg_lens: np.ndarray, column: str) -> List[int]:
-    starts = np.concatenate([[0], np.cumsum(seg_lens)[:-1]]).astype(np.int64)
+    seg_lens = np.asarray(seg_lens, np.int64)
+    starts = seg_lens.cumsum() - seg_lens
     return np.asarray(batch[column])[starts].tolist()
 
 
