@@ -41,6 +41,8 @@ import numpy as np
 
 from rlcore.data.columns import Columns
 from rlcore.data.concat import concat_samples
+from rlcore.policy.exploration.exploration import Exploration
+from rlcore.policy.policy import _UNKNOWN, postprocess_fn_of
 from rlcore.sampling.callbacks import DefaultCallbacks
 
 __all__ = ["FragmentBatch", "FragmentEpisodes", "postprocess_plan", "postprocess_fragments", "SKIP", "BATCHED", "PER_FRAGMENT"]
@@ -70,8 +72,6 @@ def _exploration_is_noop(policy: Any) -> bool:
     exploration = getattr(policy, "exploration", None)
     if exploration is None:
         return True
-    from rlcore.policy.exploration import Exploration
-
     return ("postprocess_trajectory" not in vars(exploration)
             and type(exploration).postprocess_trajectory is Exploration.postprocess_trajectory)
 
@@ -85,8 +85,6 @@ def postprocess_plan(policy: Any, hook_on: bool = False) -> str:
         hook_on: Whether the callbacks implement ``on_postprocess_trajectory`` (it needs each
             fragment's own postprocessed batch).
     """
-    from rlcore.policy.policy import _UNKNOWN, postprocess_fn_of
-
     if "postprocess_trajectory" in vars(policy):
         return PER_FRAGMENT  # set on the instance: user code
     cls = type(policy)
