@@ -244,13 +244,15 @@ class VectorSampler:
         while collector.ready_rows < need:
             step()
         columns, seg_lens = collector.pop()
-        columns[Columns.AGENT_INDEX] = np.zeros(len(columns[Columns.EPS_ID]), np.int64)
+        rows = len(columns[Columns.EPS_ID])
+        columns[Columns.AGENT_INDEX] = np.zeros(rows, np.int64)
         columns[Columns.INFOS] = self._pop_infos(columns[Columns.ENV_ID], seg_lens)
         batch = SampleBatch(columns, _dont_check_lens=True)
         if self._held is not None:
             batch, seg_lens = concat_samples([self._held, batch]), np.concatenate([self._held_lens, seg_lens])
             self._held = None
-        if self.batch_mode == "truncate_episodes" and batch.count > target:
+            rows = batch.count
+        if self.batch_mode == "truncate_episodes" and rows > target:
             batch, seg_lens = self._keep_rest(batch, seg_lens, target)
         return batch, seg_lens
 
