@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-import rlcore.sampling.episode_book as episode_book
 from rlcore.sampling.callbacks import DefaultCallbacks
-from rlcore.sampling.episode import Episode
 from rlcore.sampling.episode_book import EpisodeBook, EpisodeMap
 
 KEY = ("agent0", "default_policy")
 
 
-@pytest.fixture
-def made(monkeypatch):
-    """The Episode objects the book makes, in order."""
-    out = []
-
-    class Counted(Episode):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            out.append(self)
-
-    monkeypatch.setattr(episode_book, "Episode", Counted)
-    return out
-
-
-def test_open_and_close_keep_the_metrics_without_an_episode_object(made):
+def test_open_and_close_keep_the_metrics_without_an_episode_object(made_episodes):
+    made = made_episodes
     book = EpisodeBook(eps_id_start=5)
     ids = [book.open(i) for i in range(3)]
     perf = {"mean_env_wait_ms": 1.0}
@@ -40,7 +25,8 @@ def test_open_and_close_keep_the_metrics_without_an_episode_object(made):
     assert metrics[0].custom_metrics is not metrics[1].custom_metrics
 
 
-def test_get_makes_the_episode_of_an_open_or_a_closed_episode(made):
+def test_get_makes_the_episode_of_an_open_or_a_closed_episode(made_episodes):
+    made = made_episodes
     book = EpisodeBook()
     running, closed = book.open(3), book.open(4)
     book.close(closed, 4, length=2, total_reward=1.5)
@@ -61,10 +47,11 @@ def test_get_makes_the_episode_of_an_open_or_a_closed_episode(made):
     (last,) = book.drain_metrics()
     assert ep._done and (ep.length, ep.total_reward, dict(ep.agent_rewards)) == (9, 4.0, {KEY: 4.0})
     assert (last.episode_length, last.episode_reward, last.custom_metrics) == (9, 4.0, {"y": 2})
-    assert book.get(12345) is None and len(made) == 2
+    assert book.get(12345) is None and len(made_episodes) == 2
 
 
-def test_release_forgets_finished_episodes_and_returns_them(made):
+def test_release_forgets_finished_episodes_and_returns_them(made_episodes):
+    made = made_episodes
     book = EpisodeBook()
     a, b, c = book.open(0), book.open(1), book.open(2)
     book.close(a, 0, 3, 1.0)
@@ -77,16 +64,18 @@ def test_release_forgets_finished_episodes_and_returns_them(made):
     assert book.release() == {}
 
 
-def test_held_makes_every_episode_the_book_holds(made):
+def test_held_makes_every_episode_the_book_holds(made_episodes):
+    made = made_episodes
     book = EpisodeBook()
     a, b = book.open(0), book.open(1)
     book.close(a, 0, 2, 0.5)
     held = book.held()
-    assert sorted(held) == [a, b] and held[a]._done and held[a].length == 2 and len(made) == 2
+    assert sorted(held) == [a, b] and held[a]._done and held[a].length == 2 and len(made_episodes) == 2
     assert book.release() == {a: held[a]} and list(book.held()) == [b]
 
 
-def test_episode_map_makes_an_episode_only_when_read(made):
+def test_episode_map_makes_an_episode_only_when_read(made_episodes):
+    made = made_episodes
     book = EpisodeBook()
     live, ended, made_before = book.open(0), book.open(1), book.open(2)
     ep_before = book.get(made_before)
@@ -96,7 +85,7 @@ def test_episode_map_makes_an_episode_only_when_read(made):
     assert episodes.made() == [ep_before]
     with pytest.raises(KeyError):
         episodes[99]
-    assert episodes.get(99) is None and len(made) == 1
+    assert episodes.get(99) is None and len(made_episodes) == 1
     old = episodes[ended]
     assert (old.length, old.total_reward, old._done) == (5, 3.0, True) and episodes[ended] is old
     assert book.get(ended) is None  # released: made for the map only

@@ -392,22 +392,12 @@ def test_action_logp_comes_per_sample_and_equals_the_per_step_logp():
         np.testing.assert_allclose(a["action_logp"], dist.logp(torch.from_numpy(a["actions"])).numpy(), rtol=1e-6)
 
 
-def test_episode_objects_are_made_only_when_postprocessing_reads_them(monkeypatch):
+def test_episode_objects_are_made_only_when_postprocessing_reads_them(made_episodes):
     """A PPO worker without episode callbacks makes no Episode objects (its metrics come from the
     sampler's counters); with on_postprocess_trajectory the episodes exist for it, and what it
     writes into ``custom_metrics`` reaches each finished episode's metrics (RLlib's example
     counts fragments per episode so)."""
-    import rlcore.sampling.episode_book as episode_book
-    from rlcore.sampling.episode import Episode
-
-    made = []
-
-    class Counted(Episode):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(episode_book, "Episode", Counted)
+    made = made_episodes
 
     class CountFragments(DefaultCallbacks):
         def on_postprocess_trajectory(self, *, episode, **kwargs):
