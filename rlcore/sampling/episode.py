@@ -2,7 +2,9 @@
 
 The sampler keeps running rewards and lengths in arrays for all envs at once and creates an
 ``Episode`` per episode, not per step; its ``length`` and ``total_reward`` are brought up to date
-before every callback. The surface is RLlib's ``MultiAgentEpisode``: ``user_data``,
+before every callback. Without episode callbacks, the single-agent sampler makes an episode's
+``Episode`` only when something reads it (postprocessing, ``on_postprocess_trajectory``; see
+:class:`~rlcore.sampling.episode_book.EpisodeBook`): its metrics come from the counters. The surface is RLlib's ``MultiAgentEpisode``: ``user_data``,
 ``custom_metrics``, ``hist_data``, ``media``, ``agent_rewards`` and the ``last_*_for`` accessors.
 
 Examples:
