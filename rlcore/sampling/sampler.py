@@ -33,16 +33,14 @@ import numpy as np
 from rlcore import _backend
 from rlcore.data.columns import Columns
 from rlcore.data.concat import concat_samples
-from rlcore.data.sample_batch import DEFAULT_POLICY_ID, SampleBatch
+from rlcore.data.sample_batch import SampleBatch
 from rlcore.sampling.episode import DUMMY_AGENT_ID, Episode
-from rlcore.sampling.episode_book import EPISODE_HOOKS, EpisodeBook, EpisodeMap
+from rlcore.sampling.episode_book import _AGENT_KEY, EPISODE_HOOKS, EpisodeBook, EpisodeMap
 from rlcore.sampling.metrics import RolloutMetrics
 from rlcore.sampling.step_rules import EpisodeLimits, check_clip_rewards, clip_rewards
 from rlcore.sampling.struct_actions import is_structured_space
 
 BATCH_MODES = ("truncate_episodes", "complete_episodes")
-#: The one agent of a single-agent episode, as ``Episode.agent_rewards`` keys it.
-_AGENT_KEY = (DUMMY_AGENT_ID, DEFAULT_POLICY_ID)
 
 # act(obs, state_batches, prev_actions, prev_rewards) -> (actions, state_outs, extras)
 ActFn = Callable[[np.ndarray, List[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]],
